@@ -1,0 +1,181 @@
+"""State agents: each state's own decisions, read off the model's shared arrays.
+
+A `StateAgent` decides its engagement in each institution (CONCEPT process 4), its stance
+on a draft text, its consent to an intervention, its answer to a proposal, its
+recognition of a breakaway entity and its vote on a motion. All it knows about itself
+is its row in the model's arrays (attributes from the states table, dynamic trust,
+norms, threat and legitimacy), so states differ only by their data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.institutions import (ACTIVE, ENDORSE, HEDGING, NEUTRAL, OPPOSE, SUSPENDED,
+                              WITHDRAWN, Institution)
+
+if TYPE_CHECKING:
+    from sim.model import ProtectiveIntegrationModel
+
+
+@dataclass(frozen=True)
+class Motion:
+    """A draft text put to an institution.
+
+    `content` maps norm indices to weights: positive where the text upholds that norm,
+    negative where it condones a breach. `favoured` and `disfavoured` are the states the
+    text sides with or against (indices), if any.
+    """
+
+    topic: str
+    content: dict[int, float]
+    magnitude: float
+    favoured: int | None = None
+    disfavoured: int | None = None
+    out_of_area: bool = False
+
+
+class StateAgent(mesa.Agent):
+    """One state of the cast."""
+
+    model: "ProtectiveIntegrationModel"
+
+    def __init__(self, model: "ProtectiveIntegrationModel", index: int, code: str) -> None:
+        super().__init__(model)
+        self.index = index
+        self.code = code
+
+    # -- engagement (process 4) -------------------------------------------------------
+    def step(self) -> None:
+        """Revise engagement and membership status in every institution it belongs to."""
+        for position, inst in enumerate(self.model.institutions):
+            if inst.status[self.index] in (ACTIVE, HEDGING, SUSPENDED):
+                self._revise_engagement(inst, self.model.utility[position, self.index])
+
+    def _revise_engagement(self, inst: Institution, utility: float) -> None:
+        p = self.model.params
+        i = self.index
+        target = 1.0 / (1.0 + np.exp(-utility / p.engagement_temperature))
+        inst.engagement[i] += p.engagement_rate * (target - inst.engagement[i])
+        e, status = inst.engagement[i], inst.status[i]
+        draw = self.model.rng.random()
+        if status == SUSPENDED:
+            inst.suspended_for[i] += 1
+            if target > p.return_threshold and draw < p.return_hazard:
+                self.model.change_status(inst, i, ACTIVE, "return")
+            elif inst.suspended_for[i] >= p.withdraw_after and e < p.withdraw_threshold:
+                self.model.change_status(inst, i, WITHDRAWN, "withdraw")
+        elif e < p.suspend_threshold and draw < p.suspend_hazard:
+            self.model.change_status(inst, i, SUSPENDED, "suspend")
+        elif status == ACTIVE and e < p.hedge_threshold:
+            self.model.change_status(inst, i, HEDGING, "hedge")
+        elif status == HEDGING and e >= p.hedge_threshold:
+            self.model.change_status(inst, i, ACTIVE, "re-engage")
+
+    # -- stances on texts (process 5) -------------------------------------------------
+    def content_score(self, motion: Motion) -> float:
+        """How far a text agrees with this state's norm positions, times its magnitude."""
+        norms = self.model.norms[self.index]
+        return motion.magnitude * sum(w * (2.0 * norms[k] - 1.0) for k, w in motion.content.items())
+
+    def loyalty_score(self, motion: Motion) -> float:
+        """Pull toward the favoured party and away from the disfavoured one, by trust."""
+        trust = self.model.trust[self.index]
+        score = 0.0
+        if motion.favoured is not None:
+            score += trust[motion.favoured] - 0.5
+        if motion.disfavoured is not None:
+            score -= trust[motion.disfavoured] - 0.5
+        return self.model.params.loyalty * score
+
+    def stance(self, motion: Motion, inst: Institution, setter: int | None,
+               setter_stance: int) -> int:
+        """Preferred stance: own norms and loyalties, plus deference to the drafter.
+
+        Deference grows with the institution's hierarchy and this state's security
+        dependence on the drafter: hierarchy sets the agenda (article 'Foreign policy
+        coordination'), it never removes the veto.
+        """
+        if motion.favoured == self.index:
+            return ENDORSE
+        if motion.disfavoured == self.index:
+            return OPPOSE
+        p = self.model.params
+        score = self.content_score(motion) + self.loyalty_score(motion)
+        if setter is not None and setter != self.index:
+            dependence = self.model.security_dependence[self.index, setter]
+            score += p.deference * self.model.hierarchy[inst.code] * dependence * setter_stance
+        if motion.out_of_area:
+            score -= p.out_of_area_cost * self.model.sovereignty[self.index]
+        score += self.model.rng.normal(0.0, p.stance_noise)
+        return self.classify(score)
+
+    def classify(self, score: float) -> int:
+        """Map a stance score to endorse / neutral / oppose."""
+        p = self.model.params
+        if score > p.endorse_threshold:
+            return ENDORSE
+        if score < -p.oppose_threshold:
+            return OPPOSE
+        return NEUTRAL
+
+    def consents_to_intervention(self, inst: Institution, host: int, leader: int | None) -> bool:
+        """Accept a collective operation in `host`? Sovereignty and rivalry weigh against."""
+        p, m, i = self.model.params, self.model, self.index
+        if i == host:
+            return True
+        dependence = m.security_dependence[i, leader] if leader is not None and leader != i else 0.0
+        score = (1.0 + 2.0 * p.loyalty * (m.trust[i, host] - 0.5)
+                 + p.deference * m.hierarchy[inst.code] * dependence
+                 - 2.0 * m.sovereignty[i] * (1.0 + m.rivalry[i, host]))
+        score += m.rng.normal(0.0, p.stance_noise)
+        return bool(score > p.intervention_threshold)
+
+    def willingness_to_lead(self, inst: Institution, host: int, magnitude: float) -> float:
+        """A great power's will to lead an operation: investment and trust in the host."""
+        m = self.model
+        return float(inst.investment[self.index] * m.trust[self.index, host]
+                     * (1.0 - 0.5 * magnitude) + m.rng.normal(0.0, m.params.stance_noise))
+
+    def accepts_proposal(self, inst: Institution, proposer: int, magnitude: float,
+                         pooling: float) -> bool:
+        """Accept a great-power proposal? Gains and trust against pooling and relative gains."""
+        p, m, i = self.model.params, self.model, self.index
+        if i == proposer:
+            return True
+        shares = inst.shares(m.power)
+        gain = 0.5 * magnitude * (m.economic_dependence[i, proposer]
+                                  + m.security_dependence[i, proposer])
+        rival_gain = m.great_power[i] * max(0.0, shares[proposer] - shares[i])
+        score = (gain + 2.0 * p.loyalty * (m.trust[i, proposer] - 0.5) * 0.5
+                 + p.deference * m.hierarchy[inst.code] * m.security_dependence[i, proposer]
+                 - m.sovereignty[i] * pooling - p.relative_gain * rival_gain)
+        score += m.rng.normal(0.0, p.stance_noise)
+        return bool(score > 0.0)
+
+    # -- sovereign acts outside institutions ------------------------------------------
+    def recognition_score(self, actor: int) -> float:
+        """Propensity to recognise a breakaway entity sponsored by `actor`."""
+        p, m, i = self.model.params, self.model, self.index
+        return float((1.0 - 2.0 * m.norms[i, m.territorial_integrity])
+                     + 2.0 * p.loyalty * (m.trust[i, actor] - 0.5)
+                     - m.separatism[i] + m.rng.normal(0.0, p.stance_noise))
+
+    def vote(self, subject: int, violator: int | None) -> tuple[str, float]:
+        """Vote on a motion upholding `subject`'s territorial integrity."""
+        p, m, i = self.model.params, self.model, self.index
+        if i == subject:
+            return "yes", np.inf
+        if i == violator:
+            return "no", -np.inf
+        score = (2.0 * m.norms[i, m.territorial_integrity] - 1.0) * (1.0 + m.separatism[i])
+        if violator is not None:
+            score -= 2.0 * p.loyalty * (m.trust[i, violator] - 0.5)
+            score -= p.deference * m.security_dependence[i, violator]
+        score += m.rng.normal(0.0, p.stance_noise)
+        choice = "yes" if score > p.vote_threshold else "no" if score < -p.vote_threshold else "abstain"
+        return choice, float(score)

@@ -1,0 +1,162 @@
+"""The cast of states: loading and validating the states and relations tables.
+
+States differ only by these data. Each value carries a source and a justification in the
+CSV files (see `sim/data/README.md`); the model reads numbers, never names.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sim.errors import InputError
+
+DATA_DIR = Path(__file__).parent / "data"
+DEFAULT_STATES = DATA_DIR / "states.csv"
+DEFAULT_RELATIONS = DATA_DIR / "relations.csv"
+
+NORMS: tuple[str, ...] = (
+    "non_interference",
+    "territorial_integrity",
+    "constitutional_order",
+    "anti_extremism",
+    "multipolarity",
+)
+NUMERIC_ATTRIBUTES: tuple[str, ...] = (
+    "power",
+    "illiberalism",
+    "insecurity",
+    "sovereignty_sensitivity",
+    "separatism_exposure",
+)
+TEXT_ATTRIBUTES: tuple[str, ...] = ("name", "kind", "region")
+FLAG_ATTRIBUTES: tuple[str, ...] = ("great_power",)
+NORM_ATTRIBUTES: tuple[str, ...] = tuple(f"norm_{n}" for n in NORMS)
+REQUIRED = TEXT_ATTRIBUTES + FLAG_ATTRIBUTES + NUMERIC_ATTRIBUTES + NORM_ATTRIBUTES
+UNIT_INTERVAL = set(NUMERIC_ATTRIBUTES) - {"power"} | set(NORM_ATTRIBUTES)
+KINDS = ("state", "external")
+RELATION_KINDS = ("rivalry", "partnership", "security_dependence", "economic_dependence",
+                  "compatriot_exposure")
+SYMMETRIC_RELATIONS = ("rivalry", "partnership")
+
+
+@dataclass
+class Cast:
+    """All states of a run as arrays indexed by position in `codes`."""
+
+    codes: list[str]
+    names: list[str]
+    kinds: list[str]
+    regions: list[str]
+    great_power: np.ndarray
+    attributes: dict[str, np.ndarray]
+    norms: np.ndarray
+    relations: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        """Number of states in the cast."""
+        return len(self.codes)
+
+    def index(self, code: str) -> int:
+        """Position of a state code (the caller validates codes first)."""
+        return self.codes.index(code)
+
+
+def _number(path: Path, row: int, field_name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InputError(str(path), f"row {row} {field_name}", raw, "a number") from None
+    if not np.isfinite(value):
+        raise InputError(str(path), f"row {row} {field_name}", raw, "a finite number")
+    return value
+
+
+def _read_rows(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
+    if not path.is_file():
+        raise InputError("config", "states_file/relations_file", str(path), "an existing CSV file")
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InputError(str(path), "header", reader.fieldnames, f"columns {', '.join(columns)}")
+        return list(reader)
+
+
+def _collect_states(path: Path) -> dict[str, dict[str, str]]:
+    table: dict[str, dict[str, str]] = {}
+    for number, row in enumerate(_read_rows(path, ("state", "attribute", "value", "source")), 2):
+        code, attribute = row["state"].strip(), row["attribute"].strip()
+        if not code:
+            raise InputError(str(path), f"row {number} state", code, "a non-empty state code")
+        if attribute not in REQUIRED:
+            raise InputError(str(path), f"row {number} attribute", attribute, ", ".join(REQUIRED))
+        if not (row.get("source") or "").strip():
+            raise InputError(str(path), f"row {number} source", "", "a non-empty source")
+        table.setdefault(code, {})[attribute] = row["value"].strip()
+    for code, values in table.items():
+        missing = [a for a in REQUIRED if a not in values]
+        if missing:
+            raise InputError(str(path), f"{code}.{missing[0]}", None, "every state needs all attributes")
+    return table
+
+
+def _checked(path: Path, code: str, attribute: str, raw: str) -> float:
+    value = _number(path, 0, f"{code}.{attribute}", raw)
+    if attribute in UNIT_INTERVAL and not 0.0 <= value <= 1.0:
+        raise InputError(str(path), f"{code}.{attribute}", value, "a number in [0, 1]")
+    if attribute == "power" and value < 0:
+        raise InputError(str(path), f"{code}.{attribute}", value, "a number >= 0")
+    if attribute == "great_power" and value not in (0.0, 1.0):
+        raise InputError(str(path), f"{code}.{attribute}", value, "0 or 1")
+    return value
+
+
+def _relations(path: Path, codes: list[str]) -> dict[str, np.ndarray]:
+    n = len(codes)
+    matrices = {kind: np.zeros((n, n)) for kind in RELATION_KINDS}
+    rows = _read_rows(path, ("state", "other", "kind", "value", "source"))
+    for number, row in enumerate(rows, 2):
+        kind = row["kind"].strip()
+        if kind not in RELATION_KINDS:
+            raise InputError(str(path), f"row {number} kind", kind, ", ".join(RELATION_KINDS))
+        a, b = row["state"].strip(), row["other"].strip()
+        for name, code in (("state", a), ("other", b)):
+            if code not in codes:
+                raise InputError(str(path), f"row {number} {name}", code, "a state of the states table")
+        value = _number(path, number, "value", row["value"])
+        if not 0.0 <= value <= 1.0:
+            raise InputError(str(path), f"row {number} value", value, "a number in [0, 1]")
+        i, j = codes.index(a), codes.index(b)
+        matrices[kind][i, j] = value
+        if kind in SYMMETRIC_RELATIONS:
+            matrices[kind][j, i] = value
+    return matrices
+
+
+def load_cast(states_file: str | Path = DEFAULT_STATES,
+              relations_file: str | Path = DEFAULT_RELATIONS) -> Cast:
+    """Read and validate the states and relations tables into a `Cast`."""
+    spath, rpath = Path(states_file), Path(relations_file)
+    table = _collect_states(spath)
+    codes = list(table)
+    for code in codes:
+        if table[code]["kind"] not in KINDS:
+            raise InputError(str(spath), f"{code}.kind", table[code]["kind"], ", ".join(KINDS))
+    numbers = {code: {a: _checked(spath, code, a, table[code][a])
+                      for a in FLAG_ATTRIBUTES + NUMERIC_ATTRIBUTES + NORM_ATTRIBUTES}
+               for code in codes}
+    return Cast(
+        codes=codes,
+        names=[table[c]["name"] for c in codes],
+        kinds=[table[c]["kind"] for c in codes],
+        regions=[table[c]["region"] for c in codes],
+        great_power=np.array([numbers[c]["great_power"] > 0 for c in codes]),
+        attributes={a: np.array([numbers[c][a] for c in codes]) for a in NUMERIC_ATTRIBUTES},
+        norms=np.array([[numbers[c][f"norm_{n}"] for n in NORMS] for c in codes]),
+        relations=_relations(rpath, codes),
+    )

@@ -1,0 +1,105 @@
+"""Configuration: Hydra structured configs, composition, and full validation.
+
+The `configs/` tree has the groups `scenario/` and `params/` (plus `sweep/` and
+`experiment/` as they land). `Params` is the schema of `params`, and `RunConfig` the
+schema of the top level, so Hydra refuses unknown keys and wrong types; `resolve`
+checks the rest (ranges, states, institutions, events) and returns a `RunSpec`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hydra import compose as hydra_compose
+from hydra import initialize_config_dir
+from hydra.core.config_store import ConfigStore
+from hydra.core.global_hydra import GlobalHydra
+from omegaconf import DictConfig, OmegaConf
+
+from sim.cast import DEFAULT_RELATIONS, DEFAULT_STATES, Cast, load_cast
+from sim.errors import InputError
+from sim.params import Params, check_params
+from sim.scenario import Scenario, load_scenario
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+TASKS = ("run", "validate", "compare")
+
+
+@dataclass
+class RunConfig:
+    """Schema of the top-level config."""
+
+    task: str = "run"
+    seeds: Any = 20
+    states_file: str = ""
+    relations_file: str = ""
+    progress: bool = True
+    scenario: Any = None
+    params: Params = field(default_factory=Params)
+
+
+def register_configs() -> None:
+    """Register the structured-config schemas with Hydra's ConfigStore."""
+    store = ConfigStore.instance()
+    store.store(name="config_schema", node=RunConfig)
+    store.store(group="params", name="params_schema", node=Params)
+
+
+@dataclass
+class RunSpec:
+    """Everything a run needs, validated."""
+
+    scenario: Scenario
+    params: Params
+    seeds: list[int]
+    config: DictConfig
+
+
+def compose(overrides: list[str] | None = None, config_name: str = "config") -> DictConfig:
+    """Compose the project's config with Hydra overrides (the notebook / API entry)."""
+    register_configs()
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        return hydra_compose(config_name=config_name, overrides=list(overrides or []),
+                             return_hydra_config=False)
+
+
+def seeds_from(value: Any) -> list[int]:
+    """An ensemble size N (seeds 0..N-1) or an explicit list of non-negative integers."""
+    if isinstance(value, bool):
+        raise InputError("config", "seeds", value, "a positive integer or a list of integers >= 0")
+    if isinstance(value, int):
+        if value < 1:
+            raise InputError("config", "seeds", value, "a positive integer or a list of integers >= 0")
+        return list(range(value))
+    items = list(value) if OmegaConf.is_list(value) or isinstance(value, (list, tuple)) else None
+    if not items or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in items):
+        raise InputError("config", "seeds", value, "a positive integer or a list of integers >= 0")
+    if len(set(items)) != len(items):
+        raise InputError("config", "seeds", value, "a list without repeated seeds")
+    return items
+
+
+def scenario_source(cfg: DictConfig) -> str:
+    """Name of the file the scenario came from, for error messages."""
+    name = cfg.scenario.get("name", "scenario") if cfg.get("scenario") else "scenario"
+    return f"scenario/{name}.yaml"
+
+
+def load_cast_from(cfg: DictConfig) -> Cast:
+    """The cast named by the config (packaged tables unless overridden)."""
+    return load_cast(cfg.states_file or DEFAULT_STATES, cfg.relations_file or DEFAULT_RELATIONS)
+
+
+def resolve(cfg: DictConfig) -> RunSpec:
+    """Validate a composed config completely and build what the run needs."""
+    if cfg.task not in TASKS:
+        raise InputError("config", "task", cfg.task, ", ".join(TASKS))
+    params = check_params(OmegaConf.to_container(cfg.params, resolve=True), source="params")
+    if cfg.get("scenario") is None:
+        raise InputError("config", "scenario", None, "a scenario from configs/scenario/")
+    raw = OmegaConf.to_container(cfg.scenario, resolve=True)
+    scenario = load_scenario(raw, load_cast_from(cfg), source=scenario_source(cfg))
+    return RunSpec(scenario=scenario, params=params, seeds=seeds_from(cfg.seeds), config=cfg)

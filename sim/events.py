@@ -1,0 +1,661 @@
+"""The event catalogue: typed, validated, reusable kinds of exogenous shock.
+
+A scenario is a dated set of events. Each kind is a dataclass registered by name; a
+scenario file names a kind and gives its parameters, and is never allowed to name code.
+Loading checks every field (required, type, range, that states and institutions exist)
+and refuses unknown ones. `apply` turns the parameters into model operations; what
+follows (stances, recognitions, votes, interventions, suspensions) is computed by the
+model's mechanisms, never written here.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import MISSING, dataclass, field, fields
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sim.agents import Motion
+from sim.cast import NORMS, NUMERIC_ATTRIBUTES
+from sim.errors import InputError
+from sim.institutions import ACTIVE, DECISION_RULES, HEDGING, OBSERVER, SUSPENDED, WITHDRAWN
+
+if TYPE_CHECKING:
+    from sim.model import ProtectiveIntegrationModel
+
+REGISTRY: dict[str, type["Event"]] = {}
+
+
+def register(kind: str):
+    """Class decorator: make an event kind available to scenario files by name."""
+    def wrap(cls: type[Event]) -> type[Event]:
+        cls.kind = kind
+        REGISTRY[kind] = cls
+        return cls
+    return wrap
+
+
+def _f(role: str, doc: str, default: Any = MISSING, **extra: Any) -> Any:
+    meta = {"role": role, "doc": doc, **extra}
+    if default is MISSING:
+        return field(metadata=meta)
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(kw_only=True)
+class Event:
+    """Fields shared by every kind: when it happens and where the claim comes from."""
+
+    kind: ClassVar[str] = ""
+    date: str = _f("date", "Date of the event, YYYY-MM-DD or YYYY-MM")
+    ref: str = _f("text", "Source: article section or public record", default="")
+    key: str = field(default="", metadata={"internal": True})
+    step: int = field(default=0, metadata={"internal": True})
+
+    def check_membership(self, members: "MembershipLedger", source: str) -> None:
+        """Refuse membership-inconsistent events (overridden by kinds that need it)."""
+
+    def apply(self, model: "ProtectiveIntegrationModel") -> None:
+        """Turn the event into model operations."""
+        raise NotImplementedError
+
+
+class MembershipLedger:
+    """Exogenous membership along a scenario's timeline, for load-time checks."""
+
+    def __init__(self) -> None:
+        self.founded: set[str] = set()
+        self.members: dict[str, set[str]] = {}
+        self.observers: dict[str, set[str]] = {}
+
+    def require_founded(self, source: str, event: Event, institution: str) -> None:
+        if institution not in self.founded:
+            raise InputError(source, f"events.{event.key}.institution", institution,
+                             "an institution founded before this date")
+
+    def require_member(self, source: str, event: Event, name: str, institution: str,
+                       state: str) -> None:
+        self.require_founded(source, event, institution)
+        if state not in self.members[institution]:
+            current = ", ".join(sorted(self.members[institution]))
+            raise InputError(source, f"events.{event.key}.{name}", state,
+                             f"a current member of {institution} ({current})")
+
+
+def _member_institutions(model: "ProtectiveIntegrationModel", state: int):
+    return [inst for inst in model.institutions if inst.founded and inst.in_good_standing()[state]]
+
+
+def _pressure(model: "ProtectiveIntegrationModel", centre: int | None, magnitude: float,
+              targets: list[int] | None = None) -> None:
+    """Pressure on illiberal regimes: full in the centre's region (or targets), spill-over elsewhere."""
+    p = model.params
+    if targets:
+        reach = [1.0 if i in targets else p.region_spillover for i in range(model.n)]
+    elif centre is not None:
+        same = model.region == model.region[centre]
+        reach = [1.0 if s else p.region_spillover for s in same]
+    else:
+        reach = [1.0] * model.n
+    for i in range(model.n):
+        if model.is_state[i]:
+            model.pressure[i] += magnitude * model.illiberalism[i] * reach[i]
+
+
+# -- membership -------------------------------------------------------------------------
+@register("founding")
+@dataclass(kw_only=True)
+class Founding(Event):
+    """An institution is founded (normally generated from the institution's config block)."""
+
+    institution: str = _f("institution", "Institution founded")
+    members: list[str] = _f("states", "Founding members")
+    observers: list[str] = _f("states", "Founding observers", default=[])
+
+    def check_membership(self, members: MembershipLedger, source: str) -> None:
+        if self.institution in members.founded:
+            raise InputError(source, f"events.{self.key}.institution", self.institution,
+                             "an institution not yet founded")
+        members.founded.add(self.institution)
+        members.members[self.institution] = set(self.members)
+        members.observers[self.institution] = set(self.observers)
+
+    def apply(self, model: "ProtectiveIntegrationModel") -> None:
+        model.found(model.by_code[self.institution], [model.codes.index(s) for s in self.members],
+                    [model.codes.index(s) for s in self.observers])
+
+
+@register("accession")
+@dataclass(kw_only=True)
+class Accession(Event):
+    """A state joins an institution as a member, or as an observer."""
+
+    institution: str = _f("institution", "Institution joined")
+    state: str = _f("state", "Acceding state")
+    as_observer: bool = _f("flag", "Join as observer rather than member", default=False)
+
+    def check_membership(self, members: MembershipLedger, source: str) -> None:
+        members.require_founded(source, self, self.institution)
+        current = members.members[self.institution]
+        if self.state in current or (self.as_observer and self.state in members.observers[self.institution]):
+            raise InputError(source, f"events.{self.key}.state", self.state,
+                             f"a state that is not already a member of {self.institution}")
+        if self.as_observer:
+            members.observers[self.institution].add(self.state)
+        else:
+            current.add(self.state)
+
+    def apply(self, model: "ProtectiveIntegrationModel") -> None:
+        inst, i = model.by_code[self.institution], model.codes.index(self.state)
+        if inst.status[i] in (ACTIVE, HEDGING, SUSPENDED):
+            model.record(inst.code, self.state, "membership", "not applicable", subject=self.state,
+                         detail="accession of a state already a member")
+            return
+        model.change_status(inst, i, OBSERVER if self.as_observer else ACTIVE, "accession")
+
+
+@register("suspension")
+@dataclass(kw_only=True)
+class Suspension(Event):
+    """A member requests suspension for reasons outside the model (scenario-imposed)."""
+
+    institution: str = _f("institution", "Institution")
+    state: str = _f("state", "Suspending member")
+
+    def check_membership(self, members: MembershipLedger, source: str) -> None:
+        members.require_member(source, self, "state", self.institution, self.state)
+
+    def apply(self, model: "ProtectiveIntegrationModel") -> None:
+        inst, i = model.by_code[self.institution], model.codes.index(self.state)
+        if inst.status[i] in (ACTIVE, HEDGING):
+            model.change_status(inst, i, SUSPENDED, "scenario suspension")
+
+
+@register("return")
+@dataclass(kw_only=True)
+class Return(Event):
+    """A suspended member returns for reasons outside the model (scenario-imposed)."""
+
+    institution: str = _f("institution", "Institution")
+    state: str = _f("state", "Returning member")
+
+    def check_membership(self, members: MembershipLedger, source: str) -> None:
+        members.require_member(source, self, "state", self.institution, self.state)
+
+    def apply(self, model: "ProtectiveIntegrationModel") -> None:
+        inst, i = model.by_code[self.institution], model.codes.index(self.state)
+        if inst.status[i] in (SUSPENDED, WITHDRAWN):
+            model.change_status(inst, i, ACTIVE, "scenario return")
+
+
+# -- pressure, protest and regime change -------------------------------------------------
+@register("colour_revolution")
+@dataclass(kw_only=True)
+class ColourRevolution(Event):
+    """Mass protest (possibly toppling the government) in a member or a neighbour."""
+
+    state: str = _f("state", "Where the protest happens")
+    magnitude: float = _f("unit", "Strength of the protest, 0-1")
+    regime_change: bool = _f("flag", "Whether the government falls", default=False)
+    attributes: dict[str, float] = _f("attributes", "New attribute values of the new government", default={})
+
+    def apply(self, model: "ProtectiveIntegrationModel") -> None:
+        i = model.codes.index(self.state)
+        _pressure(model, i, self.magnitude)
+        if self.regime_change:
+            _set_attributes(model, i, self.attributes)
+
+
+@register("normative_pressure")
+@dataclass(kw_only=True)
+class NormativePressure(Event):
+    """External democracy promotion or a wave of uprisings (e.g. the Arab Spring)."""
+
+    source: str = _f("state", "Who exerts the pressure")
+    magnitude: float = _f("unit", "Strength, 0-1")
+    targets: list[str] = _f("states", "States targeted (empty: every state)", default=[])
+
+    def apply(self, model: "ProtectiveIntegrationModel") -> None:
+        _pressure(model, None, self.magnitude, [model.codes.index(s) for s in self.targets])
+
+
+@register("crackdown")
+@dataclass(kw_only=True)
+class Crackdown(Event):
+    """A domestic crackdown criticised abroad; the state's clubs are asked to back it."""
+
+    state: str = _f("state", "Government cracking down")
+    magnitude: float = _f("unit", "Severity and salience, 0-1")
+    criticised_by: str | None = _f("state", "Critic (e.g. WEST)", default=None)
+
+    def apply(self, model: "ProtectiveIntegrationModel") -> None:
+        i = model.codes.index(self.state)
+        critic = model.codes.index(self.criticised_by) if self.criticised_by else None
+        model.pressure[i] += 0.5 * self.magnitude
+        motion = Motion("backing a member's crackdown", _content(non_interference=1.0,
+                        constitutional_order=1.0), self.magnitude, favoured=i, disfavoured=critic)
+        for inst in _member_institutions(model, i):
+            model.declare(inst, motion, proposer=i)
+
+
+@register("separatist_unrest")
+@dataclass(kw_only=True)
+class SeparatistUnrest(Event):
+    """Separatist violence inside a state; its clubs are asked to back its response."""
+
+    state: str = _f("state", "State facing the unrest")
+    magnitude: float = _f("unit", "Severity, 0-1")
+
+    def apply(self, model: "ProtectiveIntegrationModel") -> None:
+        i = model.codes.index(self.state)
+        model.pressure[i] += 0.5 * self.magnitude
+        motion = Motion("backing a member against separatism",
+                        _content(territorial_integrity=1.0, anti_extremism=0.5), self.magnitude,
+                        favoured=i)
+        for inst in _member_institutions(model, i):
+            model.declare(inst, motion, proposer=i)
+
+
+@register("separatism_support")
+@dataclass(kw_only=True)
+class SeparatismSupport(Event):
+    """A state backs separatists in another state, possibly recognising or annexing."""
+
+    actor: str = _f("state", "State supporting separatism")
+    target: str = _f("state", "State whose territory is at stake")
+    magnitude: float = _f("unit", "Scale of the support (military, political), 0-1")
+    recognition: bool = _f("flag", "Actor recognises the breakaway entities", default=False)
+    annexation: bool = _f("flag", "Actor annexes territory", default=False)
+
+    def apply(self, model: "ProtectiveIntegrationModel") -> None:
+        a, b = model.codes.index(self.actor), model.codes.index(self.target)
+        formal = self.recognition or self.annexation
+        model.betrayal(a, b, self.magnitude, formal)
+        action = Motion("support for the action", _content(territorial_integrity=-0.5,
+                        non_interference=-0.5), self.magnitude, favoured=a, disfavoured=b)
+        recognition = Motion("endorsing recognition", _content(territorial_integrity=-1.0), 1.0,
+                             favoured=a, disfavoured=b)
+        for inst in _member_institutions(model, a):
+            model.declare(inst, action, proposer=a)
+            if formal:
+                model.declare(inst, recognition, proposer=a)
+        if formal:
+            model.recognitions(a, b, "annexation" if self.annexation else "recognition")
+
+
+# -- crises, clashes and attacks ---------------------------------------------------------
+@register("intrastate_crisis")
+@dataclass(kw_only=True)
+class IntrastateCrisis(Event):
+    """A coup, ethnic violence or insurgency inside a state; help may be requested."""
+
+    state: str = _f("state", "State in crisis")
+    magnitude: float = _f("unit", "Severity, 0-1")
+    crisis: str = _f("choice", "Kind of crisis", choices=("coup", "ethnic_violence", "insurgency"))
+    request_help: bool = _f("flag", "The government asks its clubs for help", default=False)
+    attributes: dict[str, float] = _f("attributes", "New attribute values if the government falls", default={})
+
+    def apply(self, model: "ProtectiveIntegrationModel") -> None:
+        i = model.codes.index(self.state)
+        _pressure(model, i, 0.5 * self.magnitude)
+        _set_attributes(model, i, self.attributes)
+        for inst in _member_institutions(model, i):
+            model.intervene(inst, i, self.magnitude, self.request_help, self.crisis)
+
+
+@register("armed_clash")
+@dataclass(kw_only=True)
+class ArmedClash(Event):
+    """An armed clash between two states (e.g. members on a disputed border)."""
+
+    state: str = _f("state", "One side")
+    other: str = _f("state", "Other side")
+    magnitude: float = _f("unit", "Severity, 0-1")
+
+    def apply(self, model: "ProtectiveIntegrationModel") -> None:
+        model.clash(model.codes.index(self.state), model.codes.index(self.other), self.magnitude)
+
+
+@register("external_attack")
+@dataclass(kw_only=True)
+class ExternalAttack(Event):
+    """A non-member attacks a member, which may invoke collective defence."""
+
+    attacker: str = _f("state", "Attacking state")
+    target: str = _f("state", "Member attacked")
+    magnitude: float = _f("unit", "Severity, 0-1")
+    request_defence: bool = _f("flag", "The member invokes collective defence", default=True)
+
+    def apply(self, model: "ProtectiveIntegrationModel") -> None:
+        a, b = model.codes.index(self.attacker), model.codes.index(self.target)
+        model.clash(a, b, self.magnitude)
+        for inst in _member_institutions(model, b):
+            model.intervene(inst, b, self.magnitude, self.request_defence, "external attack",
+                            needs="collective_defence")
+
+
+# -- institutional change and great-power initiatives -------------------------------------
+@register("charter_revision")
+@dataclass(kw_only=True)
+class CharterRevision(Event):
+    """A revision of an institution's mandate or decision rule (adopted as given)."""
+
+    institution: str = _f("institution", "Institution revised")
+    intrastate_mandate: bool | None = _f("flag", "New intrastate-crisis mandate", default=None)
+    collective_defence: bool | None = _f("flag", "New collective-defence mandate", default=None)
+    decision_rule: str | None = _f("choice", "New decision rule", default=None, choices=DECISION_RULES)
+
+    def check_membership(self, members: MembershipLedger, source: str) -> None:
+        members.require_founded(source, self, self.institution)
+
+    def apply(self, model: "ProtectiveIntegrationModel") -> None:
+        inst = model.by_code[self.institution]
+        changes = []
+        for name in ("intrastate_mandate", "collective_defence", "decision_rule"):
+            value = getattr(self, name)
+            if value is not None:
+                setattr(inst, name, value)
+                changes.append(f"{name}={value}")
+        model.record(inst.code, "", "charter_revision", "adopted", detail=", ".join(changes))
+
+
+@register("proposal")
+@dataclass(kw_only=True)
+class Proposal(Event):
+    """A great-power proposal to deepen a club (a development bank, a military staff)."""
+
+    proposer: str = _f("state", "Proposing state")
+    institution: str = _f("institution", "Institution")
+    topic: str = _f("text", "What is proposed")
+    magnitude: float = _f("unit", "Resources on offer, 0-1")
+    pooling: float = _f("unit", "Sovereignty it would pool, 0-1")
+
+    def check_membership(self, members: MembershipLedger, source: str) -> None:
+        members.require_member(source, self, "proposer", self.institution, self.proposer)
+
+    def apply(self, model: "ProtectiveIntegrationModel") -> None:
+        inst, i = model.by_code[self.institution], model.codes.index(self.proposer)
+        if inst.in_good_standing()[i]:
+            model.propose(inst, i, self.topic, self.magnitude, self.pooling)
+
+
+@register("solidarity_request")
+@dataclass(kw_only=True)
+class SolidarityRequest(Event):
+    """A member asks its club to side with it against a third party."""
+
+    requester: str = _f("state", "Member asking for solidarity")
+    institution: str = _f("institution", "Institution asked")
+    target: str | None = _f("state", "Party the statement would condemn", default=None)
+    magnitude: float = _f("unit", "Strength of the requested statement, 0-1")
+    out_of_area: bool = _f("flag", "The dispute lies outside the club's zone", default=True)
+    topic: str = _f("text", "Subject of the request", default="out-of-area solidarity")
+
+    def check_membership(self, members: MembershipLedger, source: str) -> None:
+        members.require_member(source, self, "requester", self.institution, self.requester)
+
+    def apply(self, model: "ProtectiveIntegrationModel") -> None:
+        inst, i = model.by_code[self.institution], model.codes.index(self.requester)
+        target = model.codes.index(self.target) if self.target else None
+        motion = Motion(self.topic, _content(multipolarity=0.5), self.magnitude, favoured=i,
+                        disfavoured=target, out_of_area=self.out_of_area)
+        if inst.in_good_standing()[i]:
+            model.declare(inst, motion, proposer=i, kind="solidarity")
+
+
+@register("outside_channel")
+@dataclass(kw_only=True)
+class OutsideChannel(Event):
+    """A great power opens a bilateral channel outside its clubs (e.g. the Belt and Road)."""
+
+    actor: str = _f("state", "State opening the channel")
+    magnitude: float = _f("unit", "Value of the outside option, 0-1")
+
+    def apply(self, model: "ProtectiveIntegrationModel") -> None:
+        model.outside[model.codes.index(self.actor)] += self.magnitude
+
+
+@register("leadership_change")
+@dataclass(kw_only=True)
+class LeadershipChange(Event):
+    """A new leadership: new attribute values, norm positions or rivalries from this date."""
+
+    state: str = _f("state", "State whose leadership changes")
+    attributes: dict[str, float] = _f("attributes", "New attribute values", default={})
+    norms: dict[str, float] = _f("norms", "New norm positions", default={})
+    rivalry: dict[str, float] = _f("rivalry", "New rivalry levels with other states", default={})
+
+    def apply(self, model: "ProtectiveIntegrationModel") -> None:
+        i = model.codes.index(self.state)
+        _set_attributes(model, i, self.attributes)
+        for name, value in self.norms.items():
+            model.norms[i, NORMS.index(name)] = value
+        for other, value in self.rivalry.items():
+            j = model.codes.index(other)
+            model.rivalry[i, j] = model.rivalry[j, i] = value
+
+
+# -- statements and votes ----------------------------------------------------------------
+@register("statement")
+@dataclass(kw_only=True)
+class Statement(Event):
+    """A joint statement on a shared theme (a norm of the charter)."""
+
+    institution: str = _f("institution", "Institution")
+    theme: str = _f("norm", "Norm the statement upholds")
+    magnitude: float = _f("unit", "Strength of the text, 0-1", default=1.0)
+    proposer: str | None = _f("state", "Drafting member", default=None)
+
+    def check_membership(self, members: MembershipLedger, source: str) -> None:
+        members.require_founded(source, self, self.institution)
+        if self.proposer:
+            members.require_member(source, self, "proposer", self.institution, self.proposer)
+
+    def apply(self, model: "ProtectiveIntegrationModel") -> None:
+        inst = model.by_code[self.institution]
+        proposer = model.codes.index(self.proposer) if self.proposer else None
+        model.declare(inst, Motion(self.theme, _content(**{self.theme: 1.0}), self.magnitude),
+                      proposer=proposer, kind="statement")
+
+
+@register("designation")
+@dataclass(kw_only=True)
+class Designation(Event):
+    """A member asks its club to list groups based in another state as terrorist."""
+
+    proposer: str = _f("state", "Member proposing the listing")
+    institution: str = _f("institution", "Institution")
+    target: str = _f("state", "State where the listed groups are based")
+    magnitude: float = _f("unit", "Salience, 0-1", default=1.0)
+
+    def check_membership(self, members: MembershipLedger, source: str) -> None:
+        members.require_member(source, self, "proposer", self.institution, self.proposer)
+
+    def apply(self, model: "ProtectiveIntegrationModel") -> None:
+        inst, i = model.by_code[self.institution], model.codes.index(self.proposer)
+        motion = Motion("terrorist designation", _content(anti_extremism=1.0), self.magnitude,
+                        favoured=i, disfavoured=model.codes.index(self.target))
+        if inst.in_good_standing()[i]:
+            model.declare(inst, motion, proposer=i, kind="designation")
+
+
+@register("vote")
+@dataclass(kw_only=True)
+class Vote(Event):
+    """A vote (e.g. in the UN General Assembly) on a state's territorial integrity."""
+
+    subject: str = _f("state", "State whose territorial integrity the motion upholds")
+    violator: str | None = _f("state", "State the motion implicitly censures", default=None)
+    magnitude: float = _f("unit", "Salience, 0-1", default=1.0)
+
+    def apply(self, model: "ProtectiveIntegrationModel") -> None:
+        violator = model.codes.index(self.violator) if self.violator else None
+        model.hold_vote(model.codes.index(self.subject), violator)
+
+
+def _content(**weights: float) -> dict[int, float]:
+    return {NORMS.index(name): weight for name, weight in weights.items()}
+
+
+def _set_attributes(model: "ProtectiveIntegrationModel", i: int, values: dict[str, float]) -> None:
+    targets = {"illiberalism": model.illiberalism, "insecurity": model.base_insecurity,
+               "sovereignty_sensitivity": model.sovereignty, "separatism_exposure": model.separatism,
+               "power": model.power}
+    for name, value in values.items():
+        targets[name][i] = value
+
+
+# -- parsing -----------------------------------------------------------------------------
+class LoadContext:
+    """What a scenario's events may refer to."""
+
+    def __init__(self, source: str, states: list[str], external: set[str],
+                 institutions: list[str], parse_date) -> None:
+        self.source = source
+        self.states = states
+        self.external = external
+        self.institutions = institutions
+        self.parse_date = parse_date
+
+
+def event_fields(cls: type[Event]) -> list:
+    """The user-facing fields of an event kind."""
+    return [f for f in fields(cls) if not f.metadata.get("internal")]
+
+
+def parse_event(key: str, raw: Any, ctx: LoadContext) -> Event:
+    """Validate one event mapping from a scenario file and build its event object."""
+    where = f"events.{key}"
+    if not isinstance(raw, dict):
+        raise InputError(ctx.source, where, raw, "a mapping with a 'kind' and its parameters")
+    kind = raw.get("kind")
+    if kind not in REGISTRY:
+        raise InputError(ctx.source, f"{where}.kind", kind, ", ".join(sorted(REGISTRY)))
+    cls = REGISTRY[kind]
+    specs = {f.name: f for f in event_fields(cls)}
+    for name in raw:
+        if name != "kind" and name not in specs:
+            raise InputError(ctx.source, f"{where}.{name}", raw[name],
+                             f"the fields of '{kind}': {', '.join(specs)}")
+    values = {}
+    for name, spec in specs.items():
+        if name not in raw:
+            if spec.default is MISSING and spec.default_factory is MISSING:
+                raise InputError(ctx.source, f"{where}.{name}", None, f"a value (required by '{kind}')")
+            continue
+        values[name] = _check_field(spec, raw[name], f"{where}.{name}", ctx)
+    event = cls(**values)
+    event.key = key
+    return event
+
+
+def _check_field(spec, value: Any, where: str, ctx: LoadContext) -> Any:
+    role = spec.metadata["role"]
+    optional = _is_optional(spec.type)
+    if value is None and optional:
+        return None
+    checker = _CHECKERS[role]
+    return checker(spec, value, where, ctx)
+
+
+def _is_optional(annotation: Any) -> bool:
+    if isinstance(annotation, str):
+        return "None" in annotation
+    return isinstance(annotation, types.UnionType) and type(None) in typing.get_args(annotation)
+
+
+def _check_state(spec, value, where, ctx):
+    if not isinstance(value, str) or value not in ctx.states:
+        raise InputError(ctx.source, where, value, f"a state code of the cast ({', '.join(ctx.states)})")
+    return value
+
+
+def _check_states(spec, value, where, ctx):
+    if not isinstance(value, list):
+        raise InputError(ctx.source, where, value, "a list of state codes")
+    for item in value:
+        _check_state(spec, item, where, ctx)
+    if len(set(value)) != len(value):
+        raise InputError(ctx.source, where, value, "a list without repeated states")
+    return list(value)
+
+
+def _check_institution(spec, value, where, ctx):
+    if not isinstance(value, str) or value not in ctx.institutions:
+        raise InputError(ctx.source, where, value, f"an institution of the scenario ({', '.join(ctx.institutions)})")
+    return value
+
+
+def _number(value, where, ctx, low=0.0, high=1.0):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputError(ctx.source, where, value, f"a number in [{low}, {high}]")
+    if not low <= value <= high:
+        raise InputError(ctx.source, where, value, f"a number in [{low}, {high}]")
+    return float(value)
+
+
+def _check_unit(spec, value, where, ctx):
+    return _number(value, where, ctx)
+
+
+def _check_flag(spec, value, where, ctx):
+    if not isinstance(value, bool):
+        raise InputError(ctx.source, where, value, "true or false")
+    return value
+
+
+def _check_text(spec, value, where, ctx):
+    if not isinstance(value, str):
+        raise InputError(ctx.source, where, value, "a text")
+    return value
+
+
+def _check_choice(spec, value, where, ctx):
+    choices = spec.metadata["choices"]
+    if value not in choices:
+        raise InputError(ctx.source, where, value, ", ".join(choices))
+    return value
+
+
+def _check_norm(spec, value, where, ctx):
+    if value not in NORMS:
+        raise InputError(ctx.source, where, value, ", ".join(NORMS))
+    return value
+
+
+def _check_date(spec, value, where, ctx):
+    ctx.parse_date(value, where)
+    return str(value)
+
+
+def _mapping(value, where, ctx, keys, what):
+    if not isinstance(value, dict):
+        raise InputError(ctx.source, where, value, f"a mapping of {what} to numbers in [0, 1]")
+    for name, number in value.items():
+        if name not in keys:
+            raise InputError(ctx.source, f"{where}.{name}", number, f"one of {', '.join(keys)}")
+        high = float("inf") if name == "power" else 1.0
+        _number(number, f"{where}.{name}", ctx, 0.0, high)
+    return {k: float(v) for k, v in value.items()}
+
+
+def _check_attributes(spec, value, where, ctx):
+    return _mapping(value, where, ctx, NUMERIC_ATTRIBUTES, "attributes")
+
+
+def _check_norms(spec, value, where, ctx):
+    return _mapping(value, where, ctx, NORMS, "norms")
+
+
+def _check_rivalry(spec, value, where, ctx):
+    return _mapping(value, where, ctx, ctx.states, "state codes")
+
+
+_CHECKERS = {
+    "state": _check_state, "states": _check_states, "institution": _check_institution,
+    "unit": _check_unit, "flag": _check_flag, "text": _check_text, "choice": _check_choice,
+    "norm": _check_norm, "date": _check_date, "attributes": _check_attributes,
+    "norms": _check_norms, "rivalry": _check_rivalry,
+}

@@ -1,0 +1,163 @@
+"""Regional institutions: membership, calendar, hierarchy and collective decisions.
+
+One class serves the SCO, the CSTO and any organisation a user defines in config. An
+institution differs from another only by its spec (charter norm weights, decision rule,
+agenda-setting powers, calendar and mandates) and by who has joined it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+NONE, ACTIVE, HEDGING, SUSPENDED, WITHDRAWN, OBSERVER = range(6)
+STATUS_NAMES = ("none", "active", "hedging", "suspended", "withdrawn", "observer")
+GOOD_STANDING = (ACTIVE, HEDGING)
+#: Membership transitions the model may make (from, to); anything else is a bug.
+VALID_TRANSITIONS = frozenset({
+    (NONE, ACTIVE), (NONE, OBSERVER), (OBSERVER, ACTIVE), (WITHDRAWN, ACTIVE),
+    (ACTIVE, HEDGING), (HEDGING, ACTIVE), (ACTIVE, SUSPENDED), (HEDGING, SUSPENDED),
+    (SUSPENDED, ACTIVE), (SUSPENDED, WITHDRAWN),
+})
+ENDORSE, NEUTRAL, OPPOSE = 1, 0, -1
+STANCE_NAMES = {ENDORSE: "endorse", NEUTRAL: "neutral", OPPOSE: "oppose"}
+DECISION_RULES = ("consensus", "qualified_majority", "majority")
+
+
+@dataclass
+class InstitutionSpec:
+    """Static definition of an institution, read from the scenario config."""
+
+    code: str
+    name: str
+    charter: np.ndarray
+    decision_rule: str
+    agenda_setters: list[int]
+    summit_quarters: tuple[int, ...]
+    ministerial_quarters: tuple[int, ...]
+    collective_defence: bool
+    intrastate_mandate: bool
+
+
+@dataclass
+class Institution:
+    """Dynamic state of one institution in a run."""
+
+    spec: InstitutionSpec
+    size: int
+    founded: bool = False
+    decision_rule: str = ""
+    intrastate_mandate: bool = False
+    collective_defence: bool = False
+    projects: float = 0.0
+    status: np.ndarray = field(init=False)
+    engagement: np.ndarray = field(init=False)
+    investment: np.ndarray = field(init=False)
+    suspended_for: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.status = np.zeros(self.size, dtype=np.int8)
+        self.engagement = np.zeros(self.size)
+        self.investment = np.zeros(self.size)
+        self.suspended_for = np.zeros(self.size, dtype=np.int64)
+        self.decision_rule = self.spec.decision_rule
+        self.intrastate_mandate = self.spec.intrastate_mandate
+        self.collective_defence = self.spec.collective_defence
+
+    @property
+    def code(self) -> str:
+        """Short code of the institution (e.g. SCO)."""
+        return self.spec.code
+
+    def in_good_standing(self) -> np.ndarray:
+        """Boolean mask of active or hedging members."""
+        return (self.status == ACTIVE) | (self.status == HEDGING)
+
+    def members(self) -> np.ndarray:
+        """Indices of members that have not withdrawn (active, hedging or suspended)."""
+        return np.flatnonzero((self.status == ACTIVE) | (self.status == HEDGING)
+                              | (self.status == SUSPENDED))
+
+    def veto_holders(self) -> np.ndarray:
+        """Active members: a hedging member stays away and blocks nothing."""
+        return np.flatnonzero(self.status == ACTIVE)
+
+    def participation(self, observer_weight: float) -> np.ndarray:
+        """Weight with which each state takes part in this institution's meetings."""
+        weight = np.where(self.status == ACTIVE, 1.0, 0.0)
+        weight = np.where(self.status == HEDGING, 0.5, weight)
+        weight = np.where(self.status == OBSERVER, observer_weight, weight)
+        return weight * np.where(self.status == OBSERVER, 1.0, self.engagement)
+
+    def meeting_weight(self, quarter: int, ministerial_weight: float) -> float:
+        """Socialisation weight of this quarter's meetings (summit = 1)."""
+        if not self.founded:
+            return 0.0
+        summit = 1.0 if quarter in self.spec.summit_quarters else 0.0
+        ministerial = ministerial_weight if quarter in self.spec.ministerial_quarters else 0.0
+        return summit + ministerial
+
+    def hierarchy(self, power: np.ndarray) -> float:
+        """Power concentration among members in good standing: (p1 - p2) / sum p.
+
+        One dominant power gives a value near 1 (the CSTO); two balancing powers give a
+        low value (the SCO); article 'Literature review' and 'Conclusion'.
+        """
+        p = np.sort(power[self.in_good_standing()])[::-1]
+        if p.size < 2 or p.sum() <= 0:
+            return 0.0
+        return float((p[0] - p[1]) / p.sum())
+
+    def shares(self, power: np.ndarray) -> np.ndarray:
+        """Each state's share of the power of members in good standing."""
+        mask = self.in_good_standing()
+        total = power[mask].sum()
+        return np.where(mask, power / total, 0.0) if total > 0 else np.zeros_like(power)
+
+    def agenda_setter(self, power: np.ndarray, proposer: int | None) -> int | None:
+        """Who drafts the text: the proposer if a member, else the strongest agenda setter."""
+        good = self.in_good_standing()
+        if proposer is not None and good[proposer]:
+            return proposer
+        setters = [i for i in self.spec.agenda_setters if good[i]]
+        return max(setters, key=lambda i: power[i]) if setters else None
+
+    def collective_stance(self, preferred: dict[int, int]) -> tuple[int, list[int]]:
+        """The stance every required member accepts, and the members who held it down.
+
+        Under consensus every active member holds a veto: a member accepts any text no
+        more supportive than its own preference, so the text is the least supportive
+        preference. Under a (qualified) majority the text is the most supportive stance
+        that enough members accept. Returns (stance, blockers).
+        """
+        holders = [i for i in self.veto_holders() if i in preferred]
+        if not holders:
+            return NEUTRAL, []
+        values = np.array([preferred[i] for i in holders])
+        if self.decision_rule == "consensus":
+            stance = int(values.min())
+        else:
+            stance = OPPOSE
+            for candidate in (ENDORSE, NEUTRAL):
+                if self._meets_quota(float(np.mean(values >= candidate))):
+                    stance = candidate
+                    break
+        top = int(values.max())
+        blockers = [int(i) for i, v in zip(holders, values) if v == stance and stance < top]
+        return stance, blockers
+
+    def passes(self, accepts: dict[int, bool]) -> tuple[bool, list[int]]:
+        """Whether a yes/no decision passes under the rule, and who said no."""
+        holders = [i for i in self.veto_holders() if i in accepts]
+        refusers = [int(i) for i in holders if not accepts[i]]
+        if not holders:
+            return False, []
+        if self.decision_rule == "consensus":
+            return not refusers, refusers
+        return self._meets_quota(1 - len(refusers) / len(holders)), refusers
+
+    def _meets_quota(self, share: float) -> bool:
+        if self.decision_rule == "qualified_majority":
+            return share >= 2.0 / 3.0 - 1e-12
+        return share > 0.5

@@ -1,0 +1,114 @@
+"""Behavioural parameters of the model, with their ranges and provenance.
+
+`Params` is also the structured-config schema of the Hydra `params` group, so a wrong
+type or an unknown key is refused when a config is composed; `check_params` adds the
+range checks. Each field's metadata says which submodel uses it and where it comes
+from (an article section or an explicit modelling assumption); docs/ODD.md lists them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from sim.errors import InputError
+
+
+def _p(default: float, low: float, high: float, source: str) -> Any:
+    return field(default=default, metadata={"range": (low, high), "source": source})
+
+
+@dataclass
+class Params:
+    """Behavioural parameters (one quarter per step)."""
+
+    # Socialisation (CONCEPT process 1; article: 'Protective integration', talking clubs)
+    trust_gain: float = _p(0.30, 0.0, 5.0, "Positive experience per summit between close members; assumption")
+    ministerial_weight: float = _p(0.25, 0.0, 1.0, "Weight of a ministerial meeting relative to a summit; assumption")
+    observer_weight: float = _p(0.30, 0.0, 1.0, "Weight of observers' participation in meetings; article 'Implications of enlargement'")
+    forgetting: float = _p(0.93, 0.5, 1.0, "Quarterly retention of past experience (beta reputation forgetting factor)")
+    rivalry_friction: float = _p(0.20, 0.0, 2.0, "Negative experience per quarter per unit of rivalry; article 'Conclusion'")
+    confidence_bound: float = _p(0.30, 0.01, 1.0, "Bounded-confidence radius on the charter-weighted norm distance (Deffuant-Weisbuch)")
+    norm_rate: float = _p(0.05, 0.0, 0.5, "Norm convergence rate per meeting (weighted Hegselmann-Krause)")
+    experience_noise: float = _p(0.2, 0.0, 2.0, "Log-normal spread of each meeting's experience; assumption")
+    rally_gain: float = _p(1.5, 0.0, 10.0, "Extra bonding per unit of shared regime insecurity; article 'Protective integration' (rally effect)")
+    # Regime legitimation and pressure (CONCEPT processes 2-3)
+    pressure_decay: float = _p(0.12, 0.01, 1.0, "Quarterly decay of external pressure on regime insecurity; assumption")
+    region_spillover: float = _p(0.35, 0.0, 1.0, "Share of a protest's pressure felt outside its region; assumption")
+    legitimacy_rate: float = _p(0.30, 0.0, 1.0, "Smoothing of legitimacy toward what the clubs deliver; assumption")
+    # Separatism, threat and trust penalties (article 'The separatist challenge')
+    betrayal_base: float = _p(1.0, 0.0, 20.0, "Negative experience for every observer of support for separatism")
+    betrayal_exposure: float = _p(5.0, 0.0, 50.0, "Extra negative experience per unit of the observer's separatism exposure")
+    recognition_factor: float = _p(1.5, 1.0, 5.0, "Multiplier when the support includes recognition or annexation")
+    revealed_norm_shift: float = _p(0.15, 0.0, 1.0, "Fall in a violator's revealed territorial-integrity position per unit magnitude; article 'The separatist challenge'")
+    threat_gain: float = _p(0.8, 0.0, 5.0, "Threat added per unit of compatriot and separatism exposure to the violator")
+    threat_decay: float = _p(0.03, 0.0, 1.0, "Quarterly decay of perceived threat toward its rivalry baseline")
+    # Engagement decisions (CONCEPT process 4; Axelrod-Bennett style utility)
+    w_legitimacy: float = _p(6.0, 0.0, 50.0, "Weight of the legitimation benefit; article 'Protective integration'")
+    w_functional: float = _p(1.0, 0.0, 50.0, "Weight of the functional benefit; article 'Literature review'")
+    w_security: float = _p(2.0, 0.0, 50.0, "Weight of security dependence on the institution's dominant powers")
+    w_sovereignty: float = _p(3.0, 0.0, 50.0, "Weight of sovereignty costs (hierarchy, mandates); article 'Conclusion'")
+    w_threat: float = _p(2.0, 0.0, 50.0, "Weight of threat from a dominant power")
+    mandate_cost: float = _p(0.6, 0.0, 5.0, "Sovereignty cost of an intrastate-crisis mandate; article 'Responses to intrastate crises'")
+    rule_cost: float = _p(0.4, 0.0, 5.0, "Sovereignty cost of a non-consensus decision rule; article 'Responses to intrastate crises'")
+    engagement_bias: float = _p(0.0, -10.0, 10.0, "Utility offset of staying engaged (status-quo habit)")
+    engagement_temperature: float = _p(0.5, 0.01, 10.0, "Logistic temperature mapping utility to target engagement")
+    engagement_rate: float = _p(0.25, 0.0, 1.0, "Quarterly adjustment of engagement toward its target")
+    hedge_threshold: float = _p(0.55, 0.0, 1.0, "Engagement below which an active member hedges")
+    suspend_threshold: float = _p(0.30, 0.0, 1.0, "Engagement below which a member may suspend")
+    suspend_hazard: float = _p(0.5, 0.0, 1.0, "Quarterly probability of suspending while below the threshold")
+    return_threshold: float = _p(0.60, 0.0, 1.0, "Target engagement above which a suspended member may return")
+    return_hazard: float = _p(0.25, 0.0, 1.0, "Quarterly probability of returning while above the return threshold")
+    withdraw_after: int = _p(16, 1, 400, "Quarters of suspension after which a still-disengaged member withdraws")
+    withdraw_threshold: float = _p(0.15, 0.0, 1.0, "Engagement below which a long-suspended member withdraws")
+    # Institutional responses (CONCEPT process 5)
+    endorse_threshold: float = _p(0.35, 0.0, 5.0, "Stance score above which a member endorses a text")
+    oppose_threshold: float = _p(1.0, 0.0, 10.0, "Stance score below minus this a member opposes; open censure of a fellow member is rare (article 'Protective integration')")
+    stance_noise: float = _p(0.08, 0.0, 2.0, "Standard deviation of idiosyncratic noise in a member's stance score")
+    loyalty: float = _p(1.2, 0.0, 10.0, "Weight of trust in the favoured party in a stance score")
+    deference: float = _p(1.5, 0.0, 10.0, "Pull toward the agenda setter's stance per unit hierarchy x dependence")
+    out_of_area_cost: float = _p(1.0, 0.0, 10.0, "Aversion to solidarity beyond the organisation's zone per unit sovereignty sensitivity; article 'Foreign policy coordination'")
+    relative_gain: float = _p(1.5, 0.0, 10.0, "Great powers' aversion to proposals that raise a rival's weight; article 'Conclusion'")
+    intervention_threshold: float = _p(0.5, 0.0, 5.0, "Score a member needs to consent to an intervention")
+    willingness_threshold: float = _p(0.45, 0.0, 5.0, "Willingness a great power needs to lead an intervention")
+    recognition_threshold: float = _p(0.9, 0.0, 5.0, "Score a state needs to recognise a breakaway entity")
+    vote_threshold: float = _p(0.3, 0.0, 5.0, "Score beyond which a state votes yes or no rather than abstains")
+    # Great-power balance and outside options (CONCEPT process 6)
+    investment_rate: float = _p(0.15, 0.0, 1.0, "Quarterly adjustment of a great power's investment in a club")
+    influence_value: float = _p(0.6, 0.0, 10.0, "Value a great power places on its power share in a club")
+    project_output: float = _p(0.15, 0.0, 1.0, "Functional output added by an adopted proposal, per unit magnitude")
+    project_decay: float = _p(0.05, 0.0, 1.0, "Quarterly decay of project output; assumption")
+    # Cohesion index weights (observation)
+    cohesion_trust: float = _p(0.4, 0.0, 1.0, "Weight of mutual trust in cohesion")
+    cohesion_congruence: float = _p(0.3, 0.0, 1.0, "Weight of normative congruence in cohesion")
+    cohesion_engagement: float = _p(0.3, 0.0, 1.0, "Weight of engagement in cohesion")
+
+
+BEHAVIOURAL: tuple[str, ...] = tuple(
+    f.name for f in fields(Params) if not f.name.startswith("cohesion_")
+)
+
+
+def check_params(values: dict[str, Any], source: str = "params") -> Params:
+    """Build `Params` from a mapping, refusing unknown names, wrong types and out-of-range values."""
+    known = {f.name: f for f in fields(Params)}
+    for name in values:
+        if name not in known:
+            raise InputError(source, name, values[name], f"one of the parameters {', '.join(known)}")
+    checked: dict[str, Any] = {}
+    for name, value in values.items():
+        spec = known[name]
+        low, high = spec.metadata["range"]
+        want_int = spec.type in (int, "int")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InputError(source, f"params.{name}", value, "an integer" if want_int else "a number")
+        if want_int and float(value) != int(value):
+            raise InputError(source, f"params.{name}", value, "an integer")
+        if not low <= value <= high:
+            raise InputError(source, f"params.{name}", value, f"a number in [{low}, {high}]")
+        checked[name] = int(value) if want_int else float(value)
+    weights = [checked.get(n, getattr(Params, n)) for n in
+               ("cohesion_trust", "cohesion_congruence", "cohesion_engagement")]
+    if abs(sum(weights) - 1.0) > 1e-9:
+        raise InputError(source, "params.cohesion_*", weights, "cohesion weights summing to 1")
+    return Params(**checked)

@@ -1,0 +1,91 @@
+"""Records: a finished model's observations as tidy tables.
+
+`timeseries_frame` turns the arrays a run's Mesa `DataCollector` gathered into the long
+table `run, seed, step, date, entity, metric, value`; `decisions_frame` turns its decision
+log into one row per decision. Both are plain pandas frames, written to Parquet by the
+callers. Metric names:
+
+- institution rows (entity = SCO, CSTO, ...): the names in `INSTITUTION_METRICS`;
+- state rows (entity = a state code): `legitimacy`, `insecurity`, `trust_in.<code>`,
+  `threat_from.<great power>`, `engagement.<institution>`, `status.<institution>`
+  (0 none, 1 active, 2 hedging, 3 suspended, 4 withdrawn, 5 observer).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from sim.institutions import STATUS_NAMES
+
+if TYPE_CHECKING:
+    from sim.model import ProtectiveIntegrationModel
+
+TIMESERIES_COLUMNS = ("run", "seed", "step", "date", "entity", "metric", "value")
+DECISION_COLUMNS = ("run", "seed", "step", "date", "institution", "state", "kind", "subject",
+                    "topic", "outcome", "blocked_by", "setter", "score", "detail")
+
+
+def _block(values: np.ndarray, entities: list[str], metrics: list[str]) -> tuple:
+    """Flatten a (steps, entities, metrics) array into long columns."""
+    steps, n_entities, n_metrics = values.shape
+    step = np.repeat(np.arange(steps), n_entities * n_metrics)
+    entity = np.tile(np.repeat(np.arange(n_entities), n_metrics), steps)
+    metric = np.tile(np.arange(n_metrics), steps * n_entities)
+    return step, np.asarray(entities, dtype=object)[entity], np.asarray(metrics, dtype=object)[metric], values.ravel()
+
+
+def _blocks(model: "ProtectiveIntegrationModel") -> list[tuple]:
+    from sim.model import INSTITUTION_METRICS, STATE_METRICS
+    data = model.datacollector.model_vars
+    codes = model.codes
+    insts = [inst.code for inst in model.institutions]
+    gps = [codes[g] for g in model.great_powers]
+    trust = np.stack(data["trust"]).astype(float)
+    off = ~np.eye(len(codes), dtype=bool)
+    blocks = [
+        _block(np.stack(data["institutions"]), insts, list(INSTITUTION_METRICS)),
+        _block(np.stack(data["states"]), codes, list(STATE_METRICS)),
+        _block(np.stack(data["threat"]), codes, [f"threat_from.{g}" for g in gps]),
+        _block(np.stack(data["engagement"]), codes, [f"engagement.{c}" for c in insts]),
+        _block(np.stack(data["status"]).astype(float), codes, [f"status.{c}" for c in insts]),
+    ]
+    steps = trust.shape[0]
+    rows, cols = np.nonzero(off)
+    step = np.repeat(np.arange(steps), rows.size)
+    blocks.append((step, np.asarray(codes, dtype=object)[np.tile(rows, steps)],
+                   np.asarray([f"trust_in.{c}" for c in codes], dtype=object)[np.tile(cols, steps)],
+                   trust[:, rows, cols].ravel()))
+    return blocks
+
+
+def timeseries_frame(model: "ProtectiveIntegrationModel", run: int = 0) -> pd.DataFrame:
+    """The long time-series table of one finished run."""
+    parts = _blocks(model)
+    step = np.concatenate([p[0] for p in parts])
+    dates = pd.to_datetime(pd.Series(model.scenario.dates)).to_numpy()
+    return pd.DataFrame({
+        "run": np.full(step.size, run, dtype=np.int64),
+        "seed": np.full(step.size, model.seed if model.seed is not None else -1, dtype=np.int64),
+        "step": step.astype(np.int64),
+        "date": dates[step],
+        "entity": pd.Categorical(np.concatenate([p[1] for p in parts])),
+        "metric": pd.Categorical(np.concatenate([p[2] for p in parts])),
+        "value": np.concatenate([p[3] for p in parts]).astype(float),
+    })
+
+
+def decisions_frame(model: "ProtectiveIntegrationModel", run: int = 0) -> pd.DataFrame:
+    """One row per decision the run made (declarations, votes, interventions, ...)."""
+    frame = pd.DataFrame(model.decisions, columns=[c for c in DECISION_COLUMNS if c not in ("run", "seed")])
+    frame.insert(0, "seed", model.seed if model.seed is not None else -1)
+    frame.insert(0, "run", run)
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame.astype({"run": "int64", "seed": "int64", "step": "int64", "score": "float64"})
+
+
+def status_name(code: float) -> str:
+    """Name of a membership status code as stored in `status.<institution>` rows."""
+    return STATUS_NAMES[int(code)]

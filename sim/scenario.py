@@ -1,0 +1,201 @@
+"""Scenarios: a horizon, institutions and a dated set of events, validated against the cast.
+
+A scenario arrives as a plain mapping (from a Hydra `scenario/` config or any YAML file).
+`load_scenario` checks it completely before any run starts, so a mistake ends in one
+`InputError` line and no results are written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sim.cast import NORMS, Cast
+from sim.errors import InputError
+from sim.events import Event, Founding, LoadContext, MembershipLedger, parse_event
+from sim.institutions import DECISION_RULES, InstitutionSpec
+
+SCENARIO_KEYS = ("name", "description", "start", "end", "institutions", "events")
+INSTITUTION_KEYS = ("name", "charter", "decision_rule", "agenda_setters", "summit_quarters",
+                    "ministerial_quarters", "collective_defence", "intrastate_mandate",
+                    "founded", "founding_members", "observers", "ref")
+_DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
+
+
+@dataclass
+class Scenario:
+    """A validated scenario, ready for the model."""
+
+    name: str
+    source: str
+    cast: Cast
+    start: tuple[int, int]
+    n_steps: int
+    institutions: list[InstitutionSpec]
+    events: list[Event]
+    dates: list[str] = field(init=False)
+    _by_step: dict[int, list[Event]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        year, quarter = self.start
+        self.dates = []
+        for t in range(self.n_steps):
+            q = quarter - 1 + t
+            self.dates.append(f"{year + q // 4:04d}-{3 * (q % 4) + 1:02d}-01")
+        self._by_step = {}
+        for event in self.events:
+            self._by_step.setdefault(event.step, []).append(event)
+
+    def events_at(self, step: int) -> list[Event]:
+        """Events dated in quarter `step`, in file order."""
+        return self._by_step.get(step, [])
+
+    def quarter_of(self, step: int) -> int:
+        """Calendar quarter (1-4) of a step."""
+        return (self.start[1] - 1 + step) % 4 + 1
+
+    def step_of(self, date: str) -> int:
+        """Step index of a date inside the horizon."""
+        year, month = int(date[:4]), int(date[5:7])
+        return (year - self.start[0]) * 4 + (month - 1) // 3 - (self.start[1] - 1)
+
+
+def _parse_date(source: str, value: Any, where: str) -> tuple[int, int]:
+    """(year, quarter) of a 'YYYY-MM' or 'YYYY-MM-DD' value."""
+    if isinstance(value, dt.date):
+        value = value.isoformat()
+    match = _DATE.match(str(value)) if isinstance(value, str) else None
+    if not match:
+        raise InputError(source, where, value, "a date written YYYY-MM-DD or YYYY-MM")
+    year, month, day = int(match[1]), int(match[2]), int(match[3] or 1)
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        raise InputError(source, where, value, "a real calendar date") from None
+    return year, (month - 1) // 3 + 1
+
+
+def _require_keys(source: str, where: str, raw: Mapping, allowed: tuple[str, ...],
+                  required: tuple[str, ...]) -> None:
+    if not isinstance(raw, Mapping):
+        raise InputError(source, where, raw, "a mapping")
+    for key in raw:
+        if key not in allowed:
+            raise InputError(source, f"{where}.{key}" if where else str(key), raw[key],
+                             f"the keys {', '.join(allowed)}")
+    for key in required:
+        if raw.get(key) is None:
+            raise InputError(source, f"{where}.{key}" if where else key, None, "a value (required)")
+
+
+def _quarters(source: str, where: str, value: Any) -> tuple[int, ...]:
+    if not isinstance(value, list) or not all(isinstance(q, int) and 1 <= q <= 4 for q in value):
+        raise InputError(source, where, value, "a list of quarters 1-4")
+    return tuple(value)
+
+
+def _institution(source: str, code: str, raw: Mapping, cast: Cast) -> InstitutionSpec:
+    where = f"institutions.{code}"
+    _require_keys(source, where, raw, INSTITUTION_KEYS, ("charter", "agenda_setters"))
+    charter = raw["charter"]
+    if not isinstance(charter, Mapping):
+        raise InputError(source, f"{where}.charter", charter, f"a mapping of norms ({', '.join(NORMS)}) to weights")
+    for norm, weight in charter.items():
+        if norm not in NORMS:
+            raise InputError(source, f"{where}.charter.{norm}", weight, ", ".join(NORMS))
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
+            raise InputError(source, f"{where}.charter.{norm}", weight, "a weight >= 0")
+    weights = np.array([float(charter.get(n, 0.0)) for n in NORMS])
+    if weights.sum() <= 0:
+        raise InputError(source, f"{where}.charter", dict(charter), "at least one positive weight")
+    rule = raw.get("decision_rule", "consensus")
+    if rule not in DECISION_RULES:
+        raise InputError(source, f"{where}.decision_rule", rule, ", ".join(DECISION_RULES))
+    setters = raw["agenda_setters"]
+    if not isinstance(setters, list) or any(s not in cast.codes for s in setters):
+        raise InputError(source, f"{where}.agenda_setters", setters, "a list of state codes of the cast")
+    flags = {}
+    for name in ("collective_defence", "intrastate_mandate"):
+        flags[name] = raw.get(name, False)
+        if not isinstance(flags[name], bool):
+            raise InputError(source, f"{where}.{name}", flags[name], "true or false")
+    return InstitutionSpec(
+        code=code, name=str(raw.get("name", code)), charter=weights, decision_rule=rule,
+        agenda_setters=[cast.index(s) for s in setters],
+        summit_quarters=_quarters(source, f"{where}.summit_quarters", raw.get("summit_quarters", [2])),
+        ministerial_quarters=_quarters(source, f"{where}.ministerial_quarters",
+                                       raw.get("ministerial_quarters", [])),
+        **flags)
+
+
+def _founding_events(source: str, institutions: Mapping, ctx: LoadContext) -> dict[str, Any]:
+    """Founding events generated from the institutions' `founded` blocks."""
+    generated = {}
+    for code, raw in institutions.items():
+        if raw.get("founded") is None:
+            continue
+        generated[f"{code}_founding"] = {
+            "kind": "founding", "date": raw["founded"], "institution": code,
+            "members": raw.get("founding_members") or [], "observers": raw.get("observers") or [],
+            "ref": raw.get("ref", ""),
+        }
+    return generated
+
+
+def load_scenario(raw: Mapping[str, Any], cast: Cast, source: str = "scenario") -> Scenario:
+    """Validate a scenario mapping against the cast and build a `Scenario`."""
+    _require_keys(source, "", raw, SCENARIO_KEYS, ("start", "end", "institutions"))
+    start = _parse_date(source, raw["start"], "start")
+    end = _parse_date(source, raw["end"], "end")
+    n_steps = (end[0] - start[0]) * 4 + end[1] - start[1] + 1
+    if n_steps < 1:
+        raise InputError(source, "end", raw["end"], f"a date after start ({raw['start']})")
+    institutions = raw["institutions"]
+    if not isinstance(institutions, Mapping) or not institutions:
+        raise InputError(source, "institutions", institutions, "a non-empty mapping of institution codes")
+    specs = [_institution(source, str(code), spec, cast) for code, spec in institutions.items()]
+    scenario = Scenario(name=str(raw.get("name", "scenario")), source=source, cast=cast, start=start,
+                        n_steps=n_steps, institutions=specs, events=[])
+
+    def in_horizon(value: Any, where: str) -> tuple[int, int]:
+        year, quarter = _parse_date(source, value, where)
+        step = (year - start[0]) * 4 + quarter - start[1]
+        if not 0 <= step < n_steps:
+            raise InputError(source, where, value, f"a date from {raw['start']} to {raw['end']}")
+        return year, quarter
+
+    ctx = LoadContext(source, cast.codes, {c for c, k in zip(cast.codes, cast.kinds) if k != "state"},
+                      [s.code for s in specs], in_horizon)
+    raw_events = dict(_founding_events(source, institutions, ctx))
+    listed = raw.get("events") or {}
+    if not isinstance(listed, Mapping):
+        raise InputError(source, "events", listed, "a mapping of event ids to events")
+    raw_events.update({k: v for k, v in listed.items() if v is not None})
+    events = [parse_event(str(key), dict(value) if isinstance(value, Mapping) else value, ctx)
+              for key, value in raw_events.items()]
+    for event in events:
+        event.step = scenario.step_of(event.date)
+    events.sort(key=lambda e: (e.step, e.date, not isinstance(e, Founding)))
+    ledger = MembershipLedger()
+    for event in events:
+        event.check_membership(ledger, source)
+    _check_external_members(source, events, ctx)
+    scenario.events = events
+    scenario.__post_init__()
+    return scenario
+
+
+def _check_external_members(source: str, events: list[Event], ctx: LoadContext) -> None:
+    """External actors (e.g. the West as a pressure source) never join an institution."""
+    for event in events:
+        joined = getattr(event, "members", None) or [getattr(event, "state", None)]
+        if event.kind in ("founding", "accession"):
+            for state in joined:
+                if state in ctx.external:
+                    raise InputError(source, f"events.{event.key}", state,
+                                     "a state of kind 'state' (external actors join no institution)")

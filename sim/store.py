@@ -1,0 +1,68 @@
+"""Storage: atomic writes of result files and the provenance every result carries."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+import sim
+
+
+def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
+    """Write through a temporary file in the same folder, then rename over `path`.
+
+    A crash mid-write leaves no partial file under the final name.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        write(Path(tmp))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
+    """Atomically write a frame as Parquet (pyarrow)."""
+    return write_atomic(path, lambda tmp: frame.to_parquet(tmp, engine="pyarrow", index=False))
+
+
+def write_yaml(data: Any, path: Path) -> Path:
+    """Atomically write plain data as YAML."""
+    def dump(tmp: Path) -> None:
+        tmp.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return write_atomic(path, dump)
+
+
+def code_version() -> dict[str, Any]:
+    """Package version and, inside a git checkout, the commit and whether it is dirty."""
+    root = Path(__file__).resolve().parent.parent
+    info: dict[str, Any] = {"package": sim.__version__, "python": platform.python_version()}
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                                text=True, timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=5, check=True).stdout.strip()
+        info.update(git_commit=commit, git_dirty=bool(dirty))
+    except (OSError, subprocess.SubprocessError):
+        info.update(git_commit="unknown", git_dirty=None)
+    return info
+
+
+def provenance(config: dict[str, Any], seeds: list[int]) -> dict[str, Any]:
+    """The resolved config together with the seeds and the code version."""
+    return {"config": config, "seeds": list(seeds), "code_version": code_version()}

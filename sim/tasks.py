@@ -1,0 +1,69 @@
+"""Tasks of the command line: each takes a validated `RunSpec` and an output folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from omegaconf import OmegaConf
+
+from sim.config import RunSpec
+from sim.ensemble import run_seeds
+from sim.plots import cohesion_figure, quantiles
+from sim.store import provenance, write_atomic, write_parquet, write_yaml
+
+KEY_DECISIONS = ("declaration", "intervention", "proposal", "solidarity", "designation", "statement")
+
+
+def run_task(spec: RunSpec, out: Path) -> dict[str, Path]:
+    """The main job: run the ensemble, then write tables, config and figure."""
+    series, decisions = run_seeds(spec.scenario, spec.params, spec.seeds,
+                                  progress=bool(spec.config.progress))
+    institutions = [s.code for s in spec.scenario.institutions]
+    figure = cohesion_figure(series, institutions, title=f"Cohesion, scenario '{spec.scenario.name}'")
+    config = OmegaConf.to_container(spec.config, resolve=True)
+    paths = {
+        "timeseries": write_parquet(series, out / "timeseries.parquet"),
+        "decisions": write_parquet(decisions, out / "decisions.parquet"),
+        "config": write_yaml(provenance(config, spec.seeds), out / "config.yaml"),
+        "figure": write_atomic(out / "cohesion.png",
+                               lambda tmp: figure.savefig(tmp, format="png", dpi=150)),
+    }
+    plt.close(figure)
+    print(summary(series, decisions, institutions, spec))
+    print("\nFiles:")
+    for path in paths.values():
+        print(f"  {path}")
+    return paths
+
+
+def summary(series: pd.DataFrame, decisions: pd.DataFrame, institutions: list[str],
+            spec: RunSpec) -> str:
+    """A short text summary: final cohesion, key decisions, membership changes."""
+    runs = series["run"].nunique()
+    final = series[series["step"] == series["step"].max()]
+    lines = [f"Scenario '{spec.scenario.name}', {runs} runs, "
+             f"{spec.scenario.dates[0]} to {spec.scenario.dates[-1]}", "",
+             "Final cohesion (median [5%, 95%]):"]
+    for code in institutions:
+        values = final[(final["entity"] == code) & (final["metric"] == "cohesion")]["value"].to_numpy()
+        low, mid, high = quantiles(values)
+        lines.append(f"  {code:6s} {mid:.3f} [{low:.3f}, {high:.3f}]")
+    lines += ["", "Key decisions (most common outcome, share of runs):"]
+    key = decisions[decisions["kind"].isin(KEY_DECISIONS)]
+    for (date, inst, kind, topic, subject), group in key.groupby(
+            ["date", "institution", "kind", "topic", "subject"], sort=True, observed=True):
+        counts = group["outcome"].value_counts()
+        lines.append(f"  {date:%Y-%m} {inst:5s} {kind:12s} {topic} [{subject}]: "
+                     f"{counts.index[0]} ({counts.iloc[0] / runs:.0%})")
+    moves = decisions[(decisions["kind"] == "membership")
+                      & ~decisions["detail"].str.contains("founding|accession")]
+    lines += ["", "Membership changes (share of runs in which they happen):"]
+    if moves.empty:
+        lines.append("  none")
+    for (inst, state, outcome), group in moves.groupby(["institution", "state", "outcome"], observed=True):
+        first = group.groupby("run")["date"].min()
+        lines.append(f"  {inst:5s} {state} {outcome:10s} {group['run'].nunique() / runs:.0%} "
+                     f"(median first date {first.median():%Y-%m})")
+    return "\n".join(lines)

@@ -1,0 +1,14 @@
+"""Shared fixtures: the default config, resolved once per session."""
+
+from __future__ import annotations
+
+import pytest
+
+import sim
+from sim.config import RunSpec, resolve
+
+
+@pytest.fixture(scope="session")
+def spec() -> RunSpec:
+    """The default (history) run specification."""
+    return resolve(sim.compose([]))
