@@ -78,16 +78,40 @@ class StateAgent(mesa.Agent):
 
     # -- stances on texts (process 5) -------------------------------------------------
     def content_score(self, motion: Motion) -> float:
-        """How far a text agrees with this state's norm positions, times its magnitude."""
-        norms = self.model.norms[self.index]
-        return motion.magnitude * sum(w * (2.0 * norms[k] - 1.0) for k, w in motion.content.items())
+        """How far a text agrees with this state's norm positions, times its magnitude.
+
+        Territorial integrity weighs more for a state with restive regions of its own
+        (article 'The separatist challenge').
+        """
+        m, i = self.model, self.index
+        norms = m.norms[i]
+        salience = {m.territorial_integrity: 1.0 + m.separatism[i]}
+        return motion.magnitude * sum(w * (2.0 * norms[k] - 1.0) * salience.get(k, 1.0)
+                                      for k, w in motion.content.items())
+
+    def deference(self, inst: Institution, setter: int | None) -> float:
+        """Pull toward what the drafter wants: hierarchy x the drafter's power lead over us.
+
+        In the CSTO's hierarchy the smaller states comply reluctantly with Russian drafts;
+        in the SCO the Russia-China balance leaves them room (article 'Foreign policy
+        coordination'; 'Conclusion').
+        """
+        if setter is None or setter == self.index:
+            return 0.0
+        shares = inst.shares(self.model.power)
+        lead = max(0.0, shares[setter] - shares[self.index])
+        return self.model.params.deference * self.model.hierarchy[inst.code] * lead
 
     def loyalty_score(self, motion: Motion) -> float:
-        """Pull toward the favoured party and away from the disfavoured one, by trust."""
-        trust = self.model.trust[self.index]
+        """Pull toward the favoured party and away from the disfavoured one, by trust;
+        fear of the favoured party (threat above its rivalry baseline) pulls away."""
+        m = self.model
+        trust = m.trust[self.index]
         score = 0.0
         if motion.favoured is not None:
-            score += trust[motion.favoured] - 0.5
+            f = motion.favoured
+            score += trust[f] - 0.5
+            score -= m.threat[self.index, f] - m.baseline_threat[self.index, f]
         if motion.disfavoured is not None:
             score -= trust[motion.disfavoured] - 0.5
         return self.model.params.loyalty * score
@@ -96,9 +120,7 @@ class StateAgent(mesa.Agent):
                setter_stance: int) -> int:
         """Preferred stance: own norms and loyalties, plus deference to the drafter.
 
-        Deference grows with the institution's hierarchy and this state's security
-        dependence on the drafter: hierarchy sets the agenda (article 'Foreign policy
-        coordination'), it never removes the veto.
+        Hierarchy sets the agenda through deference; it never removes the veto.
         """
         if motion.favoured == self.index:
             return ENDORSE
@@ -106,9 +128,7 @@ class StateAgent(mesa.Agent):
             return OPPOSE
         p = self.model.params
         score = self.content_score(motion) + self.loyalty_score(motion)
-        if setter is not None and setter != self.index:
-            dependence = self.model.security_dependence[self.index, setter]
-            score += p.deference * self.model.hierarchy[inst.code] * dependence * setter_stance
+        score += self.deference(inst, setter) * setter_stance
         if motion.out_of_area:
             score -= p.out_of_area_cost * self.model.sovereignty[self.index]
         score += self.model.rng.normal(0.0, p.stance_noise)
@@ -128,9 +148,7 @@ class StateAgent(mesa.Agent):
         p, m, i = self.model.params, self.model, self.index
         if i == host:
             return True
-        dependence = m.security_dependence[i, leader] if leader is not None and leader != i else 0.0
-        score = (1.0 + 2.0 * p.loyalty * (m.trust[i, host] - 0.5)
-                 + p.deference * m.hierarchy[inst.code] * dependence
+        score = (1.0 + 2.0 * p.loyalty * (m.trust[i, host] - 0.5) + self.deference(inst, leader)
                  - 2.0 * m.sovereignty[i] * (1.0 + m.rivalry[i, host]))
         score += m.rng.normal(0.0, p.stance_noise)
         return bool(score > p.intervention_threshold)
@@ -151,8 +169,7 @@ class StateAgent(mesa.Agent):
         gain = 0.5 * magnitude * (m.economic_dependence[i, proposer]
                                   + m.security_dependence[i, proposer])
         rival_gain = m.great_power[i] * max(0.0, shares[proposer] - shares[i])
-        score = (gain + 2.0 * p.loyalty * (m.trust[i, proposer] - 0.5) * 0.5
-                 + p.deference * m.hierarchy[inst.code] * m.security_dependence[i, proposer]
+        score = (gain + p.loyalty * (m.trust[i, proposer] - 0.5) + self.deference(inst, proposer)
                  - m.sovereignty[i] * pooling - p.relative_gain * rival_gain)
         score += m.rng.normal(0.0, p.stance_noise)
         return bool(score > 0.0)

@@ -153,7 +153,7 @@ class Accession(Event):
             model.record(inst.code, self.state, "membership", "not applicable", subject=self.state,
                          detail="accession of a state already a member")
             return
-        model.change_status(inst, i, OBSERVER if self.as_observer else ACTIVE, "accession")
+        model.admit(inst, i, self.as_observer)
 
 
 @register("suspension")
@@ -268,13 +268,14 @@ class SeparatismSupport(Event):
     magnitude: float = _f("unit", "Scale of the support (military, political), 0-1")
     recognition: bool = _f("flag", "Actor recognises the breakaway entities", default=False)
     annexation: bool = _f("flag", "Actor annexes territory", default=False)
+    compatriot_claim: bool = _f("flag", "Actor justifies it by protecting its compatriots", default=False)
 
     def apply(self, model: "ProtectiveIntegrationModel") -> None:
         a, b = model.codes.index(self.actor), model.codes.index(self.target)
         formal = self.recognition or self.annexation
-        model.betrayal(a, b, self.magnitude, formal)
-        action = Motion("support for the action", _content(territorial_integrity=-0.5,
-                        non_interference=-0.5), self.magnitude, favoured=a, disfavoured=b)
+        model.betrayal(a, b, self.magnitude, formal, self.compatriot_claim)
+        action = Motion("support for the action", _content(territorial_integrity=-0.5),
+                        self.magnitude, favoured=a, disfavoured=b)
         recognition = Motion("endorsing recognition", _content(territorial_integrity=-1.0), 1.0,
                              favoured=a, disfavoured=b)
         for inst in _member_institutions(model, a):

@@ -80,8 +80,8 @@ class Institution:
                               | (self.status == SUSPENDED))
 
     def veto_holders(self) -> np.ndarray:
-        """Active members: a hedging member stays away and blocks nothing."""
-        return np.flatnonzero(self.status == ACTIVE)
+        """Members in good standing (active or hedging): each holds a veto under consensus."""
+        return np.flatnonzero(self.in_good_standing())
 
     def participation(self, observer_weight: float) -> np.ndarray:
         """Weight with which each state takes part in this institution's meetings."""

@@ -59,6 +59,7 @@ class ProtectiveIntegrationModel(mesa.Model):
         self.benefit = np.zeros((len(self.institutions), self.n))
         self.functional = np.zeros(len(self.institutions))
         self.decisions: list[dict[str, Any]] = []
+        self.current_event = ""
         self.state_agents = [StateAgent(self, i, code) for i, code in enumerate(self.cast.codes)]
         self.datacollector = mesa.DataCollector(model_reporters={
             "institutions": lambda m: m.institution_snapshot(),
@@ -67,6 +68,8 @@ class ProtectiveIntegrationModel(mesa.Model):
             "threat": lambda m: m.threat[:, m.great_powers].copy(),
             "engagement": lambda m: np.array([inst.engagement for inst in m.institutions]).T,
             "status": lambda m: np.array([inst.status for inst in m.institutions]).T,
+            "benefit": lambda m: m.benefit.T.copy(),
+            "investment": lambda m: np.array([inst.investment for inst in m.institutions]).T,
         })
 
     # -- initialisation ---------------------------------------------------------------
@@ -119,7 +122,9 @@ class ProtectiveIntegrationModel(mesa.Model):
     def step(self) -> None:
         """Advance one quarter."""
         for event in self.scenario.events_at(self.t):
+            self.current_event = event.key
             event.apply(self)
+        self.current_event = ""
         quarter = self.scenario.quarter_of(self.t)
         for inst in self.institutions:
             self._socialise(inst, inst.meeting_weight(quarter, self.params.ministerial_weight))
@@ -244,9 +249,10 @@ class ProtectiveIntegrationModel(mesa.Model):
             threat = np.maximum(threat, np.where(others, self.threat[:, g], 0.0))
         cost = (h * (1.0 - shares) + p.mandate_cost * inst.intrastate_mandate
                 + p.rule_cost * (inst.decision_rule != "consensus"))
+        room = (1.0 - h) * (1.0 - shares)
         return (p.w_legitimacy * benefit + p.w_functional * output + p.w_security * dependence
-                - p.w_sovereignty * self.sovereignty * cost - p.w_threat * threat
-                + p.engagement_bias)
+                + p.w_balance * room - p.w_sovereignty * self.sovereignty * cost
+                - p.w_threat * threat + p.engagement_bias)
 
     def _forget(self) -> None:
         """Discount old experience; standing rivalries add friction every quarter."""
@@ -268,6 +274,25 @@ class ProtectiveIntegrationModel(mesa.Model):
             inst.engagement[i] = 0.8
         self.record(inst.code, self.codes[i], "membership", STATUS_NAMES[new],
                     subject=self.codes[i], detail=f"{STATUS_NAMES[old]} -> {STATUS_NAMES[new]} ({reason})")
+
+    def _welcome(self, inst: Institution, newcomer: int) -> None:
+        """Admission by consensus bonds a newcomer with the members close to it in norms."""
+        p = self.params
+        members = np.flatnonzero(inst.in_good_standing() & (np.arange(self.n) != newcomer))
+        if members.size == 0:
+            return
+        dist = pair_distance(self.norms[[newcomer]], inst.spec.charter, self.norms[members])[0]
+        close = np.clip(1.0 - dist / p.confidence_bound, 0.0, None) * (1.0 - self.rivalry[newcomer, members])
+        gain = p.trust_gain * p.accession_welcome * close
+        self.positive[newcomer, members] += gain
+        self.positive[members, newcomer] += gain
+        self._refresh_trust()
+
+    def admit(self, inst: Institution, i: int, as_observer: bool) -> None:
+        """Accession of a member (bonded with the members who admitted it) or an observer."""
+        self.change_status(inst, i, OBSERVER if as_observer else ACTIVE, "accession")
+        if not as_observer:
+            self._welcome(inst, i)
 
     def found(self, inst: Institution, members: list[int], observers: list[int]) -> None:
         """Create an institution with its founding members and observers."""
@@ -341,9 +366,11 @@ class ProtectiveIntegrationModel(mesa.Model):
                     subject=self.codes[proposer], topic=topic, blocked_by=refusers)
         return passed
 
-    def betrayal(self, actor: int, target: int, magnitude: float, formal: bool) -> None:
+    def betrayal(self, actor: int, target: int, magnitude: float, formal: bool,
+                 compatriot_claim: bool) -> None:
         """Support for separatism: a negative experience for every observer, larger for the
-        exposed, and threat for those exposed to the actor's compatriot claims.
+        exposed, and threat from the actor for the exposed (for those exposed to its
+        compatriot claims too, when it invokes them).
 
         The penalty grows with the observer's separatism exposure and its attachment to
         territorial integrity (article 'The separatist challenge'); the actor's revealed
@@ -356,7 +383,7 @@ class ProtectiveIntegrationModel(mesa.Model):
         penalty[target] += factor * p.betrayal_exposure
         observers = self.is_state & (np.arange(self.n) != actor)
         self.negative[observers, actor] += penalty[observers]
-        exposure = self.compatriots[:, actor] + 0.5 * self.separatism
+        exposure = 0.5 * self.separatism + (self.compatriots[:, actor] if compatriot_claim else 0.0)
         self.threat[observers, actor] += p.threat_gain * factor * exposure[observers]
         self.norms[actor, self.territorial_integrity] *= 1.0 - p.revealed_norm_shift * magnitude
         self._refresh_trust()
@@ -397,7 +424,8 @@ class ProtectiveIntegrationModel(mesa.Model):
                setter: str = "", score: float = float("nan")) -> None:
         """Append one decision row (the `decisions` table)."""
         self.decisions.append({
-            "step": self.t, "date": self.scenario.dates[self.t], "institution": institution,
+            "step": self.t, "date": self.scenario.dates[self.t], "event": self.current_event,
+            "institution": institution,
             "state": state, "kind": kind, "subject": subject, "topic": topic, "outcome": outcome,
             "blocked_by": ",".join(self.codes[i] for i in (blocked_by or [])),
             "setter": setter, "score": score, "detail": detail,

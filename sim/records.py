@@ -8,7 +8,9 @@ callers. Metric names:
 - institution rows (entity = SCO, CSTO, ...): the names in `INSTITUTION_METRICS`;
 - state rows (entity = a state code): `legitimacy`, `insecurity`, `trust_in.<code>`,
   `threat_from.<great power>`, `engagement.<institution>`, `status.<institution>`
-  (0 none, 1 active, 2 hedging, 3 suspended, 4 withdrawn, 5 observer).
+  (0 none, 1 active, 2 hedging, 3 suspended, 4 withdrawn, 5 observer),
+  `benefit.<institution>` (legitimation the state would draw from it) and
+  `investment.<institution>` (a great power's investment in it).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     from sim.model import ProtectiveIntegrationModel
 
 TIMESERIES_COLUMNS = ("run", "seed", "step", "date", "entity", "metric", "value")
-DECISION_COLUMNS = ("run", "seed", "step", "date", "institution", "state", "kind", "subject",
+DECISION_COLUMNS = ("run", "seed", "step", "date", "event", "institution", "state", "kind", "subject",
                     "topic", "outcome", "blocked_by", "setter", "score", "detail")
 
 
@@ -51,6 +53,8 @@ def _blocks(model: "ProtectiveIntegrationModel") -> list[tuple]:
         _block(np.stack(data["threat"]), codes, [f"threat_from.{g}" for g in gps]),
         _block(np.stack(data["engagement"]), codes, [f"engagement.{c}" for c in insts]),
         _block(np.stack(data["status"]).astype(float), codes, [f"status.{c}" for c in insts]),
+        _block(np.stack(data["benefit"]), codes, [f"benefit.{c}" for c in insts]),
+        _block(np.stack(data["investment"]), codes, [f"investment.{c}" for c in insts]),
     ]
     steps = trust.shape[0]
     rows, cols = np.nonzero(off)

@@ -1,0 +1,54 @@
+"""Read-only views of an ensemble's tables by (entity, metric) and by decision."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+class EnsembleView:
+    """Fast look-ups into the long tables of one scenario's ensemble."""
+
+    def __init__(self, series: pd.DataFrame, decisions: pd.DataFrame) -> None:
+        self.runs = int(series["run"].nunique())
+        self.steps = int(series["step"].max()) + 1
+        dates = series.drop_duplicates("step").sort_values("step")["date"]
+        self.dates = [f"{d:%Y-%m}" for d in dates]
+        ordered = series.sort_values(["entity", "metric", "run", "step"], kind="stable")
+        self._values = {}
+        for (entity, metric), group in ordered.groupby(["entity", "metric"], observed=True, sort=False):
+            self._values[(str(entity), str(metric))] = group["value"].to_numpy().reshape(self.runs, self.steps)
+        self.decisions = decisions
+
+    def values(self, entity: str, metric: str) -> np.ndarray:
+        """Array (runs, steps) of one metric of one entity."""
+        return self._values[(entity, metric)]
+
+    def step(self, date: str) -> int:
+        """Step of a 'YYYY-MM' date (the quarter containing it)."""
+        year, month = int(date[:4]), int(date[5:7])
+        first_year, first_month = int(self.dates[0][:4]), int(self.dates[0][5:7])
+        return (year - first_year) * 4 + (month - 1) // 3 - (first_month - 1) // 3
+
+    def at(self, entity: str, metric: str, date: str) -> np.ndarray:
+        """Values per run at a date."""
+        return self.values(entity, metric)[:, self.step(date)]
+
+    def mean_between(self, entity: str, metric: str, start: str, end: str) -> np.ndarray:
+        """Per-run mean over the quarters from `start` to `end` inclusive."""
+        return self.values(entity, metric)[:, self.step(start):self.step(end) + 1].mean(axis=1)
+
+    def outcomes(self, **match: str) -> pd.DataFrame:
+        """Decision rows matching column values, e.g. kind='vote', subject='UKR'."""
+        rows = self.decisions
+        for column, value in match.items():
+            rows = rows[rows[column] == value]
+        return rows
+
+    def outcome_per_run(self, **match: str) -> np.ndarray:
+        """The single outcome of a decision in each run ('' where it did not happen)."""
+        rows = self.outcomes(**match)
+        result = np.full(self.runs, "", dtype=object)
+        for run, outcome in zip(rows["run"], rows["outcome"]):
+            result[run] = outcome
+        return result

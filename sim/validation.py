@@ -1,0 +1,304 @@
+"""Validation against the article: the 12 calibration targets of CONCEPT.md.
+
+Each target is a per-run statistic with a threshold written next to it; a target PASSES
+when the share of runs meeting it is at least `REQUIRED_SHARE`. Some targets compare the
+history with a paired counterfactual run on the same seed (the rally effect against a
+history without protest waves; the India-Pakistan accession against Turkmenistan and
+Mongolia). Pattern-oriented modelling (Grimm et al. 2005): all patterns at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from sim.ensemble import run_seeds
+from sim.ensemble_view import EnsembleView
+from sim.institutions import ACTIVE, HEDGING
+from sim.cast import Cast
+from sim.params import Params
+from sim.scenario import Scenario
+
+REQUIRED_SHARE = 0.9
+PRESSURE_KINDS = ("colour_revolution", "normative_pressure")
+
+
+@dataclass
+class Views:
+    """The ensembles a target may look at, paired by seed."""
+
+    history: EnsembleView
+    calm: EnsembleView
+    alternative: EnsembleView
+    baseline: EnsembleView
+    params: Params
+    cast: Cast
+
+    def states_where(self, attribute: str, minimum: float) -> set[str]:
+        """Codes of states whose attribute (from the states table) is at least `minimum`."""
+        values = self.cast.attributes[attribute]
+        return {c for c, v in zip(self.cast.codes, values) if v >= minimum}
+
+
+@dataclass(frozen=True)
+class Target:
+    """One calibration target: a statistic per run and the threshold it must meet."""
+
+    number: int
+    name: str
+    statistic: str
+    threshold: str
+    check: Callable[[Views], tuple[np.ndarray, np.ndarray]]
+
+
+def _members(view: EnsembleView, inst: str, date: str) -> list[str]:
+    codes = [e for (e, m) in view._values if m == f"status.{inst}"]
+    return [c for c in codes
+            if np.isin(view.at(c, f"status.{inst}", date), (ACTIVE, HEDGING)).any()]
+
+
+def _stance_is(view: EnsembleView, event: str, inst: str, topic: str, allowed: tuple[str, ...]) -> np.ndarray:
+    outcomes = view.outcome_per_run(event=event, institution=inst, topic=topic)
+    return np.isin(outcomes, allowed)
+
+
+def _only_actor_recognises(view: EnsembleView, event: str) -> np.ndarray:
+    rows = view.outcomes(event=event, kind="recognition")
+    recognised = rows[rows["outcome"] == "recognise"]["run"].unique()
+    return ~np.isin(np.arange(view.runs), recognised)
+
+
+def t1_persistence(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    h = v.history
+    rows = h.outcomes(institution="SCO", kind="membership")
+    left = rows[rows["outcome"].isin(["suspended", "withdrawn"])]["run"].unique()
+    sco_stays = ~np.isin(np.arange(h.runs), left)
+    quorum = np.ones(h.runs, dtype=bool)
+    for inst, start in (("SCO", "2001-07"), ("CSTO", "2003-10")):
+        active = h.values(inst, "n_active")[:, h.step(start):] + h.values(inst, "n_hedging")[:, h.step(start):]
+        members = active + h.values(inst, "n_suspended")[:, h.step(start):]
+        quorum &= (active >= 2.0 / 3.0 * members).all(axis=1)
+    return sco_stays & quorum, sco_stays.astype(float) + quorum
+
+
+def t2_low_output(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    h, p = v.history, v.params
+    ok = np.ones(h.runs, dtype=bool)
+    margin = np.full(h.runs, np.inf)
+    for inst, start in (("SCO", "2002-01"), ("CSTO", "2004-01")):
+        output = h.mean_between(inst, "functional_output", start, "2018-10")
+        engaged = h.mean_between(inst, "engagement", start, "2018-10")
+        ok &= (output < 0.25) & (engaged > 0.6)
+        for state in _members(h, inst, "2012-01"):
+            if state in v.states_where("illiberalism", ILLIBERAL_MIN):
+                legit = p.w_legitimacy * h.mean_between(state, f"benefit.{inst}", start, "2018-10")
+                func = p.w_functional * output
+                ok &= legit > func
+                margin = np.minimum(margin, legit - func)
+    return ok, margin
+
+
+def _common_trust(a: EnsembleView, b: EnsembleView, inst: str, date: str) -> np.ndarray:
+    """Per run, mean mutual trust among states in good standing in `inst` in both runs."""
+    codes = [e for (e, m) in a._values if m == f"status.{inst}"]
+    step = a.step(date)
+    result = np.zeros(a.runs)
+    for run in range(a.runs):
+        common = [c for c in codes
+                  if a.values(c, f"status.{inst}")[run, step] in (ACTIVE, HEDGING)
+                  and b.values(c, f"status.{inst}")[run, step] in (ACTIVE, HEDGING)]
+        pairs = [(x, y) for x in common for y in common if x != y]
+        result[run] = np.mean([a.values(x, f"trust_in.{y}")[run, step] for x, y in pairs])
+    return result
+
+
+def t3_rally(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    h, c = v.history, v.calm
+    effects = [_common_trust(h, c, inst, date) - _common_trust(c, h, inst, date)
+               for inst, date in (("SCO", "2006-01"), ("CSTO", "2006-01"), ("SCO", "2012-01"),
+                                  ("CSTO", "2012-01"))]
+    andijan = _stance_is(h, "andijan_crackdown", "SCO", "backing a member's crackdown", ("endorse",))
+    smallest = np.min(effects, axis=0)
+    return (smallest > 0) & andijan, smallest
+
+
+def t4_georgia(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    h = v.history
+    sco_neutral = _stance_is(h, "georgia_war", "SCO", "support for the action", ("neutral",))
+    no_rec = (~_stance_is(h, "georgia_war", "SCO", "endorsing recognition", ("endorse",))
+              & ~_stance_is(h, "georgia_war", "CSTO", "endorsing recognition", ("endorse",)))
+    csto_partial = _stance_is(h, "georgia_war", "CSTO", "support for the action", ("endorse",))
+    exposed = [s for s in _members(h, "SCO", "2008-07") + _members(h, "CSTO", "2008-07")
+               if s != "RUS" and s in v.states_where("separatism_exposure", EXPOSED_MIN)]
+    falls = np.ones(h.runs, dtype=bool)
+    drop = np.full(h.runs, np.inf)
+    for state in set(exposed):
+        change = h.at(state, "trust_in.RUS", "2008-07") - h.at(state, "trust_in.RUS", "2008-04")
+        falls &= change < 0
+        drop = np.minimum(drop, -change)
+    ok = sco_neutral & no_rec & csto_partial & _only_actor_recognises(h, "georgia_war") & falls
+    return ok, drop
+
+
+def t5_xinjiang(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    ok = _stance_is(v.history, "xinjiang_unrest", "SCO", "backing a member against separatism", ("endorse",))
+    return ok, ok.astype(float)
+
+
+def t6_kyrgyzstan(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    h = v.history
+    ok = np.ones(h.runs, dtype=bool)
+    for event in ("kyrgyz_coup", "osh_violence"):
+        for inst in ("SCO", "CSTO"):
+            ok &= h.outcome_per_run(event=event, institution=inst, kind="intervention") == "no intervention"
+    return ok, ok.astype(float)
+
+
+def t7_uzbekistan(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    h = v.history
+    status = h.values("UZB", "status.CSTO")
+    out = ~np.isin(status, (ACTIVE, HEDGING))
+    joined = h.step("2006-07")
+    first_out = np.array([joined + np.argmax(row[joined:]) if row[joined:].any() else -1 for row in out])
+    window = (first_out >= h.step("2011-01")) & (first_out <= h.step("2013-10"))
+    stays_out = np.array([row[f:].all() if f >= 0 else False for row, f in zip(out, first_out)])
+    return window & stays_out, first_out.astype(float)
+
+
+def t8_crimea(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    h = v.history
+    ok = _only_actor_recognises(h, "crimea_annexation")
+    for inst in ("SCO", "CSTO"):
+        for topic in ("support for the action", "endorsing recognition"):
+            ok &= ~_stance_is(h, "crimea_annexation", inst, topic, ("endorse",))
+    ok &= h.at("KAZ", "threat_from.RUS", "2014-01") > h.at("KAZ", "threat_from.RUS", "2013-10")
+    gap = np.full(h.runs, np.inf)
+    for inst in ("SCO", "CSTO"):
+        change = h.at(inst, "cohesion", "2015-01") - h.at(inst, "cohesion", "2007-10")
+        ok &= change < 0
+        gap = np.minimum(gap, -change)
+    rows = h.outcomes(event="crimea_annexation", kind="recognition")
+    members = set(_members(h, "SCO", "2014-01")) | set(_members(h, "CSTO", "2014-01"))
+    rows = rows[rows["state"].isin(members)]
+    top = rows.loc[rows.groupby("run")["score"].idxmax()].set_index("run")["state"]
+    ok &= np.array([top.get(r, "") == "ARM" for r in range(h.runs)])
+    return ok, gap
+
+
+def t9_out_of_area(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    h = v.history
+    ok = h.outcome_per_run(event="csto_terrorism_statement", kind="statement") == "endorse"
+    for event in ("su24_turkey", "syria_peacekeepers"):
+        ok &= h.outcome_per_run(event=event, kind="solidarity") != "endorse"
+    return ok, ok.astype(float)
+
+
+def t10_bri(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    h = v.history
+    before = h.mean_between("CHN", "investment.SCO", "2010-01", "2012-10")
+    after = h.mean_between("CHN", "investment.SCO", "2016-01", "2018-10")
+    bank = h.outcome_per_run(event="sco_development_bank", kind="proposal") == "rejected"
+    return (after < before - 0.05) & bank, before - after
+
+
+def t11_enlargement(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    h, alt, base = v.history, v.alternative, v.baseline
+    effect = {m: base.at("SCO", m, "2018-10") - h.at("SCO", m, "2018-10")
+              for m in ("congruence", "cohesion")}
+    ok = (effect["congruence"] > 0) & (effect["cohesion"] > 0)
+    ok &= h.outcome_per_run(event="sco_terrorist_listing", kind="designation") != "endorse"
+    alt_effect = np.abs(base.at("SCO", "cohesion", "2018-10") - alt.at("SCO", "cohesion", "2018-10"))
+    ok &= (alt_effect < ABOUT_THE_SAME) & (alt_effect < effect["cohesion"])
+    return ok, effect["cohesion"]
+
+
+def t12_hierarchy(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    h = v.history
+    rows = h.decisions[h.decisions["kind"] == "declaration"]
+    rows = rows[rows["institution"].isin(["SCO", "CSTO"])].copy()
+    stance = {"endorse": 1, "neutral": 0, "oppose": -1}
+    russia = rows["detail"].str.extract(r"RUS:(\w+)")[0].map(stance)
+    rows["distance"] = (rows["outcome"].map(stance) - russia).abs()
+    table = rows.pivot_table(index=["run", "event", "topic"], columns="institution",
+                             values="distance", aggfunc="first").dropna()
+    gap = (table["SCO"] - table["CSTO"]).groupby("run").sum()
+    gap = np.array([gap.get(r, np.nan) for r in range(h.runs)])
+    return gap > 0, gap
+
+
+ABOUT_THE_SAME = 0.02
+ILLIBERAL_MIN = 0.7
+EXPOSED_MIN = 0.5
+
+TARGETS: tuple[Target, ...] = (
+    Target(1, "Both persist; no SCO member leaves; summits continue",
+           "SCO suspensions+withdrawals; share of members in good standing each quarter",
+           "none; >= 2/3 in both organisations", t1_persistence),
+    Target(2, "Low output, engaged members, legitimation > function",
+           "mean functional output and engagement; w_L*benefit - w_F*output for illiberal members",
+           "output < 0.25, engagement > 0.6, margin > 0", t2_low_output),
+    Target(3, "Rally effect of colour revolutions and the Arab Spring; Andijan backed",
+           "trust among common members, history - no protest waves: SCO, CSTO in 2006Q1 and 2012Q1; SCO stance on Andijan",
+           "> 0 (all four); endorse", t3_rally),
+    Target(4, "Georgia 2008: SCO neutral, CSTO partial, no recognitions, exposed trust in Russia falls",
+           "SCO action stance; CSTO action stance; recognition stances; recognitions; trust change",
+           "neutral; endorse; not endorse; Russia only; < 0 for every exposed member", t4_georgia),
+    Target(5, "Xinjiang 2009: the SCO backs China at once",
+           "SCO stance in the quarter of the unrest", "endorse", t5_xinjiang),
+    Target(6, "Kyrgyzstan 2010: no intervention", "intervention outcomes, coup and Osh, both organisations",
+           "no intervention (all four)", t6_kyrgyzstan),
+    Target(7, "Uzbekistan suspends CSTO membership after the revision and stays out",
+           "first quarter not in good standing in the CSTO after joining; status to 2018",
+           "2011Q1-2013Q4; suspended or withdrawn to the end", t7_uzbekistan),
+    Target(8, "Crimea 2014: no recognitions, no endorsement, Kazakh threat up, cohesion below 2007, Armenia outlier",
+           "recognitions; stances; KAZ threat from Russia 2014Q1 vs 2013Q4; cohesion 2015Q1 vs 2007Q4; top recognition score",
+           "Russia only; not endorse; higher; lower for both; ARM", t8_crimea),
+    Target(9, "CSTO: terrorism statement yes, out-of-area solidarity no",
+           "stance on the 2015 terrorism statement; Turkey 2015 and Syria 2017 requests",
+           "endorse; not endorse (both)", t9_out_of_area),
+    Target(10, "After BRI China invests less in the SCO; the development bank fails",
+           "China's mean SCO investment 2010-12 minus 2016-18; proposal outcome",
+           "> 0.05; rejected", t10_bri),
+    Target(11, "India-Pakistan accession lowers congruence and cohesion and blocks designations; TM+MN would not",
+           "SCO congruence and cohesion 2018Q4, no enlargement minus history; designation; |effect| of TKM+MN",
+           "> 0 both; not endorse; < 0.02 and smaller", t11_enlargement),
+    Target(12, "CSTO positions track Russia's more closely than SCO positions",
+           "on motions put to both: sum of |SCO text - Russia's stance| - |CSTO text - Russia's stance|",
+           "> 0", t12_hierarchy),
+)
+
+
+def calm_scenario(scenario: Scenario) -> Scenario:
+    """The same history without protest waves (colour revolutions, Arab Spring)."""
+    events = [e for e in scenario.events if e.kind not in PRESSURE_KINDS]
+    return replace(scenario, name=f"{scenario.name} without protest waves", events=events)
+
+
+def run_views(history: Scenario, alternative: Scenario, baseline: Scenario, params: Params,
+              seeds: list[int], progress: bool = False) -> Views:
+    """Run the history and its comparison scenarios on the same seeds.
+
+    `alternative` is the Turkmenistan-Mongolia enlargement and `baseline` the history
+    without the 2017 enlargement; the calm twin (no protest waves) is derived here.
+    """
+    views = [EnsembleView(*run_seeds(s, params, seeds, progress))
+             for s in (history, calm_scenario(history), alternative, baseline)]
+    return Views(history=views[0], calm=views[1], alternative=views[2], baseline=views[3],
+                 params=params, cast=history.cast)
+
+
+def evaluate(views: Views) -> pd.DataFrame:
+    """One row per target: statistic, threshold, median value, share of runs, PASS/FAIL."""
+    rows = []
+    for target in TARGETS:
+        ok, value = target.check(views)
+        share = float(np.mean(ok))
+        finite = value[np.isfinite(value)]
+        rows.append({"target": target.number, "name": target.name, "statistic": target.statistic,
+                     "threshold": target.threshold,
+                     "value": float(np.median(finite)) if finite.size else float("nan"),
+                     "share": share, "result": "PASS" if share >= REQUIRED_SHARE else "FAIL"})
+    return pd.DataFrame(rows)
