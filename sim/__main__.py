@@ -17,6 +17,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
+from sim import tasks
 from sim.config import CONFIG_DIR, compose, register_configs, resolve
 from sim.errors import InputError
 
@@ -53,14 +54,33 @@ def prevalidate(argv: list[str]) -> None:
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
 def app(cfg: DictConfig) -> None:
     """The Hydra application: dispatch to the chosen task."""
-    from sim import tasks
     try:
         spec = resolve(cfg)
     except InputError as error:
         _fail(str(error))
     out = Path(HydraConfig.get().runtime.output_dir)
-    runners = {"run": tasks.run_task}
-    runners[cfg.task](spec, out)
+    if cfg.task == "run":
+        tasks.run_task(spec, out)
+        return
+    load = _scenario_loader(HydraConfig.get().overrides)
+    try:
+        if cfg.task == "validate":
+            if not tasks.validate_task(spec, out, load):
+                raise SystemExit(1)
+        else:
+            tasks.compare_task(spec, out, load)
+    except InputError as error:
+        _fail(str(error))
+
+
+def _scenario_loader(overrides) -> "tasks.ScenarioLoader":
+    """Load another scenario by name with the same overrides as this run."""
+    kept = [o for o in list(overrides.task) + list(overrides.hydra)
+            if not o.startswith(("scenario=", "scenarios=", "hydra.")) or o.startswith("hydra.searchpath")]
+
+    def load(name: str):
+        return resolve(compose(kept + [f"scenario={name}"])).scenario
+    return load
 
 
 def main() -> None:

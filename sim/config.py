@@ -8,6 +8,7 @@ checks the rest (ranges, states, institutions, events) and returns a `RunSpec`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,26 @@ TASKS = ("run", "validate", "compare")
 
 
 @dataclass
+class ValidateConfig:
+    """Options of `task=validate`."""
+
+    seeds: int = 50
+    robustness: bool = False
+    points: int = 64
+    seeds_per_point: int = 5
+    spread: float = 0.2
+
+
+@dataclass
+class CompareConfig:
+    """Options of `task=compare` (the scenarios are the top-level `scenarios` list)."""
+
+    dates: list[str] = field(default_factory=lambda: ["2008-01", "2012-01", "2015-01", "2018-10"])
+    metrics: list[str] = field(default_factory=lambda: ["cohesion", "trust", "congruence", "engagement"])
+    resamples: int = 2000
+
+
+@dataclass
 class RunConfig:
     """Schema of the top-level config."""
 
@@ -36,6 +57,9 @@ class RunConfig:
     states_file: str = ""
     relations_file: str = ""
     progress: bool = True
+    scenarios: list[str] = field(default_factory=lambda: ["history", "no_crimea"])
+    validate: ValidateConfig = field(default_factory=ValidateConfig)
+    compare: CompareConfig = field(default_factory=CompareConfig)
     scenario: Any = None
     params: Params = field(default_factory=Params)
 
@@ -93,10 +117,31 @@ def load_cast_from(cfg: DictConfig) -> Cast:
     return load_cast(cfg.states_file or DEFAULT_STATES, cfg.relations_file or DEFAULT_RELATIONS)
 
 
+def _check_options(cfg: DictConfig) -> None:
+    checks = [("validate.seeds", cfg.validate.seeds, 1, 10_000), ("validate.points", cfg.validate.points, 2, 100_000),
+              ("validate.seeds_per_point", cfg.validate.seeds_per_point, 1, 1000),
+              ("compare.resamples", cfg.compare.resamples, 100, 1_000_000)]
+    for name, value, low, high in checks:
+        if not low <= value <= high:
+            raise InputError("config", name, value, f"an integer in [{low}, {high}]")
+    if not 0.0 < cfg.validate.spread < 1.0:
+        raise InputError("config", "validate.spread", cfg.validate.spread, "a number in (0, 1)")
+    for date in cfg.compare.dates:
+        if not re.match(r"^\d{4}-\d{2}$", str(date)):
+            raise InputError("config", "compare.dates", date, "dates written YYYY-MM")
+    allowed = ("cohesion", "trust", "congruence", "engagement", "functional_output", "legitimacy_delivered")
+    for metric in cfg.compare.metrics:
+        if metric not in allowed:
+            raise InputError("config", "compare.metrics", metric, ", ".join(allowed))
+    if len(cfg.scenarios) < 2:
+        raise InputError("config", "scenarios", list(cfg.scenarios), "a list of at least two scenario names")
+
+
 def resolve(cfg: DictConfig) -> RunSpec:
     """Validate a composed config completely and build what the run needs."""
     if cfg.task not in TASKS:
         raise InputError("config", "task", cfg.task, ", ".join(TASKS))
+    _check_options(cfg)
     params = check_params(OmegaConf.to_container(cfg.params, resolve=True), source="params")
     if cfg.get("scenario") is None:
         raise InputError("config", "scenario", None, "a scenario from configs/scenario/")

@@ -385,6 +385,7 @@ class ProtectiveIntegrationModel(mesa.Model):
         self.negative[observers, actor] += penalty[observers]
         exposure = 0.5 * self.separatism + (self.compatriots[:, actor] if compatriot_claim else 0.0)
         self.threat[observers, actor] += p.threat_gain * factor * exposure[observers]
+        np.clip(self.threat, 0.0, 1.0, out=self.threat)
         self.norms[actor, self.territorial_integrity] *= 1.0 - p.revealed_norm_shift * magnitude
         self._refresh_trust()
 
@@ -396,6 +397,7 @@ class ProtectiveIntegrationModel(mesa.Model):
         self.negative[b, a] += hit
         self.threat[a, b] += p.threat_gain * magnitude
         self.threat[b, a] += p.threat_gain * magnitude
+        np.clip(self.threat, 0.0, 1.0, out=self.threat)
         self._refresh_trust()
 
     def recognitions(self, actor: int, target: int, act: str) -> None:

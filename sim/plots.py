@@ -23,10 +23,20 @@ def ensemble_band(series: pd.DataFrame, entity: str, metric: str,
                          "high": grouped.quantile(quantiles[1])})
 
 
+def new_figure(rows: int = 1, cols: int = 1, size: tuple[float, float] = (8, 4.5),
+               **kwargs) -> tuple[Figure, list[list]]:
+    """A figure in the project's style with a 2-D list of axes."""
+    fig, axes = plt.subplots(rows, cols, figsize=size, layout="constrained", squeeze=False, **kwargs)
+    for ax in axes.ravel():
+        ax.grid(alpha=0.3)
+    return fig, [list(row) for row in axes]
+
+
 def cohesion_figure(series: pd.DataFrame, institutions: list[str],
                     title: str = "Cohesion of the institutions") -> Figure:
     """SCO and CSTO (or any institutions) cohesion: ensemble median with a 90% band."""
-    fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+    fig, axes = new_figure()
+    ax = axes[0][0]
     runs = series["run"].nunique()
     for colour, code in zip(PALETTE, institutions):
         band = ensemble_band(series, code, "cohesion")
@@ -40,7 +50,6 @@ def cohesion_figure(series: pd.DataFrame, institutions: list[str],
     ax.set_ylabel("Cohesion index (0-1)")
     ax.set_ylim(0, 1)
     ax.set_title(f"{title} ({runs} runs)")
-    ax.grid(alpha=0.3)
     ax.legend(loc="lower left", ncols=2, fontsize="small")
     return fig
 

@@ -41,6 +41,11 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
     return write_atomic(path, lambda tmp: frame.to_parquet(tmp, engine="pyarrow", index=False))
 
 
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """Atomically write a frame as CSV."""
+    return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
+
+
 def write_yaml(data: Any, path: Path) -> Path:
     """Atomically write plain data as YAML."""
     def dump(tmp: Path) -> None:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
 from omegaconf import OmegaConf
 
+from sim.compare import comparison_figure, differences
 from sim.config import RunSpec
 from sim.ensemble import run_seeds
+from sim.ensemble_view import EnsembleView
 from sim.plots import cohesion_figure, quantiles
-from sim.store import provenance, write_atomic, write_parquet, write_yaml
+from sim.scenario import Scenario
+from sim.store import provenance, write_atomic, write_csv, write_parquet, write_yaml
+from sim.validation import REQUIRED_SHARE, evaluate, robustness, run_views
+
+ScenarioLoader = Callable[[str], Scenario]
 
 KEY_DECISIONS = ("declaration", "intervention", "proposal", "solidarity", "designation", "statement")
 
@@ -67,3 +74,49 @@ def summary(series: pd.DataFrame, decisions: pd.DataFrame, institutions: list[st
         lines.append(f"  {inst:5s} {state} {outcome:10s} {group['run'].nunique() / runs:.0%} "
                      f"(median first date {first.median():%Y-%m})")
     return "\n".join(lines)
+
+
+def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
+    """Check the 12 targets on a seed ensemble (and, optionally, their robustness)."""
+    options = spec.config.validate
+    seeds = list(range(options.seeds))
+    views = run_views(spec.scenario, load("sco_enlarge_tm_mn"), load("no_sco_enlargement"),
+                      spec.params, seeds, progress=bool(spec.config.progress))
+    table = evaluate(views)
+    print(f"Validation of '{spec.scenario.name}' over {len(seeds)} seeds "
+          f"(a target passes when >= {REQUIRED_SHARE:.0%} of seeds meet it):\n")
+    print(table[["target", "name", "threshold", "value", "share", "result"]].to_string(index=False))
+    write_csv(table, out / "validation.csv")
+    if options.robustness:
+        robust = robustness(spec.scenario, load("sco_enlarge_tm_mn"), load("no_sco_enlargement"),
+                            spec.params, options.points, options.seeds_per_point, options.spread,
+                            progress=bool(spec.config.progress))
+        print(f"\nRobustness: {options.points} Latin-hypercube points (+-{options.spread:.0%} on "
+              f"{len(robust.attrs['parameters'])} behavioural parameters) x {options.seeds_per_point} seeds:\n")
+        print(robust.to_string(index=False))
+        write_csv(robust, out / "robustness.csv")
+    passed = bool((table["result"] == "PASS").all())
+    print(f"\n{'All targets PASS' if passed else 'Some targets FAIL'}; table: {out / 'validation.csv'}")
+    return passed
+
+
+def compare_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame:
+    """Paired differences between scenarios, with bootstrap 95% intervals."""
+    options = spec.config.compare
+    names = list(spec.config.scenarios)
+    runs = {name: run_seeds(load(name), spec.params, spec.seeds, progress=bool(spec.config.progress))
+            for name in names}
+    views = {name: EnsembleView(*tables) for name, tables in runs.items()}
+    institutions = [s.code for s in spec.scenario.institutions]
+    table = differences(names[0], views, institutions, list(options.dates), list(options.metrics),
+                        options.resamples)
+    shown = table.assign(ci=table.apply(lambda r: f"[{r.ci_low:+.3f}, {r.ci_high:+.3f}]", axis=1))
+    print(f"Differences from '{names[0]}' over {len(spec.seeds)} paired seeds (mean, bootstrap 95% CI):\n")
+    print(shown[["scenario", "institution", "metric", "date", "difference", "ci"]].to_string(
+        index=False, float_format=lambda v: f"{v:+.4f}"))
+    figure = comparison_figure({name: tables[0] for name, tables in runs.items()}, table, institutions)
+    write_csv(table, out / "compare.csv")
+    write_atomic(out / "compare.png", lambda tmp: figure.savefig(tmp, format="png", dpi=150))
+    plt.close(figure)
+    print(f"\nFiles:\n  {out / 'compare.csv'}\n  {out / 'compare.png'}")
+    return table

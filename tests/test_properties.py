@@ -1,0 +1,104 @@
+"""Property tests: random valid scenarios run without error and keep every invariant."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from omegaconf import OmegaConf
+
+import sim
+from sim.cast import NORMS
+from sim.errors import InputError
+from sim.ensemble import run_one
+from sim.institutions import STATUS_NAMES, VALID_TRANSITIONS
+from sim.params import Params
+from sim.records import decisions_frame, timeseries_frame
+from sim.scenario import load_scenario
+
+BASE = OmegaConf.to_container(sim.compose([]).scenario, resolve=True)
+CODES = ["CHN", "RUS", "KAZ", "KGZ", "TJK", "UZB", "BLR", "ARM", "IND", "PAK", "TKM", "MNG",
+         "IRN", "TUR", "AFG", "GEO", "UKR", "WEST"]
+STATES = [c for c in CODES if c != "WEST"]
+UNIT_METRICS = ("cohesion", "trust", "congruence", "engagement", "functional_output",
+                "legitimacy_delivered", "hierarchy", "legitimacy", "insecurity")
+UNIT_PREFIXES = ("trust_in.", "threat_from.", "engagement.", "benefit.", "investment.")
+
+dates = st.builds(lambda y, m: f"{y}-{m:02d}", st.integers(2004, 2018), st.integers(1, 12))
+unit = st.floats(0.0, 1.0, allow_nan=False)
+state = st.sampled_from(STATES)
+inst = st.sampled_from(["SCO", "CSTO"])
+
+EVENT = st.one_of(
+    st.fixed_dictionaries({"kind": st.just("colour_revolution"), "date": dates, "state": state,
+                           "magnitude": unit, "regime_change": st.booleans()}),
+    st.fixed_dictionaries({"kind": st.just("normative_pressure"), "date": dates,
+                           "source": st.just("WEST"), "magnitude": unit}),
+    st.fixed_dictionaries({"kind": st.just("crackdown"), "date": dates, "state": state,
+                           "magnitude": unit, "criticised_by": st.just("WEST")}),
+    st.fixed_dictionaries({"kind": st.just("separatist_unrest"), "date": dates, "state": state,
+                           "magnitude": unit}),
+    st.fixed_dictionaries({"kind": st.just("separatism_support"), "date": dates, "actor": state,
+                           "target": state, "magnitude": unit, "recognition": st.booleans(),
+                           "annexation": st.booleans(), "compatriot_claim": st.booleans()}),
+    st.fixed_dictionaries({"kind": st.just("intrastate_crisis"), "date": dates, "state": state,
+                           "magnitude": unit, "crisis": st.sampled_from(["coup", "ethnic_violence"]),
+                           "request_help": st.booleans()}),
+    st.fixed_dictionaries({"kind": st.just("armed_clash"), "date": dates, "state": state,
+                           "other": state, "magnitude": unit}),
+    st.fixed_dictionaries({"kind": st.just("external_attack"), "date": dates, "attacker": state,
+                           "target": state, "magnitude": unit}),
+    st.fixed_dictionaries({"kind": st.just("outside_channel"), "date": dates, "actor": state,
+                           "magnitude": unit}),
+    st.fixed_dictionaries({"kind": st.just("vote"), "date": dates, "subject": state,
+                           "violator": state}),
+    st.fixed_dictionaries({"kind": st.just("statement"), "date": dates, "institution": inst,
+                           "theme": st.sampled_from(NORMS)}),
+    st.fixed_dictionaries({"kind": st.just("charter_revision"), "date": dates, "institution": inst,
+                           "intrastate_mandate": st.booleans(),
+                           "decision_rule": st.sampled_from(["consensus", "majority",
+                                                             "qualified_majority"])}),
+    st.fixed_dictionaries({"kind": st.just("accession"), "date": dates, "institution": inst,
+                           "state": state}),
+    st.fixed_dictionaries({"kind": st.just("leadership_change"), "date": dates, "state": state,
+                           "attributes": st.fixed_dictionaries({"illiberalism": unit,
+                                                                "sovereignty_sensitivity": unit})}),
+)
+
+
+def check_invariants(model) -> None:
+    series = timeseries_frame(model)
+    assert not series["value"].isna().any()
+    metric = series["metric"].astype(str)
+    bounded = metric.isin(UNIT_METRICS) | metric.str.startswith(UNIT_PREFIXES)
+    values = series.loc[bounded, "value"]
+    assert values.between(0.0, 1.0).all(), series.loc[bounded & ~series["value"].between(0, 1)]
+    moves = decisions_frame(model)
+    moves = moves[moves["kind"] == "membership"]
+    for detail in moves["detail"]:
+        if "->" not in detail:
+            continue
+        old, new = (part.strip().split(" ")[0] for part in detail.split("->"))
+        assert (STATUS_NAMES.index(old), STATUS_NAMES.index(new)) in VALID_TRANSITIONS
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(events=st.dictionaries(st.text("abcdefgh", min_size=3, max_size=8), EVENT, max_size=12),
+       seed=st.integers(0, 2**31 - 1))
+def test_random_valid_scenarios_keep_invariants(spec, events, seed):
+    raw = dict(BASE, events={**BASE["events"], **{f"x_{k}": v for k, v in events.items()}})
+    try:
+        scenario = load_scenario(raw, spec.scenario.cast, source="generated")
+    except InputError:
+        assume(False)
+    model = run_one(scenario, Params(), seed)
+    assert model.steps == scenario.n_steps
+    check_invariants(model)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**31 - 1), trust_gain=st.floats(0.0, 5.0), forgetting=st.floats(0.5, 1.0),
+       rally=st.floats(0.0, 10.0), deference=st.floats(0.0, 10.0))
+def test_history_keeps_invariants_across_parameters(spec, seed, trust_gain, forgetting, rally, deference):
+    params = Params(trust_gain=trust_gain, forgetting=forgetting, rally_gain=rally, deference=deference)
+    check_invariants(run_one(spec.scenario, params, seed))
