@@ -8,10 +8,13 @@ on stderr and exit status 2, with no traceback and no files written.
 from __future__ import annotations
 
 import logging
+import re
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 import hydra
+import yaml
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException
 from omegaconf import DictConfig
@@ -20,6 +23,7 @@ from omegaconf.errors import OmegaConfBaseException
 from sim import tasks
 from sim.config import CONFIG_DIR, compose, register_configs, resolve
 from sim.errors import InputError
+from sim.params import Params
 
 register_configs()
 logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -30,10 +34,45 @@ def _fail(message: str) -> None:
     raise SystemExit(2)
 
 
-def _hydra_error(error: Exception) -> str:
-    """First meaningful line of a Hydra/OmegaConf error, with the offending override."""
-    text = str(error).strip().splitlines()
-    return "; ".join(line.strip() for line in text[:3] if line.strip())
+def _value_of(key: str, overrides: list[str]) -> str:
+    for item in overrides:
+        name, _, value = item.lstrip("+~").partition("=")
+        if name == key:
+            return value
+    return ""
+
+
+def explain_config_error(error: Exception, overrides: list[str]) -> str:
+    """One line for a Hydra/OmegaConf/YAML error: where, the field, the value, what is allowed."""
+    text = str(error)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if isinstance(error, yaml.YAMLError):
+        mark = getattr(error, "problem_mark", None)
+        where = f'{mark.name}: line {mark.line + 1}' if mark else "a YAML file"
+        problem = getattr(error, "problem", None) or lines[0]
+        return f"{where}: YAML syntax error ({problem}); allowed: valid YAML"
+    if match := re.search(r"Could not override '([^']+)'", text):
+        key = match[1]
+        section = key.rsplit(".", 1)[0] if "." in key else ""
+        known = ", ".join(f.name for f in fields(Params)) if section == "params" else "the keys of configs/config.yaml"
+        return f"command line: {key} = '{_value_of(key, overrides)}' is invalid; allowed: {known}"
+    if match := re.search(r"Error merging override ([^=\s]+)=(\S*)", text):
+        cause = str(error.__cause__ or "")
+        kind = re.search(r"converted to (\w+)", cause)
+        reason = f"a value of type {kind[1]}" if kind else (cause.splitlines() or ["a valid value"])[0]
+        return f"command line: {match[1]} = '{match[2]}' is invalid; allowed: {reason}"
+    if match := re.search(r"Could not find '([^'/]+)/([^']+)'", text):
+        options = []
+        listing = False
+        for line in lines:
+            if line.startswith("Config search path"):
+                break
+            if listing:
+                options.append(line)
+            listing = listing or line.startswith("Available options")
+        return (f"command line: {match[1]} = '{match[2]}' is invalid; allowed: "
+                f"{', '.join(options) or 'a config of the ' + match[1] + ' group'}")
+    return f"command line: {lines[0] if lines else type(error).__name__}; allowed: see the README"
 
 
 def prevalidate(argv: list[str]) -> None:
@@ -44,18 +83,18 @@ def prevalidate(argv: list[str]) -> None:
     overrides = [a for a in argv if not a.startswith("-")
                  and (not a.startswith("hydra.") or a.startswith("hydra.searchpath"))]
     try:
-        resolve(compose(overrides))
+        resolve(compose(overrides, with_hydra=True))
     except InputError as error:
         _fail(str(error))
-    except (HydraException, OmegaConfBaseException) as error:
-        _fail(f"config: {_hydra_error(error)}; allowed: see configs/ and the README")
+    except (HydraException, OmegaConfBaseException, yaml.YAMLError) as error:
+        _fail(explain_config_error(error, overrides))
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
 def app(cfg: DictConfig) -> None:
     """The Hydra application: dispatch to the chosen task."""
     try:
-        spec = resolve(cfg)
+        spec = resolve(cfg, HydraConfig.get().runtime)
     except InputError as error:
         _fail(str(error))
     out = Path(HydraConfig.get().runtime.output_dir)

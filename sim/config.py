@@ -81,13 +81,18 @@ class RunSpec:
     config: DictConfig
 
 
-def compose(overrides: list[str] | None = None, config_name: str = "config") -> DictConfig:
-    """Compose the project's config with Hydra overrides (the notebook / API entry)."""
+def compose(overrides: list[str] | None = None, config_name: str = "config",
+            with_hydra: bool = False) -> DictConfig:
+    """Compose the project's config with Hydra overrides (the notebook / API entry).
+
+    `with_hydra=True` keeps Hydra's own node (choices, config sources), which
+    `scenario_source` uses to name the scenario file in error messages.
+    """
     register_configs()
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
         return hydra_compose(config_name=config_name, overrides=list(overrides or []),
-                             return_hydra_config=False)
+                             return_hydra_config=with_hydra)
 
 
 def seeds_from(value: Any) -> list[int]:
@@ -106,10 +111,17 @@ def seeds_from(value: Any) -> list[int]:
     return items
 
 
-def scenario_source(cfg: DictConfig) -> str:
-    """Name of the file the scenario came from, for error messages."""
-    name = cfg.scenario.get("name", "scenario") if cfg.get("scenario") else "scenario"
-    return f"scenario/{name}.yaml"
+def scenario_source(runtime: Any | None) -> str:
+    """Path of the chosen scenario file, found through Hydra's config sources."""
+    if runtime is None:
+        return "scenario"
+    choice = runtime.choices.get("scenario", "scenario")
+    for source in reversed(list(runtime.config_sources)):
+        if source.schema == "file":
+            candidate = Path(str(source.path)) / "scenario" / f"{choice}.yaml"
+            if candidate.is_file():
+                return str(candidate)
+    return f"scenario/{choice}.yaml"
 
 
 def load_cast_from(cfg: DictConfig) -> Cast:
@@ -137,8 +149,14 @@ def _check_options(cfg: DictConfig) -> None:
         raise InputError("config", "scenarios", list(cfg.scenarios), "a list of at least two scenario names")
 
 
-def resolve(cfg: DictConfig) -> RunSpec:
-    """Validate a composed config completely and build what the run needs."""
+def resolve(cfg: DictConfig, runtime: Any | None = None) -> RunSpec:
+    """Validate a composed config completely and build what the run needs.
+
+    `runtime` is Hydra's runtime node (from `HydraConfig` or a `with_hydra` compose); it
+    only serves to name the scenario file in error messages.
+    """
+    if runtime is None and "hydra" in cfg:
+        runtime = cfg.hydra.runtime
     if cfg.task not in TASKS:
         raise InputError("config", "task", cfg.task, ", ".join(TASKS))
     _check_options(cfg)
@@ -146,5 +164,5 @@ def resolve(cfg: DictConfig) -> RunSpec:
     if cfg.get("scenario") is None:
         raise InputError("config", "scenario", None, "a scenario from configs/scenario/")
     raw = OmegaConf.to_container(cfg.scenario, resolve=True)
-    scenario = load_scenario(raw, load_cast_from(cfg), source=scenario_source(cfg))
+    scenario = load_scenario(raw, load_cast_from(cfg), source=scenario_source(runtime))
     return RunSpec(scenario=scenario, params=params, seeds=seeds_from(cfg.seeds), config=cfg)
