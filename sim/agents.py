@@ -1,6 +1,8 @@
 """State agents: each state's own decisions, read off the model's shared arrays.
 
-A `StateAgent` decides its engagement in each institution (CONCEPT process 4), its stance
+A state decides its engagement in each institution (CONCEPT process 4; the rule
+`revise_engagement` is applied to all states at once for speed), and a `StateAgent`
+decides its stance
 on a draft text, its consent to an intervention, its answer to a proposal, its
 recognition of a breakaway entity and its vote on a motion. All it knows about itself
 is its row in the model's arrays (attributes from the states table, dynamic trust,
@@ -39,6 +41,41 @@ class Motion:
     out_of_area: bool = False
 
 
+def revise_engagement(model: "ProtectiveIntegrationModel") -> None:
+    """Every member's quarterly engagement decision (process 4), applied to all at once.
+
+    This is the state agents' own rule, written over the (institution, state) arrays so a
+    quarter costs a few array operations instead of one Python call per agent and club:
+    engagement moves toward logistic(utility / temperature); an engaged member whose
+    engagement falls below the suspension threshold suspends with a quarterly hazard,
+    else hedges below the hedging threshold (and re-engages above it); a suspended
+    member returns with a hazard when its target engagement recovers, or withdraws after
+    `withdraw_after` quarters of low engagement.
+    """
+    p = model.params
+    status, e = model.status, model.engagement
+    in_club = (status == ACTIVE) | (status == HEDGING) | (status == SUSPENDED)
+    target = 1.0 / (1.0 + np.exp(-model.utility / p.engagement_temperature))
+    e += np.where(in_club, p.engagement_rate * (target - e), 0.0)
+    draw = model.rng.random(status.shape)
+    suspended = status == SUSPENDED
+    model.suspended_for += suspended
+    engaged = (status == ACTIVE) | (status == HEDGING)
+    moves = [
+        (suspended & (target > p.return_threshold) & (draw < p.return_hazard), ACTIVE, "return"),
+        (suspended & ~((target > p.return_threshold) & (draw < p.return_hazard))
+         & (model.suspended_for >= p.withdraw_after) & (e < p.withdraw_threshold), WITHDRAWN, "withdraw"),
+        (engaged & (e < p.suspend_threshold) & (draw < p.suspend_hazard), SUSPENDED, "suspend"),
+    ]
+    leaving = moves[2][0]
+    moves += [((status == ACTIVE) & ~leaving & (e < p.hedge_threshold), HEDGING, "hedge"),
+              ((status == HEDGING) & ~leaving & (e >= p.hedge_threshold), ACTIVE, "re-engage")]
+    for mask, new, reason in moves:
+        if mask.any():
+            for k, i in zip(*np.nonzero(mask)):
+                model.change_status(model.institutions[k], int(i), new, reason)
+
+
 class StateAgent(mesa.Agent):
     """One state of the cast."""
 
@@ -48,33 +85,6 @@ class StateAgent(mesa.Agent):
         super().__init__(model)
         self.index = index
         self.code = code
-
-    # -- engagement (process 4) -------------------------------------------------------
-    def step(self) -> None:
-        """Revise engagement and membership status in every institution it belongs to."""
-        for position, inst in enumerate(self.model.institutions):
-            if inst.status[self.index] in (ACTIVE, HEDGING, SUSPENDED):
-                self._revise_engagement(inst, self.model.utility[position, self.index])
-
-    def _revise_engagement(self, inst: Institution, utility: float) -> None:
-        p = self.model.params
-        i = self.index
-        target = 1.0 / (1.0 + np.exp(-utility / p.engagement_temperature))
-        inst.engagement[i] += p.engagement_rate * (target - inst.engagement[i])
-        e, status = inst.engagement[i], inst.status[i]
-        draw = self.model.rng.random()
-        if status == SUSPENDED:
-            inst.suspended_for[i] += 1
-            if target > p.return_threshold and draw < p.return_hazard:
-                self.model.change_status(inst, i, ACTIVE, "return")
-            elif inst.suspended_for[i] >= p.withdraw_after and e < p.withdraw_threshold:
-                self.model.change_status(inst, i, WITHDRAWN, "withdraw")
-        elif e < p.suspend_threshold and draw < p.suspend_hazard:
-            self.model.change_status(inst, i, SUSPENDED, "suspend")
-        elif status == ACTIVE and e < p.hedge_threshold:
-            self.model.change_status(inst, i, HEDGING, "hedge")
-        elif status == HEDGING and e >= p.hedge_threshold:
-            self.model.change_status(inst, i, ACTIVE, "re-engage")
 
     # -- stances on texts (process 5) -------------------------------------------------
     def content_score(self, motion: Motion) -> float:
@@ -100,7 +110,7 @@ class StateAgent(mesa.Agent):
             return 0.0
         shares = inst.shares(self.model.power)
         lead = max(0.0, shares[setter] - shares[self.index])
-        return self.model.params.deference * self.model.hierarchy[inst.code] * lead
+        return self.model.params.deference * self.model.hierarchy[inst.index] * lead
 
     def loyalty_score(self, motion: Motion) -> float:
         """Pull toward the favoured party and away from the disfavoured one, by trust;

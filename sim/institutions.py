@@ -46,15 +46,17 @@ class Institution:
 
     spec: InstitutionSpec
     size: int
+    index: int = 0
     founded: bool = False
     decision_rule: str = ""
     intrastate_mandate: bool = False
     collective_defence: bool = False
-    projects: float = 0.0
     status: np.ndarray = field(init=False)
     engagement: np.ndarray = field(init=False)
     investment: np.ndarray = field(init=False)
     suspended_for: np.ndarray = field(init=False)
+    good: np.ndarray = field(init=False)
+    member: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self.status = np.zeros(self.size, dtype=np.int8)
@@ -64,31 +66,33 @@ class Institution:
         self.decision_rule = self.spec.decision_rule
         self.intrastate_mandate = self.spec.intrastate_mandate
         self.collective_defence = self.spec.collective_defence
+        self._refresh_masks()
 
     @property
     def code(self) -> str:
         """Short code of the institution (e.g. SCO)."""
         return self.spec.code
 
+    def set_status(self, i: int, status: int) -> None:
+        """Change one state's status (the model validates the transition)."""
+        self.status[i] = status
+        self._refresh_masks()
+
+    def _refresh_masks(self) -> None:
+        self.good = (self.status == ACTIVE) | (self.status == HEDGING)
+        self.member = self.good | (self.status == SUSPENDED)
+
     def in_good_standing(self) -> np.ndarray:
         """Boolean mask of active or hedging members."""
-        return (self.status == ACTIVE) | (self.status == HEDGING)
+        return self.good
 
     def members(self) -> np.ndarray:
         """Indices of members that have not withdrawn (active, hedging or suspended)."""
-        return np.flatnonzero((self.status == ACTIVE) | (self.status == HEDGING)
-                              | (self.status == SUSPENDED))
+        return np.flatnonzero(self.member)
 
     def veto_holders(self) -> np.ndarray:
         """Members in good standing (active or hedging): each holds a veto under consensus."""
-        return np.flatnonzero(self.in_good_standing())
-
-    def participation(self, observer_weight: float) -> np.ndarray:
-        """Weight with which each state takes part in this institution's meetings."""
-        weight = np.where(self.status == ACTIVE, 1.0, 0.0)
-        weight = np.where(self.status == HEDGING, 0.5, weight)
-        weight = np.where(self.status == OBSERVER, observer_weight, weight)
-        return weight * np.where(self.status == OBSERVER, 1.0, self.engagement)
+        return np.flatnonzero(self.good)
 
     def meeting_weight(self, quarter: int, ministerial_weight: float) -> float:
         """Socialisation weight of this quarter's meetings (summit = 1)."""

@@ -10,12 +10,7 @@ Cohesion (CONCEPT 'Outputs') is a weighted mean of three documented components, 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
-
-if TYPE_CHECKING:
-    from sim.institutions import Institution
 
 
 def pair_distance(norms: np.ndarray, charter: np.ndarray,
@@ -26,19 +21,28 @@ def pair_distance(norms: np.ndarray, charter: np.ndarray,
     return np.abs(norms[:, None, :] - others[None, :, :]) @ weights
 
 
-def club_metrics(inst: "Institution", trust: np.ndarray, norms: np.ndarray,
-                 weights: tuple[float, float, float]) -> tuple[float, float, float, float]:
-    """(cohesion, trust, congruence, engagement) of one institution now."""
-    if not inst.founded:
-        return (0.0, 0.0, 0.0, 0.0)
-    good = np.flatnonzero(inst.in_good_standing())
-    members = inst.members()
-    engagement = float(inst.engagement[members].mean()) if members.size else 0.0
-    if good.size >= 2:
-        off = ~np.eye(good.size, dtype=bool)
-        mutual = float(trust[np.ix_(good, good)][off].mean())
-        congruence = float(1.0 - pair_distance(norms[good], inst.spec.charter)[off].mean())
-    else:
-        mutual, congruence = 0.0, 0.0
-    cohesion = weights[0] * mutual + weights[1] * congruence + weights[2] * engagement
-    return (cohesion, mutual, congruence, engagement)
+def norm_distances(norms: np.ndarray, charters: np.ndarray) -> np.ndarray:
+    """Charter-weighted distances: norms (..., N, D) and charters (D, K) give (..., K, N, N)."""
+    absdiff = np.abs(norms[..., :, None, :] - norms[..., None, :, :])
+    return np.moveaxis(absdiff @ charters, -1, -3)
+
+
+def club_metrics(good: np.ndarray, member: np.ndarray, engagement: np.ndarray,
+                 trust: np.ndarray, distance: np.ndarray,
+                 weights: tuple[float, float, float]) -> np.ndarray:
+    """Cohesion, trust, congruence and engagement of K institutions, optionally over time.
+
+    Shapes: `good`, `member`, `engagement` (..., K, N); `trust` (..., N, N); `distance`
+    (..., K, N, N). Returns (..., K, 4).
+    """
+    weight = good.astype(float)
+    n = weight.sum(axis=-1)
+    pairs = np.maximum(n * (n - 1), 1.0)
+    mutual = np.where(n >= 2, (np.einsum("...ki,...ij,...kj->...k", weight, trust, weight) - n) / pairs, 0.0)
+    spread = np.einsum("...ki,...kij,...kj->...k", weight, distance, weight)
+    congruence = np.where(n >= 2, 1.0 - spread / pairs, 0.0)
+    members = member.sum(axis=-1)
+    engaged = np.divide((engagement * member).sum(axis=-1), members, out=np.zeros(members.shape),
+                        where=members > 0)
+    cohesion = weights[0] * mutual + weights[1] * congruence + weights[2] * engaged
+    return np.stack([cohesion, mutual, congruence, engaged], axis=-1)

@@ -17,11 +17,11 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim.agents import Motion, StateAgent
+from sim.agents import Motion, StateAgent, revise_engagement
 from sim.cast import NORMS, Cast
 from sim.institutions import (ACTIVE, ENDORSE, HEDGING, NONE, OBSERVER, STANCE_NAMES, STATUS_NAMES,
                               SUSPENDED, VALID_TRANSITIONS, WITHDRAWN, Institution)
-from sim.metrics import club_metrics, pair_distance
+from sim.metrics import club_metrics, norm_distances, pair_distance
 from sim.params import Params, check_params
 from sim.scenario import Scenario
 
@@ -52,25 +52,14 @@ class ProtectiveIntegrationModel(mesa.Model):
         self.scenario = scenario
         self.cast: Cast = scenario.cast
         self._init_state(scenario.cast)
-        self.institutions = [Institution(spec, self.n) for spec in scenario.institutions]
-        self.by_code = {inst.code: inst for inst in self.institutions}
-        self.hierarchy = {inst.code: 0.0 for inst in self.institutions}
-        self.utility = np.zeros((len(self.institutions), self.n))
-        self.benefit = np.zeros((len(self.institutions), self.n))
-        self.functional = np.zeros(len(self.institutions))
+        self._init_institutions(scenario)
         self.decisions: list[dict[str, Any]] = []
         self.current_event = ""
         self.state_agents = [StateAgent(self, i, code) for i, code in enumerate(self.cast.codes)]
-        self.datacollector = mesa.DataCollector(model_reporters={
-            "institutions": lambda m: m.institution_snapshot(),
-            "states": lambda m: np.column_stack([m.legitimacy, m.insecurity]),
-            "trust": lambda m: m.trust.copy(),
-            "threat": lambda m: m.threat[:, m.great_powers].copy(),
-            "engagement": lambda m: np.array([inst.engagement for inst in m.institutions]).T,
-            "status": lambda m: np.array([inst.status for inst in m.institutions]).T,
-            "benefit": lambda m: m.benefit.T.copy(),
-            "investment": lambda m: np.array([inst.investment for inst in m.institutions]).T,
-        })
+        self.layout = self._layout()
+        self._refresh_distances()
+        self.datacollector = mesa.DataCollector(
+            model_reporters={"snapshot": ProtectiveIntegrationModel.snapshot})
 
     # -- initialisation ---------------------------------------------------------------
     def _init_state(self, cast: Cast) -> None:
@@ -92,9 +81,9 @@ class ProtectiveIntegrationModel(mesa.Model):
         self.security_dependence = rel["security_dependence"].copy()
         self.economic_dependence = rel["economic_dependence"].copy()
         self.compatriots = rel["compatriot_exposure"].copy()
-        retention = 1.0 - self.params.forgetting
-        self.positive = rel["partnership"] * self.params.trust_gain / max(retention, 1e-6)
-        self.negative = self.rivalry * self.params.rivalry_friction / max(retention, 1e-6)
+        retention = max(1.0 - self.params.forgetting, 0.01)
+        self.positive = rel["partnership"] * self.params.trust_gain / retention
+        self.negative = self.rivalry * self.params.rivalry_friction / retention
         self.baseline_threat = self.rivalry * self.great_power[None, :]
         self.threat = self.baseline_threat.copy()
         self.pressure = np.zeros(n)
@@ -102,6 +91,37 @@ class ProtectiveIntegrationModel(mesa.Model):
         self.legitimacy = np.zeros(n)
         self.outside = np.zeros(n)
         self._refresh_trust()
+
+    def _init_institutions(self, scenario: Scenario) -> None:
+        """Institution objects whose arrays are rows of the model's (institution, state) arrays."""
+        k = len(scenario.institutions)
+        self.status = np.zeros((k, self.n), dtype=np.int8)
+        self.engagement = np.zeros((k, self.n))
+        self.investment = np.zeros((k, self.n))
+        self.suspended_for = np.zeros((k, self.n), dtype=np.int64)
+        self.projects = np.zeros(k)
+        self.institutions = []
+        for row, spec in enumerate(scenario.institutions):
+            inst = Institution(spec, self.n, index=row)
+            inst.status, inst.engagement = self.status[row], self.engagement[row]
+            inst.investment, inst.suspended_for = self.investment[row], self.suspended_for[row]
+            self.institutions.append(inst)
+        self.by_code = {inst.code: inst for inst in self.institutions}
+        charters = np.array([s.charter / s.charter.sum() for s in scenario.institutions])
+        self.charters = charters.T
+        self.off_diagonal = 1.0 - np.eye(self.n)
+        self.setters = np.zeros((k, self.n), dtype=bool)
+        for row, spec in enumerate(scenario.institutions):
+            self.setters[row, spec.agenda_setters] = True
+        self.hierarchy = np.zeros(k)
+        self.shares = np.zeros((k, self.n))
+        self.utility = np.zeros((k, self.n))
+        self.benefit = np.zeros((k, self.n))
+        self.functional = np.zeros(k)
+
+    def _refresh_distances(self) -> None:
+        """Charter-weighted norm distance between every pair, per institution: (K, N, N)."""
+        self.distance = norm_distances(self.norms, self.charters)
 
     def _refresh_trust(self) -> None:
         """Beta-reputation trust (Josang & Ismail 2002): (r + 1) / (r + s + 2)."""
@@ -126,133 +146,125 @@ class ProtectiveIntegrationModel(mesa.Model):
             event.apply(self)
         self.current_event = ""
         quarter = self.scenario.quarter_of(self.t)
-        for inst in self.institutions:
-            self._socialise(inst, inst.meeting_weight(quarter, self.params.ministerial_weight))
+        weights = np.array([inst.meeting_weight(quarter, self.params.ministerial_weight)
+                            for inst in self.institutions])
+        self._socialise(weights)
+        self._refresh_distances()
         self._update_insecurity_and_threat()
         self._update_clubs()
-        for agent in self.state_agents:
-            agent.step()
+        revise_engagement(self)
         self._forget()
         self.datacollector.collect(self)
         if self.steps >= self.n_steps:
             self.running = False
 
     # -- process 1: socialisation -----------------------------------------------------
-    def _socialise(self, inst: Institution, weight: float) -> None:
-        """Meetings raise trust among close members and pull close norms together."""
-        if weight <= 0.0:
-            return
+    def _participation(self) -> np.ndarray:
+        """(K, N) weight with which each state takes part in each institution's meetings."""
         p = self.params
-        part = inst.participation(p.observer_weight)
-        idx = np.flatnonzero(part > 0)
-        if idx.size < 2:
+        weight = self.engagement * ((self.status == ACTIVE) + 0.5 * (self.status == HEDGING))
+        return weight + p.observer_weight * (self.status == OBSERVER)
+
+    def _socialise(self, weights: np.ndarray) -> None:
+        """Meetings raise trust among close members and pull close norms together.
+
+        Trust (beta reputation): each pair gains a positive experience
+        trust_gain x sum_k(meeting weight_k x participation_ik x participation_jk x
+        closeness_kij) x rally_ij x (1 - rivalry_ij) x noise, with closeness 1 - distance /
+        confidence_bound (zero beyond it: bounded confidence). Norms: one trust-weighted
+        Hegselmann-Krause step toward the close co-participants' mean.
+        """
+        p = self.params
+        part = self._participation() * (weights > 0)[:, None]
+        if np.count_nonzero(part) < 2:
             return
-        w = part[idx]
-        norms = self.norms[idx]
-        dist = pair_distance(norms, inst.spec.charter)
-        close = np.clip(1.0 - dist / p.confidence_bound, 0.0, None)
-        np.fill_diagonal(close, 0.0)
-        need = self.illiberalism[idx] * self.insecurity[idx]
-        rally = 1.0 + p.rally_gain * np.sqrt(np.outer(need, need))
-        noise = np.exp(self.rng.normal(-0.5 * p.experience_noise ** 2, p.experience_noise,
-                                       size=close.shape))
-        gain = (p.trust_gain * weight * np.outer(w, w) * close * rally * noise
-                * (1.0 - self.rivalry[np.ix_(idx, idx)]))
-        self.positive[np.ix_(idx, idx)] += gain
-        influence = self.trust[np.ix_(idx, idx)] * w[None, :] * (close > 0)
+        close = np.maximum(1.0 - self.distance * (1.0 / p.confidence_bound), 0.0)
+        close *= self.off_diagonal
+        contact = np.einsum("k,ki,kj,kij->ij", weights, part, part, close)
+        root = np.sqrt(self.illiberalism * self.insecurity)
+        rally = 1.0 + p.rally_gain * np.outer(root, root)
+        noise = self.rng.lognormal(-0.5 * p.experience_noise ** 2, p.experience_noise, size=contact.shape)
+        self.positive += p.trust_gain * contact * rally * noise * (1.0 - self.rivalry)
+        present = part > 0
+        links = np.einsum("k,ki,kj,kij->ij", weights, present, part, close > 0)
+        influence = self.trust * links
         totals = influence.sum(axis=1, keepdims=True)
-        pulled = np.divide(influence @ norms, totals, out=norms.copy(), where=totals > 0)
-        step = min(1.0, p.norm_rate * weight)
-        self.norms[idx] = norms + step * (pulled - norms)
+        pulled = np.divide(influence @ self.norms, totals, out=self.norms.copy(), where=totals > 0)
+        rate = np.minimum(1.0, p.norm_rate * (weights @ present))[:, None]
+        self.norms += rate * (pulled - self.norms)
         self._refresh_trust()
 
     # -- processes 2-3: pressure, insecurity and threat -------------------------------
     def _update_insecurity_and_threat(self) -> None:
         p = self.params
         self.pressure *= 1.0 - p.pressure_decay
-        self.insecurity = np.clip(self.base_insecurity + self.pressure, 0.0, 1.0)
+        self.insecurity = np.minimum(np.maximum(self.base_insecurity + self.pressure, 0.0), 1.0)
         self.threat += p.threat_decay * (self.baseline_threat - self.threat)
 
     # -- processes 2 and 6: what each club delivers -----------------------------------
     def _update_clubs(self) -> None:
+        """Hierarchy, shares, legitimation, investment, output and utilities of all clubs."""
         p = self.params
-        delivered = np.zeros(self.n)
-        for k, inst in enumerate(self.institutions):
-            if not inst.founded:
-                continue
-            self.hierarchy[inst.code] = inst.hierarchy(self.power)
-            benefit = self._legitimation(inst)
-            self.benefit[k] = benefit
-            good = inst.in_good_standing()
-            delivered += np.where(good, benefit * inst.engagement, 0.0)
-            self._invest(inst, benefit)
-            self.functional[k] = self._functional_output(inst)
-            self.utility[k] = self._utility(inst, benefit, self.functional[k])
-        target = np.clip(delivered, 0.0, 1.0)
-        self.legitimacy += p.legitimacy_rate * (target - self.legitimacy)
+        good = (self.status == ACTIVE) | (self.status == HEDGING)
+        member = good | (self.status == SUSPENDED)
+        founded = np.array([inst.founded for inst in self.institutions])
+        held = self.power * good
+        total = held.sum(axis=1)
+        safe = np.where(total > 0, total, 1.0)
+        self.shares = held / safe[:, None]
+        top = -np.sort(-held, axis=1)
+        self.hierarchy = np.where((good.sum(axis=1) >= 2) & founded,
+                                  (top[:, 0] - top[:, 1]) / safe, 0.0) if self.n > 1 else np.zeros(len(total))
+        self.benefit = self._legitimation(good, member) * founded[:, None]
+        delivered = (good * self.benefit * self.engagement).sum(axis=0)
+        self.legitimacy += p.legitimacy_rate * (np.minimum(delivered, 1.0) - self.legitimacy)
+        self._invest(good)
+        self.projects *= 1.0 - p.project_decay
+        pooling = 1.0 - (self.sovereignty * good).max(axis=1)
+        output = pooling * (self.investment * self.shares).sum(axis=1)
+        self.functional = np.minimum(output + self.projects, 1.0) * founded
+        self.utility = self._utility(good)
 
-    def _legitimation(self, inst: Institution) -> np.ndarray:
-        """Legitimacy each member would draw: need x fit with the club x solidarity.
+    def _legitimation(self, good: np.ndarray, member: np.ndarray) -> np.ndarray:
+        """(K, N) legitimacy each member would draw: need x fit with the club x solidarity.
 
         need = illiberalism x insecurity (article 'Protective integration'); fit is one
         minus the member's mean charter-weighted norm distance to the others in good
         standing; solidarity is its mean trust in them.
         """
-        good = inst.in_good_standing()
-        benefit = np.zeros(self.n)
-        others = np.flatnonzero(good)
-        candidates = inst.members()
-        if others.size < 2 or candidates.size == 0:
-            return benefit
-        dist = pair_distance(self.norms[candidates], inst.spec.charter, self.norms[others])
-        same = candidates[:, None] == others[None, :]
-        count = np.maximum((~same).sum(axis=1), 1)
-        fit = 1.0 - np.where(same, 0.0, dist).sum(axis=1) / count
-        solidarity = np.where(same, 0.0, self.trust[np.ix_(candidates, others)]).sum(axis=1) / count
-        need = self.illiberalism[candidates] * self.insecurity[candidates]
-        benefit[candidates] = need * fit * solidarity
-        return benefit
+        weight = good.astype(float)
+        count = weight.sum(axis=1, keepdims=True) - weight
+        safe = np.maximum(count, 1.0)
+        fit = 1.0 - np.einsum("kij,kj->ki", self.distance, weight) / safe
+        solidarity = (weight @ self.trust.T - weight) / safe
+        need = self.illiberalism * self.insecurity
+        return np.where(member & (count > 0), need * fit * solidarity, 0.0)
 
-    def _invest(self, inst: Institution, benefit: np.ndarray) -> None:
+    def _invest(self, good: np.ndarray) -> None:
         """Great powers invest in a club by its value to them against outside channels."""
         p = self.params
-        shares = inst.shares(self.power)
-        for g in self.great_powers:
-            if inst.status[g] not in (ACTIVE, HEDGING):
-                inst.investment[g] = 0.0
-                continue
-            value = p.influence_value * shares[g] + benefit[g]
-            target = value / (value + self.outside[g]) if value + self.outside[g] > 0 else 0.0
-            inst.investment[g] += p.investment_rate * (target - inst.investment[g])
+        g = self.great_powers
+        value = p.influence_value * self.shares[:, g] + self.benefit[:, g]
+        denominator = value + self.outside[g]
+        target = np.divide(value, denominator, out=np.zeros_like(value), where=denominator > 0)
+        updated = self.investment[:, g] + p.investment_rate * (target - self.investment[:, g])
+        self.investment[:, g] = np.where(good[:, g], updated, 0.0)
 
-    def _functional_output(self, inst: Institution) -> float:
-        """Output = pooling (1 - the most sovereignty-sensitive member) x invested power + projects."""
-        good = inst.in_good_standing()
-        if not good.any():
-            return 0.0
-        pooling = 1.0 - self.sovereignty[good].max()
-        shares = inst.shares(self.power)
-        inst.projects *= 1.0 - self.params.project_decay
-        return float(np.clip(pooling * (inst.investment * shares).sum() + inst.projects, 0.0, 1.0))
-
-    def _utility(self, inst: Institution, benefit: np.ndarray, output: float) -> np.ndarray:
-        """Each member's payoff from staying engaged (process 4)."""
+    def _utility(self, good: np.ndarray) -> np.ndarray:
+        """(K, N) payoff of staying engaged (process 4)."""
         p = self.params
-        h = self.hierarchy[inst.code]
-        shares = inst.shares(self.power)
-        setters = [g for g in inst.spec.agenda_setters if inst.in_good_standing()[g]]
-        dependence = np.zeros(self.n)
-        threat = np.zeros(self.n)
-        for g in setters:
-            others = np.arange(self.n) != g
-            dependence = np.maximum(dependence, np.where(others, self.security_dependence[:, g], 0.0))
-            threat = np.maximum(threat, np.where(others, self.threat[:, g], 0.0))
-        cost = (h * (1.0 - shares) + p.mandate_cost * inst.intrastate_mandate
-                + p.rule_cost * (inst.decision_rule != "consensus"))
-        room = (1.0 - h) * (1.0 - shares)
-        return (p.w_legitimacy * benefit + p.w_functional * output + p.w_security * dependence
-                + p.w_balance * room - p.w_sovereignty * self.sovereignty * cost
-                - p.w_threat * threat + p.engagement_bias)
+        setters = (self.setters & good)[:, None, :] * self.off_diagonal
+        dependence = (setters * self.security_dependence).max(axis=2)
+        threat = (setters * self.threat).max(axis=2)
+        mandate = np.array([inst.intrastate_mandate for inst in self.institutions], dtype=float)
+        rule = np.array([inst.decision_rule != "consensus" for inst in self.institutions], dtype=float)
+        h = self.hierarchy[:, None]
+        cost = h * (1.0 - self.shares) + (p.mandate_cost * mandate + p.rule_cost * rule)[:, None]
+        room = (1.0 - h) * (1.0 - self.shares)
+        return (p.w_legitimacy * self.benefit + p.w_functional * self.functional[:, None]
+                + p.w_security * dependence + p.w_balance * room
+                - p.w_sovereignty * self.sovereignty * cost - p.w_threat * threat
+                + p.engagement_bias)
 
     def _forget(self) -> None:
         """Discount old experience; standing rivalries add friction every quarter."""
@@ -267,7 +279,7 @@ class ProtectiveIntegrationModel(mesa.Model):
         old = int(inst.status[i])
         if (old, new) not in VALID_TRANSITIONS:
             raise RuntimeError(f"invalid transition {STATUS_NAMES[old]} -> {STATUS_NAMES[new]}")
-        inst.status[i] = new
+        inst.set_status(i, new)
         if new == SUSPENDED:
             inst.suspended_for[i] = 0
         if new == ACTIVE and old in (NONE, OBSERVER, WITHDRAWN):
@@ -278,7 +290,7 @@ class ProtectiveIntegrationModel(mesa.Model):
     def _welcome(self, inst: Institution, newcomer: int) -> None:
         """Admission by consensus bonds a newcomer with the members close to it in norms."""
         p = self.params
-        members = np.flatnonzero(inst.in_good_standing() & (np.arange(self.n) != newcomer))
+        members = np.flatnonzero(inst.good & (np.arange(self.n) != newcomer))
         if members.size == 0:
             return
         dist = pair_distance(self.norms[[newcomer]], inst.spec.charter, self.norms[members])[0]
@@ -361,7 +373,7 @@ class ProtectiveIntegrationModel(mesa.Model):
                    for i in inst.veto_holders()}
         passed, refusers = inst.passes(accepts)
         if passed:
-            inst.projects += self.params.project_output * magnitude
+            self.projects[inst.index] += self.params.project_output * magnitude
         self.record(inst.code, self.codes[proposer], "proposal", "adopted" if passed else "rejected",
                     subject=self.codes[proposer], topic=topic, blocked_by=refusers)
         return passed
@@ -434,18 +446,56 @@ class ProtectiveIntegrationModel(mesa.Model):
         })
 
     # -- observation ------------------------------------------------------------------
-    def institution_snapshot(self) -> np.ndarray:
-        """Per institution: the values of INSTITUTION_METRICS this quarter."""
-        rows = []
+    def _layout(self) -> dict[str, tuple[slice, tuple[int, ...]]]:
+        """Where each raw array sits in the flat per-quarter snapshot."""
+        n, k, g = self.n, len(self.institutions), len(self.great_powers)
+        shapes = {"trust": (n, n), "norms": self.norms.shape, "status": (k, n),
+                  "engagement": (k, n), "benefit": (k, n), "investment": (k, n),
+                  "club": (k, 3), "states": (n, len(STATE_METRICS)), "threat": (n, g)}
+        layout, start = {}, 0
+        for name, shape in shapes.items():
+            size = int(np.prod(shape))
+            layout[name] = (slice(start, start + size), shape)
+            start += size
+        return layout
+
+    def snapshot(self) -> np.ndarray:
+        """This quarter's raw state as one flat array; `observations` derives the metrics."""
+        founded = [inst.founded for inst in self.institutions]
+        return np.concatenate([
+            self.trust.ravel(), self.norms.ravel(), self.status.ravel(), self.engagement.ravel(),
+            self.benefit.ravel(), self.investment.ravel(),
+            np.ravel([self.functional, self.hierarchy, founded], order="F"),
+            np.ravel([self.legitimacy, self.insecurity], order="F"),
+            self.threat[:, self.great_powers].ravel()])
+
+    def observations(self) -> dict[str, np.ndarray]:
+        """Arrays of shape (quarters, ...): raw state plus the institution metrics.
+
+        `institutions` is (quarters, K, len(INSTITUTION_METRICS)); the metrics are
+        computed for all quarters at once from the stored trust, norms and statuses.
+        """
+        flat = np.stack(self.datacollector.model_vars["snapshot"])
+        data = {name: flat[:, cut].reshape((flat.shape[0], *shape))
+                for name, (cut, shape) in self.layout.items()}
+        status = data["status"].astype(np.int8)
+        good = (status == ACTIVE) | (status == HEDGING)
+        member = good | (status == SUSPENDED)
         p = self.params
-        weights = (p.cohesion_trust, p.cohesion_congruence, p.cohesion_engagement)
-        for k, inst in enumerate(self.institutions):
-            metrics = club_metrics(inst, self.trust, self.norms, weights)
-            counts = [np.sum(inst.status == s) for s in (ACTIVE, HEDGING, SUSPENDED, WITHDRAWN, OBSERVER)]
-            good = inst.in_good_standing()
-            delivered = float(self.benefit[k][good].mean()) if good.any() else 0.0
-            rows.append([*metrics, self.functional[k], delivered, self.hierarchy[inst.code], *counts])
-        return np.array(rows, dtype=float)
+        metrics = club_metrics(good, member, data["engagement"], data["trust"],
+                               norm_distances(data["norms"], self.charters),
+                               (p.cohesion_trust, p.cohesion_congruence, p.cohesion_engagement))
+        counts = (status[..., None] == np.array([ACTIVE, HEDGING, SUSPENDED, WITHDRAWN,
+                                                 OBSERVER])).sum(axis=2)
+        n_good = good.sum(axis=2)
+        delivered = np.divide((data["benefit"] * good).sum(axis=2), n_good,
+                              out=np.zeros(n_good.shape), where=n_good > 0)
+        club = data["club"]
+        founded = club[..., 2:3]
+        data["status"] = status
+        data["institutions"] = np.concatenate(
+            [metrics * founded, club[..., 0:1], delivered[..., None], club[..., 1:2], counts], axis=2)
+        return data
 
     def run_model(self) -> None:
         """Run to the end of the scenario's horizon."""

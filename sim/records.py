@@ -41,20 +41,20 @@ def _block(values: np.ndarray, entities: list[str], metrics: list[str]) -> tuple
 
 def _blocks(model: "ProtectiveIntegrationModel") -> list[tuple]:
     from sim.model import INSTITUTION_METRICS, STATE_METRICS
-    data = model.datacollector.model_vars
+    data = model.observations()
     codes = model.codes
     insts = [inst.code for inst in model.institutions]
     gps = [codes[g] for g in model.great_powers]
-    trust = np.stack(data["trust"]).astype(float)
+    trust = data["trust"]
     off = ~np.eye(len(codes), dtype=bool)
     blocks = [
-        _block(np.stack(data["institutions"]), insts, list(INSTITUTION_METRICS)),
-        _block(np.stack(data["states"]), codes, list(STATE_METRICS)),
-        _block(np.stack(data["threat"]), codes, [f"threat_from.{g}" for g in gps]),
-        _block(np.stack(data["engagement"]), codes, [f"engagement.{c}" for c in insts]),
-        _block(np.stack(data["status"]).astype(float), codes, [f"status.{c}" for c in insts]),
-        _block(np.stack(data["benefit"]), codes, [f"benefit.{c}" for c in insts]),
-        _block(np.stack(data["investment"]), codes, [f"investment.{c}" for c in insts]),
+        _block(data["institutions"], insts, list(INSTITUTION_METRICS)),
+        _block(data["states"], codes, list(STATE_METRICS)),
+        _block(data["threat"], codes, [f"threat_from.{g}" for g in gps]),
+        _block(data["engagement"].transpose(0, 2, 1), codes, [f"engagement.{c}" for c in insts]),
+        _block(data["status"].transpose(0, 2, 1).astype(float), codes, [f"status.{c}" for c in insts]),
+        _block(data["benefit"].transpose(0, 2, 1), codes, [f"benefit.{c}" for c in insts]),
+        _block(data["investment"].transpose(0, 2, 1), codes, [f"investment.{c}" for c in insts]),
     ]
     steps = trust.shape[0]
     rows, cols = np.nonzero(off)

@@ -75,7 +75,7 @@ def test_sovereignty_cost_of_hierarchy_makes_members_disengage_sooner(tmp_path):
                                                "founding_members": list(states)}}, end="2009-12")
     sooner = []
     for model in ensemble(scn, SEEDS):
-        status = np.array(model.datacollector.model_vars["status"])[:, :, 0]
+        status = model.observations()["status"][:, 0, :]
         engaged = np.isin(status, (ACTIVE,))
         first = {c: int(np.argmin(engaged[:, model.codes.index(c)])) if not engaged[:, model.codes.index(c)].all()
                  else len(engaged) for c in ("PROUD", "PLIANT")}
