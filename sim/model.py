@@ -22,7 +22,7 @@ from sim.cast import NORMS, Cast
 from sim.institutions import (ACTIVE, ENDORSE, HEDGING, NONE, OBSERVER, STANCE_NAMES, STATUS_NAMES,
                               SUSPENDED, VALID_TRANSITIONS, WITHDRAWN, Institution)
 from sim.metrics import club_metrics, norm_distances, pair_distance
-from sim.params import Params, check_params
+from sim.params import Params, check_params, retention
 from sim.scenario import Scenario
 
 INSTITUTION_METRICS = ("cohesion", "trust", "congruence", "engagement", "functional_output",
@@ -81,9 +81,9 @@ class ProtectiveIntegrationModel(mesa.Model):
         self.security_dependence = rel["security_dependence"].copy()
         self.economic_dependence = rel["economic_dependence"].copy()
         self.compatriots = rel["compatriot_exposure"].copy()
-        retention = max(1.0 - self.params.forgetting, 0.01)
-        self.positive = rel["partnership"] * self.params.trust_gain / retention
-        self.negative = self.rivalry * self.params.rivalry_friction / retention
+        self.retention = retention(self.params)
+        self.positive = rel["partnership"] * self.params.trust_gain / (1.0 - self.retention)
+        self.negative = self.rivalry * self.params.rivalry_friction / (1.0 - self.retention)
         self.baseline_threat = self.rivalry * self.great_power[None, :]
         self.threat = self.baseline_threat.copy()
         self.pressure = np.zeros(n)
@@ -269,8 +269,8 @@ class ProtectiveIntegrationModel(mesa.Model):
     def _forget(self) -> None:
         """Discount old experience; standing rivalries add friction every quarter."""
         p = self.params
-        self.positive *= p.forgetting
-        self.negative = self.negative * p.forgetting + p.rivalry_friction * self.rivalry
+        self.positive *= self.retention
+        self.negative = self.negative * self.retention + p.rivalry_friction * self.rivalry
         self._refresh_trust()
 
     # -- membership -------------------------------------------------------------------

@@ -27,7 +27,7 @@ class Params:
     ministerial_weight: float = _p(0.25, 0.0, 1.0, "Weight of a ministerial meeting relative to a summit; assumption")
     observer_weight: float = _p(0.5, 0.0, 1.0, "Weight of observers' participation in meetings; article 'Implications of enlargement'")
     accession_welcome: float = _p(3.0, 0.0, 20.0, "Summit-equivalents of bonding between a newcomer and the members who admitted it by consensus; assumption")
-    forgetting: float = _p(0.93, 0.5, 1.0, "Quarterly retention of past experience (beta reputation forgetting factor)")
+    memory: float = _p(10.0, 1.0, 200.0, "Half-life of remembered experience in quarters (beta-reputation forgetting factor 0.5^(1/memory)); assumption: a few years")
     rivalry_friction: float = _p(0.20, 0.0, 2.0, "Negative experience per quarter per unit of rivalry; article 'Conclusion'")
     confidence_bound: float = _p(0.30, 0.01, 1.0, "Bounded-confidence radius on the charter-weighted norm distance (Deffuant-Weisbuch)")
     norm_rate: float = _p(0.01, 0.0, 0.5, "Norm convergence rate per meeting (weighted Hegselmann-Krause)")
@@ -84,6 +84,11 @@ class Params:
     cohesion_trust: float = _p(0.4, 0.0, 1.0, "Weight of mutual trust in cohesion")
     cohesion_congruence: float = _p(0.3, 0.0, 1.0, "Weight of normative congruence in cohesion")
     cohesion_engagement: float = _p(0.3, 0.0, 1.0, "Weight of engagement in cohesion")
+
+
+def retention(params: "Params") -> float:
+    """Quarterly retention factor of experience implied by the memory half-life."""
+    return 0.5 ** (1.0 / params.memory)
 
 
 BEHAVIOURAL: tuple[str, ...] = tuple(

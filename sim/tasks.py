@@ -88,13 +88,14 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
     print(table[["target", "name", "threshold", "value", "share", "result"]].to_string(index=False))
     write_csv(table, out / "validation.csv")
     if options.robustness:
-        robust = robustness(spec.scenario, load("sco_enlarge_tm_mn"), load("no_sco_enlargement"),
+        robust, points = robustness(spec.scenario, load("sco_enlarge_tm_mn"), load("no_sco_enlargement"),
                             spec.params, options.points, options.seeds_per_point, options.spread,
                             progress=bool(spec.config.progress))
         print(f"\nRobustness: {options.points} Latin-hypercube points (+-{options.spread:.0%} on "
               f"{len(robust.attrs['parameters'])} behavioural parameters) x {options.seeds_per_point} seeds:\n")
         print(robust.to_string(index=False))
         write_csv(robust, out / "robustness.csv")
+        write_csv(points, out / "robustness_points.csv")
     passed = bool((table["result"] == "PASS").all())
     print(f"\n{'All targets PASS' if passed else 'Some targets FAIL'}; table: {out / 'validation.csv'}")
     return passed

@@ -329,19 +329,24 @@ def perturbed_params(base: Params, points: int, spread: float, seed: int = 0) ->
 
 
 def robustness(history: Scenario, alternative: Scenario, baseline: Scenario, params: Params,
-               points: int, seeds_per_point: int, spread: float, progress: bool = False) -> pd.DataFrame:
-    """Share of (point, seed) runs meeting each target over a Latin hypercube of parameters."""
-    met: dict[int, list[np.ndarray]] = {t.number: [] for t in TARGETS}
+               points: int, seeds_per_point: int, spread: float,
+               progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Share of (point, seed) runs meeting each target over a Latin hypercube of parameters.
+
+    Returns the per-target summary and the per-point table (parameter values and the
+    share of that point's seeds meeting each target), for finding sensitive parameters.
+    """
     seeds = list(range(seeds_per_point))
-    for point in tqdm(perturbed_params(params, points, spread), desc="robustness", unit="point",
-                      disable=not progress):
+    rows = []
+    for number, point in enumerate(tqdm(perturbed_params(params, points, spread), desc="robustness",
+                                        unit="point", disable=not progress)):
         views = run_views(history, alternative, baseline, point, seeds)
-        for target in TARGETS:
-            met[target.number].append(target.check(views)[0])
-    rows = [{"target": t.number, "name": t.name,
-             "share": float(np.mean(np.concatenate(met[t.number]))),
-             "points_meeting_90pct": float(np.mean([m.mean() >= REQUIRED_SHARE for m in met[t.number]]))}
-            for t in TARGETS]
-    table = pd.DataFrame(rows)
-    table.attrs["parameters"] = list(BEHAVIOURAL)
-    return table
+        met = {f"target_{t.number}": float(np.mean(t.check(views)[0])) for t in TARGETS}
+        rows.append({"point": number, **{n: getattr(point, n) for n in BEHAVIOURAL}, **met})
+    per_point = pd.DataFrame(rows)
+    summary = pd.DataFrame([{"target": t.number, "name": t.name,
+                             "share": float(per_point[f"target_{t.number}"].mean()),
+                             "points_meeting_90pct": float((per_point[f"target_{t.number}"] >= REQUIRED_SHARE).mean())}
+                            for t in TARGETS])
+    summary.attrs["parameters"] = list(BEHAVIOURAL)
+    return summary, per_point

@@ -41,4 +41,4 @@ def test_mesa_batch_run_gives_the_same_numbers(spec):
 def test_parameter_keywords_reach_the_model(spec):
     model = sim.ProtectiveIntegrationModel(spec.scenario, seed=1, trust_gain=0.9)
     assert model.params.trust_gain == 0.9
-    assert model.params.forgetting == spec.params.forgetting
+    assert model.params.memory == spec.params.memory

@@ -81,7 +81,7 @@ def test_bad_scenario_is_one_line(case, tmp_path, monkeypatch, capsys):
 OVERRIDE_CASES = {
     "unknown parameter": (["params.nonsense=1"], ["params.nonsense", "'1'", "trust_gain"]),
     "parameter of wrong type": (["params.trust_gain=abc"], ["params.trust_gain", "'abc'", "Float"]),
-    "parameter out of range": (["params.forgetting=1.5"], ["params.forgetting", "1.5", "[0.5, 1.0]"]),
+    "parameter out of range": (["params.memory=0.5"], ["params.memory", "0.5", "[1.0, 200.0]"]),
     "unknown top-level key": (["colour=red"], ["colour", "'red'", "keys of configs/config.yaml"]),
     "unknown scenario": (["scenario=atlantis"], ["scenario", "'atlantis'", "no_crimea"]),
     "bad seeds": (["seeds=0"], ["seeds", "0", "positive integer"]),

@@ -97,8 +97,8 @@ def test_random_valid_scenarios_keep_invariants(spec, events, seed):
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 2**31 - 1), trust_gain=st.floats(0.0, 5.0), forgetting=st.floats(0.5, 1.0),
+@given(seed=st.integers(0, 2**31 - 1), trust_gain=st.floats(0.0, 5.0), memory=st.floats(1.0, 200.0),
        rally=st.floats(0.0, 10.0), deference=st.floats(0.0, 10.0))
-def test_history_keeps_invariants_across_parameters(spec, seed, trust_gain, forgetting, rally, deference):
-    params = Params(trust_gain=trust_gain, forgetting=forgetting, rally_gain=rally, deference=deference)
+def test_history_keeps_invariants_across_parameters(spec, seed, trust_gain, memory, rally, deference):
+    params = Params(trust_gain=trust_gain, memory=memory, rally_gain=rally, deference=deference)
     check_invariants(run_one(spec.scenario, params, seed))
