@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import sim
 from sim.config import resolve
 from sim.ensemble import run_seeds
-from sim.plots import cohesion_figure
+from sim.plots import cohesion_figure, event_markers
 
 SEEDS = list(range(50))
 OUT = Path(__file__).resolve().parent.parent / "docs" / "figures" / "cohesion_history.png"
@@ -18,7 +18,8 @@ OUT = Path(__file__).resolve().parent.parent / "docs" / "figures" / "cohesion_hi
 def main() -> None:
     spec = resolve(sim.compose([]))
     series, _ = run_seeds(spec.scenario, spec.params, SEEDS, progress=True)
-    figure = cohesion_figure(series, ["SCO", "CSTO"], title="Cohesion, 2001-2018 history")
+    figure = cohesion_figure(series, ["SCO", "CSTO"], title="Cohesion, 2001-2018 history",
+                             events=event_markers(spec.scenario))
     OUT.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(OUT, dpi=150)
     plt.close(figure)

@@ -32,12 +32,27 @@ def new_figure(rows: int = 1, cols: int = 1, size: tuple[float, float] = (8, 4.5
     return fig, [list(row) for row in axes]
 
 
+MARKED_KINDS = ("separatism_support", "normative_pressure", "charter_revision", "outside_channel",
+                "accession", "colour_revolution")
+
+
+def event_markers(scenario) -> list[tuple[pd.Timestamp, str]]:
+    """(date, label) of the events worth marking on a time axis: shocks, revisions, accessions."""
+    labels: dict[pd.Timestamp, list[str]] = {}
+    for event in scenario.events:
+        if event.kind in MARKED_KINDS and not getattr(event, "as_observer", False):
+            labels.setdefault(pd.Timestamp(scenario.dates[event.step]), []).append(event.key.replace("_", " "))
+    return [(date, " / ".join(names)) for date, names in labels.items()]
+
+
 def cohesion_figure(series: pd.DataFrame, institutions: list[str],
-                    title: str = "Cohesion of the institutions") -> Figure:
-    """SCO and CSTO (or any institutions) cohesion: ensemble median with a 90% band."""
-    fig, axes = new_figure()
+                    title: str = "Cohesion of the institutions",
+                    events: list[tuple[pd.Timestamp, str]] | None = None) -> Figure:
+    """Cohesion of each institution: ensemble median with a 90% band, events marked."""
+    fig, axes = new_figure(size=(9, 5))
     ax = axes[0][0]
     runs = series["run"].nunique()
+    low_end = 1.0
     for colour, code in zip(PALETTE, institutions):
         band = ensemble_band(series, code, "cohesion")
         band = band[band["median"] > 0]
@@ -46,11 +61,17 @@ def cohesion_figure(series: pd.DataFrame, institutions: list[str],
         ax.fill_between(band.index, band["low"], band["high"], color=colour, alpha=0.25, linewidth=0,
                         label=f"{code} 90% band")
         ax.plot(band.index, band["median"], color=colour, linewidth=2, label=f"{code} median")
+        low_end = min(low_end, float(band["low"].min()))
+    bottom = max(0.0, low_end - 0.05)
+    ax.set_ylim(bottom, 1.0)
+    for date, label in events or []:
+        ax.axvline(date, color="grey", linewidth=0.7, linestyle=":")
+        ax.text(date, bottom + 0.005, label, rotation=90, fontsize=7, color="dimgrey",
+                va="bottom", ha="right")
     ax.set_xlabel("Date (quarter)")
     ax.set_ylabel("Cohesion index (0-1)")
-    ax.set_ylim(0, 1)
     ax.set_title(f"{title} ({runs} runs)")
-    ax.legend(loc="lower left", ncols=2, fontsize="small")
+    ax.legend(loc="upper left", ncols=2, fontsize="small")
     return fig
 
 

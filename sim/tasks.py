@@ -13,7 +13,7 @@ from sim.compare import comparison_figure, differences
 from sim.config import RunSpec
 from sim.ensemble import run_seeds
 from sim.ensemble_view import EnsembleView
-from sim.plots import cohesion_figure, quantiles
+from sim.plots import cohesion_figure, event_markers, quantiles
 from sim.scenario import Scenario
 from sim.store import provenance, write_atomic, write_csv, write_parquet, write_yaml
 from sim.validation import REQUIRED_SHARE, evaluate, robustness, run_views
@@ -28,7 +28,8 @@ def run_task(spec: RunSpec, out: Path) -> dict[str, Path]:
     series, decisions = run_seeds(spec.scenario, spec.params, spec.seeds,
                                   progress=bool(spec.config.progress))
     institutions = [s.code for s in spec.scenario.institutions]
-    figure = cohesion_figure(series, institutions, title=f"Cohesion, scenario '{spec.scenario.name}'")
+    figure = cohesion_figure(series, institutions, title=f"Cohesion, scenario '{spec.scenario.name}'",
+                             events=event_markers(spec.scenario))
     config = OmegaConf.to_container(spec.config, resolve=True)
     paths = {
         "timeseries": write_parquet(series, out / "timeseries.parquet"),
