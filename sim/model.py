@@ -256,10 +256,12 @@ class ProtectiveIntegrationModel(mesa.Model):
         setters = (self.setters & good)[:, None, :] * self.off_diagonal
         dependence = (setters * self.security_dependence).max(axis=2)
         threat = (setters * self.threat).max(axis=2)
+        distrust = (setters * (1.0 - self.trust)).max(axis=2)
         mandate = np.array([inst.intrastate_mandate for inst in self.institutions], dtype=float)
         rule = np.array([inst.decision_rule != "consensus" for inst in self.institutions], dtype=float)
         h = self.hierarchy[:, None]
-        cost = h * (1.0 - self.shares) + (p.mandate_cost * mandate + p.rule_cost * rule)[:, None]
+        cost = (h * (1.0 - self.shares) + p.mandate_cost * mandate[:, None] * distrust
+                + p.rule_cost * rule[:, None])
         room = (1.0 - h) * (1.0 - self.shares)
         return (p.w_legitimacy * self.benefit + p.w_functional * self.functional[:, None]
                 + p.w_security * dependence + p.w_balance * room
