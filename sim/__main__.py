@@ -106,8 +106,12 @@ def app(cfg: DictConfig) -> None:
         if cfg.task == "validate":
             if not tasks.validate_task(spec, out, load):
                 raise SystemExit(1)
-        else:
+        elif cfg.task == "compare":
             tasks.compare_task(spec, out, load)
+        elif cfg.task == "sweep":
+            tasks.sweep_task(spec, out, load)
+        else:
+            tasks.sensitivity_task(spec, out, load)
     except InputError as error:
         _fail(str(error))
 

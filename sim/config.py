@@ -25,7 +25,7 @@ from sim.params import Params, check_params
 from sim.scenario import Scenario, load_scenario
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
-TASKS = ("run", "validate", "compare")
+TASKS = ("run", "validate", "compare", "sweep", "sensitivity")
 
 
 @dataclass
@@ -49,6 +49,22 @@ class CompareConfig:
 
 
 @dataclass
+class SensitivityConfig:
+    """Options of `task=sensitivity` (the engine options come from `sweep`)."""
+
+    method: str = "morris"
+    parameters: list[str] = field(default_factory=lambda: [
+        "trust_gain", "memory", "rally_gain", "betrayal_exposure", "w_legitimacy",
+        "w_sovereignty", "mandate_cost", "deference", "threat_gain", "engagement_bias"])
+    spread: float = 0.2
+    samples: int = 10
+    seeds_per_point: int = 3
+    outputs: list[str] = field(default_factory=lambda: [
+        "SCO:cohesion@2018-10", "CSTO:cohesion@2018-10", "UZB:engagement.CSTO@2014-01"])
+    dir: Any = None
+
+
+@dataclass
 class RunConfig:
     """Schema of the top-level config."""
 
@@ -60,6 +76,8 @@ class RunConfig:
     scenarios: list[str] = field(default_factory=lambda: ["history", "no_crimea"])
     validate: ValidateConfig = field(default_factory=ValidateConfig)
     compare: CompareConfig = field(default_factory=CompareConfig)
+    sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
+    sweep: Any = None
     scenario: Any = None
     params: Params = field(default_factory=Params)
 

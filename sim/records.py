@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.errors import InputError
 from sim.institutions import STATUS_NAMES
 
 if TYPE_CHECKING:
@@ -93,3 +94,72 @@ def decisions_frame(model: "ProtectiveIntegrationModel", run: int = 0) -> pd.Dat
 def status_name(code: float) -> str:
     """Name of a membership status code as stored in `status.<institution>` rows."""
     return STATUS_NAMES[int(code)]
+
+
+def _state_series(model: "ProtectiveIntegrationModel", data: dict, code: str, metric: str) -> np.ndarray:
+    from sim.model import STATE_METRICS
+    i = model.codes.index(code)
+    if metric in STATE_METRICS:
+        return data["states"][:, i, STATE_METRICS.index(metric)]
+    kind, _, other = metric.partition(".")
+    if kind == "trust_in":
+        return data["trust"][:, i, model.codes.index(other)]
+    if kind == "threat_from":
+        return data["threat"][:, i, list(model.great_powers).index(model.codes.index(other))]
+    k = [inst.code for inst in model.institutions].index(other)
+    return data[kind][:, k, i].astype(float)
+
+
+def metric_series(model: "ProtectiveIntegrationModel", spec: str,
+                  data: dict | None = None) -> list[tuple[str, str, np.ndarray]]:
+    """(entity, metric, values per quarter) for one metric spec.
+
+    A bare institution metric (e.g. `cohesion`) gives it for every institution;
+    `ENTITY:metric` names one entity (an institution, or a state with a state metric
+    such as `engagement.CSTO` or `trust_in.RUS`).
+    """
+    from sim.model import INSTITUTION_METRICS
+    data = model.observations() if data is None else data
+    insts = [inst.code for inst in model.institutions]
+    entity, _, metric = spec.rpartition(":")
+    if not entity:
+        k = INSTITUTION_METRICS.index(metric)
+        return [(code, metric, data["institutions"][:, j, k]) for j, code in enumerate(insts)]
+    if entity in insts:
+        return [(entity, metric, data["institutions"][:, insts.index(entity), INSTITUTION_METRICS.index(metric)])]
+    return [(entity, metric, _state_series(model, data, entity, metric))]
+
+
+def check_metrics(specs: list[str], codes: list[str], institutions: list[str], great_powers: list[str],
+                  source: str = "sweep") -> None:
+    """Refuse metric specs that name no known entity or metric."""
+    from sim.model import INSTITUTION_METRICS, STATE_METRICS
+    state_metrics = (set(STATE_METRICS) | {f"trust_in.{c}" for c in codes}
+                     | {f"threat_from.{g}" for g in great_powers}
+                     | {f"{kind}.{i}" for kind in ("engagement", "status", "benefit", "investment")
+                        for i in institutions})
+    for spec in specs:
+        entity, _, metric = str(spec).rpartition(":")
+        ok = ((not entity or entity in institutions) and metric in INSTITUTION_METRICS) or \
+             (entity in codes and metric in state_metrics)
+        if not ok:
+            raise InputError(source, "metrics", spec,
+                             f"an institution metric ({', '.join(INSTITUTION_METRICS)}), optionally "
+                             "as INSTITUTION:metric, or STATE:metric (e.g. UZB:engagement.CSTO)")
+
+
+def selected_frame(model: "ProtectiveIntegrationModel", run: int, specs: list[str]) -> pd.DataFrame:
+    """The long table of one run restricted to the chosen metrics (for large sweeps)."""
+    data = model.observations()
+    series = [item for spec in specs for item in metric_series(model, spec, data)]
+    steps = len(model.scenario.dates)
+    dates = pd.to_datetime(pd.Series(model.scenario.dates)).to_numpy()
+    return pd.DataFrame({
+        "run": np.full(steps * len(series), run, dtype=np.int64),
+        "seed": np.full(steps * len(series), model.seed if model.seed is not None else -1, dtype=np.int64),
+        "step": np.tile(np.arange(steps, dtype=np.int64), len(series)),
+        "date": np.tile(dates, len(series)),
+        "entity": np.repeat([e for e, _, _ in series], steps),
+        "metric": np.repeat([m for _, m, _ in series], steps),
+        "value": np.concatenate([v for _, _, v in series]).astype(float),
+    })

@@ -16,6 +16,11 @@ from sim.ensemble_view import EnsembleView
 from sim.plots import cohesion_figure, event_markers, quantiles
 from sim.scenario import Scenario
 from sim.store import provenance, write_atomic, write_csv, write_parquet, write_yaml
+from sim.records import check_metrics
+from sim.errors import InputError
+from sim.params import BEHAVIOURAL, Params
+from sim.sensitivity import METHODS, analyse, output_values, parse_output, sensitivity_figure
+from sim.sweep import SweepStore, design_points, parse_spec, problem, run_sweep
 from sim.validation import REQUIRED_SHARE, evaluate, robustness, run_views
 
 ScenarioLoader = Callable[[str], Scenario]
@@ -121,4 +126,60 @@ def compare_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame
     write_atomic(out / "compare.png", lambda tmp: figure.savefig(tmp, format="png", dpi=150))
     plt.close(figure)
     print(f"\nFiles:\n  {out / 'compare.csv'}\n  {out / 'compare.png'}")
+    return table
+
+
+def _sweep_folder(spec_dir: str | None, name: str) -> Path:
+    return Path(spec_dir) if spec_dir else Path.cwd() / "sweeps" / name
+
+
+def sweep_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> SweepStore:
+    """Run (or resume) the configured sweep; print where its tables are."""
+    sweep = parse_spec(OmegaConf.to_container(spec.config.sweep, resolve=True))
+    scenarios = {name: load(name) for name in sweep.scenarios}
+    first = next(iter(scenarios.values()))
+    check_metrics(sweep.metrics, first.cast.codes, [s.code for s in first.institutions],
+                  [c for c, g in zip(first.cast.codes, first.cast.great_power) if g])
+    folder = _sweep_folder(sweep.dir, sweep.name)
+    store = run_sweep(sweep, scenarios, spec.params, folder, progress=bool(spec.config.progress))
+    runs = store.runs()
+    print(f"Sweep '{sweep.name}': {len(runs)} runs ({(runs['status'] == 'done').sum()} done), "
+          f"{runs['chunk'].nunique()} chunks, backend {sweep.backend} x {sweep.workers}")
+    print(f"Files:\n  {folder / 'manifest.json'}\n  {folder / 'runs.parquet'}\n  {folder / 'parts'}/")
+    return store
+
+
+def sensitivity_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame:
+    """Morris screening or Sobol indices for the chosen outputs, through the sweep engine."""
+    options = spec.config.sensitivity
+    if options.method not in METHODS:
+        raise InputError("config", "sensitivity.method", options.method, ", ".join(METHODS))
+    outputs = list(options.outputs)
+    for text in outputs:
+        parse_output(text)
+    engine = OmegaConf.to_container(spec.config.sweep, resolve=True)
+    bounds = {}
+    for name in options.parameters:
+        if name not in BEHAVIOURAL:
+            raise InputError("config", "sensitivity.parameters", name, ", ".join(BEHAVIOURAL))
+        low, high = Params.__dataclass_fields__[name].metadata["range"]
+        value = getattr(spec.params, name)
+        bounds[name] = {"low": max(low, value * (1 - options.spread)), "high": min(high, value * (1 + options.spread))}
+    sweep = parse_spec({**{k: engine[k] for k in ("backend", "workers", "scheduler", "chunk_size")},
+                        "name": f"sensitivity_{options.method}", "scenarios": [spec.scenario.name],
+                        "design": options.method, "parameters": bounds, "samples": options.samples,
+                        "seeds_per_point": options.seeds_per_point,
+                        "metrics": sorted({t.split("@")[0] for t in outputs}), "dir": options.dir})
+    folder = _sweep_folder(sweep.dir, sweep.name)
+    store = run_sweep(sweep, {spec.scenario.name: spec.scenario}, spec.params, folder,
+                      progress=bool(spec.config.progress))
+    points = design_points(sweep)
+    table = analyse(options.method, problem(sweep), points, output_values(store.timeseries(), outputs), outputs)
+    print(f"Sensitivity ({options.method}, {len(points)} points x {options.seeds_per_point} seeds):\n")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    figure = sensitivity_figure(table, options.method)
+    write_csv(table, out / "sensitivity.csv")
+    write_atomic(out / "sensitivity.png", lambda tmp: figure.savefig(tmp, format="png", dpi=150))
+    plt.close(figure)
+    print(f"\nFiles:\n  {out / 'sensitivity.csv'}\n  {out / 'sensitivity.png'}\n  runs: {folder}")
     return table

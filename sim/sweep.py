@@ -1,0 +1,345 @@
+"""The experiment engine: parameter sweeps over seeds, in chunks, on any backend, resumable.
+
+A sweep is a plan of runs (scenario x design point x seed) cut into chunks. Each chunk
+runs in one task (in-process, a local process pool, or a Dask cluster) and comes back as
+one tidy table, written atomically as one Parquet part. A manifest records the sweep's
+spec and its hash; re-running the same command after an interruption (even SIGKILL) runs
+only the chunks whose part is missing, and a different spec in the same folder is
+refused. Results depend only on (scenario, parameters, seed), never on the backend,
+the worker count or the order chunks finish in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import qmc
+from tqdm.auto import tqdm
+
+from sim.errors import InputError
+from sim.model import ProtectiveIntegrationModel
+from sim.params import Params, check_params
+from sim.records import selected_frame
+from sim.scenario import Scenario
+from sim.store import code_version, write_atomic, write_parquet
+
+log = logging.getLogger(__name__)
+DESIGNS = ("grid", "random", "lhs", "sobol", "morris", "points")
+BACKENDS = ("serial", "local", "dask")
+SPEC_KEYS = ("name", "scenarios", "design", "parameters", "samples", "seeds_per_point", "metrics",
+             "chunk_size", "seed", "backend", "workers", "scheduler", "dir")
+INTEGER_PARAMS = {f.name for f in fields(Params) if f.type in (int, "int")}
+RUN_KEYS = ("name", "scenarios", "design", "parameters", "samples", "seeds_per_point", "metrics", "seed")
+
+
+@dataclass
+class SweepSpec:
+    """A validated sweep description (the `sweep/` config group)."""
+
+    name: str
+    scenarios: list[str]
+    design: str
+    parameters: dict[str, dict[str, Any]]
+    samples: int
+    seeds_per_point: int
+    metrics: list[str]
+    chunk_size: int
+    seed: int
+    backend: str
+    workers: int
+    scheduler: str | None
+    dir: str | None
+
+    def identity(self) -> dict[str, Any]:
+        """The fields that define the results (not how or where they are computed)."""
+        return {k: v for k, v in asdict(self).items() if k in RUN_KEYS}
+
+
+def parse_spec(raw: Mapping[str, Any], source: str = "sweep") -> SweepSpec:
+    """Validate a sweep mapping (one line per mistake, like every other input)."""
+    for key in raw:
+        if key not in SPEC_KEYS:
+            raise InputError(source, f"sweep.{key}", raw[key], f"the keys {', '.join(SPEC_KEYS)}")
+    design = raw.get("design", "grid")
+    if design not in DESIGNS:
+        raise InputError(source, "sweep.design", design, ", ".join(DESIGNS))
+    backend = raw.get("backend", "local")
+    if backend not in BACKENDS:
+        raise InputError(source, "sweep.backend", backend, ", ".join(BACKENDS))
+    known = {f.name: f for f in fields(Params)}
+    parameters = dict(raw.get("parameters") or {})
+    for name, values in parameters.items():
+        if name not in known:
+            raise InputError(source, f"sweep.parameters.{name}", values, f"a parameter ({', '.join(known)})")
+        _check_parameter(source, name, dict(values or {}), design, known[name].metadata["range"])
+    for name in ("samples", "seeds_per_point", "chunk_size"):
+        value = raw.get(name, 1)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InputError(source, f"sweep.{name}", value, "an integer >= 1")
+    workers = raw.get("workers", 0)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
+        raise InputError(source, "sweep.workers", workers, "an integer >= 0 (0: all cores)")
+    scenarios = list(raw.get("scenarios") or ["history"])
+    return SweepSpec(name=str(raw.get("name", "sweep")), scenarios=scenarios, design=design,
+                     parameters={k: dict(v) for k, v in parameters.items()},
+                     samples=int(raw.get("samples", 1)), seeds_per_point=int(raw.get("seeds_per_point", 1)),
+                     metrics=list(raw.get("metrics") or ["cohesion", "trust", "congruence", "engagement"]),
+                     chunk_size=int(raw.get("chunk_size", 50)), seed=int(raw.get("seed", 0)),
+                     backend=backend, workers=workers or (os.cpu_count() or 1),
+                     scheduler=raw.get("scheduler"), dir=raw.get("dir"))
+
+
+def _check_parameter(source: str, name: str, values: dict[str, Any], design: str,
+                     allowed: tuple[float, float]) -> None:
+    where = f"sweep.parameters.{name}"
+    low, high = allowed
+    if design in ("grid", "points"):
+        grid = values.get("values")
+        if not isinstance(grid, list) or not grid:
+            raise InputError(source, f"{where}.values", grid, "a non-empty list of values")
+        for value in grid:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+                raise InputError(source, f"{where}.values", value, f"numbers in [{low}, {high}]")
+        return
+    bounds = (values.get("low"), values.get("high"))
+    for label, value in zip(("low", "high"), bounds):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            raise InputError(source, f"{where}.{label}", value, f"a number in [{low}, {high}]")
+    if not bounds[0] < bounds[1]:
+        raise InputError(source, f"{where}.high", bounds[1], f"a number above low ({bounds[0]})")
+
+
+def problem(spec: SweepSpec) -> dict[str, Any]:
+    """The SALib problem definition of the sampled parameters."""
+    names = list(spec.parameters)
+    return {"num_vars": len(names), "names": names,
+            "bounds": [[spec.parameters[n]["low"], spec.parameters[n]["high"]] for n in names]}
+
+
+def design_points(spec: SweepSpec) -> np.ndarray:
+    """The parameter values of every design point, shape (points, parameters)."""
+    names = list(spec.parameters)
+    if spec.design in ("grid", "points"):
+        if not names:
+            return np.zeros((1, 0))
+        axes = [spec.parameters[n]["values"] for n in names]
+        return np.array(np.meshgrid(*axes, indexing="ij")).reshape(len(names), -1).T.astype(float)
+    from SALib.sample import latin, morris, sobol
+    prob = problem(spec)
+    if spec.design == "random":
+        unit = np.random.default_rng(spec.seed).random((spec.samples, len(names)))
+        bounds = np.array(prob["bounds"])
+        return bounds[:, 0] + unit * (bounds[:, 1] - bounds[:, 0])
+    if spec.design == "lhs":
+        return latin.sample(prob, spec.samples, seed=spec.seed)
+    if spec.design == "sobol":
+        return sobol.sample(prob, spec.samples, calc_second_order=False, seed=spec.seed)
+    return morris.sample(prob, spec.samples, num_levels=4, seed=spec.seed)
+
+
+def plan(spec: SweepSpec, points: np.ndarray | None = None) -> pd.DataFrame:
+    """Every run: id, chunk, scenario, design point, seed and parameter values."""
+    points = design_points(spec) if points is None else points
+    names = list(spec.parameters)
+    rows = []
+    for scenario in spec.scenarios:
+        for point, values in enumerate(points):
+            for seed in range(spec.seeds_per_point):
+                rows.append({"scenario": scenario, "point": point, "seed": seed,
+                             **{n: float(v) for n, v in zip(names, values)}})
+    table = pd.DataFrame(rows)
+    table.insert(0, "run", np.arange(len(table), dtype=np.int64))
+    table.insert(1, "chunk", table["run"] // spec.chunk_size)
+    return table
+
+
+@dataclass
+class ChunkTask:
+    """What one worker needs to run one chunk."""
+
+    chunk: int
+    runs: list[dict[str, Any]]
+    scenarios: dict[str, Scenario]
+    base: dict[str, Any]
+    metrics: list[str]
+
+
+def run_chunk(task: ChunkTask) -> tuple[int, pd.DataFrame]:
+    """Run every run of a chunk; return the chunk's long table."""
+    frames = []
+    names = [k for k in task.runs[0] if k not in ("run", "chunk", "scenario", "point", "seed")] if task.runs else []
+    for row in task.runs:
+        values = dict(task.base)
+        for name in names:
+            values[name] = int(round(row[name])) if name in INTEGER_PARAMS else row[name]
+        model = ProtectiveIntegrationModel(task.scenarios[row["scenario"]], Params(**values), seed=int(row["seed"]))
+        model.run_model()
+        frame = selected_frame(model, int(row["run"]), task.metrics)
+        frame.insert(1, "scenario", row["scenario"])
+        frame.insert(2, "point", int(row["point"]))
+        frames.append(frame)
+    return task.chunk, pd.concat(frames, ignore_index=True)
+
+
+class SweepStore:
+    """A sweep folder: manifest.json, runs.parquet and parts/part-NNNNN.parquet."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.parts = self.folder / "parts"
+
+    def open(self, identity: dict[str, Any], runs: pd.DataFrame, base: Params,
+             scenarios: dict[str, Scenario]) -> None:
+        """Create the folder for this spec, or check that it already holds the same spec."""
+        digest = spec_hash(identity, asdict(base), {n: fingerprint(s) for n, s in scenarios.items()})
+        manifest = self.folder / "manifest.json"
+        if manifest.exists():
+            held = json.loads(manifest.read_text())
+            if held.get("spec_hash") != digest:
+                raise InputError(str(manifest), "spec_hash", held.get("spec_hash"),
+                                 f"the same sweep spec as the one run there ({digest} now): "
+                                 "use a new sweep.dir for a different sweep")
+            return
+        self.parts.mkdir(parents=True, exist_ok=True)
+        write_parquet(runs.assign(status="pending"), self.folder / "runs.parquet")
+        body = {"spec": identity, "base_params": asdict(base), "spec_hash": digest,
+                "code_version": code_version(), "runs": int(len(runs)),
+                "chunks": int(runs["chunk"].nunique()), "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        write_atomic(manifest, lambda tmp: tmp.write_text(json.dumps(body, indent=2)))
+
+    def part(self, chunk: int) -> Path:
+        """Path of a chunk's part."""
+        return self.parts / f"part-{chunk:05d}.parquet"
+
+    def done(self) -> set[int]:
+        """Chunks whose part is complete on disk."""
+        return {int(p.stem.split("-")[1]) for p in self.parts.glob("part-*.parquet")}
+
+    def write(self, chunk: int, frame: pd.DataFrame) -> None:
+        """Write one chunk's part atomically."""
+        write_parquet(frame, self.part(chunk))
+
+    def finish(self) -> None:
+        """Mark every run whose chunk is on disk as done in runs.parquet."""
+        runs = pd.read_parquet(self.folder / "runs.parquet")
+        runs["status"] = np.where(runs["chunk"].isin(self.done()), "done", "pending")
+        write_parquet(runs, self.folder / "runs.parquet")
+
+    def timeseries(self) -> pd.DataFrame:
+        """All parts as one table, ordered by run and row."""
+        frame = pd.read_parquet(self.parts)
+        return frame.sort_values(["run", "entity", "metric", "step"], kind="stable").reset_index(drop=True)
+
+    def runs(self) -> pd.DataFrame:
+        """The run plan with parameters, seeds and status."""
+        return pd.read_parquet(self.folder / "runs.parquet")
+
+
+def fingerprint(scenario: Scenario) -> dict[str, Any]:
+    """A plain description of a scenario's content (horizon, institutions, events, cast)."""
+    return {"name": scenario.name, "start": scenario.start, "steps": scenario.n_steps,
+            "institutions": [{**asdict(spec), "charter": spec.charter.tolist()} for spec in scenario.institutions],
+            "events": [{"kind": e.kind, **asdict(e)} for e in scenario.events],
+            "cast": {"codes": scenario.cast.codes, "norms": scenario.cast.norms.tolist(),
+                     "attributes": {k: v.tolist() for k, v in scenario.cast.attributes.items()},
+                     "relations": {k: v.tolist() for k, v in scenario.cast.relations.items()}}}
+
+
+def spec_hash(identity: dict[str, Any], base: dict[str, Any], scenarios: dict[str, Any]) -> str:
+    """A short hash of everything that determines a sweep's numbers."""
+    text = json.dumps({"spec": identity, "base": base, "scenarios": scenarios}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _tasks(runs: pd.DataFrame, todo: list[int], scenarios: dict[str, Scenario], base: Params,
+           metrics: list[str]) -> Iterator[ChunkTask]:
+    for chunk, group in runs[runs["chunk"].isin(todo)].groupby("chunk", sort=True):
+        needed = {name: scenarios[name] for name in group["scenario"].unique()}
+        yield ChunkTask(int(chunk), group.to_dict("records"), needed, asdict(base), metrics)
+
+
+def _execute(tasks: Iterator[ChunkTask], backend: str, workers: int,
+             scheduler: str | None) -> Iterator[tuple[int, pd.DataFrame]]:
+    """Run chunk tasks on a backend, yielding results as they complete (bounded in flight)."""
+    if backend == "serial":
+        for task in tasks:
+            yield run_chunk(task)
+        return
+    if backend == "local":
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            yield from _bounded(lambda task: pool.submit(run_chunk, task), tasks, 2 * workers,
+                                lambda f: f.result(), wait_any)
+        return
+    from distributed import Client, LocalCluster
+    cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1,
+                                                  processes=True, dashboard_address=None)
+    with Client(scheduler or cluster) as client:
+        submit = lambda task: client.submit(run_chunk, task, pure=False)  # noqa: E731
+        yield from _bounded(submit, tasks, 2 * max(workers, 1), lambda f: f.result(), wait_any)
+    if cluster is not None:
+        cluster.close()
+
+
+def wait_any(futures: set) -> set:
+    """The completed futures among `futures` (blocking until at least one is)."""
+    try:
+        from distributed import Future as DaskFuture
+        from distributed import wait as dask_wait
+        if futures and isinstance(next(iter(futures)), DaskFuture):
+            return set(dask_wait(futures, return_when="FIRST_COMPLETED").done)
+    except ImportError:
+        pass
+    return set(wait(futures, return_when=FIRST_COMPLETED).done)
+
+
+def _bounded(submit, tasks: Iterator[ChunkTask], window: int, result, wait_for) -> Iterator:
+    pending: set = set()
+    for task in tasks:
+        pending.add(submit(task))
+        if len(pending) >= window:
+            for future in wait_for(pending):
+                pending.discard(future)
+                yield result(future)
+    while pending:
+        for future in wait_for(pending):
+            pending.discard(future)
+            yield result(future)
+
+
+def run_sweep(spec: SweepSpec, scenarios: dict[str, Scenario], base: Params, folder: Path,
+              points: np.ndarray | None = None, progress: bool = True) -> SweepStore:
+    """Run (or resume) a sweep into `folder`; return its store."""
+    runs = plan(spec, points)
+    store = SweepStore(folder)
+    store.open(spec.identity(), runs, base, scenarios)
+    todo = sorted(set(runs["chunk"].unique()) - store.done())
+    remaining = int(runs["chunk"].isin(todo).sum())
+    log.info("sweep %s: %d runs in %d chunks, %d chunks to run (%s backend, %d workers)",
+             spec.name, len(runs), runs["chunk"].nunique(), len(todo), spec.backend, spec.workers)
+    sizes = runs.groupby("chunk").size()
+    with tqdm(total=remaining, unit="run", desc=spec.name, disable=not progress) as bar:
+        started = time.perf_counter()
+        for chunk, frame in _execute(_tasks(runs, todo, scenarios, base, spec.metrics), spec.backend,
+                                     spec.workers, spec.scheduler):
+            store.write(chunk, frame)
+            bar.update(int(sizes[chunk]))
+            log.info("chunk %d done (%d runs, %.1f s elapsed)", chunk, sizes[chunk],
+                     time.perf_counter() - started)
+    store.finish()
+    return store
+
+
+def base_params(values: Mapping[str, Any]) -> Params:
+    """Validated base parameters for a sweep."""
+    return check_params(dict(values), source="params")
