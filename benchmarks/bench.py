@@ -1,9 +1,17 @@
-"""Benchmarks: prints one JSON object with timings of the model and where the time goes.
+"""Benchmarks: prints one JSON object with the figures below (wall-clock, this machine).
 
-    python benchmarks/bench.py            # default history run, 30 repetitions
-    python benchmarks/bench.py --runs 100
+    python benchmarks/bench.py           # everything (about ten minutes on two cores)
+    python benchmarks/bench.py --quick   # skip the 1,000- and 10,000-run sweeps
 
-Figures are wall-clock on the machine at hand; compare them on the same machine.
+- run_ms_median: one default history run (72 quarters, 18 states, 2 institutions), and
+  profile_top: where its time goes (cProfile, own time per run);
+- sweep_runs_per_s_1_worker / _2_workers: the engine on a 200-run sweep, local backend;
+- batch_run_*: the same 200 runs through mesa.batch_run (same model class, parameters and
+  seeds), whether the numbers are identical, and the engine's speed ratio;
+- hydra_multirun_ms_per_run: Hydra's basic launcher running the main job once per value
+  of a 20-value override (`python -m sim -m ...`), and the engine's per-run speed ratio;
+- sweep_1000 / sweep_10000: seconds and peak resident memory (main process and the
+  largest worker) of 1,000- and 10,000-run history sweeps in a fresh process.
 """
 
 from __future__ import annotations
@@ -12,13 +20,25 @@ import argparse
 import cProfile
 import json
 import pstats
+import resource
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
+
+import mesa
+import numpy as np
 
 import sim
 from sim.config import resolve
-from sim.model import ProtectiveIntegrationModel
-from sim.records import timeseries_frame
+from sim.model import INSTITUTION_METRICS, ProtectiveIntegrationModel
+from sim.sweep import parse_spec, run_sweep
+
+ROOT = Path(__file__).resolve().parent.parent
+GRID = {"rally_gain": [0.5, 1.0, 1.5, 2.0, 2.5], "memory": [6.0, 8.0, 10.0, 12.0]}
+SEEDS = list(range(10))
 
 
 def time_runs(spec, runs: int) -> list[float]:
@@ -38,34 +58,117 @@ def profile_top(spec, entries: int) -> list[dict]:
     for seed in range(10):
         ProtectiveIntegrationModel(spec.scenario, spec.params, seed=seed).run_model()
     profiler.disable()
-    stats = pstats.Stats(profiler).sort_stats("tottime")
-    top = []
-    for (path, line, name), (_, calls, own, cumulative, _) in list(stats.stats.items()):
-        top.append({"function": f"{path.rsplit('/', 1)[-1]}:{line}({name})", "calls_per_run": calls / 10,
-                    "own_ms_per_run": 1000 * own / 10, "cumulative_ms_per_run": 1000 * cumulative / 10})
-    return sorted(top, key=lambda r: -r["own_ms_per_run"])[:entries]
+    rows = []
+    for (path, line, name), (_, calls, own, cumulative, _) in pstats.Stats(profiler).stats.items():
+        rows.append({"function": f"{Path(path).name}:{line}({name})", "calls_per_run": calls / 10,
+                     "own_ms_per_run": round(100 * own, 3), "cumulative_ms_per_run": round(100 * cumulative, 3)})
+    return sorted(rows, key=lambda r: -r["own_ms_per_run"])[:entries]
+
+
+def engine_sweep(spec, workers: int, folder: Path):
+    """The 200-run grid through the engine; returns (seconds, final cohesion per run)."""
+    sweep = parse_spec({"name": "bench200", "design": "grid", "seeds_per_point": len(SEEDS),
+                        "parameters": {k: {"values": v} for k, v in GRID.items()},
+                        "metrics": ["cohesion"], "chunk_size": 25, "backend": "local", "workers": workers})
+    start = time.perf_counter()
+    store = run_sweep(sweep, {"history": spec.scenario}, spec.params, folder, progress=False)
+    elapsed = time.perf_counter() - start
+    table = store.timeseries()
+    last = table[table["step"] == table["step"].max()]
+    runs = store.runs()
+    keyed = {}
+    for row in runs.itertuples():
+        values = last[last["run"] == row.run].set_index("entity")["value"]
+        keyed[(row.rally_gain, row.memory, row.seed)] = (values["SCO"], values["CSTO"])
+    return elapsed, keyed
+
+
+def batch_run_sweep(spec):
+    """The same 200 runs through mesa.batch_run; returns (seconds, final cohesion per run)."""
+    start = time.perf_counter()
+    results = mesa.batch_run(ProtectiveIntegrationModel,
+                             parameters={"scenario": spec.scenario, "seed": SEEDS, **GRID},
+                             iterations=1, number_processes=1, data_collection_period=-1,
+                             display_progress=False)
+    elapsed = time.perf_counter() - start
+    probe = ProtectiveIntegrationModel(spec.scenario, spec.params, seed=0)
+    k = INSTITUTION_METRICS.index("cohesion")
+    keyed = {}
+    for row in results:
+        cohesion = probe.derive(row["snapshot"])["institutions"][0, :, k]
+        keyed[(row["rally_gain"], row["memory"], row["seed"])] = (cohesion[0], cohesion[1])
+    return elapsed, keyed
+
+
+def hydra_multirun_ms(runs: int = 20) -> float:
+    """Milliseconds per job of Hydra's basic launcher running the main job with one seed."""
+    values = ",".join(f"{1.0 + i / 100:.2f}" for i in range(runs))
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "sim", "-m", "seeds=1", "progress=false",
+                        f"params.rally_gain={values}", f"hydra.sweep.dir={folder}"],
+                       check=True, capture_output=True, cwd=ROOT)
+        return 1000 * (time.perf_counter() - start) / runs
+
+
+CHILD = """
+import json, resource, sys, time
+import sim
+from sim.config import resolve
+from sim.sweep import parse_spec, run_sweep
+spec = resolve(sim.compose([]))
+sweep = parse_spec({"name": "bench", "design": "lhs", "samples": int(sys.argv[1]) // 5, "seeds_per_point": 5,
+                    "parameters": {"rally_gain": {"low": 0.5, "high": 3.0}, "memory": {"low": 6.0, "high": 16.0}},
+                    "metrics": ["cohesion"], "chunk_size": 100, "backend": "local", "workers": 2})
+start = time.perf_counter()
+store = run_sweep(sweep, {"history": spec.scenario}, spec.params, sys.argv[2], progress=False)
+elapsed = time.perf_counter() - start
+print(json.dumps({"runs": len(store.runs()), "seconds": elapsed,
+                  "peak_rss_main_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "peak_rss_largest_worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+"""
+
+
+def sweep_in_child(runs: int) -> dict:
+    """A history sweep of `runs` runs (2 workers) in a fresh process: time and peak memory."""
+    with tempfile.TemporaryDirectory() as folder:
+        done = subprocess.run([sys.executable, "-c", CHILD, str(runs), str(Path(folder) / "sweep")],
+                              check=True, capture_output=True, text=True, cwd=ROOT)
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        result["runs_per_s"] = result["runs"] / result["seconds"]
+        return result
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--top", type=int, default=12)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=30, help="repetitions of the single run")
+    parser.add_argument("--top", type=int, default=10, help="profile entries")
+    parser.add_argument("--quick", action="store_true", help="skip the 1,000- and 10,000-run sweeps")
     args = parser.parse_args()
     spec = resolve(sim.compose([]))
     time_runs(spec, 3)
     times = time_runs(spec, args.runs)
-    model = ProtectiveIntegrationModel(spec.scenario, spec.params, seed=0)
-    model.run_model()
-    start = time.perf_counter()
-    rows = len(timeseries_frame(model))
-    records_ms = 1000 * (time.perf_counter() - start)
-    print(json.dumps({
-        "scenario": spec.scenario.name, "quarters": spec.scenario.n_steps, "states": spec.scenario.cast.size,
-        "institutions": len(spec.scenario.institutions), "runs": args.runs,
-        "run_ms_median": 1000 * statistics.median(times), "run_ms_min": 1000 * min(times),
-        "records_ms_one_run": records_ms, "records_rows_one_run": rows,
-        "profile_top": profile_top(spec, args.top),
-    }, indent=2))
+    report = {"run_ms_median": 1000 * statistics.median(times), "run_ms_min": 1000 * min(times),
+              "profile_top": profile_top(spec, args.top)}
+    with tempfile.TemporaryDirectory() as folder:
+        one, ours = engine_sweep(spec, 1, Path(folder) / "w1")
+        two, _ = engine_sweep(spec, 2, Path(folder) / "w2")
+    batch, theirs = batch_run_sweep(spec)
+    identical = ours.keys() == theirs.keys() and all(np.array_equal(ours[k], theirs[k]) for k in ours)
+    hydra = hydra_multirun_ms()
+    runs = len(ours)
+    report.update({
+        "sweep_runs": runs, "sweep_runs_per_s_1_worker": runs / one, "sweep_runs_per_s_2_workers": runs / two,
+        "speedup_2_vs_1_workers": one / two, "batch_run_seconds": batch, "engine_seconds_2_workers": two,
+        "batch_run_identical_numbers": bool(identical), "engine_vs_batch_run_speed_ratio": batch / two,
+        "hydra_multirun_ms_per_run": hydra, "engine_ms_per_run_2_workers": 1000 * two / runs,
+        "engine_vs_hydra_per_run_ratio": hydra / (1000 * two / runs),
+        "peak_rss_this_process_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    })
+    if not args.quick:
+        report["sweep_1000"] = sweep_in_child(1000)
+        report["sweep_10000"] = sweep_in_child(10000)
+    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

@@ -472,12 +472,17 @@ class ProtectiveIntegrationModel(mesa.Model):
             self.threat[:, self.great_powers].ravel()])
 
     def observations(self) -> dict[str, np.ndarray]:
-        """Arrays of shape (quarters, ...): raw state plus the institution metrics.
+        """Arrays of shape (quarters, ...): raw state plus the institution metrics."""
+        return self.derive(np.stack(self.datacollector.model_vars["snapshot"]))
+
+    def derive(self, flat: np.ndarray) -> dict[str, np.ndarray]:
+        """Split stacked snapshots (quarters, size) into named arrays and add the metrics.
 
         `institutions` is (quarters, K, len(INSTITUTION_METRICS)); the metrics are
         computed for all quarters at once from the stored trust, norms and statuses.
+        Works on snapshots from any run of the same scenario (e.g. from mesa.batch_run).
         """
-        flat = np.stack(self.datacollector.model_vars["snapshot"])
+        flat = np.atleast_2d(flat)
         data = {name: flat[:, cut].reshape((flat.shape[0], *shape))
                 for name, (cut, shape) in self.layout.items()}
         status = data["status"].astype(np.int8)

@@ -1,0 +1,115 @@
+"""The experiment engine: backends agree, interrupted sweeps resume exactly, specs are guarded."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.errors import InputError
+from sim.sweep import parse_spec, run_sweep
+
+SMALL = {"name": "small", "scenarios": ["history"], "design": "grid",
+         "parameters": {"rally_gain": {"values": [0.5, 2.0]}, "memory": {"values": [8.0, 12.0]}},
+         "seeds_per_point": 3, "metrics": ["cohesion", "UZB:engagement.CSTO"], "chunk_size": 4}
+
+
+def _sweep(spec, tmp_path: Path, name: str, **engine) -> pd.DataFrame:
+    sweep = parse_spec({**SMALL, **engine})
+    store = run_sweep(sweep, {"history": spec.scenario}, spec.params, tmp_path / name, progress=False)
+    return store.timeseries()
+
+
+def test_serial_local_and_dask_give_identical_tables(spec, tmp_path):
+    serial = _sweep(spec, tmp_path, "serial", backend="serial")
+    local = _sweep(spec, tmp_path, "local", backend="local", workers=2)
+    dask = _sweep(spec, tmp_path, "dask", backend="dask", workers=2)
+    assert serial["run"].nunique() == 12
+    pd.testing.assert_frame_equal(serial, local)
+    pd.testing.assert_frame_equal(serial, dask)
+
+
+def test_a_different_spec_in_the_same_folder_is_refused(spec, tmp_path):
+    _sweep(spec, tmp_path, "guarded", backend="serial")
+    changed = parse_spec({**SMALL, "seeds_per_point": 4, "backend": "serial"})
+    with pytest.raises(InputError, match="manifest.json: spec_hash"):
+        run_sweep(changed, {"history": spec.scenario}, spec.params, tmp_path / "guarded", progress=False)
+
+
+def test_rerunning_a_finished_sweep_runs_nothing(spec, tmp_path):
+    first = _sweep(spec, tmp_path, "again", backend="serial")
+    stamps = {p: p.stat().st_mtime_ns for p in (tmp_path / "again" / "parts").iterdir()}
+    second = _sweep(spec, tmp_path, "again", backend="serial")
+    assert stamps == {p: p.stat().st_mtime_ns for p in (tmp_path / "again" / "parts").iterdir()}
+    pd.testing.assert_frame_equal(first, second)
+
+
+KILLABLE = """
+import sys, time
+import sim
+from sim.config import resolve
+from sim.sweep import parse_spec, run_sweep
+import sim.sweep as engine
+spec = resolve(sim.compose([]))
+original = engine.run_chunk
+def slow(task):
+    result = original(task)
+    time.sleep(0.4)
+    return result
+engine.run_chunk = slow
+sweep = parse_spec({**%r, "backend": "serial"})
+run_sweep(sweep, {"history": spec.scenario}, spec.params, sys.argv[1], progress=False)
+"""
+
+
+def test_a_sweep_killed_with_sigkill_resumes_to_identical_tables(spec, tmp_path):
+    folder = tmp_path / "killed"
+    script = tmp_path / "killable.py"
+    script.write_text(KILLABLE % (SMALL,))
+    process = subprocess.Popen([sys.executable, str(script), str(folder)], env=os.environ.copy())
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list((folder / "parts").glob("part-*.parquet"))) < 1:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    finished = len(list((folder / "parts").glob("part-*.parquet")))
+    assert 1 <= finished < 3, "the kill should land part-way"
+    resumed = _sweep(spec, tmp_path, "killed", backend="serial")
+    clean = _sweep(spec, tmp_path, "clean", backend="serial")
+    pd.testing.assert_frame_equal(resumed, clean)
+    assert not list((folder / "parts").glob(".*tmp"))
+    runs = pd.read_parquet(folder / "runs.parquet")
+    assert (runs["status"] == "done").all() and runs["run"].is_unique
+
+
+def test_morris_screening_of_eight_parameters_end_to_end(tmp_path, monkeypatch, capsys):
+    from sim.__main__ import main
+    params = ["trust_gain", "memory", "rally_gain", "betrayal_exposure", "w_legitimacy",
+              "w_sovereignty", "mandate_cost", "deference"]
+    monkeypatch.setattr(sys, "argv", [
+        "sim", "task=sensitivity", f"sensitivity.parameters=[{','.join(params)}]",
+        "sensitivity.samples=2", "sensitivity.seeds_per_point=2", f"sensitivity.dir={tmp_path / 'runs'}",
+        "sweep.backend=serial", "progress=false", f"hydra.run.dir={tmp_path / 'out'}"])
+    main()
+    table = pd.read_csv(tmp_path / "out" / "sensitivity.csv")
+    assert set(table["parameter"]) == set(params)
+    assert len(table) == 8 * 3 and (table["value"] >= 0).all()
+    assert (tmp_path / "out" / "sensitivity.png").stat().st_size > 10_000
+    assert table.loc[table["output"] == "UZB:engagement.CSTO@2014-01", "value"].max() > 0
+
+
+def test_bad_sweep_specs_are_one_line():
+    with pytest.raises(InputError, match="sweep.design = 'factorial'"):
+        parse_spec({**SMALL, "design": "factorial"})
+    with pytest.raises(InputError, match="sweep.parameters.nonsense"):
+        parse_spec({**SMALL, "parameters": {"nonsense": {"values": [1]}}})
+    with pytest.raises(InputError, match=r"sweep.parameters.memory.values"):
+        parse_spec({**SMALL, "parameters": {"memory": {"values": [0.1]}}})
+    with pytest.raises(InputError, match="sweep.parameters.memory.high"):
+        parse_spec({**SMALL, "design": "lhs", "parameters": {"memory": {"low": 9.0, "high": 8.0}}})
