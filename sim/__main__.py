@@ -110,6 +110,8 @@ def app(cfg: DictConfig) -> None:
             tasks.compare_task(spec, out, load)
         elif cfg.task == "sweep":
             tasks.sweep_task(spec, out, load)
+        elif cfg.task == "plot":
+            tasks.plot_task(spec, Path(cfg.results))
         else:
             tasks.sensitivity_task(spec, out, load)
     except InputError as error:

@@ -25,7 +25,7 @@ from sim.params import Params, check_params
 from sim.scenario import Scenario, load_scenario
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
-TASKS = ("run", "validate", "compare", "sweep", "sensitivity")
+TASKS = ("run", "validate", "compare", "sweep", "sensitivity", "plot")
 
 
 @dataclass
@@ -65,6 +65,15 @@ class SensitivityConfig:
 
 
 @dataclass
+class PlotConfig:
+    """Options of `task=plot results=DIR`."""
+
+    dates: list[str] = field(default_factory=lambda: ["2007-10", "2015-01", "2018-10"])
+    network_threshold: float = 0.6
+    outcome: str = "SCO:cohesion@2018-10"
+
+
+@dataclass
 class RunConfig:
     """Schema of the top-level config."""
 
@@ -77,6 +86,8 @@ class RunConfig:
     validate: ValidateConfig = field(default_factory=ValidateConfig)
     compare: CompareConfig = field(default_factory=CompareConfig)
     sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
+    plot: PlotConfig = field(default_factory=PlotConfig)
+    results: str = ""
     sweep: Any = None
     scenario: Any = None
     params: Params = field(default_factory=Params)
@@ -163,6 +174,11 @@ def _check_options(cfg: DictConfig) -> None:
     for metric in cfg.compare.metrics:
         if metric not in allowed:
             raise InputError("config", "compare.metrics", metric, ", ".join(allowed))
+    if cfg.task == "plot" and not Path(cfg.results or "/nonexistent").is_dir():
+        raise InputError("config", "results", cfg.results, "the folder of a run, comparison, sweep or sensitivity")
+    for date in cfg.plot.dates:
+        if not re.match(r"^\d{4}-\d{2}$", str(date)):
+            raise InputError("config", "plot.dates", date, "dates written YYYY-MM")
     if len(cfg.scenarios) < 2:
         raise InputError("config", "scenarios", list(cfg.scenarios), "a list of at least two scenario names")
 

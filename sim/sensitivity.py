@@ -13,10 +13,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from sim.errors import InputError
-from sim.plots import PALETTE, new_figure
 
 OUTPUT = re.compile(r"^(?P<entity>[^:@]+):(?P<metric>[^@]+)@(?P<date>\d{4}-\d{2})$")
 METHODS = ("morris", "sobol")
@@ -71,19 +69,3 @@ def analyse(method: str, problem: dict[str, Any], points: np.ndarray, per_run: p
                                  "value": float(result[index][i]), "conf": float(result[f"{index}_conf"][i]),
                                  "sigma": float("nan"), "seed_variance_share": seed_share})
     return pd.DataFrame(rows)
-
-
-def sensitivity_figure(table: pd.DataFrame, method: str) -> Figure:
-    """Bar charts of the indices with their 95% intervals, one panel per output."""
-    outputs = list(dict.fromkeys(table["output"]))
-    fig, axes = new_figure(1, len(outputs), size=(4.5 * len(outputs), 4.5))
-    index = "mu_star" if method == "morris" else "ST"
-    for ax, text in zip(axes[0], outputs):
-        rows = table[(table["output"] == text) & (table["index"] == index)].sort_values("value")
-        ax.barh(rows["parameter"], rows["value"], xerr=rows["conf"], color=PALETTE[0], capsize=3)
-        share = rows["seed_variance_share"].iloc[0] if len(rows) else float("nan")
-        ax.set_title(f"{text}\n(seed variance share {share:.0%})", fontsize="small")
-        ax.set_xlabel("Morris mu* (mean |elementary effect|)" if method == "morris"
-                      else "Sobol total-order index ST")
-        ax.set_ylabel("Parameter")
-    return fig

@@ -5,21 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
+import yaml
 from omegaconf import OmegaConf
 
-from sim.compare import comparison_figure, differences
+from sim.compare import differences
 from sim.config import RunSpec
 from sim.ensemble import run_seeds
 from sim.ensemble_view import EnsembleView
-from sim.plots import cohesion_figure, event_markers, quantiles
-from sim.scenario import Scenario
-from sim.store import provenance, write_atomic, write_csv, write_parquet, write_yaml
+from sim.plots import (cohesion_figure, comparison_figure, components_figure, engagement_timeline,
+                       event_markers, phase_diagram, quantiles, save_figure, sensitivity_figure,
+                       trajectories_figure, trust_heatmap, trust_network)
+from sim.scenario import Scenario, load_scenario
+from sim.store import provenance, write_csv, write_parquet, write_yaml
 from sim.records import check_metrics
 from sim.errors import InputError
 from sim.params import BEHAVIOURAL, Params
-from sim.sensitivity import METHODS, analyse, output_values, parse_output, sensitivity_figure
+from sim.sensitivity import METHODS, analyse, output_values, parse_output
 from sim.sweep import SweepStore, design_points, parse_spec, problem, run_sweep
 from sim.validation import REQUIRED_SHARE, evaluate, robustness, run_views
 
@@ -40,10 +42,8 @@ def run_task(spec: RunSpec, out: Path) -> dict[str, Path]:
         "timeseries": write_parquet(series, out / "timeseries.parquet"),
         "decisions": write_parquet(decisions, out / "decisions.parquet"),
         "config": write_yaml(provenance(config, spec.seeds), out / "config.yaml"),
-        "figure": write_atomic(out / "cohesion.png",
-                               lambda tmp: figure.savefig(tmp, format="png", dpi=150)),
+        "figure": save_figure(figure, out / "cohesion.png")[0],
     }
-    plt.close(figure)
     print(summary(series, decisions, institutions, spec))
     print("\nFiles:")
     for path in paths.values():
@@ -123,8 +123,7 @@ def compare_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame
         index=False, float_format=lambda v: f"{v:+.4f}"))
     figure = comparison_figure({name: tables[0] for name, tables in runs.items()}, table, institutions)
     write_csv(table, out / "compare.csv")
-    write_atomic(out / "compare.png", lambda tmp: figure.savefig(tmp, format="png", dpi=150))
-    plt.close(figure)
+    save_figure(figure, out / "compare.png")
     print(f"\nFiles:\n  {out / 'compare.csv'}\n  {out / 'compare.png'}")
     return table
 
@@ -179,7 +178,53 @@ def sensitivity_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataF
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     figure = sensitivity_figure(table, options.method)
     write_csv(table, out / "sensitivity.csv")
-    write_atomic(out / "sensitivity.png", lambda tmp: figure.savefig(tmp, format="png", dpi=150))
-    plt.close(figure)
+    save_figure(figure, out / "sensitivity.png")
     print(f"\nFiles:\n  {out / 'sensitivity.csv'}\n  {out / 'sensitivity.png'}\n  runs: {folder}")
     return table
+
+
+def plot_task(spec: RunSpec, results: Path) -> list[Path]:
+    """Draw every figure the files in `results` allow, into `results/figures/`."""
+    options = spec.config.plot
+    out = results / "figures"
+    written: list[Path] = []
+    if (results / "timeseries.parquet").exists():
+        series = pd.read_parquet(results / "timeseries.parquet")
+        scenario = _scenario_of(results, spec)
+        institutions = [s.code for s in scenario.institutions]
+        markers = event_markers(scenario)
+        figures = {"cohesion": cohesion_figure(series, institutions, f"Cohesion, scenario '{scenario.name}'", markers),
+                   "trajectories": trajectories_figure({scenario.name: series}, institutions, events=markers),
+                   "components": components_figure(series, institutions),
+                   "engagement_timeline": engagement_timeline(series, institutions)}
+        for inst in institutions:
+            figures[f"trust_heatmap_{inst}"] = trust_heatmap(series, inst, list(options.dates))
+            figures[f"trust_network_{inst}"] = trust_network(series, inst, list(options.dates),
+                                                             options.network_threshold)
+        for name, figure in figures.items():
+            written += save_figure(figure, out / name)
+    if (results / "manifest.json").exists():
+        store = SweepStore(results)
+        runs = store.runs()
+        names = [c for c in runs.columns if c not in ("run", "chunk", "scenario", "point", "seed", "status")]
+        if len(names) >= 2:
+            values = output_values(store.timeseries(), [options.outcome]).merge(runs, on=["run", "point"])
+            written += save_figure(phase_diagram(values, names[0], names[1], options.outcome), out / "phase_diagram")
+    if (results / "sensitivity.csv").exists():
+        table = pd.read_csv(results / "sensitivity.csv")
+        method = "morris" if (table["index"] == "mu_star").any() else "sobol"
+        written += save_figure(sensitivity_figure(table, method), out / "sensitivity")
+    if not written:
+        raise InputError("config", "results", str(results),
+                         "a folder with timeseries.parquet, manifest.json or sensitivity.csv")
+    print("Figures:\n" + "\n".join(f"  {p}" for p in written))
+    return written
+
+
+def _scenario_of(results: Path, spec: RunSpec) -> Scenario:
+    """The scenario a main-job folder was run with (from its config.yaml), for event markers."""
+    saved = results / "config.yaml"
+    if not saved.exists():
+        return spec.scenario
+    config = yaml.safe_load(saved.read_text())["config"]
+    return load_scenario(config["scenario"], spec.scenario.cast, source=str(saved))
