@@ -14,6 +14,7 @@ from dataclasses import fields
 from pathlib import Path
 
 import hydra
+import matplotlib
 import yaml
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException
@@ -26,6 +27,7 @@ from sim.errors import InputError
 from sim.params import Params
 
 register_configs()
+matplotlib.use("Agg")
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
 

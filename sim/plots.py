@@ -11,18 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import matplotlib.dates
+import matplotlib.patches
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.dates  # noqa: E402
-import matplotlib.patches  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.colors import BoundaryNorm, ListedColormap  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from sim.institutions import STATUS_NAMES  # noqa: E402
-from sim.store import write_atomic  # noqa: E402
+from sim.institutions import STATUS_NAMES
+from sim.store import write_atomic
 
 #: Okabe-Ito colour-blind-safe palette.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")

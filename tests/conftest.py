@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import matplotlib
 import pytest
 
 import sim
 from sim.config import RunSpec, resolve
+
+matplotlib.use("Agg")
 
 
 @pytest.fixture(scope="session")

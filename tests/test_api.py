@@ -42,3 +42,11 @@ def test_parameter_keywords_reach_the_model(spec):
     model = sim.ProtectiveIntegrationModel(spec.scenario, seed=1, trust_gain=0.9)
     assert model.params.trust_gain == 0.9
     assert model.params.memory == spec.params.memory
+
+
+def test_ci_runs_the_readme_test_command_verbatim():
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    readme, ci = (root / "README.md").read_text(), (root / ".ci" / "run").read_text()
+    command = readme.split("Run the tests:")[1].split("```bash")[1].split("```")[0].strip()
+    assert command in ci.splitlines()

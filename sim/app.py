@@ -1,0 +1,103 @@
+"""Interactive explorer (Mesa SolaraViz): `solara run sim/app.py --host 127.0.0.1`.
+
+Choose a scenario, move the sliders of key behavioural parameters and shock magnitudes,
+press play, and watch cohesion and the trust among members evolve quarter by quarter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import lru_cache
+
+import solara
+from matplotlib.figure import Figure
+from mesa.visualization import SolaraViz
+from mesa.visualization.utils import update_counter
+
+from sim.config import RunSpec, compose, resolve
+from sim.model import INSTITUTION_METRICS, ProtectiveIntegrationModel
+from sim.plots import PALETTE
+
+TITLE = "Protective integration explorer"
+SCENARIOS = ["history", "no_crimea", "no_georgia_recognition", "sco_enlarge_tm_mn", "no_bri",
+             "no_csto_revision", "turkey_joins_sco", "iran_joins_sco", "no_sco_enlargement"]
+SHOCKS = {"georgia_magnitude": "georgia_war", "crimea_magnitude": "crimea_annexation"}
+
+
+@lru_cache(maxsize=None)
+def _spec(name: str) -> RunSpec:
+    return resolve(compose([f"scenario={name}"]))
+
+
+class ExplorerModel(ProtectiveIntegrationModel):
+    """The model built from a scenario name, slider values and shock magnitudes."""
+
+    def __init__(self, scenario_name: str = "history", rally_gain: float = 1.5,
+                 betrayal_exposure: float = 5.0, deference: float = 1.65, w_legitimacy: float = 6.0,
+                 georgia_magnitude: float = 0.7, crimea_magnitude: float = 1.0, seed: int = 0) -> None:
+        spec = _spec(scenario_name)
+        magnitudes = {SHOCKS[k]: v for k, v in (("georgia_magnitude", georgia_magnitude),
+                                                   ("crimea_magnitude", crimea_magnitude))}
+        events = [replace(e, magnitude=magnitudes[e.key]) if e.key in magnitudes else e
+                  for e in spec.scenario.events]
+        super().__init__(replace(spec.scenario, events=events), spec.params, seed=int(seed),
+                         rally_gain=rally_gain, betrayal_exposure=betrayal_exposure,
+                         deference=deference, w_legitimacy=w_legitimacy)
+
+
+@solara.component
+def CohesionPlot(model: ExplorerModel) -> None:
+    """Cohesion of each institution so far."""
+    update_counter.get()
+    solara.Title(TITLE)
+    fig = Figure(figsize=(7, 3.6), layout="constrained")
+    ax = fig.subplots()
+    if model.steps:
+        series = model.observations()["institutions"][:, :, INSTITUTION_METRICS.index("cohesion")]
+        dates = model.scenario.dates[:model.steps]
+        for k, inst in enumerate(model.institutions):
+            ax.plot(range(len(dates)), series[:, k], color=PALETTE[k], label=inst.code)
+        ax.set_xticks(range(0, len(dates), 8), [d[:4] for d in dates[::8]])
+        ax.legend(loc="lower right")
+    ax.set_ylim(0.6, 1.0)
+    ax.set_xlabel("Quarter")
+    ax.set_ylabel("Cohesion (0-1)")
+    ax.set_title(f"Cohesion, {model.scenario.name}, {model.scenario.dates[max(model.steps - 1, 0)][:7]}")
+    solara.FigureMatplotlib(fig)
+
+
+@solara.component
+def TrustHeatmap(model: ExplorerModel) -> None:
+    """Current trust among the members in good standing of the first institution."""
+    update_counter.get()
+    inst = model.institutions[0]
+    members = [i for i in range(model.n) if inst.good[i]]
+    fig = Figure(figsize=(4.6, 4), layout="constrained")
+    ax = fig.subplots()
+    if members:
+        image = ax.imshow(model.trust[members][:, members], vmin=0, vmax=1, cmap="viridis")
+        labels = [model.codes[i] for i in members]
+        ax.set_xticks(range(len(members)), labels, rotation=90)
+        ax.set_yticks(range(len(members)), labels)
+        fig.colorbar(image, ax=ax, label="Trust (0-1)")
+    ax.set_title(f"{inst.code} trust among members")
+    solara.FigureMatplotlib(fig)
+
+
+def _slider(value: float, low: float, high: float, step: float, label: str) -> dict:
+    return {"type": "SliderFloat", "value": value, "min": low, "max": high, "step": step, "label": label}
+
+
+MODEL_PARAMS = {
+    "scenario_name": {"type": "Select", "value": "history", "values": SCENARIOS, "label": "Scenario"},
+    "rally_gain": _slider(1.5, 0.0, 5.0, 0.1, "Rally gain"),
+    "betrayal_exposure": _slider(5.0, 0.0, 15.0, 0.5, "Betrayal x exposure"),
+    "deference": _slider(1.65, 0.0, 4.0, 0.05, "Deference to the drafter"),
+    "w_legitimacy": _slider(6.0, 0.0, 12.0, 0.5, "Weight of legitimation"),
+    "georgia_magnitude": _slider(0.7, 0.0, 1.0, 0.05, "Georgia 2008 magnitude"),
+    "crimea_magnitude": _slider(1.0, 0.0, 1.0, 0.05, "Crimea 2014 magnitude"),
+    "seed": {"type": "InputText", "value": 0, "label": "Seed"},
+}
+
+page = SolaraViz(ExplorerModel(), components=[CohesionPlot, TrustHeatmap], model_params=MODEL_PARAMS,
+                 name=TITLE, play_interval=50)

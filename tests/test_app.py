@@ -1,0 +1,77 @@
+"""The interactive explorer starts, loads in headless Chromium and draws its plots."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+APP = Path(__file__).resolve().parent.parent / "sim" / "app.py"
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("CI must install Debian's chromium for the explorer test (.ci/run does)")
+    pytest.skip("Debian's chromium is not installed here (apt-get install chromium)", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    solara = Path(sys.executable).with_name("solara")
+    process = subprocess.Popen([str(solara), "run", str(APP), "--host", "127.0.0.1", "--port", str(port),
+                                "--production"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        process.kill()
+        pytest.fail("the explorer did not start within 120 s")
+    yield url
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def test_explorer_shows_its_plots_in_headless_chromium(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(server, wait_until="load", timeout=120_000)
+        page.get_by_text("Model Parameters").wait_for(timeout=120_000)
+        page.wait_for_function("document.title === 'Protective integration explorer'", timeout=60_000)
+        step = page.get_by_role("button", name="Step")
+        for _ in range(12):
+            step.click()
+        page.get_by_text("Step: 12").wait_for(timeout=60_000)
+        time.sleep(2)
+        shot = tmp_path / "explorer.png"
+        page.screenshot(path=str(shot))
+        images = page.locator("img").count()
+        browser.close()
+    import matplotlib.image
+    pixels = matplotlib.image.imread(shot)
+    assert images >= 2                       # the cohesion plot and the trust heatmap
+    assert pixels.std() > 0.05               # not a blank page
+    assert (np.abs(pixels[..., :3] - pixels[0, 0, :3]).sum(axis=2) > 0.1).mean() > 0.05
