@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
+import matplotlib
 
 import sim
 from sim.config import resolve
 from sim.ensemble import run_seeds
-from sim.plots import cohesion_figure, event_markers
+from sim.plots import cohesion_figure, event_markers, save_figure
+
+matplotlib.use("Agg")
 
 SEEDS = list(range(50))
 OUT = Path(__file__).resolve().parent.parent / "docs" / "figures" / "cohesion_history.png"
@@ -20,10 +22,7 @@ def main() -> None:
     series, _ = run_seeds(spec.scenario, spec.params, SEEDS, progress=True)
     figure = cohesion_figure(series, ["SCO", "CSTO"], title="Cohesion, 2001-2018 history",
                              events=event_markers(spec.scenario))
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(OUT, dpi=150)
-    plt.close(figure)
-    print(OUT)
+    print(save_figure(figure, OUT))
 
 
 if __name__ == "__main__":

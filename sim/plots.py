@@ -67,11 +67,9 @@ def _bands(ax, series: pd.DataFrame, entity: str, metric: str, colour: str, labe
     wide, inner = wide[keep], inner[keep]
     if wide.empty:
         return 1.0
-    ax.fill_between(wide.index, wide["low"], wide["high"], color=colour, alpha=0.18, linewidth=0,
-                    label=f"{label} 90%")
-    ax.fill_between(inner.index, inner["low"], inner["high"], color=colour, alpha=0.35, linewidth=0,
-                    label=f"{label} 50%")
-    ax.plot(wide.index, wide["median"], color=colour, linewidth=2, label=f"{label} median")
+    ax.fill_between(wide.index, wide["low"], wide["high"], color=colour, alpha=0.18, linewidth=0)
+    ax.fill_between(inner.index, inner["low"], inner["high"], color=colour, alpha=0.35, linewidth=0)
+    ax.plot(wide.index, wide["median"], color=colour, linewidth=2, label=label)
     return float(wide["low"].min())
 
 
@@ -106,8 +104,8 @@ def trajectories_figure(series: dict[str, pd.DataFrame], institutions: list[str]
         runs = next(iter(series.values()))["run"].nunique()
         ax.set_title(f"{inst} {metric}{' - ' + title if title else ''} ({runs} runs)")
         ax.set_xlabel("Date (quarter)")
-        ax.set_ylabel(f"{metric.capitalize()} (0-1)")
-        ax.legend(loc="upper left", fontsize="x-small", ncols=len(series))
+        ax.set_ylabel(f"{metric.capitalize()} (0-1; median, 50% and 90% bands)")
+    axes[0][0].legend(loc="upper left", fontsize="small")
     return fig
 
 
@@ -123,7 +121,7 @@ def cohesion_figure(series: pd.DataFrame, institutions: list[str], title: str = 
     _mark(ax, events, bottom)
     ax.set_xlabel("Date (quarter)")
     ax.set_ylabel("Cohesion index (0-1)")
-    ax.set_title(f"{title} ({series['run'].nunique()} runs)")
+    ax.set_title(f"{title} ({series['run'].nunique()} runs; median, 50% and 90% bands)")
     ax.legend(loc="upper left", ncols=len(institutions), fontsize="small")
     return fig
 
@@ -274,7 +272,7 @@ def comparison_figure(series: dict[str, pd.DataFrame], table: pd.DataFrame,
         top.set_title(f"{inst} cohesion")
         top.set_xlabel("Date (quarter)")
         top.set_ylabel("Cohesion index (0-1)")
-        top.legend(fontsize="x-small", ncols=2)
+        top.legend(fontsize="small")
         rows = table[(table["institution"] == inst) & (table["metric"] == "cohesion")]
         for offset, (colour, (name, group)) in enumerate(zip(PALETTE[1:], rows.groupby("scenario"))):
             x = np.arange(len(group)) + 0.15 * offset

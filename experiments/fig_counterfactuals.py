@@ -1,0 +1,31 @@
+"""Regenerate docs/figures/counterfactuals.png: history against three counterfactuals, 30 seeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+import sim
+from sim.config import resolve
+from sim.ensemble import run_seeds
+from sim.plots import event_markers, save_figure, trajectories_figure
+
+matplotlib.use("Agg")
+SEEDS = list(range(30))
+SCENARIOS = ["history", "no_crimea", "no_georgia_recognition", "sco_enlarge_tm_mn"]
+OUT = Path(__file__).resolve().parent.parent / "docs" / "figures" / "counterfactuals.png"
+
+
+def main() -> None:
+    series = {}
+    for name in SCENARIOS:
+        spec = resolve(sim.compose([f"scenario={name}"]))
+        series[name] = run_seeds(spec.scenario, spec.params, SEEDS)[0]
+    history = resolve(sim.compose([])).scenario
+    figure = trajectories_figure(series, ["SCO", "CSTO"], events=event_markers(history))
+    print(save_figure(figure, OUT))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+"""Regenerate docs/figures/trust_sco.png and membership.png: trust among SCO members and status strips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+import sim
+from sim.config import resolve
+from sim.ensemble import run_seeds
+from sim.plots import engagement_timeline, save_figure, trust_heatmap
+
+matplotlib.use("Agg")
+SEEDS = list(range(20))
+FIGURES = Path(__file__).resolve().parent.parent / "docs" / "figures"
+
+
+def main() -> None:
+    spec = resolve(sim.compose([]))
+    series, _ = run_seeds(spec.scenario, spec.params, SEEDS)
+    print(save_figure(trust_heatmap(series, "SCO", ["2007-10", "2015-01", "2018-10"]), FIGURES / "trust_sco.png"))
+    print(save_figure(engagement_timeline(series, ["SCO", "CSTO"]), FIGURES / "membership.png"))
+
+
+if __name__ == "__main__":
+    main()
