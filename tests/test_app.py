@@ -32,14 +32,18 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(tmp_path_factory):
     port = _free_port()
     solara = Path(sys.executable).with_name("solara")
-    process = subprocess.Popen([str(solara), "run", str(APP), "--host", "127.0.0.1", "--port", str(port),
-                                "--production"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tmp_path_factory.mktemp("explorer") / "solara.log"
+    with log.open("w") as sink:
+        process = subprocess.Popen([str(solara), "run", str(APP), "--host", "127.0.0.1", "--port", str(port),
+                                    "--production"], stdout=sink, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 120
     while time.time() < deadline:
+        if process.poll() is not None:
+            pytest.fail("the explorer exited: " + log.read_text()[-2000:])
         try:
             urllib.request.urlopen(url, timeout=2)
             break
