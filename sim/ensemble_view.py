@@ -20,6 +20,10 @@ class EnsembleView:
             self._values[(str(entity), str(metric))] = group["value"].to_numpy().reshape(self.runs, self.steps)
         self.decisions = decisions
 
+    def entities(self, metric: str) -> list[str]:
+        """Entities that have a given metric (e.g. every state for `status.CSTO`)."""
+        return [e for (e, m) in self._values if m == metric]
+
     def values(self, entity: str, metric: str) -> np.ndarray:
         """Array (runs, steps) of one metric of one entity."""
         return self._values[(entity, metric)]

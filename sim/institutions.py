@@ -102,17 +102,6 @@ class Institution:
         ministerial = ministerial_weight if quarter in self.spec.ministerial_quarters else 0.0
         return summit + ministerial
 
-    def hierarchy(self, power: np.ndarray) -> float:
-        """Power concentration among members in good standing: (p1 - p2) / sum p.
-
-        One dominant power gives a value near 1 (the CSTO); two balancing powers give a
-        low value (the SCO); article 'Literature review' and 'Conclusion'.
-        """
-        p = np.sort(power[self.in_good_standing()])[::-1]
-        if p.size < 2 or p.sum() <= 0:
-            return 0.0
-        return float((p[0] - p[1]) / p.sum())
-
     def shares(self, power: np.ndarray) -> np.ndarray:
         """Each state's share of the power of members in good standing."""
         mask = self.in_good_standing()

@@ -13,14 +13,6 @@ from __future__ import annotations
 import numpy as np
 
 
-def pair_distance(norms: np.ndarray, charter: np.ndarray,
-                  others: np.ndarray | None = None) -> np.ndarray:
-    """Charter-weighted mean absolute norm distance between rows of two matrices (in [0, 1])."""
-    others = norms if others is None else others
-    weights = charter / charter.sum()
-    return np.abs(norms[:, None, :] - others[None, :, :]) @ weights
-
-
 def norm_distances(norms: np.ndarray, charters: np.ndarray) -> np.ndarray:
     """Charter-weighted distances: norms (..., N, D) and charters (D, K) give (..., K, N, N)."""
     absdiff = np.abs(norms[..., :, None, :] - norms[..., None, :, :])

@@ -21,7 +21,7 @@ from sim.agents import Motion, StateAgent, revise_engagement
 from sim.cast import NORMS, Cast
 from sim.institutions import (ACTIVE, ENDORSE, HEDGING, NONE, OBSERVER, STANCE_NAMES, STATUS_NAMES,
                               SUSPENDED, VALID_TRANSITIONS, WITHDRAWN, Institution)
-from sim.metrics import club_metrics, norm_distances, pair_distance
+from sim.metrics import club_metrics, norm_distances
 from sim.params import Params, check_params, retention
 from sim.scenario import Scenario
 
@@ -295,7 +295,7 @@ class ProtectiveIntegrationModel(mesa.Model):
         members = np.flatnonzero(inst.good & (np.arange(self.n) != newcomer))
         if members.size == 0:
             return
-        dist = pair_distance(self.norms[[newcomer]], inst.spec.charter, self.norms[members])[0]
+        dist = self.distance[inst.index][newcomer, members]
         close = np.clip(1.0 - dist / p.confidence_bound, 0.0, None) * (1.0 - self.rivalry[newcomer, members])
         gain = p.trust_gain * p.accession_welcome * close
         self.positive[newcomer, members] += gain

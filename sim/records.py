@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
-from sim.institutions import STATUS_NAMES
 
 if TYPE_CHECKING:
     from sim.model import ProtectiveIntegrationModel
@@ -89,11 +88,6 @@ def decisions_frame(model: "ProtectiveIntegrationModel", run: int = 0) -> pd.Dat
     frame.insert(0, "run", run)
     frame["date"] = pd.to_datetime(frame["date"])
     return frame.astype({"run": "int64", "seed": "int64", "step": "int64", "score": "float64"})
-
-
-def status_name(code: float) -> str:
-    """Name of a membership status code as stored in `status.<institution>` rows."""
-    return STATUS_NAMES[int(code)]
 
 
 def _state_series(model: "ProtectiveIntegrationModel", data: dict, code: str, metric: str) -> np.ndarray:

@@ -57,7 +57,7 @@ class Target:
 
 
 def _members(view: EnsembleView, inst: str, date: str) -> list[str]:
-    codes = [e for (e, m) in view._values if m == f"status.{inst}"]
+    codes = view.entities(f"status.{inst}")
     return [c for c in codes
             if np.isin(view.at(c, f"status.{inst}", date), (ACTIVE, HEDGING)).any()]
 
@@ -105,7 +105,7 @@ def t2_low_output(v: Views) -> tuple[np.ndarray, np.ndarray]:
 
 def _common_trust(a: EnsembleView, b: EnsembleView, inst: str, date: str) -> np.ndarray:
     """Per run, mean mutual trust among states in good standing in `inst` in both runs."""
-    codes = [e for (e, m) in a._values if m == f"status.{inst}"]
+    codes = a.entities(f"status.{inst}")
     step = a.step(date)
     result = np.zeros(a.runs)
     for run in range(a.runs):
