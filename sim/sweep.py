@@ -1,8 +1,8 @@
 """The experiment engine: parameter sweeps over seeds, in chunks, on any backend, resumable.
 
 A sweep is a plan of runs (scenario x design point x seed) cut into chunks. Each chunk
-runs in one task (in-process, a local process pool, or a Dask cluster) and comes back as
-one tidy table, written atomically as one Parquet part. A manifest records the sweep's
+runs in one task (in-process, a local process pool, or a Dask cluster), which writes the
+chunk's tidy table atomically as one Parquet part. A manifest records the sweep's
 spec and its hash; re-running the same command after an interruption (even SIGKILL) runs
 only the chunks whose part is missing, and a different spec in the same folder is
 refused. Results depend only on (scenario, parameters, seed), never on the backend,
@@ -173,6 +173,7 @@ class ChunkTask:
     scenarios: dict[str, Scenario]
     base: dict[str, Any]
     metrics: list[str]
+    part: str
 
 
 def run_chunk(task: ChunkTask) -> tuple[int, pd.DataFrame]:
@@ -190,6 +191,18 @@ def run_chunk(task: ChunkTask) -> tuple[int, pd.DataFrame]:
         frame.insert(2, "point", int(row["point"]))
         frames.append(frame)
     return task.chunk, pd.concat(frames, ignore_index=True)
+
+
+def run_and_store_chunk(task: ChunkTask) -> int:
+    """Run a chunk and write its part where the task says (atomically); return the chunk.
+
+    Workers write their own parts, so the coordinating process stays light and only
+    small results cross process or network boundaries (Dask workers need the sweep
+    folder on a shared file system).
+    """
+    chunk, frame = run_chunk(task)
+    write_parquet(frame, Path(task.part))
+    return chunk
 
 
 class SweepStore:
@@ -226,10 +239,6 @@ class SweepStore:
         """Chunks whose part is complete on disk."""
         return {int(p.stem.split("-")[1]) for p in self.parts.glob("part-*.parquet")}
 
-    def write(self, chunk: int, frame: pd.DataFrame) -> None:
-        """Write one chunk's part atomically."""
-        write_parquet(frame, self.part(chunk))
-
     def finish(self) -> None:
         """Mark every run whose chunk is on disk as done in runs.parquet."""
         runs = pd.read_parquet(self.folder / "runs.parquet")
@@ -263,29 +272,30 @@ def spec_hash(identity: dict[str, Any], base: dict[str, Any], scenarios: dict[st
 
 
 def _tasks(runs: pd.DataFrame, todo: list[int], scenarios: dict[str, Scenario], base: Params,
-           metrics: list[str]) -> Iterator[ChunkTask]:
+           metrics: list[str], store: "SweepStore") -> Iterator[ChunkTask]:
     for chunk, group in runs[runs["chunk"].isin(todo)].groupby("chunk", sort=True):
         needed = {name: scenarios[name] for name in group["scenario"].unique()}
-        yield ChunkTask(int(chunk), group.to_dict("records"), needed, asdict(base), metrics)
+        yield ChunkTask(int(chunk), group.to_dict("records"), needed, asdict(base), metrics,
+                        str(store.part(int(chunk))))
 
 
 def _execute(tasks: Iterator[ChunkTask], backend: str, workers: int,
-             scheduler: str | None) -> Iterator[tuple[int, pd.DataFrame]]:
-    """Run chunk tasks on a backend, yielding results as they complete (bounded in flight)."""
+             scheduler: str | None) -> Iterator[int]:
+    """Run and store chunk tasks on a backend, yielding chunk ids as they complete."""
     if backend == "serial":
         for task in tasks:
-            yield run_chunk(task)
+            yield run_and_store_chunk(task)
         return
     if backend == "local":
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            yield from _bounded(lambda task: pool.submit(run_chunk, task), tasks, 2 * workers,
+            yield from _bounded(lambda task: pool.submit(run_and_store_chunk, task), tasks, 2 * workers,
                                 lambda f: f.result(), wait_any)
         return
     from distributed import Client, LocalCluster
     cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1,
                                                   processes=True, dashboard_address=None)
     with Client(scheduler or cluster) as client:
-        submit = lambda task: client.submit(run_chunk, task, pure=False)  # noqa: E731
+        submit = lambda task: client.submit(run_and_store_chunk, task, pure=False)  # noqa: E731
         yield from _bounded(submit, tasks, 2 * max(workers, 1), lambda f: f.result(), wait_any)
     if cluster is not None:
         cluster.close()
@@ -330,9 +340,8 @@ def run_sweep(spec: SweepSpec, scenarios: dict[str, Scenario], base: Params, fol
     sizes = runs.groupby("chunk").size()
     with tqdm(total=remaining, unit="run", desc=spec.name, disable=not progress) as bar:
         started = time.perf_counter()
-        for chunk, frame in _execute(_tasks(runs, todo, scenarios, base, spec.metrics), spec.backend,
-                                     spec.workers, spec.scheduler):
-            store.write(chunk, frame)
+        for chunk in _execute(_tasks(runs, todo, scenarios, base, spec.metrics, store), spec.backend,
+                              spec.workers, spec.scheduler):
             bar.update(int(sizes[chunk]))
             log.info("chunk %d done (%d runs, %.1f s elapsed)", chunk, sizes[chunk],
                      time.perf_counter() - started)

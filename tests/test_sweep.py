@@ -57,12 +57,12 @@ from sim.config import resolve
 from sim.sweep import parse_spec, run_sweep
 import sim.sweep as engine
 spec = resolve(sim.compose([]))
-original = engine.run_chunk
+original = engine.run_and_store_chunk
 def slow(task):
     result = original(task)
     time.sleep(0.4)
     return result
-engine.run_chunk = slow
+engine.run_and_store_chunk = slow
 sweep = parse_spec({**%r, "backend": "serial"})
 run_sweep(sweep, {"history": spec.scenario}, spec.params, sys.argv[1], progress=False)
 """
