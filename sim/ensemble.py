@@ -29,6 +29,7 @@ def run_seeds(scenario: Scenario, params: Params, seeds: Iterable[int],
         model = run_one(scenario, params, seed)
         series.append(timeseries_frame(model, run))
         decisions.append(decisions_frame(model, run))
+        model.release()
     return _concat(series), _concat(decisions)
 
 

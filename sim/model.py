@@ -504,6 +504,18 @@ class ProtectiveIntegrationModel(mesa.Model):
             [metrics * founded, club[..., 0:1], delivered[..., None], club[..., 1:2], counts], axis=2)
         return data
 
+    def release(self) -> None:
+        """Let a finished model be garbage-collected once its records have been taken.
+
+        Mesa 3.3 keeps every model in a class-level dict of agent ids (mesa/mesa#3179,
+        fixed in later releases); without this, a long sweep's workers grow without bound.
+        """
+        ids = getattr(mesa.Agent, "_ids", None)
+        if ids is not None:
+            ids.pop(self, None)
+        self.remove_all_agents()
+        self.state_agents = []
+
     def run_model(self) -> None:
         """Run to the end of the scenario's horizon."""
         while self.running and self.steps < self.n_steps:

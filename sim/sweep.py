@@ -187,6 +187,7 @@ def run_chunk(task: ChunkTask) -> tuple[int, pd.DataFrame]:
         model = ProtectiveIntegrationModel(task.scenarios[row["scenario"]], Params(**values), seed=int(row["seed"]))
         model.run_model()
         frame = selected_frame(model, int(row["run"]), task.metrics)
+        model.release()
         frame.insert(1, "scenario", row["scenario"])
         frame.insert(2, "point", int(row["point"]))
         frames.append(frame)

@@ -50,3 +50,15 @@ def test_ci_runs_the_readme_test_command_verbatim():
     readme, ci = (root / "README.md").read_text(), (root / ".ci" / "run").read_text()
     command = readme.split("Run the tests:")[1].split("```bash")[1].split("```")[0].strip()
     assert command in ci.splitlines()
+
+
+def test_released_models_are_garbage_collected(spec):
+    import gc
+    import weakref
+    model = sim.ProtectiveIntegrationModel(spec.scenario, seed=2)
+    model.run_model()
+    ref = weakref.ref(model)
+    model.release()
+    del model
+    gc.collect()
+    assert ref() is None
