@@ -30,6 +30,12 @@ ScenarioLoader = Callable[[str], Scenario]
 KEY_DECISIONS = ("declaration", "intervention", "proposal", "solidarity", "designation", "statement")
 
 
+def _provenance(spec: RunSpec, out: Path, seeds: list[int]) -> Path:
+    """config.yaml next to a task's results: the resolved config, the seeds, the code version."""
+    return write_yaml(provenance(OmegaConf.to_container(spec.config, resolve=True), list(seeds)),
+                      out / "config.yaml")
+
+
 def run_task(spec: RunSpec, out: Path) -> dict[str, Path]:
     """The main job: run the ensemble, then write tables, config and figure."""
     series, decisions = run_seeds(spec.scenario, spec.params, spec.seeds,
@@ -37,11 +43,10 @@ def run_task(spec: RunSpec, out: Path) -> dict[str, Path]:
     institutions = [s.code for s in spec.scenario.institutions]
     figure = cohesion_figure(series, institutions, title=f"Cohesion, scenario '{spec.scenario.name}'",
                              events=event_markers(spec.scenario))
-    config = OmegaConf.to_container(spec.config, resolve=True)
     paths = {
         "timeseries": write_parquet(series, out / "timeseries.parquet"),
         "decisions": write_parquet(decisions, out / "decisions.parquet"),
-        "config": write_yaml(provenance(config, spec.seeds), out / "config.yaml"),
+        "config": _provenance(spec, out, spec.seeds),
         "figure": save_figure(figure, out / "cohesion.png")[0],
     }
     print(summary(series, decisions, institutions, spec))
@@ -93,6 +98,7 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
           f"(a target passes when >= {REQUIRED_SHARE:.0%} of seeds meet it):\n")
     print(table[["target", "name", "threshold", "value", "share", "result"]].to_string(index=False))
     write_csv(table, out / "validation.csv")
+    _provenance(spec, out, seeds)
     if options.robustness:
         robust, points = robustness(spec.scenario, load("sco_enlarge_tm_mn"), load("no_sco_enlargement"),
                             spec.params, options.points, options.seeds_per_point, options.spread,
@@ -123,6 +129,7 @@ def compare_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame
         index=False, float_format=lambda v: f"{v:+.4f}"))
     figure = comparison_figure({name: tables[0] for name, tables in runs.items()}, table, institutions)
     write_csv(table, out / "compare.csv")
+    _provenance(spec, out, spec.seeds)
     save_figure(figure, out / "compare.png")
     print(f"\nFiles:\n  {out / 'compare.csv'}\n  {out / 'compare.png'}")
     return table
@@ -178,6 +185,7 @@ def sensitivity_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataF
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     figure = sensitivity_figure(table, options.method)
     write_csv(table, out / "sensitivity.csv")
+    _provenance(spec, out, list(range(options.seeds_per_point)))
     save_figure(figure, out / "sensitivity.png")
     print(f"\nFiles:\n  {out / 'sensitivity.csv'}\n  {out / 'sensitivity.png'}\n  runs: {folder}")
     return table
