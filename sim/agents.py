@@ -2,11 +2,10 @@
 
 A state decides its engagement in each institution (CONCEPT process 4; the rule
 `revise_engagement` is applied to all states at once for speed), and a `StateAgent`
-decides its stance
-on a draft text, its consent to an intervention, its answer to a proposal, its
-recognition of a breakaway entity and its vote on a motion. All it knows about itself
-is its row in the model's arrays (attributes from the states table, dynamic trust,
-norms, threat and legitimacy), so states differ only by their data.
+decides its stance on a draft text, its consent to an intervention, its answer to a
+proposal, its recognition of a breakaway entity and its vote on a motion. All it knows
+about itself is its row in the model's arrays (attributes from the states table, dynamic
+trust, norms, threat and legitimacy), so states differ only by their data.
 """
 
 from __future__ import annotations
