@@ -1,0 +1,81 @@
+"""The command-line tasks, run as `python -m sim ...` would run them (in-process)."""
+
+from __future__ import annotations
+
+import sys
+
+import pandas as pd
+import pytest
+import yaml
+
+from sim.__main__ import main
+
+
+def _run(monkeypatch, *args: str) -> int:
+    monkeypatch.setattr(sys, "argv", ["sim", "progress=false", *args])
+    try:
+        main()
+    except SystemExit as stop:
+        return int(stop.code or 0)
+    return 0
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("main") / "run"
+    with pytest.MonkeyPatch.context() as patch:
+        assert _run(patch, "seeds=[4,9]", f"hydra.run.dir={folder}") == 0
+    return folder
+
+
+def test_main_job_writes_tables_config_and_figure(run_folder, capsys):
+    series = pd.read_parquet(run_folder / "timeseries.parquet")
+    decisions = pd.read_parquet(run_folder / "decisions.parquet")
+    saved = yaml.safe_load((run_folder / "config.yaml").read_text())
+    assert list(series.columns) == ["run", "seed", "step", "date", "entity", "metric", "value"]
+    assert sorted(series["seed"].unique()) == [4, 9]
+    assert {"declaration", "recognition", "vote", "intervention", "membership"} <= set(decisions["kind"])
+    assert saved["seeds"] == [4, 9] and saved["config"]["scenario"]["name"] == "history"
+    assert len(saved["code_version"]["git_commit"]) in (40, len("unknown"))
+    assert (run_folder / "cohesion.png").stat().st_size > 20_000
+
+
+def test_plot_task_draws_from_a_run_folder(run_folder, monkeypatch):
+    assert _run(monkeypatch, "task=plot", f"results={run_folder}") == 0
+    figures = {p.name for p in (run_folder / "figures").iterdir()}
+    assert {"cohesion.png", "components.svg", "trust_heatmap_SCO.png", "engagement_timeline.png"} <= figures
+
+
+def test_compare_task_writes_paired_differences(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "compare"
+    assert _run(monkeypatch, "task=compare", "scenarios=[history,no_crimea]", "seeds=3",
+                "compare.dates=[2012-01,2018-10]", "compare.metrics=[cohesion]", f"hydra.run.dir={out}") == 0
+    table = pd.read_csv(out / "compare.csv")
+    assert len(table) == 2 * 2 and set(table["scenario"]) == {"no_crimea"}
+    early = table[table["date"] == "2012-01"]
+    assert (early["difference"] == 0).all()          # the histories agree before 2014
+    late = table[table["date"] == "2018-10"]
+    assert (late["ci_low"] > 0).all()                # and diverge after
+    assert "bootstrap 95% CI" in capsys.readouterr().out
+
+
+def test_validate_exits_non_zero_when_a_target_fails(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "validate"
+    code = _run(monkeypatch, "task=validate", "validate.seeds=3", "params.mandate_cost=0",
+                f"hydra.run.dir={out}")
+    table = pd.read_csv(out / "validation.csv")
+    assert code == 1
+    assert table.set_index("target").loc[7, "result"] == "FAIL"   # no revision cost, no suspension
+    assert "Some targets FAIL" in capsys.readouterr().out
+
+
+def test_sweep_task_runs_and_resumes_from_the_command_line(tmp_path, monkeypatch):
+    args = ["task=sweep", "sweep.backend=serial", "sweep.seeds_per_point=1", "sweep.chunk_size=3",
+            "~sweep.parameters.memory", "sweep.parameters.rally_gain.values=[1.0,2.0]",
+            f"sweep.dir={tmp_path / 'sweep'}",
+            f"hydra.run.dir={tmp_path / 'out'}"]
+    assert _run(monkeypatch, *args) == 0
+    runs = pd.read_parquet(tmp_path / "sweep" / "runs.parquet")
+    assert len(runs) == 2 and (runs["status"] == "done").all()
+    assert _run(monkeypatch, *args[:-2], "sweep.seeds_per_point=2", f"sweep.dir={tmp_path / 'sweep'}",
+                f"hydra.run.dir={tmp_path / 'out2'}") == 2   # a different spec in the same folder
