@@ -16,7 +16,9 @@ import numpy as np
 def norm_distances(norms: np.ndarray, charters: np.ndarray) -> np.ndarray:
     """Charter-weighted distances: norms (..., N, D) and charters (D, K) give (..., K, N, N)."""
     absdiff = np.abs(norms[..., :, None, :] - norms[..., None, :, :])
-    return np.moveaxis(absdiff @ charters, -1, -3)
+    weighted = absdiff @ charters
+    lead = tuple(range(weighted.ndim - 3))
+    return weighted.transpose(*lead, weighted.ndim - 1, weighted.ndim - 3, weighted.ndim - 2)
 
 
 def club_metrics(good: np.ndarray, member: np.ndarray, engagement: np.ndarray,

@@ -126,7 +126,7 @@ class ProtectiveIntegrationModel(mesa.Model):
     def _refresh_trust(self) -> None:
         """Beta-reputation trust (Josang & Ismail 2002): (r + 1) / (r + s + 2)."""
         self.trust = (self.positive + 1.0) / (self.positive + self.negative + 2.0)
-        np.fill_diagonal(self.trust, 1.0)
+        self.trust.flat[::self.n + 1] = 1.0
 
     # -- schedule ---------------------------------------------------------------------
     @property
