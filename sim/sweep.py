@@ -224,6 +224,8 @@ class SweepStore:
                 raise InputError(str(manifest), "spec_hash", held.get("spec_hash"),
                                  f"the same sweep spec as the one run there ({digest} now): "
                                  "use a new sweep.dir for a different sweep")
+            for stale in self.parts.glob(".part-*.tmp"):
+                stale.unlink()
             return
         self.parts.mkdir(parents=True, exist_ok=True)
         write_parquet(runs.assign(status="pending"), self.folder / "runs.parquet")

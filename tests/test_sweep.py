@@ -80,6 +80,7 @@ def test_a_sweep_killed_with_sigkill_resumes_to_identical_tables(spec, tmp_path)
     process.wait()
     finished = len(list((folder / "parts").glob("part-*.parquet")))
     assert 1 <= finished < 3, "the kill should land part-way"
+    (folder / "parts" / ".part-00002.parquet.abc.tmp").write_bytes(b"half a part")  # as a kill mid-write leaves
     resumed = _sweep(spec, tmp_path, "killed", backend="serial")
     clean = _sweep(spec, tmp_path, "clean", backend="serial")
     pd.testing.assert_frame_equal(resumed, clean)
