@@ -14,17 +14,19 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
+import yaml
 from scipy.stats import qmc
 from tqdm.auto import tqdm
 
 from sim.ensemble import run_seeds
 from sim.ensemble_view import EnsembleView
 from sim.institutions import ACTIVE, HEDGING
-from sim.cast import Cast
+from sim.cast import DATA_DIR, Cast
 from sim.params import BEHAVIOURAL, Params
 from sim.scenario import Scenario
 
 REQUIRED_SHARE = 0.9
+SUBJECTS: dict[str, str] = yaml.safe_load((DATA_DIR / "targets.yaml").read_text())
 PRESSURE_KINDS = ("colour_revolution", "normative_pressure")
 
 
@@ -134,11 +136,12 @@ def t4_georgia(v: Views) -> tuple[np.ndarray, np.ndarray]:
               & ~_stance_is(h, "georgia_war", "CSTO", "endorsing recognition", ("endorse",)))
     csto_partial = _stance_is(h, "georgia_war", "CSTO", "support for the action", ("endorse",))
     exposed = [s for s in _members(h, "SCO", "2008-07") + _members(h, "CSTO", "2008-07")
-               if s != "RUS" and s in v.states_where("separatism_exposure", EXPOSED_MIN)]
+               if s != SUBJECTS["custodian"] and s in v.states_where("separatism_exposure", EXPOSED_MIN)]
     falls = np.ones(h.runs, dtype=bool)
     drop = np.full(h.runs, np.inf)
     for state in set(exposed):
-        change = h.at(state, "trust_in.RUS", "2008-07") - h.at(state, "trust_in.RUS", "2008-04")
+        trust_in = f"trust_in.{SUBJECTS['custodian']}"
+        change = h.at(state, trust_in, "2008-07") - h.at(state, trust_in, "2008-04")
         falls &= change < 0
         drop = np.minimum(drop, -change)
     ok = sco_neutral & no_rec & csto_partial & _only_actor_recognises(h, "georgia_war") & falls
@@ -161,7 +164,7 @@ def t6_kyrgyzstan(v: Views) -> tuple[np.ndarray, np.ndarray]:
 
 def t7_uzbekistan(v: Views) -> tuple[np.ndarray, np.ndarray]:
     h = v.history
-    status = h.values("UZB", "status.CSTO")
+    status = h.values(SUBJECTS["revision_leaver"], "status.CSTO")
     out = ~np.isin(status, (ACTIVE, HEDGING))
     joined = h.step("2006-07")
     first_out = np.array([joined + np.argmax(row[joined:]) if row[joined:].any() else -1 for row in out])
@@ -178,7 +181,8 @@ def t8_crimea(v: Views) -> tuple[np.ndarray, np.ndarray]:
     for inst in ("SCO", "CSTO"):
         for topic in ("support for the action", "endorsing recognition"):
             ok &= ~_stance_is(h, "crimea_annexation", inst, topic, ("endorse",))
-    ok &= h.at("KAZ", "threat_from.RUS", "2014-01") > h.at("KAZ", "threat_from.RUS", "2013-10")
+    exposed, threat = SUBJECTS["compatriot_exposed"], f"threat_from.{SUBJECTS['custodian']}"
+    ok &= h.at(exposed, threat, "2014-01") > h.at(exposed, threat, "2013-10")
     gap = np.full(h.runs, np.inf)
     for inst in ("SCO", "CSTO"):
         change = h.at(inst, "cohesion", "2015-01") - h.at(inst, "cohesion", "2007-10")
@@ -188,7 +192,7 @@ def t8_crimea(v: Views) -> tuple[np.ndarray, np.ndarray]:
     members = set(_members(h, "SCO", "2014-01")) | set(_members(h, "CSTO", "2014-01"))
     rows = rows[rows["state"].isin(members)]
     top = rows.loc[rows.groupby("run")["score"].idxmax()].set_index("run")["state"]
-    ok &= np.array([top.get(r, "") == "ARM" for r in range(h.runs)])
+    ok &= np.array([top.get(r, "") == SUBJECTS["self_determination_outlier"] for r in range(h.runs)])
     return ok, gap
 
 
@@ -202,8 +206,9 @@ def t9_out_of_area(v: Views) -> tuple[np.ndarray, np.ndarray]:
 
 def t10_bri(v: Views) -> tuple[np.ndarray, np.ndarray]:
     h = v.history
-    before = h.mean_between("CHN", "investment.SCO", "2010-01", "2012-10")
-    after = h.mean_between("CHN", "investment.SCO", "2016-01", "2018-10")
+    power = SUBJECTS["outside_channel_power"]
+    before = h.mean_between(power, "investment.SCO", "2010-01", "2012-10")
+    after = h.mean_between(power, "investment.SCO", "2016-01", "2018-10")
     bank = h.outcome_per_run(event="sco_development_bank", kind="proposal") == "rejected"
     return (after < before - 0.05) & bank, before - after
 
@@ -224,8 +229,8 @@ def t12_hierarchy(v: Views) -> tuple[np.ndarray, np.ndarray]:
     rows = h.decisions[h.decisions["kind"] == "declaration"]
     rows = rows[rows["institution"].isin(["SCO", "CSTO"])].copy()
     stance = {"endorse": 1, "neutral": 0, "oppose": -1}
-    russia = rows["detail"].str.extract(r"RUS:(\w+)")[0].map(stance)
-    rows["distance"] = (rows["outcome"].map(stance) - russia).abs()
+    custodian = rows["detail"].str.extract(rf"{SUBJECTS['custodian']}:(\w+)")[0].map(stance)
+    rows["distance"] = (rows["outcome"].map(stance) - custodian).abs()
     table = rows.pivot_table(index=["run", "event", "topic"], columns="institution",
                              values="distance", aggfunc="first").dropna()
     gap = (table["SCO"] - table["CSTO"]).groupby("run").sum()
