@@ -19,7 +19,6 @@
 # %%
 import os
 
-import pandas as pd
 
 import sim
 from sim import plots

@@ -17,7 +17,7 @@ import mesa
 import numpy as np
 
 from sim.institutions import (ACTIVE, ENDORSE, HEDGING, NEUTRAL, OPPOSE, SUSPENDED,
-                              WITHDRAWN, Institution)
+                              WITHDRAWN, Institution, standing)
 
 if TYPE_CHECKING:
     from sim.model import ProtectiveIntegrationModel
@@ -53,13 +53,12 @@ def revise_engagement(model: "ProtectiveIntegrationModel") -> None:
     """
     p = model.params
     status, e = model.status, model.engagement
-    in_club = (status == ACTIVE) | (status == HEDGING) | (status == SUSPENDED)
+    engaged, in_club = standing(status)
     target = 1.0 / (1.0 + np.exp(-model.utility / p.engagement_temperature))
     e += np.where(in_club, p.engagement_rate * (target - e), 0.0)
     draw = model.rng.random(status.shape)
     suspended = status == SUSPENDED
     model.suspended_for += suspended
-    engaged = (status == ACTIVE) | (status == HEDGING)
     moves = [
         (suspended & (target > p.return_threshold) & (draw < p.return_hazard), ACTIVE, "return"),
         (suspended & ~((target > p.return_threshold) & (draw < p.return_hazard))

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sim.agents import Motion
 from sim.cast import NORMS, NUMERIC_ATTRIBUTES
 from sim.errors import InputError
-from sim.institutions import ACTIVE, DECISION_RULES, HEDGING, OBSERVER, SUSPENDED, WITHDRAWN
+from sim.institutions import ACTIVE, DECISION_RULES, HEDGING, SUSPENDED, WITHDRAWN
 
 if TYPE_CHECKING:
     from sim.model import ProtectiveIntegrationModel

@@ -25,6 +25,15 @@ STANCE_NAMES = {ENDORSE: "endorse", NEUTRAL: "neutral", OPPOSE: "oppose"}
 DECISION_RULES = ("consensus", "qualified_majority", "majority")
 
 
+def standing(status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(in good standing, member) masks of status codes of any shape.
+
+    In good standing: active or hedging; member: also suspended (not withdrawn).
+    """
+    good = (status == ACTIVE) | (status == HEDGING)
+    return good, good | (status == SUSPENDED)
+
+
 @dataclass
 class InstitutionSpec:
     """Static definition of an institution, read from the scenario config."""
@@ -79,8 +88,7 @@ class Institution:
         self._refresh_masks()
 
     def _refresh_masks(self) -> None:
-        self.good = (self.status == ACTIVE) | (self.status == HEDGING)
-        self.member = self.good | (self.status == SUSPENDED)
+        self.good, self.member = standing(self.status)
 
     def in_good_standing(self) -> np.ndarray:
         """Boolean mask of active or hedging members."""

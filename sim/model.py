@@ -20,7 +20,7 @@ import numpy as np
 from sim.agents import Motion, StateAgent, revise_engagement
 from sim.cast import NORMS, Cast
 from sim.institutions import (ACTIVE, ENDORSE, HEDGING, NONE, OBSERVER, STANCE_NAMES, STATUS_NAMES,
-                              SUSPENDED, VALID_TRANSITIONS, WITHDRAWN, Institution)
+                              SUSPENDED, VALID_TRANSITIONS, WITHDRAWN, Institution, standing)
 from sim.metrics import club_metrics, norm_distances
 from sim.params import Params, check_params, retention
 from sim.scenario import Scenario
@@ -178,8 +178,7 @@ class ProtectiveIntegrationModel(mesa.Model):
         part = self._participation() * (weights > 0)[:, None]
         if np.count_nonzero(part) < 2:
             return
-        close = np.maximum(1.0 - self.distance * (1.0 / p.confidence_bound), 0.0)
-        close *= self.off_diagonal
+        close = self._closeness(self.distance) * self.off_diagonal
         contact = np.einsum("k,ki,kj,kij->ij", weights, part, part, close)
         root = np.sqrt(self.illiberalism * self.insecurity)
         rally = 1.0 + p.rally_gain * np.outer(root, root)
@@ -194,6 +193,10 @@ class ProtectiveIntegrationModel(mesa.Model):
         self.norms += rate * (pulled - self.norms)
         self._refresh_trust()
 
+    def _closeness(self, distance: np.ndarray) -> np.ndarray:
+        """Bounded confidence: 1 - distance / confidence_bound, zero beyond the bound."""
+        return np.maximum(1.0 - distance * (1.0 / self.params.confidence_bound), 0.0)
+
     # -- processes 2-3: pressure, insecurity and threat -------------------------------
     def _update_insecurity_and_threat(self) -> None:
         p = self.params
@@ -205,16 +208,15 @@ class ProtectiveIntegrationModel(mesa.Model):
     def _update_clubs(self) -> None:
         """Hierarchy, shares, legitimation, investment, output and utilities of all clubs."""
         p = self.params
-        good = (self.status == ACTIVE) | (self.status == HEDGING)
-        member = good | (self.status == SUSPENDED)
+        good, member = standing(self.status)
         founded = np.array([inst.founded for inst in self.institutions])
         held = self.power * good
         total = held.sum(axis=1)
         safe = np.where(total > 0, total, 1.0)
         self.shares = held / safe[:, None]
         top = -np.sort(-held, axis=1)
-        self.hierarchy = np.where((good.sum(axis=1) >= 2) & founded,
-                                  (top[:, 0] - top[:, 1]) / safe, 0.0) if self.n > 1 else np.zeros(len(total))
+        lead = top[:, 0] - top[:, 1] if self.n > 1 else np.zeros(len(total))
+        self.hierarchy = np.where((good.sum(axis=1) >= 2) & founded, lead / safe, 0.0)
         self.benefit = self._legitimation(good, member) * founded[:, None]
         delivered = (good * self.benefit * self.engagement).sum(axis=0)
         self.legitimacy += p.legitimacy_rate * (np.minimum(delivered, 1.0) - self.legitimacy)
@@ -295,8 +297,8 @@ class ProtectiveIntegrationModel(mesa.Model):
         members = np.flatnonzero(inst.good & (np.arange(self.n) != newcomer))
         if members.size == 0:
             return
-        dist = self.distance[inst.index][newcomer, members]
-        close = np.clip(1.0 - dist / p.confidence_bound, 0.0, None) * (1.0 - self.rivalry[newcomer, members])
+        close = (self._closeness(self.distance[inst.index][newcomer, members])
+                 * (1.0 - self.rivalry[newcomer, members]))
         gain = p.trust_gain * p.accession_welcome * close
         self.positive[newcomer, members] += gain
         self.positive[members, newcomer] += gain
@@ -486,8 +488,7 @@ class ProtectiveIntegrationModel(mesa.Model):
         data = {name: flat[:, cut].reshape((flat.shape[0], *shape))
                 for name, (cut, shape) in self.layout.items()}
         status = data["status"].astype(np.int8)
-        good = (status == ACTIVE) | (status == HEDGING)
-        member = good | (status == SUSPENDED)
+        good, member = standing(status)
         p = self.params
         metrics = club_metrics(good, member, data["engagement"], data["trust"],
                                norm_distances(data["norms"], self.charters),

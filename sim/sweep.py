@@ -24,12 +24,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 from tqdm.auto import tqdm
 
 from sim.errors import InputError
 from sim.model import ProtectiveIntegrationModel
-from sim.params import Params, check_params
+from sim.params import Params
 from sim.records import selected_frame
 from sim.scenario import Scenario
 from sim.store import code_version, write_atomic, write_parquet
@@ -292,42 +291,36 @@ def _execute(tasks: Iterator[ChunkTask], backend: str, workers: int,
     if backend == "local":
         with ProcessPoolExecutor(max_workers=workers) as pool:
             yield from _bounded(lambda task: pool.submit(run_and_store_chunk, task), tasks, 2 * workers,
-                                lambda f: f.result(), wait_any)
+                                lambda pending: wait(pending, return_when=FIRST_COMPLETED).done)
         return
     from distributed import Client, LocalCluster
+    from distributed import wait as dask_wait
     cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1,
                                                   processes=True, dashboard_address=None)
     with Client(scheduler or cluster) as client:
         submit = lambda task: client.submit(run_and_store_chunk, task, pure=False)  # noqa: E731
-        yield from _bounded(submit, tasks, 2 * max(workers, 1), lambda f: f.result(), wait_any)
+        yield from _bounded(submit, tasks, 2 * max(workers, 1),
+                            lambda pending: dask_wait(pending, return_when="FIRST_COMPLETED").done)
     if cluster is not None:
         cluster.close()
 
 
-def wait_any(futures: set) -> set:
-    """The completed futures among `futures` (blocking until at least one is)."""
-    try:
-        from distributed import Future as DaskFuture
-        from distributed import wait as dask_wait
-        if futures and isinstance(next(iter(futures)), DaskFuture):
-            return set(dask_wait(futures, return_when="FIRST_COMPLETED").done)
-    except ImportError:
-        pass
-    return set(wait(futures, return_when=FIRST_COMPLETED).done)
+def _bounded(submit, tasks: Iterator[ChunkTask], window: int, wait_for) -> Iterator[int]:
+    """Keep at most `window` tasks in flight; yield each result as its future completes.
 
-
-def _bounded(submit, tasks: Iterator[ChunkTask], window: int, result, wait_for) -> Iterator:
+    `wait_for(pending)` blocks until at least one future is done and returns the done ones.
+    """
     pending: set = set()
     for task in tasks:
         pending.add(submit(task))
-        if len(pending) >= window:
-            for future in wait_for(pending):
+        while len(pending) >= window:
+            for future in set(wait_for(pending)):
                 pending.discard(future)
-                yield result(future)
+                yield future.result()
     while pending:
-        for future in wait_for(pending):
+        for future in set(wait_for(pending)):
             pending.discard(future)
-            yield result(future)
+            yield future.result()
 
 
 def run_sweep(spec: SweepSpec, scenarios: dict[str, Scenario], base: Params, folder: Path,
@@ -351,7 +344,3 @@ def run_sweep(spec: SweepSpec, scenarios: dict[str, Scenario], base: Params, fol
     store.finish()
     return store
 
-
-def base_params(values: Mapping[str, Any]) -> Params:
-    """Validated base parameters for a sweep."""
-    return check_params(dict(values), source="params")
