@@ -13,17 +13,18 @@ from sim.compare import differences
 from sim.config import RunSpec
 from sim.ensemble import run_seeds
 from sim.ensemble_view import EnsembleView
+from sim.errors import InputError
+from sim.params import BEHAVIOURAL, Params
 from sim.plots import (cohesion_figure, comparison_figure, components_figure, engagement_timeline,
                        event_markers, phase_diagram, quantiles, save_figure, sensitivity_figure,
                        trajectories_figure, trust_heatmap, trust_network)
-from sim.scenario import Scenario, load_scenario
-from sim.store import provenance, write_csv, write_parquet, write_yaml
 from sim.records import check_metrics
-from sim.errors import InputError
-from sim.params import BEHAVIOURAL, Params
+from sim.scenario import Scenario, load_scenario
 from sim.sensitivity import METHODS, analyse, output_values, parse_output
+from sim.store import provenance, write_csv, write_parquet, write_yaml
 from sim.sweep import SweepStore, design_points, parse_spec, problem, run_sweep
-from sim.validation import REQUIRED_SHARE, evaluate, robustness, run_views
+from sim.validation import (ENLARGEMENT_ALTERNATIVE, ENLARGEMENT_BASELINE, REQUIRED_SHARE, evaluate,
+                            robustness, run_views)
 
 ScenarioLoader = Callable[[str], Scenario]
 
@@ -91,8 +92,9 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
     """Check the 12 targets on a seed ensemble (and, optionally, their robustness)."""
     options = spec.config.validate
     seeds = list(range(options.seeds))
-    views = run_views(spec.scenario, load("sco_enlarge_tm_mn"), load("no_sco_enlargement"),
-                      spec.params, seeds, progress=bool(spec.config.progress))
+    alternative, baseline = load(ENLARGEMENT_ALTERNATIVE), load(ENLARGEMENT_BASELINE)
+    views = run_views(spec.scenario, alternative, baseline, spec.params, seeds,
+                      progress=bool(spec.config.progress))
     table = evaluate(views)
     print(f"Validation of '{spec.scenario.name}' over {len(seeds)} seeds "
           f"(a target passes when >= {REQUIRED_SHARE:.0%} of seeds meet it):\n")
@@ -100,9 +102,9 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
     write_csv(table, out / "validation.csv")
     _provenance(spec, out, seeds)
     if options.robustness:
-        robust, points = robustness(spec.scenario, load("sco_enlarge_tm_mn"), load("no_sco_enlargement"),
-                            spec.params, options.points, options.seeds_per_point, options.spread,
-                            progress=bool(spec.config.progress))
+        robust, points = robustness(spec.scenario, alternative, baseline, spec.params, options.points,
+                                    options.seeds_per_point, options.spread,
+                                    progress=bool(spec.config.progress))
         print(f"\nRobustness: {options.points} Latin-hypercube points (+-{options.spread:.0%} on "
               f"{len(robust.attrs['parameters'])} behavioural parameters) x {options.seeds_per_point} seeds:\n")
         print(robust.to_string(index=False))

@@ -28,6 +28,9 @@ from sim.scenario import Scenario
 REQUIRED_SHARE = 0.9
 SUBJECTS: dict[str, str] = yaml.safe_load((DATA_DIR / "targets.yaml").read_text())
 PRESSURE_KINDS = ("colour_revolution", "normative_pressure")
+#: Scenarios the enlargement target compares with the history (configs/scenario/).
+ENLARGEMENT_ALTERNATIVE = "sco_enlarge_tm_mn"
+ENLARGEMENT_BASELINE = "no_sco_enlargement"
 
 
 @dataclass
