@@ -77,13 +77,18 @@ def explain_config_error(error: Exception, overrides: list[str]) -> str:
     return f"command line: {lines[0] if lines else type(error).__name__}; allowed: see the README"
 
 
+def _config_overrides(items: list[str]) -> list[str]:
+    """The overrides that shape the composed config (Hydra's own ones only via its search path)."""
+    return [o for o in items if not o.startswith("-")
+            and (not o.startswith("hydra.") or o.startswith("hydra.searchpath"))]
+
+
 def prevalidate(argv: list[str]) -> None:
     """Compose and validate the overrides exactly as the run will, or fail in one line."""
     if any(a in ("-m", "--multirun", "--help", "-h", "--hydra-help", "--info", "-i") or
            a.startswith(("--cfg", "-c", "--info")) for a in argv):
         return
-    overrides = [a for a in argv if not a.startswith("-")
-                 and (not a.startswith("hydra.") or a.startswith("hydra.searchpath"))]
+    overrides = _config_overrides(argv)
     try:
         resolve(compose(overrides, with_hydra=True))
     except InputError as error:
@@ -100,12 +105,11 @@ def app(cfg: DictConfig) -> None:
     except InputError as error:
         _fail(str(error))
     out = Path(HydraConfig.get().runtime.output_dir)
-    if cfg.task == "run":
-        tasks.run_task(spec, out)
-        return
     load = _scenario_loader(HydraConfig.get().overrides)
     try:
-        if cfg.task == "validate":
+        if cfg.task == "run":
+            tasks.run_task(spec, out)
+        elif cfg.task == "validate":
             if not tasks.validate_task(spec, out, load):
                 raise SystemExit(1)
         elif cfg.task == "compare":
@@ -122,8 +126,8 @@ def app(cfg: DictConfig) -> None:
 
 def _scenario_loader(overrides) -> "tasks.ScenarioLoader":
     """Load another scenario by name with the same overrides as this run."""
-    kept = [o for o in list(overrides.task) + list(overrides.hydra)
-            if not o.startswith(("scenario=", "scenarios=", "hydra.")) or o.startswith("hydra.searchpath")]
+    kept = [o for o in _config_overrides(list(overrides.task) + list(overrides.hydra))
+            if not o.startswith(("scenario=", "scenarios="))]
 
     def load(name: str):
         return resolve(compose(kept + [f"scenario={name}"])).scenario
