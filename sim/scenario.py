@@ -59,11 +59,6 @@ class Scenario:
         """Calendar quarter (1-4) of a step."""
         return (self.start[1] - 1 + step) % 4 + 1
 
-    def step_of(self, date: str) -> int:
-        """Step index of a date inside the horizon."""
-        year, month = int(date[:4]), int(date[5:7])
-        return (year - self.start[0]) * 4 + (month - 1) // 3 - (self.start[1] - 1)
-
 
 def _parse_date(source: str, value: Any, where: str) -> tuple[int, int]:
     """(year, quarter) of a 'YYYY-MM' or 'YYYY-MM-DD' value."""
@@ -133,7 +128,7 @@ def _institution(source: str, code: str, raw: Mapping, cast: Cast) -> Institutio
         **flags)
 
 
-def _founding_events(source: str, institutions: Mapping, ctx: LoadContext) -> dict[str, Any]:
+def _founding_events(institutions: Mapping) -> dict[str, Any]:
     """Founding events generated from the institutions' `founded` blocks."""
     generated = {}
     for code, raw in institutions.items():
@@ -159,19 +154,18 @@ def load_scenario(raw: Mapping[str, Any], cast: Cast, source: str = "scenario") 
     if not isinstance(institutions, Mapping) or not institutions:
         raise InputError(source, "institutions", institutions, "a non-empty mapping of institution codes")
     specs = [_institution(source, str(code), spec, cast) for code, spec in institutions.items()]
-    scenario = Scenario(name=str(raw.get("name", "scenario")), source=source, cast=cast, start=start,
-                        n_steps=n_steps, institutions=specs, events=[])
 
-    def in_horizon(value: Any, where: str) -> tuple[int, int]:
+    def in_horizon(value: Any, where: str) -> int:
+        """Step of a date, refused outside the horizon."""
         year, quarter = _parse_date(source, value, where)
         step = (year - start[0]) * 4 + quarter - start[1]
         if not 0 <= step < n_steps:
             raise InputError(source, where, value, f"a date from {raw['start']} to {raw['end']}")
-        return year, quarter
+        return step
 
     ctx = LoadContext(source, cast.codes, {c for c, k in zip(cast.codes, cast.kinds) if k != "state"},
                       [s.code for s in specs], in_horizon)
-    raw_events = dict(_founding_events(source, institutions, ctx))
+    raw_events = _founding_events(institutions)
     listed = raw.get("events") or {}
     if not isinstance(listed, Mapping):
         raise InputError(source, "events", listed, "a mapping of event ids to events")
@@ -179,15 +173,14 @@ def load_scenario(raw: Mapping[str, Any], cast: Cast, source: str = "scenario") 
     events = [parse_event(str(key), dict(value) if isinstance(value, Mapping) else value, ctx)
               for key, value in raw_events.items()]
     for event in events:
-        event.step = scenario.step_of(event.date)
+        event.step = in_horizon(event.date, f"events.{event.key}.date")
     events.sort(key=lambda e: (e.step, e.date, not isinstance(e, Founding)))
     ledger = MembershipLedger()
     for event in events:
         event.check_membership(ledger, source)
     _check_external_members(source, events, ctx)
-    scenario.events = events
-    scenario.__post_init__()
-    return scenario
+    return Scenario(name=str(raw.get("name", "scenario")), source=source, cast=cast, start=start,
+                    n_steps=n_steps, institutions=specs, events=events)
 
 
 def _check_external_members(source: str, events: list[Event], ctx: LoadContext) -> None:
