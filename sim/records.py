@@ -65,26 +65,35 @@ def _blocks(model: "ProtectiveIntegrationModel") -> list[tuple]:
     return blocks
 
 
-def timeseries_frame(model: "ProtectiveIntegrationModel", run: int = 0) -> pd.DataFrame:
-    """The long time-series table of one finished run."""
-    parts = _blocks(model)
-    step = np.concatenate([p[0] for p in parts])
+def _seed(model: "ProtectiveIntegrationModel") -> int:
+    return model.seed if model.seed is not None else -1
+
+
+def _long_frame(model: "ProtectiveIntegrationModel", run: int, step: np.ndarray, entity: np.ndarray,
+                metric: np.ndarray, value: np.ndarray) -> pd.DataFrame:
+    """Assemble the long table `run, seed, step, date, entity, metric, value` of one run."""
     dates = pd.to_datetime(pd.Series(model.scenario.dates)).to_numpy()
     return pd.DataFrame({
         "run": np.full(step.size, run, dtype=np.int64),
-        "seed": np.full(step.size, model.seed if model.seed is not None else -1, dtype=np.int64),
+        "seed": np.full(step.size, _seed(model), dtype=np.int64),
         "step": step.astype(np.int64),
         "date": dates[step],
-        "entity": pd.Categorical(np.concatenate([p[1] for p in parts])),
-        "metric": pd.Categorical(np.concatenate([p[2] for p in parts])),
-        "value": np.concatenate([p[3] for p in parts]).astype(float),
+        "entity": pd.Categorical(entity),
+        "metric": pd.Categorical(metric),
+        "value": value.astype(float),
     })
+
+
+def timeseries_frame(model: "ProtectiveIntegrationModel", run: int = 0) -> pd.DataFrame:
+    """The long time-series table of one finished run."""
+    parts = _blocks(model)
+    return _long_frame(model, run, *(np.concatenate([p[k] for p in parts]) for k in range(4)))
 
 
 def decisions_frame(model: "ProtectiveIntegrationModel", run: int = 0) -> pd.DataFrame:
     """One row per decision the run made (declarations, votes, interventions, ...)."""
     frame = pd.DataFrame(model.decisions, columns=[c for c in DECISION_COLUMNS if c not in ("run", "seed")])
-    frame.insert(0, "seed", model.seed if model.seed is not None else -1)
+    frame.insert(0, "seed", _seed(model))
     frame.insert(0, "run", run)
     frame["date"] = pd.to_datetime(frame["date"])
     return frame.astype({"run": "int64", "seed": "int64", "step": "int64", "score": "float64"})
@@ -147,13 +156,7 @@ def selected_frame(model: "ProtectiveIntegrationModel", run: int, specs: list[st
     data = model.observations()
     series = [item for spec in specs for item in metric_series(model, spec, data)]
     steps = len(model.scenario.dates)
-    dates = pd.to_datetime(pd.Series(model.scenario.dates)).to_numpy()
-    return pd.DataFrame({
-        "run": np.full(steps * len(series), run, dtype=np.int64),
-        "seed": np.full(steps * len(series), model.seed if model.seed is not None else -1, dtype=np.int64),
-        "step": np.tile(np.arange(steps, dtype=np.int64), len(series)),
-        "date": np.tile(dates, len(series)),
-        "entity": np.repeat([e for e, _, _ in series], steps),
-        "metric": np.repeat([m for _, m, _ in series], steps),
-        "value": np.concatenate([v for _, _, v in series]).astype(float),
-    })
+    return _long_frame(model, run, np.tile(np.arange(steps), len(series)),
+                       np.repeat([e for e, _, _ in series], steps),
+                       np.repeat([m for _, m, _ in series], steps),
+                       np.concatenate([v for _, _, v in series]))
