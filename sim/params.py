@@ -96,6 +96,16 @@ BEHAVIOURAL: tuple[str, ...] = tuple(
 )
 
 
+INTEGER_PARAMS: frozenset[str] = frozenset(f.name for f in fields(Params) if f.type in (int, "int"))
+
+
+def spread_bounds(params: Params, name: str, spread: float) -> tuple[float, float]:
+    """The interval value x (1 -+ spread) of one parameter, clipped to its documented range."""
+    low, high = Params.__dataclass_fields__[name].metadata["range"]
+    value = getattr(params, name)
+    return max(low, value * (1.0 - spread)), min(high, value * (1.0 + spread))
+
+
 def check_params(values: dict[str, Any], source: str = "params") -> Params:
     """Build `Params` from a mapping, refusing unknown names, wrong types and out-of-range values."""
     known = {f.name: f for f in fields(Params)}

@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 
 from sim.errors import InputError
 from sim.model import ProtectiveIntegrationModel
-from sim.params import Params
+from sim.params import INTEGER_PARAMS, Params
 from sim.records import selected_frame
 from sim.scenario import Scenario
 from sim.store import code_version, write_atomic, write_parquet
@@ -38,7 +38,6 @@ DESIGNS = ("grid", "random", "lhs", "sobol", "morris", "points")
 BACKENDS = ("serial", "local", "dask")
 SPEC_KEYS = ("name", "scenarios", "design", "parameters", "samples", "seeds_per_point", "metrics",
              "chunk_size", "seed", "backend", "workers", "scheduler", "dir")
-INTEGER_PARAMS = {f.name for f in fields(Params) if f.type in (int, "int")}
 RUN_KEYS = ("name", "scenarios", "design", "parameters", "samples", "seeds_per_point", "metrics", "seed")
 
 

@@ -14,7 +14,7 @@ from sim.config import RunSpec
 from sim.ensemble import run_seeds
 from sim.ensemble_view import EnsembleView
 from sim.errors import InputError
-from sim.params import BEHAVIOURAL, Params
+from sim.params import BEHAVIOURAL, spread_bounds
 from sim.plots import (cohesion_figure, comparison_figure, components_figure, engagement_timeline,
                        event_markers, phase_diagram, quantiles, save_figure, sensitivity_figure,
                        trajectories_figure, trust_heatmap, trust_network)
@@ -170,9 +170,8 @@ def sensitivity_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataF
     for name in options.parameters:
         if name not in BEHAVIOURAL:
             raise InputError("config", "sensitivity.parameters", name, ", ".join(BEHAVIOURAL))
-        low, high = Params.__dataclass_fields__[name].metadata["range"]
-        value = getattr(spec.params, name)
-        bounds[name] = {"low": max(low, value * (1 - options.spread)), "high": min(high, value * (1 + options.spread))}
+        low, high = spread_bounds(spec.params, name, options.spread)
+        bounds[name] = {"low": low, "high": high}
     sweep = parse_spec({**{k: engine[k] for k in ("backend", "workers", "scheduler", "chunk_size")},
                         "name": f"sensitivity_{options.method}", "scenarios": [spec.scenario.name],
                         "design": options.method, "parameters": bounds, "samples": options.samples,

@@ -10,7 +10,7 @@ Mongolia). Pattern-oriented modelling (Grimm et al. 2005): all patterns at once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,7 @@ from sim.ensemble import run_seeds
 from sim.ensemble_view import EnsembleView
 from sim.institutions import ACTIVE, HEDGING
 from sim.cast import DATA_DIR, Cast
-from sim.params import BEHAVIOURAL, Params
+from sim.params import BEHAVIOURAL, INTEGER_PARAMS, Params, spread_bounds
 from sim.scenario import Scenario
 
 REQUIRED_SHARE = 0.9
@@ -322,16 +322,15 @@ def perturbed_params(base: Params, points: int, spread: float, seed: int = 0) ->
     Each value is scaled by a factor in [1 - spread, 1 + spread] and clipped to the
     parameter's documented range (integers are rounded).
     """
-    specs = {f.name: f for f in fields(Params)}
     names = list(BEHAVIOURAL)
+    bounds = {name: spread_bounds(base, name, spread) for name in names}
     unit_points = qmc.LatinHypercube(d=len(names), seed=seed).random(points)
     result = []
     for row in unit_points:
         values = dict(base.__dict__)
         for name, u in zip(names, row):
-            low, high = specs[name].metadata["range"]
-            value = float(np.clip(getattr(base, name) * (1.0 - spread + 2.0 * spread * u), low, high))
-            values[name] = int(round(value)) if specs[name].type in (int, "int") else value
+            value = float(np.clip(getattr(base, name) * (1.0 - spread + 2.0 * spread * u), *bounds[name]))
+            values[name] = int(round(value)) if name in INTEGER_PARAMS else value
         result.append(Params(**values))
     return result
 
