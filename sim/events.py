@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sim.agents import Motion
 from sim.cast import NORMS, NUMERIC_ATTRIBUTES
 from sim.errors import InputError
-from sim.institutions import ACTIVE, DECISION_RULES, HEDGING, SUSPENDED, WITHDRAWN
+from sim.institutions import ACTIVE, DECISION_RULES, SUSPENDED, WITHDRAWN
 
 if TYPE_CHECKING:
     from sim.model import ProtectiveIntegrationModel
@@ -149,7 +149,7 @@ class Accession(Event):
 
     def apply(self, model: "ProtectiveIntegrationModel") -> None:
         inst, i = model.by_code[self.institution], model.codes.index(self.state)
-        if inst.status[i] in (ACTIVE, HEDGING, SUSPENDED):
+        if inst.member[i]:
             model.record(inst.code, self.state, "membership", "not applicable", subject=self.state,
                          detail="accession of a state already a member")
             return
@@ -169,7 +169,7 @@ class Suspension(Event):
 
     def apply(self, model: "ProtectiveIntegrationModel") -> None:
         inst, i = model.by_code[self.institution], model.codes.index(self.state)
-        if inst.status[i] in (ACTIVE, HEDGING):
+        if inst.good[i]:
             model.change_status(inst, i, SUSPENDED, "scenario suspension")
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 
-from sim.institutions import STATUS_NAMES
+from sim.institutions import GOOD_STANDING, STATUS_NAMES
 from sim.store import write_atomic
 
 #: Okabe-Ito colour-blind-safe palette.
@@ -144,7 +144,7 @@ def components_figure(series: pd.DataFrame, institutions: list[str]) -> Figure:
 
 def _members(series: pd.DataFrame, institution: str, date: pd.Timestamp) -> list[str]:
     rows = series[(series["metric"] == f"status.{institution}") & (series["date"] == date)]
-    good = rows[rows["value"].isin([1.0, 2.0])]
+    good = rows[rows["value"].isin(GOOD_STANDING)]
     return sorted(good["entity"].astype(str).unique())
 
 

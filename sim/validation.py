@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 
 from sim.ensemble import run_seeds
 from sim.ensemble_view import EnsembleView
-from sim.institutions import ACTIVE, HEDGING
+from sim.institutions import GOOD_STANDING
 from sim.cast import DATA_DIR, Cast
 from sim.params import BEHAVIOURAL, INTEGER_PARAMS, Params, spread_bounds
 from sim.scenario import Scenario
@@ -64,7 +64,7 @@ class Target:
 def _members(view: EnsembleView, inst: str, date: str) -> list[str]:
     codes = view.entities(f"status.{inst}")
     return [c for c in codes
-            if np.isin(view.at(c, f"status.{inst}", date), (ACTIVE, HEDGING)).any()]
+            if np.isin(view.at(c, f"status.{inst}", date), GOOD_STANDING).any()]
 
 
 def _stance_is(view: EnsembleView, event: str, inst: str, topic: str, allowed: tuple[str, ...]) -> np.ndarray:
@@ -115,8 +115,8 @@ def _common_trust(a: EnsembleView, b: EnsembleView, inst: str, date: str) -> np.
     result = np.zeros(a.runs)
     for run in range(a.runs):
         common = [c for c in codes
-                  if a.values(c, f"status.{inst}")[run, step] in (ACTIVE, HEDGING)
-                  and b.values(c, f"status.{inst}")[run, step] in (ACTIVE, HEDGING)]
+                  if a.values(c, f"status.{inst}")[run, step] in GOOD_STANDING
+                  and b.values(c, f"status.{inst}")[run, step] in GOOD_STANDING]
         pairs = [(x, y) for x in common for y in common if x != y]
         result[run] = np.mean([a.values(x, f"trust_in.{y}")[run, step] for x, y in pairs])
     return result
@@ -168,7 +168,7 @@ def t6_kyrgyzstan(v: Views) -> tuple[np.ndarray, np.ndarray]:
 def t7_uzbekistan(v: Views) -> tuple[np.ndarray, np.ndarray]:
     h = v.history
     status = h.values(SUBJECTS["revision_leaver"], "status.CSTO")
-    out = ~np.isin(status, (ACTIVE, HEDGING))
+    out = ~np.isin(status, GOOD_STANDING)
     joined = h.step("2006-07")
     first_out = np.array([joined + np.argmax(row[joined:]) if row[joined:].any() else -1 for row in out])
     window = (first_out >= h.step("2011-01")) & (first_out <= h.step("2013-10"))
