@@ -27,7 +27,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sim.errors import InputError
-from sim.model import ProtectiveIntegrationModel
+from sim.ensemble import run_one
 from sim.params import INTEGER_PARAMS, Params
 from sim.records import selected_frame
 from sim.scenario import Scenario
@@ -182,8 +182,7 @@ def run_chunk(task: ChunkTask) -> tuple[int, pd.DataFrame]:
         values = dict(task.base)
         for name in names:
             values[name] = int(round(row[name])) if name in INTEGER_PARAMS else row[name]
-        model = ProtectiveIntegrationModel(task.scenarios[row["scenario"]], Params(**values), seed=int(row["seed"]))
-        model.run_model()
+        model = run_one(task.scenarios[row["scenario"]], Params(**values), int(row["seed"]))
         frame = selected_frame(model, int(row["run"]), task.metrics)
         model.release()
         frame.insert(1, "scenario", row["scenario"])
