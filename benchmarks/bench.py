@@ -3,15 +3,19 @@
     python benchmarks/bench.py           # everything (about ten minutes on two cores)
     python benchmarks/bench.py --quick   # skip the 1,000- and 10,000-run sweeps
 
-- run_ms_median: one default history run (72 quarters, 18 states, 2 institutions), and
-  profile_top: where its time goes (cProfile, own time per run);
-- sweep_runs_per_s_1_worker / _2_workers: the engine on a 200-run sweep, local backend;
+- run_ms_median: one default history run alone (72 quarters, 18 states, 2 institutions),
+  and profile_top: where its time goes (cProfile, own time per run);
+- batched_run_ms: the same run's share of a batch of 100 seeds advanced together
+  (`sim.dynamics.RunBatch`, what the engine's chunks do; same numbers as alone);
+- sweep_runs_per_s_1_worker / _2_workers: the engine on a 200-run sweep, local backend
+  (best of two after a warm-up sweep, like the single-run timings);
 - batch_run_*: the same 200 runs through mesa.batch_run (same model class, parameters and
   seeds), whether the numbers are identical, and the engine's speed ratio;
 - hydra_multirun_ms_per_run: Hydra's basic launcher running the main job once per value
   of a 20-value override (`python -m sim -m ...`), and the engine's per-run speed ratio;
 - sweep_1000 / sweep_10000: seconds and peak resident memory (main process and the
-  largest worker) of 1,000- and 10,000-run history sweeps in a fresh process.
+  largest worker) of 1,000- and 10,000-run history sweeps in a fresh process (Linux:
+  the main process's peak is read from /proc/self/status).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import numpy as np
 
 import sim
 from sim.config import resolve
+from sim.ensemble import run_batch
 from sim.model import INSTITUTION_METRICS, ProtectiveIntegrationModel
 from sim.sweep import parse_spec, run_sweep
 
@@ -49,6 +54,17 @@ def time_runs(spec, runs: int) -> list[float]:
         ProtectiveIntegrationModel(spec.scenario, spec.params, seed=seed).run_model()
         times.append(time.perf_counter() - start)
     return times
+
+
+def batched_run_ms(spec, size: int = 100, repeats: int = 3) -> float:
+    """Milliseconds per run of building and running `size` seeds as one batch (best of `repeats`)."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for model in run_batch(spec.scenario, [(spec.params, seed) for seed in range(size)]):
+            model.release()
+        best = min(best, (time.perf_counter() - start) / size)
+    return 1000 * best
 
 
 def profile_top(spec, entries: int) -> list[dict]:
@@ -69,7 +85,7 @@ def engine_sweep(spec, workers: int, folder: Path):
     """The 200-run grid through the engine; returns (seconds, final cohesion per run)."""
     sweep = parse_spec({"name": "bench200", "design": "grid", "seeds_per_point": len(SEEDS),
                         "parameters": {k: {"values": v} for k, v in GRID.items()},
-                        "metrics": ["cohesion"], "chunk_size": 25, "backend": "local", "workers": workers})
+                        "metrics": ["cohesion"], "chunk_size": 50, "backend": "local", "workers": workers})
     start = time.perf_counter()
     store = run_sweep(sweep, {"history": spec.scenario}, spec.params, folder, progress=False)
     elapsed = time.perf_counter() - start
@@ -81,6 +97,10 @@ def engine_sweep(spec, workers: int, folder: Path):
         values = last[last["run"] == row.run].set_index("entity")["value"]
         keyed[(row.rally_gain, row.memory, row.seed)] = (values["SCO"], values["CSTO"])
     return elapsed, keyed
+
+
+def _seconds(result: tuple) -> float:
+    return result[0]
 
 
 def batch_run_sweep(spec):
@@ -123,8 +143,9 @@ sweep = parse_spec({"name": "bench", "design": "lhs", "samples": int(sys.argv[1]
 start = time.perf_counter()
 store = run_sweep(sweep, {"history": spec.scenario}, spec.params, sys.argv[2], progress=False)
 elapsed = time.perf_counter() - start
-print(json.dumps({"runs": len(store.runs()), "seconds": elapsed,
-                  "peak_rss_main_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+# VmHWM: this process's own peak (ru_maxrss would carry the launching process's over exec)
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(json.dumps({"runs": len(store.runs()), "seconds": elapsed, "peak_rss_main_mb": peak / 1024,
                   "peak_rss_largest_worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """
 
@@ -149,10 +170,11 @@ def main() -> None:
     time_runs(spec, 3)
     times = time_runs(spec, args.runs)
     report = {"run_ms_median": 1000 * statistics.median(times), "run_ms_min": 1000 * min(times),
-              "profile_top": profile_top(spec, args.top)}
+              "batched_run_ms": batched_run_ms(spec), "profile_top": profile_top(spec, args.top)}
     with tempfile.TemporaryDirectory() as folder:
-        one, ours = engine_sweep(spec, 1, Path(folder) / "w1")
-        two, _ = engine_sweep(spec, 2, Path(folder) / "w2")
+        engine_sweep(spec, 2, Path(folder) / "warm-up")
+        one, ours = min((engine_sweep(spec, 1, Path(folder) / f"w1-{i}") for i in range(2)), key=_seconds)
+        two, _ = min((engine_sweep(spec, 2, Path(folder) / f"w2-{i}") for i in range(2)), key=_seconds)
     batch, theirs = batch_run_sweep(spec)
     identical = ours.keys() == theirs.keys() and all(np.array_equal(ours[k], theirs[k]) for k in ours)
     hydra = hydra_multirun_ms()

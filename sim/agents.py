@@ -20,6 +20,7 @@ from sim.institutions import (ACTIVE, ENDORSE, HEDGING, NEUTRAL, OPPOSE, SUSPEND
                               WITHDRAWN, Institution, standing)
 
 if TYPE_CHECKING:
+    from sim.dynamics import RunBatch
     from sim.model import ProtectiveIntegrationModel
 
 
@@ -40,38 +41,40 @@ class Motion:
     out_of_area: bool = False
 
 
-def revise_engagement(model: "ProtectiveIntegrationModel") -> None:
-    """Every member's quarterly engagement decision (process 4), applied to all at once.
+def revise_engagement(batch: "RunBatch") -> None:
+    """Every member's quarterly engagement decision (process 4), for every run of a batch.
 
-    This is the state agents' own rule, written over the (institution, state) arrays so a
-    quarter costs a few array operations instead of one Python call per agent and club:
-    engagement moves toward logistic(utility / temperature); an engaged member whose
-    engagement falls below the suspension threshold suspends with a quarterly hazard,
-    else hedges below the hedging threshold (and re-engages above it); a suspended
-    member returns with a hazard when its target engagement recovers, or withdraws after
-    `withdraw_after` quarters of low engagement.
+    This is the state agents' own rule, written over the (run, institution, state) arrays
+    so a quarter costs a few array operations instead of one Python call per agent and
+    club: engagement moves toward logistic(utility / temperature); an engaged member
+    whose engagement falls below the suspension threshold suspends with a quarterly
+    hazard, else hedges below the hedging threshold (and re-engages above it); a
+    suspended member returns with a hazard when its target engagement recovers, or
+    withdraws after `withdraw_after` quarters of low engagement. Each run draws from its
+    own rng; its model records the moves.
     """
-    p = model.params
-    status, e = model.status, model.engagement
+    p = batch.columns(3)
+    status, e = batch.status, batch.engagement
     engaged, in_club = standing(status)
-    target = 1.0 / (1.0 + np.exp(-model.utility / p.engagement_temperature))
+    target = 1.0 / (1.0 + np.exp(-batch.utility / p.engagement_temperature))
     e += np.where(in_club, p.engagement_rate * (target - e), 0.0)
-    draw = model.rng.random(status.shape)
+    draw = np.stack([model.rng.random(status.shape[1:]) for model in batch.models])
     suspended = status == SUSPENDED
-    model.suspended_for += suspended
+    batch.suspended_for += suspended
+    returning = (target > p.return_threshold) & (draw < p.return_hazard)
     moves = [
-        (suspended & (target > p.return_threshold) & (draw < p.return_hazard), ACTIVE, "return"),
-        (suspended & ~((target > p.return_threshold) & (draw < p.return_hazard))
-         & (model.suspended_for >= p.withdraw_after) & (e < p.withdraw_threshold), WITHDRAWN, "withdraw"),
+        (suspended & returning, ACTIVE, "return"),
+        (suspended & ~returning & (batch.suspended_for >= p.withdraw_after) & (e < p.withdraw_threshold),
+         WITHDRAWN, "withdraw"),
         (engaged & (e < p.suspend_threshold) & (draw < p.suspend_hazard), SUSPENDED, "suspend"),
     ]
     leaving = moves[2][0]
     moves += [((status == ACTIVE) & ~leaving & (e < p.hedge_threshold), HEDGING, "hedge"),
               ((status == HEDGING) & ~leaving & (e >= p.hedge_threshold), ACTIVE, "re-engage")]
     for mask, new, reason in moves:
-        if mask.any():
-            for k, i in zip(*np.nonzero(mask)):
-                model.change_status(model.institutions[k], int(i), new, reason)
+        for r, k, i in zip(*np.nonzero(mask)):
+            model = batch.models[r]
+            model.change_status(model.institutions[k], int(i), new, reason)
 
 
 class StateAgent(mesa.Agent):

@@ -1,16 +1,24 @@
-"""Running a model over a seed ensemble and gathering its records."""
+"""Running a model over a seed ensemble and gathering its records.
+
+Runs of one scenario are advanced in batches (`sim.dynamics.RunBatch`): one numpy call
+serves every run of a batch, and each run's numbers are the same as if it ran alone.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 from tqdm.auto import tqdm
 
+from sim.dynamics import RunBatch
 from sim.model import ProtectiveIntegrationModel
 from sim.params import Params
 from sim.records import decisions_frame, timeseries_frame
 from sim.scenario import Scenario
+
+#: Runs advanced together at most; bounds the memory of a batch's records (about 0.5 MB a run).
+BATCH_SIZE = 100
 
 
 def run_one(scenario: Scenario, params: Params, seed: int) -> ProtectiveIntegrationModel:
@@ -20,16 +28,27 @@ def run_one(scenario: Scenario, params: Params, seed: int) -> ProtectiveIntegrat
     return model
 
 
+def run_batch(scenario: Scenario, runs: Sequence[tuple[Params, int]]) -> list[ProtectiveIntegrationModel]:
+    """Build and run several (parameters, seed) runs of one scenario together."""
+    batch = RunBatch(scenario, len(runs))
+    models = [ProtectiveIntegrationModel(scenario, params, seed=seed, batch=batch) for params, seed in runs]
+    batch.run()
+    return models
+
+
 def run_seeds(scenario: Scenario, params: Params, seeds: Iterable[int],
               progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run every seed; return (timeseries, decisions) long tables, run = position in seeds."""
     seeds = list(seeds)
     series, decisions = [], []
-    for run, seed in enumerate(tqdm(seeds, desc=f"{scenario.name}", unit="run", disable=not progress)):
-        model = run_one(scenario, params, seed)
-        series.append(timeseries_frame(model, run))
-        decisions.append(decisions_frame(model, run))
-        model.release()
+    with tqdm(total=len(seeds), desc=scenario.name, unit="run", disable=not progress) as bar:
+        for start in range(0, len(seeds), BATCH_SIZE):
+            chunk = seeds[start:start + BATCH_SIZE]
+            for run, model in enumerate(run_batch(scenario, [(params, s) for s in chunk]), start):
+                series.append(timeseries_frame(model, run))
+                decisions.append(decisions_frame(model, run))
+                model.release()
+            bar.update(len(chunk))
     return _concat(series), _concat(decisions)
 
 

@@ -14,11 +14,22 @@ import numpy as np
 
 
 def norm_distances(norms: np.ndarray, charters: np.ndarray) -> np.ndarray:
-    """Charter-weighted distances: norms (..., N, D) and charters (D, K) give (..., K, N, N)."""
-    absdiff = np.abs(norms[..., :, None, :] - norms[..., None, :, :])
-    weighted = absdiff @ charters
-    lead = tuple(range(weighted.ndim - 3))
-    return weighted.transpose(*lead, weighted.ndim - 1, weighted.ndim - 3, weighted.ndim - 2)
+    """Charter-weighted distances: norms (..., N, D) and charters (D, K) give (..., K, N, N).
+
+    Summed norm by norm, in a fixed order, so a run's distances do not depend on what
+    else is stacked with it.
+    """
+    n, d = norms.shape[-2:]
+    out = np.zeros(norms.shape[:-2] + (charters.shape[1], n, n))
+    for j in range(d):
+        gap = np.abs(norms[..., :, None, j] - norms[..., None, :, j])
+        out += charters[j][:, None, None] * gap[..., None, :, :]
+    return out
+
+
+def closeness(distance: np.ndarray, bound: float | np.ndarray) -> np.ndarray:
+    """Bounded confidence: 1 - distance / bound, zero beyond the bound."""
+    return np.maximum(1.0 - distance * (1.0 / bound), 0.0)
 
 
 def club_metrics(good: np.ndarray, member: np.ndarray, engagement: np.ndarray,

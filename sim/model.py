@@ -1,11 +1,13 @@
 """The protective-integration model: state agents inside regional institutions.
 
 One step is one quarter. Each step the model (1) applies the scenario's events dated in
-that quarter, (2) lets institutions meet (socialisation: trust and norm convergence),
-(3) updates regime insecurity and threat, (4) computes what each club delivers
-(legitimacy, functional output, great-power investment), (5) lets each state agent
-revise its engagement, and (6) discounts old experience. docs/ODD.md gives the equations
-and the article section behind each. The model imports no plotting or storage code.
+that quarter; then its batch (`sim.dynamics.RunBatch`, a batch of one unless the model
+was built into a larger one) (2) lets institutions meet (socialisation: trust and norm
+convergence), (3) updates regime insecurity and threat, (4) computes what each club
+delivers (legitimacy, functional output, great-power investment), (5) lets each state
+agent revise its engagement, and (6) discounts old experience. docs/ODD.md gives the
+equations and the article section behind each. The model imports no plotting or storage
+code.
 """
 
 from __future__ import annotations
@@ -17,18 +19,18 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim.agents import Motion, StateAgent, revise_engagement
+from sim.agents import Motion, StateAgent
 from sim.cast import NORMS, Cast
+from sim.dynamics import RunBatch, refresh_trust
 from sim.institutions import (ACTIVE, ENDORSE, HEDGING, NONE, OBSERVER, STANCE_NAMES, STATUS_NAMES,
                               SUSPENDED, VALID_TRANSITIONS, WITHDRAWN, Institution, standing)
-from sim.metrics import club_metrics, norm_distances
+from sim.metrics import closeness, norm_distances
 from sim.params import Params, check_params, retention
 from sim.scenario import Scenario
 
 INSTITUTION_METRICS = ("cohesion", "trust", "congruence", "engagement", "functional_output",
                        "legitimacy_delivered", "hierarchy", "n_active", "n_hedging",
                        "n_suspended", "n_withdrawn", "n_observer")
-STATE_METRICS = ("legitimacy", "insecurity")
 
 
 class ProtectiveIntegrationModel(mesa.Model):
@@ -38,11 +40,14 @@ class ProtectiveIntegrationModel(mesa.Model):
         scenario: a validated `Scenario` (cast, institutions, dated events, horizon).
         params: behavioural parameters (a `Params` or a mapping of overrides).
         seed / rng: an integer seed for `model.rng`, the only source of randomness.
+        batch: a `RunBatch` of this scenario to join (default: a batch of one); its runs
+            advance together through `batch.run()` and give the same numbers as alone.
         **param_values: individual parameter overrides (for `mesa.batch_run`).
     """
 
     def __init__(self, scenario: Scenario, params: Params | Mapping[str, Any] | None = None,
-                 seed: int | None = None, rng: int | None = None, **param_values: Any) -> None:
+                 seed: int | None = None, rng: int | None = None, batch: RunBatch | None = None,
+                 **param_values: Any) -> None:
         if seed is not None and rng is not None:
             raise ValueError("pass either seed or rng, not both")
         seed = seed if seed is not None else rng
@@ -51,19 +56,25 @@ class ProtectiveIntegrationModel(mesa.Model):
         self.params = _resolve_params(params, param_values)
         self.scenario = scenario
         self.cast: Cast = scenario.cast
+        self.batch = batch if batch is not None else RunBatch(scenario, 1)
+        self.slot = self.batch.join(self)
+        # self.trust, self.norms, self.engagement, ...: views of this run's slice of the
+        # batch's stacked arrays (sim.dynamics.STACKED), so every write reaches the batch.
+        vars(self).update(self.batch.views(self.slot))
         self._init_state(scenario.cast)
         self._init_institutions(scenario)
         self.decisions: list[dict[str, Any]] = []
         self.current_event = ""
         self.state_agents = [StateAgent(self, i, code) for i, code in enumerate(self.cast.codes)]
-        self.layout = self._layout()
-        self._refresh_distances()
+        self.layout = self.batch.layout
+        self.distance[...] = norm_distances(self.norms, self.charters)
         self.datacollector = mesa.DataCollector(
             model_reporters={"snapshot": ProtectiveIntegrationModel.snapshot})
 
     # -- initialisation ---------------------------------------------------------------
     def _init_state(self, cast: Cast) -> None:
-        n = self.n = cast.size
+        """Fill this run's slice of the batch with the cast's data and the initial experience."""
+        self.n = cast.size
         rel = cast.relations
         self.codes = cast.codes
         self.territorial_integrity = NORMS.index("territorial_integrity")
@@ -71,35 +82,26 @@ class ProtectiveIntegrationModel(mesa.Model):
         self.region = np.array(cast.regions)
         self.great_power = cast.great_power.astype(float)
         self.great_powers = np.flatnonzero(cast.great_power)
-        self.power = cast.attributes["power"].copy()
-        self.illiberalism = cast.attributes["illiberalism"].copy()
-        self.base_insecurity = cast.attributes["insecurity"].copy()
-        self.sovereignty = cast.attributes["sovereignty_sensitivity"].copy()
-        self.separatism = cast.attributes["separatism_exposure"].copy()
-        self.norms = cast.norms.copy()
-        self.rivalry = rel["rivalry"].copy()
+        self.power[:] = cast.attributes["power"]
+        self.illiberalism[:] = cast.attributes["illiberalism"]
+        self.base_insecurity[:] = cast.attributes["insecurity"]
+        self.sovereignty[:] = cast.attributes["sovereignty_sensitivity"]
+        self.separatism[:] = cast.attributes["separatism_exposure"]
+        self.norms[...] = cast.norms
+        self.rivalry[...] = rel["rivalry"]
         self.security_dependence = rel["security_dependence"].copy()
         self.economic_dependence = rel["economic_dependence"].copy()
         self.compatriots = rel["compatriot_exposure"].copy()
-        self.retention = retention(self.params)
-        self.positive = rel["partnership"] * self.params.trust_gain / (1.0 - self.retention)
-        self.negative = self.rivalry * self.params.rivalry_friction / (1.0 - self.retention)
-        self.baseline_threat = self.rivalry * self.great_power[None, :]
-        self.threat = self.baseline_threat.copy()
-        self.pressure = np.zeros(n)
-        self.insecurity = self.base_insecurity.copy()
-        self.legitimacy = np.zeros(n)
-        self.outside = np.zeros(n)
+        kept = retention(self.params)
+        self.positive[...] = rel["partnership"] * self.params.trust_gain / (1.0 - kept)
+        self.negative[...] = self.rivalry * self.params.rivalry_friction / (1.0 - kept)
+        self.baseline_threat[...] = self.rivalry * self.great_power[None, :]
+        self.threat[...] = self.baseline_threat
+        self.insecurity[:] = self.base_insecurity
         self._refresh_trust()
 
     def _init_institutions(self, scenario: Scenario) -> None:
         """Institution objects whose arrays are rows of the model's (institution, state) arrays."""
-        k = len(scenario.institutions)
-        self.status = np.zeros((k, self.n), dtype=np.int8)
-        self.engagement = np.zeros((k, self.n))
-        self.investment = np.zeros((k, self.n))
-        self.suspended_for = np.zeros((k, self.n), dtype=np.int64)
-        self.projects = np.zeros(k)
         self.institutions = []
         for row, spec in enumerate(scenario.institutions):
             inst = Institution(spec, self.n, index=row)
@@ -107,26 +109,10 @@ class ProtectiveIntegrationModel(mesa.Model):
             inst.investment, inst.suspended_for = self.investment[row], self.suspended_for[row]
             self.institutions.append(inst)
         self.by_code = {inst.code: inst for inst in self.institutions}
-        charters = np.array([s.charter / s.charter.sum() for s in scenario.institutions])
-        self.charters = charters.T
-        self.off_diagonal = 1.0 - np.eye(self.n)
-        self.setters = np.zeros((k, self.n), dtype=bool)
-        for row, spec in enumerate(scenario.institutions):
-            self.setters[row, spec.agenda_setters] = True
-        self.hierarchy = np.zeros(k)
-        self.shares = np.zeros((k, self.n))
-        self.utility = np.zeros((k, self.n))
-        self.benefit = np.zeros((k, self.n))
-        self.functional = np.zeros(k)
-
-    def _refresh_distances(self) -> None:
-        """Charter-weighted norm distance between every pair, per institution: (K, N, N)."""
-        self.distance = norm_distances(self.norms, self.charters)
+        self.charters = self.batch.charters
 
     def _refresh_trust(self) -> None:
-        """Beta-reputation trust (Josang & Ismail 2002): (r + 1) / (r + s + 2)."""
-        self.trust = (self.positive + 1.0) / (self.positive + self.negative + 2.0)
-        self.trust.flat[::self.n + 1] = 1.0
+        refresh_trust(self.positive, self.negative, self.trust)
 
     # -- schedule ---------------------------------------------------------------------
     @property
@@ -140,142 +126,22 @@ class ProtectiveIntegrationModel(mesa.Model):
         return self.steps - 1
 
     def step(self) -> None:
-        """Advance one quarter."""
+        """Advance one quarter: apply this quarter's events, then let the batch move.
+
+        A model alone is its own batch and moves at once; in a larger batch the last run
+        to apply its events moves them all.
+        """
         for event in self.scenario.events_at(self.t):
             self.current_event = event.key
             event.apply(self)
         self.current_event = ""
-        quarter = self.scenario.quarter_of(self.t)
-        weights = np.array([inst.meeting_weight(quarter, self.params.ministerial_weight)
-                            for inst in self.institutions])
-        self._socialise(weights)
-        self._refresh_distances()
-        self._update_insecurity_and_threat()
-        self._update_clubs()
-        revise_engagement(self)
-        self._forget()
+        self.batch.arrive(self)
+
+    def close_quarter(self) -> None:
+        """Record the quarter (called by the batch once the dynamics have run)."""
         self.datacollector.collect(self)
         if self.steps >= self.n_steps:
             self.running = False
-
-    # -- process 1: socialisation -----------------------------------------------------
-    def _participation(self) -> np.ndarray:
-        """(K, N) weight with which each state takes part in each institution's meetings."""
-        p = self.params
-        weight = self.engagement * ((self.status == ACTIVE) + 0.5 * (self.status == HEDGING))
-        return weight + p.observer_weight * (self.status == OBSERVER)
-
-    def _socialise(self, weights: np.ndarray) -> None:
-        """Meetings raise trust among close members and pull close norms together.
-
-        Trust (beta reputation): each pair gains a positive experience
-        trust_gain x sum_k(meeting weight_k x participation_ik x participation_jk x
-        closeness_kij) x rally_ij x (1 - rivalry_ij) x noise, with closeness 1 - distance /
-        confidence_bound (zero beyond it: bounded confidence). Norms: one trust-weighted
-        Hegselmann-Krause step toward the close co-participants' mean.
-        """
-        p = self.params
-        part = self._participation() * (weights > 0)[:, None]
-        if np.count_nonzero(part) < 2:
-            return
-        close = self._closeness(self.distance) * self.off_diagonal
-        contact = np.einsum("k,ki,kj,kij->ij", weights, part, part, close)
-        root = np.sqrt(self.illiberalism * self.insecurity)
-        rally = 1.0 + p.rally_gain * np.outer(root, root)
-        noise = self.rng.lognormal(-0.5 * p.experience_noise ** 2, p.experience_noise, size=contact.shape)
-        self.positive += p.trust_gain * contact * rally * noise * (1.0 - self.rivalry)
-        present = part > 0
-        links = np.einsum("k,ki,kj,kij->ij", weights, present, part, close > 0)
-        influence = self.trust * links
-        totals = influence.sum(axis=1, keepdims=True)
-        pulled = np.divide(influence @ self.norms, totals, out=self.norms.copy(), where=totals > 0)
-        rate = np.minimum(1.0, p.norm_rate * (weights @ present))[:, None]
-        self.norms += rate * (pulled - self.norms)
-        self._refresh_trust()
-
-    def _closeness(self, distance: np.ndarray) -> np.ndarray:
-        """Bounded confidence: 1 - distance / confidence_bound, zero beyond the bound."""
-        return np.maximum(1.0 - distance * (1.0 / self.params.confidence_bound), 0.0)
-
-    # -- processes 2-3: pressure, insecurity and threat -------------------------------
-    def _update_insecurity_and_threat(self) -> None:
-        p = self.params
-        self.pressure *= 1.0 - p.pressure_decay
-        self.insecurity = np.minimum(np.maximum(self.base_insecurity + self.pressure, 0.0), 1.0)
-        self.threat += p.threat_decay * (self.baseline_threat - self.threat)
-
-    # -- processes 2 and 6: what each club delivers -----------------------------------
-    def _update_clubs(self) -> None:
-        """Hierarchy, shares, legitimation, investment, output and utilities of all clubs."""
-        p = self.params
-        good, member = standing(self.status)
-        founded = np.array([inst.founded for inst in self.institutions])
-        held = self.power * good
-        total = held.sum(axis=1)
-        safe = np.where(total > 0, total, 1.0)
-        self.shares = held / safe[:, None]
-        top = -np.sort(-held, axis=1)
-        lead = top[:, 0] - top[:, 1] if self.n > 1 else np.zeros(len(total))
-        self.hierarchy = np.where((good.sum(axis=1) >= 2) & founded, lead / safe, 0.0)
-        self.benefit = self._legitimation(good, member) * founded[:, None]
-        delivered = (good * self.benefit * self.engagement).sum(axis=0)
-        self.legitimacy += p.legitimacy_rate * (np.minimum(delivered, 1.0) - self.legitimacy)
-        self._invest(good)
-        self.projects *= 1.0 - p.project_decay
-        pooling = 1.0 - (self.sovereignty * good).max(axis=1)
-        output = pooling * (self.investment * self.shares).sum(axis=1)
-        self.functional = np.minimum(output + self.projects, 1.0) * founded
-        self.utility = self._utility(good)
-
-    def _legitimation(self, good: np.ndarray, member: np.ndarray) -> np.ndarray:
-        """(K, N) legitimacy each member would draw: need x fit with the club x solidarity.
-
-        need = illiberalism x insecurity (article 'Protective integration'); fit is one
-        minus the member's mean charter-weighted norm distance to the others in good
-        standing; solidarity is its mean trust in them.
-        """
-        weight = good.astype(float)
-        count = weight.sum(axis=1, keepdims=True) - weight
-        safe = np.maximum(count, 1.0)
-        fit = 1.0 - np.einsum("kij,kj->ki", self.distance, weight) / safe
-        solidarity = (weight @ self.trust.T - weight) / safe
-        need = self.illiberalism * self.insecurity
-        return np.where(member & (count > 0), need * fit * solidarity, 0.0)
-
-    def _invest(self, good: np.ndarray) -> None:
-        """Great powers invest in a club by its value to them against outside channels."""
-        p = self.params
-        g = self.great_powers
-        value = p.influence_value * self.shares[:, g] + self.benefit[:, g]
-        denominator = value + self.outside[g]
-        target = np.divide(value, denominator, out=np.zeros_like(value), where=denominator > 0)
-        updated = self.investment[:, g] + p.investment_rate * (target - self.investment[:, g])
-        self.investment[:, g] = np.where(good[:, g], updated, 0.0)
-
-    def _utility(self, good: np.ndarray) -> np.ndarray:
-        """(K, N) payoff of staying engaged (process 4)."""
-        p = self.params
-        setters = (self.setters & good)[:, None, :] * self.off_diagonal
-        dependence = (setters * self.security_dependence).max(axis=2)
-        threat = (setters * self.threat).max(axis=2)
-        distrust = (setters * (1.0 - self.trust)).max(axis=2)
-        mandate = np.array([inst.intrastate_mandate for inst in self.institutions], dtype=float)
-        rule = np.array([inst.decision_rule != "consensus" for inst in self.institutions], dtype=float)
-        h = self.hierarchy[:, None]
-        cost = (h * (1.0 - self.shares) + p.mandate_cost * mandate[:, None] * distrust
-                + p.rule_cost * rule[:, None])
-        room = (1.0 - h) * (1.0 - self.shares)
-        return (p.w_legitimacy * self.benefit + p.w_functional * self.functional[:, None]
-                + p.w_security * dependence + p.w_balance * room
-                - p.w_sovereignty * self.sovereignty * cost - p.w_threat * threat
-                + p.engagement_bias)
-
-    def _forget(self) -> None:
-        """Discount old experience; standing rivalries add friction every quarter."""
-        p = self.params
-        self.positive *= self.retention
-        self.negative = self.negative * self.retention + p.rivalry_friction * self.rivalry
-        self._refresh_trust()
 
     # -- membership -------------------------------------------------------------------
     def change_status(self, inst: Institution, i: int, new: int, reason: str) -> None:
@@ -297,7 +163,7 @@ class ProtectiveIntegrationModel(mesa.Model):
         members = np.flatnonzero(inst.good & (np.arange(self.n) != newcomer))
         if members.size == 0:
             return
-        close = (self._closeness(self.distance[inst.index][newcomer, members])
+        close = (closeness(self.distance[inst.index][newcomer, members], p.confidence_bound)
                  * (1.0 - self.rivalry[newcomer, members]))
         gain = p.trust_gain * p.accession_welcome * close
         self.positive[newcomer, members] += gain
@@ -450,49 +316,28 @@ class ProtectiveIntegrationModel(mesa.Model):
         })
 
     # -- observation ------------------------------------------------------------------
-    def _layout(self) -> dict[str, tuple[slice, tuple[int, ...]]]:
-        """Where each raw array sits in the flat per-quarter snapshot."""
-        n, k, g = self.n, len(self.institutions), len(self.great_powers)
-        shapes = {"trust": (n, n), "norms": self.norms.shape, "status": (k, n),
-                  "engagement": (k, n), "benefit": (k, n), "investment": (k, n),
-                  "club": (k, 3), "states": (n, len(STATE_METRICS)), "threat": (n, g)}
-        layout, start = {}, 0
-        for name, shape in shapes.items():
-            size = int(np.prod(shape))
-            layout[name] = (slice(start, start + size), shape)
-            start += size
-        return layout
-
     def snapshot(self) -> np.ndarray:
-        """This quarter's raw state as one flat array; `observations` derives the metrics."""
-        founded = [inst.founded for inst in self.institutions]
-        return np.concatenate([
-            self.trust.ravel(), self.norms.ravel(), self.status.ravel(), self.engagement.ravel(),
-            self.benefit.ravel(), self.investment.ravel(),
-            np.ravel([self.functional, self.hierarchy, founded], order="F"),
-            np.ravel([self.legitimacy, self.insecurity], order="F"),
-            self.threat[:, self.great_powers].ravel()])
+        """This quarter's raw state as one flat array (computed by the batch for all its
+        runs at once); `observations` derives the metrics."""
+        return self.batch.snapshots[self.slot]
 
     def observations(self) -> dict[str, np.ndarray]:
         """Arrays of shape (quarters, ...): raw state plus the institution metrics."""
         return self.derive(np.stack(self.datacollector.model_vars["snapshot"]))
 
     def derive(self, flat: np.ndarray) -> dict[str, np.ndarray]:
-        """Split stacked snapshots (quarters, size) into named arrays and add the metrics.
+        """Split stacked snapshots (quarters, size) into named arrays and the institution table.
 
-        `institutions` is (quarters, K, len(INSTITUTION_METRICS)); the metrics are
-        computed for all quarters at once from the stored trust, norms and statuses.
-        Works on snapshots from any run of the same scenario (e.g. from mesa.batch_run).
+        `institutions` is (quarters, K, len(INSTITUTION_METRICS)): the club metrics the
+        batch computed each quarter, output, legitimation delivered, hierarchy and
+        membership counts. Works on snapshots from any run of the same scenario (e.g.
+        from mesa.batch_run).
         """
         flat = np.atleast_2d(flat)
         data = {name: flat[:, cut].reshape((flat.shape[0], *shape))
                 for name, (cut, shape) in self.layout.items()}
         status = data["status"].astype(np.int8)
-        good, member = standing(status)
-        p = self.params
-        metrics = club_metrics(good, member, data["engagement"], data["trust"],
-                               norm_distances(data["norms"], self.charters),
-                               (p.cohesion_trust, p.cohesion_congruence, p.cohesion_engagement))
+        good, _ = standing(status)
         counts = (status[..., None] == np.array([ACTIVE, HEDGING, SUSPENDED, WITHDRAWN,
                                                  OBSERVER])).sum(axis=2)
         n_good = good.sum(axis=2)
@@ -502,7 +347,7 @@ class ProtectiveIntegrationModel(mesa.Model):
         founded = club[..., 2:3]
         data["status"] = status
         data["institutions"] = np.concatenate(
-            [metrics * founded, club[..., 0:1], delivered[..., None], club[..., 1:2], counts], axis=2)
+            [data["metrics"] * founded, club[..., 0:1], delivered[..., None], club[..., 1:2], counts], axis=2)
         return data
 
     def release(self) -> None:
@@ -518,9 +363,8 @@ class ProtectiveIntegrationModel(mesa.Model):
         self.state_agents = []
 
     def run_model(self) -> None:
-        """Run to the end of the scenario's horizon."""
-        while self.running and self.steps < self.n_steps:
-            self.step()
+        """Run to the end of the scenario's horizon (with every other run of its batch)."""
+        self.batch.run()
 
 
 def _resolve_params(params: Params | Mapping[str, Any] | None, extra: Mapping[str, Any]) -> Params:

@@ -15,6 +15,7 @@ callers. Metric names:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -40,7 +41,8 @@ def _block(values: np.ndarray, entities: list[str], metrics: list[str]) -> tuple
 
 
 def _blocks(model: "ProtectiveIntegrationModel") -> list[tuple]:
-    from sim.model import INSTITUTION_METRICS, STATE_METRICS
+    from sim.dynamics import STATE_METRICS
+    from sim.model import INSTITUTION_METRICS
     data = model.observations()
     codes = model.codes
     insts = [inst.code for inst in model.institutions]
@@ -69,13 +71,19 @@ def _seed(model: "ProtectiveIntegrationModel") -> int:
     return model.seed if model.seed is not None else -1
 
 
-def _long_frame(model: "ProtectiveIntegrationModel", run: int, step: np.ndarray, entity: np.ndarray,
-                metric: np.ndarray, value: np.ndarray) -> pd.DataFrame:
-    """Assemble the long table `run, seed, step, date, entity, metric, value` of one run."""
+def _long_frame(model: "ProtectiveIntegrationModel", run: int | np.ndarray, step: np.ndarray,
+                entity: np.ndarray, metric: np.ndarray, value: np.ndarray,
+                seed: int | np.ndarray | None = None) -> pd.DataFrame:
+    """Assemble the long table `run, seed, step, date, entity, metric, value`.
+
+    `run` and `seed` are one value (one run) or one per row (several runs of `model`'s
+    scenario); the seed defaults to `model`'s.
+    """
     dates = pd.to_datetime(pd.Series(model.scenario.dates)).to_numpy()
+    seed = _seed(model) if seed is None else seed
     return pd.DataFrame({
-        "run": np.full(step.size, run, dtype=np.int64),
-        "seed": np.full(step.size, _seed(model), dtype=np.int64),
+        "run": np.broadcast_to(np.asarray(run, dtype=np.int64), step.shape),
+        "seed": np.broadcast_to(np.asarray(seed, dtype=np.int64), step.shape),
         "step": step.astype(np.int64),
         "date": dates[step],
         "entity": pd.Categorical(entity),
@@ -100,7 +108,7 @@ def decisions_frame(model: "ProtectiveIntegrationModel", run: int = 0) -> pd.Dat
 
 
 def _state_series(model: "ProtectiveIntegrationModel", data: dict, code: str, metric: str) -> np.ndarray:
-    from sim.model import STATE_METRICS
+    from sim.dynamics import STATE_METRICS
     i = model.codes.index(code)
     if metric in STATE_METRICS:
         return data["states"][:, i, STATE_METRICS.index(metric)]
@@ -136,7 +144,8 @@ def metric_series(model: "ProtectiveIntegrationModel", spec: str,
 def check_metrics(specs: list[str], codes: list[str], institutions: list[str], great_powers: list[str],
                   source: str = "sweep") -> None:
     """Refuse metric specs that name no known entity or metric."""
-    from sim.model import INSTITUTION_METRICS, STATE_METRICS
+    from sim.dynamics import STATE_METRICS
+    from sim.model import INSTITUTION_METRICS
     state_metrics = (set(STATE_METRICS) | {f"trust_in.{c}" for c in codes}
                      | {f"threat_from.{g}" for g in great_powers}
                      | {f"{kind}.{i}" for kind in ("engagement", "status", "benefit", "investment")
@@ -151,12 +160,22 @@ def check_metrics(specs: list[str], codes: list[str], institutions: list[str], g
                              "as INSTITUTION:metric, or STATE:metric (e.g. UZB:engagement.CSTO)")
 
 
-def selected_frame(model: "ProtectiveIntegrationModel", run: int, specs: list[str]) -> pd.DataFrame:
-    """The long table of one run restricted to the chosen metrics (for large sweeps)."""
-    data = model.observations()
-    series = [item for spec in specs for item in metric_series(model, spec, data)]
-    steps = len(model.scenario.dates)
-    return _long_frame(model, run, np.tile(np.arange(steps), len(series)),
-                       np.repeat([e for e, _, _ in series], steps),
-                       np.repeat([m for _, m, _ in series], steps),
-                       np.concatenate([v for _, _, v in series]))
+def selected_frame(models: Sequence["ProtectiveIntegrationModel"], runs: Sequence[int],
+                   specs: list[str]) -> pd.DataFrame:
+    """The long table of finished runs of one scenario restricted to the chosen metrics
+    (for large sweeps), built once for all of them; rows are ordered run by run."""
+    columns: list[list] = [[], [], []]
+    for model in models:
+        data = model.observations()
+        for spec in specs:
+            for entity, metric, values in metric_series(model, spec, data):
+                columns[0].append(entity)
+                columns[1].append(metric)
+                columns[2].append(values)
+    steps = len(models[0].scenario.dates)
+    per_run = len(columns[0]) // len(models) * steps
+    return _long_frame(models[0], np.repeat(np.asarray(runs, dtype=np.int64), per_run),
+                       np.tile(np.arange(steps), len(columns[0])),
+                       np.repeat(columns[0], steps), np.repeat(columns[1], steps),
+                       np.concatenate(columns[2]),
+                       seed=np.repeat([_seed(m) for m in models], per_run))

@@ -1,10 +1,18 @@
-"""Same config and seed give identical tables; different seeds differ."""
+"""Same config and seed give identical tables, alone or batched; different seeds differ."""
 
 from __future__ import annotations
 
-import pandas as pd
+from dataclasses import replace
 
-from sim.ensemble import run_seeds
+import pandas as pd
+import pytest
+
+import sim
+from sim.config import resolve
+from sim.dynamics import RunBatch
+from sim.ensemble import run_batch, run_one, run_seeds
+from sim.model import ProtectiveIntegrationModel
+from sim.records import decisions_frame, timeseries_frame
 
 
 def test_same_seed_same_tables(spec):
@@ -20,3 +28,38 @@ def test_different_seeds_differ(spec):
     a = trust[trust["run"] == 0]["value"].to_numpy()
     b = trust[trust["run"] == 1]["value"].to_numpy()
     assert len(a) == len(b) and (a != b).any()
+
+
+def _tables(model, run):
+    return timeseries_frame(model, run), decisions_frame(model, run)
+
+
+def test_a_run_gives_the_same_numbers_alone_or_in_any_batch(spec):
+    """Batching is an implementation detail: every number and decision is unchanged."""
+    runs = [(replace(spec.params, rally_gain=gain, memory=memory, suspend_hazard=hazard), seed)
+            for gain, memory, hazard in [(0.5, 6.0, 0.1), (2.5, 14.0, 0.4), (1.0, 9.0, 0.9)]
+            for seed in (0, 7)]
+    alone = [_tables(run_one(spec.scenario, params, seed), i) for i, (params, seed) in enumerate(runs)]
+    forward = run_batch(spec.scenario, runs)
+    backward = run_batch(spec.scenario, runs[::-1])[::-1]
+    for i, (a, b) in enumerate(zip(forward, backward)):
+        for expected, got in zip(alone[i], _tables(a, i)):
+            pd.testing.assert_frame_equal(expected, got)
+        for expected, got in zip(alone[i], _tables(b, i)):
+            pd.testing.assert_frame_equal(expected, got)
+    cohesion = [t[0][t[0]["metric"] == "cohesion"]["value"].to_numpy() for t in alone]
+    assert len({c.tobytes() for c in cohesion}) == len(runs)
+
+
+def test_a_batched_run_cannot_step_alone_or_join_with_another_scenario(spec):
+    batch = RunBatch(spec.scenario, 2)
+    first = ProtectiveIntegrationModel(spec.scenario, spec.params, seed=1, batch=batch)
+    with pytest.raises(RuntimeError, match="only 1 of the batch's 2 runs"):
+        first.step()
+    other = resolve(sim.compose(["scenario=no_crimea"])).scenario
+    with pytest.raises(ValueError, match="share the batch's scenario"):
+        ProtectiveIntegrationModel(other, spec.params, seed=2, batch=batch)
+    ProtectiveIntegrationModel(spec.scenario, spec.params, seed=2, batch=batch)
+    first.step()
+    with pytest.raises(RuntimeError, match="stepped twice"):
+        first.step()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sim.cast import load_cast
 
-MODEL_MODULES = ("model.py", "agents.py", "institutions.py", "events.py", "scenario.py",
+MODEL_MODULES = ("model.py", "dynamics.py", "agents.py", "institutions.py", "events.py", "scenario.py",
                  "metrics.py", "cast.py", "params.py")
 SIM = Path(__file__).resolve().parent.parent / "sim"
 YEAR = re.compile(r"^(19|20)\d\d(-\d\d(-\d\d)?)?$")
