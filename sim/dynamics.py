@@ -108,12 +108,15 @@ class RunBatch:
         return {name: getattr(self, name)[slot] for name in STACKED}
 
     def columns(self, ndim: int) -> SimpleNamespace:
-        """Every parameter as an (R, 1, ...) column that broadcasts against ndim-dimensional stacks."""
+        """Every parameter as an (R, 1, ...) column that broadcasts against ndim-dimensional
+        stacks; a batch of one gets plain floats (the same arithmetic, less overhead)."""
         if ndim not in self._columns:
             shape = (self.size,) + (1,) * (ndim - 1)
-            self._columns[ndim] = SimpleNamespace(
-                retention=np.array([retention(m.params) for m in self.models]).reshape(shape),
-                **{name: self._params[:, j].reshape(shape) for j, name in enumerate(PARAM_NAMES)})
+            values = {name: self._params[:, j] for j, name in enumerate(PARAM_NAMES)}
+            values["retention"] = np.array([retention(m.params) for m in self.models])
+            self._columns[ndim] = SimpleNamespace(**{
+                name: float(column[0]) if self.size == 1 else column.reshape(shape)
+                for name, column in values.items()})
         return self._columns[ndim]
 
     # -- schedule ---------------------------------------------------------------------

@@ -17,8 +17,9 @@ from sim.params import Params
 from sim.records import decisions_frame, timeseries_frame
 from sim.scenario import Scenario
 
-#: Runs advanced together at most; bounds the memory of a batch's records (about 0.5 MB a run).
-BATCH_SIZE = 100
+#: Runs advanced together at most: past a few dozen, a quarter's arrays outgrow the CPU
+#: caches and a run gets no cheaper (benchmarks/bench.py; about 10 ms a run here).
+BATCH_SIZE = 50
 
 
 def run_one(scenario: Scenario, params: Params, seed: int) -> ProtectiveIntegrationModel:
@@ -29,10 +30,13 @@ def run_one(scenario: Scenario, params: Params, seed: int) -> ProtectiveIntegrat
 
 
 def run_batch(scenario: Scenario, runs: Sequence[tuple[Params, int]]) -> list[ProtectiveIntegrationModel]:
-    """Build and run several (parameters, seed) runs of one scenario together."""
-    batch = RunBatch(scenario, len(runs))
-    models = [ProtectiveIntegrationModel(scenario, params, seed=seed, batch=batch) for params, seed in runs]
-    batch.run()
+    """Build and run (parameters, seed) runs of one scenario, up to BATCH_SIZE at a time together."""
+    models = []
+    for start in range(0, len(runs), BATCH_SIZE):
+        batch = RunBatch(scenario, len(runs[start:start + BATCH_SIZE]))
+        models += [ProtectiveIntegrationModel(scenario, params, seed=seed, batch=batch)
+                   for params, seed in runs[start:start + BATCH_SIZE]]
+        batch.run()
     return models
 
 
