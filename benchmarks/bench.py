@@ -7,9 +7,9 @@
   and profile_top: where its time goes (cProfile, own time per run);
 - batched_run_ms: the same run's share of a batch of 50 seeds advanced together
   (`sim.dynamics.RunBatch`, what the engine's chunks do; same numbers as alone);
-- sweep_runs_per_s_1_worker / _2_workers: the engine on a 200-run sweep, local backend
-  (after a warm-up sweep, best of five trials alternating 1 and 2 workers: this VM's
-  speed drifts by 30-50% from minute to minute);
+- sweep_runs_per_s_1_worker / _2_workers: the engine on a 200-run sweep, local backend,
+  automatic chunks (after a warm-up sweep, best of five trials alternating 1 and 2
+  workers: this VM's speed drifts by 30-50% from minute to minute);
 - batch_run_*: the same 200 runs through mesa.batch_run (same model class, parameters and
   seeds, its default single process), whether the numbers are identical, and the
   engine's speed ratio (against its slowest 2-worker trial, to stay conservative);
@@ -88,7 +88,7 @@ def engine_sweep(spec, workers: int, folder: Path):
     """The 200-run grid through the engine; returns (seconds, final cohesion per run)."""
     sweep = parse_spec({"name": "bench200", "design": "grid", "seeds_per_point": len(SEEDS),
                         "parameters": {k: {"values": v} for k, v in GRID.items()},
-                        "metrics": ["cohesion"], "chunk_size": 50, "backend": "local", "workers": workers})
+                        "metrics": ["cohesion"], "chunk_size": 0, "backend": "local", "workers": workers})
     start = time.perf_counter()
     store = run_sweep(sweep, {"history": spec.scenario}, spec.params, folder, progress=False)
     elapsed = time.perf_counter() - start

@@ -29,7 +29,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sim.errors import InputError
-from sim.ensemble import run_batch
+from sim.ensemble import BATCH_SIZE, run_batch
 from sim.params import INTEGER_PARAMS, Params
 from sim.records import selected_frame
 from sim.scenario import Scenario
@@ -83,10 +83,13 @@ def parse_spec(raw: Mapping[str, Any], source: str = "sweep") -> SweepSpec:
         if name not in known:
             raise InputError(source, f"sweep.parameters.{name}", values, f"a parameter ({', '.join(known)})")
         _check_parameter(source, name, dict(values or {}), design, known[name].metadata["range"])
-    for name in ("samples", "seeds_per_point", "chunk_size"):
+    for name in ("samples", "seeds_per_point"):
         value = raw.get(name, 1)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise InputError(source, f"sweep.{name}", value, "an integer >= 1")
+    chunk_size = raw.get("chunk_size", 0)
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 0:
+        raise InputError(source, "sweep.chunk_size", chunk_size, "an integer >= 1, or 0 (automatic)")
     workers = raw.get("workers", 0)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
         raise InputError(source, "sweep.workers", workers, "an integer >= 0 (0: all cores)")
@@ -95,7 +98,7 @@ def parse_spec(raw: Mapping[str, Any], source: str = "sweep") -> SweepSpec:
                      parameters={k: dict(v) for k, v in parameters.items()},
                      samples=int(raw.get("samples", 1)), seeds_per_point=int(raw.get("seeds_per_point", 1)),
                      metrics=list(raw.get("metrics") or ["cohesion", "trust", "congruence", "engagement"]),
-                     chunk_size=int(raw.get("chunk_size", 50)), seed=int(raw.get("seed", 0)),
+                     chunk_size=chunk_size, seed=int(raw.get("seed", 0)),
                      backend=backend, workers=workers or (os.cpu_count() or 1),
                      scheduler=raw.get("scheduler"), dir=raw.get("dir"))
 
@@ -160,8 +163,14 @@ def plan(spec: SweepSpec, points: np.ndarray | None = None) -> pd.DataFrame:
                              **{n: float(v) for n, v in zip(names, values)}})
     table = pd.DataFrame(rows)
     table.insert(0, "run", np.arange(len(table), dtype=np.int64))
-    table.insert(1, "chunk", table["run"] // spec.chunk_size)
+    table.insert(1, "chunk", table["run"] // (spec.chunk_size or auto_chunk_size(len(table), spec.workers)))
     return table
+
+
+def auto_chunk_size(runs: int, workers: int) -> int:
+    """About four chunks per worker, so workers finish together, and at most one batch
+    (BATCH_SIZE runs) per chunk, so the parts stay small."""
+    return max(1, min(BATCH_SIZE, -(-runs // (4 * workers))))
 
 
 @dataclass
@@ -221,8 +230,10 @@ class SweepStore:
         self.parts = self.folder / "parts"
 
     def open(self, identity: dict[str, Any], runs: pd.DataFrame, base: Params,
-             scenarios: dict[str, Scenario]) -> None:
-        """Create the folder for this spec, or check that it already holds the same spec."""
+             scenarios: dict[str, Scenario]) -> pd.DataFrame:
+        """Create the folder for this spec and plan, or check that it already holds the same
+        spec; returns the plan to run: a resumed sweep keeps its first chunking, whatever
+        chunk size or worker count it is resumed with."""
         digest = spec_hash(identity, asdict(base), {n: fingerprint(s) for n, s in scenarios.items()})
         manifest = self.folder / "manifest.json"
         if manifest.exists():
@@ -233,13 +244,14 @@ class SweepStore:
                                  "use a new sweep.dir for a different sweep")
             for stale in self.parts.glob(".part-*.tmp"):
                 stale.unlink()
-            return
+            return self.runs().drop(columns="status")
         self.parts.mkdir(parents=True, exist_ok=True)
         write_parquet(runs.assign(status="pending"), self.folder / "runs.parquet")
         body = {"spec": identity, "base_params": asdict(base), "spec_hash": digest,
                 "code_version": code_version(), "runs": int(len(runs)),
                 "chunks": int(runs["chunk"].nunique()), "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
         write_atomic(manifest, lambda tmp: tmp.write_text(json.dumps(body, indent=2)))
+        return runs
 
     def part(self, chunk: int) -> Path:
         """Path of a chunk's part."""
@@ -341,9 +353,8 @@ def _bounded(submit, tasks: Iterator[ChunkTask], window: int, wait_for) -> Itera
 def run_sweep(spec: SweepSpec, scenarios: dict[str, Scenario], base: Params, folder: Path,
               points: np.ndarray | None = None, progress: bool = True) -> SweepStore:
     """Run (or resume) a sweep into `folder`; return its store."""
-    runs = plan(spec, points)
     store = SweepStore(folder)
-    store.open(spec.identity(), runs, base, scenarios)
+    runs = store.open(spec.identity(), plan(spec, points), base, scenarios)
     todo = sorted(set(runs["chunk"].unique()) - store.done())
     remaining = int(runs["chunk"].isin(todo).sum())
     log.info("sweep %s: %d runs in %d chunks, %d chunks to run (%s backend, %d workers)",

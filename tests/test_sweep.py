@@ -50,6 +50,26 @@ def test_rerunning_a_finished_sweep_runs_nothing(spec, tmp_path):
     pd.testing.assert_frame_equal(first, second)
 
 
+def test_a_resumed_sweep_keeps_its_first_chunking(spec, tmp_path):
+    """Resuming with another chunk size or worker count neither skips nor repeats runs."""
+    whole = _sweep(spec, tmp_path, "whole", backend="serial")
+    _sweep(spec, tmp_path, "resumed", backend="serial")
+    parts = sorted((tmp_path / "resumed" / "parts").iterdir())
+    for part in parts[1::2]:
+        part.unlink()
+    resumed = _sweep(spec, tmp_path, "resumed", backend="local", workers=2, chunk_size=0)
+    assert len(list((tmp_path / "resumed" / "parts").iterdir())) == len(parts)
+    pd.testing.assert_frame_equal(whole, resumed)
+
+
+def test_automatic_chunks_give_each_worker_several_and_at_most_one_batch():
+    from sim.ensemble import BATCH_SIZE
+    from sim.sweep import auto_chunk_size
+    assert auto_chunk_size(200, 2) == 25
+    assert auto_chunk_size(10_000, 2) == BATCH_SIZE
+    assert auto_chunk_size(3, 8) == 1
+
+
 KILLABLE = """
 import sys, time
 import sim
