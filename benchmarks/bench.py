@@ -10,6 +10,8 @@
 - sweep_runs_per_s_1_worker / _2_workers: the engine on a 200-run sweep, local backend,
   automatic chunks (after a warm-up sweep, best of five trials alternating 1 and 2
   workers: this VM's speed drifts by 30-50% from minute to minute);
+- machine_2_vs_1_ceiling: the same ratio for a pure-Python busy loop, the most a second
+  core adds on this machine at the moment (on this VM it swings between about 1.4 and 2);
 - batch_run_*: the same 200 runs through mesa.batch_run (same model class, parameters and
   seeds, its default single process), whether the numbers are identical, and the
   engine's speed ratio (against its slowest 2-worker trial, to stay conservative);
@@ -18,7 +20,9 @@
   (again its slowest 2-worker trial);
 - sweep_1000 / sweep_10000: seconds and peak resident memory (main process and the
   largest worker) of 1,000- and 10,000-run history sweeps in a fresh process (Linux:
-  the main process's peak is read from /proc/self/status).
+  the main process's peak is read from /proc/self/status);
+- worker_rss_mb_after_chunks: resident memory of one process running 60 chunks of 50
+  runs in turn, as a worker does, after chunks 1, 5, 10, ..., 60.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import multiprocessing
 import pstats
 import resource
 import statistics
@@ -123,6 +128,29 @@ def batch_run_sweep(spec):
     return elapsed, keyed
 
 
+def _busy_loop(_: int) -> float:
+    start = time.perf_counter()
+    total = 0
+    for i in range(3_000_000):
+        total += i * i
+    return time.perf_counter() - start
+
+
+def machine_2_vs_1_ceiling(trials: int = 5) -> float:
+    """Throughput of two processes over one on a pure-Python busy loop (best of `trials`
+    each, alternating): what this machine's second core adds to CPU-bound work at all."""
+    alone, paired = [], []
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        for _ in range(trials):
+            start = time.perf_counter()
+            pool.map(_busy_loop, [0])
+            alone.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            pool.map(_busy_loop, [0, 1], chunksize=1)
+            paired.append(time.perf_counter() - start)
+    return 2 * min(alone) / min(paired)
+
+
 def hydra_multirun_ms(runs: int = 20) -> float:
     """Milliseconds per job of Hydra's basic launcher running the main job with one seed."""
     values = ",".join(f"{1.0 + i / 100:.2f}" for i in range(runs))
@@ -151,6 +179,33 @@ peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.s
 print(json.dumps({"runs": len(store.runs()), "seconds": elapsed, "peak_rss_main_mb": peak / 1024,
                   "peak_rss_largest_worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """
+
+
+WORKER = """
+import json
+from dataclasses import asdict
+import sim
+from sim.config import resolve
+from sim.sweep import ChunkTask, parse_spec, plan, run_chunk
+spec = resolve(sim.compose([]))
+sweep = parse_spec({"name": "rss", "design": "lhs", "samples": 600, "seeds_per_point": 5, "chunk_size": 50,
+                    "parameters": {"rally_gain": {"low": 0.5, "high": 3.0}, "memory": {"low": 6.0, "high": 16.0}},
+                    "metrics": ["cohesion"]})
+rss = {}
+for chunk, rows in plan(sweep).groupby("chunk"):
+    run_chunk(ChunkTask(int(chunk), rows.to_dict("records"), {"history": spec.scenario}, asdict(spec.params),
+                        sweep.metrics, ""))
+    rss[int(chunk) + 1] = next(int(line.split()[1]) for line in open("/proc/self/status")
+                               if line.startswith("VmRSS")) / 1024
+print(json.dumps({str(k): round(rss[k], 1) for k in (1, 5, 10, 20, 30, 40, 50, 60)}))
+"""
+
+
+def worker_memory_by_chunk() -> dict:
+    """Resident memory of one process running 60 chunks of 50 runs in turn (what a
+    worker does), after chunks 1, 5, 10, ..., 60: it levels off instead of growing."""
+    done = subprocess.run([sys.executable, "-c", WORKER], check=True, capture_output=True, text=True, cwd=ROOT)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def sweep_in_child(runs: int) -> dict:
@@ -187,7 +242,8 @@ def main() -> None:
     runs = len(ours)
     report.update({
         "sweep_runs": runs, "sweep_runs_per_s_1_worker": runs / one, "sweep_runs_per_s_2_workers": runs / two,
-        "speedup_2_vs_1_workers": one / two, "batch_run_seconds": batch, "engine_seconds_2_workers": two,
+        "speedup_2_vs_1_workers": one / two,
+        "machine_2_vs_1_ceiling": machine_2_vs_1_ceiling(), "batch_run_seconds": batch, "engine_seconds_2_workers": two,
         "batch_run_identical_numbers": bool(identical), "engine_seconds_2_workers_slowest_trial": slowest_two,
         "engine_vs_batch_run_speed_ratio": batch / slowest_two,
         "hydra_multirun_ms_per_run": hydra, "engine_ms_per_run_2_workers": 1000 * slowest_two / runs,
@@ -197,6 +253,7 @@ def main() -> None:
     if not args.quick:
         report["sweep_1000"] = sweep_in_child(1000)
         report["sweep_10000"] = sweep_in_child(10000)
+        report["worker_rss_mb_after_chunks"] = worker_memory_by_chunk()
     print(json.dumps(report, indent=2))
 
 

@@ -11,6 +11,7 @@ the worker count or the order chunks finish in.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -309,9 +310,13 @@ def _execute(tasks: Iterator[ChunkTask], backend: str, workers: int,
             yield run_and_store_chunk(task)
         return
     if backend == "local":
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context()) as pool:
-            yield from _bounded(lambda task: pool.submit(run_and_store_chunk, task), tasks, 2 * workers,
-                                lambda pending: wait(pending, return_when=FIRST_COMPLETED).done)
+        gc.freeze()  # forked workers then leave the parent's objects alone (no copy-on-write by their GC)
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context()) as pool:
+                yield from _bounded(lambda task: pool.submit(run_and_store_chunk, task), tasks, 2 * workers,
+                                    lambda pending: wait(pending, return_when=FIRST_COMPLETED).done)
+        finally:
+            gc.unfreeze()
         return
     from distributed import Client, LocalCluster
     from distributed import wait as dask_wait
