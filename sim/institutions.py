@@ -66,6 +66,7 @@ class Institution:
     suspended_for: np.ndarray = field(init=False)
     good: np.ndarray = field(init=False)
     member: np.ndarray = field(init=False)
+    _shares: tuple[bytes, np.ndarray] | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.status = np.zeros(self.size, dtype=np.int8)
@@ -111,10 +112,16 @@ class Institution:
         return summit + ministerial
 
     def shares(self, power: np.ndarray) -> np.ndarray:
-        """Each state's share of the power of members in good standing."""
-        mask = self.in_good_standing()
-        total = power[mask].sum()
-        return np.where(mask, power / total, 0.0) if total > 0 else np.zeros_like(power)
+        """Each state's share of the power of members in good standing (read-only: it is
+        kept until the power or the membership changes, as every stance asks for it)."""
+        key = power.tobytes() + self.status.tobytes()
+        if self._shares is None or self._shares[0] != key:
+            mask = self.in_good_standing()
+            total = power[mask].sum()
+            value = np.where(mask, power / total, 0.0) if total > 0 else np.zeros_like(power)
+            value.flags.writeable = False
+            self._shares = (key, value)
+        return self._shares[1]
 
     def agenda_setter(self, power: np.ndarray, proposer: int | None) -> int | None:
         """Who drafts the text: the proposer if a member, else the strongest agenda setter."""
