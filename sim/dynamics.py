@@ -170,14 +170,15 @@ class RunBatch:
         return np.concatenate([parts[name].reshape(self.size, -1) for name in self.layout], axis=1)
 
     def _meeting_weights(self, quarter: int, founded: np.ndarray) -> np.ndarray:
-        """(R, K) socialisation weight of this quarter's meetings (summit 1, ministerial less)."""
+        """(R, K) socialisation weight of this quarter's meetings in each institution's
+        calendar: 1 for a summit plus `ministerial_weight` for a ministerial; 0 before founding."""
         specs = self.scenario.institutions
         summit = np.array([quarter in s.summit_quarters for s in specs], dtype=float)
         ministerial = np.array([quarter in s.ministerial_quarters for s in specs], dtype=float)
         return (summit + self.columns(2).ministerial_weight * ministerial) * founded
 
     # -- process 1: socialisation -----------------------------------------------------
-    def participation(self) -> np.ndarray:
+    def _participation(self) -> np.ndarray:
         """(R, K, N) weight with which each state takes part in each institution's meetings."""
         status = self.status
         weight = self.engagement * ((status == ACTIVE) + 0.5 * (status == HEDGING))
@@ -194,7 +195,7 @@ class RunBatch:
         than two participants meets no one and draws no noise.
         """
         p3, p4 = self.columns(3), self.columns(4)
-        part = self.participation() * (weights > 0)[:, :, None]
+        part = self._participation() * (weights > 0)[:, :, None]
         close = closeness(self.distance, p4.confidence_bound) * self.off_diagonal
         w = weights[:, :, None, None]
         contact = (w * part[:, :, :, None] * part[:, :, None, :] * close).sum(axis=1)

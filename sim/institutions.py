@@ -103,14 +103,6 @@ class Institution:
         """Members in good standing (active or hedging): each holds a veto under consensus."""
         return np.flatnonzero(self.good)
 
-    def meeting_weight(self, quarter: int, ministerial_weight: float) -> float:
-        """Socialisation weight of this quarter's meetings (summit = 1)."""
-        if not self.founded:
-            return 0.0
-        summit = 1.0 if quarter in self.spec.summit_quarters else 0.0
-        ministerial = ministerial_weight if quarter in self.spec.ministerial_quarters else 0.0
-        return summit + ministerial
-
     def shares(self, power: np.ndarray) -> np.ndarray:
         """Each state's share of the power of members in good standing (read-only: it is
         kept until the power or the membership changes, as every stance asks for it)."""

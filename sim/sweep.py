@@ -187,7 +187,7 @@ class ChunkTask:
 
 
 def run_chunk(task: ChunkTask) -> tuple[int, pd.DataFrame]:
-    """Run every run of a chunk (one batch per scenario); return the chunk's long table."""
+    """Run every run of a chunk (batched by scenario); return the chunk's long table."""
     names = [k for k in task.runs[0] if k not in ("run", "chunk", "scenario", "point", "seed")] if task.runs else []
     frames = []
     for scenario in dict.fromkeys(row["scenario"] for row in task.runs):
