@@ -1,6 +1,6 @@
 """Benchmarks: prints one JSON object with the figures below (wall-clock, this machine).
 
-    python benchmarks/bench.py           # everything (about ten minutes on two cores)
+    python benchmarks/bench.py           # everything (about five minutes on two cores)
     python benchmarks/bench.py --quick   # skip the 1,000- and 10,000-run sweeps
 
 - run_ms_median: one default history run alone (72 quarters, 18 states, 2 institutions),
