@@ -12,7 +12,8 @@
 # # 03 - Sweeps and sensitivity
 #
 # The sweep engine runs a design (grid, Latin hypercube, Sobol, Morris) over seeds in
-# chunks, on a local process pool or Dask, into a resumable Parquet store. Here: a small
+# chunks, on a local process pool or Dask, into a resumable Parquet store; the runs of a
+# chunk advance together as one batch, with the numbers each gives alone. Here: a small
 # grid over the rally gain and the memory of experience, then a Morris screening.
 
 # %%
