@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -102,6 +102,17 @@ class RunBatch:
         self._params[slot] = [getattr(model.params, name) for name in PARAM_NAMES]
         self._columns.clear()
         return slot
+
+    def restored(self) -> bool:
+        """Whether this batch's arrays exist (false while a copy is being assembled)."""
+        return "positive" in vars(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Bind the views of runs restored before their batch (see the model's __setstate__)."""
+        vars(self).update(state)
+        for model in self.models:
+            if "slot" in vars(model):
+                model.bind()
 
     def views(self, slot: int) -> dict[str, np.ndarray]:
         """One run's slice of every stacked array (views: writes reach the batch)."""

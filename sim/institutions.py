@@ -83,6 +83,14 @@ class Institution:
         """Short code of the institution (e.g. SCO)."""
         return self.spec.code
 
+    def bind(self, status: np.ndarray, engagement: np.ndarray, investment: np.ndarray,
+             suspended_for: np.ndarray) -> None:
+        """Use these arrays (rows of the model's (institution, state) arrays) as its own."""
+        self.status, self.engagement = status, engagement
+        self.investment, self.suspended_for = investment, suspended_for
+        self._shares = None
+        self._refresh_masks()
+
     def set_status(self, i: int, status: int) -> None:
         """Change one state's status (the model validates the transition)."""
         self.status[i] = status

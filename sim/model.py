@@ -102,14 +102,27 @@ class ProtectiveIntegrationModel(mesa.Model):
 
     def _init_institutions(self, scenario: Scenario) -> None:
         """Institution objects whose arrays are rows of the model's (institution, state) arrays."""
-        self.institutions = []
-        for row, spec in enumerate(scenario.institutions):
-            inst = Institution(spec, self.n, index=row)
-            inst.status, inst.engagement = self.status[row], self.engagement[row]
-            inst.investment, inst.suspended_for = self.investment[row], self.suspended_for[row]
-            self.institutions.append(inst)
+        self.institutions = [Institution(spec, self.n, index=row)
+                             for row, spec in enumerate(scenario.institutions)]
+        self._bind_institutions()
         self.by_code = {inst.code: inst for inst in self.institutions}
         self.charters = self.batch.charters
+
+    def _bind_institutions(self) -> None:
+        for row, inst in enumerate(self.institutions):
+            inst.bind(self.status[row], self.engagement[row], self.investment[row], self.suspended_for[row])
+
+    def bind(self) -> None:
+        """Point this run's arrays, and its institutions' rows, at its slice of the batch."""
+        vars(self).update(self.batch.views(self.slot))
+        self._bind_institutions()
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """A deep copy or an unpickled model gets its views back (copying a view gives a
+        separate array); whichever of the model and its batch is restored last binds."""
+        vars(self).update(state)
+        if self.batch.restored():
+            self.bind()
 
     def _refresh_trust(self) -> None:
         refresh_trust(self.positive, self.negative, self.trust)

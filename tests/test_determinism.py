@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -63,3 +65,29 @@ def test_a_batched_run_cannot_step_alone_or_join_with_another_scenario(spec):
     first.step()
     with pytest.raises(RuntimeError, match="stepped twice"):
         first.step()
+
+
+def _snapshots(model):
+    return np.stack(model.datacollector.model_vars["snapshot"])
+
+
+def test_a_copy_taken_mid_run_continues_exactly_like_the_original(spec):
+    """Branching a run (copy.deepcopy of a model or of a whole batch) gives an independent
+    run that continues with the same numbers."""
+    model = ProtectiveIntegrationModel(spec.scenario, spec.params, seed=3)
+    for _ in range(30):
+        model.step()
+    branch = copy.deepcopy(model)
+    model.run_model()
+    assert len(_snapshots(branch)) == 30
+    branch.run_model()
+    np.testing.assert_array_equal(_snapshots(model), _snapshots(branch))
+    batch = RunBatch(spec.scenario, 3)
+    runs = [ProtectiveIntegrationModel(spec.scenario, spec.params, seed=s, batch=batch) for s in range(3)]
+    for _ in range(30):
+        batch.step()
+    copied = copy.deepcopy(batch)
+    batch.run()
+    copied.run()
+    for original, twin in zip(runs, copied.models):
+        np.testing.assert_array_equal(_snapshots(original), _snapshots(twin))
