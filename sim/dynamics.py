@@ -27,7 +27,7 @@ import numpy as np
 from sim.agents import revise_engagement
 from sim.cast import NORMS
 from sim.institutions import ACTIVE, HEDGING, OBSERVER, standing
-from sim.metrics import closeness, club_metrics, norm_distances
+from sim.metrics import CLUB_METRICS, closeness, club_metrics, norm_distances
 from sim.params import Params, retention
 from sim.scenario import Scenario
 
@@ -87,7 +87,11 @@ class RunBatch:
             self.setters[row, spec.agenda_setters] = True
         self.security_dependence = cast.relations["security_dependence"]
         self.great_powers = np.flatnonzero(cast.great_power)
-        self.layout = _layout(n, k, d, len(self.great_powers))
+        raw = ("trust", "norms", "status", "engagement", "benefit", "investment")
+        self.layout = _layout({"metrics": (k, len(CLUB_METRICS)),
+                               **{name: getattr(self, name).shape[1:] for name in raw},
+                               "club": (k, 3), "states": (n, len(STATE_METRICS)),
+                               "threat": (n, len(self.great_powers))})
         self.snapshots = np.zeros((size, 0))
 
     # -- membership of the batch ------------------------------------------------------
@@ -156,15 +160,22 @@ class RunBatch:
             self.step()
 
     def _advance(self, t: int) -> None:
-        founded = np.array([[inst.founded for inst in m.institutions] for m in self.models])
+        founded, mandate, rule = self._institution_flags()
         weights = self._meeting_weights(self.scenario.quarter_of(t), founded)
         self._socialise(weights)
         self.distance[...] = norm_distances(self.norms, self.charters)
         self._update_insecurity_and_threat()
-        self._update_clubs(founded)
+        self._update_clubs(founded, mandate, rule)
         revise_engagement(self)
         self._forget()
         self.snapshots = self._snapshot(founded)
+
+    def _institution_flags(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(R, K) founded, intrastate mandate and non-consensus rule of every run's
+        institutions (events change them run by run)."""
+        flags = np.array([[(inst.founded, inst.intrastate_mandate, inst.decision_rule != "consensus")
+                           for inst in m.institutions] for m in self.models], dtype=bool)
+        return flags[:, :, 0], flags[:, :, 1], flags[:, :, 2]
 
     def _snapshot(self, founded: np.ndarray) -> np.ndarray:
         """(R, size): every run's raw state and club metrics this quarter, flat, in the
@@ -240,7 +251,7 @@ class RunBatch:
         self.threat += self.columns(3).threat_decay * (self.baseline_threat - self.threat)
 
     # -- processes 2 and 6: what each club delivers -----------------------------------
-    def _update_clubs(self, founded: np.ndarray) -> None:
+    def _update_clubs(self, founded: np.ndarray, mandate: np.ndarray, rule: np.ndarray) -> None:
         """Hierarchy, shares, legitimation, investment, output and utilities of all clubs."""
         p2 = self.columns(2)
         good, member = standing(self.status)
@@ -259,7 +270,7 @@ class RunBatch:
         pooling = 1.0 - (self.sovereignty[:, None, :] * good).max(axis=2)
         output = pooling * (self.investment * self.shares).sum(axis=2)
         self.functional[...] = np.minimum(output + self.projects, 1.0) * founded
-        self.utility[...] = self._utility(good)
+        self.utility[...] = self._utility(good, mandate, rule)
 
     def _legitimation(self, good: np.ndarray, member: np.ndarray) -> np.ndarray:
         """(R, K, N) legitimacy each member would draw: need x fit with the club x solidarity.
@@ -286,19 +297,16 @@ class RunBatch:
         updated = self.investment[:, :, g] + p3.investment_rate * (target - self.investment[:, :, g])
         self.investment[:, :, g] = np.where(good[:, :, g], updated, 0.0)
 
-    def _utility(self, good: np.ndarray) -> np.ndarray:
+    def _utility(self, good: np.ndarray, mandate: np.ndarray, rule: np.ndarray) -> np.ndarray:
         """(R, K, N) payoff of staying engaged (process 4)."""
         p3 = self.columns(3)
         setters = (self.setters & good)[:, :, None, :] * self.off_diagonal
         dependence = (setters * self.security_dependence).max(axis=3)
         threat = (setters * self.threat[:, None]).max(axis=3)
         distrust = (setters * (1.0 - self.trust[:, None])).max(axis=3)
-        mandate = np.array([[inst.intrastate_mandate for inst in m.institutions] for m in self.models],
-                           dtype=float)[:, :, None]
-        rule = np.array([[inst.decision_rule != "consensus" for inst in m.institutions]
-                         for m in self.models], dtype=float)[:, :, None]
         h = self.hierarchy[:, :, None]
-        cost = (h * (1.0 - self.shares) + p3.mandate_cost * mandate * distrust + p3.rule_cost * rule)
+        cost = (h * (1.0 - self.shares) + p3.mandate_cost * mandate[:, :, None] * distrust
+                + p3.rule_cost * rule[:, :, None])
         room = (1.0 - h) * (1.0 - self.shares)
         return (p3.w_legitimacy * self.benefit + p3.w_functional * self.functional[:, :, None]
                 + p3.w_security * dependence + p3.w_balance * room
@@ -313,11 +321,8 @@ class RunBatch:
         refresh_trust(self.positive, self.negative, self.trust)
 
 
-def _layout(n: int, k: int, d: int, g: int) -> dict[str, tuple[slice, tuple[int, ...]]]:
-    """Where each raw array sits in a run's flat per-quarter snapshot."""
-    shapes = {"metrics": (k, 4), "trust": (n, n), "norms": (n, d), "status": (k, n), "engagement": (k, n),
-              "benefit": (k, n), "investment": (k, n), "club": (k, 3), "states": (n, len(STATE_METRICS)),
-              "threat": (n, g)}
+def _layout(shapes: dict[str, tuple[int, ...]]) -> dict[str, tuple[slice, tuple[int, ...]]]:
+    """Where each part of shape shapes[name] sits in a run's flat per-quarter snapshot."""
     layout, start = {}, 0
     for name, shape in shapes.items():
         size = int(np.prod(shape))

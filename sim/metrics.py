@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
+#: What `club_metrics` returns for each institution, in this order.
+CLUB_METRICS = ("cohesion", "trust", "congruence", "engagement")
+
 
 def norm_distances(norms: np.ndarray, charters: np.ndarray) -> np.ndarray:
     """Charter-weighted distances: norms (..., N, D) and charters (D, K) give (..., K, N, N).
@@ -35,7 +38,7 @@ def closeness(distance: np.ndarray, bound: float | np.ndarray) -> np.ndarray:
 def club_metrics(good: np.ndarray, member: np.ndarray, engagement: np.ndarray,
                  trust: np.ndarray, distance: np.ndarray,
                  weights: tuple[float, float, float]) -> np.ndarray:
-    """Cohesion, trust, congruence and engagement of K institutions, optionally over time.
+    """The CLUB_METRICS of K institutions, optionally over time.
 
     Shapes: `good`, `member`, `engagement` (..., K, N); `trust` (..., N, N); `distance`
     (..., K, N, N). Returns (..., K, 4).

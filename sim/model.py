@@ -24,13 +24,13 @@ from sim.cast import NORMS, Cast
 from sim.dynamics import RunBatch, refresh_trust
 from sim.institutions import (ACTIVE, ENDORSE, HEDGING, NONE, OBSERVER, STANCE_NAMES, STATUS_NAMES,
                               SUSPENDED, VALID_TRANSITIONS, WITHDRAWN, Institution, standing)
-from sim.metrics import closeness, norm_distances
+from sim.metrics import CLUB_METRICS, closeness, norm_distances
 from sim.params import Params, check_params, retention
 from sim.scenario import Scenario
 
-INSTITUTION_METRICS = ("cohesion", "trust", "congruence", "engagement", "functional_output",
-                       "legitimacy_delivered", "hierarchy", "n_active", "n_hedging",
-                       "n_suspended", "n_withdrawn", "n_observer")
+INSTITUTION_METRICS = CLUB_METRICS + ("functional_output", "legitimacy_delivered", "hierarchy",
+                                      "n_active", "n_hedging", "n_suspended", "n_withdrawn",
+                                      "n_observer")
 
 
 class ProtectiveIntegrationModel(mesa.Model):
