@@ -162,41 +162,41 @@ def hydra_multirun_ms(runs: int = 20) -> float:
         return 1000 * (time.perf_counter() - start) / runs
 
 
-CHILD = """
+#: The history sweep of the large benchmarks (a Latin hypercube of two parameters).
+LHS = {"design": "lhs", "seeds_per_point": 5, "metrics": ["cohesion"],
+       "parameters": {"rally_gain": {"low": 0.5, "high": 3.0}, "memory": {"low": 6.0, "high": 16.0}}}
+
+PRELUDE = """
 import json, resource, sys, time
-import sim
-from sim.config import resolve
-from sim.sweep import parse_spec, run_sweep
-spec = resolve(sim.compose([]))
-sweep = parse_spec({"name": "bench", "design": "lhs", "samples": int(sys.argv[1]) // 5, "seeds_per_point": 5,
-                    "parameters": {"rally_gain": {"low": 0.5, "high": 3.0}, "memory": {"low": 6.0, "high": 16.0}},
-                    "metrics": ["cohesion"], "chunk_size": 100, "backend": "local", "workers": 2})
-start = time.perf_counter()
-store = run_sweep(sweep, {"history": spec.scenario}, spec.params, sys.argv[2], progress=False)
-elapsed = time.perf_counter() - start
-# VmHWM: this process's own peak (ru_maxrss would carry the launching process's over exec)
-peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
-print(json.dumps({"runs": len(store.runs()), "seconds": elapsed, "peak_rss_main_mb": peak / 1024,
-                  "peak_rss_largest_worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
-"""
-
-
-WORKER = """
-import json
 from dataclasses import asdict
 import sim
 from sim.config import resolve
-from sim.sweep import ChunkTask, parse_spec, plan, run_chunk
+from sim.sweep import ChunkTask, parse_spec, plan, run_chunk, run_sweep
 spec = resolve(sim.compose([]))
-sweep = parse_spec({"name": "rss", "design": "lhs", "samples": 600, "seeds_per_point": 5, "chunk_size": 50,
-                    "parameters": {"rally_gain": {"low": 0.5, "high": 3.0}, "memory": {"low": 6.0, "high": 16.0}},
-                    "metrics": ["cohesion"]})
+lhs = json.loads(sys.argv[1])
+
+def status_mb(field):
+    return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith(field)) / 1024
+"""
+
+CHILD = PRELUDE + """
+sweep = parse_spec({**lhs, "name": "bench", "samples": int(sys.argv[2]) // 5, "chunk_size": 100,
+                    "backend": "local", "workers": 2})
+start = time.perf_counter()
+store = run_sweep(sweep, {"history": spec.scenario}, spec.params, sys.argv[3], progress=False)
+elapsed = time.perf_counter() - start
+# VmHWM: this process's own peak (ru_maxrss would carry the launching process's over exec)
+print(json.dumps({"runs": len(store.runs()), "seconds": elapsed, "peak_rss_main_mb": status_mb("VmHWM"),
+                  "peak_rss_largest_worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+"""
+
+WORKER = PRELUDE + """
+sweep = parse_spec({**lhs, "name": "rss", "samples": 600, "chunk_size": 50})
 rss = {}
 for chunk, rows in plan(sweep).groupby("chunk"):
     run_chunk(ChunkTask(int(chunk), rows.to_dict("records"), {"history": spec.scenario}, asdict(spec.params),
                         sweep.metrics, ""))
-    rss[int(chunk) + 1] = next(int(line.split()[1]) for line in open("/proc/self/status")
-                               if line.startswith("VmRSS")) / 1024
+    rss[int(chunk) + 1] = status_mb("VmRSS")
 print(json.dumps({str(k): round(rss[k], 1) for k in (1, 5, 10, 20, 30, 40, 50, 60)}))
 """
 
@@ -204,14 +204,15 @@ print(json.dumps({str(k): round(rss[k], 1) for k in (1, 5, 10, 20, 30, 40, 50, 6
 def worker_memory_by_chunk() -> dict:
     """Resident memory of one process running 60 chunks of 50 runs in turn (what a
     worker does), after chunks 1, 5, 10, ..., 60: it levels off instead of growing."""
-    done = subprocess.run([sys.executable, "-c", WORKER], check=True, capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run([sys.executable, "-c", WORKER, json.dumps(LHS)], check=True, capture_output=True,
+                          text=True, cwd=ROOT)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def sweep_in_child(runs: int) -> dict:
     """A history sweep of `runs` runs (2 workers) in a fresh process: time and peak memory."""
     with tempfile.TemporaryDirectory() as folder:
-        done = subprocess.run([sys.executable, "-c", CHILD, str(runs), str(Path(folder) / "sweep")],
+        done = subprocess.run([sys.executable, "-c", CHILD, json.dumps(LHS), str(runs), str(Path(folder) / "sweep")],
                               check=True, capture_output=True, text=True, cwd=ROOT)
         result = json.loads(done.stdout.strip().splitlines()[-1])
         result["runs_per_s"] = result["runs"] / result["seconds"]
