@@ -6,7 +6,7 @@ serves every run of a batch, and each run's numbers are the same as if it ran al
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import pandas as pd
 from tqdm.auto import tqdm
@@ -29,30 +29,35 @@ def run_one(scenario: Scenario, params: Params, seed: int) -> ProtectiveIntegrat
     return model
 
 
-def run_batch(scenario: Scenario, runs: Sequence[tuple[Params, int]]) -> list[ProtectiveIntegrationModel]:
-    """Build and run (parameters, seed) runs of one scenario, up to BATCH_SIZE at a time together."""
-    models = []
+def iter_batches(scenario: Scenario,
+                 runs: Sequence[tuple[Params, int]]) -> Iterator[list[ProtectiveIntegrationModel]]:
+    """Run (parameters, seed) runs of one scenario BATCH_SIZE at a time together; yield the
+    finished models of each batch in order."""
     for start in range(0, len(runs), BATCH_SIZE):
-        batch = RunBatch(scenario, len(runs[start:start + BATCH_SIZE]))
-        models += [ProtectiveIntegrationModel(scenario, params, seed=seed, batch=batch)
-                   for params, seed in runs[start:start + BATCH_SIZE]]
+        part = runs[start:start + BATCH_SIZE]
+        batch = RunBatch(scenario, len(part))
+        models = [ProtectiveIntegrationModel(scenario, params, seed=seed, batch=batch) for params, seed in part]
         batch.run()
-    return models
+        yield models
+
+
+def run_batch(scenario: Scenario, runs: Sequence[tuple[Params, int]]) -> list[ProtectiveIntegrationModel]:
+    """Build and run (parameters, seed) runs of one scenario, batched; return the finished models."""
+    return [model for models in iter_batches(scenario, runs) for model in models]
 
 
 def run_seeds(scenario: Scenario, params: Params, seeds: Iterable[int],
               progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run every seed; return (timeseries, decisions) long tables, run = position in seeds."""
-    seeds = list(seeds)
+    runs = [(params, seed) for seed in seeds]
     series, decisions = [], []
-    with tqdm(total=len(seeds), desc=scenario.name, unit="run", disable=not progress) as bar:
-        for start in range(0, len(seeds), BATCH_SIZE):
-            chunk = seeds[start:start + BATCH_SIZE]
-            for run, model in enumerate(run_batch(scenario, [(params, s) for s in chunk]), start):
-                series.append(timeseries_frame(model, run))
-                decisions.append(decisions_frame(model, run))
+    with tqdm(total=len(runs), desc=scenario.name, unit="run", disable=not progress) as bar:
+        for models in iter_batches(scenario, runs):
+            for model in models:
+                series.append(timeseries_frame(model, len(series)))
+                decisions.append(decisions_frame(model, len(decisions)))
                 model.release()
-            bar.update(len(chunk))
+            bar.update(len(models))
     return _concat(series), _concat(decisions)
 
 
