@@ -129,3 +129,34 @@ def check_params(values: dict[str, Any], source: str = "params") -> Params:
     if abs(sum(weights) - 1.0) > 1e-9:
         raise InputError(source, "params.cohesion_*", weights, "cohesion weights summing to 1")
     return Params(**checked)
+
+
+#: Each mechanism of the model and the parameter values that switch it off; the ablation
+#: report (`task=validate validate.ablation=true`) runs the targets once per entry.
+MECHANISMS: dict[str, dict[str, float]] = {
+    "socialisation": {"trust_gain": 0.0},
+    "rally effect": {"rally_gain": 0.0},
+    "norm convergence": {"norm_rate": 0.0},
+    "accession bonding": {"accession_welcome": 0.0},
+    "legitimation": {"w_legitimacy": 0.0},
+    "functional benefit": {"w_functional": 0.0},
+    "security dependence": {"w_security": 0.0},
+    "sovereignty costs": {"w_sovereignty": 0.0},
+    "room in a balanced club": {"w_balance": 0.0},
+    "threat from a great power": {"w_threat": 0.0, "threat_gain": 0.0},
+    "betrayal penalty": {"betrayal_base": 0.0, "betrayal_exposure": 0.0},
+    "revealed norm shift": {"revealed_norm_shift": 0.0},
+    "loyalty": {"loyalty": 0.0},
+    "deference to the drafter": {"deference": 0.0},
+    "out-of-area aversion": {"out_of_area_cost": 0.0},
+    "relative gains": {"relative_gain": 0.0},
+    "great-power influence": {"influence_value": 0.0},
+    "engagement habit": {"engagement_bias": 0.0},
+}
+
+#: The null model of the ablation report: no socialisation, no legitimation, stances
+#: that ignore norms, loyalties and hierarchy (noise only).
+NULL_MODEL: dict[str, float] = {
+    "trust_gain": 0.0, "rally_gain": 0.0, "norm_rate": 0.0, "accession_welcome": 0.0,
+    "w_legitimacy": 0.0, "loyalty": 0.0, "deference": 0.0, "stance_noise": 1.0,
+}

@@ -23,8 +23,7 @@ from sim.scenario import Scenario, load_scenario
 from sim.sensitivity import METHODS, analyse, output_values, parse_output
 from sim.store import provenance, write_csv, write_parquet, write_yaml
 from sim.sweep import SweepStore, design_points, parse_spec, problem, run_sweep
-from sim.validation import (ENLARGEMENT_ALTERNATIVE, ENLARGEMENT_BASELINE, REQUIRED_SHARE, evaluate,
-                            robustness, run_views)
+from sim.validation import REQUIRED_SHARE, evaluate, robustness, run_views, twin_scenarios
 
 ScenarioLoader = Callable[[str], Scenario]
 
@@ -92,9 +91,8 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
     """Check the 12 targets on a seed ensemble (and, optionally, their robustness)."""
     options = spec.config.validate
     seeds = list(range(options.seeds))
-    alternative, baseline = load(ENLARGEMENT_ALTERNATIVE), load(ENLARGEMENT_BASELINE)
-    views = run_views(spec.scenario, alternative, baseline, spec.params, seeds,
-                      progress=bool(spec.config.progress))
+    scenarios = twin_scenarios(spec.scenario, load)
+    views = run_views(scenarios, spec.params, seeds, progress=bool(spec.config.progress))
     table = evaluate(views)
     print(f"Validation of '{spec.scenario.name}' over {len(seeds)} seeds "
           f"(a target passes when >= {REQUIRED_SHARE:.0%} of seeds meet it):\n")
@@ -102,7 +100,7 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
     write_csv(table, out / "validation.csv")
     _provenance(spec, out, seeds)
     if options.robustness:
-        robust, points = robustness(spec.scenario, alternative, baseline, spec.params, options.points,
+        robust, points = robustness(scenarios, spec.params, options.points,
                                     options.seeds_per_point, options.spread,
                                     progress=bool(spec.config.progress))
         print(f"\nRobustness: {options.points} Latin-hypercube points (+-{options.spread:.0%} on "

@@ -28,21 +28,30 @@ from sim.scenario import Scenario
 REQUIRED_SHARE = 0.9
 SUBJECTS: dict[str, str] = yaml.safe_load((DATA_DIR / "targets.yaml").read_text())
 PRESSURE_KINDS = ("colour_revolution", "normative_pressure")
-#: Scenarios the enlargement target compares with the history (configs/scenario/).
-ENLARGEMENT_ALTERNATIVE = "sco_enlarge_tm_mn"
-ENLARGEMENT_BASELINE = "no_sco_enlargement"
+#: Twin scenarios read from configs/scenario/ (counterfactuals users run too).
+LOADED_TWINS = ("no_crimea", "no_bri", "no_sco_enlargement", "sco_enlarge_tm_mn")
+#: Twin scenarios derived here from the history: name -> (event kinds dropped, event keys dropped).
+DERIVED_TWINS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "calm": (PRESSURE_KINDS, ()),
+    "no_georgia_war": ((), ("georgia_war",)),
+}
+ScenarioLoader = Callable[[str], Scenario]
 
 
 @dataclass
 class Views:
-    """The ensembles a target may look at, paired by seed."""
+    """The ensembles a target may look at, paired by seed: the history and its twins."""
 
-    history: EnsembleView
-    calm: EnsembleView
-    alternative: EnsembleView
-    baseline: EnsembleView
+    runs: dict[str, EnsembleView]
     params: Params
     cast: Cast
+
+    @property
+    def history(self) -> EnsembleView:
+        return self.runs["history"]
+
+    def __getitem__(self, twin: str) -> EnsembleView:
+        return self.runs[twin]
 
     def states_where(self, attribute: str, minimum: float) -> set[str]:
         """Codes of states whose attribute (from the states table) is at least `minimum`."""
@@ -123,7 +132,7 @@ def _common_trust(a: EnsembleView, b: EnsembleView, inst: str, date: str) -> np.
 
 
 def t3_rally(v: Views) -> tuple[np.ndarray, np.ndarray]:
-    h, c = v.history, v.calm
+    h, c = v.history, v["calm"]
     effects = [_common_trust(h, c, inst, date) - _common_trust(c, h, inst, date)
                for inst, date in (("SCO", "2006-01"), ("CSTO", "2006-01"), ("SCO", "2012-01"),
                                   ("CSTO", "2012-01"))]
@@ -217,7 +226,7 @@ def t10_bri(v: Views) -> tuple[np.ndarray, np.ndarray]:
 
 
 def t11_enlargement(v: Views) -> tuple[np.ndarray, np.ndarray]:
-    h, alt, base = v.history, v.alternative, v.baseline
+    h, alt, base = v.history, v["sco_enlarge_tm_mn"], v["no_sco_enlargement"]
     effect = {m: base.at("SCO", m, "2018-10") - h.at("SCO", m, "2018-10")
               for m in ("congruence", "cohesion")}
     ok = (effect["congruence"] > 0) & (effect["cohesion"] > 0)
@@ -283,23 +292,27 @@ TARGETS: tuple[Target, ...] = (
 )
 
 
-def calm_scenario(scenario: Scenario) -> Scenario:
-    """The same history without protest waves (colour revolutions, Arab Spring)."""
-    events = [e for e in scenario.events if e.kind not in PRESSURE_KINDS]
-    return replace(scenario, name=f"{scenario.name} without protest waves", events=events)
+def drop_events(scenario: Scenario, name: str, kinds: tuple[str, ...] = (),
+                keys: tuple[str, ...] = ()) -> Scenario:
+    """The same scenario without the events of the given kinds or keys."""
+    events = [e for e in scenario.events if e.kind not in kinds and e.key not in keys]
+    return replace(scenario, name=name, events=events)
 
 
-def run_views(history: Scenario, alternative: Scenario, baseline: Scenario, params: Params,
-              seeds: list[int], progress: bool = False) -> Views:
-    """Run the history and its comparison scenarios on the same seeds.
+def twin_scenarios(history: Scenario, load: ScenarioLoader) -> dict[str, Scenario]:
+    """The history and every twin the targets compare it with, by name."""
+    twins = {"history": history}
+    twins.update({name: load(name) for name in LOADED_TWINS})
+    twins.update({name: drop_events(history, name, kinds, keys)
+                  for name, (kinds, keys) in DERIVED_TWINS.items()})
+    return twins
 
-    `alternative` is the Turkmenistan-Mongolia enlargement and `baseline` the history
-    without the 2017 enlargement; the calm twin (no protest waves) is derived here.
-    """
-    views = [EnsembleView(*run_seeds(s, params, seeds, progress))
-             for s in (history, calm_scenario(history), alternative, baseline)]
-    return Views(history=views[0], calm=views[1], alternative=views[2], baseline=views[3],
-                 params=params, cast=history.cast)
+
+def run_views(scenarios: dict[str, Scenario], params: Params, seeds: list[int],
+              progress: bool = False) -> Views:
+    """Run the history and its twins (from `twin_scenarios`) on the same seeds."""
+    runs = {name: EnsembleView(*run_seeds(s, params, seeds, progress)) for name, s in scenarios.items()}
+    return Views(runs=runs, params=params, cast=scenarios["history"].cast)
 
 
 def evaluate(views: Views) -> pd.DataFrame:
@@ -335,8 +348,7 @@ def perturbed_params(base: Params, points: int, spread: float, seed: int = 0) ->
     return result
 
 
-def robustness(history: Scenario, alternative: Scenario, baseline: Scenario, params: Params,
-               points: int, seeds_per_point: int, spread: float,
+def robustness(scenarios: dict[str, Scenario], params: Params, points: int, seeds_per_point: int, spread: float,
                progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Share of (point, seed) runs meeting each target over a Latin hypercube of parameters.
 
@@ -347,7 +359,7 @@ def robustness(history: Scenario, alternative: Scenario, baseline: Scenario, par
     rows = []
     for number, point in enumerate(tqdm(perturbed_params(params, points, spread), desc="robustness",
                                         unit="point", disable=not progress)):
-        views = run_views(history, alternative, baseline, point, seeds)
+        views = run_views(scenarios, point, seeds)
         met = {f"target_{t.number}": float(np.mean(t.check(views)[0])) for t in TARGETS}
         rows.append({"point": number, **{n: getattr(point, n) for n in BEHAVIOURAL}, **met})
     per_point = pd.DataFrame(rows)

@@ -11,7 +11,7 @@ from sim.config import resolve
 from sim.ensemble import run_seeds
 from sim.ensemble_view import EnsembleView
 from sim.institutions import ACTIVE, HEDGING
-from sim.validation import REQUIRED_SHARE, TARGETS, evaluate, run_views
+from sim.validation import REQUIRED_SHARE, TARGETS, evaluate, run_views, twin_scenarios
 
 SEEDS = list(range(30))   # with a true rate of 0.97 or more, >= 27/30 is met with probability > 0.9
 CONTRAST_SEEDS = list(range(20))
@@ -24,8 +24,7 @@ def _scenario(name: str):
 
 @pytest.fixture(scope="module")
 def views(spec):
-    return run_views(spec.scenario, _scenario("sco_enlarge_tm_mn"), _scenario("no_sco_enlargement"),
-                     spec.params, SEEDS)
+    return run_views(twin_scenarios(spec.scenario, _scenario), spec.params, SEEDS)
 
 
 def test_all_twelve_targets_pass(views):
@@ -37,8 +36,7 @@ def test_all_twelve_targets_pass(views):
 
 def test_a_target_can_fail(views):
     """The statistics are not vacuous: a history without the Crimea shock fails target 8."""
-    broken = run_views(_scenario("no_crimea"), _scenario("sco_enlarge_tm_mn"),
-                       _scenario("no_sco_enlargement"), views.params, SEEDS[:5])
+    broken = run_views(twin_scenarios(_scenario("no_crimea"), _scenario), views.params, SEEDS[:5])
     ok, _ = TARGETS[7].check(broken)
     assert not ok.any()
 
