@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.institutions import (ACTIVE, ENDORSE, HEDGING, NEUTRAL, OPPOSE, SUSPENDED,
-                              WITHDRAWN, Institution, standing)
+from sim.institutions import ACTIVE, HEDGING, SUSPENDED, WITHDRAWN, Institution, standing
 
 if TYPE_CHECKING:
     from sim.dynamics import RunBatch
@@ -127,48 +126,55 @@ class StateAgent(mesa.Agent):
             score -= trust[motion.disfavoured] - 0.5
         return self.model.params.loyalty * score
 
-    def stance(self, motion: Motion, inst: Institution, setter: int | None,
-               setter_stance: int) -> int:
-        """Preferred stance: own norms and loyalties, plus deference to the drafter.
+    def ideal_text(self, motion: Motion, inst: Institution, setter: int | None,
+                   setter_ideal: float) -> float:
+        """The text this member would write, on the scale from condemnation of the
+        favoured party (-1) through silence (0) to full endorsement (+1): its own norms
+        and loyalties, plus deference to the drafter's ideal. A party the draft favours
+        wants full endorsement, one it targets full condemnation.
 
         Hierarchy sets the agenda through deference; it never removes the veto.
         """
         if motion.favoured == self.index:
-            return ENDORSE
+            return 1.0
         if motion.disfavoured == self.index:
-            return OPPOSE
+            return -1.0
         p = self.model.params
-        score = self.content_score(motion) + self.loyalty_score(motion)
-        score += self.deference(inst, setter) * setter_stance
+        score = p.content_weight * self.content_score(motion) + self.loyalty_score(motion)
+        score += self.deference(inst, setter) * setter_ideal
         if motion.out_of_area:
             score -= p.out_of_area_cost * self.model.sovereignty[self.index]
         score += self.model.rng.normal(0.0, p.stance_noise)
-        return self.classify(score)
-
-    def classify(self, score: float) -> int:
-        """Map a stance score to endorse / neutral / oppose."""
-        p = self.model.params
-        if score > p.endorse_threshold:
-            return ENDORSE
-        if score < -p.oppose_threshold:
-            return OPPOSE
-        return NEUTRAL
+        return float(np.clip(score, -1.0, 1.0))
 
     def consents_to_intervention(self, inst: Institution, host: int, leader: int | None) -> bool:
-        """Accept a collective operation in `host`? Sovereignty and rivalry weigh against."""
+        """Accept a collective operation in `host`? Solidarity with the host's regime and
+        deference to the leader for; sovereignty, doubled by rivalry with the host and by
+        distrust of the leader (the precedent of an operation under a great power's flag),
+        against (article 'Responses to intrastate crises')."""
         p, m, i = self.model.params, self.model, self.index
-        if i == host:
+        if i in (host, leader):
             return True
-        score = (1.0 + 2.0 * p.loyalty * (m.trust[i, host] - 0.5) + self.deference(inst, leader)
-                 - 2.0 * m.sovereignty[i] * (1.0 + m.rivalry[i, host]))
+        distrust = 1.0 - m.trust[i, leader] if leader is not None else 0.0
+        score = (p.intervention_solidarity + 2.0 * p.loyalty * (m.trust[i, host] - 0.5)
+                 + self.deference(inst, leader)
+                 - p.intervention_sovereignty * m.sovereignty[i] * (1.0 + m.rivalry[i, host] + distrust))
         score += m.rng.normal(0.0, p.stance_noise)
         return bool(score > p.intervention_threshold)
 
-    def willingness_to_lead(self, inst: Institution, host: int, magnitude: float) -> float:
-        """A great power's will to lead an operation: investment and trust in the host."""
-        m = self.model
-        return float(inst.investment[self.index] * m.trust[self.index, host]
-                     * (1.0 - 0.5 * magnitude) + m.rng.normal(0.0, m.params.stance_noise))
+    def willingness_to_lead(self, inst: Institution, host: int, magnitude: float,
+                            regime_threat: float) -> float:
+        """A great power's will to lead an operation: its capacity in the club (power share)
+        times its own regime-security stake in the host (how far the crisis threatens the
+        host's government, times its trust in that government and the host's security
+        dependence on it), less the cost of embroilment, which grows with the crisis's
+        severity (article 'Responses to intrastate crises': little will to be embroiled in
+        an ethnic conflagration)."""
+        p, m, i = self.model.params, self.model, self.index
+        stake = regime_threat * m.trust[i, host] * (1.0 + m.security_dependence[host, i])
+        capacity = inst.shares(m.power)[i]
+        return float(capacity * stake - p.embroilment_cost * magnitude
+                     + m.rng.normal(0.0, p.stance_noise))
 
     def accepts_proposal(self, inst: Institution, proposer: int, magnitude: float,
                          pooling: float) -> bool:
@@ -177,7 +183,7 @@ class StateAgent(mesa.Agent):
         if i == proposer:
             return True
         shares = inst.shares(m.power)
-        gain = 0.5 * magnitude * (m.economic_dependence[i, proposer]
+        gain = p.proposal_gain * magnitude * (m.economic_dependence[i, proposer]
                                   + m.security_dependence[i, proposer])
         rival_gain = m.great_power[i] * max(0.0, shares[proposer] - shares[i])
         score = (gain + p.loyalty * (m.trust[i, proposer] - 0.5) + self.deference(inst, proposer)
@@ -193,17 +199,39 @@ class StateAgent(mesa.Agent):
                      + 2.0 * p.loyalty * (m.trust[i, actor] - 0.5)
                      - m.separatism[i] + m.rng.normal(0.0, p.stance_noise))
 
-    def vote(self, subject: int, violator: int | None) -> tuple[str, float]:
-        """Vote on a motion upholding `subject`'s territorial integrity."""
+    def tie(self, other: int) -> float:
+        """Pull toward another state in a public choice: trust above neutral, plus
+        security and economic dependence on it (article 'Theoretical context')."""
         p, m, i = self.model.params, self.model, self.index
-        if i == subject:
+        return float(2.0 * p.loyalty * (m.trust[i, other] - 0.5)
+                     + p.vote_dependence * (m.security_dependence[i, other] + m.economic_dependence[i, other]))
+
+    def vote(self, subject: int, violator: int | None, sponsor: int | None) -> tuple[str, float]:
+        """Vote yes / abstain / no on a motion upholding `subject`'s territorial integrity.
+
+        The pulls toward yes (attachment to territorial integrity, weighted by the state's
+        own separatism exposure; ties to the subject and the motion's sponsor) are summed
+        against the pulls toward no (ties to the violator, fear of it above the rivalry
+        baseline; negative ties and attachment). A state whose two sides pull with
+        comparable force, |yes - no| <= cross_pressure x min(yes, no), abstains: the
+        cross-pressure hypothesis, and the hedging of the article ('The separatist
+        challenge': Kazakhstan and Kyrgyzstan hedged to avoid confronting Russia).
+        """
+        p, m, i = self.model.params, self.model, self.index
+        if i in (subject, sponsor):
             return "yes", np.inf
         if i == violator:
             return "no", -np.inf
-        score = (2.0 * m.norms[i, m.territorial_integrity] - 1.0) * (1.0 + m.separatism[i])
+        pulls = [(2.0 * m.norms[i, m.territorial_integrity] - 1.0) * (1.0 + m.separatism[i]),
+                 self.tie(subject)]
+        if sponsor is not None:
+            pulls.append(self.tie(sponsor))
         if violator is not None:
-            score -= 2.0 * p.loyalty * (m.trust[i, violator] - 0.5)
-            score -= p.deference * m.security_dependence[i, violator]
-        score += m.rng.normal(0.0, p.stance_noise)
-        choice = "yes" if score > p.vote_threshold else "no" if score < -p.vote_threshold else "abstain"
-        return choice, float(score)
+            fear = m.threat[i, violator] - m.baseline_threat[i, violator]
+            pulls.append(-self.tie(violator) - fear)
+        pulls = np.array(pulls)
+        yes, no = pulls[pulls > 0].sum(), -pulls[pulls < 0].sum()
+        net = yes - no + m.rng.normal(0.0, p.stance_noise)
+        if abs(net) <= p.cross_pressure * min(yes, no):
+            return "abstain", float(net)
+        return ("yes" if net > 0 else "no"), float(net)

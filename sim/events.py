@@ -233,7 +233,7 @@ class Crackdown(Event):
     def apply(self, model: "ProtectiveIntegrationModel") -> None:
         i = model.codes.index(self.state)
         critic = model.codes.index(self.criticised_by) if self.criticised_by else None
-        model.pressure[i] += 0.5 * self.magnitude
+        model.pressure[i] += model.params.domestic_pressure * self.magnitude
         motion = Motion("backing a member's crackdown", _content(non_interference=1.0,
                         constitutional_order=1.0), self.magnitude, favoured=i, disfavoured=critic)
         for inst in _member_institutions(model, i):
@@ -250,7 +250,7 @@ class SeparatistUnrest(Event):
 
     def apply(self, model: "ProtectiveIntegrationModel") -> None:
         i = model.codes.index(self.state)
-        model.pressure[i] += 0.5 * self.magnitude
+        model.pressure[i] += model.params.domestic_pressure * self.magnitude
         motion = Motion("backing a member against separatism",
                         _content(territorial_integrity=1.0, anti_extremism=0.5), self.magnitude,
                         favoured=i)
@@ -274,7 +274,8 @@ class SeparatismSupport(Event):
         a, b = model.codes.index(self.actor), model.codes.index(self.target)
         formal = self.recognition or self.annexation
         model.betrayal(a, b, self.magnitude, formal, self.compatriot_claim)
-        action = Motion("support for the action", _content(territorial_integrity=-0.5),
+        breach = 1.0 if self.annexation else model.params.action_breach
+        action = Motion("support for the action", _content(territorial_integrity=-breach),
                         self.magnitude, favoured=a, disfavoured=b)
         recognition = Motion("endorsing recognition", _content(territorial_integrity=-1.0), 1.0,
                              favoured=a, disfavoured=b)
@@ -295,15 +296,17 @@ class IntrastateCrisis(Event):
     state: str = _f("state", "State in crisis")
     magnitude: float = _f("unit", "Severity, 0-1")
     crisis: str = _f("choice", "Kind of crisis", choices=("coup", "ethnic_violence", "insurgency"))
+    regime_threat: float = _f("unit", "How far the crisis threatens the government itself rather than order "
+                              "between communities, 0-1", default=0.5)
     request_help: bool = _f("flag", "The government asks its clubs for help", default=False)
     attributes: dict[str, float] = _f("attributes", "New attribute values if the government falls", default={})
 
     def apply(self, model: "ProtectiveIntegrationModel") -> None:
         i = model.codes.index(self.state)
-        _pressure(model, i, 0.5 * self.magnitude)
+        _pressure(model, i, model.params.domestic_pressure * self.magnitude)
         _set_attributes(model, i, self.attributes)
         for inst in _member_institutions(model, i):
-            model.intervene(inst, i, self.magnitude, self.request_help, self.crisis)
+            model.intervene(inst, i, self.magnitude, self.request_help, self.crisis, self.regime_threat)
 
 
 @register("armed_clash")
@@ -334,7 +337,7 @@ class ExternalAttack(Event):
         model.clash(a, b, self.magnitude)
         for inst in _member_institutions(model, b):
             model.intervene(inst, b, self.magnitude, self.request_defence, "external attack",
-                            needs="collective_defence")
+                            regime_threat=1.0, needs="collective_defence")
 
 
 # -- institutional change and great-power initiatives -------------------------------------
@@ -489,11 +492,12 @@ class Vote(Event):
 
     subject: str = _f("state", "State whose territorial integrity the motion upholds")
     violator: str | None = _f("state", "State the motion implicitly censures", default=None)
-    magnitude: float = _f("unit", "Salience, 0-1", default=1.0)
+    sponsor: str | None = _f("state", "State or bloc that drafted the motion", default=None)
 
     def apply(self, model: "ProtectiveIntegrationModel") -> None:
-        violator = model.codes.index(self.violator) if self.violator else None
-        model.hold_vote(model.codes.index(self.subject), violator)
+        index = {name: model.codes.index(code) if code else None
+                 for name, code in (("violator", self.violator), ("sponsor", self.sponsor))}
+        model.hold_vote(model.codes.index(self.subject), index["violator"], index["sponsor"])
 
 
 def _content(**weights: float) -> dict[int, float]:

@@ -131,41 +131,70 @@ class Institution:
         setters = [i for i in self.spec.agenda_setters if good[i]]
         return max(setters, key=lambda i: power[i]) if setters else None
 
-    def collective_stance(self, preferred: dict[int, int]) -> tuple[int, list[int]]:
-        """The stance every required member accepts, and the members who held it down.
+    def adopt_text(self, ideals: dict[int, float], setter_ideal: float,
+                   grain: float) -> tuple[float, list[int]]:
+        """The text adopted under this institution's rule (see `adopt_text`), among the
+        members in good standing that stated an ideal."""
+        holders = {int(i): ideals[int(i)] for i in self.veto_holders() if int(i) in ideals}
+        return adopt_text(holders, setter_ideal, self.decision_rule, grain)
 
-        Under consensus every active member holds a veto: a member accepts any text no
-        more supportive than its own preference, so the text is the least supportive
-        preference. Under a (qualified) majority the text is the most supportive stance
-        that enough members accept. Returns (stance, blockers).
-        """
-        holders = [i for i in self.veto_holders() if i in preferred]
-        if not holders:
-            return NEUTRAL, []
-        values = np.array([preferred[i] for i in holders])
-        if self.decision_rule == "consensus":
-            stance = int(values.min())
-        else:
-            stance = OPPOSE
-            for candidate in (ENDORSE, NEUTRAL):
-                if self._meets_quota(float(np.mean(values >= candidate))):
-                    stance = candidate
-                    break
-        top = int(values.max())
-        blockers = [int(i) for i, v in zip(holders, values) if v == stance and stance < top]
-        return stance, blockers
-
-    def passes(self, accepts: dict[int, bool]) -> tuple[bool, list[int]]:
+    def passes(self, answers: dict[int, bool]) -> tuple[bool, list[int]]:
         """Whether a yes/no decision passes under the rule, and who said no."""
-        holders = [i for i in self.veto_holders() if i in accepts]
-        refusers = [int(i) for i in holders if not accepts[i]]
+        holders = [i for i in self.veto_holders() if i in answers]
+        refusers = [int(i) for i in holders if not answers[i]]
         if not holders:
             return False, []
-        if self.decision_rule == "consensus":
-            return not refusers, refusers
-        return self._meets_quota(1 - len(refusers) / len(holders)), refusers
+        return meets_quota(self.decision_rule, 1 - len(refusers) / len(holders)), refusers
 
-    def _meets_quota(self, share: float) -> bool:
-        if self.decision_rule == "qualified_majority":
-            return share >= 2.0 / 3.0 - 1e-12
-        return share > 0.5
+
+def meets_quota(rule: str, share: float) -> bool:
+    """Whether a share of the members in good standing carries a decision under `rule`."""
+    if rule == "consensus":
+        return share >= 1.0 - 1e-12
+    if rule == "qualified_majority":
+        return share >= 2.0 / 3.0 - 1e-12
+    return share > 0.5
+
+
+def text_scale(grain: float) -> np.ndarray:
+    """The graded texts a draft can take, from condemnation of the favoured party (-1)
+    through silence (0) to full endorsement (+1), in steps of `grain`."""
+    steps = int(np.floor(1.0 / grain + 1e-9))
+    return grain * np.arange(-steps, steps + 1)
+
+
+def accepts(text: np.ndarray | float, ideal: float) -> np.ndarray | bool:
+    """A member accepts a text it likes at least as much as silence (text 0): with
+    distance from its ideal as its loss, |text - ideal| <= |ideal|."""
+    return np.abs(text - ideal) <= abs(ideal) + 1e-12
+
+
+def adopt_text(ideals: dict[int, float], setter_ideal: float, rule: str,
+               grain: float) -> tuple[float, list[int]]:
+    """Spatial veto-player bargaining over a draft (Tsebelis 2002), silence the status quo.
+
+    The texts that enough members accept under `rule` (every member in good standing for
+    consensus, the quota's pivot otherwise) form the win-set of silence; the agenda
+    setter adopts the one closest to its own ideal (ties go to the weaker text), or
+    silence when the win-set is empty. Under consensus no adopted text is one that a
+    veto holder likes less than silence. Returns (text, blockers): the members that
+    reject the text the setter would have written alone.
+    """
+    if not ideals:
+        return 0.0, []
+    texts = text_scale(grain)
+    values = np.array(list(ideals.values()))
+    accepted = np.abs(texts[:, None] - values[None, :]) <= np.abs(values)[None, :] + 1e-12
+    feasible = np.array([meets_quota(rule, share) for share in accepted.mean(axis=1)])
+    feasible[texts == 0.0] = True
+    loss = np.abs(texts - setter_ideal) + 1e-9 * np.abs(texts)
+    text = float(texts[np.argmin(np.where(feasible, loss, np.inf))])
+    wanted = texts[np.argmin(loss)]
+    blockers = [i for i, ideal in ideals.items() if not accepts(wanted, ideal)]
+    return text, blockers if text != wanted else []
+
+
+def stance_of(text: float) -> int:
+    """The class of an adopted text: endorse (> 0), neutral (silence) or oppose (< 0)."""
+    return ENDORSE if text > 0 else OPPOSE if text < 0 else NEUTRAL
+

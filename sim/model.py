@@ -22,8 +22,8 @@ import numpy as np
 from sim.agents import Motion, StateAgent
 from sim.cast import NORMS, Cast
 from sim.dynamics import RunBatch, refresh_trust
-from sim.institutions import (ACTIVE, ENDORSE, HEDGING, NONE, OBSERVER, STANCE_NAMES, STATUS_NAMES,
-                              SUSPENDED, VALID_TRANSITIONS, WITHDRAWN, Institution, standing)
+from sim.institutions import (ACTIVE, HEDGING, NONE, OBSERVER, STANCE_NAMES, STATUS_NAMES, SUSPENDED,
+                              VALID_TRANSITIONS, WITHDRAWN, Institution, stance_of, standing)
 from sim.metrics import CLUB_METRICS, closeness, norm_distances
 from sim.params import Params, check_params, retention
 from sim.scenario import Scenario
@@ -166,7 +166,7 @@ class ProtectiveIntegrationModel(mesa.Model):
         if new == SUSPENDED:
             inst.suspended_for[i] = 0
         if new == ACTIVE and old in (NONE, OBSERVER, WITHDRAWN):
-            inst.engagement[i] = 0.8
+            inst.engagement[i] = self.params.joining_engagement
         self.record(inst.code, self.codes[i], "membership", STATUS_NAMES[new],
                     subject=self.codes[i], detail=f"{STATUS_NAMES[old]} -> {STATUS_NAMES[new]} ({reason})")
 
@@ -200,29 +200,28 @@ class ProtectiveIntegrationModel(mesa.Model):
     # -- process 5: institutional responses -------------------------------------------
     def declare(self, inst: Institution, motion: Motion, proposer: int | None = None,
                 kind: str = "declaration") -> int:
-        """Put a draft text to `inst`; the adopted stance is what every veto holder accepts."""
+        """Put a draft to `inst`: its members in good standing bargain over the text
+        (`Institution.adopt_text`) and an endorsement legitimates the favoured party."""
         setter = inst.agenda_setter(self.power, proposer)
-        setter_stance = self._setter_stance(inst, motion, setter)
-        preferred = {int(i): self.state_agents[i].stance(motion, inst, setter, setter_stance)
-                     for i in inst.veto_holders()}
-        stance, blockers = inst.collective_stance(preferred)
-        if stance == ENDORSE and motion.favoured is not None:
+        setter_ideal = (self.state_agents[setter].ideal_text(motion, inst, None, 0.0)
+                        if setter is not None else 0.0)
+        ideals = {int(i): setter_ideal if i == setter else
+                  self.state_agents[i].ideal_text(motion, inst, setter, setter_ideal)
+                  for i in inst.veto_holders()}
+        text, blockers = inst.adopt_text(ideals, setter_ideal, self.params.text_grain)
+        stance = stance_of(text)
+        if text > 0 and motion.favoured is not None:
             gap = 1.0 - self.legitimacy[motion.favoured]
-            self.legitimacy[motion.favoured] += self.params.legitimacy_rate * motion.magnitude * gap
+            self.legitimacy[motion.favoured] += self.params.legitimacy_rate * motion.magnitude * text * gap
         subject = self.codes[motion.favoured] if motion.favoured is not None else motion.topic
-        detail = ";".join(f"{self.codes[i]}:{STANCE_NAMES[s]}" for i, s in sorted(preferred.items()))
+        detail = ";".join(f"{self.codes[i]}:{v:+.2f}" for i, v in sorted(ideals.items()))
         self.record(inst.code, "", kind, STANCE_NAMES[stance], subject=subject, topic=motion.topic,
-                    blocked_by=blockers, detail=detail,
+                    blocked_by=blockers, detail=detail, score=text,
                     setter=self.codes[setter] if setter is not None else "")
         return stance
 
-    def _setter_stance(self, inst: Institution, motion: Motion, setter: int | None) -> int:
-        if setter is None:
-            return 0
-        return self.state_agents[setter].stance(motion, inst, None, 0)
-
     def intervene(self, inst: Institution, host: int, magnitude: float, consent: bool,
-                  crisis: str, needs: str = "intrastate") -> bool:
+                  crisis: str, regime_threat: float, needs: str = "intrastate") -> bool:
         """An operation needs consent, a mandate, consensus and a willing great power."""
         reasons = []
         if not consent:
@@ -231,7 +230,8 @@ class ProtectiveIntegrationModel(mesa.Model):
         if not mandate:
             reasons.append("no mandate")
         setters = [g for g in inst.spec.agenda_setters if inst.in_good_standing()[g] and g != host]
-        willing = {g: self.state_agents[g].willingness_to_lead(inst, host, magnitude) for g in setters}
+        willing = {g: self.state_agents[g].willingness_to_lead(inst, host, magnitude, regime_threat)
+                   for g in setters}
         leader = max(willing, key=willing.get) if willing else None
         accepts = {int(i): self.state_agents[i].consents_to_intervention(inst, host, leader)
                    for i in inst.veto_holders()}
@@ -278,7 +278,7 @@ class ProtectiveIntegrationModel(mesa.Model):
         penalty[target] += factor * p.betrayal_exposure
         observers = self.is_state & (np.arange(self.n) != actor)
         self.negative[observers, actor] += penalty[observers]
-        exposure = 0.5 * self.separatism + (self.compatriots[:, actor] if compatriot_claim else 0.0)
+        exposure = p.separatism_threat * self.separatism + (self.compatriots[:, actor] if compatriot_claim else 0.0)
         self.threat[observers, actor] += p.threat_gain * factor * exposure[observers]
         np.clip(self.threat, 0.0, 1.0, out=self.threat)
         self.norms[actor, self.territorial_integrity] *= 1.0 - p.revealed_norm_shift * magnitude
@@ -307,12 +307,12 @@ class ProtectiveIntegrationModel(mesa.Model):
                         "recognise" if score > threshold else "not recognise",
                         subject=self.codes[target], topic=act, score=score)
 
-    def hold_vote(self, subject: int, violator: int | None) -> None:
+    def hold_vote(self, subject: int, violator: int | None, sponsor: int | None) -> None:
         """Every state votes yes / abstain / no on upholding `subject`'s territorial integrity."""
         for agent in self.state_agents:
             if not self.is_state[agent.index]:
                 continue
-            choice, score = agent.vote(subject, violator)
+            choice, score = agent.vote(subject, violator, sponsor)
             self.record("", agent.code, "vote", choice, subject=self.codes[subject],
                         topic="territorial integrity", score=score)
 

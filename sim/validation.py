@@ -29,7 +29,8 @@ REQUIRED_SHARE = 0.9
 SUBJECTS: dict[str, str] = yaml.safe_load((DATA_DIR / "targets.yaml").read_text())
 PRESSURE_KINDS = ("colour_revolution", "normative_pressure")
 #: Twin scenarios read from configs/scenario/ (counterfactuals users run too).
-LOADED_TWINS = ("no_crimea", "no_bri", "no_sco_enlargement", "sco_enlarge_tm_mn")
+LOADED_TWINS = ("no_crimea", "no_bri", "no_sco_enlargement", "sco_enlarge_tm_mn", "no_csto_revision",
+                "csto_requested_crisis")
 #: Twin scenarios derived here from the history: name -> (event kinds dropped, event keys dropped).
 DERIVED_TWINS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "calm": (PRESSURE_KINDS, ()),
@@ -87,34 +88,39 @@ def _only_actor_recognises(view: EnsembleView, event: str) -> np.ndarray:
     return ~np.isin(np.arange(view.runs), recognised)
 
 
+def _left(view: EnsembleView, inst: str) -> dict[str, np.ndarray]:
+    """Per state, the runs in which it suspended or withdrew from `inst`."""
+    rows = view.outcomes(institution=inst, kind="membership")
+    rows = rows[rows["outcome"].isin(["suspended", "withdrawn"])]
+    return {state: np.isin(np.arange(view.runs), group["run"].unique())
+            for state, group in rows.groupby("state", observed=True)}
+
+
 def t1_persistence(v: Views) -> tuple[np.ndarray, np.ndarray]:
     h = v.history
-    rows = h.outcomes(institution="SCO", kind="membership")
-    left = rows[rows["outcome"].isin(["suspended", "withdrawn"])]["run"].unique()
-    sco_stays = ~np.isin(np.arange(h.runs), left)
-    quorum = np.ones(h.runs, dtype=bool)
+    ok = np.ones(h.runs, dtype=bool)
+    for runs in _left(h, "SCO").values():
+        ok &= ~runs
+    for state, runs in _left(h, "CSTO").items():
+        if state != SUBJECTS["revision_leaver"]:
+            ok &= ~runs
+    smallest = np.full(h.runs, np.inf)
     for inst, start in (("SCO", "2001-07"), ("CSTO", "2003-10")):
-        active = h.values(inst, "n_active")[:, h.step(start):] + h.values(inst, "n_hedging")[:, h.step(start):]
-        members = active + h.values(inst, "n_suspended")[:, h.step(start):]
-        quorum &= (active >= 2.0 / 3.0 * members).all(axis=1)
-    return sco_stays & quorum, sco_stays.astype(float) + quorum
+        good = h.values(inst, "n_active")[:, h.step(start):] + h.values(inst, "n_hedging")[:, h.step(start):]
+        members = good + h.values(inst, "n_suspended")[:, h.step(start):]
+        smallest = np.minimum(smallest, (good / members).min(axis=1))
+    return ok & (smallest >= 2.0 / 3.0), smallest
 
 
 def t2_low_output(v: Views) -> tuple[np.ndarray, np.ndarray]:
-    h, p = v.history, v.params
+    h = v.history
     ok = np.ones(h.runs, dtype=bool)
-    margin = np.full(h.runs, np.inf)
+    for event in ("sco_development_bank", "sco_military_staff"):
+        ok &= h.outcome_per_run(event=event, kind="proposal") == "rejected"
+    engaged = np.full(h.runs, np.inf)
     for inst, start in (("SCO", "2002-01"), ("CSTO", "2004-01")):
-        output = h.mean_between(inst, "functional_output", start, "2018-10")
-        engaged = h.mean_between(inst, "engagement", start, "2018-10")
-        ok &= (output < 0.25) & (engaged > 0.6)
-        for state in _members(h, inst, "2012-01"):
-            if state in v.states_where("illiberalism", ILLIBERAL_MIN):
-                legit = p.w_legitimacy * h.mean_between(state, f"benefit.{inst}", start, "2018-10")
-                func = p.w_functional * output
-                ok &= legit > func
-                margin = np.minimum(margin, legit - func)
-    return ok, margin
+        engaged = np.minimum(engaged, h.mean_between(inst, "engagement", start, "2018-10"))
+    return ok & (engaged > ENGAGED), engaged
 
 
 def _common_trust(a: EnsembleView, b: EnsembleView, inst: str, date: str) -> np.ndarray:
@@ -138,157 +144,183 @@ def t3_rally(v: Views) -> tuple[np.ndarray, np.ndarray]:
                                   ("CSTO", "2012-01"))]
     andijan = _stance_is(h, "andijan_crackdown", "SCO", "backing a member's crackdown", ("endorse",))
     smallest = np.min(effects, axis=0)
-    return (smallest > 0) & andijan, smallest
+    return (smallest >= RALLY) & andijan, smallest
+
+
+def _exposed(v: Views, date: str) -> list[str]:
+    """Members of either organisation (not the custodian) exposed to separatism."""
+    h = v.history
+    members = set(_members(h, "SCO", date)) | set(_members(h, "CSTO", date))
+    return sorted(s for s in members - {SUBJECTS["custodian"]}
+                  if s in v.states_where("separatism_exposure", EXPOSED_MIN))
 
 
 def t4_georgia(v: Views) -> tuple[np.ndarray, np.ndarray]:
-    h = v.history
-    sco_neutral = _stance_is(h, "georgia_war", "SCO", "support for the action", ("neutral",))
-    no_rec = (~_stance_is(h, "georgia_war", "SCO", "endorsing recognition", ("endorse",))
-              & ~_stance_is(h, "georgia_war", "CSTO", "endorsing recognition", ("endorse",)))
-    csto_partial = _stance_is(h, "georgia_war", "CSTO", "support for the action", ("endorse",))
-    exposed = [s for s in _members(h, "SCO", "2008-07") + _members(h, "CSTO", "2008-07")
-               if s != SUBJECTS["custodian"] and s in v.states_where("separatism_exposure", EXPOSED_MIN)]
-    falls = np.ones(h.runs, dtype=bool)
-    drop = np.full(h.runs, np.inf)
-    for state in set(exposed):
-        trust_in = f"trust_in.{SUBJECTS['custodian']}"
-        change = h.at(state, trust_in, "2008-07") - h.at(state, trust_in, "2008-04")
-        falls &= change < 0
-        drop = np.minimum(drop, -change)
-    ok = sco_neutral & no_rec & csto_partial & _only_actor_recognises(h, "georgia_war") & falls
-    return ok, drop
+    h, twin = v.history, v["no_georgia_war"]
+    ok = _only_actor_recognises(h, "georgia_war")
+    for inst, topic, stance in (("SCO", "support for the action", "neutral"),
+                                ("SCO", "endorsing recognition", "neutral"),
+                                ("CSTO", "support for the action", "endorse"),
+                                ("CSTO", "endorsing recognition", "neutral")):
+        ok &= _stance_is(h, "georgia_war", inst, topic, (stance,))
+    trust_in = f"trust_in.{SUBJECTS['custodian']}"
+    states = _exposed(v, "2008-07")
+    drop = np.mean([twin.at(s, trust_in, "2008-10") - h.at(s, trust_in, "2008-10") for s in states], axis=0)
+    return ok & (drop >= CLEAR_FALL), drop
 
 
 def t5_xinjiang(v: Views) -> tuple[np.ndarray, np.ndarray]:
-    ok = _stance_is(v.history, "xinjiang_unrest", "SCO", "backing a member against separatism", ("endorse",))
-    return ok, ok.astype(float)
+    rows = v.history.outcomes(event="xinjiang_unrest", institution="SCO")
+    text = np.full(v.history.runs, np.nan)
+    text[rows["run"].to_numpy()] = rows["score"].to_numpy()
+    return text >= 1.0, text
 
 
 def t6_kyrgyzstan(v: Views) -> tuple[np.ndarray, np.ndarray]:
-    h = v.history
+    h, probe = v.history, v["csto_requested_crisis"]
     ok = np.ones(h.runs, dtype=bool)
     for event in ("kyrgyz_coup", "osh_violence"):
         for inst in ("SCO", "CSTO"):
             ok &= h.outcome_per_run(event=event, institution=inst, kind="intervention") == "no intervention"
-    return ok, ok.astype(float)
+    osh = h.outcomes(event="osh_violence", institution="CSTO", kind="intervention")
+    ok &= np.isin(np.arange(h.runs), osh[osh["detail"].str.contains("no mandate")]["run"])
+    possible = probe.outcome_per_run(event="tajik_insurgency", institution="CSTO", kind="intervention") == "intervene"
+    return ok & possible, possible.astype(float)
 
 
 def t7_uzbekistan(v: Views) -> tuple[np.ndarray, np.ndarray]:
-    h = v.history
-    status = h.values(SUBJECTS["revision_leaver"], "status.CSTO")
-    out = ~np.isin(status, GOOD_STANDING)
+    h, twin = v.history, v["no_csto_revision"]
+    leaver = SUBJECTS["revision_leaver"]
+    out = ~np.isin(h.values(leaver, "status.CSTO"), GOOD_STANDING)
     joined = h.step("2006-07")
     first_out = np.array([joined + np.argmax(row[joined:]) if row[joined:].any() else -1 for row in out])
     window = (first_out >= h.step("2011-01")) & (first_out <= h.step("2013-10"))
     stays_out = np.array([row[f:].all() if f >= 0 else False for row, f in zip(out, first_out)])
+    stays_in = np.isin(twin.at(leaver, "status.CSTO", "2013-10"), GOOD_STANDING)
     first_year, first_month = int(h.dates[0][:4]), int(h.dates[0][5:7])
     year = np.where(first_out >= 0, first_year + (first_month - 1) / 12 + first_out / 4.0, np.nan)
-    return window & stays_out, year
+    return window & stays_out & stays_in, year
 
 
 def t8_crimea(v: Views) -> tuple[np.ndarray, np.ndarray]:
-    h = v.history
+    h, twin = v.history, v["no_crimea"]
     ok = _only_actor_recognises(h, "crimea_annexation")
     for inst in ("SCO", "CSTO"):
         for topic in ("support for the action", "endorsing recognition"):
-            ok &= ~_stance_is(h, "crimea_annexation", inst, topic, ("endorse",))
+            ok &= _stance_is(h, "crimea_annexation", inst, topic, ("neutral",))
+    votes = h.outcomes(event="unga_68_262", kind="vote")
+    for state in SUBJECTS["hedgers"]:
+        abstained = votes[(votes["state"] == state) & (votes["outcome"] == "abstain")]["run"]
+        ok &= np.isin(np.arange(h.runs), abstained)
     exposed, threat = SUBJECTS["compatriot_exposed"], f"threat_from.{SUBJECTS['custodian']}"
-    ok &= h.at(exposed, threat, "2014-01") > h.at(exposed, threat, "2013-10")
+    ok &= h.at(exposed, threat, "2014-04") - twin.at(exposed, threat, "2014-04") >= CLEAR_FALL
     gap = np.full(h.runs, np.inf)
     for inst in ("SCO", "CSTO"):
-        change = h.at(inst, "cohesion", "2015-01") - h.at(inst, "cohesion", "2007-10")
-        ok &= change < 0
-        gap = np.minimum(gap, -change)
-    rows = h.outcomes(event="crimea_annexation", kind="recognition")
-    members = set(_members(h, "SCO", "2014-01")) | set(_members(h, "CSTO", "2014-01"))
-    rows = rows[rows["state"].isin(members)]
-    top = rows.loc[rows.groupby("run")["score"].idxmax()].set_index("run")["state"]
-    ok &= np.array([top.get(r, "") == SUBJECTS["self_determination_outlier"] for r in range(h.runs)])
-    return ok, gap
+        gap = np.minimum(gap, twin.at(inst, "cohesion", "2015-01") - h.at(inst, "cohesion", "2015-01"))
+    return ok & (gap >= COHESION_FALL), gap
 
 
 def t9_out_of_area(v: Views) -> tuple[np.ndarray, np.ndarray]:
     h = v.history
     ok = h.outcome_per_run(event="csto_terrorism_statement", kind="statement") == "endorse"
     for event in ("su24_turkey", "syria_peacekeepers"):
-        ok &= h.outcome_per_run(event=event, kind="solidarity") != "endorse"
+        ok &= h.outcome_per_run(event=event, kind="solidarity") == "neutral"
     return ok, ok.astype(float)
 
 
 def t10_bri(v: Views) -> tuple[np.ndarray, np.ndarray]:
-    h = v.history
+    h, twin = v.history, v["no_bri"]
     power = SUBJECTS["outside_channel_power"]
-    before = h.mean_between(power, "investment.SCO", "2010-01", "2012-10")
-    after = h.mean_between(power, "investment.SCO", "2016-01", "2018-10")
-    bank = h.outcome_per_run(event="sco_development_bank", kind="proposal") == "rejected"
-    return (after < before - 0.05) & bank, before - after
+    fall = (twin.mean_between(power, "investment.SCO", "2016-01", "2018-10")
+            - h.mean_between(power, "investment.SCO", "2016-01", "2018-10"))
+    stagnates = (twin.mean_between("SCO", "functional_output", "2016-01", "2018-10")
+                 > h.mean_between("SCO", "functional_output", "2016-01", "2018-10"))
+    return (fall >= INVESTMENT_FALL) & stagnates, fall
 
 
 def t11_enlargement(v: Views) -> tuple[np.ndarray, np.ndarray]:
     h, alt, base = v.history, v["sco_enlarge_tm_mn"], v["no_sco_enlargement"]
     effect = {m: base.at("SCO", m, "2018-10") - h.at("SCO", m, "2018-10")
               for m in ("congruence", "cohesion")}
-    ok = (effect["congruence"] > 0) & (effect["cohesion"] > 0)
-    ok &= h.outcome_per_run(event="sco_terrorist_listing", kind="designation") != "endorse"
+    ok = (effect["congruence"] >= COHESION_FALL) & (effect["cohesion"] >= COHESION_FALL)
+    ok &= h.outcome_per_run(event="sco_terrorist_listing", kind="designation") == "neutral"
     alt_effect = np.abs(base.at("SCO", "cohesion", "2018-10") - alt.at("SCO", "cohesion", "2018-10"))
-    ok &= (alt_effect < ABOUT_THE_SAME) & (alt_effect < effect["cohesion"])
+    ok &= alt_effect < ABOUT_THE_SAME
     return ok, effect["cohesion"]
 
 
+def _ideals(detail: pd.Series) -> pd.DataFrame:
+    """Members' ideal texts from decision details ('CODE:+0.50;...'), one column per state."""
+    return detail.str.extractall(r"(?P<state>\w+):(?P<ideal>[-+][\d.]+)").reset_index().pivot(
+        index="level_0", columns="state", values="ideal").astype(float)
+
+
 def t12_hierarchy(v: Views) -> tuple[np.ndarray, np.ndarray]:
-    h = v.history
-    rows = h.decisions[h.decisions["kind"] == "declaration"]
-    rows = rows[rows["institution"].isin(["SCO", "CSTO"])].copy()
-    stance = {"endorse": 1, "neutral": 0, "oppose": -1}
-    custodian = rows["detail"].str.extract(rf"{SUBJECTS['custodian']}:(\w+)")[0].map(stance)
-    rows["distance"] = (rows["outcome"].map(stance) - custodian).abs()
-    table = rows.pivot_table(index=["run", "event", "topic"], columns="institution",
-                             values="distance", aggfunc="first").dropna()
-    gap = (table["SCO"] - table["CSTO"]).groupby("run").sum()
-    gap = np.array([gap.get(r, np.nan) for r in range(h.runs)])
-    return gap > 0, gap
+    """On each draft put to both organisations, the states in both state ideal texts
+    closer to the custodian's inside the CSTO than inside the SCO: mean |ideal - the
+    custodian's ideal|, SCO minus CSTO (the same states on the same drafts)."""
+    h, custodian = v.history, SUBJECTS["custodian"]
+    rows = h.decisions[h.decisions["kind"].isin(TEXT_KINDS) & h.decisions["institution"].isin(["SCO", "CSTO"])]
+    ideals = _ideals(rows["detail"]).set_index(rows.index)
+    distance = ideals.sub(ideals[custodian], axis=0).abs().drop(columns=custodian)
+    keyed = pd.concat([rows[["run", "event", "topic", "institution"]], distance], axis=1)
+    wide = keyed.pivot_table(index=["run", "event", "topic"], columns="institution")
+    gaps = []
+    for state in distance.columns:
+        if (state, "SCO") in wide and (state, "CSTO") in wide:
+            gaps.append(wide[(state, "SCO")] - wide[(state, "CSTO")])
+    gap = pd.concat(gaps).dropna().groupby(level="run").mean().reindex(range(h.runs)).to_numpy()
+    return gap >= TRACKING_GAP, gap
 
 
-ABOUT_THE_SAME = 0.02
-ILLIBERAL_MIN = 0.7
+#: Sizes of the contrasts (on the model's 0-1 scales); each says what the article's
+#: wording is taken to mean.
+ENGAGED = 0.6           # "keep meeting": mean engagement of members in good standing
+RALLY = 0.01            # "strengthen bonding": trust among common members, vs. the calm twin
+CLEAR_FALL = 0.05       # "clearly": trust or threat, vs. the twin without the shock
+COHESION_FALL = 0.01    # cohesion or congruence "falls", vs. the twin without the shock
+INVESTMENT_FALL = 0.05  # "invests less", vs. the twin without the Belt and Road
+ABOUT_THE_SAME = 0.02   # "about where it was": |cohesion difference| between the two enlargements
+TRACKING_GAP = 0.1      # "track Russia's more closely": ideal-text distance, SCO minus CSTO
 EXPOSED_MIN = 0.5
+TEXT_KINDS = ("declaration", "statement", "solidarity", "designation")
 
 TARGETS: tuple[Target, ...] = (
-    Target(1, "Both persist; no SCO member leaves; summits continue",
-           "SCO suspensions+withdrawals; share of members in good standing each quarter",
-           "none; >= 2/3 in both organisations", t1_persistence),
-    Target(2, "Low output, engaged members, legitimation > function",
-           "mean functional output and engagement; w_L*benefit - w_F*output for illiberal members",
-           "output < 0.25, engagement > 0.6, margin > 0", t2_low_output),
+    Target(1, "Both persist; no SCO member leaves; Uzbekistan the only CSTO leaver; summits continue",
+           "suspensions or withdrawals; lowest share of members in good standing",
+           "none in the SCO, none but UZB in the CSTO; >= 2/3", t1_persistence),
+    Target(2, "Low output: the SCO's pooling proposals fail; members stay engaged",
+           "development bank and military staff outcomes; lowest mean engagement of the two",
+           "rejected (both); > 0.6", t2_low_output),
     Target(3, "Rally effect of colour revolutions and the Arab Spring; Andijan backed",
-           "trust among common members, history - no protest waves: SCO, CSTO in 2006Q1 and 2012Q1; SCO stance on Andijan",
-           "> 0 (all four); endorse", t3_rally),
-    Target(4, "Georgia 2008: SCO neutral, CSTO partial, no recognitions, exposed trust in Russia falls",
-           "SCO action stance; CSTO action stance; recognition stances; recognitions; trust change",
-           "neutral; endorse; not endorse; Russia only; < 0 for every exposed member", t4_georgia),
-    Target(5, "Xinjiang 2009: the SCO backs China at once",
-           "SCO stance in the quarter of the unrest", "endorse", t5_xinjiang),
-    Target(6, "Kyrgyzstan 2010: no intervention", "intervention outcomes, coup and Osh, both organisations",
-           "no intervention (all four)", t6_kyrgyzstan),
-    Target(7, "Uzbekistan suspends CSTO membership after the revision and stays out",
-           "first quarter not in good standing in the CSTO after joining; status to 2018",
-           "2011Q1-2013Q4; suspended or withdrawn to the end", t7_uzbekistan),
-    Target(8, "Crimea 2014: no recognitions, no endorsement, Kazakh threat up, cohesion below 2007, Armenia outlier",
-           "recognitions; stances; KAZ threat from Russia 2014Q1 vs 2013Q4; cohesion 2015Q1 vs 2007Q4; top recognition score",
-           "Russia only; not endorse; higher; lower for both; ARM", t8_crimea),
-    Target(9, "CSTO: terrorism statement yes, out-of-area solidarity no",
+           "trust among common members, history - calm twin: SCO, CSTO in 2006Q1 and 2012Q1; SCO stance on Andijan",
+           ">= 0.01 (all four); endorse", t3_rally),
+    Target(4, "Georgia 2008: SCO neutral, CSTO backs the action and is silent on recognition, exposed trust in Russia falls",
+           "SCO action and recognition texts; CSTO action and recognition texts; recognitions; exposed members' trust in Russia 2008Q4, twin without the war - history",
+           "neutral, neutral; endorse, neutral; Russia only; >= 0.05", t4_georgia),
+    Target(5, "Xinjiang 2009: the SCO backs China at once and unequivocally",
+           "SCO text in the quarter of the unrest", "full endorsement (+1)", t5_xinjiang),
+    Target(6, "Kyrgyzstan 2010: no intervention (no mandate in June); one possible after the revision when asked",
+           "coup and Osh outcomes in both; Osh reasons; CSTO outcome in the probe with a requested intervention in 2013",
+           "no intervention (all four); 'no mandate'; intervene", t6_kyrgyzstan),
+    Target(7, "Uzbekistan suspends CSTO membership after the revision and stays out; not without the revision",
+           "first quarter not in good standing in the CSTO after joining; status to 2018; status in 2013Q4 in the twin without the revision",
+           "2011Q1-2013Q4; out to the end; in good standing", t7_uzbekistan),
+    Target(8, "Crimea 2014: silence in both, no recognitions, Kazakhstan and Kyrgyzstan hedge, Kazakh threat up, cohesion down",
+           "SCO and CSTO texts; recognitions; KAZ and KGZ UN votes; KAZ threat from Russia 2014Q2 and cohesion 2015Q1, history vs twin without the annexation",
+           "neutral (all four); Russia only; abstain; >= +0.05; >= 0.01 lower in both", t8_crimea),
+    Target(9, "CSTO: terrorism statement yes, out-of-area solidarity met with silence",
            "stance on the 2015 terrorism statement; Turkey 2015 and Syria 2017 requests",
-           "endorse; not endorse (both)", t9_out_of_area),
-    Target(10, "After BRI China invests less in the SCO; the development bank fails",
-           "China's mean SCO investment 2010-12 minus 2016-18; proposal outcome",
-           "> 0.05; rejected", t10_bri),
+           "endorse; neutral (both)", t9_out_of_area),
+    Target(10, "After the Belt and Road China invests less in the SCO and its output stagnates",
+           "China's mean SCO investment and SCO output 2016-18, twin without the Belt and Road - history",
+           ">= 0.05; > 0", t10_bri),
     Target(11, "India-Pakistan accession lowers congruence and cohesion and blocks designations; TM+MN would not",
-           "SCO congruence and cohesion 2018Q4, no enlargement minus history; designation; |effect| of TKM+MN",
-           "> 0 both; not endorse; < 0.02 and smaller", t11_enlargement),
-    Target(12, "CSTO positions track Russia's more closely than SCO positions",
-           "on motions put to both: sum of |SCO text - Russia's stance| - |CSTO text - Russia's stance|",
-           "> 0", t12_hierarchy),
+           "SCO congruence and cohesion 2018Q4, twin without enlargement - history; designation; |cohesion, TM+MN - no enlargement|",
+           ">= 0.01 both; neutral; < 0.02", t11_enlargement),
+    Target(12, "Inside the CSTO the same states track Russia's position more closely than inside the SCO",
+           "on drafts put to both: mean |member's ideal text - Russia's|, SCO minus CSTO, states in both",
+           ">= 0.1", t12_hierarchy),
 )
 
 
