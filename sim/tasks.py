@@ -23,7 +23,8 @@ from sim.scenario import Scenario, load_scenario
 from sim.sensitivity import METHODS, analyse, output_values, parse_output
 from sim.store import provenance, write_csv, write_parquet, write_yaml
 from sim.sweep import SweepStore, design_points, parse_spec, problem, run_sweep
-from sim.validation import REQUIRED_SHARE, evaluate, robustness, run_views, twin_scenarios
+from sim.validation import (QUIET_SCENARIO, REQUIRED_SHARE, evaluate, quiet_future, robustness, run_views,
+                            twin_scenarios)
 
 ScenarioLoader = Callable[[str], Scenario]
 
@@ -98,6 +99,11 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
           f"(a target passes when >= {REQUIRED_SHARE:.0%} of seeds meet it):\n")
     print(table[["target", "name", "threshold", "value", "share", "result"]].to_string(index=False))
     write_csv(table, out / "validation.csv")
+    quiet = quiet_future(EnsembleView(*run_seeds(load(QUIET_SCENARIO), spec.params, seeds)),
+                         spec.scenario.dates[-1][:7])
+    print(f"\nStability: '{QUIET_SCENARIO}' (no events after {spec.scenario.dates[-1][:7]}):\n")
+    print(quiet.to_string(index=False))
+    write_csv(quiet, out / "quiet_future.csv")
     _provenance(spec, out, seeds)
     if options.robustness:
         robust, points = robustness(scenarios, spec.params, options.points,
@@ -108,7 +114,7 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
         print(robust.to_string(index=False))
         write_csv(robust, out / "robustness.csv")
         write_csv(points, out / "robustness_points.csv")
-    passed = bool((table["result"] == "PASS").all())
+    passed = bool((table["result"] == "PASS").all() and (quiet["result"] == "PASS").all())
     print(f"\n{'All targets PASS' if passed else 'Some targets FAIL'}; table: {out / 'validation.csv'}")
     return passed
 

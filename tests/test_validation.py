@@ -11,7 +11,8 @@ from sim.config import resolve
 from sim.ensemble import run_seeds
 from sim.ensemble_view import EnsembleView
 from sim.institutions import ACTIVE, HEDGING
-from sim.validation import REQUIRED_SHARE, TARGETS, evaluate, run_views, twin_scenarios
+from sim.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGETS, evaluate, quiet_future, run_views,
+                            twin_scenarios)
 
 SEEDS = list(range(30))   # with a true rate of 0.97 or more, >= 27/30 is met with probability > 0.9
 CONTRAST_SEEDS = list(range(20))
@@ -73,3 +74,11 @@ def test_without_the_revision_uzbekistan_stays_in_the_csto(ensembles):
     assert np.mean(np.isin(final, (ACTIVE, HEDGING))) > 0.5
     history = ensembles["history"].values("UZB", "status.CSTO")[:, -1]
     assert np.mean(np.isin(history, (ACTIVE, HEDGING))) < 0.5
+
+
+def test_quiet_future_is_stable(spec):
+    """With no events after 2018, no member leaves and cohesion stays within 0.05 by 2030."""
+    view = EnsembleView(*run_seeds(_scenario(QUIET_SCENARIO), spec.params, CONTRAST_SEEDS))
+    table = quiet_future(view, spec.scenario.dates[-1][:7])
+    assert set(table["institution"]) == {"SCO", "CSTO"}
+    assert (table["result"] == "PASS").all(), table.to_string()
