@@ -1,6 +1,6 @@
 """State agents: each state's own decisions, read off the model's shared arrays.
 
-A state decides its engagement in each institution (CONCEPT process 4; the rule
+A state decides its engagement in each institution (ODD process 4; the rule
 `revise_engagement` is applied to all states at once for speed), and a `StateAgent`
 decides its stance on a draft text, its consent to an intervention, its answer to a
 proposal, its recognition of a breakaway entity and its vote on a motion. All it knows

@@ -1,6 +1,6 @@
 """Observation: the cohesion index of an institution and its components.
 
-Cohesion (CONCEPT 'Outputs') is a weighted mean of three documented components, each in
+Cohesion (docs/ODD.md, 'Observation') is a weighted mean of three documented components, each in
 [0, 1]:
 - trust: mean trust among members in good standing (ordered pairs, beta reputation);
 - congruence: one minus the mean charter-weighted norm distance among them;

@@ -1,10 +1,11 @@
-"""Validation against the article: the 12 calibration targets of CONCEPT.md.
+"""Validation against the article: its 12 patterns as targets that could fail.
 
-Each target is a per-run statistic with a threshold written next to it; a target PASSES
-when the share of runs meeting it is at least `REQUIRED_SHARE`. Some targets compare the
-history with a paired counterfactual run on the same seed (the rally effect against a
-history without protest waves; the India-Pakistan accession against Turkmenistan and
-Mongolia). Pattern-oriented modelling (Grimm et al. 2005): all patterns at once.
+Each target is a per-run claim with its threshold written next to it; a target PASSES
+when the share of runs meeting it is at least `REQUIRED_SHARE`. A claim is either an exact
+class (the SCO's text on Georgia is *neutral*, not "not endorse") or a contrast, on the
+same seed, against a twin of the history without the shock (`twin_scenarios`), with a
+size stated next to it (the size constants below). Pattern-oriented modelling (Grimm et
+al. 2005): all patterns at once. `quiet_future` checks that nothing drifts without shocks.
 """
 
 from __future__ import annotations
