@@ -289,10 +289,11 @@ class RunBatch:
         return np.where(member & (count > 0), need * fit * solidarity, 0.0)
 
     def _invest(self, good: np.ndarray) -> None:
-        """Great powers invest in a club by its value to them against outside channels."""
+        """Great powers invest in a club by the legitimation it gives them against the value
+        of their outside channels."""
         p3 = self.columns(3)
         g = self.great_powers
-        value = p3.influence_value * self.shares[:, :, g] + self.benefit[:, :, g]
+        value = self.benefit[:, :, g]
         denominator = value + self.outside[:, None, g]
         target = np.divide(value, denominator, out=np.zeros_like(value), where=denominator > 0)
         updated = self.investment[:, :, g] + p3.investment_rate * (target - self.investment[:, :, g])
@@ -309,7 +310,7 @@ class RunBatch:
         cost = (h * (1.0 - self.shares) + p3.mandate_cost * mandate[:, :, None] * distrust
                 + p3.rule_cost * rule[:, :, None])
         room = (1.0 - h) * (1.0 - self.shares)
-        return (p3.w_legitimacy * self.benefit + p3.w_functional * self.functional[:, :, None]
+        return (p3.w_legitimacy * self.benefit
                 + p3.w_security * dependence + p3.w_balance * room
                 - p3.w_sovereignty * self.sovereignty[:, None, :] * cost - p3.w_threat * threat
                 + p3.engagement_bias)

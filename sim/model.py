@@ -268,8 +268,7 @@ class ProtectiveIntegrationModel(mesa.Model):
         compatriot claims too, when it invokes them).
 
         The penalty grows with the observer's separatism exposure and its attachment to
-        territorial integrity (article 'The separatist challenge'); the actor's revealed
-        position on territorial integrity falls.
+        territorial integrity (article 'The separatist challenge').
         """
         p = self.params
         factor = magnitude * (p.recognition_factor if formal else 1.0)
@@ -281,7 +280,6 @@ class ProtectiveIntegrationModel(mesa.Model):
         exposure = p.separatism_threat * self.separatism + (self.compatriots[:, actor] if compatriot_claim else 0.0)
         self.threat[observers, actor] += p.threat_gain * factor * exposure[observers]
         np.clip(self.threat, 0.0, 1.0, out=self.threat)
-        self.norms[actor, self.territorial_integrity] *= 1.0 - p.revealed_norm_shift * magnitude
         self._refresh_trust()
 
     def clash(self, a: int, b: int, magnitude: float) -> None:

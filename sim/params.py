@@ -43,14 +43,12 @@ class Params:
     betrayal_base: float = _p(1.0, 0.0, 20.0, "Negative experience for every observer of support for separatism")
     betrayal_exposure: float = _p(5.0, 0.0, 50.0, "Extra negative experience per unit of the observer's separatism exposure")
     recognition_factor: float = _p(1.5, 1.0, 5.0, "Multiplier when the support includes recognition or annexation")
-    revealed_norm_shift: float = _p(0.15, 0.0, 1.0, "Fall in a violator's revealed territorial-integrity position per unit magnitude; article 'The separatist challenge'")
     threat_gain: float = _p(0.4, 0.0, 5.0, "Threat added per unit of compatriot and separatism exposure to the violator")
     separatism_threat: float = _p(0.5, 0.0, 2.0, "Weight of an observer's own separatism exposure in the threat it perceives from a sponsor of separatism (compatriot exposure weighs 1); article 'The separatist challenge'")
     action_breach: float = _p(0.5, 0.0, 1.0, "How far armed support for separatists without annexation breaches territorial integrity, against 1 for a recognition or an annexation; article 'The separatist challenge' (the SCO convention counts annexation as separatism)")
     threat_decay: float = _p(0.03, 0.0, 1.0, "Quarterly decay of perceived threat toward its rivalry baseline")
     # Engagement decisions (ODD process 4; Axelrod-Bennett style utility)
     w_legitimacy: float = _p(6.0, 0.0, 50.0, "Weight of the legitimation benefit; article 'Protective integration'")
-    w_functional: float = _p(1.0, 0.0, 50.0, "Weight of the functional benefit; article 'Literature review'")
     w_security: float = _p(2.0, 0.0, 50.0, "Weight of security dependence on the institution's dominant powers")
     w_sovereignty: float = _p(3.0, 0.0, 50.0, "Weight of sovereignty costs (hierarchy, mandates); article 'Conclusion'")
     w_balance: float = _p(1.0, 0.0, 50.0, "Weight of the room for manoeuvre a balanced club gives smaller members (1 - hierarchy) x (1 - share); article 'Literature review'")
@@ -80,14 +78,13 @@ class Params:
     intervention_threshold: float = _p(0.5, 0.0, 5.0, "Score a member needs to consent to an intervention")
     intervention_solidarity: float = _p(1.0, 0.0, 5.0, "Baseline support for helping a fellow member's government; article 'Responses to intrastate crises'")
     intervention_sovereignty: float = _p(2.0, 0.0, 10.0, "Sovereignty objection to an operation per unit sovereignty sensitivity x (1 + rivalry with the host + distrust of the leader); article 'Responses to intrastate crises'")
-    willingness_threshold: float = _p(0.3, 0.0, 5.0, "Willingness a great power needs to lead an intervention")
+    willingness_threshold: float = _p(0.45, 0.0, 5.0, "Willingness a great power needs to lead an intervention")
     embroilment_cost: float = _p(0.25, 0.0, 5.0, "Cost to a leading power of an operation per unit severity of the crisis; article 'Responses to intrastate crises'")
     recognition_threshold: float = _p(0.9, 0.0, 5.0, "Score a state needs to recognise a breakaway entity")
     cross_pressure: float = _p(1.0, 0.0, 10.0, "A voter abstains when |pull to yes - pull to no| <= this x the weaker pull (cross-pressure hypothesis, Lazarsfeld et al. 1944); article 'The separatist challenge' (hedging)")
     vote_dependence: float = _p(1.0, 0.0, 10.0, "Pull of security and economic dependence on a state in a public vote, per unit dependence; assumption")
     # Great-power balance and outside options (ODD process 6)
     investment_rate: float = _p(0.15, 0.0, 1.0, "Quarterly adjustment of a great power's investment in a club")
-    influence_value: float = _p(0.6, 0.0, 10.0, "Value a great power places on its power share in a club")
     project_output: float = _p(0.15, 0.0, 1.0, "Functional output added by an adopted proposal, per unit magnitude")
     proposal_gain: float = _p(0.5, 0.0, 5.0, "A member's expected gain from a proposal per unit magnitude x its economic plus security dependence on the proposer; assumption")
     project_decay: float = _p(0.05, 0.0, 1.0, "Quarterly decay of project output; assumption")
@@ -153,18 +150,15 @@ MECHANISMS: dict[str, dict[str, float]] = {
     "regime protection": {"regime_protection": 0.0},
     "cross-pressured abstention": {"cross_pressure": 0.0},
     "embroilment cost": {"embroilment_cost": 0.0},
-    "functional benefit": {"w_functional": 0.0},
     "security dependence": {"w_security": 0.0},
     "sovereignty costs": {"w_sovereignty": 0.0},
     "room in a balanced club": {"w_balance": 0.0},
     "threat from a great power": {"w_threat": 0.0, "threat_gain": 0.0},
     "betrayal penalty": {"betrayal_base": 0.0, "betrayal_exposure": 0.0},
-    "revealed norm shift": {"revealed_norm_shift": 0.0},
     "loyalty": {"loyalty": 0.0},
     "deference to the drafter": {"deference": 0.0},
     "out-of-area aversion": {"out_of_area_cost": 0.0},
     "relative gains": {"relative_gain": 0.0},
-    "great-power influence": {"influence_value": 0.0},
     "engagement habit": {"engagement_bias": 0.0},
 }
 

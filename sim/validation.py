@@ -184,7 +184,8 @@ def t6_kyrgyzstan(v: Views) -> tuple[np.ndarray, np.ndarray]:
         for inst in ("SCO", "CSTO"):
             ok &= h.outcome_per_run(event=event, institution=inst, kind="intervention") == "no intervention"
     osh = h.outcomes(event="osh_violence", institution="CSTO", kind="intervention")
-    ok &= np.isin(np.arange(h.runs), osh[osh["detail"].str.contains("no mandate")]["run"])
+    reasons = osh["detail"].str.contains("no mandate") & osh["detail"].str.contains("no willing great power")
+    ok &= np.isin(np.arange(h.runs), osh[reasons]["run"])
     possible = probe.outcome_per_run(event="tajik_insurgency", institution="CSTO", kind="intervention") == "intervene"
     return ok & possible, possible.astype(float)
 
@@ -301,9 +302,9 @@ TARGETS: tuple[Target, ...] = (
            "neutral, neutral; endorse, neutral; Russia only; >= 0.05", t4_georgia),
     Target(5, "Xinjiang 2009: the SCO backs China at once and unequivocally",
            "SCO text in the quarter of the unrest", "full endorsement (+1)", t5_xinjiang),
-    Target(6, "Kyrgyzstan 2010: no intervention (no mandate in June); one possible after the revision when asked",
+    Target(6, "Kyrgyzstan 2010: no intervention (in June no mandate, no Russian will); one possible after the revision when asked",
            "coup and Osh outcomes in both; Osh reasons; CSTO outcome in the probe with a requested intervention in 2013",
-           "no intervention (all four); 'no mandate'; intervene", t6_kyrgyzstan),
+           "no intervention (all four); 'no mandate', 'no willing great power'; intervene", t6_kyrgyzstan),
     Target(7, "Uzbekistan suspends CSTO membership after the revision and stays out; not without the revision",
            "first quarter not in good standing in the CSTO after joining; status to 2018; status in 2013Q4 in the twin without the revision",
            "2011Q1-2013Q4; out to the end; in good standing", t7_uzbekistan),
