@@ -22,9 +22,11 @@ from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
 from sim import tasks
-from sim.config import CONFIG_DIR, compose, register_configs, resolve
+from sim.cast import Cast
+from sim.config import CONFIG_DIR, compose, register_configs, resolve, scenario_from
 from sim.errors import InputError
 from sim.params import Params
+from sim.scenario import Scenario
 
 register_configs()
 matplotlib.use("Agg")
@@ -125,12 +127,14 @@ def app(cfg: DictConfig) -> None:
 
 
 def _scenario_loader(overrides) -> "tasks.ScenarioLoader":
-    """Load another scenario by name with the same overrides as this run."""
+    """Load another scenario by name with the same overrides as this run (against `cast`
+    when given, e.g. a perturbed cast, else the configured one)."""
     kept = [o for o in _config_overrides(list(overrides.task) + list(overrides.hydra))
             if not o.startswith(("scenario=", "scenarios="))]
 
-    def load(name: str):
-        return resolve(compose(kept + [f"scenario={name}"])).scenario
+    def load(name: str, cast: Cast | None = None) -> Scenario:
+        cfg = compose(kept + [f"scenario={name}"])
+        return resolve(cfg).scenario if cast is None else scenario_from(cfg, cast)
     return load
 
 

@@ -37,6 +37,8 @@ class ValidateConfig:
     points: int = 64
     seeds_per_point: int = 5
     spread: float = 0.2
+    ablation: bool = False
+    data_points: int = 0
 
 
 @dataclass
@@ -153,14 +155,27 @@ def scenario_source(runtime: Any | None) -> str:
     return f"scenario/{choice}.yaml"
 
 
+def cast_files(cfg: DictConfig) -> tuple[Path, Path]:
+    """The states and relations tables named by the config (packaged tables unless overridden)."""
+    return Path(cfg.states_file or DEFAULT_STATES), Path(cfg.relations_file or DEFAULT_RELATIONS)
+
+
 def load_cast_from(cfg: DictConfig) -> Cast:
-    """The cast named by the config (packaged tables unless overridden)."""
-    return load_cast(cfg.states_file or DEFAULT_STATES, cfg.relations_file or DEFAULT_RELATIONS)
+    """The cast named by the config."""
+    return load_cast(*cast_files(cfg))
+
+
+def scenario_from(cfg: DictConfig, cast: Cast, source: str = "scenario") -> Scenario:
+    """The config's scenario, validated against `cast` (a perturbed cast re-uses this too)."""
+    if cfg.get("scenario") is None:
+        raise InputError("config", "scenario", None, "a scenario from configs/scenario/")
+    return load_scenario(OmegaConf.to_container(cfg.scenario, resolve=True), cast, source=source)
 
 
 def _check_options(cfg: DictConfig) -> None:
     checks = [("validate.seeds", cfg.validate.seeds, 1, 10_000), ("validate.points", cfg.validate.points, 2, 100_000),
               ("validate.seeds_per_point", cfg.validate.seeds_per_point, 1, 1000),
+              ("validate.data_points", cfg.validate.data_points, 0, 100_000),
               ("compare.resamples", cfg.compare.resamples, 100, 1_000_000)]
     for name, value, low, high in checks:
         if not low <= value <= high:
@@ -195,8 +210,5 @@ def resolve(cfg: DictConfig, runtime: Any | None = None) -> RunSpec:
         raise InputError("config", "task", cfg.task, ", ".join(TASKS))
     _check_options(cfg)
     params = check_params(OmegaConf.to_container(cfg.params, resolve=True), source="params")
-    if cfg.get("scenario") is None:
-        raise InputError("config", "scenario", None, "a scenario from configs/scenario/")
-    raw = OmegaConf.to_container(cfg.scenario, resolve=True)
-    scenario = load_scenario(raw, load_cast_from(cfg), source=scenario_source(runtime))
+    scenario = scenario_from(cfg, load_cast_from(cfg), source=scenario_source(runtime))
     return RunSpec(scenario=scenario, params=params, seeds=seeds_from(cfg.seeds), config=cfg)

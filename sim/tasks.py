@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 import yaml
 from omegaconf import OmegaConf
 
+from sim.ablation import ablation, data_ensemble
+from sim.cast import Cast
 from sim.compare import differences
-from sim.config import RunSpec
+from sim.config import RunSpec, cast_files
 from sim.ensemble import run_seeds
 from sim.ensemble_view import EnsembleView
 from sim.errors import InputError
@@ -26,7 +28,13 @@ from sim.sweep import SweepStore, design_points, parse_spec, problem, run_sweep
 from sim.validation import (QUIET_SCENARIO, REQUIRED_SHARE, evaluate, quiet_future, robustness, run_views,
                             twin_scenarios)
 
-ScenarioLoader = Callable[[str], Scenario]
+
+class ScenarioLoader(Protocol):
+    """Loads another scenario config by name with this run's overrides, against `cast` when
+    given (the data ensemble's perturbed casts), else against the configured cast."""
+
+    def __call__(self, name: str, cast: Cast | None = None) -> Scenario: ...
+
 
 KEY_DECISIONS = ("declaration", "intervention", "proposal", "solidarity", "designation", "statement")
 
@@ -89,7 +97,10 @@ def summary(series: pd.DataFrame, decisions: pd.DataFrame, institutions: list[st
 
 
 def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
-    """Check the 12 targets on a seed ensemble (and, optionally, their robustness)."""
+    """Check the 12 targets on a seed ensemble and, optionally, their robustness to the
+    parameters, which mechanisms they need (ablation) and their robustness to the data.
+
+    The exit status reflects the main table only: the extra analyses are diagnostics."""
     options = spec.config.validate
     seeds = list(range(options.seeds))
     scenarios = twin_scenarios(spec.scenario, load)
@@ -114,9 +125,38 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
         print(robust.to_string(index=False))
         write_csv(robust, out / "robustness.csv")
         write_csv(points, out / "robustness_points.csv")
+    if options.ablation:
+        _ablation_report(scenarios, spec, seeds, out)
+    if options.data_points:
+        _data_report(spec, load, out)
     passed = bool((table["result"] == "PASS").all() and (quiet["result"] == "PASS").all())
     print(f"\n{'All targets PASS' if passed else 'Some targets FAIL'}; table: {out / 'validation.csv'}")
     return passed
+
+
+def _ablation_report(scenarios: dict[str, Scenario], spec: RunSpec, seeds: list[int], out: Path) -> None:
+    """Print and write ablation.csv: the targets with each mechanism off and in the null model."""
+    table = ablation(scenarios, spec.params, seeds, progress=bool(spec.config.progress))
+    print(f"\nAblation over {len(seeds)} seeds (share of seeds meeting each target; needed_by: "
+          f"targets passing in the full model that fail in this variant):\n")
+    print(table.drop(columns="switched_off").to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    write_csv(table, out / "ablation.csv")
+
+
+def _data_report(spec: RunSpec, load: ScenarioLoader, out: Path) -> None:
+    """Print and write data_robustness.csv and data_robustness_points.csv: the targets over
+    casts with perturbed ordinal codings."""
+    options = spec.config.validate
+    history_raw = OmegaConf.to_container(spec.config.scenario, resolve=True)
+    states_file, relations_file = cast_files(spec.config)
+    summary, points = data_ensemble(history_raw, load, spec.params, options.data_points, options.seeds_per_point,
+                                    states_file=states_file, relations_file=relations_file,
+                                    progress=bool(spec.config.progress))
+    print(f"\nData robustness: {options.data_points} casts (ordinal codings +-{summary.attrs['spread']:.2f}) "
+          f"x {options.seeds_per_point} seeds:\n")
+    print(summary.to_string(index=False))
+    write_csv(summary, out / "data_robustness.csv")
+    write_csv(points, out / "data_robustness_points.csv")
 
 
 def compare_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame:

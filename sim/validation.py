@@ -420,13 +420,24 @@ def robustness(scenarios: dict[str, Scenario], params: Params, points: int, seed
     rows = []
     for number, point in enumerate(tqdm(perturbed_params(params, points, spread), desc="robustness",
                                         unit="point", disable=not progress)):
-        views = run_views(scenarios, point, seeds)
-        met = {f"target_{t.number}": float(np.mean(t.check(views)[0])) for t in TARGETS}
+        met = target_shares(evaluate(run_views(scenarios, point, seeds)))
         rows.append({"point": number, **{n: getattr(point, n) for n in BEHAVIOURAL}, **met})
     per_point = pd.DataFrame(rows)
-    summary = pd.DataFrame([{"target": t.number, "name": t.name,
-                             "share": float(per_point[f"target_{t.number}"].mean()),
-                             "points_meeting_90pct": float((per_point[f"target_{t.number}"] >= REQUIRED_SHARE).mean())}
-                            for t in TARGETS])
+    summary = summarise_points(per_point)
     summary.attrs["parameters"] = list(BEHAVIOURAL)
     return summary, per_point
+
+
+def target_shares(table: pd.DataFrame) -> dict[str, float]:
+    """The share column of an `evaluate` table as {"target_<n>": share}: one row of a wide table."""
+    return {f"target_{n}": float(share) for n, share in zip(table["target"], table["share"])}
+
+
+def summarise_points(per_point: pd.DataFrame) -> pd.DataFrame:
+    """Per target, over a table of points (`target_<n>` columns from `target_shares`): the
+    share of (point, seed) runs meeting it and the share of points where at least
+    REQUIRED_SHARE of the seeds do."""
+    return pd.DataFrame([{"target": t.number, "name": t.name,
+                          "share": float(per_point[f"target_{t.number}"].mean()),
+                          "points_meeting_90pct": float((per_point[f"target_{t.number}"] >= REQUIRED_SHARE).mean())}
+                         for t in TARGETS])

@@ -85,6 +85,8 @@ OVERRIDE_CASES = {
     "unknown top-level key": (["colour=red"], ["colour", "'red'", "keys of configs/config.yaml"]),
     "unknown scenario": (["scenario=atlantis"], ["scenario", "'atlantis'", "no_crimea"]),
     "bad seeds": (["seeds=0"], ["seeds", "0", "positive integer"]),
+    "negative data points": (["task=validate", "validate.data_points=-1"],
+                             ["validate.data_points", "-1", "[0, 100000]"]),
     "unknown task": (["task=dance"], ["task", "'dance'", "run, validate, compare"]),
     "unknown state in an override": (["scenario.events.georgia_war.actor=ATLANTIS"],
                                      ["events.georgia_war.actor", "'ATLANTIS'", "state code"]),

@@ -9,6 +9,8 @@ import pytest
 import yaml
 
 from sim.__main__ import main
+from sim.params import MECHANISMS
+from sim.validation import TARGETS
 
 
 def _run(monkeypatch, *args: str) -> int:
@@ -67,6 +69,20 @@ def test_validate_exits_non_zero_when_a_target_fails(tmp_path, monkeypatch, caps
     assert code == 1
     assert table.set_index("target").loc[7, "result"] == "FAIL"   # no revision cost, no suspension
     assert "Some targets FAIL" in capsys.readouterr().out
+
+
+def test_validate_writes_the_ablation_and_data_robustness_tables(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "validate"
+    assert _run(monkeypatch, "task=validate", "validate.seeds=1", "validate.ablation=true",
+                "validate.data_points=1", "validate.seeds_per_point=1", f"hydra.run.dir={out}") == 0
+    ablation = pd.read_csv(out / "ablation.csv")
+    assert list(ablation["variant"]) == ["full model", *MECHANISMS, "null model"]
+    assert {f"target_{t.number}" for t in TARGETS} <= set(ablation.columns)
+    assert ablation.loc[0, "needed_by"] == "[]"
+    assert len(pd.read_csv(out / "data_robustness.csv")) == len(TARGETS)
+    assert len(pd.read_csv(out / "data_robustness_points.csv")) == 1
+    printed = capsys.readouterr().out
+    assert "Ablation over 1 seeds" in printed and "Data robustness: 1 casts" in printed
 
 
 def test_sweep_task_runs_and_resumes_from_the_command_line(tmp_path, monkeypatch):

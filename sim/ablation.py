@@ -1,0 +1,148 @@
+"""Which mechanisms the targets need, and whether they survive other codings of the data.
+
+`ablation` re-runs the validation with each mechanism of `MECHANISMS` switched off (and
+with the `NULL_MODEL`): a target that passes in the full model but fails without a
+mechanism needs it, and a mechanism no target needs is visible as such. `data_ensemble`
+re-runs it on casts whose ordinal codings (the values the states and relations tables
+source as "Ordinal coding from the article") are perturbed, the data counterpart of the
+parameter robustness check in `sim.validation.robustness`.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from sim.cast import (DEFAULT_RELATIONS, DEFAULT_STATES, NORM_ATTRIBUTES, NUMERIC_ATTRIBUTES, UNIT_INTERVAL, Cast,
+                      load_cast)
+from sim.params import MECHANISMS, NULL_MODEL, Params
+from sim.scenario import Scenario, load_scenario
+from sim.validation import (REQUIRED_SHARE, evaluate, run_views, summarise_points, target_shares,
+                            twin_scenarios)
+
+FULL_MODEL = "full model"
+NULL_MODEL_NAME = "null model"
+ORDINAL_SOURCE = "Ordinal coding"
+#: Loads a scenario config by name against a given cast.
+CastLoader = Callable[[str, Cast], Scenario]
+
+
+def _switched_off(overrides: Mapping[str, float]) -> str:
+    return ", ".join(f"{name}={value}" for name, value in overrides.items())
+
+
+def ablation(scenarios: dict[str, Scenario], params: Params, seeds: list[int], progress: bool = False,
+             mechanisms: Mapping[str, Mapping[str, float]] = MECHANISMS) -> pd.DataFrame:
+    """One row per variant: the full model, each mechanism switched off, the null model.
+
+    Each row has the share of seeds meeting every target (`target_<n>`), the number of
+    targets passing, and `needed_by`: the targets that pass in the full model but fail
+    in this variant (empty for a mechanism no target needs). `mechanisms` defaults to
+    every entry of `MECHANISMS`; a subset serves quick checks.
+    """
+    variants = {FULL_MODEL: {}, **mechanisms, NULL_MODEL_NAME: NULL_MODEL}
+    tables = {name: evaluate(run_views(scenarios, replace(params, **overrides), seeds))
+              for name, overrides in tqdm(variants.items(), desc="ablation", unit="variant",
+                                          disable=not progress)}
+    full = _passing(tables[FULL_MODEL])
+    return pd.DataFrame([{"variant": name, "switched_off": _switched_off(variants[name]),
+                          **target_shares(table), "passing": len(_passing(table)),
+                          "needed_by": sorted(full - _passing(table))}
+                         for name, table in tables.items()])
+
+
+def _passing(table: pd.DataFrame) -> set[int]:
+    """Numbers of the targets met by at least REQUIRED_SHARE of the seeds."""
+    return {int(n) for n in table.loc[table["share"] >= REQUIRED_SHARE, "target"]}
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _perturb(table: pd.DataFrame, high: pd.Series, rng: np.random.Generator, spread: float) -> pd.DataFrame:
+    """The table with every ordinal-coded value moved by uniform noise in [-spread, spread],
+    clipped to [0, high] (rows not ordinal-coded are left as they are)."""
+    coded = table["source"].str.startswith(ORDINAL_SOURCE) & high.notna()
+    values = table.loc[coded, "value"].astype(float).to_numpy()
+    moved = np.clip(values + rng.uniform(-spread, spread, values.size), 0.0, high[coded].to_numpy())
+    result = table.copy()
+    result.loc[coded, "value"] = [repr(float(v)) for v in moved]
+    return result
+
+
+def _state_limits(states: pd.DataFrame) -> pd.Series:
+    """Upper bound of each states-table row's value: 1 for unit-interval attributes, none
+    for other numbers (power), NaN (never perturbed) for text and flags."""
+    numeric = states["attribute"].isin(NUMERIC_ATTRIBUTES + NORM_ATTRIBUTES)
+    unit = states["attribute"].isin(UNIT_INTERVAL)
+    return pd.Series(np.where(unit, 1.0, np.where(numeric, np.inf, np.nan)), index=states.index)
+
+
+def perturbed_casts(points: int, spread: float, seed: int = 0, states_file: Path = DEFAULT_STATES,
+                    relations_file: Path = DEFAULT_RELATIONS) -> list[tuple[Cast, dict[str, float]]]:
+    """`points` casts whose ordinal codings carry independent uniform noise of +-`spread`.
+
+    Each perturbed pair of tables goes through `load_cast`, so it is validated as a user's
+    tables would be. Returns each cast with its perturbed values by label
+    (`STATE.attribute`, `STATE-OTHER.kind`), for the per-point table. Reproducible: one
+    numpy Generator seeded by `seed` draws all points in order.
+    """
+    states, relations = _read_table(Path(states_file)), _read_table(Path(relations_file))
+    state_limits = _state_limits(states)
+    relation_limits = pd.Series(1.0, index=relations.index)
+    rng = np.random.default_rng(seed)
+    result = []
+    with tempfile.TemporaryDirectory() as folder:
+        for _ in range(points):
+            new_states = _perturb(states, state_limits, rng, spread)
+            new_relations = _perturb(relations, relation_limits, rng, spread)
+            paths = Path(folder) / "states.csv", Path(folder) / "relations.csv"
+            new_states.to_csv(paths[0], index=False)
+            new_relations.to_csv(paths[1], index=False)
+            result.append((load_cast(*paths), {**_coded_values(new_states, "state", "attribute"),
+                                               **_coded_values(new_relations, "state", "other", "kind")}))
+    return result
+
+
+def _coded_values(table: pd.DataFrame, *keys: str) -> dict[str, float]:
+    """The ordinal-coded values of a table by label, e.g. KAZ.insecurity or IND-PAK.rivalry."""
+    coded = table[table["source"].str.startswith(ORDINAL_SOURCE)]
+    labels = coded[list(keys[:-1])].agg("-".join, axis=1) + "." + coded[keys[-1]]
+    return dict(zip(labels, coded["value"].astype(float)))
+
+
+def _scenarios_on(cast: Cast, history_raw: Mapping, load: CastLoader) -> dict[str, Scenario]:
+    """The history and its twins, each scenario config loaded anew against `cast`."""
+    history = load_scenario(history_raw, cast, source="history")
+    return twin_scenarios(history, lambda name: load(name, cast))
+
+
+def data_ensemble(history_raw: Mapping, load: CastLoader, params: Params, points: int, seeds_per_point: int,
+                  spread: float = 0.1, seed: int = 0, states_file: Path = DEFAULT_STATES,
+                  relations_file: Path = DEFAULT_RELATIONS,
+                  progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Share of (point, seed) runs meeting each target over perturbed ordinal codings.
+
+    On each cast of `perturbed_casts`, the history (`history_raw`, a scenario config) and
+    its twins (`load(name, cast)`) are loaded anew and validated on seeds
+    0..seeds_per_point-1. Returns the per-target summary (as `robustness` does) and the
+    per-point table: the perturbed values and the share of that point's seeds meeting
+    each target.
+    """
+    seeds = list(range(seeds_per_point))
+    rows = []
+    casts = perturbed_casts(points, spread, seed, states_file, relations_file)
+    for number, (cast, values) in enumerate(tqdm(casts, desc="data ensemble", unit="point", disable=not progress)):
+        met = target_shares(evaluate(run_views(_scenarios_on(cast, history_raw, load), params, seeds)))
+        rows.append({"point": number, **values, **met})
+    per_point = pd.DataFrame(rows)
+    summary = summarise_points(per_point)
+    summary.attrs["spread"] = spread
+    return summary, per_point

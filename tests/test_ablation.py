@@ -1,0 +1,117 @@
+"""Ablation of the mechanisms and robustness of the targets to the ordinal data codings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from omegaconf import OmegaConf
+
+import sim
+from sim.ablation import FULL_MODEL, NULL_MODEL_NAME, ORDINAL_SOURCE, ablation, data_ensemble, perturbed_casts
+from sim.cast import DEFAULT_RELATIONS, DEFAULT_STATES, RELATION_KINDS, UNIT_INTERVAL
+from sim.config import resolve, scenario_from
+from sim.params import BEHAVIOURAL, MECHANISMS
+from sim.validation import LOADED_TWINS, TARGETS, twin_scenarios
+
+SEEDS = list(range(5))
+SPREAD = 0.1
+
+
+def _scenario(name: str):
+    return resolve(sim.compose([f"scenario={name}"])).scenario
+
+
+@pytest.fixture(scope="module")
+def table(spec):
+    """Full model, betrayal penalty off, a no-op 'mechanism' (a parameter set to its own value), null model."""
+    first = BEHAVIOURAL[0]
+    subset = {"betrayal penalty": MECHANISMS["betrayal penalty"], "no-op": {first: getattr(spec.params, first)}}
+    scenarios = twin_scenarios(spec.scenario, _scenario)
+    return ablation(scenarios, spec.params, SEEDS, mechanisms=subset).set_index("variant")
+
+
+def test_ablation_has_one_row_per_variant_and_a_share_per_target(table):
+    assert list(table.index) == [FULL_MODEL, "betrayal penalty", "no-op", NULL_MODEL_NAME]
+    shares = table[[f"target_{t.number}" for t in TARGETS]]
+    assert ((shares >= 0) & (shares <= 1)).all().all()
+    assert table.loc[FULL_MODEL, "needed_by"] == []
+    assert table.loc["betrayal penalty", "switched_off"] == ", ".join(
+        f"{k}={v}" for k, v in MECHANISMS["betrayal penalty"].items())
+
+
+def test_switching_off_the_betrayal_penalty_fails_the_crimea_target(table):
+    """Without the penalty, support for separatism costs no trust: cohesion does not fall (target 8)."""
+    assert table.loc["betrayal penalty", "target_8"] < table.loc[FULL_MODEL, "target_8"]
+    assert 8 in table.loc["betrayal penalty", "needed_by"]
+    assert table.loc["betrayal penalty", "passing"] == table.loc[FULL_MODEL, "passing"] - len(
+        table.loc["betrayal penalty", "needed_by"])
+
+
+def test_a_mechanism_nobody_needs_shows_an_empty_needed_by(table):
+    assert table.loc["no-op", "needed_by"] == []
+    assert table.loc["no-op", "passing"] == table.loc[FULL_MODEL, "passing"]
+    assert (table.loc["no-op"].filter(like="target_") == table.loc[FULL_MODEL].filter(like="target_")).all()
+
+
+def test_the_null_model_loses_targets(table):
+    assert table.loc[NULL_MODEL_NAME, "passing"] < table.loc[FULL_MODEL, "passing"]
+    assert table.loc[NULL_MODEL_NAME, "needed_by"]
+
+
+def _ordinal(path) -> pd.DataFrame:
+    rows = pd.read_csv(path, keep_default_na=False)
+    return rows[rows["source"].str.startswith(ORDINAL_SOURCE)]
+
+
+def test_perturbed_casts_move_only_ordinal_codings_within_range(spec):
+    original = spec.scenario.cast
+    casts = perturbed_casts(3, SPREAD, seed=1)
+    coded_attributes = set(_ordinal(DEFAULT_STATES)["attribute"])
+    for cast, values in casts:
+        assert len(values) == len(_ordinal(DEFAULT_STATES)) + len(_ordinal(DEFAULT_RELATIONS))
+        for name, array in cast.attributes.items():
+            change = np.abs(array - original.attributes[name])
+            assert change.max() <= SPREAD + 1e-12
+            assert (change.max() > 0) == (name in coded_attributes), name
+            if name in UNIT_INTERVAL:
+                assert ((array >= 0) & (array <= 1)).all()
+        assert 0 < np.abs(cast.norms - original.norms).max() <= SPREAD + 1e-12
+        assert ((cast.norms >= 0) & (cast.norms <= 1)).all()
+        for kind in RELATION_KINDS:
+            matrix = cast.relations[kind]
+            assert ((matrix >= 0) & (matrix <= 1)).all()
+            assert np.abs(matrix - original.relations[kind]).max() <= SPREAD + 1e-12
+        assert any(np.abs(cast.relations[k] - original.relations[k]).max() > 0 for k in RELATION_KINDS)
+    assert not np.array_equal(casts[0][0].norms, casts[1][0].norms)
+
+
+def test_relations_not_coded_ordinally_stay_as_they_are(spec):
+    rows = pd.read_csv(DEFAULT_RELATIONS, keep_default_na=False)
+    kept = rows[~rows["source"].str.startswith(ORDINAL_SOURCE)]
+    cast, _ = perturbed_casts(1, SPREAD, seed=2)[0]
+    codes = cast.codes
+    for row in kept.itertuples():
+        i, j = codes.index(row.state), codes.index(row.other)
+        assert cast.relations[row.kind][i, j] == row.value
+
+
+def test_data_ensemble_is_reproducible_and_runs_on_the_perturbed_casts(spec):
+    history = OmegaConf.to_container(spec.config.scenario, resolve=True)
+    seen = []
+
+    def load(name, cast):
+        seen.append(cast)
+        return scenario_from(sim.compose([f"scenario={name}"]), cast)
+
+    first = data_ensemble(history, load, spec.params, points=2, seeds_per_point=2, seed=7)
+    second = data_ensemble(history, load, spec.params, points=2, seeds_per_point=2, seed=7)
+    pd.testing.assert_frame_equal(first[0], second[0])
+    pd.testing.assert_frame_equal(first[1], second[1])
+    summary, per_point = first
+    assert list(summary["target"]) == [t.number for t in TARGETS]
+    assert list(per_point["point"]) == [0, 1]
+    assert len(seen) == 4 * len(LOADED_TWINS)
+    assert all(not np.array_equal(cast.norms, spec.scenario.cast.norms) for cast in seen)
+    other = perturbed_casts(2, SPREAD, seed=8)
+    assert not np.array_equal(other[0][0].norms, seen[0].norms)
