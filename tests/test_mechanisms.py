@@ -112,7 +112,8 @@ def test_no_history_text_is_one_a_veto_holder_likes_less_than_silence(spec):
 def _intervention_case(tmp_path, request_help: bool):
     states = {"GP": {"great_power": 1, "power": 1.0, "sovereignty_sensitivity": 0.1},
               "HOST": {"sovereignty_sensitivity": 0.1}, "C": {"sovereignty_sensitivity": 0.1}}
-    relations = [("GP", "HOST", "partnership", 1.0), ("C", "HOST", "partnership", 1.0)]
+    relations = [("GP", "HOST", "partnership", 1.0), ("C", "HOST", "partnership", 1.0),
+                 ("HOST", "GP", "security_dependence", 0.8)]
     events = {"crisis": {"kind": "intrastate_crisis", "date": "2003-02", "state": "HOST",
                          "magnitude": 0.3, "crisis": "insurgency", "regime_threat": 0.9,
                          "request_help": request_help}}
