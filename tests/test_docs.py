@@ -1,0 +1,24 @@
+"""The ODD document stays current with the code: its parameter table (section 7.10) lists
+every `Params` field with the default and range the code has, and nothing else."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import MISSING, fields
+from pathlib import Path
+
+from sim.params import Params
+
+ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
+ROW = re.compile(r"^\| `(\w+)` \| ([-\d.]+) \| \[([-\d.]+), ([-\d.]+)\] \|")
+
+
+def test_odd_parameter_table_matches_params():
+    table = {m.group(1): tuple(float(x) for x in m.groups()[1:])
+             for m in map(ROW.match, ODD.read_text().splitlines()) if m}
+    code = {}
+    for f in fields(Params):
+        assert f.default is not MISSING
+        low, high = f.metadata["range"]
+        code[f.name] = (float(f.default), float(low), float(high))
+    assert table == code
