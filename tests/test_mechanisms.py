@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.institutions import ACTIVE
+from sim.institutions import ACTIVE, HEDGING
+from sim.scenario import Scenario
 from tests.helpers import club, ensemble, final_trust, scenario, share
 
 SEEDS = 20
@@ -109,25 +110,35 @@ def test_no_history_text_is_one_a_veto_holder_likes_less_than_silence(spec):
     assert assert_every_veto_holder_accepts_the_text(models) > 10 * SEEDS
 
 
-def _intervention_case(tmp_path, request_help: bool):
+def _intervention_case(tmp_path, request_help: bool, regime_threat: float = 0.9,
+                       intrastate_mandate: bool = True):
+    """A great power (GP) with most of the pact's power and a trusted partnership with
+    HOST; an insurgency in HOST in 2003 that threatens its government by `regime_threat`."""
     states = {"GP": {"great_power": 1, "power": 1.0, "sovereignty_sensitivity": 0.1},
               "HOST": {"sovereignty_sensitivity": 0.1}, "C": {"sovereignty_sensitivity": 0.1}}
     relations = [("GP", "HOST", "partnership", 1.0), ("C", "HOST", "partnership", 1.0),
                  ("HOST", "GP", "security_dependence", 0.8)]
     events = {"crisis": {"kind": "intrastate_crisis", "date": "2003-02", "state": "HOST",
-                         "magnitude": 0.3, "crisis": "insurgency", "regime_threat": 0.9,
+                         "magnitude": 0.3, "crisis": "insurgency", "regime_threat": regime_threat,
                          "request_help": request_help}}
-    return scenario(tmp_path, states, {"PACT": {"charter": {"non_interference": 1.0},
-                                                "agenda_setters": ["GP"], "summit_quarters": [2],
-                                                "founded": "2000-01", "intrastate_mandate": True,
-                                                "founding_members": list(states)}},
-                    events=events, end="2003-12", relations=relations)
+    pact = {"charter": {"non_interference": 1.0}, "agenda_setters": ["GP"], "summit_quarters": [2],
+            "founded": "2000-01", "intrastate_mandate": intrastate_mandate,
+            "founding_members": list(states)}
+    return scenario(tmp_path, states, {"PACT": pact}, events=events, end="2003-12",
+                    relations=relations)
+
+
+def _intervention_rows(scn: Scenario, **overrides: float) -> list[dict]:
+    """The intervention decision of every seed (one per run: the case has one crisis)."""
+    rows = [[row for row in m.decisions if row["kind"] == "intervention"]
+            for m in ensemble(scn, SEEDS, **overrides)]
+    assert all(len(found) == 1 for found in rows)
+    return [found[0] for found in rows]
 
 
 def test_no_intervention_without_host_consent(tmp_path, spec):
     def outcomes(request_help):
-        models = ensemble(_intervention_case(tmp_path, request_help), SEEDS)
-        return [row["outcome"] for m in models for row in m.decisions if row["kind"] == "intervention"]
+        return [row["outcome"] for row in _intervention_rows(_intervention_case(tmp_path, request_help))]
 
     with_consent = outcomes(True)
     without = outcomes(False)
@@ -139,3 +150,99 @@ def test_no_intervention_without_host_consent(tmp_path, spec):
         for row in model.decisions:
             if row["kind"] == "intervention" and row["outcome"] == "intervene":
                 assert "no host consent" not in row["detail"]
+
+
+def test_a_great_power_leads_an_operation_only_when_the_hosts_regime_is_at_stake(tmp_path):
+    """Both outcomes of a requested, mandated intervention are reachable, and the leader's
+    regime-security stake decides between them: a crisis that threatens the host's
+    government (regime_threat 0.9) brings an operation led by the trusted great power; the
+    same crisis as disorder between communities (0.1), or in a pact without an intrastate
+    mandate, does not."""
+    threatening = _intervention_rows(_intervention_case(tmp_path, True, regime_threat=0.9))
+    assert share(r["outcome"] == "intervene" and r["setter"] == "GP" for r in threatening) >= TOLERANCE
+    communal = _intervention_rows(_intervention_case(tmp_path, True, regime_threat=0.1))
+    assert share(r["outcome"] == "no intervention" and "no willing great power" in r["detail"]
+                 for r in communal) >= TOLERANCE
+    unmandated = _intervention_rows(_intervention_case(tmp_path, True, intrastate_mandate=False))
+    assert all(r["outcome"] == "no intervention" and "no mandate" in r["detail"] for r in unmandated)
+
+
+def _vote_case(tmp_path) -> Scenario:
+    """A UN-style vote on SUBJ's territorial integrity, censuring the great power VIOL.
+
+    LOYAL holds territorial integrity high and has no ties to VIOL; CLIENT is indifferent
+    to the norm (0.5: no pull either way) but a partner of VIOL and dependent on it for
+    security; TORN holds the norm as high as LOYAL and has CLIENT's ties to VIOL. The
+    vote comes a quarter after the start, while the partnerships' trust is fresh.
+    """
+    states = {"SUBJ": {}, "VIOL": {"great_power": 1, "power": 1.0},
+              "LOYAL": {"norm_territorial_integrity": 0.95},
+              "CLIENT": {"norm_territorial_integrity": 0.5},
+              "TORN": {"norm_territorial_integrity": 0.95}}
+    relations = [(code, "VIOL", kind, 1.0) for code in ("CLIENT", "TORN")
+                 for kind in ("partnership", "security_dependence")]
+    events = {"vote": {"kind": "vote", "date": "2000-04", "subject": "SUBJ", "violator": "VIOL"}}
+    return scenario(tmp_path, states, {"CLUB": club(["SUBJ", "VIOL"], ["VIOL"])}, events=events,
+                    end="2000-12", relations=relations)
+
+
+def _votes(models) -> list[dict[str, str]]:
+    """Each run's votes, by voter."""
+    return [{row["state"]: row["outcome"] for row in m.decisions if row["kind"] == "vote"}
+            for m in models]
+
+
+def test_one_vote_has_yes_no_and_cross_pressured_abstention(tmp_path):
+    """All three outcomes of a vote are reachable in one event: attachment to the norm
+    without countervailing ties votes yes, ties to the violator without attachment vote
+    no, and both at once abstain (cross-pressure); with cross_pressure = 0 the
+    cross-pressured state votes instead (no, as its ties outweigh its attachment)."""
+    scn = _vote_case(tmp_path)
+    votes = _votes(ensemble(scn, SEEDS))
+    assert share(v["LOYAL"] == "yes" for v in votes) >= TOLERANCE
+    assert share(v["CLIENT"] == "no" for v in votes) >= TOLERANCE
+    assert share(v["TORN"] == "abstain" for v in votes) >= TOLERANCE
+    without = _votes(ensemble(scn, SEEDS, cross_pressure=0.0))
+    assert not any(v["TORN"] == "abstain" for v in without)
+    assert share(v["TORN"] == "no" for v in without) >= TOLERANCE
+
+
+def _pressured_member_case(tmp_path) -> Scenario:
+    """X, a sovereignty-sensitive member of a hierarchical bloc (BOSS leads it) with no
+    insecurity of its own, is targeted by democracy promotion every quarter. It hedges at
+    once (with no insecurity the club offers it no legitimation) and re-engages as the
+    pressure builds its need for the club."""
+    states = {"BOSS": {"great_power": 1, "power": 1.0},
+              "X": {"sovereignty_sensitivity": 0.8, "insecurity": 0.0}, "Y": {}}
+    events = {f"push_{year}_{month}": {"kind": "normative_pressure", "date": f"{year}-{month:02d}",
+                                       "source": "BOSS", "magnitude": 0.12, "targets": ["X"]}
+              for year in range(2000, 2005) for month in (1, 4, 7, 10)}
+    return scenario(tmp_path, states, {"BLOC": club(["BOSS", "X", "Y"], ["BOSS"])},
+                    events=events, end="2004-12")
+
+
+def test_regime_protection_lowers_insecurity_and_delays_re_engagement(tmp_path):
+    """Legitimacy drawn from the bloc shields X's regime from the pressure, so X ends less
+    insecure; needing the bloc less, X stays hedging longer before it re-engages: switching
+    regime_protection to 0 changes X's status in at least one quarter of a run.
+
+    The only discrete effect of regime protection found: it enters no vote, stance or
+    intervention rule directly, only insecurity, and so engagement through the
+    legitimation benefit (illiberalism x insecurity). The shift in engagement is a few
+    hundredths, so it flips a status only near the hedging threshold, as here.
+    """
+    scn = _pressured_member_case(tmp_path)
+    protected = ensemble(scn, SEEDS)
+    exposed = ensemble(scn, SEEDS, regime_protection=0.0)
+    x = protected[0].codes.index("X")
+    assert share(p.insecurity[x] < e.insecurity[x] - 0.02 for p, e in zip(protected, exposed)) >= TOLERANCE
+
+    def quarters_hedging(model) -> int:
+        return int((model.observations()["status"][:, 0, x] == HEDGING).sum())
+
+    def re_engages(model) -> bool:
+        return any(row["state"] == "X" and row["detail"] == "hedging -> active (re-engage)"
+                   for row in model.decisions)
+
+    assert share(re_engages(m) for m in exposed) >= TOLERANCE
+    assert share(quarters_hedging(p) > quarters_hedging(e) for p, e in zip(protected, exposed)) >= TOLERANCE

@@ -1,7 +1,9 @@
-"""Property tests: random valid scenarios run without error and keep every invariant."""
+"""Property tests: random valid scenarios run without error and keep every invariant, and
+text bargaining keeps its guarantees for any ideals, rule and grain."""
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from omegaconf import OmegaConf
@@ -10,7 +12,8 @@ import sim
 from sim.cast import NORMS
 from sim.errors import InputError
 from sim.ensemble import run_one
-from sim.institutions import STATUS_NAMES, VALID_TRANSITIONS
+from sim.institutions import (DECISION_RULES, STATUS_NAMES, VALID_TRANSITIONS, accepts, adopt_text,
+                              meets_quota, text_scale)
 from sim.params import Params
 from sim.records import decisions_frame, timeseries_frame
 from sim.scenario import load_scenario
@@ -101,3 +104,44 @@ def test_random_valid_scenarios_keep_invariants(spec, events, seed):
 def test_history_keeps_invariants_across_parameters(spec, seed, trust_gain, memory, rally, deference):
     params = Params(trust_gain=trust_gain, memory=memory, rally_gain=rally, deference=deference)
     check_invariants(run_one(spec.scenario, params, seed))
+
+
+# -- text bargaining (sim.institutions.adopt_text) ---------------------------------------
+GRAINS = (0.1, 0.25, 0.5, 1.0)
+#: Ideals from anywhere in [-1, 1], with the scale's own points (ties, exact half-steps)
+#: drawn often, as that is where the acceptance boundary |text - ideal| = |ideal| lies.
+ideal = st.one_of(st.floats(-1.0, 1.0, allow_nan=False),
+                  st.sampled_from([-1.0, -0.75, -0.5, -0.25, -0.125, 0.0, 0.125, 0.25, 0.5, 0.75, 1.0]))
+ideals_of = st.dictionaries(st.integers(0, 40), ideal, min_size=1, max_size=9)
+
+
+@settings(max_examples=400, deadline=None)
+@given(ideals=ideals_of, setter_ideal=ideal, rule=st.sampled_from(DECISION_RULES),
+       grain=st.sampled_from(GRAINS))
+def test_adopted_text_is_in_the_win_set_of_silence(ideals: dict[int, float], setter_ideal: float,
+                                                   rule: str, grain: float) -> None:
+    """The adopted text is a point of the graded scale that enough members prefer to
+    silence under the rule (every member under consensus), and the setter never adopts a
+    text it likes less than silence; with no one wanting anything, silence."""
+    text, _ = adopt_text(ideals, setter_ideal, rule, grain)
+    assert np.any(text_scale(grain) == text)
+    accepting = [bool(accepts(text, value)) for value in ideals.values()]
+    if rule == "consensus":
+        assert all(abs(text - value) <= abs(value) + 1e-9 for value in ideals.values())
+    if text != 0.0:
+        assert meets_quota(rule, float(np.mean(accepting)))
+    if all(value == 0.0 for value in ideals.values()):
+        assert text == 0.0
+    assert abs(text - setter_ideal) <= abs(setter_ideal) + 1e-9
+
+
+@settings(max_examples=200, deadline=None)
+@given(others=ideals_of, setter_ideal=ideal, grain=st.sampled_from(GRAINS))
+def test_a_favoured_member_is_never_condemned_under_consensus(others: dict[int, float],
+                                                              setter_ideal: float,
+                                                              grain: float) -> None:
+    """A favoured party that is a member in good standing wants full endorsement (+1) and
+    holds a veto, so a consensus text is never a condemnation of it."""
+    favoured = max(others) + 1
+    text, _ = adopt_text({**others, favoured: 1.0}, setter_ideal, "consensus", grain)
+    assert text >= 0.0
