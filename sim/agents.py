@@ -215,7 +215,9 @@ class StateAgent(mesa.Agent):
         baseline; negative ties and attachment). A state whose two sides pull with
         comparable force, |yes - no| <= cross_pressure x min(yes, no), abstains: the
         cross-pressure hypothesis, and the hedging of the article ('The separatist
-        challenge': Kazakhstan and Kyrgyzstan hedged to avoid confronting Russia).
+        challenge': Kazakhstan and Kyrgyzstan hedged to avoid confronting Russia). So does
+        a state pulled hardly at all, |yes - no| <= vote_indifference (abstention from
+        indifference).
         """
         p, m, i = self.model.params, self.model, self.index
         if i in (subject, sponsor):
@@ -232,6 +234,6 @@ class StateAgent(mesa.Agent):
         pulls = np.array(pulls)
         yes, no = pulls[pulls > 0].sum(), -pulls[pulls < 0].sum()
         net = yes - no + m.rng.normal(0.0, p.stance_noise)
-        if abs(net) <= p.cross_pressure * min(yes, no):
+        if abs(net) <= max(p.cross_pressure * min(yes, no), p.vote_indifference):
             return "abstain", float(net)
         return ("yes" if net > 0 else "no"), float(net)

@@ -82,6 +82,7 @@ class Params:
     embroilment_cost: float = _p(0.25, 0.0, 5.0, "Cost to a leading power of an operation per unit severity of the crisis; article 'Responses to intrastate crises'")
     recognition_threshold: float = _p(0.9, 0.0, 5.0, "Score a state needs to recognise a breakaway entity")
     cross_pressure: float = _p(1.0, 0.0, 10.0, "A voter abstains when |pull to yes - pull to no| <= this x the weaker pull (cross-pressure hypothesis, Lazarsfeld et al. 1944); article 'The separatist challenge' (hedging)")
+    vote_indifference: float = _p(0.2, 0.0, 5.0, "A voter whose net pull is at most this abstains (abstention from indifference, Riker and Ordeshook 1968); assumption")
     vote_dependence: float = _p(1.0, 0.0, 10.0, "Pull of security and economic dependence on a state in a public vote, per unit dependence; assumption")
     # Great-power balance and outside options (ODD process 6)
     investment_rate: float = _p(0.15, 0.0, 1.0, "Quarterly adjustment of a great power's investment in a club")
@@ -148,7 +149,7 @@ MECHANISMS: dict[str, dict[str, float]] = {
     "accession bonding": {"accession_welcome": 0.0},
     "legitimation": {"w_legitimacy": 0.0},
     "regime protection": {"regime_protection": 0.0},
-    "cross-pressured abstention": {"cross_pressure": 0.0},
+    "abstention (cross-pressure, indifference)": {"cross_pressure": 0.0, "vote_indifference": 0.0},
     "embroilment cost": {"embroilment_cost": 0.0},
     "security dependence": {"w_security": 0.0},
     "sovereignty costs": {"w_sovereignty": 0.0},
