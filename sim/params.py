@@ -81,7 +81,7 @@ class Params:
     willingness_threshold: float = _p(0.45, 0.0, 5.0, "Willingness a great power needs to lead an intervention")
     embroilment_cost: float = _p(0.25, 0.0, 5.0, "Cost to a leading power of an operation per unit severity of the crisis; article 'Responses to intrastate crises'")
     recognition_threshold: float = _p(0.9, 0.0, 5.0, "Score a state needs to recognise a breakaway entity")
-    cross_pressure: float = _p(1.0, 0.0, 10.0, "A voter abstains when |pull to yes - pull to no| <= this x the weaker pull (cross-pressure hypothesis, Lazarsfeld et al. 1944); article 'The separatist challenge' (hedging)")
+    cross_pressure: float = _p(1.5, 0.0, 10.0, "A voter abstains when |pull to yes - pull to no| <= this x the weaker pull, i.e. unless one side outweighs the other 2.5 to 1 (cross-pressure hypothesis, Lazarsfeld et al. 1944); article 'The separatist challenge' (hedging)")
     vote_indifference: float = _p(0.2, 0.0, 5.0, "A voter whose net pull is at most this abstains (abstention from indifference, Riker and Ordeshook 1968); assumption")
     vote_dependence: float = _p(1.0, 0.0, 10.0, "Pull of security and economic dependence on a state in a public vote, per unit dependence; assumption")
     # Great-power balance and outside options (ODD process 6)
