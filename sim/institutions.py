@@ -158,9 +158,10 @@ def meets_quota(rule: str, share: float) -> bool:
 
 def text_scale(grain: float) -> np.ndarray:
     """The graded texts a draft can take, from condemnation of the favoured party (-1)
-    through silence (0) to full endorsement (+1), in steps of `grain`."""
+    through silence (0) to full endorsement (+1), in steps of `grain` (the last step to
+    either end may be shorter)."""
     steps = int(np.floor(1.0 / grain + 1e-9))
-    return grain * np.arange(-steps, steps + 1)
+    return np.unique(np.round(np.concatenate([grain * np.arange(-steps, steps + 1), [-1.0, 1.0]]), 12))
 
 
 def accepts(text: np.ndarray | float, ideal: float) -> np.ndarray | bool:
