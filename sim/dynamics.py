@@ -300,14 +300,21 @@ class RunBatch:
         self.investment[:, :, g] = np.where(good[:, :, g], updated, 0.0)
 
     def _utility(self, good: np.ndarray, mandate: np.ndarray, rule: np.ndarray) -> np.ndarray:
-        """(R, K, N) payoff of staying engaged (process 4)."""
+        """(R, K, N) payoff of staying engaged (process 4).
+
+        An intrastate-crisis mandate costs a member by its distrust of the agenda setter
+        who would lead an operation plus its rivalry with the fellow members an operation
+        could prop up (article 'Responses to intrastate crises': Uzbekistan mistrusted a
+        Russian-led operation in its near abroad).
+        """
         p3 = self.columns(3)
         setters = (self.setters & good)[:, :, None, :] * self.off_diagonal
         dependence = (setters * self.security_dependence).max(axis=3)
         threat = (setters * self.threat[:, None]).max(axis=3)
         distrust = (setters * (1.0 - self.trust[:, None])).max(axis=3)
+        rivals = (good[:, :, None, :] * self.off_diagonal * self.rivalry[:, None]).max(axis=3)
         h = self.hierarchy[:, :, None]
-        cost = (h * (1.0 - self.shares) + p3.mandate_cost * mandate[:, :, None] * distrust
+        cost = (h * (1.0 - self.shares) + p3.mandate_cost * mandate[:, :, None] * (distrust + rivals)
                 + p3.rule_cost * rule[:, :, None])
         room = (1.0 - h) * (1.0 - self.shares)
         return (p3.w_legitimacy * self.benefit
