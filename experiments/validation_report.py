@@ -40,7 +40,7 @@ def report(results: Path) -> str:
     main["data share"] = main["target"].map(data["share"])
     ablation = pd.read_csv(results / "ablation.csv")
     shares = [c for c in ablation.columns if c.startswith("target_")]
-    ablation = ablation[["variant", "switched_off", "passing", "needed_by"] + shares]
+    ablation = ablation[["variant", "switched_off", "passing", "needed_by"] + shares + ["quiet_future"]]
     ablation.columns = [c.replace("target_", "t") for c in ablation.columns]
     null = ablation[ablation["variant"] == "null model"]["passing"].iloc[0]
     unneeded = ablation[(ablation["needed_by"] == "[]") & ~ablation["variant"].isin(["full model", "null model"])]
@@ -65,8 +65,10 @@ def report(results: Path) -> str:
         markdown(quiet),
         "## Ablation: which mechanism each target needs",
         f"Each row switches one mechanism off (`sim/params.py`, `MECHANISMS`) and re-runs every "
-        f"target on {options['seeds']} seeds; `needed_by` lists the targets that pass with the "
-        f"full model and fail without it. The null model (no socialisation, no legitimation, "
+        f"target and the quiet-future check on {options['seeds']} seeds (`tN`: share of seeds "
+        f"meeting target N; `quiet_future`: the smaller share of the stability check); "
+        f"`needed_by` lists the checks that pass with the full model and fail without it "
+        f"(`quiet`: the stability check). The null model (no socialisation, no legitimation, "
         f"stances that are noise) passes {null} of the 12.",
         markdown(ablation),
         ("Mechanisms no target needs: " + ", ".join(unneeded["variant"]) + "."

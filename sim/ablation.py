@@ -23,8 +23,10 @@ from sim.cast import (DEFAULT_RELATIONS, DEFAULT_STATES, NORM_ATTRIBUTES, NUMERI
                       load_cast)
 from sim.params import MECHANISMS, NULL_MODEL, Params
 from sim.scenario import Scenario, load_scenario
-from sim.validation import (REQUIRED_SHARE, evaluate, run_views, summarise_points, target_shares,
-                            twin_scenarios)
+from sim.ensemble import run_seeds
+from sim.ensemble_view import EnsembleView
+from sim.validation import (QUIET_SHARE, REQUIRED_SHARE, evaluate, quiet_future, quiet_shares, run_views,
+                            summarise_points, target_shares, twin_scenarios)
 
 FULL_MODEL = "full model"
 NULL_MODEL_NAME = "null model"
@@ -38,23 +40,43 @@ def _switched_off(overrides: Mapping[str, float]) -> str:
 
 
 def ablation(scenarios: dict[str, Scenario], params: Params, seeds: list[int], progress: bool = False,
-             mechanisms: Mapping[str, Mapping[str, float]] = MECHANISMS) -> pd.DataFrame:
+             mechanisms: Mapping[str, Mapping[str, float]] = MECHANISMS,
+             quiet: tuple[Scenario, str] | None = None) -> pd.DataFrame:
     """One row per variant: the full model, each mechanism switched off, the null model.
 
     Each row has the share of seeds meeting every target (`target_<n>`), the number of
     targets passing, and `needed_by`: the targets that pass in the full model but fail
-    in this variant (empty for a mechanism no target needs). `mechanisms` defaults to
-    every entry of `MECHANISMS`; a subset serves quick checks.
+    in this variant (empty for a mechanism no target needs). With `quiet` (the quiet
+    future scenario and the last date of the history) each row also has `quiet_future`,
+    the smaller share of the stability check (`quiet_future`), and `needed_by` lists
+    "quiet" when the check passes in the full model and fails in the variant.
+    `mechanisms` defaults to every entry of `MECHANISMS`; a subset serves quick checks.
     """
     variants = {FULL_MODEL: {}, **mechanisms, NULL_MODEL_NAME: NULL_MODEL}
-    tables = {name: evaluate(run_views(scenarios, replace(params, **overrides), seeds))
-              for name, overrides in tqdm(variants.items(), desc="ablation", unit="variant",
-                                          disable=not progress)}
-    full = _passing(tables[FULL_MODEL])
-    return pd.DataFrame([{"variant": name, "switched_off": _switched_off(variants[name]),
-                          **target_shares(table), "passing": len(_passing(table)),
-                          "needed_by": sorted(full - _passing(table))}
-                         for name, table in tables.items()])
+    rows = [_variant_row(name, overrides, scenarios, replace(params, **overrides), seeds, quiet)
+            for name, overrides in tqdm(variants.items(), desc="ablation", unit="variant",
+                                        disable=not progress)]
+    full = rows[0]["passed"]
+    for row in rows:
+        needed = full - row.pop("passed")
+        row["needed_by"] = sorted(n for n in needed if isinstance(n, int)) + sorted(n for n in needed if isinstance(n, str))
+    return pd.DataFrame(rows)
+
+
+def _variant_row(name: str, overrides: Mapping[str, float], scenarios: dict[str, Scenario], params: Params,
+                 seeds: list[int], quiet: tuple[Scenario, str] | None) -> dict:
+    table = evaluate(run_views(scenarios, params, seeds))
+    passed: set = _passing(table)
+    row = {"variant": name, "switched_off": _switched_off(overrides), **target_shares(table),
+           "passing": len(passed)}
+    if quiet is not None:
+        scenario, history_end = quiet
+        share = float(quiet_shares(quiet_future(EnsembleView(*run_seeds(scenario, params, seeds)),
+                                                history_end)).min())
+        row["quiet_future"] = share
+        if share >= QUIET_SHARE:
+            passed.add("quiet")
+    return {**row, "passed": passed}
 
 
 def _passing(table: pd.DataFrame) -> set[int]:

@@ -110,9 +110,9 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
           f"(a target passes when >= {REQUIRED_SHARE:.0%} of seeds meet it):\n")
     print(table[["target", "name", "threshold", "value", "share", "result"]].to_string(index=False))
     write_csv(table, out / "validation.csv")
-    quiet = quiet_future(EnsembleView(*run_seeds(load(QUIET_SCENARIO), spec.params, seeds)),
-                         spec.scenario.dates[-1][:7])
-    print(f"\nStability: '{QUIET_SCENARIO}' (no events after {spec.scenario.dates[-1][:7]}):\n")
+    quiet_scenario, history_end = load(QUIET_SCENARIO), spec.scenario.dates[-1][:7]
+    quiet = quiet_future(EnsembleView(*run_seeds(quiet_scenario, spec.params, seeds)), history_end)
+    print(f"\nStability: '{QUIET_SCENARIO}' (no events after {history_end}):\n")
     print(quiet.to_string(index=False))
     write_csv(quiet, out / "quiet_future.csv")
     _provenance(spec, out, seeds)
@@ -126,7 +126,7 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
         write_csv(robust, out / "robustness.csv")
         write_csv(points, out / "robustness_points.csv")
     if options.ablation:
-        _ablation_report(scenarios, spec, seeds, out)
+        _ablation_report(scenarios, (quiet_scenario, history_end), spec, seeds, out)
     if options.data_points:
         _data_report(spec, load, out)
     passed = bool((table["result"] == "PASS").all() and (quiet["result"] == "PASS").all())
@@ -134,11 +134,13 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
     return passed
 
 
-def _ablation_report(scenarios: dict[str, Scenario], spec: RunSpec, seeds: list[int], out: Path) -> None:
-    """Print and write ablation.csv: the targets with each mechanism off and in the null model."""
-    table = ablation(scenarios, spec.params, seeds, progress=bool(spec.config.progress))
-    print(f"\nAblation over {len(seeds)} seeds (share of seeds meeting each target; needed_by: "
-          f"targets passing in the full model that fail in this variant):\n")
+def _ablation_report(scenarios: dict[str, Scenario], quiet: tuple[Scenario, str], spec: RunSpec,
+                     seeds: list[int], out: Path) -> None:
+    """Print and write ablation.csv: the targets and the quiet future with each mechanism
+    off and in the null model."""
+    table = ablation(scenarios, spec.params, seeds, progress=bool(spec.config.progress), quiet=quiet)
+    print(f"\nAblation over {len(seeds)} seeds (share of seeds meeting each target and the quiet-future "
+          f"check; needed_by: checks passing in the full model that fail in this variant):\n")
     print(table.drop(columns="switched_off").to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     write_csv(table, out / "ablation.csv")
 

@@ -327,30 +327,35 @@ TARGETS: tuple[Target, ...] = (
 
 
 QUIET_SCENARIO = "quiet_future"
-#: The quiet future's claims: no new suspension or withdrawal after the history ends in at
-#: least QUIET_SHARE of seeds, and each organisation's final cohesion within QUIET_DRIFT of
-#: its value at the end of the history.
+#: The quiet future's claims: no member hedges, suspends or withdraws after the history
+#: ends in at least QUIET_SHARE of seeds, and each organisation's final cohesion stays
+#: within QUIET_DRIFT of its value at the end of the history.
 QUIET_SHARE, QUIET_DRIFT = 0.9, 0.05
+MOVES_AWAY = ("hedging", "suspended", "withdrawn")
 
 
 def quiet_future(view: EnsembleView, history_end: str) -> pd.DataFrame:
-    """Stability when nothing happens: per organisation, the share of seeds without a new
-    suspension or withdrawal after `history_end` and the share whose last-quarter cohesion
-    stays within QUIET_DRIFT of its value at `history_end`."""
+    """Stability when nothing happens: per organisation, the share of seeds in which no
+    member hedges, suspends or withdraws after `history_end`, and the share whose
+    last-quarter cohesion stays within QUIET_DRIFT of its value at `history_end`."""
     rows = view.outcomes(kind="membership")
-    rows = rows[rows["outcome"].isin(["suspended", "withdrawn"]) & (rows["step"] > view.step(history_end))]
+    rows = rows[rows["outcome"].isin(MOVES_AWAY) & (rows["step"] > view.step(history_end))]
     report = []
     for inst in view.entities("cohesion"):
-        left = np.isin(np.arange(view.runs), rows[rows["institution"] == inst]["run"].unique())
+        moved = np.isin(np.arange(view.runs), rows[rows["institution"] == inst]["run"].unique())
         drift = view.values(inst, "cohesion")[:, -1] - view.at(inst, "cohesion", history_end)
-        report.append({"institution": inst, "no_new_exit": float(np.mean(~left)),
+        report.append({"institution": inst, "no_member_moves_away": float(np.mean(~moved)),
                        "cohesion_end": float(np.median(view.at(inst, "cohesion", history_end))),
                        "cohesion_last": float(np.median(view.values(inst, "cohesion")[:, -1])),
                        "within_drift": float(np.mean(np.abs(drift) <= QUIET_DRIFT))})
     table = pd.DataFrame(report)
-    table["result"] = np.where((table["no_new_exit"] >= QUIET_SHARE) & (table["within_drift"] >= QUIET_SHARE),
-                               "PASS", "FAIL")
+    table["result"] = np.where(quiet_shares(table) >= QUIET_SHARE, "PASS", "FAIL")
     return table
+
+
+def quiet_shares(table: pd.DataFrame) -> pd.Series:
+    """Per organisation of a `quiet_future` table, the smaller of its two shares."""
+    return table[["no_member_moves_away", "within_drift"]].min(axis=1)
 
 
 def drop_events(scenario: Scenario, name: str, kinds: tuple[str, ...] = (),
