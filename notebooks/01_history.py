@@ -47,18 +47,25 @@ fig = plots.components_figure(series, ["SCO", "CSTO"])
 
 # %% [markdown]
 # ## Declarations: who blocked what
-# Georgia 2008: the SCO stays neutral (China will not endorse), the CSTO backs the
-# military action but not the recognition. Crimea 2014: no endorsement anywhere.
+# Each text is bargained among the members in good standing: a member accepts only a
+# text it likes at least as much as silence, so a veto holder is never condemned.
+# Georgia 2008: the SCO stays silent (China will not endorse, Russia will not be
+# condemned); the CSTO backs the military action but is silent on the recognition.
+# Crimea 2014: silence in both. `score` is the adopted text (-1 condemnation ... +1
+# endorsement), `blocked_by` who rejected the drafter's preferred text.
 
 # %%
 texts = decisions[decisions["kind"].isin(["declaration", "solidarity", "designation"])]
-summary = (texts.groupby(["event", "institution", "topic"])["outcome"]
-           .agg(lambda s: s.value_counts().idxmax()).reset_index())
+summary = (texts.groupby(["event", "institution", "topic"])
+           .agg(outcome=("outcome", lambda s: s.value_counts().idxmax()), text=("score", "mean"),
+                blocked_by=("blocked_by", lambda s: s.value_counts().idxmax())).reset_index())
 summary
 
 # %% [markdown]
 # ## Recognition and the UN vote on Ukraine (2014)
-# Nobody but Russia recognises; Armenia is the most sympathetic (highest score).
+# Nobody but Russia recognises (the highest recognition scores below). In the vote,
+# states pulled both ways with comparable force (attachment to territorial integrity
+# against ties to Russia) abstain: Kazakhstan and Kyrgyzstan hedge, as the article says.
 
 # %%
 rec = decisions[(decisions["event"] == "crimea_annexation") & (decisions["kind"] == "recognition")]
