@@ -1,4 +1,4 @@
-"""Command line: `python -m sim [task=run|validate|compare] [overrides...]` (a Hydra app).
+"""Command line: `python -m sim [task=run|validate|compare|...] [overrides...]` (a Hydra app).
 
 Before Hydra starts a run (and creates its output folder), the overrides are composed
 and the whole config, cast and scenario are validated: a user mistake ends in one line
@@ -120,6 +120,8 @@ def app(cfg: DictConfig) -> None:
             tasks.sweep_task(spec, out, load)
         elif cfg.task == "plot":
             tasks.plot_task(spec, Path(cfg.results))
+        elif cfg.task == "score":
+            tasks.score_task(spec, out)
         else:
             tasks.sensitivity_task(spec, out, load)
     except InputError as error:

@@ -21,11 +21,12 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.cast import DEFAULT_RELATIONS, DEFAULT_STATES, Cast, load_cast
 from sim.errors import InputError
+from sim.observed import Observed, load_observed
 from sim.params import Params, check_params
 from sim.scenario import Scenario, load_scenario
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
-TASKS = ("run", "validate", "compare", "sweep", "sensitivity", "plot")
+TASKS = ("run", "validate", "compare", "sweep", "sensitivity", "plot", "score")
 
 
 @dataclass
@@ -90,6 +91,7 @@ class RunConfig:
     sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
     plot: PlotConfig = field(default_factory=PlotConfig)
     results: str = ""
+    observed: str = ""
     sweep: Any = None
     scenario: Any = None
     params: Params = field(default_factory=Params)
@@ -104,12 +106,13 @@ def register_configs() -> None:
 
 @dataclass
 class RunSpec:
-    """Everything a run needs, validated."""
+    """Everything a run needs, validated (`observed`: the outcomes `task=score` scores)."""
 
     scenario: Scenario
     params: Params
     seeds: list[int]
     config: DictConfig
+    observed: Observed | None = None
 
 
 def compose(overrides: list[str] | None = None, config_name: str = "config",
@@ -191,6 +194,9 @@ def _check_options(cfg: DictConfig) -> None:
             raise InputError("config", "compare.metrics", metric, ", ".join(allowed))
     if cfg.task == "plot" and not Path(cfg.results or "/nonexistent").is_dir():
         raise InputError("config", "results", cfg.results, "the folder of a run, comparison, sweep or sensitivity")
+    if cfg.task == "score" and not cfg.observed:
+        raise InputError("config", "observed", cfg.observed, "the path of an observed-outcomes YAML file "
+                         "(required by task=score, e.g. observed/history_2001_2018.yaml)")
     for date in cfg.plot.dates:
         if not re.match(r"^\d{4}-\d{2}$", str(date)):
             raise InputError("config", "plot.dates", date, "dates written YYYY-MM")
@@ -211,4 +217,5 @@ def resolve(cfg: DictConfig, runtime: Any | None = None) -> RunSpec:
     _check_options(cfg)
     params = check_params(OmegaConf.to_container(cfg.params, resolve=True), source="params")
     scenario = scenario_from(cfg, load_cast_from(cfg), source=scenario_source(runtime))
-    return RunSpec(scenario=scenario, params=params, seeds=seeds_from(cfg.seeds), config=cfg)
+    observed = load_observed(cfg.observed, scenario) if cfg.task == "score" else None
+    return RunSpec(scenario=scenario, params=params, seeds=seeds_from(cfg.seeds), config=cfg, observed=observed)

@@ -57,6 +57,13 @@ class Event:
     def check_membership(self, members: "MembershipLedger", source: str) -> None:
         """Refuse membership-inconsistent events (overridden by kinds that need it)."""
 
+    def decisions(self) -> dict[str, tuple[str, ...]]:
+        """The decisions this event asks for: decision kind (the `kind` column of the
+        decisions table) -> the topics of its texts (empty for votes, recognitions and
+        interventions). Lets observed outcomes (`sim.observed`) be checked against a
+        scenario before any run."""
+        return {}
+
     def apply(self, model: "ProtectiveIntegrationModel") -> None:
         """Turn the event into model operations."""
         raise NotImplementedError
@@ -229,13 +236,17 @@ class Crackdown(Event):
     state: str = _f("state", "Government cracking down")
     magnitude: float = _f("unit", "Severity and salience, 0-1")
     criticised_by: str | None = _f("state", "Critic (e.g. WEST)", default=None)
+    TOPIC: ClassVar[str] = "backing a member's crackdown"
+
+    def decisions(self) -> dict[str, tuple[str, ...]]:
+        return {"declaration": (self.TOPIC,)}
 
     def apply(self, model: "ProtectiveIntegrationModel") -> None:
         i = model.codes.index(self.state)
         critic = model.codes.index(self.criticised_by) if self.criticised_by else None
         model.pressure[i] += model.params.domestic_pressure * self.magnitude
-        motion = Motion("backing a member's crackdown", _content(non_interference=1.0,
-                        constitutional_order=1.0), self.magnitude, favoured=i, disfavoured=critic)
+        motion = Motion(self.TOPIC, _content(non_interference=1.0, constitutional_order=1.0),
+                        self.magnitude, favoured=i, disfavoured=critic)
         for inst in _member_institutions(model, i):
             model.declare(inst, motion, proposer=i)
 
@@ -247,13 +258,16 @@ class SeparatistUnrest(Event):
 
     state: str = _f("state", "State facing the unrest")
     magnitude: float = _f("unit", "Severity, 0-1")
+    TOPIC: ClassVar[str] = "backing a member against separatism"
+
+    def decisions(self) -> dict[str, tuple[str, ...]]:
+        return {"declaration": (self.TOPIC,)}
 
     def apply(self, model: "ProtectiveIntegrationModel") -> None:
         i = model.codes.index(self.state)
         model.pressure[i] += model.params.domestic_pressure * self.magnitude
-        motion = Motion("backing a member against separatism",
-                        _content(territorial_integrity=1.0, anti_extremism=0.5), self.magnitude,
-                        favoured=i)
+        motion = Motion(self.TOPIC, _content(territorial_integrity=1.0, anti_extremism=0.5),
+                        self.magnitude, favoured=i)
         for inst in _member_institutions(model, i):
             model.declare(inst, motion, proposer=i)
 
@@ -269,15 +283,27 @@ class SeparatismSupport(Event):
     recognition: bool = _f("flag", "Actor recognises the breakaway entities", default=False)
     annexation: bool = _f("flag", "Actor annexes territory", default=False)
     compatriot_claim: bool = _f("flag", "Actor justifies it by protecting its compatriots", default=False)
+    ACTION: ClassVar[str] = "support for the action"
+    RECOGNITION: ClassVar[str] = "endorsing recognition"
+
+    @property
+    def formal(self) -> bool:
+        """Whether the actor recognises or annexes (then every state decides on recognition)."""
+        return self.recognition or self.annexation
+
+    def decisions(self) -> dict[str, tuple[str, ...]]:
+        if not self.formal:
+            return {"declaration": (self.ACTION,)}
+        return {"declaration": (self.ACTION, self.RECOGNITION), "recognition": ()}
 
     def apply(self, model: "ProtectiveIntegrationModel") -> None:
         a, b = model.codes.index(self.actor), model.codes.index(self.target)
-        formal = self.recognition or self.annexation
+        formal = self.formal
         model.betrayal(a, b, self.magnitude, formal, self.compatriot_claim)
         breach = 1.0 if self.annexation else model.params.action_breach
-        action = Motion("support for the action", _content(territorial_integrity=-breach),
+        action = Motion(self.ACTION, _content(territorial_integrity=-breach),
                         self.magnitude, favoured=a, disfavoured=b)
-        recognition = Motion("endorsing recognition", _content(territorial_integrity=-1.0), 1.0,
+        recognition = Motion(self.RECOGNITION, _content(territorial_integrity=-1.0), 1.0,
                              favoured=a, disfavoured=b)
         for inst in _member_institutions(model, a):
             model.declare(inst, action, proposer=a)
@@ -300,6 +326,9 @@ class IntrastateCrisis(Event):
                               "between communities, 0-1", default=0.5)
     request_help: bool = _f("flag", "The government asks its clubs for help", default=False)
     attributes: dict[str, float] = _f("attributes", "New attribute values if the government falls", default={})
+
+    def decisions(self) -> dict[str, tuple[str, ...]]:
+        return {"intervention": ()}
 
     def apply(self, model: "ProtectiveIntegrationModel") -> None:
         i = model.codes.index(self.state)
@@ -331,6 +360,9 @@ class ExternalAttack(Event):
     target: str = _f("state", "Member attacked")
     magnitude: float = _f("unit", "Severity, 0-1")
     request_defence: bool = _f("flag", "The member invokes collective defence", default=True)
+
+    def decisions(self) -> dict[str, tuple[str, ...]]:
+        return {"intervention": ()}
 
     def apply(self, model: "ProtectiveIntegrationModel") -> None:
         a, b = model.codes.index(self.attacker), model.codes.index(self.target)
@@ -397,6 +429,9 @@ class SolidarityRequest(Event):
     out_of_area: bool = _f("flag", "The dispute lies outside the club's zone", default=True)
     topic: str = _f("text", "Subject of the request", default="out-of-area solidarity")
 
+    def decisions(self) -> dict[str, tuple[str, ...]]:
+        return {"solidarity": (self.topic,)}
+
     def check_membership(self, members: MembershipLedger, source: str) -> None:
         members.require_member(source, self, "requester", self.institution, self.requester)
 
@@ -452,6 +487,9 @@ class Statement(Event):
     magnitude: float = _f("unit", "Strength of the text, 0-1", default=1.0)
     proposer: str | None = _f("state", "Drafting member", default=None)
 
+    def decisions(self) -> dict[str, tuple[str, ...]]:
+        return {"statement": (self.theme,)}
+
     def check_membership(self, members: MembershipLedger, source: str) -> None:
         members.require_founded(source, self, self.institution)
         if self.proposer:
@@ -473,13 +511,17 @@ class Designation(Event):
     institution: str = _f("institution", "Institution")
     target: str = _f("state", "State where the listed groups are based")
     magnitude: float = _f("unit", "Salience, 0-1", default=1.0)
+    TOPIC: ClassVar[str] = "terrorist designation"
+
+    def decisions(self) -> dict[str, tuple[str, ...]]:
+        return {"designation": (self.TOPIC,)}
 
     def check_membership(self, members: MembershipLedger, source: str) -> None:
         members.require_member(source, self, "proposer", self.institution, self.proposer)
 
     def apply(self, model: "ProtectiveIntegrationModel") -> None:
         inst, i = model.by_code[self.institution], model.codes.index(self.proposer)
-        motion = Motion("terrorist designation", _content(anti_extremism=1.0), self.magnitude,
+        motion = Motion(self.TOPIC, _content(anti_extremism=1.0), self.magnitude,
                         favoured=i, disfavoured=model.codes.index(self.target))
         if inst.in_good_standing()[i]:
             model.declare(inst, motion, proposer=i, kind="designation")
@@ -493,6 +535,9 @@ class Vote(Event):
     subject: str = _f("state", "State whose territorial integrity the motion upholds")
     violator: str | None = _f("state", "State the motion implicitly censures", default=None)
     sponsor: str | None = _f("state", "State or bloc that drafted the motion", default=None)
+
+    def decisions(self) -> dict[str, tuple[str, ...]]:
+        return {"vote": ()}
 
     def apply(self, model: "ProtectiveIntegrationModel") -> None:
         index = {name: model.codes.index(code) if code else None

@@ -141,19 +141,28 @@ def metric_series(model: "ProtectiveIntegrationModel", spec: str,
     return [(entity, metric, _state_series(model, data, entity, metric))]
 
 
-def check_metrics(specs: list[str], codes: list[str], institutions: list[str], great_powers: list[str],
-                  source: str = "sweep") -> None:
-    """Refuse metric specs that name no known entity or metric."""
+def known_metric(entity: str, metric: str, codes: list[str], institutions: list[str],
+                 great_powers: list[str]) -> bool:
+    """Whether a run's time-series table has `metric` for `entity` (an institution or a state code)."""
     from sim.dynamics import STATE_METRICS
     from sim.model import INSTITUTION_METRICS
+    if entity in institutions:
+        return metric in INSTITUTION_METRICS
     state_metrics = (set(STATE_METRICS) | {f"trust_in.{c}" for c in codes}
                      | {f"threat_from.{g}" for g in great_powers}
                      | {f"{kind}.{i}" for kind in ("engagement", "status", "benefit", "investment")
                         for i in institutions})
+    return entity in codes and metric in state_metrics
+
+
+def check_metrics(specs: list[str], codes: list[str], institutions: list[str], great_powers: list[str],
+                  source: str = "sweep") -> None:
+    """Refuse metric specs that name no known entity or metric."""
+    from sim.model import INSTITUTION_METRICS
     for spec in specs:
         entity, _, metric = str(spec).rpartition(":")
-        ok = ((not entity or entity in institutions) and metric in INSTITUTION_METRICS) or \
-             (entity in codes and metric in state_metrics)
+        ok = (not entity and metric in INSTITUTION_METRICS) or \
+            known_metric(entity, metric, codes, institutions, great_powers)
         if not ok:
             raise InputError(source, "metrics", spec,
                              f"an institution metric ({', '.join(INSTITUTION_METRICS)}), optionally "

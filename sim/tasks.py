@@ -22,6 +22,7 @@ from sim.plots import (cohesion_figure, comparison_figure, components_figure, en
                        trajectories_figure, trust_heatmap, trust_network)
 from sim.records import check_metrics
 from sim.scenario import Scenario, load_scenario
+from sim.score import confusion, report, score_records, score_summary
 from sim.sensitivity import METHODS, analyse, output_values, parse_output
 from sim.store import provenance, write_csv, write_parquet, write_yaml
 from sim.sweep import SweepStore, design_points, parse_spec, problem, run_sweep
@@ -181,6 +182,20 @@ def compare_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame
     save_figure(figure, out / "compare.png")
     print(f"\nFiles:\n  {out / 'compare.csv'}\n  {out / 'compare.png'}")
     return table
+
+
+def score_task(spec: RunSpec, out: Path) -> pd.DataFrame:
+    """Run the scenario's ensemble and score it against the observed outcomes: how often
+    each record is reproduced, per kind and overall, and the confusion of three-way outcomes."""
+    view = EnsembleView(*run_seeds(spec.scenario, spec.params, spec.seeds, progress=bool(spec.config.progress)))
+    records, outcomes = score_records(view, spec.observed)
+    summary = score_summary(records)
+    paths = [write_csv(records, out / "score_records.csv"), write_csv(summary, out / "score_summary.csv"),
+             write_csv(confusion(spec.observed, outcomes), out / "score_confusion.csv"),
+             _provenance(spec, out, spec.seeds)]
+    print(report(spec.observed, records, summary, spec.scenario.name))
+    print("\nFiles:\n" + "\n".join(f"  {path}" for path in paths))
+    return summary
 
 
 def _sweep_folder(spec_dir: str | None, name: str) -> Path:
