@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.checks import horizon_text, month_step
+
 
 class EnsembleView:
     """Fast look-ups into the long tables of one scenario's ensemble."""
@@ -29,10 +31,12 @@ class EnsembleView:
         return self._values[(entity, metric)]
 
     def step(self, date: str) -> int:
-        """Step of a 'YYYY-MM' date (the quarter containing it)."""
-        year, month = int(date[:4]), int(date[5:7])
-        first_year, first_month = int(self.dates[0][:4]), int(self.dates[0][5:7])
-        return (year - first_year) * 4 + (month - 1) // 3 - (first_month - 1) // 3
+        """Step of a 'YYYY-MM' date (the quarter containing it); a malformed date or one
+        outside the ensemble's quarters raises ValueError rather than wrap or truncate."""
+        step = month_step(date, self.dates[0], self.steps)
+        if step is None:
+            raise ValueError(f"date {date!r} is outside this ensemble; allowed: {horizon_text(self.dates)}")
+        return step
 
     def at(self, entity: str, metric: str, date: str) -> np.ndarray:
         """Values per run at a date."""
