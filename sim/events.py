@@ -10,6 +10,7 @@ model's mechanisms, never written here.
 
 from __future__ import annotations
 
+import math
 import types
 import typing
 from dataclasses import MISSING, dataclass, field, fields
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from sim.agents import Motion
 from sim.cast import NORMS, NUMERIC_ATTRIBUTES
+from sim.checks import is_finite_number
 from sim.errors import InputError
 from sim.institutions import ACTIVE, DECISION_RULES, SUSPENDED, WITHDRAWN
 
@@ -639,10 +641,10 @@ def _check_institution(spec, value, where, ctx):
 
 
 def _number(value, where, ctx, low=0.0, high=1.0):
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InputError(ctx.source, where, value, f"a number in [{low}, {high}]")
-    if not low <= value <= high:
-        raise InputError(ctx.source, where, value, f"a number in [{low}, {high}]")
+    """A finite number in [low, high] (high may be infinite: unbounded above, still finite)."""
+    if not is_finite_number(value) or not low <= value <= high:
+        allowed = f"a finite number >= {low}" if math.isinf(high) else f"a number in [{low}, {high}]"
+        raise InputError(ctx.source, where, value, allowed)
     return float(value)
 
 
@@ -686,7 +688,7 @@ def _mapping(value, where, ctx, keys, what):
     for name, number in value.items():
         if name not in keys:
             raise InputError(ctx.source, f"{where}.{name}", number, f"one of {', '.join(keys)}")
-        high = float("inf") if name == "power" else 1.0
+        high = math.inf if name == "power" else 1.0
         _number(number, f"{where}.{name}", ctx, 0.0, high)
     return {k: float(v) for k, v in value.items()}
 

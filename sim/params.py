@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from sim.checks import is_finite_number
 from sim.errors import InputError
 
 
@@ -126,8 +127,8 @@ def check_params(values: dict[str, Any], source: str = "params") -> Params:
         spec = known[name]
         low, high = spec.metadata["range"]
         want_int = spec.type in (int, "int")
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InputError(source, f"params.{name}", value, "an integer" if want_int else "a number")
+        if not is_finite_number(value):
+            raise InputError(source, f"params.{name}", value, "an integer" if want_int else "a finite number")
         if want_int and float(value) != int(value):
             raise InputError(source, f"params.{name}", value, "an integer")
         if not low <= value <= high:

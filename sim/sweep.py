@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from sim.checks import is_finite_number
 from sim.errors import InputError
 from sim.ensemble import BATCH_SIZE, run_batch
 from sim.params import INTEGER_PARAMS, Params
@@ -113,12 +114,12 @@ def _check_parameter(source: str, name: str, values: dict[str, Any], design: str
         if not isinstance(grid, list) or not grid:
             raise InputError(source, f"{where}.values", grid, "a non-empty list of values")
         for value in grid:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            if not is_finite_number(value) or not low <= value <= high:
                 raise InputError(source, f"{where}.values", value, f"numbers in [{low}, {high}]")
         return
     bounds = (values.get("low"), values.get("high"))
     for label, value in zip(("low", "high"), bounds):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        if not is_finite_number(value) or not low <= value <= high:
             raise InputError(source, f"{where}.{label}", value, f"a number in [{low}, {high}]")
     if not bounds[0] < bounds[1]:
         raise InputError(source, f"{where}.high", bounds[1], f"a number above low ({bounds[0]})")
