@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.checks import is_finite_number
 from sim.errors import InputError
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -66,30 +67,52 @@ class Cast:
         return self.codes.index(code)
 
 
-def _number(path: Path, row: int, field_name: str, raw: str) -> float:
+def _number(path: Path, where: str, raw: str) -> float:
+    """A finite number from a table cell, or one `InputError` naming the cell."""
     try:
         value = float(raw)
     except ValueError:
-        raise InputError(str(path), f"row {row} {field_name}", raw, "a number") from None
-    if not np.isfinite(value):
-        raise InputError(str(path), f"row {row} {field_name}", raw, "a finite number")
+        raise InputError(str(path), where, raw, "a number") from None
+    if not is_finite_number(value):
+        raise InputError(str(path), where, raw, "a finite number")
     return value
 
 
-def _read_rows(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
+def _read_rows(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """(line number, row) pairs of a UTF-8 CSV table (a leading BOM is tolerated), every
+    required column filled; a missing file, a bad encoding or a short row is one `InputError`."""
     if not path.is_file():
         raise InputError("config", "states_file/relations_file", str(path), "an existing CSV file")
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in columns if c not in (reader.fieldnames or [])]
-        if missing:
-            raise InputError(str(path), "header", reader.fieldnames, f"columns {', '.join(columns)}")
-        return list(reader)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in columns if c not in (reader.fieldnames or [])]
+            if missing:
+                raise InputError(str(path), "header", reader.fieldnames, f"columns {', '.join(columns)}")
+            rows = [(reader.line_num, row) for row in reader]
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise InputError(str(path), "file", type(error).__name__, "a UTF-8 CSV text file") from None
+    for number, row in rows:
+        empty = [c for c in columns if row.get(c) is None]
+        if empty:
+            raise InputError(str(path), f"row {number} {empty[0]}", None, "a value in every column of the header")
+    return rows
+
+
+def _refuse_repeat(path: Path, seen: dict[tuple, int], key: tuple[str, ...], number: int,
+                   value: str, what: str) -> None:
+    """Refuse a second row with the same key (the last row would otherwise silently win)."""
+    name = "/".join(key)
+    if key in seen:
+        raise InputError(str(path), f"row {number} {name}", value,
+                         f"one row per {what}; {name} is already given in row {seen[key]}")
+    seen[key] = number
 
 
 def _collect_states(path: Path) -> dict[str, dict[str, str]]:
     table: dict[str, dict[str, str]] = {}
-    for number, row in enumerate(_read_rows(path, ("state", "attribute", "value", "source")), 2):
+    seen: dict[tuple, int] = {}
+    for number, row in _read_rows(path, ("state", "attribute", "value", "source")):
         code, attribute = row["state"].strip(), row["attribute"].strip()
         if not code:
             raise InputError(str(path), f"row {number} state", code, "a non-empty state code")
@@ -97,6 +120,7 @@ def _collect_states(path: Path) -> dict[str, dict[str, str]]:
             raise InputError(str(path), f"row {number} attribute", attribute, ", ".join(REQUIRED))
         if not (row.get("source") or "").strip():
             raise InputError(str(path), f"row {number} source", "", "a non-empty source")
+        _refuse_repeat(path, seen, (code, attribute), number, row["value"], "(state, attribute)")
         table.setdefault(code, {})[attribute] = row["value"].strip()
     for code, values in table.items():
         missing = [a for a in REQUIRED if a not in values]
@@ -106,7 +130,7 @@ def _collect_states(path: Path) -> dict[str, dict[str, str]]:
 
 
 def _checked(path: Path, code: str, attribute: str, raw: str) -> float:
-    value = _number(path, 0, f"{code}.{attribute}", raw)
+    value = _number(path, f"{code}.{attribute}", raw)
     if attribute in UNIT_INTERVAL and not 0.0 <= value <= 1.0:
         raise InputError(str(path), f"{code}.{attribute}", value, "a number in [0, 1]")
     if attribute == "power" and value < 0:
@@ -116,22 +140,35 @@ def _checked(path: Path, code: str, attribute: str, raw: str) -> float:
     return value
 
 
+def _relation(path: Path, number: int, row: dict[str, str], codes: list[str]) -> tuple[str, str, str, float]:
+    """(kind, state, other, value) of one relations row, each field checked."""
+    kind = row["kind"].strip()
+    if kind not in RELATION_KINDS:
+        raise InputError(str(path), f"row {number} kind", kind, ", ".join(RELATION_KINDS))
+    a, b = row["state"].strip(), row["other"].strip()
+    for name, code in (("state", a), ("other", b)):
+        if code not in codes:
+            raise InputError(str(path), f"row {number} {name}", code, "a state of the states table")
+    if a == b:
+        raise InputError(str(path), f"row {number} other", b, f"a state other than {a} (no relation to itself)")
+    value = _number(path, f"row {number} value", row["value"])
+    if not 0.0 <= value <= 1.0:
+        raise InputError(str(path), f"row {number} value", value, "a number in [0, 1]")
+    return kind, a, b, value
+
+
 def _relations(path: Path, codes: list[str]) -> dict[str, np.ndarray]:
     n = len(codes)
     matrices = {kind: np.zeros((n, n)) for kind in RELATION_KINDS}
-    rows = _read_rows(path, ("state", "other", "kind", "value", "source"))
-    for number, row in enumerate(rows, 2):
-        kind = row["kind"].strip()
-        if kind not in RELATION_KINDS:
-            raise InputError(str(path), f"row {number} kind", kind, ", ".join(RELATION_KINDS))
-        a, b = row["state"].strip(), row["other"].strip()
-        for name, code in (("state", a), ("other", b)):
-            if code not in codes:
-                raise InputError(str(path), f"row {number} {name}", code, "a state of the states table")
-        value = _number(path, number, "value", row["value"])
-        if not 0.0 <= value <= 1.0:
-            raise InputError(str(path), f"row {number} value", value, "a number in [0, 1]")
+    seen: dict[tuple, int] = {}
+    for number, row in _read_rows(path, ("state", "other", "kind", "value", "source")):
+        kind, a, b, value = _relation(path, number, row, codes)
+        _refuse_repeat(path, seen, (a, b, kind), number, row["value"], "(state, other, kind)")
         i, j = codes.index(a), codes.index(b)
+        if kind in SYMMETRIC_RELATIONS and (b, a, kind) in seen and matrices[kind][j, i] != value:
+            raise InputError(str(path), f"row {number} {a}/{b}/{kind}", value,
+                             f"the value of the reverse row {seen[(b, a, kind)]} ({matrices[kind][j, i]:g}): "
+                             f"{kind} is symmetric")
         matrices[kind][i, j] = value
         if kind in SYMMETRIC_RELATIONS:
             matrices[kind][j, i] = value
