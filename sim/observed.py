@@ -21,7 +21,6 @@ horizon, outcomes allowed) before any run; a mistake is one `InputError` line.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from sim.checks import horizon_text, is_finite_number
 from sim.errors import InputError
 from sim.events import Event
 from sim.institutions import STATUS_NAMES
@@ -62,7 +62,6 @@ DECISION_KINDS: dict[str, tuple[str, ...]] = {
 }
 #: The observed outcome of a metric record: the value lies within its bounds.
 WITHIN = "within"
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 @dataclass
@@ -144,12 +143,8 @@ class _Checker:
 
     def date(self, where: str, value: Any) -> str:
         """A 'YYYY-MM' date inside the scenario's horizon."""
-        first, last = self.scenario.dates[0][:7], self.scenario.dates[-1][:7]
-        match = _MONTH.match(value) if isinstance(value, str) else None
-        year, quarter = self.scenario.start
-        step = (int(match[1]) - year) * 4 + (int(match[2]) - 1) // 3 + 1 - quarter if match else -1
-        if not 0 <= step < self.scenario.n_steps:
-            raise self.fail(where, value, f"a date written YYYY-MM from {first} to {last}")
+        if self.scenario.month_step(value) is None:
+            raise self.fail(where, value, horizon_text(self.scenario.dates))
         return value
 
     def topic(self, where: str, raw: Mapping, event: Event) -> tuple[str, str]:
@@ -171,8 +166,8 @@ class _Checker:
         values = {}
         for name, default in (("min", float("-inf")), ("max", float("inf"))):
             value = raw.get(name, default)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise self.fail(f"{where}.{name}", value, "a number")
+            if name in raw and not is_finite_number(value):
+                raise self.fail(f"{where}.{name}", value, "a finite number")
             values[name] = float(value)
         if "min" not in raw and "max" not in raw:
             raise self.fail(f"{where}.min", None, "a number (a metric record needs min, max or both)")

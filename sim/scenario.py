@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from sim.cast import NORMS, Cast
+from sim.checks import is_finite_number, month_step
 from sim.errors import InputError
 from sim.events import Event, Founding, LoadContext, MembershipLedger, parse_event
 from sim.institutions import DECISION_RULES, InstitutionSpec
@@ -54,6 +55,10 @@ class Scenario:
     def events_at(self, step: int) -> list[Event]:
         """Events dated in quarter `step`, in file order."""
         return self._by_step.get(step, [])
+
+    def month_step(self, value: Any) -> int | None:
+        """Step of a 'YYYY-MM' month inside the horizon; None if malformed or outside it."""
+        return month_step(value, self.dates[0], self.n_steps)
 
     def quarter_of(self, step: int) -> int:
         """Calendar quarter (1-4) of a step."""
@@ -103,8 +108,8 @@ def _institution(source: str, code: str, raw: Mapping, cast: Cast) -> Institutio
     for norm, weight in charter.items():
         if norm not in NORMS:
             raise InputError(source, f"{where}.charter.{norm}", weight, ", ".join(NORMS))
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
-            raise InputError(source, f"{where}.charter.{norm}", weight, "a weight >= 0")
+        if not is_finite_number(weight) or weight < 0:
+            raise InputError(source, f"{where}.charter.{norm}", weight, "a finite weight >= 0")
     weights = np.array([float(charter.get(n, 0.0)) for n in NORMS])
     if weights.sum() <= 0:
         raise InputError(source, f"{where}.charter", dict(charter), "at least one positive weight")
