@@ -92,7 +92,7 @@ def prevalidate(argv: list[str]) -> None:
         return
     overrides = _config_overrides(argv)
     try:
-        resolve(compose(overrides, with_hydra=True))
+        tasks.check_dates(resolve(compose(overrides, with_hydra=True)), _scenario_loader(overrides))
     except InputError as error:
         _fail(str(error))
     except (HydraException, OmegaConfBaseException, yaml.YAMLError) as error:
@@ -107,7 +107,8 @@ def app(cfg: DictConfig) -> None:
     except InputError as error:
         _fail(str(error))
     out = Path(HydraConfig.get().runtime.output_dir)
-    load = _scenario_loader(HydraConfig.get().overrides)
+    given = HydraConfig.get().overrides
+    load = _scenario_loader(list(given.task) + list(given.hydra))
     try:
         if cfg.task == "run":
             tasks.run_task(spec, out)
@@ -128,11 +129,10 @@ def app(cfg: DictConfig) -> None:
         _fail(str(error))
 
 
-def _scenario_loader(overrides) -> "tasks.ScenarioLoader":
+def _scenario_loader(overrides: list[str]) -> "tasks.ScenarioLoader":
     """Load another scenario by name with the same overrides as this run (against `cast`
     when given, e.g. a perturbed cast, else the configured one)."""
-    kept = [o for o in _config_overrides(list(overrides.task) + list(overrides.hydra))
-            if not o.startswith(("scenario=", "scenarios="))]
+    kept = [o for o in _config_overrides(overrides) if not o.startswith(("scenario=", "scenarios="))]
 
     def load(name: str, cast: Cast | None = None) -> Scenario:
         cfg = compose(kept + [f"scenario={name}"])

@@ -8,7 +8,6 @@ checks the rest (ranges, states, institutions, events) and returns a `RunSpec`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf
 
 from sim.cast import DEFAULT_RELATIONS, DEFAULT_STATES, Cast, load_cast
+from sim.checks import MONTH
 from sim.errors import InputError
 from sim.observed import Observed, load_observed
 from sim.params import Params, check_params
@@ -183,11 +183,13 @@ def _check_options(cfg: DictConfig) -> None:
     for name, value, low, high in checks:
         if not low <= value <= high:
             raise InputError("config", name, value, f"an integer in [{low}, {high}]")
-    if not 0.0 < cfg.validate.spread < 1.0:
-        raise InputError("config", "validate.spread", cfg.validate.spread, "a number in (0, 1)")
-    for date in cfg.compare.dates:
-        if not re.match(r"^\d{4}-\d{2}$", str(date)):
-            raise InputError("config", "compare.dates", date, "dates written YYYY-MM")
+    for name in ("validate.spread", "sensitivity.spread"):
+        if not 0.0 < OmegaConf.select(cfg, name) < 1.0:
+            raise InputError("config", name, OmegaConf.select(cfg, name), "a number in (0, 1)")
+    for name in ("compare.dates", "plot.dates"):
+        for date in OmegaConf.select(cfg, name):
+            if not MONTH.match(str(date)):
+                raise InputError("config", name, date, "dates written YYYY-MM (a real month, 01-12)")
     allowed = ("cohesion", "trust", "congruence", "engagement", "functional_output", "legitimacy_delivered")
     for metric in cfg.compare.metrics:
         if metric not in allowed:
@@ -197,9 +199,8 @@ def _check_options(cfg: DictConfig) -> None:
     if cfg.task == "score" and not cfg.observed:
         raise InputError("config", "observed", cfg.observed, "the path of an observed-outcomes YAML file "
                          "(required by task=score, e.g. observed/history_2001_2018.yaml)")
-    for date in cfg.plot.dates:
-        if not re.match(r"^\d{4}-\d{2}$", str(date)):
-            raise InputError("config", "plot.dates", date, "dates written YYYY-MM")
+    if not 0.0 <= cfg.plot.network_threshold < 1.0:
+        raise InputError("config", "plot.network_threshold", cfg.plot.network_threshold, "a number in [0, 1)")
     if len(cfg.scenarios) < 2:
         raise InputError("config", "scenarios", list(cfg.scenarios), "a list of at least two scenario names")
 

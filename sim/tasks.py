@@ -11,6 +11,7 @@ from omegaconf import OmegaConf
 
 from sim.ablation import ablation, data_ensemble
 from sim.cast import Cast
+from sim.checks import horizon_text
 from sim.compare import differences
 from sim.config import RunSpec, cast_files
 from sim.ensemble import run_seeds
@@ -166,8 +167,8 @@ def compare_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame
     """Paired differences between scenarios, with bootstrap 95% intervals."""
     options = spec.config.compare
     names = list(spec.config.scenarios)
-    runs = {name: run_seeds(load(name), spec.params, spec.seeds, progress=bool(spec.config.progress))
-            for name in names}
+    runs = {name: run_seeds(scenario, spec.params, spec.seeds, progress=bool(spec.config.progress))
+            for name, scenario in compare_scenarios(spec, load).items()}
     views = {name: EnsembleView(*tables) for name, tables in runs.items()}
     institutions = [s.code for s in spec.scenario.institutions]
     table = differences(names[0], views, institutions, list(options.dates), list(options.metrics),
@@ -182,6 +183,50 @@ def compare_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame
     save_figure(figure, out / "compare.png")
     print(f"\nFiles:\n  {out / 'compare.csv'}\n  {out / 'compare.png'}")
     return table
+
+
+def _check_months(months: list[str], scenario: Scenario, field: str, whose: str) -> None:
+    """Refuse a month that is malformed or outside `scenario`'s horizon (it would be read
+    from a wrapped or missing quarter)."""
+    for month in months:
+        if scenario.month_step(month) is None:
+            raise InputError("config", field, month, f"{horizon_text(scenario.dates)} ({whose})")
+
+
+def compare_scenarios(spec: RunSpec, load: ScenarioLoader) -> dict[str, Scenario]:
+    """The scenarios `task=compare` runs, by name; every `compare.dates` entry must fall
+    inside each one's horizon."""
+    scenarios = {name: load(name) for name in spec.config.scenarios}
+    for name, scenario in scenarios.items():
+        _check_months(list(spec.config.compare.dates), scenario, "compare.dates", f"horizon of scenario '{name}'")
+    return scenarios
+
+
+def _check_plot_dates(spec: RunSpec, results: Path) -> None:
+    """`plot.dates` must fall inside the horizon of the run whose results are drawn."""
+    if (results / "timeseries.parquet").exists():
+        _check_months(list(spec.config.plot.dates), _scenario_of(results, spec), "plot.dates",
+                      f"horizon of the run in {results}")
+
+
+def _check_output_dates(spec: RunSpec) -> None:
+    """The dates of `sensitivity.outputs` must fall inside the scenario's horizon."""
+    for text in spec.config.sensitivity.outputs:
+        if spec.scenario.month_step(parse_output(text)[2]) is None:
+            raise InputError("config", "sensitivity.outputs", text,
+                             f"ENTITY:metric@date with {horizon_text(spec.scenario.dates)}")
+
+
+def check_dates(spec: RunSpec, load: ScenarioLoader) -> None:
+    """Refuse, before any run or output folder, a date the chosen task would read outside
+    its scenario's horizon (`compare.dates`, `plot.dates`, `sensitivity.outputs`)."""
+    task = spec.config.task
+    if task == "compare":
+        compare_scenarios(spec, load)
+    elif task == "plot":
+        _check_plot_dates(spec, Path(spec.config.results))
+    elif task == "sensitivity":
+        _check_output_dates(spec)
 
 
 def score_task(spec: RunSpec, out: Path) -> pd.DataFrame:
@@ -224,8 +269,7 @@ def sensitivity_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataF
     if options.method not in METHODS:
         raise InputError("config", "sensitivity.method", options.method, ", ".join(METHODS))
     outputs = list(options.outputs)
-    for text in outputs:
-        parse_output(text)
+    _check_output_dates(spec)
     engine = OmegaConf.to_container(spec.config.sweep, resolve=True)
     bounds = {}
     for name in options.parameters:
@@ -256,6 +300,7 @@ def sensitivity_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataF
 def plot_task(spec: RunSpec, results: Path) -> list[Path]:
     """Draw every figure the files in `results` allow, into `results/figures/`."""
     options = spec.config.plot
+    _check_plot_dates(spec, results)
     out = results / "figures"
     written: list[Path] = []
     if (results / "timeseries.parquet").exists():
