@@ -90,8 +90,10 @@ def _read_rows(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str
             if missing:
                 raise InputError(str(path), "header", reader.fieldnames, f"columns {', '.join(columns)}")
             rows = [(reader.line_num, row) for row in reader]
-    except (UnicodeDecodeError, csv.Error) as error:
-        raise InputError(str(path), "file", type(error).__name__, "a UTF-8 CSV text file") from None
+    except UnicodeDecodeError:
+        raise InputError(str(path), "encoding", "not UTF-8", "a UTF-8 CSV text file (a BOM is fine)") from None
+    except csv.Error as error:
+        raise InputError(str(path), "file", str(error), "a CSV text file") from None
     for number, row in rows:
         empty = [c for c in columns if row.get(c) is None]
         if empty:
