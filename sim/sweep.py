@@ -252,7 +252,8 @@ class SweepStore:
         self.folder = Path(folder)
         self.parts = self.folder / "parts"
         self.ledger_path = self.folder / "ledger.json"
-        self.ledger: dict[str, dict[str, Any]] = {}
+        self.manifest = self.folder / "manifest.json"
+        self.ledger: dict[str, dict[str, Any]] = _read_json(self.ledger_path) or {}
 
     @contextmanager
     def locked(self) -> Iterator["SweepStore"]:
@@ -283,19 +284,8 @@ class SweepStore:
         spec; returns the plan to run: a resumed sweep keeps its first chunking, whatever
         chunk size or worker count it is resumed with."""
         digest = spec_hash(identity, asdict(base), {n: fingerprint(s) for n, s in scenarios.items()})
-        manifest = self.folder / "manifest.json"
-        if manifest.exists():
-            held = _read_json(manifest)
-            if held is None:
-                raise UserError(f"{manifest} is unreadable: use a new sweep.dir, or delete the folder")
-            if held.get("spec_hash") != digest:
-                raise InputError(str(manifest), "spec_hash", held.get("spec_hash"),
-                                 f"the same sweep spec as the one run there ({digest} now): "
-                                 "use a new sweep.dir for a different sweep")
-            for stale in [*self.parts.glob(".part-*.tmp"), *self.folder.glob(".*.tmp")]:
-                stale.unlink()
-            self.ledger = self._read_ledger()
-            return self.runs().drop(columns="status")
+        if self.manifest.exists():
+            return self._resume(digest)
         if any(self.parts.glob("part-*.parquet")):
             raise UserError(f"{self.folder} holds parts but no manifest.json, so they cannot be checked "
                             "against this sweep's spec: use a new sweep.dir, or delete the folder")
@@ -306,15 +296,26 @@ class SweepStore:
         write_json({"spec": identity, "base_params": asdict(base), "spec_hash": digest,
                     "code_version": code_version(), "runs": int(len(runs)),
                     "chunks": int(runs["chunk"].nunique()), "created": time.strftime("%Y-%m-%dT%H:%M:%S")},
-                   manifest)
+                   self.manifest)
         return runs
 
-    def _read_ledger(self) -> dict[str, dict[str, Any]]:
-        """The recorded parts; an unreadable ledger counts as empty (every part then runs again)."""
-        ledger = _read_json(self.ledger_path)
-        if ledger is None:
+    def _resume(self, digest: str) -> pd.DataFrame:
+        """Check that the manifest holds this spec, clear what interrupted writes left, reload
+        the ledger; return the stored plan."""
+        held = _read_json(self.manifest)
+        if held is None:
+            raise UserError(f"{self.manifest} is unreadable: use a new sweep.dir, or delete the folder")
+        if held.get("spec_hash") != digest:
+            raise InputError(str(self.manifest), "spec_hash", held.get("spec_hash"),
+                             f"the same sweep spec as the one run there ({digest} now): "
+                             "use a new sweep.dir for a different sweep")
+        for stale in [*self.parts.glob(".part-*.tmp"), *self.folder.glob(".*.tmp")]:
+            stale.unlink()
+        self.ledger = _read_json(self.ledger_path)
+        if self.ledger is None:
             log.warning("%s is missing or unreadable: every part counts as unrecorded", self.ledger_path)
-        return ledger or {}
+            self.ledger = {}
+        return self.runs().drop(columns="status")
 
     def record(self, entry: PartRecord) -> None:
         """Record a written part's size and SHA-256 in the ledger (rewritten atomically)."""
