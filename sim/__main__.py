@@ -24,7 +24,7 @@ from omegaconf.errors import OmegaConfBaseException
 from sim import tasks
 from sim.cast import Cast
 from sim.config import CONFIG_DIR, compose, register_configs, resolve, scenario_from
-from sim.errors import InputError
+from sim.errors import InputError, UserError
 from sim.params import Params
 from sim.scenario import Scenario
 
@@ -125,7 +125,7 @@ def app(cfg: DictConfig) -> None:
             tasks.score_task(spec, out)
         else:
             tasks.sensitivity_task(spec, out, load)
-    except InputError as error:
+    except UserError as error:
         _fail(str(error))
 
 

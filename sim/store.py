@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import platform
 import subprocess
@@ -19,7 +21,9 @@ import sim
 def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
     """Write through a temporary file in the same folder, then rename over `path`.
 
-    A crash mid-write leaves no partial file under the final name.
+    A crash mid-write leaves no partial file under the final name, and the write is durable:
+    the file is flushed to disk (fsync) before the rename, and its folder after it, so a
+    power loss cannot leave an empty or partial file under the final name either.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -29,11 +33,33 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
+        _fsync(tmp, os.O_RDONLY)
         os.replace(tmp, path)
+        if os.name == "posix":  # folders cannot be opened for fsync elsewhere
+            _fsync(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def _fsync(path: str | Path, flags: int) -> None:
+    """Flush a file's or a folder's content to disk."""
+    handle = os.open(path, flags)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def file_digest(path: Path) -> dict[str, Any]:
+    """A file's size in bytes and SHA-256 (hex)."""
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+            size += len(block)
+    return {"size": size, "sha256": digest.hexdigest()}
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
@@ -44,6 +70,11 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     """Atomically write a frame as CSV."""
     return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
+
+
+def write_json(data: Any, path: Path) -> Path:
+    """Atomically write plain data as indented JSON."""
+    return write_atomic(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2), encoding="utf-8"))
 
 
 def write_yaml(data: Any, path: Path) -> Path:

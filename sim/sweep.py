@@ -4,22 +4,27 @@ A sweep is a plan of runs (scenario x design point x seed) cut into chunks. Each
 runs in one task (in-process, a local process pool, or a Dask cluster), which writes the
 chunk's tidy table atomically as one Parquet part. A manifest records the sweep's
 spec and its hash; re-running the same command after an interruption (even SIGKILL) runs
-only the chunks whose part is missing, and a different spec in the same folder is
-refused. Results depend only on (scenario, parameters, seed), never on the backend,
-the worker count or the order chunks finish in.
+only the chunks whose part is missing or fails its recorded size and SHA-256, a different
+spec in the same folder is refused, and one sweep at a time may write to a folder (an
+exclusive lock held for the sweep's whole life). Results depend only on (scenario,
+parameters, seed), never on the backend, the worker count or the order chunks finish in.
 """
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import hashlib
 import json
 import logging
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -30,12 +35,17 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sim.checks import is_finite_number
-from sim.errors import InputError
+from sim.errors import InputError, UserError
 from sim.ensemble import BATCH_SIZE, run_batch
 from sim.params import INTEGER_PARAMS, Params
 from sim.records import selected_frame
 from sim.scenario import Scenario
-from sim.store import code_version, write_atomic, write_parquet
+from sim.store import code_version, file_digest, write_json, write_parquet
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: no folder lock
+    fcntl = None
 
 log = logging.getLogger(__name__)
 DESIGNS = ("grid", "random", "lhs", "sobol", "morris", "points")
@@ -43,6 +53,8 @@ BACKENDS = ("serial", "local", "dask")
 SPEC_KEYS = ("name", "scenarios", "design", "parameters", "samples", "seeds_per_point", "metrics",
              "chunk_size", "seed", "backend", "workers", "scheduler", "dir")
 RUN_KEYS = ("name", "scenarios", "design", "parameters", "samples", "seeds_per_point", "metrics", "seed")
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+_HELD_LOCKS: set[int] = set()  # descriptors of the folder locks this process holds
 
 
 @dataclass
@@ -212,24 +224,60 @@ def _params(base: dict[str, Any], row: dict[str, Any], names: list[str]) -> Para
     return Params(**values)
 
 
-def run_and_store_chunk(task: ChunkTask) -> int:
-    """Run a chunk and write its part where the task says (atomically); return the chunk.
+@dataclass(frozen=True)
+class PartRecord:
+    """A written part: its chunk, size in bytes and SHA-256."""
+
+    chunk: int
+    size: int
+    sha256: str
+
+
+def run_and_store_chunk(task: ChunkTask) -> PartRecord:
+    """Run a chunk and write its part where the task says (atomically); return its record.
 
     Workers write their own parts, so the coordinating process stays light and only
     small results cross process or network boundaries (Dask workers need the sweep
     folder on a shared file system).
     """
     chunk, frame = run_chunk(task)
-    write_parquet(frame, Path(task.part))
-    return chunk
+    part = write_parquet(frame, Path(task.part))
+    return PartRecord(chunk, **file_digest(part))
 
 
 class SweepStore:
-    """A sweep folder: manifest.json, runs.parquet and parts/part-NNNNN.parquet."""
+    """A sweep folder: manifest.json, runs.parquet, parts/part-NNNNN.parquet, ledger.json
+    (each part's size and SHA-256) and sweep.lock (held by the sweep writing there)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
         self.parts = self.folder / "parts"
+        self.ledger_path = self.folder / "ledger.json"
+        self.manifest = self.folder / "manifest.json"
+        self.ledger: dict[str, dict[str, Any]] = _read_json(self.ledger_path) or {}
+
+    @contextmanager
+    def locked(self) -> Iterator["SweepStore"]:
+        """Hold the folder's exclusive lock (flock on sweep.lock) until the block ends.
+
+        Non-blocking: if another sweep holds it, raise at once, having written nothing. The
+        kernel releases the lock when the holder exits, however it exits. No lock where
+        fcntl is missing (not POSIX).
+        """
+        self.folder.mkdir(parents=True, exist_ok=True)
+        handle = os.open(self.folder / "sweep.lock", os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            if fcntl is not None:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)
+            raise UserError(f"another sweep is writing to {self.folder}") from None
+        _HELD_LOCKS.add(handle)
+        try:
+            yield self
+        finally:
+            _HELD_LOCKS.discard(handle)
+            os.close(handle)
 
     def open(self, identity: dict[str, Any], runs: pd.DataFrame, base: Params,
              scenarios: dict[str, Scenario]) -> pd.DataFrame:
@@ -237,31 +285,65 @@ class SweepStore:
         spec; returns the plan to run: a resumed sweep keeps its first chunking, whatever
         chunk size or worker count it is resumed with."""
         digest = spec_hash(identity, asdict(base), {n: fingerprint(s) for n, s in scenarios.items()})
-        manifest = self.folder / "manifest.json"
-        if manifest.exists():
-            held = json.loads(manifest.read_text())
-            if held.get("spec_hash") != digest:
-                raise InputError(str(manifest), "spec_hash", held.get("spec_hash"),
-                                 f"the same sweep spec as the one run there ({digest} now): "
-                                 "use a new sweep.dir for a different sweep")
-            for stale in self.parts.glob(".part-*.tmp"):
-                stale.unlink()
-            return self.runs().drop(columns="status")
+        if self.manifest.exists():
+            return self._resume(digest)
+        if any(self.parts.glob("part-*.parquet")):
+            raise UserError(f"{self.folder} holds parts but no manifest.json, so they cannot be checked "
+                            "against this sweep's spec: use a new sweep.dir, or delete the folder")
         self.parts.mkdir(parents=True, exist_ok=True)
         write_parquet(runs.assign(status="pending"), self.folder / "runs.parquet")
-        body = {"spec": identity, "base_params": asdict(base), "spec_hash": digest,
-                "code_version": code_version(), "runs": int(len(runs)),
-                "chunks": int(runs["chunk"].nunique()), "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
-        write_atomic(manifest, lambda tmp: tmp.write_text(json.dumps(body, indent=2)))
+        self.ledger = {}
+        write_json(self.ledger, self.ledger_path)
+        write_json({"spec": identity, "base_params": asdict(base), "spec_hash": digest,
+                    "code_version": code_version(), "runs": int(len(runs)),
+                    "chunks": int(runs["chunk"].nunique()), "created": time.strftime("%Y-%m-%dT%H:%M:%S")},
+                   self.manifest)
         return runs
+
+    def _resume(self, digest: str) -> pd.DataFrame:
+        """Check that the manifest holds this spec, clear what interrupted writes left, reload
+        the ledger; return the stored plan."""
+        held = _read_json(self.manifest)
+        if held is None:
+            raise UserError(f"{self.manifest} is unreadable: use a new sweep.dir, or delete the folder")
+        if held.get("spec_hash") != digest:
+            raise InputError(str(self.manifest), "spec_hash", held.get("spec_hash"),
+                             f"the same sweep spec as the one run there ({digest} now): "
+                             "use a new sweep.dir for a different sweep")
+        for stale in [*self.parts.glob(".part-*.tmp"), *self.folder.glob(".*.tmp")]:
+            stale.unlink()
+        self.ledger = _read_json(self.ledger_path)
+        if self.ledger is None:
+            log.warning("%s is missing or unreadable: every part counts as unrecorded", self.ledger_path)
+            self.ledger = {}
+        return self.runs().drop(columns="status")
+
+    def record(self, entry: PartRecord) -> None:
+        """Record a written part's size and SHA-256 in the ledger (rewritten atomically)."""
+        self.ledger[str(entry.chunk)] = {"size": entry.size, "sha256": entry.sha256}
+        write_json(self.ledger, self.ledger_path)
+
+    def verify(self) -> set[int]:
+        """Chunks whose part matches its record. Every other part is reported (one warning
+        line each) and removed, so that its chunk runs again."""
+        good = set()
+        for part in sorted(self.parts.glob("part-*.parquet")):
+            chunk = _chunk_of(part)
+            problem = _part_problem(part, self.ledger.get(str(chunk)))
+            if problem is None:
+                good.add(chunk)
+                continue
+            log.warning("%s: %s; running chunk %d again", part, problem, chunk)
+            part.unlink()
+        return good
 
     def part(self, chunk: int) -> Path:
         """Path of a chunk's part."""
         return self.parts / f"part-{chunk:05d}.parquet"
 
     def done(self) -> set[int]:
-        """Chunks whose part is complete on disk."""
-        return {int(p.stem.split("-")[1]) for p in self.parts.glob("part-*.parquet")}
+        """Chunks whose part is on disk and recorded in the ledger (`verify` checks content)."""
+        return {_chunk_of(p) for p in self.parts.glob("part-*.parquet")} & {int(c) for c in self.ledger}
 
     def finish(self) -> None:
         """Mark every run whose chunk is on disk as done in runs.parquet."""
@@ -277,6 +359,31 @@ class SweepStore:
     def runs(self) -> pd.DataFrame:
         """The run plan with parameters, seeds and status."""
         return pd.read_parquet(self.folder / "runs.parquet")
+
+
+def _chunk_of(part: Path) -> int:
+    """The chunk of a part file (part-NNNNN.parquet)."""
+    return int(part.stem.split("-")[1])
+
+
+def _part_problem(part: Path, recorded: dict[str, Any] | None) -> str | None:
+    """Why a part does not match its ledger record, or None if it does."""
+    if recorded is None:
+        return "no record in ledger.json (the sweep stopped as it was written)"
+    actual = file_digest(part)
+    if actual["size"] != recorded["size"]:
+        return f"{actual['size']} bytes, {recorded['size']} recorded (truncated or overwritten)"
+    if actual["sha256"] != recorded["sha256"]:
+        return "SHA-256 differs from the recorded one (corrupt)"
+    return None
+
+
+def _read_json(path: Path) -> Any:
+    """A JSON file's content, or None if it is missing or unreadable."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def fingerprint(scenario: Scenario) -> dict[str, Any]:
@@ -304,8 +411,8 @@ def _tasks(runs: pd.DataFrame, todo: list[int], scenarios: dict[str, Scenario], 
 
 
 def _execute(tasks: Iterator[ChunkTask], backend: str, workers: int,
-             scheduler: str | None) -> Iterator[int]:
-    """Run and store chunk tasks on a backend, yielding chunk ids as they complete."""
+             scheduler: str | None) -> Iterator[PartRecord]:
+    """Run and store chunk tasks on a backend, yielding part records as they complete."""
     if backend == "serial":
         for task in tasks:
             yield run_and_store_chunk(task)
@@ -313,7 +420,8 @@ def _execute(tasks: Iterator[ChunkTask], backend: str, workers: int,
     if backend == "local":
         gc.freeze()  # forked workers then leave the parent's objects alone (no copy-on-write by their GC)
         try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context()) as pool:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(),
+                                     initializer=_init_worker, initargs=(os.getpid(),)) as pool:
                 yield from _bounded(lambda task: pool.submit(run_and_store_chunk, task), tasks, 2 * workers,
                                     lambda pending: wait(pending, return_when=FIRST_COMPLETED).done)
         finally:
@@ -338,7 +446,42 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
 
 
-def _bounded(submit, tasks: Iterator[ChunkTask], window: int, wait_for) -> Iterator[int]:
+def _init_worker(parent: int) -> None:
+    """Start a local worker: let go of the folder locks a forked worker inherits (the sweep's
+    process alone holds them), and exit when the parent dies."""
+    for handle in _HELD_LOCKS:
+        try:
+            os.close(handle)
+        except OSError:
+            pass
+    _HELD_LOCKS.clear()
+    _exit_with_parent(parent)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Best effort, Linux only: have the kernel SIGKILL this process when its parent dies
+    (prctl PR_SET_PDEATHSIG), or else poll the parent's pid from a daemon thread; either way
+    exit at once if the parent is already gone. Elsewhere, nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        armed = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        armed = False
+    if not armed:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="parent-watch").start()
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _watch_parent(parent: int, every: float = 0.5) -> None:
+    """Exit this process as soon as its parent is no longer `parent`."""
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(1)
+
+
+def _bounded(submit, tasks: Iterator[ChunkTask], window: int, wait_for) -> Iterator[PartRecord]:
     """Keep at most `window` tasks in flight; yield each result as its future completes.
 
     `wait_for(pending)` blocks until at least one future is done and returns the done ones.
@@ -358,21 +501,32 @@ def _bounded(submit, tasks: Iterator[ChunkTask], window: int, wait_for) -> Itera
 
 def run_sweep(spec: SweepSpec, scenarios: dict[str, Scenario], base: Params, folder: Path,
               points: np.ndarray | None = None, progress: bool = True) -> SweepStore:
-    """Run (or resume) a sweep into `folder`; return its store."""
+    """Run (or resume) a sweep into `folder`, holding its lock throughout; return its store.
+
+    Raises `UserError` at once if another sweep is writing there, or if the folder holds
+    parts but no manifest.
+    """
     store = SweepStore(folder)
-    runs = store.open(spec.identity(), plan(spec, points), base, scenarios)
-    todo = sorted(set(runs["chunk"].unique()) - store.done())
-    remaining = int(runs["chunk"].isin(todo).sum())
-    log.info("sweep %s: %d runs in %d chunks, %d chunks to run (%s backend, %d workers)",
-             spec.name, len(runs), runs["chunk"].nunique(), len(todo), spec.backend, spec.workers)
-    sizes = runs.groupby("chunk").size()
-    with tqdm(total=remaining, unit="run", desc=spec.name, disable=not progress) as bar:
-        started = time.perf_counter()
-        for chunk in _execute(_tasks(runs, todo, scenarios, base, spec.metrics, store), spec.backend,
-                              spec.workers, spec.scheduler):
-            bar.update(int(sizes[chunk]))
-            log.info("chunk %d done (%d runs, %.1f s elapsed)", chunk, sizes[chunk],
-                     time.perf_counter() - started)
-    store.finish()
+    with store.locked():
+        runs = store.open(spec.identity(), plan(spec, points), base, scenarios)
+        todo = sorted(set(runs["chunk"].unique()) - store.verify())
+        log.info("sweep %s: %d runs in %d chunks, %d chunks to run (%s backend, %d workers)",
+                 spec.name, len(runs), runs["chunk"].nunique(), len(todo), spec.backend, spec.workers)
+        _run_chunks(spec, store, runs, todo, _tasks(runs, todo, scenarios, base, spec.metrics, store), progress)
+        store.finish()
     return store
+
+
+def _run_chunks(spec: SweepSpec, store: SweepStore, runs: pd.DataFrame, todo: list[int],
+                tasks: Iterator[ChunkTask], progress: bool) -> None:
+    """Execute the chunk tasks, recording each written part, with a progress bar and log."""
+    sizes = runs.groupby("chunk").size()
+    with tqdm(total=int(runs["chunk"].isin(todo).sum()), unit="run", desc=spec.name,
+              disable=not progress) as bar:
+        started = time.perf_counter()
+        for entry in _execute(tasks, spec.backend, spec.workers, spec.scheduler):
+            store.record(entry)
+            bar.update(int(sizes[entry.chunk]))
+            log.info("chunk %d done (%d runs, %.1f s elapsed)", entry.chunk, sizes[entry.chunk],
+                     time.perf_counter() - started)
 
