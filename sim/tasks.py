@@ -27,8 +27,8 @@ from sim.score import confusion, report, score_records, score_summary
 from sim.sensitivity import METHODS, analyse, output_values, parse_output
 from sim.store import provenance, write_csv, write_parquet, write_yaml
 from sim.sweep import SweepStore, design_points, parse_spec, problem, run_sweep
-from sim.validation import (QUIET_SCENARIO, REQUIRED_SHARE, evaluate, quiet_future, robustness, run_views,
-                            twin_scenarios)
+from sim.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGET_WINDOW, evaluate, quiet_future, robustness,
+                            run_views, twin_scenarios)
 
 
 class ScenarioLoader(Protocol):
@@ -217,11 +217,22 @@ def _check_output_dates(spec: RunSpec) -> None:
                              f"ENTITY:metric@date with {horizon_text(spec.scenario.dates)}")
 
 
+def _check_target_window(spec: RunSpec) -> None:
+    """The validated scenario must span every date the targets read."""
+    if any(spec.scenario.month_step(date) is None for date in TARGET_WINDOW):
+        raise InputError("config", "scenario", spec.scenario.name,
+                         f"a scenario spanning {TARGET_WINDOW[0]} to {TARGET_WINDOW[1]} (the dates the "
+                         f"validation targets read; this one covers {horizon_text(spec.scenario.dates)})")
+
+
 def check_dates(spec: RunSpec, load: ScenarioLoader) -> None:
     """Refuse, before any run or output folder, a date the chosen task would read outside
-    its scenario's horizon (`compare.dates`, `plot.dates`, `sensitivity.outputs`)."""
+    its scenario's horizon (`compare.dates`, `plot.dates`, `sensitivity.outputs`, the
+    validation targets' window)."""
     task = spec.config.task
-    if task == "compare":
+    if task == "validate":
+        _check_target_window(spec)
+    elif task == "compare":
         compare_scenarios(spec, load)
     elif task == "plot":
         _check_plot_dates(spec, Path(spec.config.results))

@@ -275,6 +275,8 @@ def t12_hierarchy(v: Views) -> tuple[np.ndarray, np.ndarray]:
     return gap >= TRACKING_GAP, gap
 
 
+#: The first and last dates the targets read: a validated scenario must span them.
+TARGET_WINDOW = ("2001-07", "2018-10")
 #: Sizes of the contrasts (on the model's 0-1 scales); each says what the article's
 #: wording is taken to mean.
 ENGAGED = 0.6           # "keep meeting": mean engagement of members in good standing

@@ -28,6 +28,8 @@ OVERRIDE_CASES = {
     "plot month 13": (["plot.dates=[2007-13]"], ["plot.dates", "'2007-13'", "a real month"]),
     "sensitivity output after the end": (["task=sensitivity", "sensitivity.outputs=[SCO:cohesion@2030-01]"],
                                          ["sensitivity.outputs", "'SCO:cohesion@2030-01'", HORIZON]),
+    "validated scenario shorter than the targets": (["task=validate", "scenario.end=2018-06"],
+                                                    ["scenario", "'history'", "2001-07 to 2018-10"]),
     "NaN charter weight": (["scenario.institutions.SCO.charter.non_interference=nan"],
                            ["history.yaml", "institutions.SCO.charter.non_interference", "nan", "finite weight"]),
     "infinite charter weight": (["scenario.institutions.CSTO.charter.anti_extremism=inf"],
