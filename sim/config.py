@@ -24,6 +24,7 @@ from sim.errors import InputError
 from sim.observed import Observed, load_observed
 from sim.params import Params, check_params
 from sim.scenario import Scenario, load_scenario
+from sim.store import OUTPUT_FORMATS
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 TASKS = ("run", "validate", "compare", "sweep", "sensitivity", "plot", "score")
@@ -77,6 +78,13 @@ class PlotConfig:
 
 
 @dataclass
+class OutputConfig:
+    """How tasks write their tables: `format` is parquet, csv or both."""
+
+    format: str = "parquet"
+
+
+@dataclass
 class RunConfig:
     """Schema of the top-level config."""
 
@@ -90,6 +98,7 @@ class RunConfig:
     compare: CompareConfig = field(default_factory=CompareConfig)
     sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
     plot: PlotConfig = field(default_factory=PlotConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
     results: str = ""
     observed: str = ""
     sweep: Any = None
@@ -190,6 +199,8 @@ def _check_options(cfg: DictConfig) -> None:
         for date in OmegaConf.select(cfg, name):
             if not MONTH.match(str(date)):
                 raise InputError("config", name, date, "dates written YYYY-MM (a real month, 01-12)")
+    if cfg.output.format not in OUTPUT_FORMATS:
+        raise InputError("config", "output.format", cfg.output.format, ", ".join(OUTPUT_FORMATS))
     allowed = ("cohesion", "trust", "congruence", "engagement", "functional_output", "legitimacy_delivered")
     for metric in cfg.compare.metrics:
         if metric not in allowed:

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from sim.model import ProtectiveIntegrationModel
 
 TIMESERIES_COLUMNS = ("run", "seed", "step", "date", "entity", "metric", "value")
+#: Institution metrics a run summary reports at the final quarter (the n_* are counts by status).
+SUMMARY_METRICS = ("cohesion", "trust", "congruence", "engagement", "functional_output",
+                   "n_active", "n_hedging", "n_suspended", "n_withdrawn", "n_observer")
 DECISION_COLUMNS = ("run", "seed", "step", "date", "event", "institution", "state", "kind", "subject",
                     "topic", "outcome", "blocked_by", "setter", "score", "detail")
 
@@ -188,3 +191,19 @@ def selected_frame(models: Sequence["ProtectiveIntegrationModel"], runs: Sequenc
                        np.repeat(columns[0], steps), np.repeat(columns[1], steps),
                        np.concatenate(columns[2]),
                        seed=np.repeat([_seed(m) for m in models], per_run))
+
+
+def summary_frame(series: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per run of `series` listed in `runs`: the columns of `runs` (run, seed,
+    parameters, ...), then the reporters of the run's final quarter present in `series`,
+    named ENTITY.metric: each institution's SUMMARY_METRICS (the counts by status as
+    integers) and each state's engagement in each institution (e.g. `UZB.engagement.CSTO`)."""
+    last = series[series["step"] == series.groupby("run")["step"].transform("max")]
+    metric = last["metric"].astype(str)
+    last = last[metric.isin(SUMMARY_METRICS) | metric.str.startswith("engagement.")]
+    names = last["entity"].astype(str) + "." + last["metric"].astype(str)
+    wide = last.assign(column=names).pivot(index="run", columns="column", values="value")
+    wide = wide[list(dict.fromkeys(names))]
+    counts = [c for c in wide.columns if c.partition(".")[2].startswith("n_")]
+    wide = wide.astype({c: "int64" for c in counts})
+    return runs.merge(wide.reset_index(), on="run", how="inner").reset_index(drop=True)

@@ -17,6 +17,11 @@ import yaml
 
 import sim
 
+#: Values of `output.format`: the files a task writes each table as.
+OUTPUT_FORMATS = ("parquet", "csv", "both")
+#: How a missing number is written in CSV (an empty field is an empty string).
+CSV_NAN = "NaN"
+
 
 def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
     """Write through a temporary file in the same folder, then rename over `path`.
@@ -67,9 +72,26 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
     return write_atomic(path, lambda tmp: frame.to_parquet(tmp, engine="pyarrow", index=False))
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    """Atomically write a frame as CSV."""
-    return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
+def write_csv(frame: pd.DataFrame, path: Path, float_format: str | None = None) -> Path:
+    """Atomically write a frame as CSV: no index column, dates in ISO 8601, a missing number
+    as `NaN` (an empty field is an empty string), floats as `float_format` if given."""
+    return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False, na_rep=CSV_NAN,
+                                                       float_format=float_format))
+
+
+def write_table(frame: pd.DataFrame, base: Path, fmt: str) -> list[Path]:
+    """Write a table as `base`.parquet, `base`.csv or both (`fmt`, one of OUTPUT_FORMATS)."""
+    suffixes = ("parquet", "csv") if fmt == "both" else (fmt,)
+    writers = {"parquet": write_parquet, "csv": write_csv}
+    return [writers[suffix](frame, base.with_suffix(f".{suffix}")) for suffix in suffixes]
+
+
+def read_table(path: Path, dates: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A table written by `write_table`, Parquet or CSV by its suffix; a CSV reads back to the
+    Parquet's values (the columns in `dates` as dates, empty strings kept, categories as strings)."""
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(path, keep_default_na=False, na_values=[CSV_NAN], parse_dates=list(dates))
 
 
 def write_json(data: Any, path: Path) -> Path:

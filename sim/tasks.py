@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Protocol
 
@@ -21,11 +22,11 @@ from sim.params import BEHAVIOURAL, spread_bounds
 from sim.plots import (cohesion_figure, comparison_figure, components_figure, engagement_timeline,
                        event_markers, phase_diagram, quantiles, save_figure, sensitivity_figure,
                        trajectories_figure, trust_heatmap, trust_network)
-from sim.records import check_metrics
+from sim.records import check_metrics, summary_frame
 from sim.scenario import Scenario, load_scenario
 from sim.score import confusion, report, score_records, score_summary
 from sim.sensitivity import METHODS, analyse, output_values, parse_output
-from sim.store import provenance, write_csv, write_parquet, write_yaml
+from sim.store import provenance, read_table, write_csv, write_table, write_yaml
 from sim.sweep import SweepStore, design_points, parse_spec, problem, run_sweep
 from sim.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGET_WINDOW, evaluate, quiet_future, robustness,
                             run_views, twin_scenarios)
@@ -47,24 +48,33 @@ def _provenance(spec: RunSpec, out: Path, seeds: list[int]) -> Path:
                       out / "config.yaml")
 
 
-def run_task(spec: RunSpec, out: Path) -> dict[str, Path]:
-    """The main job: run the ensemble, then write tables, config and figure."""
+def run_task(spec: RunSpec, out: Path) -> dict[str, list[Path]]:
+    """The main job: run the ensemble, then write tables (in `output.format`), config and
+    figure; returns the files written, by kind."""
     series, decisions = run_seeds(spec.scenario, spec.params, spec.seeds,
                                   progress=bool(spec.config.progress))
     institutions = [s.code for s in spec.scenario.institutions]
     figure = cohesion_figure(series, institutions, title=f"Cohesion, scenario '{spec.scenario.name}'",
                              events=event_markers(spec.scenario))
+    fmt = spec.config.output.format
     paths = {
-        "timeseries": write_parquet(series, out / "timeseries.parquet"),
-        "decisions": write_parquet(decisions, out / "decisions.parquet"),
-        "config": _provenance(spec, out, spec.seeds),
-        "figure": save_figure(figure, out / "cohesion.png")[0],
+        "timeseries": write_table(series, out / "timeseries", fmt),
+        "decisions": write_table(decisions, out / "decisions", fmt),
+        "runs_summary": write_table(summary_frame(series, run_table(spec)), out / "runs_summary", fmt),
+        "config": [_provenance(spec, out, spec.seeds)],
+        "figure": save_figure(figure, out / "cohesion.png"),
     }
     print(summary(series, decisions, institutions, spec))
     print("\nFiles:")
-    for path in paths.values():
+    for path in (path for group in paths.values() for path in group):
         print(f"  {path}")
     return paths
+
+
+def run_table(spec: RunSpec) -> pd.DataFrame:
+    """The runs of the main job: run, scenario, seed and every parameter value."""
+    return pd.DataFrame([{"run": run, "scenario": spec.scenario.name, "seed": seed, **asdict(spec.params)}
+                         for run, seed in enumerate(spec.seeds)])
 
 
 def summary(series: pd.DataFrame, decisions: pd.DataFrame, institutions: list[str],
@@ -178,10 +188,9 @@ def compare_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame
     print(shown[["scenario", "institution", "metric", "date", "difference", "ci"]].to_string(
         index=False, float_format=lambda v: f"{v:+.4f}"))
     figure = comparison_figure({name: tables[0] for name, tables in runs.items()}, table, institutions)
-    write_csv(table, out / "compare.csv")
-    _provenance(spec, out, spec.seeds)
-    save_figure(figure, out / "compare.png")
-    print(f"\nFiles:\n  {out / 'compare.csv'}\n  {out / 'compare.png'}")
+    written = [*write_table(table, out / "compare", spec.config.output.format), _provenance(spec, out, spec.seeds),
+               *save_figure(figure, out / "compare.png")]
+    print("\nFiles:\n" + "\n".join(f"  {path}" for path in written))
     return table
 
 
@@ -204,7 +213,7 @@ def compare_scenarios(spec: RunSpec, load: ScenarioLoader) -> dict[str, Scenario
 
 def _check_plot_dates(spec: RunSpec, results: Path) -> None:
     """`plot.dates` must fall inside the horizon of the run whose results are drawn."""
-    if (results / "timeseries.parquet").exists():
+    if _timeseries_file(results):
         _check_months(list(spec.config.plot.dates), _scenario_of(results, spec), "plot.dates",
                       f"horizon of the run in {results}")
 
@@ -314,8 +323,8 @@ def plot_task(spec: RunSpec, results: Path) -> list[Path]:
     _check_plot_dates(spec, results)
     out = results / "figures"
     written: list[Path] = []
-    if (results / "timeseries.parquet").exists():
-        series = pd.read_parquet(results / "timeseries.parquet")
+    if source := _timeseries_file(results):
+        series = read_table(source, dates=("date",))
         scenario = _scenario_of(results, spec)
         institutions = [s.code for s in scenario.institutions]
         markers = event_markers(scenario)
@@ -342,9 +351,15 @@ def plot_task(spec: RunSpec, results: Path) -> list[Path]:
         written += save_figure(sensitivity_figure(table, method), out / "sensitivity")
     if not written:
         raise InputError("config", "results", str(results),
-                         "a folder with timeseries.parquet, manifest.json or sensitivity.csv")
+                         "a folder with timeseries.parquet (or .csv), manifest.json or sensitivity.csv")
     print("Figures:\n" + "\n".join(f"  {p}" for p in written))
     return written
+
+
+def _timeseries_file(results: Path) -> Path | None:
+    """A main job's time-series table in `results` (Parquet preferred, else CSV), if any."""
+    return next((path for path in (results / "timeseries.parquet", results / "timeseries.csv")
+                 if path.exists()), None)
 
 
 def _scenario_of(results: Path, spec: RunSpec) -> Scenario:

@@ -10,6 +10,7 @@ import yaml
 
 from sim.__main__ import main
 from sim.params import MECHANISMS
+from sim.store import read_table
 from sim.validation import TARGETS
 
 
@@ -42,6 +43,24 @@ def test_main_job_writes_tables_config_and_figure(run_folder, capsys):
     assert (run_folder / "cohesion.png").stat().st_size > 20_000
 
 
+def test_runs_summary_has_one_row_per_run_with_the_final_quarter(run_folder):
+    summary = pd.read_parquet(run_folder / "runs_summary.parquet")
+    series = pd.read_parquet(run_folder / "timeseries.parquet")
+    saved = yaml.safe_load((run_folder / "config.yaml").read_text())
+    assert list(summary["run"]) == [0, 1] and list(summary["seed"]) == [4, 9]
+    params = saved["config"]["params"]
+    assert all(summary[name].tolist() == [value, value] for name, value in params.items())
+    last = series[series["step"] == series["step"].max()]
+    reporters = ["SCO.cohesion", "CSTO.trust", "SCO.congruence", "CSTO.engagement", "SCO.functional_output",
+                 "CSTO.n_active", "CSTO.n_suspended", "SCO.n_observer", "UZB.engagement.CSTO", "KAZ.engagement.SCO"]
+    for column in reporters:
+        entity, _, metric = column.partition(".")
+        rows = last[(last["entity"] == entity) & (last["metric"] == metric)].sort_values("run")
+        assert summary[column].tolist() == rows["value"].tolist(), column
+    states = series.loc[series["metric"].astype(str).str.startswith("engagement."), ["entity", "metric"]]
+    assert len(states.drop_duplicates()) == sum(c.count(".") == 2 for c in summary.columns)
+
+
 def test_plot_task_draws_from_a_run_folder(run_folder, monkeypatch):
     assert _run(monkeypatch, "task=plot", f"results={run_folder}") == 0
     figures = {p.name for p in (run_folder / "figures").iterdir()}
@@ -52,13 +71,52 @@ def test_compare_task_writes_paired_differences(tmp_path, monkeypatch, capsys):
     out = tmp_path / "compare"
     assert _run(monkeypatch, "task=compare", "scenarios=[history,no_crimea]", "seeds=3",
                 "compare.dates=[2012-01,2018-10]", "compare.metrics=[cohesion]", f"hydra.run.dir={out}") == 0
-    table = pd.read_csv(out / "compare.csv")
+    table = pd.read_parquet(out / "compare.parquet")
     assert len(table) == 2 * 2 and set(table["scenario"]) == {"no_crimea"}
     early = table[table["date"] == "2012-01"]
     assert (early["difference"] == 0).all()          # the histories agree before 2014
     late = table[table["date"] == "2018-10"]
     assert (late["ci_low"] > 0).all()                # and diverge after
     assert "bootstrap 95% CI" in capsys.readouterr().out
+
+
+def _categories_as_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """A Parquet table as its CSV reads back: categories as strings."""
+    return frame.astype({c: str for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)})
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "both"])
+def test_run_writes_its_tables_in_the_chosen_format(tmp_path, monkeypatch, fmt):
+    out = tmp_path / fmt
+    assert _run(monkeypatch, "seeds=[4,9]", f"output.format={fmt}",
+                f"hydra.run.dir={out}") == 0
+    suffixes = {"parquet": {"parquet"}, "csv": {"csv"}, "both": {"parquet", "csv"}}[fmt]
+    for name in ("timeseries", "decisions", "runs_summary"):
+        assert {s for s in ("parquet", "csv") if (out / f"{name}.{s}").exists()} == suffixes, name
+    if fmt == "both":
+        for name in ("timeseries", "decisions", "runs_summary"):
+            parquet = pd.read_parquet(out / f"{name}.parquet")
+            csv = read_table(out / f"{name}.csv", dates=("date",) if "date" in parquet else ())
+            pd.testing.assert_frame_equal(_categories_as_strings(parquet), csv)
+        assert (out / "timeseries.csv").read_text().splitlines()[0].startswith("run,seed,step,date,")
+        assert (out / "decisions.csv").read_text().splitlines()[1].split(",")[3] == "2001-04-01"
+    if fmt == "csv":   # the figures of a folder written as CSV
+        assert _run(monkeypatch, "task=plot", f"results={out}") == 0
+        assert (out / "figures" / "cohesion.svg").exists()
+
+
+def test_compare_writes_its_table_as_csv_and_parquet_alike(tmp_path, monkeypatch):
+    out = tmp_path / "compare"
+    assert _run(monkeypatch, "task=compare", "scenarios=[history,no_crimea]", "seeds=2", "output.format=both",
+                "compare.dates=[2015-01]", "compare.metrics=[cohesion]", "compare.resamples=100",
+                f"hydra.run.dir={out}") == 0
+    pd.testing.assert_frame_equal(read_table(out / "compare.parquet"), read_table(out / "compare.csv"))
+
+
+def test_a_wrong_output_format_is_one_line(monkeypatch, capsys):
+    assert _run(monkeypatch, "output.format=xlsx") == 2
+    error = capsys.readouterr().err.strip()
+    assert error == "error: config: output.format = 'xlsx' is invalid; allowed: parquet, csv, both"
 
 
 def test_validate_exits_non_zero_when_a_target_fails(tmp_path, monkeypatch, capsys):
