@@ -38,7 +38,7 @@ from sim.checks import is_finite_number
 from sim.errors import InputError, UserError
 from sim.ensemble import BATCH_SIZE, run_batch
 from sim.params import INTEGER_PARAMS, Params
-from sim.records import selected_frame
+from sim.records import selected_frame, summary_frame
 from sim.scenario import Scenario
 from sim.store import code_version, file_digest, write_json, write_parquet
 
@@ -224,6 +224,16 @@ def _params(base: dict[str, Any], row: dict[str, Any], names: list[str]) -> Para
     return Params(**values)
 
 
+def run_parameters(runs: pd.DataFrame, base: Params) -> pd.DataFrame:
+    """The runs' columns other than parameters, then every parameter's value as each run
+    used it (the design point's values, integers rounded, and the base values of the rest)."""
+    known = [f.name for f in fields(Params)]
+    swept = [c for c in runs.columns if c in known]
+    values = pd.DataFrame([asdict(_params(asdict(base), row, swept)) for row in runs.to_dict("records")],
+                          index=runs.index)
+    return pd.concat([runs.drop(columns=swept), values], axis=1)
+
+
 @dataclass(frozen=True)
 class PartRecord:
     """A written part: its chunk, size in bytes and SHA-256."""
@@ -247,7 +257,8 @@ def run_and_store_chunk(task: ChunkTask) -> PartRecord:
 
 class SweepStore:
     """A sweep folder: manifest.json, runs.parquet, parts/part-NNNNN.parquet, ledger.json
-    (each part's size and SHA-256) and sweep.lock (held by the sweep writing there)."""
+    (each part's size and SHA-256), runs_summary.parquet (rebuilt from the parts whenever the
+    sweep ends) and sweep.lock (held by the sweep writing there)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
@@ -350,6 +361,15 @@ class SweepStore:
         runs = pd.read_parquet(self.folder / "runs.parquet")
         runs["status"] = np.where(runs["chunk"].isin(self.done()), "done", "pending")
         write_parquet(runs, self.folder / "runs.parquet")
+
+    def write_summary(self, base: Params) -> Path:
+        """Write runs_summary.parquet from the parts: one row per finished run (run, scenario,
+        design point, seed, every parameter value) with its final reporters among the
+        metrics the sweep keeps (`sim.records.summary_frame`)."""
+        runs = self.runs()
+        runs = runs[runs["status"] == "done"].drop(columns=["chunk", "status"])
+        series = pd.read_parquet(self.parts, columns=["run", "step", "entity", "metric", "value"])
+        return write_parquet(summary_frame(series, run_parameters(runs, base)), self.folder / "runs_summary.parquet")
 
     def timeseries(self) -> pd.DataFrame:
         """All parts as one table, ordered by run and row."""
@@ -514,6 +534,7 @@ def run_sweep(spec: SweepSpec, scenarios: dict[str, Scenario], base: Params, fol
                  spec.name, len(runs), runs["chunk"].nunique(), len(todo), spec.backend, spec.workers)
         _run_chunks(spec, store, runs, todo, _tasks(runs, todo, scenarios, base, spec.metrics, store), progress)
         store.finish()
+        store.write_summary(base)
     return store
 
 

@@ -279,7 +279,8 @@ def sweep_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> SweepStore:
     runs = store.runs()
     print(f"Sweep '{sweep.name}': {len(runs)} runs ({(runs['status'] == 'done').sum()} done), "
           f"{runs['chunk'].nunique()} chunks, backend {sweep.backend} x {sweep.workers}")
-    print(f"Files:\n  {folder / 'manifest.json'}\n  {folder / 'runs.parquet'}\n  {folder / 'parts'}/")
+    print(f"Files:\n  {folder / 'manifest.json'}\n  {folder / 'runs.parquet'}\n  {folder / 'runs_summary.parquet'}"
+          f"\n  {folder / 'parts'}/")
     return store
 
 

@@ -60,6 +60,22 @@ def test_a_resumed_sweep_keeps_its_first_chunking(spec, tmp_path):
     resumed = _sweep(spec, tmp_path, "resumed", backend="local", workers=2, chunk_size=0)
     assert len(list((tmp_path / "resumed" / "parts").iterdir())) == len(parts)
     pd.testing.assert_frame_equal(whole, resumed)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "whole" / "runs_summary.parquet"),
+                                  pd.read_parquet(tmp_path / "resumed" / "runs_summary.parquet"))
+
+
+def test_a_sweep_summarises_each_run_from_its_parts(spec, tmp_path):
+    series = _sweep(spec, tmp_path, "summary", backend="serial")
+    summary = pd.read_parquet(tmp_path / "summary" / "runs_summary.parquet")
+    assert list(summary["run"]) == list(range(12)) and list(summary["seed"]) == [0, 1, 2] * 4
+    assert list(summary["rally_gain"]) == [0.5] * 6 + [2.0] * 6
+    assert list(summary["memory"]) == ([8.0] * 3 + [12.0] * 3) * 2
+    assert (summary["trust_gain"] == spec.params.trust_gain).all()               # base values
+    last = series[series["step"] == series["step"].max()]
+    for column in ("SCO.cohesion", "CSTO.cohesion", "UZB.engagement.CSTO"):
+        entity, _, metric = column.partition(".")
+        values = last[(last["entity"] == entity) & (last["metric"] == metric)].sort_values("run")["value"]
+        assert summary[column].tolist() == values.tolist(), column
 
 
 def test_automatic_chunks_give_each_worker_several_and_at_most_one_batch():
@@ -107,6 +123,7 @@ def test_a_sweep_killed_with_sigkill_resumes_to_identical_tables(spec, tmp_path)
     assert not list((folder / "parts").glob(".*tmp"))
     runs = pd.read_parquet(folder / "runs.parquet")
     assert (runs["status"] == "done").all() and runs["run"].is_unique
+    assert list(pd.read_parquet(folder / "runs_summary.parquet")["run"]) == list(range(12))  # rebuilt
 
 
 def test_morris_screening_of_eight_parameters_end_to_end(tmp_path, monkeypatch, capsys):
