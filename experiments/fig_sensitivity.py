@@ -1,12 +1,14 @@
-"""Regenerate docs/figures/sensitivity.png: Morris screening of ten parameters (10 trajectories x 3 seeds)."""
+"""Regenerate docs/figures/sensitivity.png (and .svg) and docs/sensitivity.csv: Morris screening of
+ten parameters (10 trajectories x 3 seeds). A file whose content did not change is left untouched."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from sim.store import write_if_changed
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "figures"
@@ -17,9 +19,10 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "sim", "task=sensitivity", "progress=false",
                         f"sensitivity.dir={folder}/runs", f"hydra.run.dir={folder}/out"],
                        check=True, cwd=ROOT)
+        made = Path(folder) / "out"
         for suffix in ("png", "svg"):
-            shutil.copy(Path(folder) / "out" / f"sensitivity.{suffix}", OUT / f"sensitivity.{suffix}")
-        shutil.copy(Path(folder) / "out" / "sensitivity.csv", ROOT / "docs" / "sensitivity.csv")
+            write_if_changed(OUT / f"sensitivity.{suffix}", (made / f"sensitivity.{suffix}").read_bytes())
+        write_if_changed(ROOT / "docs" / "sensitivity.csv", (made / "sensitivity.csv").read_bytes())
     print(OUT / "sensitivity.png")
 
 

@@ -2,12 +2,13 @@
 
 Every function takes the project's tables (the long time series, decision rows, comparison
 or sensitivity tables, a sweep's runs) and returns a matplotlib `Figure`; `save_figure`
-writes it as PNG and SVG. Ensemble bands are quantiles over runs: the median line, a 50%
+writes it as PNG and SVG, the same bytes each time the same figure is saved. Ensemble bands are quantiles over runs: the median line, a 50%
 band and a 90% band.
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import matplotlib
@@ -20,13 +21,17 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 
 from sim.institutions import GOOD_STANDING, STATUS_NAMES
-from sim.store import write_atomic
+from sim.store import write_if_changed
 
 #: Okabe-Ito colour-blind-safe palette.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 #: Colours of membership statuses: none, active, hedging, suspended, withdrawn, observer.
 STATUS_COLOURS = ("#FFFFFF", "#009E73", "#F0E442", "#E69F00", "#D55E00", "#56B4E9")
 COMPONENTS = ("cohesion", "trust", "congruence", "engagement")
+#: Fixed salt of the ids matplotlib gives SVG elements (random by default).
+SVG_HASHSALT = "protective-integration"
+#: Stamps left out of saved files: SVG's creation date, PNG's software version.
+NO_STAMPS = {"png": {"Software": None}, "svg": {"Date": None}}
 MARKED_KINDS = ("separatism_support", "normative_pressure", "charter_revision", "outside_channel",
                 "accession", "colour_revolution")
 
@@ -41,13 +46,24 @@ def new_figure(rows: int = 1, cols: int = 1, size: tuple[float, float] = (8, 4.5
 
 
 def save_figure(fig: Figure, path: str | Path) -> list[Path]:
-    """Write a figure as PNG and SVG next to each other (atomically) and close it."""
+    """Write a figure as PNG and SVG next to each other and close it.
+
+    The bytes depend on the figure alone (see `render`); a file that already holds them is
+    left untouched, any other is replaced atomically.
+    """
     base = Path(path).with_suffix("")
-    written = [write_atomic(base.with_suffix(f".{fmt}"),
-                            lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=150))
-               for fmt in ("png", "svg")]
+    written = [write_if_changed(base.with_suffix(f".{fmt}"), render(fig, fmt)) for fmt in ("png", "svg")]
     plt.close(fig)
     return written
+
+
+def render(fig: Figure, fmt: str) -> bytes:
+    """A figure as PNG or SVG bytes, deterministic: SVG ids from a fixed salt, no date or
+    software stamp."""
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT}):
+        fig.savefig(buffer, format=fmt, dpi=150, metadata=NO_STAMPS[fmt])
+    return buffer.getvalue()
 
 
 def ensemble_band(series: pd.DataFrame, entity: str, metric: str,

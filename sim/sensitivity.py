@@ -18,6 +18,10 @@ from sim.errors import InputError
 
 OUTPUT = re.compile(r"^(?P<entity>[^:@]+):(?P<metric>[^@]+)@(?P<date>\d{4}-\d{2})$")
 METHODS = ("morris", "sobol")
+#: Significant digits of the numbers in sensitivity.csv: enough for the indices, and few
+#: enough that the file does not change with the last bits of floating-point arithmetic.
+SIGNIFICANT_DIGITS = 4
+CSV_FLOAT_FORMAT = f"%.{SIGNIFICANT_DIGITS}g"
 
 
 def parse_output(text: str) -> tuple[str, str, str]:

@@ -48,6 +48,14 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
     return path
 
 
+def write_if_changed(path: Path, data: bytes) -> Path:
+    """Write `data` to `path` atomically, unless the file already holds exactly these bytes
+    (then it is left untouched, modification time included)."""
+    if not (path.is_file() and path.read_bytes() == data):
+        write_atomic(path, lambda tmp: tmp.write_bytes(data))
+    return path
+
+
 def _fsync(path: str | Path, flags: int) -> None:
     """Flush a file's or a folder's content to disk."""
     handle = os.open(path, flags)

@@ -25,7 +25,7 @@ from sim.plots import (cohesion_figure, comparison_figure, components_figure, en
 from sim.records import check_metrics, summary_frame
 from sim.scenario import Scenario, load_scenario
 from sim.score import confusion, report, score_records, score_summary
-from sim.sensitivity import METHODS, analyse, output_values, parse_output
+from sim.sensitivity import CSV_FLOAT_FORMAT, METHODS, analyse, output_values, parse_output
 from sim.store import provenance, read_table, write_csv, write_table, write_yaml
 from sim.sweep import SweepStore, design_points, parse_spec, problem, run_sweep
 from sim.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGET_WINDOW, evaluate, quiet_future, robustness,
@@ -311,7 +311,7 @@ def sensitivity_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataF
     print(f"Sensitivity ({options.method}, {len(points)} points x {options.seeds_per_point} seeds):\n")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     figure = sensitivity_figure(table, options.method)
-    write_csv(table, out / "sensitivity.csv")
+    write_csv(table, out / "sensitivity.csv", float_format=CSV_FLOAT_FORMAT)
     _provenance(spec, out, list(range(options.seeds_per_point)))
     save_figure(figure, out / "sensitivity.png")
     print(f"\nFiles:\n  {out / 'sensitivity.csv'}\n  {out / 'sensitivity.png'}\n  runs: {folder}")

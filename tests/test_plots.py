@@ -126,3 +126,21 @@ def test_save_figure_writes_png_and_svg(tmp_path, ensemble):
     written = plots.save_figure(plots.components_figure(series, ["SCO"]), tmp_path / "f.png")
     assert [p.suffix for p in written] == [".png", ".svg"]
     assert all(p.stat().st_size > 5_000 for p in written)
+
+
+def test_saving_the_same_figure_twice_gives_identical_files(spec, ensemble, tmp_path):
+    """Re-running a figure script leaves unchanged figures byte for byte (and untouched)."""
+    series, _ = ensemble
+
+    def save(folder):
+        figure = plots.cohesion_figure(series, ["SCO", "CSTO"], "Cohesion", plots.event_markers(spec.scenario))
+        return plots.save_figure(figure, tmp_path / folder / "cohesion.png")
+
+    first, second = save("a"), save("b")
+    assert [p.suffix for p in first] == [".png", ".svg"]
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+    svg = first[1].read_text()
+    assert "<dc:date>" not in svg and b"Software" not in first[0].read_bytes()
+    stamps = [p.stat().st_mtime_ns for p in first]
+    save("a")
+    assert [p.stat().st_mtime_ns for p in first] == stamps

@@ -138,6 +138,8 @@ def test_morris_screening_of_eight_parameters_end_to_end(tmp_path, monkeypatch, 
     table = pd.read_csv(tmp_path / "out" / "sensitivity.csv")
     assert set(table["parameter"]) == set(params)
     assert len(table) == 8 * 3 and (table["value"] >= 0).all()
+    numbers = table[["value", "conf", "sigma", "seed_variance_share"]].to_numpy().ravel()
+    assert all(v == float(f"{v:.4g}") for v in numbers)     # rounded to 4 significant digits
     assert (tmp_path / "out" / "sensitivity.png").stat().st_size > 10_000
     assert table.loc[table["output"] == "UZB:engagement.CSTO@2014-01", "value"].max() > 0
 
