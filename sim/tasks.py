@@ -173,8 +173,9 @@ def compare_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame
     institutions = [s.code for s in spec.scenario.institutions]
     table = differences(names[0], views, institutions, list(options.dates), list(options.metrics),
                         options.resamples)
-    shown = table.assign(ci=table.apply(lambda r: f"[{r.ci_low:+.3f}, {r.ci_high:+.3f}]", axis=1))
-    print(f"Differences from '{names[0]}' over {len(spec.seeds)} paired seeds (mean, bootstrap 95% CI):\n")
+    shown = table.assign(ci=table.apply(_interval_text, axis=1))
+    print(f"Differences from '{names[0]}' over {len(spec.seeds)} paired seeds (mean, bootstrap 95% CI; "
+          f"NaN: the institution is not yet founded):\n")
     print(shown[["scenario", "institution", "metric", "date", "difference", "ci"]].to_string(
         index=False, float_format=lambda v: f"{v:+.4f}"))
     figure = comparison_figure({name: tables[0] for name, tables in runs.items()}, table, institutions)
@@ -183,6 +184,13 @@ def compare_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame
     save_figure(figure, out / "compare.png")
     print(f"\nFiles:\n  {out / 'compare.csv'}\n  {out / 'compare.png'}")
     return table
+
+
+def _interval_text(row: pd.Series) -> str:
+    """A comparison row's 95% interval as text, or 'not founded' where it is missing."""
+    if pd.isna(row["ci_low"]):
+        return "not founded"
+    return f"[{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]"
 
 
 def _check_months(months: list[str], scenario: Scenario, field: str, whose: str) -> None:
@@ -210,11 +218,21 @@ def _check_plot_dates(spec: RunSpec, results: Path) -> None:
 
 
 def _check_output_dates(spec: RunSpec) -> None:
-    """The dates of `sensitivity.outputs` must fall inside the scenario's horizon."""
+    """The dates of `sensitivity.outputs` must fall inside the scenario's horizon and, for
+    an institution's metric, not before its founding (where the metric is missing)."""
+    scenario = spec.scenario
     for text in spec.config.sensitivity.outputs:
-        if spec.scenario.month_step(parse_output(text)[2]) is None:
+        entity, _, date = parse_output(text)
+        step = scenario.month_step(date)
+        if step is None:
             raise InputError("config", "sensitivity.outputs", text,
-                             f"ENTITY:metric@date with {horizon_text(spec.scenario.dates)}")
+                             f"ENTITY:metric@date with {horizon_text(scenario.dates)}")
+        if entity in [s.code for s in scenario.institutions]:
+            founded = scenario.founding_step(entity)
+            if founded is None or step < founded:
+                raise InputError("config", "sensitivity.outputs", text,
+                                 f"a date from {entity}'s founding "
+                                 f"({scenario.dates[founded][:7] if founded is not None else 'never'}) on")
 
 
 def _check_target_window(spec: RunSpec) -> None:

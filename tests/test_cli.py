@@ -51,14 +51,18 @@ def test_plot_task_draws_from_a_run_folder(run_folder, monkeypatch):
 def test_compare_task_writes_paired_differences(tmp_path, monkeypatch, capsys):
     out = tmp_path / "compare"
     assert _run(monkeypatch, "task=compare", "scenarios=[history,no_crimea]", "seeds=3",
-                "compare.dates=[2012-01,2018-10]", "compare.metrics=[cohesion]", f"hydra.run.dir={out}") == 0
+                "compare.dates=[2002-01,2012-01,2018-10]", "compare.metrics=[cohesion]",
+                f"hydra.run.dir={out}") == 0
     table = pd.read_csv(out / "compare.csv")
-    assert len(table) == 2 * 2 and set(table["scenario"]) == {"no_crimea"}
+    assert len(table) == 2 * 3 and set(table["scenario"]) == {"no_crimea"}
+    before = table[table["date"] == "2002-01"].set_index("institution")
+    assert pd.isna(before.loc["CSTO", "difference"]) and before.loc["SCO", "difference"] == 0  # CSTO: 2003
     early = table[table["date"] == "2012-01"]
     assert (early["difference"] == 0).all()          # the histories agree before 2014
     late = table[table["date"] == "2018-10"]
     assert (late["ci_low"] > 0).all()                # and diverge after
-    assert "bootstrap 95% CI" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "bootstrap 95% CI" in printed and "not founded" in printed
 
 
 def test_validate_exits_non_zero_when_a_target_fails(tmp_path, monkeypatch, capsys):
