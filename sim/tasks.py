@@ -67,35 +67,73 @@ def run_task(spec: RunSpec, out: Path) -> dict[str, Path]:
     return paths
 
 
+SUMMARY_LEGEND = ("Legend: cohesion 0-1 (mean trust, norm congruence and engagement of the members);",
+                  "        stances endorse / neutral (silence) / oppose; statuses active / hedging / suspended / withdrawn.")
+
+
+def quarter_label(date) -> str:
+    """A date as its quarter, e.g. `2014Q1`."""
+    stamp = pd.Timestamp(date)
+    return f"{stamp.year}Q{stamp.quarter}"
+
+
 def summary(series: pd.DataFrame, decisions: pd.DataFrame, institutions: list[str],
             spec: RunSpec) -> str:
-    """A short text summary: final cohesion, key decisions, membership changes."""
+    """A short text summary: final cohesion, key decisions, membership changes, a legend."""
     runs = series["run"].nunique()
+    dates = spec.scenario.dates
+    lines = [f"Scenario '{spec.scenario.name}', {runs} runs, {quarter_label(dates[0])} to {quarter_label(dates[-1])}",
+             *SUMMARY_LEGEND, "", "Final cohesion (median [5%, 95%]):", *_cohesion_lines(series, institutions),
+             "", "Key decisions (most common outcome, share of runs; most common blocker, share of runs):",
+             *_decision_lines(decisions, runs),
+             "", "Membership changes (median first quarter; share of runs in which they happen):",
+             *_membership_lines(decisions, runs)]
+    return "\n".join(lines)
+
+
+def _cohesion_lines(series: pd.DataFrame, institutions: list[str]) -> list[str]:
+    """Each institution's cohesion in the last quarter: median and 90% range over runs."""
     final = series[series["step"] == series["step"].max()]
-    lines = [f"Scenario '{spec.scenario.name}', {runs} runs, "
-             f"{spec.scenario.dates[0]} to {spec.scenario.dates[-1]}", "",
-             "Final cohesion (median [5%, 95%]):"]
+    lines = []
     for code in institutions:
         values = final[(final["entity"] == code) & (final["metric"] == "cohesion")]["value"].to_numpy()
         low, mid, high = quantiles(values)
-        lines.append(f"  {code:6s} {mid:.3f} [{low:.3f}, {high:.3f}]")
-    lines += ["", "Key decisions (most common outcome, share of runs):"]
+        lines.append(f"  {code:6s} " + ("not founded" if pd.isna(mid) else f"{mid:.3f} [{low:.3f}, {high:.3f}]"))
+    return lines
+
+
+def _blocker(group: pd.DataFrame, runs: int) -> str:
+    """`; blocked by X (share)`: the most common non-empty `blocked_by` of a decision, or ''."""
+    blockers = group["blocked_by"][group["blocked_by"] != ""].value_counts()
+    if blockers.empty:
+        return ""
+    return f"; blocked by {blockers.index[0]} ({blockers.iloc[0] / runs:.0%})"
+
+
+def _decision_lines(decisions: pd.DataFrame, runs: int) -> list[str]:
+    """One line per key decision: quarter, institution, kind, topic, subject (unless it is
+    the topic), most common outcome and blocker."""
     key = decisions[decisions["kind"].isin(KEY_DECISIONS)]
+    lines = []
     for (date, inst, kind, topic, subject), group in key.groupby(
             ["date", "institution", "kind", "topic", "subject"], sort=True, observed=True):
         counts = group["outcome"].value_counts()
-        lines.append(f"  {date:%Y-%m} {inst:5s} {kind:12s} {topic} [{subject}]: "
-                     f"{counts.index[0]} ({counts.iloc[0] / runs:.0%})")
+        about = f"{topic}" if subject == topic else f"{topic} [{subject}]"
+        lines.append(f"  {quarter_label(date)} {inst:5s} {kind:12s} {about}: "
+                     f"{counts.index[0]} ({counts.iloc[0] / runs:.0%}){_blocker(group, runs)}")
+    return lines
+
+
+def _membership_lines(decisions: pd.DataFrame, runs: int) -> list[str]:
+    """Status changes other than foundings and accessions, ordered by their median first quarter."""
     moves = decisions[(decisions["kind"] == "membership")
                       & ~decisions["detail"].str.contains("founding|accession")]
-    lines += ["", "Membership changes (share of runs in which they happen):"]
-    if moves.empty:
-        lines.append("  none")
+    rows = []
     for (inst, state, outcome), group in moves.groupby(["institution", "state", "outcome"], observed=True):
-        first = group.groupby("run")["date"].min()
-        lines.append(f"  {inst:5s} {state} {outcome:10s} {group['run'].nunique() / runs:.0%} "
-                     f"(median first date {first.median():%Y-%m})")
-    return "\n".join(lines)
+        first = group.groupby("run")["date"].min().median()
+        rows.append((first, f"  {quarter_label(first)} {inst:5s} {state} {outcome:10s} "
+                            f"{group['run'].nunique() / runs:.0%}"))
+    return [line for _, line in sorted(rows)] or ["  none"]
 
 
 def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
