@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 import pandas as pd
@@ -9,6 +10,8 @@ import pytest
 import yaml
 
 from sim.__main__ import main
+from sim.config import TASKS
+from sim.model import INSTITUTION_METRICS
 from sim.params import MECHANISMS
 from sim.validation import TARGETS
 
@@ -99,3 +102,16 @@ def test_sweep_task_runs_and_resumes_from_the_command_line(tmp_path, monkeypatch
     assert len(runs) == 2 and (runs["status"] == "done").all()
     assert _run(monkeypatch, *args[:-2], "sweep.seeds_per_point=2", f"sweep.dir={tmp_path / 'sweep'}",
                 f"hydra.run.dir={tmp_path / 'out2'}") == 2   # a different spec in the same folder
+
+
+def test_list_prints_tasks_scenarios_events_and_metrics_without_an_output_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert _run(monkeypatch, "task=list") == 0
+    printed = capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []                     # no outputs/ folder
+    for task in TASKS:
+        assert re.search(rf"^  {task} +\S", printed, re.M)
+    assert re.search(r"^  no_crimea +History without the annexation of Crimea", printed, re.M)
+    assert re.search(r"^  separatism_support +A state backs separatists", printed, re.M)
+    for metric in (*INSTITUTION_METRICS, "trust_in.<STATE>", "engagement.<INSTITUTION>", "legitimacy"):
+        assert re.search(rf"^  {re.escape(metric)} +\S", printed, re.M)
