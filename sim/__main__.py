@@ -1,4 +1,4 @@
-"""Command line: `python -m sim [task=run|validate|compare|...] [overrides...]` (a Hydra app).
+"""Command line: `python -m sim [task=run|validate|compare|...|list] [overrides...]` (a Hydra app).
 
 Before Hydra starts a run (and creates its output folder), the overrides are composed
 and the whole config, cast and scenario are validated: a user mistake ends in one line
@@ -25,6 +25,7 @@ from sim import tasks
 from sim.cast import Cast
 from sim.config import CONFIG_DIR, compose, register_configs, resolve, scenario_from
 from sim.errors import InputError, UserError
+from sim.listing import listing
 from sim.params import Params
 from sim.scenario import Scenario
 
@@ -123,8 +124,10 @@ def app(cfg: DictConfig) -> None:
             tasks.plot_task(spec, Path(cfg.results))
         elif cfg.task == "score":
             tasks.score_task(spec, out)
-        else:
+        elif cfg.task == "sensitivity":
             tasks.sensitivity_task(spec, out, load)
+        else:
+            print(listing())
     except UserError as error:
         _fail(str(error))
 
@@ -141,7 +144,11 @@ def _scenario_loader(overrides: list[str]) -> "tasks.ScenarioLoader":
 
 
 def main() -> None:
-    """Entry point of `python -m sim` and the `protective-sim` script."""
+    """Entry point of `python -m sim` and the `protective-sim` script; `task=list` prints
+    the listing and exits before Hydra creates an output folder."""
+    if _value_of("task", sys.argv[1:]) == "list":
+        print(listing())
+        return
     prevalidate(sys.argv[1:])
     app()
 

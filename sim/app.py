@@ -47,7 +47,8 @@ class ExplorerModel(ProtectiveIntegrationModel):
 
 @solara.component
 def CohesionPlot(model: ExplorerModel) -> None:
-    """Cohesion of each institution so far."""
+    """Cohesion of each institution so far; its line starts at its founding (the
+    metrics are NaN before, which matplotlib leaves undrawn)."""
     update_counter.get()
     solara.Title(TITLE)
     fig = Figure(figsize=(7, 3.6), layout="constrained")

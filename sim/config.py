@@ -27,7 +27,20 @@ from sim.scenario import Scenario, load_scenario
 from sim.store import OUTPUT_FORMATS
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
-TASKS = ("run", "validate", "compare", "sweep", "sensitivity", "plot", "score")
+#: The command-line tasks (`task=NAME`), each with a one-line description.
+TASKS = {
+    "run": "run a scenario's seed ensemble: tables, config and cohesion figure (the default)",
+    "validate": "check the 12 targets and the quiet future (validate.seeds, validate.robustness, ...)",
+    "compare": "paired differences between scenarios=[a,b,...] with bootstrap 95% intervals",
+    "sweep": "run or resume a parameter sweep of the sweep/ config group (sweep=NAME)",
+    "sensitivity": "Morris screening or Sobol indices of parameters (sensitivity.*)",
+    "plot": "draw every figure a results folder allows (results=DIR)",
+    "score": "score the ensemble against observed outcomes (observed=FILE)",
+    "list": "print the tasks, scenarios, event kinds and metric names, then exit",
+}
+
+#: The institution metrics `task=compare` accepts in `compare.metrics`.
+COMPARE_METRICS = ("cohesion", "trust", "congruence", "engagement", "functional_output", "legitimacy_delivered")
 
 
 @dataclass
@@ -201,10 +214,9 @@ def _check_options(cfg: DictConfig) -> None:
                 raise InputError("config", name, date, "dates written YYYY-MM (a real month, 01-12)")
     if cfg.output.format not in OUTPUT_FORMATS:
         raise InputError("config", "output.format", cfg.output.format, ", ".join(OUTPUT_FORMATS))
-    allowed = ("cohesion", "trust", "congruence", "engagement", "functional_output", "legitimacy_delivered")
     for metric in cfg.compare.metrics:
-        if metric not in allowed:
-            raise InputError("config", "compare.metrics", metric, ", ".join(allowed))
+        if metric not in COMPARE_METRICS:
+            raise InputError("config", "compare.metrics", metric, ", ".join(COMPARE_METRICS))
     if cfg.task == "plot" and not Path(cfg.results or "/nonexistent").is_dir():
         raise InputError("config", "results", cfg.results, "the folder of a run, comparison, sweep or sensitivity")
     if cfg.task == "score" and not cfg.observed:

@@ -341,8 +341,9 @@ class ProtectiveIntegrationModel(mesa.Model):
 
         `institutions` is (quarters, K, len(INSTITUTION_METRICS)): the club metrics the
         batch computed each quarter, output, legitimation delivered, hierarchy and
-        membership counts. Works on snapshots from any run of the same scenario (e.g.
-        from mesa.batch_run).
+        membership counts; all NaN (missing) in the quarters before the institution is
+        founded. Works on snapshots from any run of the same scenario (e.g. from
+        mesa.batch_run).
         """
         flat = np.atleast_2d(flat)
         data = {name: flat[:, cut].reshape((flat.shape[0], *shape))
@@ -355,10 +356,11 @@ class ProtectiveIntegrationModel(mesa.Model):
         delivered = np.divide((data["benefit"] * good).sum(axis=2), n_good,
                               out=np.zeros(n_good.shape), where=n_good > 0)
         club = data["club"]
-        founded = club[..., 2:3]
+        founded = club[..., 2:3] > 0
         data["status"] = status
-        data["institutions"] = np.concatenate(
-            [data["metrics"] * founded, club[..., 0:1], delivered[..., None], club[..., 1:2], counts], axis=2)
+        table = np.concatenate([data["metrics"], club[..., 0:1], delivered[..., None], club[..., 1:2], counts],
+                               axis=2)
+        data["institutions"] = np.where(founded, table, np.nan)
         return data
 
     def release(self) -> None:

@@ -68,7 +68,9 @@ def render(fig: Figure, fmt: str) -> bytes:
 
 def ensemble_band(series: pd.DataFrame, entity: str, metric: str,
                   quantiles: tuple[float, float] = (0.05, 0.95)) -> pd.DataFrame:
-    """Median and a quantile band over runs of one (entity, metric), by date."""
+    """Median and a quantile band over runs of one (entity, metric), by date; missing
+    values (an institution before its founding) are skipped, and a date where every run
+    is missing has NaN."""
     rows = series[(series["entity"] == entity) & (series["metric"] == metric)]
     grouped = rows.groupby("date", observed=True)["value"]
     return pd.DataFrame({"median": grouped.median(), "low": grouped.quantile(quantiles[0]),
@@ -76,10 +78,11 @@ def ensemble_band(series: pd.DataFrame, entity: str, metric: str,
 
 
 def _bands(ax, series: pd.DataFrame, entity: str, metric: str, colour: str, label: str) -> float:
-    """Median line with 50% and 90% bands; returns the lowest plotted value."""
+    """Median line with 50% and 90% bands from the first date with a value (an
+    institution's founding); returns the lowest plotted value."""
     wide = ensemble_band(series, entity, metric)
     inner = ensemble_band(series, entity, metric, (0.25, 0.75))
-    keep = wide["median"] > 0
+    keep = wide["median"].notna()
     wide, inner = wide[keep], inner[keep]
     if wide.empty:
         return 1.0
@@ -304,5 +307,9 @@ def comparison_figure(series: dict[str, pd.DataFrame], table: pd.DataFrame,
 
 
 def quantiles(values: np.ndarray) -> tuple[float, float, float]:
-    """(5%, median, 95%) of a sample."""
+    """(5%, median, 95%) of a sample, ignoring missing values (all NaN if every value is)."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        return (float("nan"),) * 3
     return tuple(float(v) for v in np.quantile(values, [0.05, 0.5, 0.95]))

@@ -5,7 +5,8 @@ table `run, seed, step, date, entity, metric, value`; `decisions_frame` turns it
 log into one row per decision. Both are plain pandas frames, written to Parquet by the
 callers. Metric names:
 
-- institution rows (entity = SCO, CSTO, ...): the names in `INSTITUTION_METRICS`;
+- institution rows (entity = SCO, CSTO, ...): the names in `INSTITUTION_METRICS`, NaN
+  (missing, not zero) in the quarters before the institution is founded;
 - state rows (entity = a state code): `legitimacy`, `insecurity`, `trust_in.<code>`,
   `threat_from.<great power>`, `engagement.<institution>`, `status.<institution>`
   (0 none, 1 active, 2 hedging, 3 suspended, 4 withdrawn, 5 observer),

@@ -60,6 +60,12 @@ class Scenario:
         """Step of a 'YYYY-MM' month inside the horizon; None if malformed or outside it."""
         return month_step(value, self.dates[0], self.n_steps)
 
+    def founding_step(self, institution: str) -> int | None:
+        """Step of the quarter in which `institution` is founded (its metrics exist from
+        then on); None if it is not founded within the horizon."""
+        steps = [e.step for e in self.events if e.kind == "founding" and e.institution == institution]
+        return min(steps, default=None)
+
     def quarter_of(self, step: int) -> int:
         """Calendar quarter (1-4) of a step."""
         return (self.start[1] - 1 + step) % 4 + 1

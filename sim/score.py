@@ -3,7 +3,8 @@
 For every record, the model's outcome in each seed is read from the ensemble's tables
 (`EnsembleView`); a record's match share is the share of seeds whose outcome equals the
 observed one (for a metric, whose value lies within the bounds). A decision that did not
-happen in a seed (e.g. the state was not a member then) is a miss with outcome `(none)`.
+happen in a seed (e.g. the state was not a member then), or a metric that is missing
+(an institution before its founding), is a miss with outcome `(none)`.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def model_outcomes(view: EnsembleView, record: Record) -> np.ndarray:
     if record.kind == "status":
         return np.asarray(STATUS_NAMES, dtype=object)[values.astype(int)]
     low, high = record.bounds
-    return np.where(values < low, "below", np.where(values > high, "above", WITHIN)).astype(object)
+    within = np.where(values < low, "below", np.where(values > high, "above", WITHIN))
+    return np.where(np.isnan(values), NONE, within).astype(object)
 
 
 def _modal(outcomes: np.ndarray) -> str:

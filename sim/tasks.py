@@ -77,35 +77,73 @@ def run_table(spec: RunSpec) -> pd.DataFrame:
                          for run, seed in enumerate(spec.seeds)])
 
 
+SUMMARY_LEGEND = ("Legend: cohesion 0-1 (mean trust, norm congruence and engagement of the members);",
+                  "        stances endorse / neutral (silence) / oppose; statuses active / hedging / suspended / withdrawn.")
+
+
+def quarter_label(date) -> str:
+    """A date as its quarter, e.g. `2014Q1`."""
+    stamp = pd.Timestamp(date)
+    return f"{stamp.year}Q{stamp.quarter}"
+
+
 def summary(series: pd.DataFrame, decisions: pd.DataFrame, institutions: list[str],
             spec: RunSpec) -> str:
-    """A short text summary: final cohesion, key decisions, membership changes."""
+    """A short text summary: final cohesion, key decisions, membership changes, a legend."""
     runs = series["run"].nunique()
+    dates = spec.scenario.dates
+    lines = [f"Scenario '{spec.scenario.name}', {runs} runs, {quarter_label(dates[0])} to {quarter_label(dates[-1])}",
+             *SUMMARY_LEGEND, "", "Final cohesion (median [5%, 95%]):", *_cohesion_lines(series, institutions),
+             "", "Key decisions (most common outcome, share of runs; most common blocker, share of runs):",
+             *_decision_lines(decisions, runs),
+             "", "Membership changes (median first quarter; share of runs in which they happen):",
+             *_membership_lines(decisions, runs)]
+    return "\n".join(lines)
+
+
+def _cohesion_lines(series: pd.DataFrame, institutions: list[str]) -> list[str]:
+    """Each institution's cohesion in the last quarter: median and 90% range over runs."""
     final = series[series["step"] == series["step"].max()]
-    lines = [f"Scenario '{spec.scenario.name}', {runs} runs, "
-             f"{spec.scenario.dates[0]} to {spec.scenario.dates[-1]}", "",
-             "Final cohesion (median [5%, 95%]):"]
+    lines = []
     for code in institutions:
         values = final[(final["entity"] == code) & (final["metric"] == "cohesion")]["value"].to_numpy()
         low, mid, high = quantiles(values)
-        lines.append(f"  {code:6s} {mid:.3f} [{low:.3f}, {high:.3f}]")
-    lines += ["", "Key decisions (most common outcome, share of runs):"]
+        lines.append(f"  {code:6s} " + ("not founded" if pd.isna(mid) else f"{mid:.3f} [{low:.3f}, {high:.3f}]"))
+    return lines
+
+
+def _blocker(group: pd.DataFrame, runs: int) -> str:
+    """`; blocked by X (share)`: the most common non-empty `blocked_by` of a decision, or ''."""
+    blockers = group["blocked_by"][group["blocked_by"] != ""].value_counts()
+    if blockers.empty:
+        return ""
+    return f"; blocked by {blockers.index[0]} ({blockers.iloc[0] / runs:.0%})"
+
+
+def _decision_lines(decisions: pd.DataFrame, runs: int) -> list[str]:
+    """One line per key decision: quarter, institution, kind, topic, subject (unless it is
+    the topic), most common outcome and blocker."""
     key = decisions[decisions["kind"].isin(KEY_DECISIONS)]
+    lines = []
     for (date, inst, kind, topic, subject), group in key.groupby(
             ["date", "institution", "kind", "topic", "subject"], sort=True, observed=True):
         counts = group["outcome"].value_counts()
-        lines.append(f"  {date:%Y-%m} {inst:5s} {kind:12s} {topic} [{subject}]: "
-                     f"{counts.index[0]} ({counts.iloc[0] / runs:.0%})")
+        about = f"{topic}" if subject == topic else f"{topic} [{subject}]"
+        lines.append(f"  {quarter_label(date)} {inst:5s} {kind:12s} {about}: "
+                     f"{counts.index[0]} ({counts.iloc[0] / runs:.0%}){_blocker(group, runs)}")
+    return lines
+
+
+def _membership_lines(decisions: pd.DataFrame, runs: int) -> list[str]:
+    """Status changes other than foundings and accessions, ordered by their median first quarter."""
     moves = decisions[(decisions["kind"] == "membership")
                       & ~decisions["detail"].str.contains("founding|accession")]
-    lines += ["", "Membership changes (share of runs in which they happen):"]
-    if moves.empty:
-        lines.append("  none")
+    rows = []
     for (inst, state, outcome), group in moves.groupby(["institution", "state", "outcome"], observed=True):
-        first = group.groupby("run")["date"].min()
-        lines.append(f"  {inst:5s} {state} {outcome:10s} {group['run'].nunique() / runs:.0%} "
-                     f"(median first date {first.median():%Y-%m})")
-    return "\n".join(lines)
+        first = group.groupby("run")["date"].min().median()
+        rows.append((first, f"  {quarter_label(first)} {inst:5s} {state} {outcome:10s} "
+                            f"{group['run'].nunique() / runs:.0%}"))
+    return [line for _, line in sorted(rows)] or ["  none"]
 
 
 def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
@@ -183,8 +221,9 @@ def compare_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame
     institutions = [s.code for s in spec.scenario.institutions]
     table = differences(names[0], views, institutions, list(options.dates), list(options.metrics),
                         options.resamples)
-    shown = table.assign(ci=table.apply(lambda r: f"[{r.ci_low:+.3f}, {r.ci_high:+.3f}]", axis=1))
-    print(f"Differences from '{names[0]}' over {len(spec.seeds)} paired seeds (mean, bootstrap 95% CI):\n")
+    shown = table.assign(ci=table.apply(_interval_text, axis=1))
+    print(f"Differences from '{names[0]}' over {len(spec.seeds)} paired seeds (mean, bootstrap 95% CI; "
+          f"NaN: the institution is not yet founded):\n")
     print(shown[["scenario", "institution", "metric", "date", "difference", "ci"]].to_string(
         index=False, float_format=lambda v: f"{v:+.4f}"))
     figure = comparison_figure({name: tables[0] for name, tables in runs.items()}, table, institutions)
@@ -192,6 +231,13 @@ def compare_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame
                *save_figure(figure, out / "compare.png")]
     print("\nFiles:\n" + "\n".join(f"  {path}" for path in written))
     return table
+
+
+def _interval_text(row: pd.Series) -> str:
+    """A comparison row's 95% interval as text, or 'not founded' where it is missing."""
+    if pd.isna(row["ci_low"]):
+        return "not founded"
+    return f"[{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]"
 
 
 def _check_months(months: list[str], scenario: Scenario, field: str, whose: str) -> None:
@@ -219,11 +265,21 @@ def _check_plot_dates(spec: RunSpec, results: Path) -> None:
 
 
 def _check_output_dates(spec: RunSpec) -> None:
-    """The dates of `sensitivity.outputs` must fall inside the scenario's horizon."""
+    """The dates of `sensitivity.outputs` must fall inside the scenario's horizon and, for
+    an institution's metric, not before its founding (where the metric is missing)."""
+    scenario = spec.scenario
     for text in spec.config.sensitivity.outputs:
-        if spec.scenario.month_step(parse_output(text)[2]) is None:
+        entity, _, date = parse_output(text)
+        step = scenario.month_step(date)
+        if step is None:
             raise InputError("config", "sensitivity.outputs", text,
-                             f"ENTITY:metric@date with {horizon_text(spec.scenario.dates)}")
+                             f"ENTITY:metric@date with {horizon_text(scenario.dates)}")
+        if entity in [s.code for s in scenario.institutions]:
+            founded = scenario.founding_step(entity)
+            if founded is None or step < founded:
+                raise InputError("config", "sensitivity.outputs", text,
+                                 f"a date from {entity}'s founding "
+                                 f"({scenario.dates[founded][:7] if founded is not None else 'never'}) on")
 
 
 def _check_target_window(spec: RunSpec) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 import pandas as pd
@@ -9,6 +10,8 @@ import pytest
 import yaml
 
 from sim.__main__ import main
+from sim.config import TASKS
+from sim.model import INSTITUTION_METRICS
 from sim.params import MECHANISMS
 from sim.store import read_table
 from sim.validation import TARGETS
@@ -70,14 +73,18 @@ def test_plot_task_draws_from_a_run_folder(run_folder, monkeypatch):
 def test_compare_task_writes_paired_differences(tmp_path, monkeypatch, capsys):
     out = tmp_path / "compare"
     assert _run(monkeypatch, "task=compare", "scenarios=[history,no_crimea]", "seeds=3",
-                "compare.dates=[2012-01,2018-10]", "compare.metrics=[cohesion]", f"hydra.run.dir={out}") == 0
+                "compare.dates=[2002-01,2012-01,2018-10]", "compare.metrics=[cohesion]",
+                f"hydra.run.dir={out}") == 0
     table = pd.read_parquet(out / "compare.parquet")
-    assert len(table) == 2 * 2 and set(table["scenario"]) == {"no_crimea"}
+    assert len(table) == 2 * 3 and set(table["scenario"]) == {"no_crimea"}
+    before = table[table["date"] == "2002-01"].set_index("institution")
+    assert pd.isna(before.loc["CSTO", "difference"]) and before.loc["SCO", "difference"] == 0  # CSTO: 2003
     early = table[table["date"] == "2012-01"]
     assert (early["difference"] == 0).all()          # the histories agree before 2014
     late = table[table["date"] == "2018-10"]
     assert (late["ci_low"] > 0).all()                # and diverge after
-    assert "bootstrap 95% CI" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "bootstrap 95% CI" in printed and "not founded" in printed
 
 
 def _categories_as_strings(frame: pd.DataFrame) -> pd.DataFrame:
@@ -153,3 +160,16 @@ def test_sweep_task_runs_and_resumes_from_the_command_line(tmp_path, monkeypatch
     assert len(runs) == 2 and (runs["status"] == "done").all()
     assert _run(monkeypatch, *args[:-2], "sweep.seeds_per_point=2", f"sweep.dir={tmp_path / 'sweep'}",
                 f"hydra.run.dir={tmp_path / 'out2'}") == 2   # a different spec in the same folder
+
+
+def test_list_prints_tasks_scenarios_events_and_metrics_without_an_output_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert _run(monkeypatch, "task=list") == 0
+    printed = capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []                     # no outputs/ folder
+    for task in TASKS:
+        assert re.search(rf"^  {task} +\S", printed, re.M)
+    assert re.search(r"^  no_crimea +History without the annexation of Crimea", printed, re.M)
+    assert re.search(r"^  separatism_support +A state backs separatists", printed, re.M)
+    for metric in (*INSTITUTION_METRICS, "trust_in.<STATE>", "engagement.<INSTITUTION>", "legitimacy"):
+        assert re.search(rf"^  {re.escape(metric)} +\S", printed, re.M)

@@ -70,9 +70,13 @@ EVENT = st.one_of(
 
 def check_invariants(model) -> None:
     series = timeseries_frame(model)
-    assert not series["value"].isna().any()
+    steps = {inst.code: model.scenario.founding_step(inst.code) for inst in model.institutions}
+    founded = {code: float("inf") if step is None else step for code, step in steps.items()}
+    before = series["step"] < series["entity"].astype(str).map(founded).astype(float).fillna(-1)
+    assert series.loc[before, "value"].isna().all()       # missing before an institution's founding
+    assert not series.loc[~before, "value"].isna().any()  # and nowhere else
     metric = series["metric"].astype(str)
-    bounded = metric.isin(UNIT_METRICS) | metric.str.startswith(UNIT_PREFIXES)
+    bounded = (metric.isin(UNIT_METRICS) | metric.str.startswith(UNIT_PREFIXES)) & ~before
     values = series.loc[bounded, "value"]
     assert values.between(0.0, 1.0).all(), series.loc[bounded & ~series["value"].between(0, 1)]
     moves = decisions_frame(model)

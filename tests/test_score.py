@@ -118,6 +118,14 @@ def test_a_decision_that_did_not_happen_is_a_miss(view, spec):
     assert (outcomes["r"] == NONE).all()
 
 
+def test_a_metric_before_founding_is_a_miss_not_within_bounds(view, spec):
+    observed = parse_observed(_file(r={"kind": "metric", "entity": "CSTO", "metric": "cohesion",
+                                       "date": "2002-01", "min": 0.0, "max": 1.0}), spec.scenario)
+    records, outcomes = score_records(view, observed)
+    assert records.loc[0, "model"] == NONE and records.loc[0, "match_share"] == 0.0
+    assert (outcomes["r"] == NONE).all()
+
+
 def test_confusion_counts_every_three_way_record_and_seed(view, spec):
     observed = load_observed(EXAMPLE, spec.scenario)
     _, outcomes = score_records(view, observed)
