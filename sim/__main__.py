@@ -25,7 +25,9 @@ from sim import tasks
 from sim.cast import Cast
 from sim.config import CONFIG_DIR, compose, register_configs, resolve, scenario_from
 from sim.errors import InputError, UserError
+from sim.limits import refuse_aliases
 from sim.listing import listing
+from sim.outdir import WRITING_TASKS, prepare
 from sim.params import Params
 from sim.scenario import Scenario
 
@@ -93,11 +95,24 @@ def prevalidate(argv: list[str]) -> None:
         return
     overrides = _config_overrides(argv)
     try:
-        tasks.check_dates(resolve(compose(overrides, with_hydra=True)), _scenario_loader(overrides))
+        _refuse_user_aliases(overrides)
+        spec = resolve(compose(overrides, with_hydra=True))
+        tasks.check_dates(spec, _scenario_loader(overrides))
+        if (run_dir := _value_of("hydra.run.dir", argv)) and spec.config.task in WRITING_TASKS:
+            prepare(Path(run_dir), bool(spec.config.overwrite))
     except InputError as error:
         _fail(str(error))
     except (HydraException, OmegaConfBaseException, yaml.YAMLError) as error:
         _fail(explain_config_error(error, overrides))
+
+
+def _refuse_user_aliases(overrides: list[str]) -> None:
+    """Refuse YAML anchors and aliases in the user's config folders (`hydra.searchpath`)
+    before Hydra expands them: scenario, params and sweep files are plain data."""
+    for folder in re.findall(r"file://([^,\]\s]+)", _value_of("hydra.searchpath", overrides)):
+        root = Path(folder)
+        for path in sorted([*root.glob("*.yaml"), *root.glob("*/*.yaml")]):
+            refuse_aliases(str(path), path.read_text(encoding="utf-8", errors="replace"))
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")

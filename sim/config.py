@@ -21,10 +21,12 @@ from omegaconf import DictConfig, OmegaConf
 from sim.cast import DEFAULT_RELATIONS, DEFAULT_STATES, Cast, load_cast
 from sim.checks import MONTH
 from sim.errors import InputError
+from sim.limits import check_size
 from sim.observed import Observed, load_observed
 from sim.params import Params, check_params
 from sim.scenario import Scenario, load_scenario
 from sim.store import OUTPUT_FORMATS
+from sim.sweep import parse_spec, point_count, run_count
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 #: The command-line tasks (`task=NAME`), each with a one-line description.
@@ -114,6 +116,8 @@ class RunConfig:
     output: OutputConfig = field(default_factory=OutputConfig)
     results: str = ""
     observed: str = ""
+    allow_large: bool = False
+    overwrite: bool = False
     sweep: Any = None
     scenario: Any = None
     params: Params = field(default_factory=Params)
@@ -228,6 +232,17 @@ def _check_options(cfg: DictConfig) -> None:
         raise InputError("config", "scenarios", list(cfg.scenarios), "a list of at least two scenario names")
 
 
+def planned_runs(cfg: DictConfig) -> int:
+    """Runs of the sweep engine a `sweep` or `sensitivity` task plans (0 for other tasks)."""
+    if cfg.task == "sweep":
+        return run_count(parse_spec(OmegaConf.to_container(cfg.sweep, resolve=True)))
+    if cfg.task == "sensitivity":
+        options = cfg.sensitivity
+        parameters = {name: {} for name in options.parameters}
+        return point_count(options.method, options.samples, parameters) * options.seeds_per_point
+    return 0
+
+
 def resolve(cfg: DictConfig, runtime: Any | None = None) -> RunSpec:
     """Validate a composed config completely and build what the run needs.
 
@@ -241,5 +256,6 @@ def resolve(cfg: DictConfig, runtime: Any | None = None) -> RunSpec:
     _check_options(cfg)
     params = check_params(OmegaConf.to_container(cfg.params, resolve=True), source="params")
     scenario = scenario_from(cfg, load_cast_from(cfg), source=scenario_source(runtime))
+    check_size(cfg, scenario.n_steps, planned_runs(cfg))
     observed = load_observed(cfg.observed, scenario) if cfg.task == "score" else None
     return RunSpec(scenario=scenario, params=params, seeds=seeds_from(cfg.seeds), config=cfg, observed=observed)

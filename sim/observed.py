@@ -32,6 +32,7 @@ from sim.checks import horizon_text, is_finite_number
 from sim.errors import InputError
 from sim.events import Event
 from sim.institutions import STATUS_NAMES
+from sim.limits import refuse_aliases
 from sim.model import INSTITUTION_METRICS
 from sim.records import known_metric
 from sim.scenario import Scenario
@@ -270,7 +271,9 @@ def _read(path: Path) -> Any:
     if not path.is_file():
         raise InputError("config", "observed", source, "the path of an observed-outcomes YAML file")
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        refuse_aliases(source, text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "(file)"

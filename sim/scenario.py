@@ -20,6 +20,7 @@ from sim.checks import is_finite_number, month_step
 from sim.errors import InputError
 from sim.events import Event, Founding, LoadContext, MembershipLedger, parse_event
 from sim.institutions import DECISION_RULES, InstitutionSpec
+from sim.limits import check_horizon
 
 SCENARIO_KEYS = ("name", "description", "start", "end", "institutions", "events")
 INSTITUTION_KEYS = ("name", "charter", "decision_rule", "agenda_setters", "summit_quarters",
@@ -161,6 +162,8 @@ def load_scenario(raw: Mapping[str, Any], cast: Cast, source: str = "scenario") 
     n_steps = (end[0] - start[0]) * 4 + end[1] - start[1] + 1
     if n_steps < 1:
         raise InputError(source, "end", raw["end"], f"a date after start ({raw['start']})")
+    check_horizon(source, "start", raw["start"], start[0], 1)
+    check_horizon(source, "end", raw["end"], end[0], n_steps)
     institutions = raw["institutions"]
     if not isinstance(institutions, Mapping) or not institutions:
         raise InputError(source, "institutions", institutions, "a non-empty mapping of institution codes")

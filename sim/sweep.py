@@ -165,6 +165,19 @@ def design_points(spec: SweepSpec) -> np.ndarray:
     return morris.sample(prob, spec.samples, num_levels=4, seed=spec.seed)
 
 
+def point_count(design: str, samples: int, parameters: Mapping[str, Mapping[str, Any]]) -> int:
+    """How many design points `design_points` draws, computed without drawing them."""
+    if design in ("grid", "points"):
+        return int(np.prod([len(p["values"]) for p in parameters.values()], dtype=object))
+    extra = {"sobol": len(parameters) + 2, "morris": len(parameters) + 1}
+    return samples * extra.get(design, 1)
+
+
+def run_count(spec: SweepSpec) -> int:
+    """How many runs the sweep's plan holds (scenarios x design points x seeds per point)."""
+    return len(spec.scenarios) * point_count(spec.design, spec.samples, spec.parameters) * spec.seeds_per_point
+
+
 def plan(spec: SweepSpec, points: np.ndarray | None = None) -> pd.DataFrame:
     """Every run: id, chunk, scenario, design point, seed and parameter values."""
     points = design_points(spec) if points is None else points

@@ -1,0 +1,55 @@
+"""The run folder: refuse to write over earlier results unless `overwrite=true`, then clear
+only the files this project writes there (tables, config.yaml, figures), nothing else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from sim.errors import InputError
+
+#: Files the tasks write into a run folder (figures also as .svg; task=plot under figures/).
+RESULT_FILES = (
+    "timeseries.parquet", "timeseries.csv", "decisions.parquet", "decisions.csv",
+    "runs_summary.parquet", "runs_summary.csv", "compare.parquet", "compare.csv",
+    "validation.csv", "quiet_future.csv", "robustness.csv", "robustness_points.csv", "ablation.csv",
+    "data_robustness.csv", "data_robustness_points.csv", "score_records.csv", "score_summary.csv",
+    "score_confusion.csv", "sensitivity.csv",
+    *(f"{name}.{ext}" for name in ("cohesion", "compare", "sensitivity") for ext in ("png", "svg")))
+FIGURE_STEMS = ("cohesion", "trajectories", "components", "engagement_timeline", "trust_heatmap_*",
+                "trust_network_*", "phase_diagram", "sensitivity")
+#: Tasks that write their results into the run folder.
+WRITING_TASKS = ("run", "validate", "compare", "score", "sensitivity")
+
+
+def _is_our_config(path: Path) -> bool:
+    """True for a config.yaml holding this project's provenance (config, seeds, code version)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and {"config", "seeds", "code_version"} <= set(data)
+
+
+def our_files(folder: Path) -> list[Path]:
+    """The files of `folder` this project wrote: result tables and figures, our config.yaml."""
+    found = [folder / name for name in RESULT_FILES if (folder / name).is_file()]
+    found += [path for stem in FIGURE_STEMS for ext in ("png", "svg")
+              for path in sorted((folder / "figures").glob(f"{stem}.{ext}")) if path.is_file()]
+    if _is_our_config(folder / "config.yaml"):
+        found.append(folder / "config.yaml")
+    return found
+
+
+def prepare(folder: Path, overwrite: bool) -> None:
+    """Refuse a run folder that holds our results, in one line, unless `overwrite`; with it,
+    delete our files there (files we did not write are kept)."""
+    found = our_files(folder)
+    if found and not overwrite:
+        raise InputError("config", "hydra.run.dir", str(folder),
+                         f"a folder without results of this project (it holds {found[0].name}"
+                         f"{f' and {len(found) - 1} more' if len(found) > 1 else ''}), "
+                         "or overwrite=true to replace them")
+    for path in found:
+        path.unlink()
