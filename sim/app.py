@@ -45,26 +45,32 @@ class ExplorerModel(ProtectiveIntegrationModel):
                          deference=deference, w_legitimacy=w_legitimacy)
 
 
-@solara.component
-def CohesionPlot(model: ExplorerModel) -> None:
-    """Cohesion of each institution so far; its line starts at its founding (the
-    metrics are NaN before, which matplotlib leaves undrawn)."""
-    update_counter.get()
-    solara.Title(TITLE)
+def cohesion_figure(model: ExplorerModel) -> Figure:
+    """Cohesion of each institution in the quarters collected so far; its line starts at
+    its founding (the metrics are NaN before, which matplotlib leaves undrawn)."""
     fig = Figure(figsize=(7, 3.6), layout="constrained")
     ax = fig.subplots()
-    if model.steps:
+    quarters = len(model.datacollector.model_vars["snapshot"])
+    dates = model.scenario.dates[:quarters]
+    if quarters:
         series = model.observations()["institutions"][:, :, INSTITUTION_METRICS.index("cohesion")]
-        dates = model.scenario.dates[:model.steps]
         for k, inst in enumerate(model.institutions):
-            ax.plot(range(len(dates)), series[:, k], color=PALETTE[k], label=inst.code)
-        ax.set_xticks(range(0, len(dates), 8), [d[:4] for d in dates[::8]])
+            ax.plot(range(quarters), series[:, k], color=PALETTE[k], label=inst.code)
+        ax.set_xticks(range(0, quarters, 8), [d[:4] for d in dates[::8]])
         ax.legend(loc="lower right")
     ax.set_ylim(0.6, 1.0)
     ax.set_xlabel("Quarter")
     ax.set_ylabel("Cohesion (0-1)")
-    ax.set_title(f"Cohesion, {model.scenario.name}, {model.scenario.dates[max(model.steps - 1, 0)][:7]}")
-    solara.FigureMatplotlib(fig)
+    shown = dates[-1] if quarters else model.scenario.dates[0]
+    ax.set_title(f"Cohesion, {model.scenario.name}, {shown[:7]}")
+    return fig
+
+
+@solara.component
+def CohesionPlot(model: ExplorerModel) -> None:
+    """The cohesion figure, redrawn at every step."""
+    update_counter.get()
+    solara.FigureMatplotlib(cohesion_figure(model))
 
 
 @solara.component
@@ -100,5 +106,20 @@ MODEL_PARAMS = {
     "seed": {"type": "InputText", "value": 0, "label": "Seed"},
 }
 
-page = SolaraViz(ExplorerModel(), components=[CohesionPlot, TrustHeatmap], model_params=MODEL_PARAMS,
-                 name=TITLE, play_interval=50)
+SLIDER_VALUES_SHOWN = """
+.v-slider__thumb-label-container { display: block !important; }
+.v-input__slider { padding-top: 14px; }
+"""
+"""Vuetify shows a slider's value (its thumb label) only while it is dragged: always show
+it, with room above the slider."""
+
+
+@solara.component
+def Page() -> None:
+    """The explorer of one browser session, with a model of its own (created on its first
+    render; Reset replaces it with one built from the session's slider values)."""
+    model = solara.use_reactive(solara.use_memo(ExplorerModel, dependencies=[]))
+    solara.Title(TITLE)
+    solara.Style(SLIDER_VALUES_SHOWN)
+    SolaraViz(model, components=[CohesionPlot, TrustHeatmap], model_params=MODEL_PARAMS,
+              name=TITLE, play_interval=50)

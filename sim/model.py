@@ -138,6 +138,12 @@ class ProtectiveIntegrationModel(mesa.Model):
         """Index of the quarter being simulated (0-based)."""
         return self.steps - 1
 
+    def _wrapped_step(self, *args: Any, **kwargs: Any) -> None:
+        """Mesa's wrapper of `step` (it counts the step, then calls `step`): a finished run
+        (`running` is False at the end of the horizon) stays as it is, step count included."""
+        if self.running:
+            super()._wrapped_step(*args, **kwargs)
+
     def step(self) -> None:
         """Advance one quarter: apply this quarter's events, then let the batch move.
 

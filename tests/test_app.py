@@ -57,18 +57,29 @@ def server(tmp_path_factory):
     process.wait(timeout=30)
 
 
+def _open(browser, url):
+    """A page of the explorer in a new browser context (a session of its own), loaded."""
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page.goto(url, wait_until="load", timeout=120_000)
+    page.get_by_text("Model Parameters").wait_for(timeout=120_000)
+    page.wait_for_function("document.title === 'Protective integration explorer'", timeout=60_000)
+    return page
+
+
+def _step(page, times):
+    """Press Step `times` times and wait until the explorer shows that step."""
+    step = page.get_by_role("button", name="Step")
+    for _ in range(times):
+        step.click()
+    page.get_by_text(f"Step: {times}").wait_for(timeout=60_000)
+
+
 def test_explorer_shows_its_plots_in_headless_chromium(server, tmp_path):
     from playwright.sync_api import sync_playwright
     with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(server, wait_until="load", timeout=120_000)
-        page.get_by_text("Model Parameters").wait_for(timeout=120_000)
-        page.wait_for_function("document.title === 'Protective integration explorer'", timeout=60_000)
-        step = page.get_by_role("button", name="Step")
-        for _ in range(12):
-            step.click()
-        page.get_by_text("Step: 12").wait_for(timeout=60_000)
+        page = _open(browser, server)
+        _step(page, 12)
         time.sleep(2)
         shot = tmp_path / "explorer.png"
         page.screenshot(path=str(shot))
@@ -79,3 +90,21 @@ def test_explorer_shows_its_plots_in_headless_chromium(server, tmp_path):
     assert images >= 2                       # the cohesion plot and the trust heatmap
     assert pixels.std() > 0.05               # not a blank page
     assert (np.abs(pixels[..., :3] - pixels[0, 0, :3]).sum(axis=2) > 0.1).mean() > 0.05
+
+
+def test_each_browser_session_has_its_own_model_and_slider_values_are_shown(server):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        first = _open(browser, server)
+        _step(first, 3)
+        second = _open(browser, server)
+        second.get_by_text("Step: 0").wait_for(timeout=60_000)
+        first.get_by_text("Step: 3").wait_for(timeout=60_000)
+        deference = second.locator(".v-slider__thumb-label", has_text="1.65")
+        shown = deference.count() == 1 and deference.is_visible()
+        texts = [page.inner_text("body") for page in (first, second)]
+        browser.close()
+    assert shown                             # the deference slider shows its value
+    for text in texts:
+        assert "Traceback" not in text and "Error" not in text
