@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import csv
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+import sim
+from sim.__main__ import main
 from sim.cast import NORMS, load_cast
+from sim.config import resolve
 from sim.ensemble import run_one
 from sim.params import Params
 from sim.scenario import Scenario, load_scenario
@@ -70,3 +74,18 @@ def ensemble(scn: Scenario, seeds: int, params: Params | None = None, **override
 def share(flags) -> float:
     """Share of True values."""
     return float(np.mean(list(flags)))
+
+
+def packaged_scenario(name: str) -> Scenario:
+    """A scenario of configs/scenario/ by name, resolved with the default config."""
+    return resolve(sim.compose([f"scenario={name}"])).scenario
+
+
+def run_main(monkeypatch, *args: str) -> int:
+    """Run the command line with `args` (progress off); returns its exit status."""
+    monkeypatch.setattr(sys, "argv", ["sim", "progress=false", *args])
+    try:
+        main()
+    except SystemExit as stop:
+        return int(stop.code or 0)
+    return 0

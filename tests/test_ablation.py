@@ -10,16 +10,13 @@ from omegaconf import OmegaConf
 import sim
 from sim.ablation import FULL_MODEL, NULL_MODEL_NAME, ORDINAL_SOURCE, ablation, data_ensemble, perturbed_casts
 from sim.cast import DEFAULT_RELATIONS, DEFAULT_STATES, RELATION_KINDS, UNIT_INTERVAL
-from sim.config import resolve, scenario_from
+from sim.config import scenario_from
 from sim.params import BEHAVIOURAL, MECHANISMS
 from sim.validation import LOADED_TWINS, TARGETS, twin_scenarios
+from tests.helpers import packaged_scenario
 
 SEEDS = list(range(5))
 SPREAD = 0.1
-
-
-def _scenario(name: str):
-    return resolve(sim.compose([f"scenario={name}"])).scenario
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +24,7 @@ def table(spec):
     """Full model, betrayal penalty off, a no-op 'mechanism' (a parameter set to its own value), null model."""
     first = BEHAVIOURAL[0]
     subset = {"betrayal penalty": MECHANISMS["betrayal penalty"], "no-op": {first: getattr(spec.params, first)}}
-    scenarios = twin_scenarios(spec.scenario, _scenario)
+    scenarios = twin_scenarios(spec.scenario, packaged_scenario)
     return ablation(scenarios, spec.params, SEEDS, mechanisms=subset).set_index("variant")
 
 

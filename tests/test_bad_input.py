@@ -14,7 +14,9 @@ from sim.__main__ import main
 HISTORY = "defaults:\n  - history\n  - _self_\n"
 
 
-def _run_cli(monkeypatch, capsys, args: list[str], out: Path) -> str:
+def _run_cli(monkeypatch, capsys, args: list[str], out: Path, expected: tuple[str, ...] | list[str] = ()) -> str:
+    """Run the command line, which must refuse: a non-zero exit, one stderr line holding
+    every `expected` fragment, no traceback, no results folder. Returns the line."""
     monkeypatch.setattr(sys, "argv", ["sim", *args, f"hydra.run.dir={out}"])
     with pytest.raises(SystemExit) as stop:
         main()
@@ -23,7 +25,16 @@ def _run_cli(monkeypatch, capsys, args: list[str], out: Path) -> str:
     assert len(err.splitlines()) == 1, err
     assert "Traceback" not in err
     assert not out.exists()
+    for fragment in expected:
+        assert fragment in err, (fragment, err)
     return err
+
+
+def _refused_scenario(tmp_path: Path, monkeypatch, capsys, body: str, expected: list[str]) -> None:
+    """A user scenario file `body` is refused in one line naming the file and `expected`."""
+    args, path = _scenario_case(tmp_path, body)
+    err = _run_cli(monkeypatch, capsys, args, tmp_path / "out", expected)
+    assert str(path) in err
 
 
 def _scenario_case(tmp_path: Path, body: str) -> tuple[list[str], Path]:
@@ -70,12 +81,7 @@ SCENARIO_CASES = {
 
 @pytest.mark.parametrize("case", sorted(SCENARIO_CASES))
 def test_bad_scenario_is_one_line(case, tmp_path, monkeypatch, capsys):
-    body, expected = SCENARIO_CASES[case]
-    args, path = _scenario_case(tmp_path, body)
-    err = _run_cli(monkeypatch, capsys, args, tmp_path / "out")
-    assert str(path) in err
-    for fragment in expected:
-        assert fragment in err, (fragment, err)
+    _refused_scenario(tmp_path, monkeypatch, capsys, *SCENARIO_CASES[case])
 
 
 OVERRIDE_CASES = {
@@ -98,9 +104,7 @@ OVERRIDE_CASES = {
 @pytest.mark.parametrize("case", sorted(OVERRIDE_CASES))
 def test_bad_override_is_one_line(case, tmp_path, monkeypatch, capsys):
     args, expected = OVERRIDE_CASES[case]
-    err = _run_cli(monkeypatch, capsys, args, tmp_path / "out")
-    for fragment in expected:
-        assert fragment in err, (fragment, err)
+    _run_cli(monkeypatch, capsys, args, tmp_path / "out", expected)
 
 
 def test_bad_states_table_is_one_line(tmp_path, monkeypatch, capsys):

@@ -3,34 +3,24 @@
 from __future__ import annotations
 
 import re
-import sys
 
 import pandas as pd
 import pytest
 import yaml
 
-from sim.__main__ import main
 from sim.config import TASKS
 from sim.model import INSTITUTION_METRICS
 from sim.params import MECHANISMS
 from sim.store import read_table
 from sim.validation import TARGETS
-
-
-def _run(monkeypatch, *args: str) -> int:
-    monkeypatch.setattr(sys, "argv", ["sim", "progress=false", *args])
-    try:
-        main()
-    except SystemExit as stop:
-        return int(stop.code or 0)
-    return 0
+from tests.helpers import run_main
 
 
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("main") / "run"
     with pytest.MonkeyPatch.context() as patch:
-        assert _run(patch, "seeds=[4,9]", f"hydra.run.dir={folder}") == 0
+        assert run_main(patch, "seeds=[4,9]", f"hydra.run.dir={folder}") == 0
     return folder
 
 
@@ -65,14 +55,14 @@ def test_runs_summary_has_one_row_per_run_with_the_final_quarter(run_folder):
 
 
 def test_plot_task_draws_from_a_run_folder(run_folder, monkeypatch):
-    assert _run(monkeypatch, "task=plot", f"results={run_folder}") == 0
+    assert run_main(monkeypatch, "task=plot", f"results={run_folder}") == 0
     figures = {p.name for p in (run_folder / "figures").iterdir()}
     assert {"cohesion.png", "components.svg", "trust_heatmap_SCO.png", "engagement_timeline.png"} <= figures
 
 
 def test_compare_task_writes_paired_differences(tmp_path, monkeypatch, capsys):
     out = tmp_path / "compare"
-    assert _run(monkeypatch, "task=compare", "scenarios=[history,no_crimea]", "seeds=3",
+    assert run_main(monkeypatch, "task=compare", "scenarios=[history,no_crimea]", "seeds=3",
                 "compare.dates=[2002-01,2012-01,2018-10]", "compare.metrics=[cohesion]",
                 f"hydra.run.dir={out}") == 0
     table = pd.read_parquet(out / "compare.parquet")
@@ -95,7 +85,7 @@ def _categories_as_strings(frame: pd.DataFrame) -> pd.DataFrame:
 @pytest.mark.parametrize("fmt", ["parquet", "csv", "both"])
 def test_run_writes_its_tables_in_the_chosen_format(tmp_path, monkeypatch, fmt):
     out = tmp_path / fmt
-    assert _run(monkeypatch, "seeds=[4,9]", f"output.format={fmt}",
+    assert run_main(monkeypatch, "seeds=[4,9]", f"output.format={fmt}",
                 f"hydra.run.dir={out}") == 0
     suffixes = {"parquet": {"parquet"}, "csv": {"csv"}, "both": {"parquet", "csv"}}[fmt]
     for name in ("timeseries", "decisions", "runs_summary"):
@@ -108,27 +98,27 @@ def test_run_writes_its_tables_in_the_chosen_format(tmp_path, monkeypatch, fmt):
         assert (out / "timeseries.csv").read_text().splitlines()[0].startswith("run,seed,step,date,")
         assert (out / "decisions.csv").read_text().splitlines()[1].split(",")[3] == "2001-04-01"
     if fmt == "csv":   # the figures of a folder written as CSV
-        assert _run(monkeypatch, "task=plot", f"results={out}") == 0
+        assert run_main(monkeypatch, "task=plot", f"results={out}") == 0
         assert (out / "figures" / "cohesion.svg").exists()
 
 
 def test_compare_writes_its_table_as_csv_and_parquet_alike(tmp_path, monkeypatch):
     out = tmp_path / "compare"
-    assert _run(monkeypatch, "task=compare", "scenarios=[history,no_crimea]", "seeds=2", "output.format=both",
+    assert run_main(monkeypatch, "task=compare", "scenarios=[history,no_crimea]", "seeds=2", "output.format=both",
                 "compare.dates=[2015-01]", "compare.metrics=[cohesion]", "compare.resamples=100",
                 f"hydra.run.dir={out}") == 0
     pd.testing.assert_frame_equal(read_table(out / "compare.parquet"), read_table(out / "compare.csv"))
 
 
 def test_a_wrong_output_format_is_one_line(monkeypatch, capsys):
-    assert _run(monkeypatch, "output.format=xlsx") == 2
+    assert run_main(monkeypatch, "output.format=xlsx") == 2
     error = capsys.readouterr().err.strip()
     assert error == "error: config: output.format = 'xlsx' is invalid; allowed: parquet, csv, both"
 
 
 def test_validate_exits_non_zero_when_a_target_fails(tmp_path, monkeypatch, capsys):
     out = tmp_path / "validate"
-    code = _run(monkeypatch, "task=validate", "validate.seeds=3", "params.mandate_cost=0",
+    code = run_main(monkeypatch, "task=validate", "validate.seeds=3", "params.mandate_cost=0",
                 f"hydra.run.dir={out}")
     table = pd.read_csv(out / "validation.csv")
     assert code == 1
@@ -138,7 +128,7 @@ def test_validate_exits_non_zero_when_a_target_fails(tmp_path, monkeypatch, caps
 
 def test_validate_writes_the_ablation_and_data_robustness_tables(tmp_path, monkeypatch, capsys):
     out = tmp_path / "validate"
-    assert _run(monkeypatch, "task=validate", "validate.seeds=1", "validate.ablation=true",
+    assert run_main(monkeypatch, "task=validate", "validate.seeds=1", "validate.ablation=true",
                 "validate.data_points=1", "validate.seeds_per_point=1", f"hydra.run.dir={out}") == 0
     ablation = pd.read_csv(out / "ablation.csv")
     assert list(ablation["variant"]) == ["full model", *MECHANISMS, "null model"]
@@ -155,16 +145,16 @@ def test_sweep_task_runs_and_resumes_from_the_command_line(tmp_path, monkeypatch
             "~sweep.parameters.memory", "sweep.parameters.rally_gain.values=[1.0,2.0]",
             f"sweep.dir={tmp_path / 'sweep'}",
             f"hydra.run.dir={tmp_path / 'out'}"]
-    assert _run(monkeypatch, *args) == 0
+    assert run_main(monkeypatch, *args) == 0
     runs = pd.read_parquet(tmp_path / "sweep" / "runs.parquet")
     assert len(runs) == 2 and (runs["status"] == "done").all()
-    assert _run(monkeypatch, *args[:-2], "sweep.seeds_per_point=2", f"sweep.dir={tmp_path / 'sweep'}",
+    assert run_main(monkeypatch, *args[:-2], "sweep.seeds_per_point=2", f"sweep.dir={tmp_path / 'sweep'}",
                 f"hydra.run.dir={tmp_path / 'out2'}") == 2   # a different spec in the same folder
 
 
 def test_list_prints_tasks_scenarios_events_and_metrics_without_an_output_folder(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    assert _run(monkeypatch, "task=list") == 0
+    assert run_main(monkeypatch, "task=list") == 0
     printed = capsys.readouterr().out
     assert list(tmp_path.iterdir()) == []                     # no outputs/ folder
     for task in TASKS:

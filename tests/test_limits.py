@@ -28,9 +28,7 @@ LIMIT_CASES = {
 @pytest.mark.parametrize("case", sorted(LIMIT_CASES))
 def test_over_the_limits_is_one_line(case, tmp_path, monkeypatch, capsys):
     args, expected = LIMIT_CASES[case]
-    err = _run_cli(monkeypatch, capsys, args, tmp_path / "out")
-    for fragment in expected:
-        assert fragment in err, (fragment, err)
+    _run_cli(monkeypatch, capsys, args, tmp_path / "out", expected)
 
 
 def test_allow_large_passes_the_check():

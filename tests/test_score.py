@@ -3,19 +3,18 @@ measures how often the model reproduces each record."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from sim.__main__ import main
 from sim.ensemble import run_seeds
 from sim.ensemble_view import EnsembleView
 from sim.errors import InputError
 from sim.observed import load_observed, parse_observed
 from sim.score import NONE, confusion, score_records, score_summary
+from tests.helpers import run_main
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "observed" / "history_2001_2018.yaml"
 SEEDS = [0, 1, 2]
@@ -136,18 +135,9 @@ def test_confusion_counts_every_three_way_record_and_seed(view, spec):
     assert np.all(table.groupby("kind")["count"].sum() > 0)
 
 
-def _run(monkeypatch, *args: str) -> int:
-    monkeypatch.setattr(sys, "argv", ["sim", "progress=false", *args])
-    try:
-        main()
-    except SystemExit as stop:
-        return int(stop.code or 0)
-    return 0
-
-
 def test_score_task_writes_records_summary_confusion_and_config(spec, tmp_path, monkeypatch, capsys):
     out = tmp_path / "score"
-    assert _run(monkeypatch, "task=score", f"observed={EXAMPLE}", "seeds=3", f"hydra.run.dir={out}") == 0
+    assert run_main(monkeypatch, "task=score", f"observed={EXAMPLE}", "seeds=3", f"hydra.run.dir={out}") == 0
     records = pd.read_csv(out / "score_records.csv")
     summary = pd.read_csv(out / "score_summary.csv")
     assert len(records) == len(load_observed(EXAMPLE, spec.scenario).records)
@@ -161,7 +151,7 @@ def test_score_task_writes_records_summary_confusion_and_config(spec, tmp_path, 
                                           (["task=score", "observed=/no/such/file.yaml"], "observed")])
 def test_score_without_a_readable_file_exits_2_in_one_line(args, field, tmp_path, monkeypatch, capsys):
     out = tmp_path / "out"
-    assert _run(monkeypatch, *args, f"hydra.run.dir={out}") == 2
+    assert run_main(monkeypatch, *args, f"hydra.run.dir={out}") == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and f"config: {field} = " in err and "Traceback" not in err
     assert not out.exists()
@@ -171,7 +161,7 @@ def test_a_bad_record_stops_the_command_before_any_run(tmp_path, monkeypatch, ca
     path, out = tmp_path / "bad.yaml", tmp_path / "out"
     path.write_text("name: bad\nrecords:\n  kaz:\n    kind: vote\n    event: unga_68_262\n"
                     "    state: KAZ\n    outcome: perhaps\n")
-    assert _run(monkeypatch, "task=score", f"observed={path}", f"hydra.run.dir={out}") == 2
+    assert run_main(monkeypatch, "task=score", f"observed={path}", f"hydra.run.dir={out}") == 2
     err = capsys.readouterr().err.strip()
     assert err == (f"error: {path}: records.kaz.outcome = 'perhaps' is invalid; allowed: yes, abstain, no")
     assert not out.exists()

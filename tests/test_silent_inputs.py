@@ -14,7 +14,7 @@ import pytest
 
 from sim.cast import DEFAULT_RELATIONS, DEFAULT_STATES, load_cast
 from sim.ensemble_view import EnsembleView
-from tests.test_bad_input import _event, _run_cli, _scenario_case
+from tests.test_bad_input import _event, _refused_scenario, _run_cli
 
 HORIZON = "2001-01 to 2018-12"
 
@@ -44,9 +44,7 @@ OVERRIDE_CASES = {
 @pytest.mark.parametrize("case", sorted(OVERRIDE_CASES))
 def test_bad_override_is_one_line(case, tmp_path, monkeypatch, capsys):
     args, expected = OVERRIDE_CASES[case]
-    err = _run_cli(monkeypatch, capsys, args, tmp_path / "out")
-    for fragment in expected:
-        assert fragment in err, (fragment, err)
+    _run_cli(monkeypatch, capsys, args, tmp_path / "out", expected)
 
 
 def test_plot_date_outside_the_run_is_one_line(tmp_path, monkeypatch, capsys):
@@ -75,12 +73,7 @@ SCENARIO_CASES = {
 
 @pytest.mark.parametrize("case", sorted(SCENARIO_CASES))
 def test_bad_event_number_is_one_line(case, tmp_path, monkeypatch, capsys):
-    body, expected = SCENARIO_CASES[case]
-    args, path = _scenario_case(tmp_path, body)
-    err = _run_cli(monkeypatch, capsys, args, tmp_path / "out")
-    assert str(path) in err
-    for fragment in expected:
-        assert fragment in err, (fragment, err)
+    _refused_scenario(tmp_path, monkeypatch, capsys, *SCENARIO_CASES[case])
 
 
 STATES = DEFAULT_STATES.read_text(encoding="utf-8")
@@ -124,10 +117,8 @@ def _table_args(tmp_path: Path, which: str, content: str | bytes) -> tuple[list[
 def test_bad_table_is_one_line(case, tmp_path, monkeypatch, capsys):
     which, content, expected = TABLE_CASES[case]
     args, path = _table_args(tmp_path, which, content)
-    err = _run_cli(monkeypatch, capsys, args, tmp_path / "out")
+    err = _run_cli(monkeypatch, capsys, args, tmp_path / "out", expected)
     assert str(path) in err
-    for fragment in expected:
-        assert fragment in err, (fragment, err)
 
 
 def test_byte_order_mark_is_tolerated(tmp_path):

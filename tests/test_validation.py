@@ -6,26 +6,21 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import sim
-from sim.config import resolve
 from sim.ensemble import run_seeds
 from sim.ensemble_view import EnsembleView
 from sim.institutions import ACTIVE, HEDGING
 from sim.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGETS, evaluate, quiet_future, run_views,
                             twin_scenarios)
+from tests.helpers import packaged_scenario
 
 SEEDS = list(range(30))   # with a true rate of 0.97 or more, >= 27/30 is met with probability > 0.9
 CONTRAST_SEEDS = list(range(20))
 CONTRAST_TOLERANCE = 0.9
 
 
-def _scenario(name: str):
-    return resolve(sim.compose([f"scenario={name}"])).scenario
-
-
 @pytest.fixture(scope="module")
 def views(spec):
-    return run_views(twin_scenarios(spec.scenario, _scenario), spec.params, SEEDS)
+    return run_views(twin_scenarios(spec.scenario, packaged_scenario), spec.params, SEEDS)
 
 
 def test_all_twelve_targets_pass(views):
@@ -37,7 +32,7 @@ def test_all_twelve_targets_pass(views):
 
 def test_a_target_can_fail(views):
     """The statistics are not vacuous: a history without the Crimea shock fails target 8."""
-    broken = run_views(twin_scenarios(_scenario("no_crimea"), _scenario), views.params, SEEDS[:5])
+    broken = run_views(twin_scenarios(packaged_scenario("no_crimea"), packaged_scenario), views.params, SEEDS[:5])
     ok, _ = TARGETS[7].check(broken)
     assert not ok.any()
 
@@ -45,7 +40,7 @@ def test_a_target_can_fail(views):
 @pytest.fixture(scope="module")
 def ensembles(spec):
     names = ("history", "no_crimea", "no_georgia_recognition", "sco_enlarge_tm_mn", "no_csto_revision")
-    return {name: EnsembleView(*run_seeds(_scenario(name), spec.params, CONTRAST_SEEDS)) for name in names}
+    return {name: EnsembleView(*run_seeds(packaged_scenario(name), spec.params, CONTRAST_SEEDS)) for name in names}
 
 
 def test_no_crimea_leaves_both_more_cohesive_in_2018(ensembles):
@@ -78,7 +73,7 @@ def test_without_the_revision_uzbekistan_stays_in_the_csto(ensembles):
 
 def test_quiet_future_is_stable(spec):
     """With no events after 2018, no member leaves and cohesion stays within 0.05 by 2030."""
-    view = EnsembleView(*run_seeds(_scenario(QUIET_SCENARIO), spec.params, CONTRAST_SEEDS))
+    view = EnsembleView(*run_seeds(packaged_scenario(QUIET_SCENARIO), spec.params, CONTRAST_SEEDS))
     table = quiet_future(view, spec.scenario.dates[-1][:7])
     assert set(table["institution"]) == {"SCO", "CSTO"}
     assert (table["result"] == "PASS").all(), table.to_string()
