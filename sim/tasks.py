@@ -170,11 +170,9 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
         robust, points = robustness(scenarios, spec.params, options.points,
                                     options.seeds_per_point, options.spread,
                                     progress=bool(spec.config.progress))
-        print(f"\nRobustness: {options.points} Latin-hypercube points (+-{options.spread:.0%} on "
-              f"{len(robust.attrs['parameters'])} behavioural parameters) x {options.seeds_per_point} seeds:\n")
-        print(robust.to_string(index=False))
-        write_csv(robust, out / "robustness.csv")
-        write_csv(points, out / "robustness_points.csv")
+        _ensemble_report(f"Robustness: {options.points} Latin-hypercube points (+-{options.spread:.0%} on "
+                         f"{len(robust.attrs['parameters'])} behavioural parameters) x {options.seeds_per_point} seeds",
+                         robust, points, out / "robustness")
     if options.ablation:
         _ablation_report(scenarios, (quiet_scenario, history_end), spec, seeds, out)
     if options.data_points:
@@ -204,11 +202,17 @@ def _data_report(spec: RunSpec, load: ScenarioLoader, out: Path) -> None:
     summary, points = data_ensemble(history_raw, load, spec.params, options.data_points, options.seeds_per_point,
                                     states_file=states_file, relations_file=relations_file,
                                     progress=bool(spec.config.progress))
-    print(f"\nData robustness: {options.data_points} casts (ordinal codings +-{summary.attrs['spread']:.2f}) "
-          f"x {options.seeds_per_point} seeds:\n")
+    _ensemble_report(f"Data robustness: {options.data_points} casts (ordinal codings +-{summary.attrs['spread']:.2f}) "
+                     f"x {options.seeds_per_point} seeds", summary, points, out / "data_robustness")
+
+
+def _ensemble_report(title: str, summary: pd.DataFrame, points: pd.DataFrame, stem: Path) -> None:
+    """Print a robustness summary under its title; write it as STEM.csv and the per-point
+    table as STEM_points.csv."""
+    print(f"\n{title}:\n")
     print(summary.to_string(index=False))
-    write_csv(summary, out / "data_robustness.csv")
-    write_csv(points, out / "data_robustness_points.csv")
+    write_csv(summary, stem.with_name(f"{stem.name}.csv"))
+    write_csv(points, stem.with_name(f"{stem.name}_points.csv"))
 
 
 def compare_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame:
