@@ -2,14 +2,21 @@
 
 Before Hydra starts a run (and creates its output folder), the overrides are composed
 and the whole config, cast and scenario are validated: a user mistake ends in one line
-on stderr and exit status 2, with no traceback and no files written.
+on stderr and exit status 2, with no traceback and no files written. A fault during the
+run (a file that cannot be read or written, an unreachable Dask scheduler, Ctrl-C) ends
+the same way with the exit status of its class (`sim.errors.EXIT_STATUS`), and the run
+folder it created is removed.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from dataclasses import fields
 from pathlib import Path
 
@@ -24,21 +31,16 @@ from omegaconf.errors import OmegaConfBaseException
 from sim import tasks
 from sim.cast import Cast
 from sim.config import CONFIG_DIR, compose, register_configs, resolve, scenario_from
-from sim.errors import InputError, UserError
+from sim.errors import DataError, UserError, fault_report
 from sim.limits import refuse_aliases
 from sim.listing import listing
-from sim.outdir import WRITING_TASKS, prepare
+from sim.outdir import WRITING_TASKS, check_writable, discard, missing_folders, prepare
 from sim.params import Params
 from sim.scenario import Scenario
 
 register_configs()
 matplotlib.use("Agg")
 logging.getLogger("MESA").setLevel(logging.WARNING)
-
-
-def _fail(message: str) -> None:
-    print(f"error: {' '.join(str(message).split())}", file=sys.stderr)
-    raise SystemExit(2)
 
 
 def _value_of(key: str, overrides: list[str]) -> str:
@@ -88,63 +90,79 @@ def _config_overrides(items: list[str]) -> list[str]:
             and (not o.startswith("hydra.") or o.startswith("hydra.searchpath"))]
 
 
+def single_run(argv: list[str]) -> bool:
+    """True when the arguments start one job (not a multirun, help or config printout)."""
+    return not any(a in ("-m", "--multirun", "--help", "-h", "--hydra-help", "--info", "-i") or
+                   a.startswith(("--cfg", "-c", "--info")) for a in argv)
+
+
 def prevalidate(argv: list[str]) -> None:
-    """Compose and validate the overrides exactly as the run will, or fail in one line."""
-    if any(a in ("-m", "--multirun", "--help", "-h", "--hydra-help", "--info", "-i") or
-           a.startswith(("--cfg", "-c", "--info")) for a in argv):
+    """Compose and validate the overrides exactly as the run will, or raise a `UserError`
+    (one line) before Hydra creates anything."""
+    if not single_run(argv):
         return
     overrides = _config_overrides(argv)
     try:
         _refuse_user_aliases(overrides)
         spec = resolve(compose(overrides, with_hydra=True))
-        tasks.check_dates(spec, _scenario_loader(overrides))
-        if (run_dir := _value_of("hydra.run.dir", argv)) and spec.config.task in WRITING_TASKS:
-            prepare(Path(run_dir), bool(spec.config.overwrite))
-    except InputError as error:
-        _fail(str(error))
+        tasks.check_inputs(spec, _scenario_loader(overrides))
     except (HydraException, OmegaConfBaseException, yaml.YAMLError) as error:
-        _fail(explain_config_error(error, overrides))
+        raise UserError(explain_config_error(error, overrides)) from None
+    if run_dir := _value_of("hydra.run.dir", argv):
+        check_writable(Path(run_dir))
+        if spec.config.task in WRITING_TASKS:
+            prepare(Path(run_dir), bool(spec.config.overwrite))
 
 
 def _refuse_user_aliases(overrides: list[str]) -> None:
-    """Refuse YAML anchors and aliases in the user's config folders (`hydra.searchpath`)
-    before Hydra expands them: scenario, params and sweep files are plain data."""
+    """Refuse YAML anchors and aliases, and files not in UTF-8, in the user's config folders
+    (`hydra.searchpath`) before Hydra reads them: scenario, params and sweep files are plain data."""
     for folder in re.findall(r"file://([^,\]\s]+)", _value_of("hydra.searchpath", overrides)):
         root = Path(folder)
         for path in sorted([*root.glob("*.yaml"), *root.glob("*/*.yaml")]):
-            refuse_aliases(str(path), path.read_text(encoding="utf-8", errors="replace"))
+            try:
+                refuse_aliases(str(path), path.read_text(encoding="utf-8"))
+            except UnicodeDecodeError:
+                raise DataError(str(path), "encoding", "not UTF-8", "a UTF-8 YAML text file") from None
+
+
+class JobFailed(BaseException):
+    """A task's exception on its way to `main` (a BaseException, which Hydra lets through
+    without printing its own report); the task's exception is its `__cause__`."""
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
 def app(cfg: DictConfig) -> None:
-    """The Hydra application: dispatch to the chosen task."""
+    """The Hydra application: run the chosen task; its exception reaches `main` as `JobFailed`."""
     try:
-        spec = resolve(cfg, HydraConfig.get().runtime)
-    except InputError as error:
-        _fail(str(error))
+        _dispatch(cfg)
+    except Exception as error:
+        raise JobFailed() from error
+
+
+def _dispatch(cfg: DictConfig) -> None:
+    """Dispatch to the chosen task."""
+    spec = resolve(cfg, HydraConfig.get().runtime)
     out = Path(HydraConfig.get().runtime.output_dir)
     given = HydraConfig.get().overrides
     load = _scenario_loader(list(given.task) + list(given.hydra))
-    try:
-        if cfg.task == "run":
-            tasks.run_task(spec, out)
-        elif cfg.task == "validate":
-            if not tasks.validate_task(spec, out, load):
-                raise SystemExit(1)
-        elif cfg.task == "compare":
-            tasks.compare_task(spec, out, load)
-        elif cfg.task == "sweep":
-            tasks.sweep_task(spec, out, load)
-        elif cfg.task == "plot":
-            tasks.plot_task(spec, Path(cfg.results))
-        elif cfg.task == "score":
-            tasks.score_task(spec, out)
-        elif cfg.task == "sensitivity":
-            tasks.sensitivity_task(spec, out, load)
-        else:
-            print(listing())
-    except UserError as error:
-        _fail(str(error))
+    if cfg.task == "run":
+        tasks.run_task(spec, out)
+    elif cfg.task == "validate":
+        if not tasks.validate_task(spec, out, load):
+            raise SystemExit(1)
+    elif cfg.task == "compare":
+        tasks.compare_task(spec, out, load)
+    elif cfg.task == "sweep":
+        tasks.sweep_task(spec, out, load)
+    elif cfg.task == "plot":
+        tasks.plot_task(spec, Path(cfg.results))
+    elif cfg.task == "score":
+        tasks.score_task(spec, out)
+    elif cfg.task == "sensitivity":
+        tasks.sensitivity_task(spec, out, load)
+    else:
+        print(listing())
 
 
 def _scenario_loader(overrides: list[str]) -> "tasks.ScenarioLoader":
@@ -158,14 +176,70 @@ def _scenario_loader(overrides: list[str]) -> "tasks.ScenarioLoader":
     return load
 
 
+def with_run_dir(argv: list[str]) -> list[str]:
+    """`argv` with Hydra's default run folder (`outputs/DATE/TIME`) made explicit, so that
+    the folder a failed run created is known and can be removed."""
+    if not single_run(argv) or _value_of("hydra.run.dir", argv):
+        return argv
+    return [*argv, f"hydra.run.dir=outputs/{datetime.now():%Y-%m-%d/%H-%M-%S}"]
+
+
+@contextmanager
+def _hydra_raising() -> Iterator[None]:
+    """Let exceptions out of Hydra unprinted (HYDRA_FULL_ERROR), for `main` to report."""
+    saved = os.environ.get("HYDRA_FULL_ERROR")
+    os.environ["HYDRA_FULL_ERROR"] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["HYDRA_FULL_ERROR"]
+        else:
+            os.environ["HYDRA_FULL_ERROR"] = saved
+
+
 def main() -> None:
     """Entry point of `python -m sim` and the `protective-sim` script; `task=list` prints
-    the listing and exits before Hydra creates an output folder."""
+    the listing and exits before Hydra creates an output folder. Every expected fault ends
+    in one line on stderr and its exit status, leaving no run folder it created."""
     if _value_of("task", sys.argv[1:]) == "list":
         print(listing())
         return
-    prevalidate(sys.argv[1:])
-    app()
+    sys.argv[1:] = with_run_dir(sys.argv[1:])
+    if (error := _failure(lambda: prevalidate(sys.argv[1:]))) is not None:
+        _report(error)
+    run_dir = Path(_value_of("hydra.run.dir", sys.argv[1:]) or ".")
+    created = missing_folders(run_dir)
+    results = _value_of("task", sys.argv[1:]) in ("", *WRITING_TASKS)
+    if (error := _failure(_run_app)) is not None:
+        _report(error, (lambda: discard(run_dir, created, results)) if single_run(sys.argv[1:]) else None)
+
+
+def _run_app() -> None:
+    """Run the Hydra application, its exceptions unprinted."""
+    with _hydra_raising():
+        app()
+
+
+def _failure(step: Callable[[], None]) -> BaseException | None:
+    """What `step` raised (a task's exception unwrapped from `JobFailed`), or None."""
+    try:
+        step()
+    except (Exception, KeyboardInterrupt, JobFailed) as error:
+        return error.__cause__ if isinstance(error, JobFailed) else error
+    return None
+
+
+def _report(error: BaseException, cleanup: Callable[[], None] | None = None) -> None:
+    """Exit with an expected fault's line and status, after `cleanup` (removing what the
+    failed run created); re-raise anything else."""
+    report = fault_report(error)
+    if report is None:
+        raise error
+    if cleanup is not None:
+        cleanup()
+    print(f"error: {report[0]}", file=sys.stderr)
+    raise SystemExit(report[1]) from None
 
 
 if __name__ == "__main__":

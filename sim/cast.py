@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.checks import is_finite_number
-from sim.errors import InputError
+from sim.errors import DataError, InputError
 
 DATA_DIR = Path(__file__).parent / "data"
 DEFAULT_STATES = DATA_DIR / "states.csv"
@@ -91,9 +91,9 @@ def _read_rows(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str
                 raise InputError(str(path), "header", reader.fieldnames, f"columns {', '.join(columns)}")
             rows = [(reader.line_num, row) for row in reader]
     except UnicodeDecodeError:
-        raise InputError(str(path), "encoding", "not UTF-8", "a UTF-8 CSV text file (a BOM is fine)") from None
+        raise DataError(str(path), "encoding", "not UTF-8", "a UTF-8 CSV text file (a BOM is fine)") from None
     except csv.Error as error:
-        raise InputError(str(path), "file", str(error), "a CSV text file") from None
+        raise DataError(str(path), "file", str(error), "a CSV text file") from None
     for number, row in rows:
         empty = [c for c in columns if row.get(c) is None]
         if empty:

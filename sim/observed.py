@@ -29,7 +29,7 @@ from typing import Any
 import yaml
 
 from sim.checks import horizon_text, is_finite_number
-from sim.errors import InputError
+from sim.errors import DataError, InputError
 from sim.events import Event
 from sim.institutions import STATUS_NAMES
 from sim.limits import refuse_aliases
@@ -278,6 +278,8 @@ def _read(path: Path) -> Any:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "(file)"
         raise InputError(source, where, getattr(error, "problem", None) or str(error), "valid YAML") from None
+    except UnicodeDecodeError:
+        raise DataError(source, "encoding", "not UTF-8", "a UTF-8 YAML text file") from None
 
 
 def parse_observed(raw: Any, scenario: Scenario, source: str = "observed") -> Observed:

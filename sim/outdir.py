@@ -1,8 +1,11 @@
-"""The run folder: refuse to write over earlier results unless `overwrite=true`, then clear
-only the files this project writes there (tables, config.yaml, figures), nothing else."""
+"""The run folder: refuse one that cannot be written or would write over earlier results
+(unless `overwrite=true`, which clears only the files this project writes there: tables,
+config.yaml, figures), and leave nothing behind when a run fails."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import yaml
@@ -21,6 +24,18 @@ FIGURE_STEMS = ("cohesion", "trajectories", "components", "engagement_timeline",
                 "trust_network_*", "phase_diagram", "sensitivity")
 #: Tasks that write their results into the run folder.
 WRITING_TASKS = ("run", "validate", "compare", "score", "sensitivity")
+
+
+def check_writable(folder: Path) -> None:
+    """Refuse, in one line, a run folder that is a file or that cannot be created or written."""
+    missing = missing_folders(folder)
+    existing = missing[-1].parent if missing else folder
+    if not existing.is_dir():
+        raise InputError("config", "hydra.run.dir", str(folder),
+                         f"a folder path ({existing} is a file)")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError("config", "hydra.run.dir", str(folder),
+                         f"a folder you can write to ({existing} is read-only for you)")
 
 
 def _is_our_config(path: Path) -> bool:
@@ -53,3 +68,31 @@ def prepare(folder: Path, overwrite: bool) -> None:
                          "or overwrite=true to replace them")
     for path in found:
         path.unlink()
+
+
+def missing_folders(folder: Path) -> list[Path]:
+    """`folder` and those of its ancestors that do not exist yet, deepest first: what
+    creating it creates."""
+    missing = []
+    for path in (folder, *folder.parents):
+        if path.exists() or path.is_symlink():
+            break
+        missing.append(path)
+    return missing
+
+
+def discard(folder: Path, created: list[Path], results: bool) -> None:
+    """After a failed run, leave no folder and no partial results: remove the folders the
+    run created (`created`, deepest first, from `missing_folders` before it started) with
+    everything in them, ancestors only while empty; in a folder that existed before, delete
+    the result files (`results`: for the tasks that write there, which `prepare` found none of)."""
+    if folder in created:
+        shutil.rmtree(folder, ignore_errors=True)
+        for parent in created[1:]:
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+    elif results and folder.is_dir():
+        for path in our_files(folder):
+            path.unlink(missing_ok=True)

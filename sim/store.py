@@ -8,14 +8,18 @@ import os
 import platform
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import yaml
 
 import sim
+from sim.errors import DataError
 
 #: Values of `output.format`: the files a task writes each table as.
 OUTPUT_FORMATS = ("parquet", "csv", "both")
@@ -94,12 +98,38 @@ def write_table(frame: pd.DataFrame, base: Path, fmt: str) -> list[Path]:
     return [writers[suffix](frame, base.with_suffix(f".{suffix}")) for suffix in suffixes]
 
 
+#: What reading a truncated, corrupt or non-table file raises.
+UNREADABLE = (pa.ArrowException, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError)
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[None]:
+    """Turn a failure to read `path` as a table (truncated, corrupt, not UTF-8) into a
+    one-line `DataError` naming it."""
+    try:
+        yield
+    except UNREADABLE as error:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise DataError(str(path), "file", reason[:200], "a table this project wrote, complete "
+                        "(this one is truncated, corrupt or not a table)") from None
+
+
 def read_table(path: Path, dates: tuple[str, ...] = ()) -> pd.DataFrame:
     """A table written by `write_table`, Parquet or CSV by its suffix; a CSV reads back to the
-    Parquet's values (the columns in `dates` as dates, empty strings kept, categories as strings)."""
-    if path.suffix == ".parquet":
-        return pd.read_parquet(path)
-    return pd.read_csv(path, keep_default_na=False, na_values=[CSV_NAN], parse_dates=list(dates))
+    Parquet's values (the columns in `dates` as dates, empty strings kept, categories as strings).
+    An unreadable file is a `DataError`."""
+    with reading(path):
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path, keep_default_na=False, na_values=[CSV_NAN], parse_dates=list(dates))
+
+
+def table_columns(path: Path) -> list[str]:
+    """The column names of a Parquet or CSV table, read from its footer or header only."""
+    with reading(path):
+        if path.suffix == ".parquet":
+            return list(pq.read_schema(path).names)
+        return list(pd.read_csv(path, nrows=0).columns)
 
 
 def write_json(data: Any, path: Path) -> Path:

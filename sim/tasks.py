@@ -8,6 +8,7 @@ from typing import Protocol
 
 import pandas as pd
 import yaml
+from hydra.errors import MissingConfigException
 from omegaconf import OmegaConf
 
 from sim.ablation import ablation, data_ensemble
@@ -17,17 +18,17 @@ from sim.compare import differences
 from sim.config import RunSpec, cast_files
 from sim.ensemble import run_seeds
 from sim.ensemble_view import EnsembleView
-from sim.errors import InputError
+from sim.errors import DataError, InputError
 from sim.params import BEHAVIOURAL, spread_bounds
 from sim.plots import (cohesion_figure, comparison_figure, components_figure, engagement_timeline,
                        event_markers, phase_diagram, quantiles, save_figure, sensitivity_figure,
                        trajectories_figure, trust_heatmap, trust_network)
-from sim.records import check_metrics, summary_frame
+from sim.records import TIMESERIES_COLUMNS, check_metrics, summary_frame
 from sim.scenario import Scenario, load_scenario
 from sim.score import confusion, report, score_records, score_summary
 from sim.sensitivity import CSV_FLOAT_FORMAT, METHODS, analyse, output_values, parse_output
-from sim.store import provenance, read_table, write_csv, write_table, write_yaml
-from sim.sweep import SweepStore, design_points, parse_spec, problem, run_sweep
+from sim.store import provenance, read_table, reading, table_columns, write_csv, write_table, write_yaml
+from sim.sweep import SweepSpec, SweepStore, design_points, parse_spec, problem, run_sweep
 from sim.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGET_WINDOW, evaluate, quiet_future, robustness,
                             run_views, twin_scenarios)
 
@@ -39,6 +40,10 @@ class ScenarioLoader(Protocol):
     def __call__(self, name: str, cast: Cast | None = None) -> Scenario: ...
 
 
+#: What `task=plot` draws from.
+PLOT_SOURCES = "a folder with timeseries.parquet (or .csv), manifest.json or sensitivity.csv"
+#: The columns of sensitivity.csv that `task=plot` draws.
+SENSITIVITY_COLUMNS = ("output", "parameter", "index", "value", "conf", "seed_variance_share")
 KEY_DECISIONS = ("declaration", "intervention", "proposal", "solidarity", "designation", "statement")
 
 
@@ -255,9 +260,21 @@ def _check_months(months: list[str], scenario: Scenario, field: str, whose: str)
 def compare_scenarios(spec: RunSpec, load: ScenarioLoader) -> dict[str, Scenario]:
     """The scenarios `task=compare` runs, by name; every `compare.dates` entry must fall
     inside each one's horizon."""
-    scenarios = {name: load(name) for name in spec.config.scenarios}
+    scenarios = load_named(load, list(spec.config.scenarios), "scenarios")
     for name, scenario in scenarios.items():
         _check_months(list(spec.config.compare.dates), scenario, "compare.dates", f"horizon of scenario '{name}'")
+    return scenarios
+
+
+def load_named(load: ScenarioLoader, names: list[str], field: str) -> dict[str, Scenario]:
+    """The scenarios a config field lists, by name; an unknown name is refused naming `field`."""
+    scenarios = {}
+    for name in names:
+        try:
+            scenarios[name] = load(name)
+        except MissingConfigException as error:
+            raise InputError("config", field, name, ", ".join(error.options or ()) or
+                             "the name of a scenario config") from None
     return scenarios
 
 
@@ -294,6 +311,17 @@ def _check_target_window(spec: RunSpec) -> None:
                          f"validation targets read; this one covers {horizon_text(spec.scenario.dates)})")
 
 
+def check_inputs(spec: RunSpec, load: ScenarioLoader) -> None:
+    """Refuse, before any run or output folder, what the chosen task would fail on later:
+    a date outside the horizon (`check_dates`), a results folder `task=plot` cannot read,
+    a scenario of `sweep.scenarios` that is unknown or invalid."""
+    check_dates(spec, load)
+    if spec.config.task == "plot":
+        _check_results(Path(spec.config.results))
+    elif spec.config.task == "sweep":
+        sweep_inputs(spec, load)
+
+
 def check_dates(spec: RunSpec, load: ScenarioLoader) -> None:
     """Refuse, before any run or output folder, a date the chosen task would read outside
     its scenario's horizon (`compare.dates`, `plot.dates`, `sensitivity.outputs`, the
@@ -327,13 +355,19 @@ def _sweep_folder(spec_dir: str | None, name: str) -> Path:
     return Path(spec_dir) if spec_dir else Path.cwd() / "sweeps" / name
 
 
-def sweep_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> SweepStore:
-    """Run (or resume) the configured sweep; print where its tables are."""
+def sweep_inputs(spec: RunSpec, load: ScenarioLoader) -> tuple[SweepSpec, dict[str, Scenario]]:
+    """The configured sweep and its scenarios by name, checked (names, metrics)."""
     sweep = parse_spec(OmegaConf.to_container(spec.config.sweep, resolve=True))
-    scenarios = {name: load(name) for name in sweep.scenarios}
+    scenarios = load_named(load, sweep.scenarios, "sweep.scenarios")
     first = next(iter(scenarios.values()))
     check_metrics(sweep.metrics, first.cast.codes, [s.code for s in first.institutions],
                   [c for c, g in zip(first.cast.codes, first.cast.great_power) if g])
+    return sweep, scenarios
+
+
+def sweep_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> SweepStore:
+    """Run (or resume) the configured sweep; print where its tables are."""
+    sweep, scenarios = sweep_inputs(spec, load)
     folder = _sweep_folder(sweep.dir, sweep.name)
     store = run_sweep(sweep, scenarios, spec.params, folder, progress=bool(spec.config.progress))
     runs = store.runs()
@@ -400,19 +434,19 @@ def plot_task(spec: RunSpec, results: Path) -> list[Path]:
         for name, figure in figures.items():
             written += save_figure(figure, out / name)
     if (results / "manifest.json").exists():
-        store = SweepStore(results)
-        runs = store.runs()
+        with reading(results / "parts"):
+            store = SweepStore(results)
+            runs, series = store.runs(), store.timeseries()
         names = [c for c in runs.columns if c not in ("run", "chunk", "scenario", "point", "seed", "status")]
         if len(names) >= 2:
-            values = output_values(store.timeseries(), [options.outcome]).merge(runs, on=["run", "point"])
+            values = output_values(series, [options.outcome]).merge(runs, on=["run", "point"])
             written += save_figure(phase_diagram(values, names[0], names[1], options.outcome), out / "phase_diagram")
     if (results / "sensitivity.csv").exists():
-        table = pd.read_csv(results / "sensitivity.csv")
+        table = read_table(results / "sensitivity.csv")
         method = "morris" if (table["index"] == "mu_star").any() else "sobol"
         written += save_figure(sensitivity_figure(table, method), out / "sensitivity")
     if not written:
-        raise InputError("config", "results", str(results),
-                         "a folder with timeseries.parquet (or .csv), manifest.json or sensitivity.csv")
+        raise InputError("config", "results", str(results), PLOT_SOURCES)
     print("Figures:\n" + "\n".join(f"  {p}" for p in written))
     return written
 
@@ -423,10 +457,30 @@ def _timeseries_file(results: Path) -> Path | None:
                  if path.exists()), None)
 
 
+def _check_results(results: Path) -> None:
+    """The tables of a results folder `task=plot` draws must be readable and hold the
+    columns it reads (their footer or header is read, not the rows)."""
+    if not (_timeseries_file(results) or (results / "manifest.json").exists()
+            or (results / "sensitivity.csv").exists()):
+        raise InputError("config", "results", str(results), PLOT_SOURCES)
+    for path, columns in ((_timeseries_file(results), TIMESERIES_COLUMNS),
+                          (results / "sensitivity.csv", SENSITIVITY_COLUMNS)):
+        if path is None or not path.exists():
+            continue
+        missing = [c for c in columns if c not in table_columns(path)]
+        if missing:
+            raise DataError(str(path), "columns", missing, f"a table with the columns {', '.join(columns)}")
+
+
 def _scenario_of(results: Path, spec: RunSpec) -> Scenario:
-    """The scenario a main-job folder was run with (from its config.yaml), for event markers."""
+    """The scenario a main-job folder was run with (from its config.yaml), for event
+    markers; a config.yaml that is not the one this project writes is a `DataError`."""
     saved = results / "config.yaml"
     if not saved.exists():
         return spec.scenario
-    config = yaml.safe_load(saved.read_text())["config"]
-    return load_scenario(config["scenario"], spec.scenario.cast, source=str(saved))
+    try:
+        config = yaml.safe_load(saved.read_text(encoding="utf-8"))["config"]
+        return load_scenario(config["scenario"], spec.scenario.cast, source=str(saved))
+    except (UnicodeDecodeError, yaml.YAMLError, TypeError, KeyError) as error:
+        raise DataError(str(saved), "config.scenario", type(error).__name__,
+                        "the config.yaml this project writes next to its results, or none") from None
