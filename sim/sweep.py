@@ -19,6 +19,7 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import signal
 import sys
 import threading
@@ -35,7 +36,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sim.checks import is_finite_number
-from sim.errors import InputError, UserError
+from sim.errors import InputError, NetworkError, UserError
 from sim.ensemble import BATCH_SIZE, run_batch
 from sim.params import INTEGER_PARAMS, Params
 from sim.records import selected_frame, summary_frame
@@ -54,6 +55,10 @@ SPEC_KEYS = ("name", "scenarios", "design", "parameters", "samples", "seeds_per_
              "chunk_size", "seed", "backend", "workers", "scheduler", "dir")
 RUN_KEYS = ("name", "scenarios", "design", "parameters", "samples", "seeds_per_point", "metrics", "seed")
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+#: A Dask scheduler address: tcp, tls, ucx, ws or wss, a host (name, IPv4 or [IPv6]) and a port.
+SCHEDULER_ADDRESS = re.compile(r"^((tcp|tls|ucx|wss?)://)?([\w.-]+|\[[0-9A-Fa-f:]+\]):\d{1,5}$")
+#: Seconds to wait for a Dask scheduler to answer before giving up (Dask's default is 30).
+SCHEDULER_TIMEOUT = 5
 _HELD_LOCKS: set[int] = set()  # descriptors of the folder locks this process holds
 
 
@@ -107,14 +112,21 @@ def parse_spec(raw: Mapping[str, Any], source: str = "sweep") -> SweepSpec:
     workers = raw.get("workers", 0)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
         raise InputError(source, "sweep.workers", workers, "an integer >= 0 (0: all cores)")
+    seed = raw.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InputError(source, "sweep.seed", seed, "an integer >= 0")
+    scheduler = raw.get("scheduler")
+    if scheduler is not None and not SCHEDULER_ADDRESS.match(str(scheduler)):
+        raise InputError(source, "sweep.scheduler", scheduler,
+                         "a Dask scheduler address [PROTOCOL://]HOST:PORT (e.g. tcp://10.0.0.5:8786), or null")
     scenarios = list(raw.get("scenarios") or ["history"])
     return SweepSpec(name=str(raw.get("name", "sweep")), scenarios=scenarios, design=design,
                      parameters={k: dict(v) for k, v in parameters.items()},
                      samples=int(raw.get("samples", 1)), seeds_per_point=int(raw.get("seeds_per_point", 1)),
                      metrics=list(raw.get("metrics") or ["cohesion", "trust", "congruence", "engagement"]),
-                     chunk_size=chunk_size, seed=int(raw.get("seed", 0)),
+                     chunk_size=chunk_size, seed=seed,
                      backend=backend, workers=workers or (os.cpu_count() or 1),
-                     scheduler=raw.get("scheduler"), dir=raw.get("dir"))
+                     scheduler=scheduler, dir=raw.get("dir"))
 
 
 def _check_parameter(source: str, name: str, values: dict[str, Any], design: str,
@@ -443,9 +455,9 @@ def _tasks(runs: pd.DataFrame, todo: list[int], scenarios: dict[str, Scenario], 
                         str(store.part(int(chunk))))
 
 
-def _execute(tasks: Iterator[ChunkTask], backend: str, workers: int,
-             scheduler: str | None) -> Iterator[PartRecord]:
-    """Run and store chunk tasks on a backend, yielding part records as they complete."""
+def _execute(tasks: Iterator[ChunkTask], backend: str, workers: int, client: Any) -> Iterator[PartRecord]:
+    """Run and store chunk tasks on a backend (Dask: through `client`), yielding part
+    records as they complete."""
     if backend == "serial":
         for task in tasks:
             yield run_and_store_chunk(task)
@@ -460,16 +472,33 @@ def _execute(tasks: Iterator[ChunkTask], backend: str, workers: int,
         finally:
             gc.unfreeze()
         return
-    from distributed import Client, LocalCluster
     from distributed import wait as dask_wait
-    cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1,
-                                                  processes=True, dashboard_address=None)
-    with Client(scheduler or cluster) as client:
-        submit = lambda task: client.submit(run_and_store_chunk, task, pure=False)  # noqa: E731
-        yield from _bounded(submit, tasks, 2 * max(workers, 1),
-                            lambda pending: dask_wait(pending, return_when="FIRST_COMPLETED").done)
-    if cluster is not None:
-        cluster.close()
+    submit = lambda task: client.submit(run_and_store_chunk, task, pure=False)  # noqa: E731
+    yield from _bounded(submit, tasks, 2 * max(workers, 1),
+                        lambda pending: dask_wait(pending, return_when="FIRST_COMPLETED").done)
+
+
+@contextmanager
+def _dask_client(spec: SweepSpec) -> Iterator[Any]:
+    """For the dask backend, a client of `spec.scheduler` (a `NetworkError` if it does not
+    answer within SCHEDULER_TIMEOUT seconds) or of a local cluster; else None."""
+    if spec.backend != "dask":
+        yield None
+        return
+    from distributed import Client, LocalCluster
+    if spec.scheduler is None:
+        with LocalCluster(n_workers=spec.workers, threads_per_worker=1, processes=True,
+                          dashboard_address=None) as cluster, Client(cluster) as client:
+            yield client
+        return
+    try:
+        client = Client(spec.scheduler, timeout=SCHEDULER_TIMEOUT)
+    except OSError as error:
+        reason = (str(error).splitlines() or [type(error).__name__])[0]
+        raise NetworkError(f"config: sweep.scheduler = '{spec.scheduler}' is invalid; allowed: the address of "
+                           f"a running Dask scheduler (none answered within {SCHEDULER_TIMEOUT} s: {reason})") from None
+    with client:
+        yield client
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:
@@ -540,25 +569,27 @@ def run_sweep(spec: SweepSpec, scenarios: dict[str, Scenario], base: Params, fol
     parts but no manifest.
     """
     store = SweepStore(folder)
-    with store.locked():
+    with _dask_client(spec) as client, store.locked():
         runs = store.open(spec.identity(), plan(spec, points), base, scenarios)
         todo = sorted(set(runs["chunk"].unique()) - store.verify())
         log.info("sweep %s: %d runs in %d chunks, %d chunks to run (%s backend, %d workers)",
                  spec.name, len(runs), runs["chunk"].nunique(), len(todo), spec.backend, spec.workers)
-        _run_chunks(spec, store, runs, todo, _tasks(runs, todo, scenarios, base, spec.metrics, store), progress)
+        _run_chunks(spec, store, runs, todo, _tasks(runs, todo, scenarios, base, spec.metrics, store), progress,
+                    client)
         store.finish()
         store.write_summary(base)
     return store
 
 
 def _run_chunks(spec: SweepSpec, store: SweepStore, runs: pd.DataFrame, todo: list[int],
-                tasks: Iterator[ChunkTask], progress: bool) -> None:
-    """Execute the chunk tasks, recording each written part, with a progress bar and log."""
+                tasks: Iterator[ChunkTask], progress: bool, client: Any) -> None:
+    """Execute the chunk tasks (Dask: through `client`), recording each written part, with
+    a progress bar and log."""
     sizes = runs.groupby("chunk").size()
     with tqdm(total=int(runs["chunk"].isin(todo).sum()), unit="run", desc=spec.name,
               disable=not progress) as bar:
         started = time.perf_counter()
-        for entry in _execute(tasks, spec.backend, spec.workers, spec.scheduler):
+        for entry in _execute(tasks, spec.backend, spec.workers, client):
             store.record(entry)
             bar.update(int(sizes[entry.chunk]))
             log.info("chunk %d done (%d runs, %.1f s elapsed)", entry.chunk, sizes[entry.chunk],
