@@ -1,8 +1,9 @@
-"""Shared checks of user values: finite numbers, and months inside a horizon.
+"""Shared checks of user values: finite numbers, months inside a horizon, plain data.
 
 Every loader (cast tables, scenarios, events, parameters, observed outcomes, sweeps) and
 every reader of an ensemble by date uses these, so NaN, an infinity, a malformed month
-or a month outside the simulated quarters is refused in one place.
+or a month outside the simulated quarters is refused in one place, and so is an
+interpolation or resolver (`${...}`) in a scenario, params or sweep config.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import math
 import re
 from typing import Any
+
+from sim.errors import InputError
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -35,3 +38,19 @@ def horizon_text(dates: list[str]) -> str:
     e.g. 'a date written YYYY-MM from 2001-01 to 2018-12'."""
     last_month = int(dates[-1][5:7]) + 2
     return f"a date written YYYY-MM from {dates[0][:7]} to {dates[-1][:4]}-{last_month:02d}"
+
+
+def refuse_interpolations(data: Any, source: str, prefix: str = "") -> None:
+    """Refuse an OmegaConf interpolation or resolver (`${...}`, e.g. `${oc.env:HOME}`) in
+    unresolved config data (`OmegaConf.to_container(node, resolve=False)`): scenario,
+    params and sweep configs are data, and a resolver would copy the user's environment
+    into shared results. The error names `source` and the field (after `prefix`)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            refuse_interpolations(value, source, f"{prefix}{key}.")
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            refuse_interpolations(value, source, f"{prefix}{index}.")
+    elif isinstance(data, str) and "${" in data:
+        raise InputError(source, prefix.rstrip(".") or "(value)", data,
+                         "plain values (no interpolation or resolver such as ${oc.env:VAR}: the file is data)")

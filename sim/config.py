@@ -19,7 +19,7 @@ from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf
 
 from sim.cast import DEFAULT_RELATIONS, DEFAULT_STATES, Cast, load_cast
-from sim.checks import MONTH
+from sim.checks import MONTH, refuse_interpolations
 from sim.errors import InputError
 from sim.limits import check_size
 from sim.observed import Observed, load_observed
@@ -198,6 +198,7 @@ def scenario_from(cfg: DictConfig, cast: Cast, source: str = "scenario") -> Scen
     """The config's scenario, validated against `cast` (a perturbed cast re-uses this too)."""
     if cfg.get("scenario") is None:
         raise InputError("config", "scenario", None, "a scenario from configs/scenario/")
+    refuse_interpolations(OmegaConf.to_container(cfg.scenario, resolve=False), source)
     return load_scenario(OmegaConf.to_container(cfg.scenario, resolve=True), cast, source=source)
 
 
@@ -253,6 +254,9 @@ def resolve(cfg: DictConfig, runtime: Any | None = None) -> RunSpec:
         runtime = cfg.hydra.runtime
     if cfg.task not in TASKS:
         raise InputError("config", "task", cfg.task, ", ".join(TASKS))
+    for node in ("params", "sweep"):
+        if cfg.get(node) is not None:
+            refuse_interpolations(OmegaConf.to_container(cfg[node], resolve=False), "config", f"{node}.")
     _check_options(cfg)
     params = check_params(OmegaConf.to_container(cfg.params, resolve=True), source="params")
     scenario = scenario_from(cfg, load_cast_from(cfg), source=scenario_source(runtime))
