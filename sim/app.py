@@ -1,4 +1,5 @@
-"""Interactive explorer (Mesa SolaraViz): `solara run sim/app.py --host 127.0.0.1`.
+"""Interactive explorer (Mesa SolaraViz): `python -m sim.explore` (Solara's telemetry and
+version check off; `solara run sim/app.py` also works, with its version check).
 
 Choose a scenario, move the sliders of key behavioural parameters and shock magnitudes,
 press play, and watch cohesion and the trust among members evolve quarter by quarter.
@@ -6,17 +7,23 @@ press play, and watch cohesion and the trust among members evolve quarter by qua
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from functools import lru_cache
 
 import solara
+import solara.server.settings
 from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from sim.config import RunSpec, compose, resolve
+from sim.explore import TELEMETRY
 from sim.model import INSTITUTION_METRICS, ProtectiveIntegrationModel
 from sim.plots import PALETTE
+
+if TELEMETRY not in os.environ:  # no usage telemetry unless asked for (also under `solara run`)
+    solara.server.settings.telemetry.mixpanel_enable = False
 
 TITLE = "Protective integration explorer"
 SCENARIOS = ["history", "no_crimea", "no_georgia_recognition", "sco_enlarge_tm_mn", "no_bri",

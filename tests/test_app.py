@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-APP = Path(__file__).resolve().parent.parent / "sim" / "app.py"
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -34,11 +33,10 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     port = _free_port()
-    solara = Path(sys.executable).with_name("solara")
     log = tmp_path_factory.mktemp("explorer") / "solara.log"
     with log.open("w") as sink:
-        process = subprocess.Popen([str(solara), "run", str(APP), "--host", "127.0.0.1", "--port", str(port),
-                                    "--production"], stdout=sink, stderr=subprocess.STDOUT)
+        process = subprocess.Popen([sys.executable, "-m", "sim.explore", "--port", str(port), "--production"],
+                                   stdout=sink, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 120
     while time.time() < deadline:
