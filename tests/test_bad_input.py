@@ -14,13 +14,15 @@ from sim.__main__ import main
 HISTORY = "defaults:\n  - history\n  - _self_\n"
 
 
-def _run_cli(monkeypatch, capsys, args: list[str], out: Path, expected: tuple[str, ...] | list[str] = ()) -> str:
-    """Run the command line, which must refuse: a non-zero exit, one stderr line holding
-    every `expected` fragment, no traceback, no results folder. Returns the line."""
+def _run_cli(monkeypatch, capsys, args: list[str], out: Path, expected: tuple[str, ...] | list[str] = (),
+             status: int | None = None) -> str:
+    """Run the command line, which must refuse: a non-zero exit (`status` when given), one
+    stderr line holding every `expected` fragment, no traceback, no results folder. Returns the line."""
     monkeypatch.setattr(sys, "argv", ["sim", *args, f"hydra.run.dir={out}"])
     with pytest.raises(SystemExit) as stop:
         main()
     assert stop.value.code not in (0, None)
+    assert status is None or stop.value.code == status, stop.value.code
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1, err
     assert "Traceback" not in err

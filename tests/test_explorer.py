@@ -1,10 +1,16 @@
-"""The explorer's model and cohesion plot at the end of the horizon (no browser needed)."""
+"""The explorer's model and cohesion plot at the end of the horizon, and its launcher's
+privacy defaults (no browser needed)."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
 
 import numpy as np
 import solara
 
+from sim import explore
 from sim.app import CohesionPlot, ExplorerModel, cohesion_figure
 
 
@@ -34,3 +40,27 @@ def test_the_cohesion_plot_draws_the_quarters_collected_even_on_a_finished_model
     assert len(lines) == len(model.institutions)
     assert {len(line.get_xdata()) for line in lines} == {model.n_steps}
     solara.render(CohesionPlot(model), handle_error=False)
+
+
+def test_the_launcher_turns_solara_telemetry_and_version_check_off(monkeypatch):
+    calls = []
+    monkeypatch.delenv(explore.TELEMETRY, raising=False)
+    monkeypatch.setattr("solara.__main__.cli", calls.append)
+    explore.main(["--port", "9999"])
+    assert os.environ[explore.TELEMETRY] == "False"
+    assert calls == [["run", str(explore.APP), "--no-check-version", "--host", "127.0.0.1", "--port", "9999"]]
+
+
+def test_the_launcher_keeps_a_chosen_host_and_telemetry_setting(monkeypatch):
+    monkeypatch.setenv(explore.TELEMETRY, "True")
+    monkeypatch.setattr("solara.__main__.cli", lambda args: None)
+    explore.main([])
+    assert os.environ[explore.TELEMETRY] == "True"
+    assert explore.solara_arguments(["--host", "0.0.0.0"]).count("--host") == 1
+
+
+def test_the_app_switches_telemetry_off_under_solara_run():
+    env = {k: v for k, v in os.environ.items() if k != explore.TELEMETRY}
+    code = "import sim.app, solara.server.settings as s; print(s.telemetry.mixpanel_enable)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.stdout.strip() == "False", done.stderr[-2000:]
