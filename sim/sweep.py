@@ -479,6 +479,19 @@ def _execute(tasks: Iterator[ChunkTask], backend: str, workers: int, client: Any
 
 
 @contextmanager
+def _ignoring_ctrl_c() -> Iterator[None]:
+    """Ignore SIGINT while processes are started (they inherit it), in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
 def _dask_client(spec: SweepSpec) -> Iterator[Any]:
     """For the dask backend, a client of `spec.scheduler` (a `NetworkError` if it does not
     answer within SCHEDULER_TIMEOUT seconds) or of a local cluster; else None."""
@@ -487,8 +500,10 @@ def _dask_client(spec: SweepSpec) -> Iterator[Any]:
         return
     from distributed import Client, LocalCluster
     if spec.scheduler is None:
-        with LocalCluster(n_workers=spec.workers, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
+        with _ignoring_ctrl_c():  # the workers inherit it: Ctrl-C stops the sweep, which stops them
+            cluster = LocalCluster(n_workers=spec.workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=logging.CRITICAL)
+        with cluster, Client(cluster) as client:
             yield client
         return
     try:

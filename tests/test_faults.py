@@ -229,6 +229,29 @@ def test_a_real_ctrl_c_stops_the_process_in_one_line(tmp_path):
     assert not out.exists()
 
 
+def test_ctrl_c_on_a_dask_sweep_is_one_line(tmp_path):
+    """Ctrl-C reaches the whole process group, Dask's local workers included: they ignore
+    it and the sweep stops them, quietly; the sweep folder is kept for a resume."""
+    sweep = tmp_path / "sweep"
+    process = subprocess.Popen([sys.executable, "-m", "sim", "progress=false", "task=sweep", "sweep.backend=dask",
+                                "sweep.workers=2", "sweep.seeds_per_point=300", f"sweep.dir={sweep}",
+                                f"hydra.run.dir={tmp_path / 'out'}"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        deadline = time.time() + 120
+        while not (sweep / "manifest.json").exists() and process.poll() is None and time.time() < deadline:
+            time.sleep(0.1)
+        time.sleep(1)
+        os.killpg(process.pid, signal.SIGINT)
+        err = process.communicate(timeout=60)[1].strip()
+    finally:
+        process.kill()
+    assert process.returncode == INTERRUPTED, err
+    assert len(err.splitlines()) == 1 and err.startswith("error: interrupted"), err
+    assert not (tmp_path / "out").exists() and (sweep / "manifest.json").exists()
+
+
 def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
