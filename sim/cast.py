@@ -124,6 +124,8 @@ def _collect_states(path: Path) -> dict[str, dict[str, str]]:
             raise InputError(str(path), f"row {number} source", "", "a non-empty source")
         _refuse_repeat(path, seen, (code, attribute), number, row["value"], "(state, attribute)")
         table.setdefault(code, {})[attribute] = row["value"].strip()
+    if not table:
+        raise InputError(str(path), "rows", 0, "at least one state (the table has a header and no rows)")
     for code, values in table.items():
         missing = [a for a in REQUIRED if a not in values]
         if missing:

@@ -101,6 +101,7 @@ TABLE_CASES = {
     "not UTF-8": ("states", STATES.replace("China", "Chine \xe9").encode("latin-1"),
                   ["encoding", "'not UTF-8'", "a UTF-8 CSV text file"]),
     "binary file": ("relations", bytes(range(256)) * 4, ["encoding", "'not UTF-8'", "a UTF-8 CSV text file"]),
+    "states table without rows": ("states", STATES.splitlines()[0] + "\n", ["rows", "0", "at least one state"]),
 }
 
 
