@@ -135,6 +135,8 @@ def app(cfg: DictConfig) -> None:
             tasks.compare_task(spec, out, load)
         elif cfg.task == "sweep":
             tasks.sweep_task(spec, out, load)
+        elif cfg.task == "calibrate":
+            tasks.calibrate_task(spec, out, load)
         elif cfg.task == "plot":
             tasks.plot_task(spec, Path(cfg.results))
         elif cfg.task == "score":

@@ -18,6 +18,7 @@ from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf
 
+from sim.calibration import parse_calibration
 from sim.cast import DEFAULT_RELATIONS, DEFAULT_STATES, Cast, load_cast
 from sim.checks import MONTH
 from sim.errors import InputError
@@ -33,6 +34,7 @@ CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 TASKS = {
     "run": "run a scenario's seed ensemble: tables, config and cohesion figure (the default)",
     "validate": "check the 12 targets and the quiet future (validate.seeds, validate.robustness, ...)",
+    "calibrate": "ABC posterior of free parameters from the targets (calibrate=NAME; resumable)",
     "compare": "paired differences between scenarios=[a,b,...] with bootstrap 95% intervals",
     "sweep": "run or resume a parameter sweep of the sweep/ config group (sweep=NAME)",
     "sensitivity": "Morris screening or Sobol indices of parameters (sensitivity.*)",
@@ -119,6 +121,7 @@ class RunConfig:
     allow_large: bool = False
     overwrite: bool = False
     sweep: Any = None
+    calibrate: Any = None
     scenario: Any = None
     params: Params = field(default_factory=Params)
 
@@ -233,13 +236,16 @@ def _check_options(cfg: DictConfig) -> None:
 
 
 def planned_runs(cfg: DictConfig) -> int:
-    """Runs of the sweep engine a `sweep` or `sensitivity` task plans (0 for other tasks)."""
+    """Runs a `sweep`, `sensitivity` or `calibrate` task plans at most (0 for other tasks)."""
     if cfg.task == "sweep":
         return run_count(parse_spec(OmegaConf.to_container(cfg.sweep, resolve=True)))
     if cfg.task == "sensitivity":
         options = cfg.sensitivity
         parameters = {name: {} for name in options.parameters}
         return point_count(options.method, options.samples, parameters) * options.seeds_per_point
+    if cfg.task == "calibrate":
+        spec = parse_calibration(OmegaConf.to_container(cfg.calibrate, resolve=True))
+        return spec.budget() * spec.seeds_per_particle * len(spec.scenario_names())
     return 0
 
 

@@ -73,12 +73,14 @@ def seed_count(value: Any) -> int:
 
 def estimate(cfg: Any, quarters: int, sweep_runs: int = 0) -> Estimate:
     """The size of the job `cfg` asks for, on a scenario of `quarters` quarters
-    (`sweep_runs`: the plan size of a sweep or sensitivity analysis)."""
+    (`sweep_runs`: the plan size of a sweep, sensitivity analysis or calibration)."""
     task = cfg.task
     if task in ("sweep", "sensitivity"):
         name = "sweep" if task == "sweep" else "sensitivity.samples"
         value = cfg.sweep.name if task == "sweep" else cfg.sensitivity.samples
         return Estimate(name, value, sweep_runs * quarters, 0)
+    if task == "calibrate":
+        return Estimate("calibrate.particles", cfg.calibrate.particles, sweep_runs * quarters, 0)
     if task == "validate":
         return _validate_estimate(cfg.validate, quarters)
     scenarios = len(cfg.scenarios) if task == "compare" else 1

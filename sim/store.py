@@ -102,6 +102,14 @@ def read_table(path: Path, dates: tuple[str, ...] = ()) -> pd.DataFrame:
     return pd.read_csv(path, keep_default_na=False, na_values=[CSV_NAN], parse_dates=list(dates))
 
 
+def read_json(path: Path) -> Any:
+    """A JSON file's content, or None if it is missing or unreadable."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
 def write_json(data: Any, path: Path) -> Path:
     """Atomically write plain data as indented JSON."""
     return write_atomic(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2), encoding="utf-8"))

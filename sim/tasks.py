@@ -11,6 +11,8 @@ import yaml
 from omegaconf import OmegaConf
 
 from sim.ablation import ablation, data_ensemble
+from sim.calibration import CALIBRATION_FILES, calibrate, parse_calibration
+from sim.calibration_plots import calibration_figures
 from sim.cast import Cast
 from sim.checks import horizon_text
 from sim.compare import differences
@@ -342,6 +344,24 @@ def sweep_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> SweepStore:
     print(f"Files:\n  {folder / 'manifest.json'}\n  {folder / 'runs.parquet'}\n  {folder / 'runs_summary.parquet'}"
           f"\n  {folder / 'parts'}/")
     return store
+
+
+def calibrate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> Path:
+    """Run (or resume) the configured calibration; print the posterior summary and files."""
+    calibration = parse_calibration(OmegaConf.to_container(spec.config.calibrate, resolve=True))
+    scenarios = twin_scenarios(spec.scenario, load)
+    folder = Path(calibration.dir) if calibration.dir else Path.cwd() / "calibrations" / calibration.name
+    calibrate(calibration, scenarios, spec.params, folder, progress=bool(spec.config.progress))
+    _provenance(spec, folder, [])
+    figures = calibration_figures(folder)
+    table = pd.read_csv(folder / "posterior.csv")
+    print(f"Calibration '{calibration.name}': posterior of {len(calibration.free)} parameters "
+          f"(weighted mean and 90% interval):\n")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    print(f"\nGenerations:\n{pd.read_csv(folder / 'diagnostics.csv').to_string(index=False)}")
+    print("\nFiles:\n" + "\n".join(f"  {folder / name}" for name in CALIBRATION_FILES)
+          + "".join(f"\n  {path}" for path in figures))
+    return folder
 
 
 def sensitivity_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame:
