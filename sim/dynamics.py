@@ -247,7 +247,8 @@ class RunBatch:
     # -- processes 2-3: pressure, insecurity and threat -------------------------------
     def _update_insecurity_and_threat(self) -> None:
         self.pressure *= 1.0 - self.columns(2).pressure_decay
-        self.insecurity[...] = np.minimum(np.maximum(self.base_insecurity + self.pressure, 0.0), 1.0)
+        shield = np.maximum(1.0 - self.columns(2).regime_protection * self.legitimacy, 0.0)
+        self.insecurity[...] = np.minimum(np.maximum(self.base_insecurity + self.pressure * shield, 0.0), 1.0)
         self.threat += self.columns(3).threat_decay * (self.baseline_threat - self.threat)
 
     # -- processes 2 and 6: what each club delivers -----------------------------------

@@ -38,6 +38,7 @@ class Params:
     pressure_decay: float = _p(0.12, 0.01, 1.0, "Quarterly decay of external pressure on regime insecurity; assumption")
     region_spillover: float = _p(0.35, 0.0, 1.0, "Share of a protest's pressure felt outside its region; assumption")
     legitimacy_rate: float = _p(0.30, 0.0, 1.0, "Smoothing of legitimacy toward what the clubs deliver; assumption")
+    regime_protection: float = _p(0.5, 0.0, 1.0, "Share of external and domestic pressure on a regime that a unit of legitimacy drawn from the clubs absorbs: the protection protective integration delivers; article 'Protective integration'")
     domestic_pressure: float = _p(0.5, 0.0, 2.0, "Regime insecurity added per unit magnitude of a domestic crisis (crackdown, separatist unrest, coup or insurgency); assumption")
     # Separatism, threat and trust penalties (article 'The separatist challenge')
     betrayal_base: float = _p(1.0, 0.0, 20.0, "Negative experience for every observer of support for separatism")
@@ -148,6 +149,7 @@ MECHANISMS: dict[str, dict[str, float]] = {
     "norm convergence": {"norm_rate": 0.0},
     "accession bonding": {"accession_welcome": 0.0},
     "legitimation": {"w_legitimacy": 0.0},
+    "regime protection": {"regime_protection": 0.0},
     "abstention (cross-pressure, indifference)": {"cross_pressure": 0.0, "vote_indifference": 0.0},
     "embroilment cost": {"embroilment_cost": 0.0},
     "security dependence": {"w_security": 0.0},
