@@ -10,7 +10,7 @@ import pandas as pd
 import yaml
 from omegaconf import OmegaConf
 
-from sim.ablation import ablation, data_ensemble
+from sim.ablation import ablation, data_ensemble, robustness_needs
 from sim.calibration import CALIBRATION_FILES, calibrate, parse_calibration
 from sim.calibration_plots import calibration_figures
 from sim.cast import Cast
@@ -176,7 +176,8 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
                          f"{len(robust.attrs['parameters'])} behavioural parameters) x {options.seeds_per_point} seeds",
                          robust, points, out / "robustness")
     if options.ablation:
-        _ablation_report(scenarios, (quiet_scenario, history_end), spec, seeds, out)
+        _ablation_report(scenarios, (quiet_scenario, history_end), spec, seeds, out,
+                         robust if options.robustness else None)
     if options.data_points:
         _data_report(spec, load, out)
     passed = bool((table["result"] == "PASS").all() and (quiet["result"] == "PASS").all())
@@ -185,10 +186,15 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
 
 
 def _ablation_report(scenarios: dict[str, Scenario], quiet: tuple[Scenario, str], spec: RunSpec,
-                     seeds: list[int], out: Path) -> None:
+                     seeds: list[int], out: Path, robust: pd.DataFrame | None) -> None:
     """Print and write ablation.csv: the targets and the quiet future with each mechanism
-    off and in the null model."""
+    off and in the null model; with the robustness summary `robust`, also which targets a
+    mechanism no check needs at the default point keeps robust (`robust_needed_by`)."""
     table = ablation(scenarios, spec.params, seeds, progress=bool(spec.config.progress), quiet=quiet)
+    if robust is not None:
+        options = spec.config.validate
+        table = robustness_needs(table, robust, scenarios, spec.params, options.points, options.seeds_per_point,
+                                 options.spread, progress=bool(spec.config.progress))
     print(f"\nAblation over {len(seeds)} seeds (share of seeds meeting each target and the quiet-future "
           f"check; needed_by: checks passing in the full model that fail in this variant):\n")
     print(table.drop(columns="switched_off").to_string(index=False, float_format=lambda v: f"{v:.2f}"))

@@ -27,6 +27,10 @@ from sim.params import BEHAVIOURAL, INTEGER_PARAMS, Params, spread_bounds
 from sim.scenario import Scenario
 
 REQUIRED_SHARE = 0.9
+#: The share of a robustness ensemble's runs (parameters or data perturbed) a target must
+#: hold in: the second level of the acceptance, used by the ablation of mechanisms no target
+#: needs at the default point.
+ROBUST_SHARE = 0.7
 SUBJECTS: dict[str, str] = yaml.safe_load((DATA_DIR / "targets.yaml").read_text())
 PRESSURE_KINDS = ("colour_revolution", "normative_pressure")
 #: Twin scenarios read from configs/scenario/ (counterfactuals users run too).
