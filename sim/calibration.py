@@ -30,7 +30,7 @@ import math
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -494,6 +494,33 @@ def calibrate(spec: CalibrationSpec, scenarios: dict[str, Scenario], base: Param
 
 
 # -- results ------------------------------------------------------------------------------
+
+def posterior_file(path: str | Path) -> Path:
+    """The posterior sample a `posterior=PATH` names: a calibration folder or its file."""
+    path = Path(path)
+    return path / "posterior.parquet" if path.is_dir() else path
+
+
+def posterior_draws(path: str | Path, base: Params, count: int, seed: int = 0) -> list[Params]:
+    """`count` parameter sets drawn by weight (with replacement) from a posterior sample:
+    its free parameters' values on top of `base`. Deterministic for a given seed."""
+    source = posterior_file(path)
+    try:
+        sample = pd.read_parquet(source)
+    except (OSError, ValueError) as error:
+        raise InputError("config", "posterior", str(path), "a calibration folder or its posterior.parquet "
+                         f"(python -m sim task=calibrate); reading it failed: {type(error).__name__}") from None
+    known = {f.name for f in fields(Params)}
+    free = [c for c in sample.columns if c in known]
+    weights = sample["weight"].to_numpy(dtype=float) if "weight" in sample else np.array([])
+    if not free or weights.size == 0 or not np.isfinite(weights).all() or (weights < 0).any() or weights.sum() <= 0:
+        raise InputError(str(source), "weight", "", "a posterior sample: parameter columns and finite "
+                         "non-negative weights with a positive sum")
+    picks = np.random.default_rng(seed).choice(len(sample), size=count, p=weights / weights.sum())
+    rows = sample.iloc[picks][free].to_dict("records")
+    return [replace(base, **{n: int(round(v)) if n in INTEGER_PARAMS else float(v) for n, v in row.items()})
+            for row in rows]
+
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: tuple[float, ...]) -> np.ndarray:
     """Quantiles of a weighted sample (linear interpolation of the weighted CDF at the

@@ -18,7 +18,7 @@ from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf
 
-from sim.calibration import parse_calibration
+from sim.calibration import parse_calibration, posterior_draws
 from sim.cast import DEFAULT_RELATIONS, DEFAULT_STATES, Cast, load_cast
 from sim.checks import MONTH
 from sim.errors import InputError
@@ -43,6 +43,8 @@ TASKS = {
     "list": "print the tasks, scenarios, event kinds and metric names, then exit",
 }
 
+#: The tasks that can draw their runs' parameters from a posterior (`posterior=PATH`).
+POSTERIOR_TASKS = ("run", "compare", "score")
 #: The institution metrics `task=compare` accepts in `compare.metrics`.
 COMPARE_METRICS = ("cohesion", "trust", "congruence", "engagement", "functional_output", "legitimacy_delivered")
 
@@ -118,6 +120,8 @@ class RunConfig:
     output: OutputConfig = field(default_factory=OutputConfig)
     results: str = ""
     observed: str = ""
+    posterior: str = ""
+    posterior_draws: int = 20
     allow_large: bool = False
     overwrite: bool = False
     sweep: Any = None
@@ -142,6 +146,12 @@ class RunSpec:
     seeds: list[int]
     config: DictConfig
     observed: Observed | None = None
+    draws: list[Params] = field(default_factory=list)
+
+    def runs(self) -> list[tuple[Params, int]]:
+        """The (parameters, seed) of every run: each seed at `params`, or, with a posterior,
+        each draw with each seed (run = draw x seeds + seed position)."""
+        return [(draw, seed) for draw in (self.draws or [self.params]) for seed in self.seeds]
 
 
 def compose(overrides: list[str] | None = None, config_name: str = "config",
@@ -226,6 +236,11 @@ def _check_options(cfg: DictConfig) -> None:
             raise InputError("config", "compare.metrics", metric, ", ".join(COMPARE_METRICS))
     if cfg.task == "plot" and not Path(cfg.results or "/nonexistent").is_dir():
         raise InputError("config", "results", cfg.results, "the folder of a run, comparison, sweep or sensitivity")
+    if cfg.posterior and cfg.task not in POSTERIOR_TASKS:
+        raise InputError("config", "posterior", cfg.posterior, f"empty for task={cfg.task}; a posterior "
+                         f"serves the tasks {', '.join(POSTERIOR_TASKS)}")
+    if not 1 <= cfg.posterior_draws <= 10_000:
+        raise InputError("config", "posterior_draws", cfg.posterior_draws, "an integer in [1, 10000]")
     if cfg.task == "score" and not cfg.observed:
         raise InputError("config", "observed", cfg.observed, "the path of an observed-outcomes YAML file "
                          "(required by task=score, e.g. observed/history_2001_2018.yaml)")
@@ -264,4 +279,6 @@ def resolve(cfg: DictConfig, runtime: Any | None = None) -> RunSpec:
     scenario = scenario_from(cfg, load_cast_from(cfg), source=scenario_source(runtime))
     check_size(cfg, scenario.n_steps, planned_runs(cfg))
     observed = load_observed(cfg.observed, scenario) if cfg.task == "score" else None
-    return RunSpec(scenario=scenario, params=params, seeds=seeds_from(cfg.seeds), config=cfg, observed=observed)
+    draws = posterior_draws(cfg.posterior, params, cfg.posterior_draws) if cfg.posterior else []
+    return RunSpec(scenario=scenario, params=params, seeds=seeds_from(cfg.seeds), config=cfg, observed=observed,
+                   draws=draws)

@@ -84,7 +84,8 @@ def estimate(cfg: Any, quarters: int, sweep_runs: int = 0) -> Estimate:
     if task == "validate":
         return _validate_estimate(cfg.validate, quarters)
     scenarios = len(cfg.scenarios) if task == "compare" else 1
-    runs = seed_count(cfg.seeds) * scenarios
+    draws = cfg.posterior_draws if cfg.get("posterior") else 1
+    runs = seed_count(cfg.seeds) * scenarios * draws
     held = runs if task in IN_MEMORY_TASKS else 0
     return Estimate("seeds", cfg.seeds, runs * quarters, held * quarters)
 

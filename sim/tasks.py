@@ -11,13 +11,13 @@ import yaml
 from omegaconf import OmegaConf
 
 from sim.ablation import ablation, data_ensemble, robustness_needs
-from sim.calibration import CALIBRATION_FILES, calibrate, parse_calibration
+from sim.calibration import CALIBRATION_FILES, calibrate, parse_calibration, posterior_file
 from sim.calibration_plots import calibration_figures
 from sim.cast import Cast
 from sim.checks import horizon_text
 from sim.compare import differences
 from sim.config import RunSpec, cast_files
-from sim.ensemble import run_seeds
+from sim.ensemble import run_pairs, run_seeds
 from sim.ensemble_view import EnsembleView
 from sim.errors import InputError
 from sim.params import BEHAVIOURAL, spread_bounds
@@ -28,7 +28,7 @@ from sim.records import check_metrics, summary_frame
 from sim.scenario import Scenario, load_scenario
 from sim.score import confusion, report, score_records, score_summary
 from sim.sensitivity import CSV_FLOAT_FORMAT, METHODS, analyse, output_values, parse_output
-from sim.store import provenance, read_table, write_csv, write_table, write_yaml
+from sim.store import file_digest, provenance, read_table, write_csv, write_table, write_yaml
 from sim.sweep import SweepStore, design_points, parse_spec, problem, run_sweep
 from sim.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGET_WINDOW, evaluate, quiet_future, robustness,
                             run_views, twin_scenarios)
@@ -45,16 +45,22 @@ KEY_DECISIONS = ("declaration", "intervention", "proposal", "solidarity", "desig
 
 
 def _provenance(spec: RunSpec, out: Path, seeds: list[int]) -> Path:
-    """config.yaml next to a task's results: the resolved config, the seeds, the code version."""
-    return write_yaml(provenance(OmegaConf.to_container(spec.config, resolve=True), list(seeds)),
-                      out / "config.yaml")
+    """config.yaml next to a task's results: the resolved config, the seeds, the code version
+    and, with a posterior, its file's SHA-256 and the parameter values of each draw."""
+    record = provenance(OmegaConf.to_container(spec.config, resolve=True), list(seeds))
+    if spec.draws:
+        source = posterior_file(spec.config.posterior)
+        changed = [name for name in asdict(spec.params)
+                   if any(getattr(d, name) != getattr(spec.params, name) for d in spec.draws)]
+        record["posterior"] = {"file": str(source.resolve()), "sha256": file_digest(source)["sha256"],
+                               "draws": [{name: getattr(d, name) for name in changed} for d in spec.draws]}
+    return write_yaml(record, out / "config.yaml")
 
 
 def run_task(spec: RunSpec, out: Path) -> dict[str, list[Path]]:
     """The main job: run the ensemble, then write tables (in `output.format`), config and
     figure; returns the files written, by kind."""
-    series, decisions = run_seeds(spec.scenario, spec.params, spec.seeds,
-                                  progress=bool(spec.config.progress))
+    series, decisions = run_pairs(spec.scenario, spec.runs(), progress=bool(spec.config.progress))
     institutions = [s.code for s in spec.scenario.institutions]
     figure = cohesion_figure(series, institutions, title=f"Cohesion, scenario '{spec.scenario.name}'",
                              events=event_markers(spec.scenario))
@@ -74,9 +80,13 @@ def run_task(spec: RunSpec, out: Path) -> dict[str, list[Path]]:
 
 
 def run_table(spec: RunSpec) -> pd.DataFrame:
-    """The runs of the main job: run, scenario, seed and every parameter value."""
-    return pd.DataFrame([{"run": run, "scenario": spec.scenario.name, "seed": seed, **asdict(spec.params)}
-                         for run, seed in enumerate(spec.seeds)])
+    """The runs of the main job: run, scenario, (posterior draw,) seed and every parameter value."""
+    rows = [{"run": run, "scenario": spec.scenario.name, "seed": seed, **asdict(params)}
+            for run, (params, seed) in enumerate(spec.runs())]
+    table = pd.DataFrame(rows)
+    if spec.draws:
+        table.insert(2, "draw", table["run"] // len(spec.seeds))
+    return table
 
 
 SUMMARY_LEGEND = ("Legend: cohesion 0-1 (mean trust, norm congruence and engagement of the members);",
@@ -227,17 +237,24 @@ def compare_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame
     """Paired differences between scenarios, with bootstrap 95% intervals."""
     options = spec.config.compare
     names = list(spec.config.scenarios)
-    runs = {name: run_seeds(scenario, spec.params, spec.seeds, progress=bool(spec.config.progress))
+    runs = {name: run_pairs(scenario, spec.runs(), progress=bool(spec.config.progress))
             for name, scenario in compare_scenarios(spec, load).items()}
     views = {name: EnsembleView(*tables) for name, tables in runs.items()}
     institutions = [s.code for s in spec.scenario.institutions]
     table = differences(names[0], views, institutions, list(options.dates), list(options.metrics),
-                        options.resamples)
+                        options.resamples, draws=len(spec.draws))
     shown = table.assign(ci=table.apply(_interval_text, axis=1))
-    print(f"Differences from '{names[0]}' over {len(spec.seeds)} paired seeds (mean, bootstrap 95% CI; "
-          f"NaN: the institution is not yet founded):\n")
-    print(shown[["scenario", "institution", "metric", "date", "difference", "ci"]].to_string(
-        index=False, float_format=lambda v: f"{v:+.4f}"))
+    columns = ["scenario", "institution", "metric", "date", "difference", "ci"]
+    if spec.draws:
+        columns += ["posterior_low", "posterior_high", "draws_same_sign"]
+        print(f"Differences from '{names[0]}' over {len(spec.draws)} posterior draws x {len(spec.seeds)} seeds, "
+              "paired (mean, bootstrap 95% CI of the mean; 90% interval of the per-draw mean over the posterior; "
+              "share of draws whose mean has the overall sign; NaN: not yet founded):\n")
+    else:
+        print(f"Differences from '{names[0]}' over {len(spec.seeds)} paired seeds (mean, bootstrap 95% CI; "
+              f"NaN: the institution is not yet founded):\n")
+    print(shown[columns].to_string(index=False, float_format=lambda v: f"{v:+.4f}",
+                                   formatters={"draws_same_sign": "{:.2f}".format}))
     figure = comparison_figure({name: tables[0] for name, tables in runs.items()}, table, institutions)
     written = [*write_table(table, out / "compare", spec.config.output.format), _provenance(spec, out, spec.seeds),
                *save_figure(figure, out / "compare.png")]
@@ -320,7 +337,7 @@ def check_dates(spec: RunSpec, load: ScenarioLoader) -> None:
 def score_task(spec: RunSpec, out: Path) -> pd.DataFrame:
     """Run the scenario's ensemble and score it against the observed outcomes: how often
     each record is reproduced, per kind and overall, and the confusion of three-way outcomes."""
-    view = EnsembleView(*run_seeds(spec.scenario, spec.params, spec.seeds, progress=bool(spec.config.progress)))
+    view = EnsembleView(*run_pairs(spec.scenario, spec.runs(), progress=bool(spec.config.progress)))
     records, outcomes = score_records(view, spec.observed)
     summary = score_summary(records)
     paths = [write_csv(records, out / "score_records.csv"), write_csv(summary, out / "score_summary.csv"),
