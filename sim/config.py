@@ -43,6 +43,8 @@ TASKS = {
     "list": "print the tasks, scenarios, event kinds and metric names, then exit",
 }
 
+#: Values of `validate.split`: none, or calibrate on one period's targets and predict the other's.
+VALIDATE_SPLITS = ("", "time")
 #: The tasks that can draw their runs' parameters from a posterior (`posterior=PATH`).
 POSTERIOR_TASKS = ("run", "compare", "score")
 #: The institution metrics `task=compare` accepts in `compare.metrics`.
@@ -60,6 +62,8 @@ class ValidateConfig:
     spread: float = 0.2
     ablation: bool = False
     data_points: int = 0
+    split: str = ""
+    split_draws: int = 50
 
 
 @dataclass
@@ -222,6 +226,10 @@ def _check_options(cfg: DictConfig) -> None:
     for name, value, low, high in checks:
         if not low <= value <= high:
             raise InputError("config", name, value, f"an integer in [{low}, {high}]")
+    if cfg.validate.split not in VALIDATE_SPLITS:
+        raise InputError("config", "validate.split", cfg.validate.split, "'' (none) or time")
+    if not 2 <= cfg.validate.split_draws <= 10_000:
+        raise InputError("config", "validate.split_draws", cfg.validate.split_draws, "an integer in [2, 10000]")
     for name in ("validate.spread", "sensitivity.spread"):
         if not 0.0 < OmegaConf.select(cfg, name) < 1.0:
             raise InputError("config", name, OmegaConf.select(cfg, name), "a number in (0, 1)")
@@ -258,7 +266,7 @@ def planned_runs(cfg: DictConfig) -> int:
         options = cfg.sensitivity
         parameters = {name: {} for name in options.parameters}
         return point_count(options.method, options.samples, parameters) * options.seeds_per_point
-    if cfg.task == "calibrate":
+    if cfg.task == "calibrate" or (cfg.task == "validate" and cfg.validate.split):
         spec = parse_calibration(OmegaConf.to_container(cfg.calibrate, resolve=True))
         return spec.budget() * spec.seeds_per_particle * len(spec.scenario_names())
     return 0

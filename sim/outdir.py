@@ -14,7 +14,7 @@ RESULT_FILES = (
     "timeseries.parquet", "timeseries.csv", "decisions.parquet", "decisions.csv",
     "runs_summary.parquet", "runs_summary.csv", "compare.parquet", "compare.csv",
     "validation.csv", "quiet_future.csv", "robustness.csv", "robustness_points.csv", "ablation.csv",
-    "data_robustness.csv", "data_robustness_points.csv", "score_records.csv", "score_summary.csv",
+    "data_robustness.csv", "data_robustness_points.csv", "time_split.csv", "score_records.csv", "score_summary.csv",
     "score_confusion.csv", "sensitivity.csv",
     *(f"{name}.{ext}" for name in ("cohesion", "compare", "sensitivity") for ext in ("png", "svg")))
 FIGURE_STEMS = ("cohesion", "trajectories", "components", "engagement_timeline", "trust_heatmap_*",

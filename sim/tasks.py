@@ -30,6 +30,7 @@ from sim.score import confusion, report, score_records, score_summary
 from sim.sensitivity import CSV_FLOAT_FORMAT, METHODS, analyse, output_values, parse_output
 from sim.store import file_digest, provenance, read_table, write_csv, write_table, write_yaml
 from sim.sweep import SweepStore, design_points, parse_spec, problem, run_sweep
+from sim.time_split import time_split
 from sim.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGET_WINDOW, evaluate, quiet_future, robustness,
                             run_views, twin_scenarios)
 
@@ -190,6 +191,8 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
                          robust if options.robustness else None)
     if options.data_points:
         _data_report(spec, load, out)
+    if options.split:
+        _split_report(spec, scenarios, out)
     passed = bool((table["result"] == "PASS").all() and (quiet["result"] == "PASS").all())
     print(f"\n{'All targets PASS' if passed else 'Some targets FAIL'}; table: {out / 'validation.csv'}")
     return passed
@@ -209,6 +212,21 @@ def _ablation_report(scenarios: dict[str, Scenario], quiet: tuple[Scenario, str]
           f"check; needed_by: checks passing in the full model that fail in this variant):\n")
     print(table.drop(columns="switched_off").to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     write_csv(table, out / "ablation.csv")
+
+
+def _split_report(spec: RunSpec, scenarios: dict[str, Scenario], out: Path) -> None:
+    """Print and write time_split.csv: calibrated on one period's targets (the `calibrate`
+    settings), the other period's predicted from posterior and prior draws."""
+    options = spec.config.validate
+    calibration = parse_calibration(OmegaConf.to_container(spec.config.calibrate, resolve=True))
+    folder = Path(calibration.dir or Path.cwd() / "calibrations" / calibration.name)
+    folder = folder.with_name(f"{folder.name}_split")
+    table = time_split(calibration, scenarios, spec.params, folder, options.split_draws,
+                       list(range(options.seeds_per_point)), progress=bool(spec.config.progress))
+    print(f"\nTime split: calibrated on one period's targets, the other's predicted from {options.split_draws} "
+          f"posterior (and prior) draws x {options.seeds_per_point} seeds; calibrations in {folder}:\n")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    write_csv(table, out / "time_split.csv")
 
 
 def _data_report(spec: RunSpec, load: ScenarioLoader, out: Path) -> None:

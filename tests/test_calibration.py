@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -11,7 +12,8 @@ import pytest
 from sim import calibration
 from sim.calibration import CalibrationSpec, calibrate, parse_calibration, weighted_quantiles
 from sim.errors import InputError
-from sim.validation import twin_scenarios
+from sim.time_split import period_targets, time_split
+from sim.validation import TARGETS, twin_scenarios
 from tests.helpers import packaged_scenario
 from tests.test_bad_input import _run_cli
 
@@ -93,3 +95,19 @@ def test_weighted_quantiles_follow_the_weights():
 ])
 def test_bad_calibration_settings_are_refused_in_one_line(tmp_path, monkeypatch, capsys, override, expected):
     _run_cli(monkeypatch, capsys, ["task=calibrate", override], tmp_path / "out", expected)
+
+
+def test_time_split_fits_one_period_and_predicts_only_the_other(tmp_path, scenarios, spec):
+    early, late = period_targets("early"), period_targets("late")
+    assert early and late and not set(early) & set(late)
+    assert all(t.period in ("early", "late", "span") for t in TARGETS)
+    tiny = parse_calibration({"name": "split", "free": {"deference": [0.0, 3.3], "loyalty": [0.0, 2.4]},
+                              "particles": 8, "generations": 2, "seeds_per_particle": 1, "backend": "serial"})
+    table = time_split(tiny, scenarios, spec.params, tmp_path, draws=2, seeds=[0])
+    for fit, predicted in (("early", late), ("late", early)):
+        rows = table[table["fitted_on"] == fit]
+        assert set(rows["target"]) == set(predicted)
+        assert sorted(rows["draws_from"].unique()) == ["posterior", "prior"]
+        first = json.loads((tmp_path / f"fit_{fit}" / "generations" / "g000.json").read_text())
+        assert first["statistics"] == [f"share_{n}" for n in (early if fit == "early" else late)]
+    assert table[["share_of_runs", "share_of_draws_passing"]].stack().between(0, 1).all()
