@@ -97,7 +97,7 @@ def prevalidate(argv: list[str]) -> None:
     try:
         _refuse_user_aliases(overrides)
         spec = resolve(compose(overrides, with_hydra=True))
-        tasks.check_dates(spec, _scenario_loader(overrides))
+        tasks.check_inputs(spec, _scenario_loader(overrides))
         if (run_dir := _value_of("hydra.run.dir", argv)) and spec.config.task in WRITING_TASKS:
             prepare(Path(run_dir), bool(spec.config.overwrite))
     except InputError as error:
@@ -141,6 +141,8 @@ def app(cfg: DictConfig) -> None:
             tasks.plot_task(spec, Path(cfg.results))
         elif cfg.task == "score":
             tasks.score_task(spec, out)
+        elif cfg.task == "discover":
+            tasks.discover_task(spec, out)
         elif cfg.task == "sensitivity":
             tasks.sensitivity_task(spec, out, load)
         else:

@@ -21,6 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 from sim.calibration import parse_calibration, posterior_draws
 from sim.cast import DEFAULT_RELATIONS, DEFAULT_STATES, Cast, load_cast
 from sim.checks import MONTH
+from sim.discover import OPERATORS as DISCOVER_WHEN
 from sim.errors import InputError
 from sim.limits import check_size
 from sim.observed import Observed, load_observed
@@ -40,6 +41,7 @@ TASKS = {
     "sensitivity": "Morris screening or Sobol indices of parameters (sensitivity.*)",
     "plot": "draw every figure a results folder allows (results=DIR)",
     "score": "score the ensemble against observed outcomes (observed=FILE)",
+    "discover": "PRIM: the parameter region of a sweep where an outcome happens (results=SWEEP_DIR)",
     "list": "print the tasks, scenarios, event kinds and metric names, then exit",
 }
 
@@ -101,6 +103,17 @@ class PlotConfig:
 
 
 @dataclass
+class DiscoverConfig:
+    """Options of `task=discover results=SWEEP_DIR`: the outcome and PRIM's settings."""
+
+    outcome: str = "SCO:cohesion@2018-10"
+    when: str = "below"
+    level: float = 0.75
+    threshold: float = 0.8
+    peel_alpha: float = 0.05
+
+
+@dataclass
 class OutputConfig:
     """How tasks write their tables: `format` is parquet, csv or both."""
 
@@ -121,6 +134,7 @@ class RunConfig:
     compare: CompareConfig = field(default_factory=CompareConfig)
     sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
     plot: PlotConfig = field(default_factory=PlotConfig)
+    discover: DiscoverConfig = field(default_factory=DiscoverConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     results: str = ""
     observed: str = ""
@@ -242,6 +256,14 @@ def _check_options(cfg: DictConfig) -> None:
     for metric in cfg.compare.metrics:
         if metric not in COMPARE_METRICS:
             raise InputError("config", "compare.metrics", metric, ", ".join(COMPARE_METRICS))
+    if cfg.task == "discover" and not (Path(cfg.results or "/nonexistent") / "manifest.json").is_file():
+        raise InputError("config", "results", cfg.results, "the folder of a sweep (with manifest.json)")
+    if cfg.discover.when not in DISCOVER_WHEN:
+        raise InputError("config", "discover.when", cfg.discover.when, ", ".join(DISCOVER_WHEN))
+    if not 0.0 < cfg.discover.threshold <= 1.0:
+        raise InputError("config", "discover.threshold", cfg.discover.threshold, "a number in (0, 1]")
+    if not 0.0 < cfg.discover.peel_alpha < 0.5:
+        raise InputError("config", "discover.peel_alpha", cfg.discover.peel_alpha, "a number in (0, 0.5)")
     if cfg.task == "plot" and not Path(cfg.results or "/nonexistent").is_dir():
         raise InputError("config", "results", cfg.results, "the folder of a run, comparison, sweep or sensitivity")
     if cfg.posterior and cfg.task not in POSTERIOR_TASKS:

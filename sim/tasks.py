@@ -6,6 +6,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 import yaml
 from omegaconf import OmegaConf
@@ -17,6 +18,8 @@ from sim.cast import Cast
 from sim.checks import horizon_text
 from sim.compare import differences
 from sim.config import RunSpec, cast_files
+from sim.discover import Condition, cases, discover
+from sim.discover_plots import box_figure, tradeoff_figure
 from sim.ensemble import run_pairs, run_seeds
 from sim.ensemble_view import EnsembleView
 from sim.errors import InputError
@@ -337,11 +340,14 @@ def _check_target_window(spec: RunSpec) -> None:
                          f"validation targets read; this one covers {horizon_text(spec.scenario.dates)})")
 
 
-def check_dates(spec: RunSpec, load: ScenarioLoader) -> None:
+def check_inputs(spec: RunSpec, load: ScenarioLoader) -> None:
     """Refuse, before any run or output folder, a date the chosen task would read outside
     its scenario's horizon (`compare.dates`, `plot.dates`, `sensitivity.outputs`, the
-    validation targets' window)."""
+    validation targets' window) and a discovery whose outcome cannot be read or splits
+    no runs."""
     task = spec.config.task
+    if task == "discover":
+        _discovery_cases(spec)
     if task == "validate":
         _check_target_window(spec)
     elif task == "compare":
@@ -364,6 +370,46 @@ def score_task(spec: RunSpec, out: Path) -> pd.DataFrame:
     print(report(spec.observed, records, summary, spec.scenario.name))
     print("\nFiles:\n" + "\n".join(f"  {path}" for path in paths))
     return summary
+
+
+def _discovery_cases(spec: RunSpec) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """The finished runs of the sweep in `results`: their varied parameters, whether the
+    outcome's condition holds, and the runs table; refuses an outcome the sweep did not
+    record and a condition that holds in all runs or none."""
+    options = spec.config.discover
+    condition = Condition(options.when, options.level)
+    store = SweepStore(Path(spec.config.results))
+    runs = store.runs()
+    runs = runs[runs["status"] == "done"]
+    try:
+        values = output_values(store.timeseries(), [options.outcome])
+    except InputError as error:
+        raise InputError("config", "discover.outcome", options.outcome, error.allowed) from None
+    merged = runs.merge(values, on=["run", "point"])
+    x, y = cases(merged.drop(columns=options.outcome), merged[options.outcome], condition)
+    if not y.any() or y.all():
+        raise InputError("config", "discover.level", f"{options.level} (met in {int(y.sum())} of {y.size} runs)",
+                         "a condition that holds in some runs but not all (PRIM needs both)")
+    return x, y, runs
+
+
+def discover_task(spec: RunSpec, out: Path) -> pd.DataFrame:
+    """PRIM on a sweep folder: the parameter box in which the outcome's condition holds."""
+    options = spec.config.discover
+    x, y, runs = _discovery_cases(spec)
+    trajectory, box, step = discover(x, y, options.threshold, options.peel_alpha)
+    condition = Condition(options.when, options.level)
+    title = f"{options.outcome} {condition} ({int(y.sum())} of {y.size} runs)"
+    chosen = trajectory.loc[step]
+    print(f"Scenario discovery (PRIM) for {title}: box at step {step}, coverage {chosen['coverage']:.2f}, "
+          f"density {chosen['density']:.2f}, {int(chosen['res_dim'])} restricted parameters\n")
+    print(box.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    written = [write_csv(trajectory, out / "discover_trajectory.csv"), write_csv(box, out / "discover_box.csv"),
+               _provenance(spec, out, sorted(runs["seed"].unique().tolist())),
+               *save_figure(tradeoff_figure(trajectory, step, title), out / "discover_tradeoff"),
+               *save_figure(box_figure(box, chosen["coverage"], chosen["density"], title), out / "discover_box")]
+    print("\nFiles:\n" + "\n".join(f"  {path}" for path in written))
+    return box
 
 
 def _sweep_folder(spec_dir: str | None, name: str) -> Path:
