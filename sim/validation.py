@@ -149,7 +149,7 @@ def _common_trust(a: EnsembleView, b: EnsembleView, inst: str, date: str) -> np.
                   if a.values(c, f"status.{inst}")[run, step] in GOOD_STANDING
                   and b.values(c, f"status.{inst}")[run, step] in GOOD_STANDING]
         pairs = [(x, y) for x in common for y in common if x != y]
-        result[run] = np.mean([a.values(x, f"trust_in.{y}")[run, step] for x, y in pairs])
+        result[run] = np.mean([a.values(x, f"trust_in.{y}")[run, step] for x, y in pairs]) if pairs else np.nan
     return result
 
 
@@ -181,7 +181,8 @@ def t4_georgia(v: Views) -> tuple[np.ndarray, np.ndarray]:
         ok &= _stance_is(h, "georgia_war", inst, topic, (stance,))
     trust_in = f"trust_in.{SUBJECTS['custodian']}"
     states = _exposed(v, "2008-07")
-    drop = np.mean([twin.at(s, trust_in, "2008-10") - h.at(s, trust_in, "2008-10") for s in states], axis=0)
+    drop = (np.mean([twin.at(s, trust_in, "2008-10") - h.at(s, trust_in, "2008-10") for s in states], axis=0)
+            if states else np.full(h.runs, np.nan))
     return ok & (drop >= CLEAR_FALL), drop
 
 
