@@ -30,7 +30,7 @@ import math
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -73,14 +73,14 @@ class CalibrationSpec:
     truth: dict[str, float] = field(default_factory=dict)
     truth_seeds: int = 20
     statistics: str = "shares"
-    particles: int = 200
+    particles: int = 500
     alpha: float = 0.5
-    generations: int = 6
-    min_acceptance: float = 0.02
+    generations: int = 8
+    min_acceptance: float = 0.05
     seeds_per_particle: int = 5
     seed: int = 0
     backend: str = "local"
-    workers: int = 2
+    workers: int = 0
     scheduler: str | None = None
     chunk: int = 0
     dir: str | None = None
@@ -138,12 +138,12 @@ def _prior(source: str, name: Any, bounds: Any) -> tuple[float, float]:
     return float(bounds[0]), float(bounds[1])
 
 
-def parse_calibration(raw: Mapping[str, Any], source: str = "calibrate") -> CalibrationSpec:
+def parse_calibration(raw: Mapping[str, Any], source: str = "config") -> CalibrationSpec:
     """Validate a `calibrate` config (one line per mistake) and build its spec."""
     unknown = sorted(set(raw) - set(SPEC_KEYS))
     _check(not unknown, source, unknown[0] if unknown else "", "", ", ".join(SPEC_KEYS))
-    raw = {**{f.name: f.default for f in fields(CalibrationSpec) if not callable(f.default_factory)},
-           "truth": {}, **raw}
+    defaults = {f.name: f.default for f in fields(CalibrationSpec) if f.default is not MISSING}
+    raw = {**defaults, "truth": {}, **raw}
     _check(isinstance(raw.get("name"), str) and raw["name"].strip() != "", source, "name", raw.get("name"),
            "a non-empty name")
     free = raw.get("free") or {}
