@@ -111,3 +111,19 @@ def test_time_split_fits_one_period_and_predicts_only_the_other(tmp_path, scenar
         first = json.loads((tmp_path / f"fit_{fit}" / "generations" / "g000.json").read_text())
         assert first["statistics"] == [f"share_{n}" for n in (early if fit == "early" else late)]
     assert table[["share_of_runs", "share_of_draws_passing"]].stack().between(0, 1).all()
+
+
+def test_distances_skip_uninformative_statistics_and_reject_missing_ones():
+    stats = np.array([[1.0, 0.5, 0.2], [0.0, 0.5, np.nan], [0.5, 0.5, 0.4]])
+    spread = calibration.scales(stats)
+    assert spread[1] == 0.0 and spread[0] > 0 and spread[2] > 0
+    d = calibration.distances(stats, np.ones(3), spread)
+    assert np.isinf(d[1]) and d[0] < d[2]
+
+
+def test_particles_tied_at_the_tolerance_are_all_kept():
+    spec = _spec(particles=8)   # keeps alpha N = 4
+    candidates = pd.DataFrame({"generation": 0, "particle": range(8),
+                               "distance": [0.0, 0.0, 0.0, 0.1, 0.1, 0.1, 0.3, 0.2]})
+    kept, epsilon = calibration._keep(spec, candidates)
+    assert epsilon == 0.1 and sorted(kept["particle"]) == [0, 1, 2, 3, 4, 5]
