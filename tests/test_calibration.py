@@ -114,7 +114,7 @@ def test_time_split_fits_one_period_and_predicts_only_the_other(tmp_path, scenar
 
 
 def test_distances_skip_uninformative_statistics_and_reject_missing_ones():
-    stats = np.array([[1.0, 0.5, 0.2], [0.0, 0.5, np.nan], [0.5, 0.5, 0.4]])
+    stats = np.array([[1.0, 0.5, 0.4], [0.0, 0.5, np.nan], [0.5, 0.5, 0.2]])
     spread = calibration.scales(stats)
     assert spread[1] == 0.0 and spread[0] > 0 and spread[2] > 0
     d = calibration.distances(stats, np.ones(3), spread)
