@@ -155,10 +155,14 @@ def _dispatch(cfg: DictConfig) -> None:
         tasks.compare_task(spec, out, load)
     elif cfg.task == "sweep":
         tasks.sweep_task(spec, out, load)
+    elif cfg.task == "calibrate":
+        tasks.calibrate_task(spec, out, load)
     elif cfg.task == "plot":
         tasks.plot_task(spec, Path(cfg.results))
     elif cfg.task == "score":
         tasks.score_task(spec, out)
+    elif cfg.task == "discover":
+        tasks.discover_task(spec, out)
     elif cfg.task == "sensitivity":
         tasks.sensitivity_task(spec, out, load)
     else:

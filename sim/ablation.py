@@ -25,8 +25,8 @@ from sim.params import MECHANISMS, NULL_MODEL, Params
 from sim.scenario import Scenario, load_scenario
 from sim.ensemble import run_seeds
 from sim.ensemble_view import EnsembleView
-from sim.validation import (QUIET_SHARE, REQUIRED_SHARE, evaluate, quiet_future, quiet_shares, run_views,
-                            summarise_points, target_shares, twin_scenarios)
+from sim.validation import (QUIET_SHARE, REQUIRED_SHARE, ROBUST_SHARE, evaluate, quiet_future, quiet_shares,
+                            robustness, run_views, summarise_points, target_shares, twin_scenarios)
 
 FULL_MODEL = "full model"
 NULL_MODEL_NAME = "null model"
@@ -77,6 +77,27 @@ def _variant_row(name: str, overrides: Mapping[str, float], scenarios: dict[str,
         if share >= QUIET_SHARE:
             passed.add("quiet")
     return {**row, "passed": passed}
+
+
+def robustness_needs(table: pd.DataFrame, full: pd.DataFrame, scenarios: dict[str, Scenario], params: Params,
+                     points: int, seeds_per_point: int, spread: float, progress: bool = False,
+                     mechanisms: Mapping[str, Mapping[str, float]] = MECHANISMS) -> pd.DataFrame:
+    """Add `robust_needed_by` to an ablation table: for each mechanism no check needs at the
+    default point, the targets whose share over the robustness ensemble (`full`, from
+    `sim.validation.robustness` on the same points) is at least ROBUST_SHARE with the
+    mechanism and below it without (the second level of the acceptance). Mechanisms
+    already needed at the default point are not re-run (empty)."""
+    table = table.copy()
+    table["robust_needed_by"] = [[] for _ in range(len(table))]
+    robust = set(full.loc[full["share"] >= ROBUST_SHARE, "target"].astype(int))
+    for index, row in table.iterrows():
+        if row["needed_by"] or row["variant"] not in mechanisms:
+            continue
+        off = replace(params, **mechanisms[row["variant"]])
+        summary, _ = robustness(scenarios, off, points, seeds_per_point, spread, progress=progress)
+        still = set(summary.loc[summary["share"] >= ROBUST_SHARE, "target"].astype(int))
+        table.at[index, "robust_needed_by"] = sorted(robust - still)
+    return table
 
 
 def _passing(table: pd.DataFrame) -> set[int]:

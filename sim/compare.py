@@ -31,9 +31,26 @@ def paired_difference(diff: np.ndarray, resamples: int) -> dict[str, float]:
             "share_positive": float(np.mean(diff > 0))}
 
 
+def over_draws(diff: np.ndarray, draws: int) -> dict[str, float]:
+    """A contrast over a posterior: runs are `draws` blocks of seeds (draw-major); the 90%
+    interval of the per-draw mean difference and the share of draws whose mean has the
+    sign of the overall mean (NaN where a draw has no value)."""
+    per_draw = np.array([np.nanmean(block) if np.isfinite(block).any() else np.nan
+                         for block in diff.reshape(draws, -1)])
+    per_draw = per_draw[np.isfinite(per_draw)]
+    if per_draw.size == 0:
+        nan = float("nan")
+        return {"posterior_low": nan, "posterior_high": nan, "draws_same_sign": nan}
+    sign = np.sign(np.nanmean(diff))
+    low, high = np.quantile(per_draw, [0.05, 0.95])
+    return {"posterior_low": float(low), "posterior_high": float(high),
+            "draws_same_sign": float(np.mean(np.sign(per_draw) == sign))}
+
+
 def differences(reference: str, views: dict[str, EnsembleView], institutions: list[str],
-                dates: list[str], metrics: list[str], resamples: int) -> pd.DataFrame:
-    """Each scenario minus the reference, per institution, metric and date, paired by seed."""
+                dates: list[str], metrics: list[str], resamples: int, draws: int = 0) -> pd.DataFrame:
+    """Each scenario minus the reference, per institution, metric and date, paired by run
+    (same seed, and same parameter draw when `draws` > 0: then also `over_draws`)."""
     rows = []
     base = views[reference]
     for name, view in views.items():
@@ -43,6 +60,7 @@ def differences(reference: str, views: dict[str, EnsembleView], institutions: li
             for metric in metrics:
                 for date in dates:
                     diff = view.at(inst, metric, date) - base.at(inst, metric, date)
-                    rows.append({"scenario": name, "reference": reference, "institution": inst,
-                                 "metric": metric, "date": date, **paired_difference(diff, resamples)})
+                    row = {"scenario": name, "reference": reference, "institution": inst,
+                           "metric": metric, "date": date, **paired_difference(diff, resamples)}
+                    rows.append({**row, **over_draws(diff, draws)} if draws else row)
     return pd.DataFrame(rows)

@@ -18,8 +18,10 @@ from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf
 
+from sim.calibration import parse_calibration, posterior_draws
 from sim.cast import DEFAULT_RELATIONS, DEFAULT_STATES, Cast, load_cast
 from sim.checks import MONTH, refuse_interpolations
+from sim.discover import OPERATORS as DISCOVER_WHEN
 from sim.errors import InputError
 from sim.limits import check_size
 from sim.observed import Observed, load_observed
@@ -33,14 +35,20 @@ CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 TASKS = {
     "run": "run a scenario's seed ensemble: tables, config and cohesion figure (the default)",
     "validate": "check the 12 targets and the quiet future (validate.seeds, validate.robustness, ...)",
+    "calibrate": "ABC posterior of free parameters from the targets (calibrate=NAME; resumable)",
     "compare": "paired differences between scenarios=[a,b,...] with bootstrap 95% intervals",
     "sweep": "run or resume a parameter sweep of the sweep/ config group (sweep=NAME)",
     "sensitivity": "Morris screening or Sobol indices of parameters (sensitivity.*)",
     "plot": "draw every figure a results folder allows (results=DIR)",
     "score": "score the ensemble against observed outcomes (observed=FILE)",
+    "discover": "PRIM: the parameter region of a sweep where an outcome happens (results=SWEEP_DIR)",
     "list": "print the tasks, scenarios, event kinds and metric names, then exit",
 }
 
+#: Values of `validate.split`: none, or calibrate on one period's targets and predict the other's.
+VALIDATE_SPLITS = ("", "time")
+#: The tasks that can draw their runs' parameters from a posterior (`posterior=PATH`).
+POSTERIOR_TASKS = ("run", "compare", "score")
 #: The institution metrics `task=compare` accepts in `compare.metrics`.
 COMPARE_METRICS = ("cohesion", "trust", "congruence", "engagement", "functional_output", "legitimacy_delivered")
 
@@ -56,6 +64,8 @@ class ValidateConfig:
     spread: float = 0.2
     ablation: bool = False
     data_points: int = 0
+    split: str = ""
+    split_draws: int = 50
 
 
 @dataclass
@@ -93,6 +103,17 @@ class PlotConfig:
 
 
 @dataclass
+class DiscoverConfig:
+    """Options of `task=discover results=SWEEP_DIR`: the outcome and PRIM's settings."""
+
+    outcome: str = "SCO:cohesion@2018-10"
+    when: str = "below"
+    level: float = 0.75
+    threshold: float = 0.8
+    peel_alpha: float = 0.05
+
+
+@dataclass
 class OutputConfig:
     """How tasks write their tables: `format` is parquet, csv or both."""
 
@@ -113,12 +134,16 @@ class RunConfig:
     compare: CompareConfig = field(default_factory=CompareConfig)
     sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
     plot: PlotConfig = field(default_factory=PlotConfig)
+    discover: DiscoverConfig = field(default_factory=DiscoverConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     results: str = ""
     observed: str = ""
+    posterior: str = ""
+    posterior_draws: int = 20
     allow_large: bool = False
     overwrite: bool = False
     sweep: Any = None
+    calibrate: Any = None
     scenario: Any = None
     params: Params = field(default_factory=Params)
 
@@ -139,6 +164,12 @@ class RunSpec:
     seeds: list[int]
     config: DictConfig
     observed: Observed | None = None
+    draws: list[Params] = field(default_factory=list)
+
+    def runs(self) -> list[tuple[Params, int]]:
+        """The (parameters, seed) of every run: each seed at `params`, or, with a posterior,
+        each draw with each seed (run = draw x seeds + seed position)."""
+        return [(draw, seed) for draw in (self.draws or [self.params]) for seed in self.seeds]
 
 
 def compose(overrides: list[str] | None = None, config_name: str = "config",
@@ -210,6 +241,10 @@ def _check_options(cfg: DictConfig) -> None:
     for name, value, low, high in checks:
         if not low <= value <= high:
             raise InputError("config", name, value, f"an integer in [{low}, {high}]")
+    if cfg.validate.split not in VALIDATE_SPLITS:
+        raise InputError("config", "validate.split", cfg.validate.split, "'' (none) or time")
+    if not 2 <= cfg.validate.split_draws <= 10_000:
+        raise InputError("config", "validate.split_draws", cfg.validate.split_draws, "an integer in [2, 10000]")
     for name in ("validate.spread", "sensitivity.spread"):
         if not 0.0 < OmegaConf.select(cfg, name) < 1.0:
             raise InputError("config", name, OmegaConf.select(cfg, name), "a number in (0, 1)")
@@ -222,8 +257,21 @@ def _check_options(cfg: DictConfig) -> None:
     for metric in cfg.compare.metrics:
         if metric not in COMPARE_METRICS:
             raise InputError("config", "compare.metrics", metric, ", ".join(COMPARE_METRICS))
+    if cfg.task == "discover" and not (Path(cfg.results or "/nonexistent") / "manifest.json").is_file():
+        raise InputError("config", "results", cfg.results, "the folder of a sweep (with manifest.json)")
+    if cfg.discover.when not in DISCOVER_WHEN:
+        raise InputError("config", "discover.when", cfg.discover.when, ", ".join(DISCOVER_WHEN))
+    if not 0.0 < cfg.discover.threshold <= 1.0:
+        raise InputError("config", "discover.threshold", cfg.discover.threshold, "a number in (0, 1]")
+    if not 0.0 < cfg.discover.peel_alpha < 0.5:
+        raise InputError("config", "discover.peel_alpha", cfg.discover.peel_alpha, "a number in (0, 0.5)")
     if cfg.task == "plot" and not Path(cfg.results or "/nonexistent").is_dir():
         raise InputError("config", "results", cfg.results, "the folder of a run, comparison, sweep or sensitivity")
+    if cfg.posterior and cfg.task not in POSTERIOR_TASKS:
+        raise InputError("config", "posterior", cfg.posterior, f"empty for task={cfg.task}; a posterior "
+                         f"serves the tasks {', '.join(POSTERIOR_TASKS)}")
+    if not 1 <= cfg.posterior_draws <= 10_000:
+        raise InputError("config", "posterior_draws", cfg.posterior_draws, "an integer in [1, 10000]")
     if cfg.task == "score" and not cfg.observed:
         raise InputError("config", "observed", cfg.observed, "the path of an observed-outcomes YAML file "
                          "(required by task=score, e.g. observed/history_2001_2018.yaml)")
@@ -234,13 +282,16 @@ def _check_options(cfg: DictConfig) -> None:
 
 
 def planned_runs(cfg: DictConfig) -> int:
-    """Runs of the sweep engine a `sweep` or `sensitivity` task plans (0 for other tasks)."""
+    """Runs a `sweep`, `sensitivity` or `calibrate` task plans at most (0 for other tasks)."""
     if cfg.task == "sweep":
         return run_count(parse_spec(OmegaConf.to_container(cfg.sweep, resolve=True)))
     if cfg.task == "sensitivity":
         options = cfg.sensitivity
         parameters = {name: {} for name in options.parameters}
         return point_count(options.method, options.samples, parameters) * options.seeds_per_point
+    if cfg.task == "calibrate" or (cfg.task == "validate" and cfg.validate.split):
+        spec = parse_calibration(OmegaConf.to_container(cfg.calibrate, resolve=True))
+        return spec.budget() * spec.seeds_per_particle * len(spec.scenario_names())
     return 0
 
 
@@ -262,4 +313,6 @@ def resolve(cfg: DictConfig, runtime: Any | None = None) -> RunSpec:
     scenario = scenario_from(cfg, load_cast_from(cfg), source=scenario_source(runtime))
     check_size(cfg, scenario.n_steps, planned_runs(cfg))
     observed = load_observed(cfg.observed, scenario) if cfg.task == "score" else None
-    return RunSpec(scenario=scenario, params=params, seeds=seeds_from(cfg.seeds), config=cfg, observed=observed)
+    draws = posterior_draws(cfg.posterior, params, cfg.posterior_draws) if cfg.posterior else []
+    return RunSpec(scenario=scenario, params=params, seeds=seeds_from(cfg.seeds), config=cfg, observed=observed,
+                   draws=draws)

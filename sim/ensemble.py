@@ -12,6 +12,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sim.dynamics import RunBatch
+from sim.ensemble_view import EnsembleView
 from sim.model import ProtectiveIntegrationModel
 from sim.params import Params
 from sim.records import decisions_frame, timeseries_frame
@@ -49,7 +50,13 @@ def run_batch(scenario: Scenario, runs: Sequence[tuple[Params, int]]) -> list[Pr
 def run_seeds(scenario: Scenario, params: Params, seeds: Iterable[int],
               progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run every seed; return (timeseries, decisions) long tables, run = position in seeds."""
-    runs = [(params, seed) for seed in seeds]
+    return run_pairs(scenario, [(params, seed) for seed in seeds], progress)
+
+
+def run_pairs(scenario: Scenario, runs: Sequence[tuple[Params, int]],
+              progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run (parameters, seed) pairs; return (timeseries, decisions) long tables, run =
+    position in `runs`."""
     series, decisions = [], []
     with tqdm(total=len(runs), desc=scenario.name, unit="run", disable=not progress) as bar:
         for models in iter_batches(scenario, runs):
@@ -59,6 +66,18 @@ def run_seeds(scenario: Scenario, params: Params, seeds: Iterable[int],
                 model.release()
             bar.update(len(models))
     return _concat(series), _concat(decisions)
+
+
+def run_view(scenario: Scenario, runs: Sequence[tuple[Params, int]], progress: bool = False) -> EnsembleView:
+    """Run (parameters, seed) pairs and return their view (run = position in `runs`)."""
+    views = []
+    with tqdm(total=len(runs), desc=scenario.name, unit="run", disable=not progress) as bar:
+        for models in iter_batches(scenario, runs):
+            views.append(EnsembleView.from_models(models))
+            for model in models:
+                model.release()
+            bar.update(len(models))
+    return EnsembleView.concat(views)
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

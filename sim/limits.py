@@ -73,28 +73,32 @@ def seed_count(value: Any) -> int:
 
 def estimate(cfg: Any, quarters: int, sweep_runs: int = 0) -> Estimate:
     """The size of the job `cfg` asks for, on a scenario of `quarters` quarters
-    (`sweep_runs`: the plan size of a sweep or sensitivity analysis)."""
+    (`sweep_runs`: the plan size of a sweep, sensitivity analysis or calibration)."""
     task = cfg.task
     if task in ("sweep", "sensitivity"):
         name = "sweep" if task == "sweep" else "sensitivity.samples"
         value = cfg.sweep.name if task == "sweep" else cfg.sensitivity.samples
         return Estimate(name, value, sweep_runs * quarters, 0)
+    if task == "calibrate":
+        return Estimate("calibrate.particles", cfg.calibrate.particles, sweep_runs * quarters, 0)
     if task == "validate":
-        return _validate_estimate(cfg.validate, quarters)
+        return _validate_estimate(cfg.validate, quarters, sweep_runs)
     scenarios = len(cfg.scenarios) if task == "compare" else 1
-    runs = seed_count(cfg.seeds) * scenarios
+    draws = cfg.posterior_draws if cfg.get("posterior") else 1
+    runs = seed_count(cfg.seeds) * scenarios * draws
     held = runs if task in IN_MEMORY_TASKS else 0
     return Estimate("seeds", cfg.seeds, runs * quarters, held * quarters)
 
 
-def _validate_estimate(options: Any, quarters: int) -> Estimate:
+def _validate_estimate(options: Any, quarters: int, split_runs: int = 0) -> Estimate:
     """`task=validate`: the history, its twins and the quiet future on `validate.seeds`, held
-    in memory together, plus the robustness and data ensembles (not the ablation)."""
+    in memory together, plus the robustness and data ensembles and the time split's
+    calibrations (`split_runs`; not the ablation)."""
     from sim.validation import DERIVED_TWINS, LOADED_TWINS
     scenarios = 1 + len(LOADED_TWINS) + len(DERIVED_TWINS)
     held = options.seeds * (scenarios + 1)
     extra = scenarios * options.seeds_per_point * (options.points * options.robustness + options.data_points)
-    return Estimate("validate.seeds", options.seeds, (held + extra) * quarters, held * quarters)
+    return Estimate("validate.seeds", options.seeds, (held + extra + split_runs) * quarters, held * quarters)
 
 
 def check_size(cfg: Any, quarters: int, sweep_runs: int = 0) -> Estimate:

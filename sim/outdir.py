@@ -17,13 +17,14 @@ RESULT_FILES = (
     "timeseries.parquet", "timeseries.csv", "decisions.parquet", "decisions.csv",
     "runs_summary.parquet", "runs_summary.csv", "compare.parquet", "compare.csv",
     "validation.csv", "quiet_future.csv", "robustness.csv", "robustness_points.csv", "ablation.csv",
-    "data_robustness.csv", "data_robustness_points.csv", "score_records.csv", "score_summary.csv",
-    "score_confusion.csv", "sensitivity.csv",
-    *(f"{name}.{ext}" for name in ("cohesion", "compare", "sensitivity") for ext in ("png", "svg")))
+    "data_robustness.csv", "data_robustness_points.csv", "time_split.csv", "score_records.csv", "score_summary.csv",
+    "score_confusion.csv", "sensitivity.csv", "discover_trajectory.csv", "discover_box.csv",
+    *(f"{name}.{ext}" for name in ("cohesion", "compare", "sensitivity", "discover_tradeoff", "discover_box")
+      for ext in ("png", "svg")))
 FIGURE_STEMS = ("cohesion", "trajectories", "components", "engagement_timeline", "trust_heatmap_*",
                 "trust_network_*", "phase_diagram", "sensitivity")
 #: Tasks that write their results into the run folder.
-WRITING_TASKS = ("run", "validate", "compare", "score", "sensitivity")
+WRITING_TASKS = ("run", "validate", "compare", "score", "sensitivity", "discover")
 
 
 def check_writable(folder: Path) -> None:

@@ -44,31 +44,52 @@ def _block(values: np.ndarray, entities: list[str], metrics: list[str]) -> tuple
     return step, np.asarray(entities, dtype=object)[entity], np.asarray(metrics, dtype=object)[metric], values.ravel()
 
 
-def _blocks(model: "ProtectiveIntegrationModel") -> list[tuple]:
+def observables(model: "ProtectiveIntegrationModel") -> list[tuple[np.ndarray, list[str], list[str]]]:
+    """Every series of the time-series table as blocks (values (steps, entities, metrics),
+    entity names, metric names); the last block is trust, whose diagonal (a state's trust
+    in itself) is not a series. The one definition of the table's entities and metrics."""
     from sim.dynamics import STATE_METRICS
     from sim.model import INSTITUTION_METRICS
     data = model.observations()
     codes = model.codes
     insts = [inst.code for inst in model.institutions]
     gps = [codes[g] for g in model.great_powers]
-    trust = data["trust"]
-    off = ~np.eye(len(codes), dtype=bool)
-    blocks = [
-        _block(data["institutions"], insts, list(INSTITUTION_METRICS)),
-        _block(data["states"], codes, list(STATE_METRICS)),
-        _block(data["threat"], codes, [f"threat_from.{g}" for g in gps]),
-        _block(data["engagement"].transpose(0, 2, 1), codes, [f"engagement.{c}" for c in insts]),
-        _block(data["status"].transpose(0, 2, 1).astype(float), codes, [f"status.{c}" for c in insts]),
-        _block(data["benefit"].transpose(0, 2, 1), codes, [f"benefit.{c}" for c in insts]),
-        _block(data["investment"].transpose(0, 2, 1), codes, [f"investment.{c}" for c in insts]),
+    return [
+        (data["institutions"], insts, list(INSTITUTION_METRICS)),
+        (data["states"], codes, list(STATE_METRICS)),
+        (data["threat"], codes, [f"threat_from.{g}" for g in gps]),
+        (data["engagement"].transpose(0, 2, 1), codes, [f"engagement.{c}" for c in insts]),
+        (data["status"].transpose(0, 2, 1).astype(float), codes, [f"status.{c}" for c in insts]),
+        (data["benefit"].transpose(0, 2, 1), codes, [f"benefit.{c}" for c in insts]),
+        (data["investment"].transpose(0, 2, 1), codes, [f"investment.{c}" for c in insts]),
+        (data["trust"], codes, [f"trust_in.{c}" for c in codes]),
     ]
+
+
+def _blocks(model: "ProtectiveIntegrationModel") -> list[tuple]:
+    *blocks, (trust, codes, names) = observables(model)
+    flat = [_block(values, entities, metrics) for values, entities, metrics in blocks]
     steps = trust.shape[0]
-    rows, cols = np.nonzero(off)
+    rows, cols = np.nonzero(~np.eye(len(codes), dtype=bool))
     step = np.repeat(np.arange(steps), rows.size)
-    blocks.append((step, np.asarray(codes, dtype=object)[np.tile(rows, steps)],
-                   np.asarray([f"trust_in.{c}" for c in codes], dtype=object)[np.tile(cols, steps)],
-                   trust[:, rows, cols].ravel()))
-    return blocks
+    flat.append((step, np.asarray(codes, dtype=object)[np.tile(rows, steps)],
+                 np.asarray(names, dtype=object)[np.tile(cols, steps)], trust[:, rows, cols].ravel()))
+    return flat
+
+
+def stacked_series(models: Sequence["ProtectiveIntegrationModel"]) -> dict[tuple[str, str], np.ndarray]:
+    """(entity, metric) -> array (runs, steps) over finished runs of one scenario: the
+    time-series table's content without building the table (for validation and calibration)."""
+    per_run = [observables(model) for model in models]
+    series = {}
+    for b, (_, entities, metrics) in enumerate(per_run[0]):
+        stacked = np.stack([blocks[b][0] for blocks in per_run])
+        trust = b == len(per_run[0]) - 1
+        for e, entity in enumerate(entities):
+            for m, metric in enumerate(metrics):
+                if not (trust and e == m):
+                    series[(entity, metric)] = stacked[:, :, e, m]
+    return series
 
 
 def _seed(model: "ProtectiveIntegrationModel") -> int:
@@ -104,9 +125,16 @@ def timeseries_frame(model: "ProtectiveIntegrationModel", run: int = 0) -> pd.Da
 
 def decisions_frame(model: "ProtectiveIntegrationModel", run: int = 0) -> pd.DataFrame:
     """One row per decision the run made (declarations, votes, interventions, ...)."""
-    frame = pd.DataFrame(model.decisions, columns=[c for c in DECISION_COLUMNS if c not in ("run", "seed")])
-    frame.insert(0, "seed", _seed(model))
-    frame.insert(0, "run", run)
+    return decisions_table([model], [run])
+
+
+def decisions_table(models: Sequence["ProtectiveIntegrationModel"], runs: Sequence[int]) -> pd.DataFrame:
+    """The decisions of several runs as one table, built at once (run i is `runs[i]`)."""
+    frame = pd.DataFrame([row for model in models for row in model.decisions],
+                         columns=[c for c in DECISION_COLUMNS if c not in ("run", "seed")])
+    counts = [len(model.decisions) for model in models]
+    frame.insert(0, "seed", np.repeat([_seed(model) for model in models], counts))
+    frame.insert(0, "run", np.repeat(np.asarray(runs, dtype=np.int64), counts))
     frame["date"] = pd.to_datetime(frame["date"])
     return frame.astype({"run": "int64", "seed": "int64", "step": "int64", "score": "float64"})
 

@@ -132,6 +132,14 @@ def table_columns(path: Path) -> list[str]:
         return list(pd.read_csv(path, nrows=0).columns)
 
 
+def read_json(path: Path) -> Any:
+    """A JSON file's content, or None if it is missing or unreadable."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
 def write_json(data: Any, path: Path) -> Path:
     """Atomically write plain data as indented JSON."""
     return write_atomic(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2), encoding="utf-8"))

@@ -24,7 +24,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, fields
@@ -41,7 +41,7 @@ from sim.ensemble import BATCH_SIZE, run_batch
 from sim.params import INTEGER_PARAMS, Params
 from sim.records import selected_frame, summary_frame
 from sim.scenario import Scenario
-from sim.store import code_version, file_digest, write_json, write_parquet
+from sim.store import code_version, file_digest, read_json, write_json, write_parquet
 
 try:
     import fcntl
@@ -290,30 +290,13 @@ class SweepStore:
         self.parts = self.folder / "parts"
         self.ledger_path = self.folder / "ledger.json"
         self.manifest = self.folder / "manifest.json"
-        self.ledger: dict[str, dict[str, Any]] = _read_json(self.ledger_path) or {}
+        self.ledger: dict[str, dict[str, Any]] = read_json(self.ledger_path) or {}
 
     @contextmanager
     def locked(self) -> Iterator["SweepStore"]:
-        """Hold the folder's exclusive lock (flock on sweep.lock) until the block ends.
-
-        Non-blocking: if another sweep holds it, raise at once, having written nothing. The
-        kernel releases the lock when the holder exits, however it exits. No lock where
-        fcntl is missing (not POSIX).
-        """
-        self.folder.mkdir(parents=True, exist_ok=True)
-        handle = os.open(self.folder / "sweep.lock", os.O_RDWR | os.O_CREAT, 0o666)
-        try:
-            if fcntl is not None:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(handle)
-            raise UserError(f"another sweep is writing to {self.folder}") from None
-        _HELD_LOCKS.add(handle)
-        try:
+        """Hold the folder's exclusive lock (`folder_lock`) until the block ends."""
+        with folder_lock(self.folder, "sweep"):
             yield self
-        finally:
-            _HELD_LOCKS.discard(handle)
-            os.close(handle)
 
     def open(self, identity: dict[str, Any], runs: pd.DataFrame, base: Params,
              scenarios: dict[str, Scenario]) -> pd.DataFrame:
@@ -339,7 +322,7 @@ class SweepStore:
     def _resume(self, digest: str) -> pd.DataFrame:
         """Check that the manifest holds this spec, clear what interrupted writes left, reload
         the ledger; return the stored plan."""
-        held = _read_json(self.manifest)
+        held = read_json(self.manifest)
         if held is None:
             raise UserError(f"{self.manifest} is unreadable: use a new sweep.dir, or delete the folder")
         if held.get("spec_hash") != digest:
@@ -348,7 +331,7 @@ class SweepStore:
                              "use a new sweep.dir for a different sweep")
         for stale in [*self.parts.glob(".part-*.tmp"), *self.folder.glob(".*.tmp")]:
             stale.unlink()
-        self.ledger = _read_json(self.ledger_path)
+        self.ledger = read_json(self.ledger_path)
         if self.ledger is None:
             log.warning("%s is missing or unreadable: every part counts as unrecorded", self.ledger_path)
             self.ledger = {}
@@ -406,6 +389,30 @@ class SweepStore:
         return pd.read_parquet(self.folder / "runs.parquet")
 
 
+@contextmanager
+def folder_lock(folder: Path, job: str) -> Iterator[None]:
+    """Hold a folder's exclusive lock (flock on `<job>.lock`) until the block ends.
+
+    Non-blocking: if another job holds it, raise at once, having written nothing. The
+    kernel releases the lock when the holder exits, however it exits. No lock where
+    fcntl is missing (not POSIX).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = os.open(folder / f"{job}.lock", os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(handle)
+        raise UserError(f"another {job} is writing to {folder}") from None
+    _HELD_LOCKS.add(handle)
+    try:
+        yield
+    finally:
+        _HELD_LOCKS.discard(handle)
+        os.close(handle)
+
+
 def _chunk_of(part: Path) -> int:
     """The chunk of a part file (part-NNNNN.parquet)."""
     return int(part.stem.split("-")[1])
@@ -421,14 +428,6 @@ def _part_problem(part: Path, recorded: dict[str, Any] | None) -> str | None:
     if actual["sha256"] != recorded["sha256"]:
         return "SHA-256 differs from the recorded one (corrupt)"
     return None
-
-
-def _read_json(path: Path) -> Any:
-    """A JSON file's content, or None if it is missing or unreadable."""
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
 
 
 def fingerprint(scenario: Scenario) -> dict[str, Any]:
@@ -455,25 +454,31 @@ def _tasks(runs: pd.DataFrame, todo: list[int], scenarios: dict[str, Scenario], 
                         str(store.part(int(chunk))))
 
 
-def _execute(tasks: Iterator[ChunkTask], backend: str, workers: int, client: Any) -> Iterator[PartRecord]:
-    """Run and store chunk tasks on a backend (Dask: through `client`), yielding part
-    records as they complete."""
+def execute(tasks: Iterator[Any], backend: str, workers: int, scheduler: str | None,
+            work: Callable[[Any], Any] = run_and_store_chunk, client: Any = None) -> Iterator[Any]:
+    """Run `work` on each task on a backend (serial, local processes or Dask: through
+    `client`, else a client of its own from `dask_client`), yielding results as they
+    complete (in any order: callers key results by task)."""
     if backend == "serial":
         for task in tasks:
-            yield run_and_store_chunk(task)
+            yield work(task)
         return
     if backend == "local":
         gc.freeze()  # forked workers then leave the parent's objects alone (no copy-on-write by their GC)
         try:
             with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(),
                                      initializer=_init_worker, initargs=(os.getpid(),)) as pool:
-                yield from _bounded(lambda task: pool.submit(run_and_store_chunk, task), tasks, 2 * workers,
+                yield from _bounded(lambda task: pool.submit(work, task), tasks, 2 * workers,
                                     lambda pending: wait(pending, return_when=FIRST_COMPLETED).done)
         finally:
             gc.unfreeze()
         return
     from distributed import wait as dask_wait
-    submit = lambda task: client.submit(run_and_store_chunk, task, pure=False)  # noqa: E731
+    if client is None:
+        with dask_client(backend, workers, scheduler) as own:
+            yield from execute(tasks, backend, workers, scheduler, work, own)
+        return
+    submit = lambda task: client.submit(work, task, pure=False)  # noqa: E731
     yield from _bounded(submit, tasks, 2 * max(workers, 1),
                         lambda pending: dask_wait(pending, return_when="FIRST_COMPLETED").done)
 
@@ -492,26 +497,27 @@ def _ignoring_ctrl_c() -> Iterator[None]:
 
 
 @contextmanager
-def _dask_client(spec: SweepSpec) -> Iterator[Any]:
-    """For the dask backend, a client of `spec.scheduler` (a `NetworkError` if it does not
-    answer within SCHEDULER_TIMEOUT seconds) or of a local cluster; else None."""
-    if spec.backend != "dask":
+def dask_client(backend: str, workers: int, scheduler: str | None) -> Iterator[Any]:
+    """For the dask backend, a client of `scheduler` (a `NetworkError` if it does not
+    answer within SCHEDULER_TIMEOUT seconds) or of a local cluster of `workers`; else None."""
+    if backend != "dask":
         yield None
         return
     from distributed import Client, LocalCluster
-    if spec.scheduler is None:
+    if scheduler is None:
         with _ignoring_ctrl_c():  # the workers inherit it: Ctrl-C stops the sweep, which stops them
-            cluster = LocalCluster(n_workers=spec.workers, threads_per_worker=1, processes=True,
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    dashboard_address=None, silence_logs=logging.CRITICAL)
         with cluster, Client(cluster) as client:
             yield client
         return
     try:
-        client = Client(spec.scheduler, timeout=SCHEDULER_TIMEOUT)
+        client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
     except OSError as error:
         reason = (str(error).splitlines() or [type(error).__name__])[0]
-        raise NetworkError(f"config: sweep.scheduler = '{spec.scheduler}' is invalid; allowed: the address of "
-                           f"a running Dask scheduler (none answered within {SCHEDULER_TIMEOUT} s: {reason})") from None
+        raise NetworkError(f"config: the Dask scheduler '{scheduler}' (sweep.scheduler or calibrate.scheduler) "
+                           f"did not answer within {SCHEDULER_TIMEOUT} s ({reason}); allowed: the address of a "
+                           "running Dask scheduler") from None
     with client:
         yield client
 
@@ -584,7 +590,7 @@ def run_sweep(spec: SweepSpec, scenarios: dict[str, Scenario], base: Params, fol
     parts but no manifest.
     """
     store = SweepStore(folder)
-    with _dask_client(spec) as client, store.locked():
+    with dask_client(spec.backend, spec.workers, spec.scheduler) as client, store.locked():
         runs = store.open(spec.identity(), plan(spec, points), base, scenarios)
         todo = sorted(set(runs["chunk"].unique()) - store.verify())
         log.info("sweep %s: %d runs in %d chunks, %d chunks to run (%s backend, %d workers)",
@@ -604,7 +610,7 @@ def _run_chunks(spec: SweepSpec, store: SweepStore, runs: pd.DataFrame, todo: li
     with tqdm(total=int(runs["chunk"].isin(todo).sum()), unit="run", desc=spec.name,
               disable=not progress) as bar:
         started = time.perf_counter()
-        for entry in _execute(tasks, spec.backend, spec.workers, client):
+        for entry in execute(tasks, spec.backend, spec.workers, spec.scheduler, client=client):
             store.record(entry)
             bar.update(int(sizes[entry.chunk]))
             log.info("chunk %d done (%d runs, %.1f s elapsed)", entry.chunk, sizes[entry.chunk],

@@ -6,17 +6,22 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 import yaml
 from hydra.errors import MissingConfigException
 from omegaconf import OmegaConf
 
-from sim.ablation import ablation, data_ensemble
+from sim.ablation import ablation, data_ensemble, robustness_needs
+from sim.calibration import CALIBRATION_FILES, calibrate, parse_calibration, posterior_file
+from sim.calibration_plots import calibration_figures
 from sim.cast import Cast
 from sim.checks import horizon_text
 from sim.compare import differences
 from sim.config import RunSpec, cast_files
-from sim.ensemble import run_seeds
+from sim.discover import Condition, cases, discover
+from sim.discover_plots import box_figure, tradeoff_figure
+from sim.ensemble import run_pairs, run_seeds
 from sim.ensemble_view import EnsembleView
 from sim.errors import DataError, InputError
 from sim.params import BEHAVIOURAL, spread_bounds
@@ -27,8 +32,9 @@ from sim.records import TIMESERIES_COLUMNS, check_metrics, summary_frame
 from sim.scenario import Scenario, load_scenario
 from sim.score import confusion, report, score_records, score_summary
 from sim.sensitivity import CSV_FLOAT_FORMAT, METHODS, analyse, output_values, parse_output
-from sim.store import provenance, read_table, reading, table_columns, write_csv, write_table, write_yaml
+from sim.store import file_digest, provenance, read_table, reading, table_columns, write_csv, write_table, write_yaml
 from sim.sweep import SweepSpec, SweepStore, design_points, parse_spec, problem, run_sweep
+from sim.time_split import time_split
 from sim.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGET_WINDOW, evaluate, quiet_future, robustness,
                             run_views, twin_scenarios)
 
@@ -48,16 +54,22 @@ KEY_DECISIONS = ("declaration", "intervention", "proposal", "solidarity", "desig
 
 
 def _provenance(spec: RunSpec, out: Path, seeds: list[int]) -> Path:
-    """config.yaml next to a task's results: the resolved config, the seeds, the code version."""
-    return write_yaml(provenance(OmegaConf.to_container(spec.config, resolve=True), list(seeds)),
-                      out / "config.yaml")
+    """config.yaml next to a task's results: the resolved config, the seeds, the code version
+    and, with a posterior, its file's SHA-256 and the parameter values of each draw."""
+    record = provenance(OmegaConf.to_container(spec.config, resolve=True), list(seeds))
+    if spec.draws:
+        source = posterior_file(spec.config.posterior)
+        changed = [name for name in asdict(spec.params)
+                   if any(getattr(d, name) != getattr(spec.params, name) for d in spec.draws)]
+        record["posterior"] = {"file": str(source.resolve()), "sha256": file_digest(source)["sha256"],
+                               "draws": [{name: getattr(d, name) for name in changed} for d in spec.draws]}
+    return write_yaml(record, out / "config.yaml")
 
 
 def run_task(spec: RunSpec, out: Path) -> dict[str, list[Path]]:
     """The main job: run the ensemble, then write tables (in `output.format`), config and
     figure; returns the files written, by kind."""
-    series, decisions = run_seeds(spec.scenario, spec.params, spec.seeds,
-                                  progress=bool(spec.config.progress))
+    series, decisions = run_pairs(spec.scenario, spec.runs(), progress=bool(spec.config.progress))
     institutions = [s.code for s in spec.scenario.institutions]
     figure = cohesion_figure(series, institutions, title=f"Cohesion, scenario '{spec.scenario.name}'",
                              events=event_markers(spec.scenario))
@@ -77,9 +89,13 @@ def run_task(spec: RunSpec, out: Path) -> dict[str, list[Path]]:
 
 
 def run_table(spec: RunSpec) -> pd.DataFrame:
-    """The runs of the main job: run, scenario, seed and every parameter value."""
-    return pd.DataFrame([{"run": run, "scenario": spec.scenario.name, "seed": seed, **asdict(spec.params)}
-                         for run, seed in enumerate(spec.seeds)])
+    """The runs of the main job: run, scenario, (posterior draw,) seed and every parameter value."""
+    rows = [{"run": run, "scenario": spec.scenario.name, "seed": seed, **asdict(params)}
+            for run, (params, seed) in enumerate(spec.runs())]
+    table = pd.DataFrame(rows)
+    if spec.draws:
+        table.insert(2, "draw", table["run"] // len(spec.seeds))
+    return table
 
 
 SUMMARY_LEGEND = ("Legend: cohesion 0-1 (mean trust, norm congruence and engagement of the members);",
@@ -179,23 +195,46 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
                          f"{len(robust.attrs['parameters'])} behavioural parameters) x {options.seeds_per_point} seeds",
                          robust, points, out / "robustness")
     if options.ablation:
-        _ablation_report(scenarios, (quiet_scenario, history_end), spec, seeds, out)
+        _ablation_report(scenarios, (quiet_scenario, history_end), spec, seeds, out,
+                         robust if options.robustness else None)
     if options.data_points:
         _data_report(spec, load, out)
+    if options.split:
+        _split_report(spec, scenarios, out)
     passed = bool((table["result"] == "PASS").all() and (quiet["result"] == "PASS").all())
     print(f"\n{'All targets PASS' if passed else 'Some targets FAIL'}; table: {out / 'validation.csv'}")
     return passed
 
 
 def _ablation_report(scenarios: dict[str, Scenario], quiet: tuple[Scenario, str], spec: RunSpec,
-                     seeds: list[int], out: Path) -> None:
+                     seeds: list[int], out: Path, robust: pd.DataFrame | None) -> None:
     """Print and write ablation.csv: the targets and the quiet future with each mechanism
-    off and in the null model."""
+    off and in the null model; with the robustness summary `robust`, also which targets a
+    mechanism no check needs at the default point keeps robust (`robust_needed_by`)."""
     table = ablation(scenarios, spec.params, seeds, progress=bool(spec.config.progress), quiet=quiet)
+    if robust is not None:
+        options = spec.config.validate
+        table = robustness_needs(table, robust, scenarios, spec.params, options.points, options.seeds_per_point,
+                                 options.spread, progress=bool(spec.config.progress))
     print(f"\nAblation over {len(seeds)} seeds (share of seeds meeting each target and the quiet-future "
           f"check; needed_by: checks passing in the full model that fail in this variant):\n")
     print(table.drop(columns="switched_off").to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     write_csv(table, out / "ablation.csv")
+
+
+def _split_report(spec: RunSpec, scenarios: dict[str, Scenario], out: Path) -> None:
+    """Print and write time_split.csv: calibrated on one period's targets (the `calibrate`
+    settings), the other period's predicted from posterior and prior draws."""
+    options = spec.config.validate
+    calibration = parse_calibration(OmegaConf.to_container(spec.config.calibrate, resolve=True))
+    folder = Path(calibration.dir or Path.cwd() / "calibrations" / calibration.name)
+    folder = folder.with_name(f"{folder.name}_split")
+    table = time_split(calibration, scenarios, spec.params, folder, options.split_draws,
+                       list(range(options.seeds_per_point)), progress=bool(spec.config.progress))
+    print(f"\nTime split: calibrated on one period's targets, the other's predicted from {options.split_draws} "
+          f"posterior (and prior) draws x {options.seeds_per_point} seeds; calibrations in {folder}:\n")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    write_csv(table, out / "time_split.csv")
 
 
 def _data_report(spec: RunSpec, load: ScenarioLoader, out: Path) -> None:
@@ -224,17 +263,24 @@ def compare_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame
     """Paired differences between scenarios, with bootstrap 95% intervals."""
     options = spec.config.compare
     names = list(spec.config.scenarios)
-    runs = {name: run_seeds(scenario, spec.params, spec.seeds, progress=bool(spec.config.progress))
+    runs = {name: run_pairs(scenario, spec.runs(), progress=bool(spec.config.progress))
             for name, scenario in compare_scenarios(spec, load).items()}
     views = {name: EnsembleView(*tables) for name, tables in runs.items()}
     institutions = [s.code for s in spec.scenario.institutions]
     table = differences(names[0], views, institutions, list(options.dates), list(options.metrics),
-                        options.resamples)
+                        options.resamples, draws=len(spec.draws))
     shown = table.assign(ci=table.apply(_interval_text, axis=1))
-    print(f"Differences from '{names[0]}' over {len(spec.seeds)} paired seeds (mean, bootstrap 95% CI; "
-          f"NaN: the institution is not yet founded):\n")
-    print(shown[["scenario", "institution", "metric", "date", "difference", "ci"]].to_string(
-        index=False, float_format=lambda v: f"{v:+.4f}"))
+    columns = ["scenario", "institution", "metric", "date", "difference", "ci"]
+    if spec.draws:
+        columns += ["posterior_low", "posterior_high", "draws_same_sign"]
+        print(f"Differences from '{names[0]}' over {len(spec.draws)} posterior draws x {len(spec.seeds)} seeds, "
+              "paired (mean, bootstrap 95% CI of the mean; 90% interval of the per-draw mean over the posterior; "
+              "share of draws whose mean has the overall sign; NaN: not yet founded):\n")
+    else:
+        print(f"Differences from '{names[0]}' over {len(spec.seeds)} paired seeds (mean, bootstrap 95% CI; "
+              f"NaN: the institution is not yet founded):\n")
+    print(shown[columns].to_string(index=False, float_format=lambda v: f"{v:+.4f}",
+                                   formatters={"draws_same_sign": "{:.2f}".format}))
     figure = comparison_figure({name: tables[0] for name, tables in runs.items()}, table, institutions)
     written = [*write_table(table, out / "compare", spec.config.output.format), _provenance(spec, out, spec.seeds),
                *save_figure(figure, out / "compare.png")]
@@ -325,8 +371,11 @@ def check_inputs(spec: RunSpec, load: ScenarioLoader) -> None:
 def check_dates(spec: RunSpec, load: ScenarioLoader) -> None:
     """Refuse, before any run or output folder, a date the chosen task would read outside
     its scenario's horizon (`compare.dates`, `plot.dates`, `sensitivity.outputs`, the
-    validation targets' window)."""
+    validation targets' window) and a discovery whose outcome cannot be read or splits
+    no runs."""
     task = spec.config.task
+    if task == "discover":
+        _discovery_cases(spec)
     if task == "validate":
         _check_target_window(spec)
     elif task == "compare":
@@ -340,7 +389,7 @@ def check_dates(spec: RunSpec, load: ScenarioLoader) -> None:
 def score_task(spec: RunSpec, out: Path) -> pd.DataFrame:
     """Run the scenario's ensemble and score it against the observed outcomes: how often
     each record is reproduced, per kind and overall, and the confusion of three-way outcomes."""
-    view = EnsembleView(*run_seeds(spec.scenario, spec.params, spec.seeds, progress=bool(spec.config.progress)))
+    view = EnsembleView(*run_pairs(spec.scenario, spec.runs(), progress=bool(spec.config.progress)))
     records, outcomes = score_records(view, spec.observed)
     summary = score_summary(records)
     paths = [write_csv(records, out / "score_records.csv"), write_csv(summary, out / "score_summary.csv"),
@@ -349,6 +398,46 @@ def score_task(spec: RunSpec, out: Path) -> pd.DataFrame:
     print(report(spec.observed, records, summary, spec.scenario.name))
     print("\nFiles:\n" + "\n".join(f"  {path}" for path in paths))
     return summary
+
+
+def _discovery_cases(spec: RunSpec) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """The finished runs of the sweep in `results`: their varied parameters, whether the
+    outcome's condition holds, and the runs table; refuses an outcome the sweep did not
+    record and a condition that holds in all runs or none."""
+    options = spec.config.discover
+    condition = Condition(options.when, options.level)
+    store = SweepStore(Path(spec.config.results))
+    runs = store.runs()
+    runs = runs[runs["status"] == "done"]
+    try:
+        values = output_values(store.timeseries(), [options.outcome])
+    except InputError as error:
+        raise InputError("config", "discover.outcome", options.outcome, error.allowed) from None
+    merged = runs.merge(values, on=["run", "point"])
+    x, y = cases(merged.drop(columns=options.outcome), merged[options.outcome], condition)
+    if not y.any() or y.all():
+        raise InputError("config", "discover.level", f"{options.level} (met in {int(y.sum())} of {y.size} runs)",
+                         "a condition that holds in some runs but not all (PRIM needs both)")
+    return x, y, runs
+
+
+def discover_task(spec: RunSpec, out: Path) -> pd.DataFrame:
+    """PRIM on a sweep folder: the parameter box in which the outcome's condition holds."""
+    options = spec.config.discover
+    x, y, runs = _discovery_cases(spec)
+    trajectory, box, step = discover(x, y, options.threshold, options.peel_alpha)
+    condition = Condition(options.when, options.level)
+    title = f"{options.outcome} {condition} ({int(y.sum())} of {y.size} runs)"
+    chosen = trajectory.loc[step]
+    print(f"Scenario discovery (PRIM) for {title}: box at step {step}, coverage {chosen['coverage']:.2f}, "
+          f"density {chosen['density']:.2f}, {int(chosen['res_dim'])} restricted parameters\n")
+    print(box.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    written = [write_csv(trajectory, out / "discover_trajectory.csv"), write_csv(box, out / "discover_box.csv"),
+               _provenance(spec, out, sorted(runs["seed"].unique().tolist())),
+               *save_figure(tradeoff_figure(trajectory, step, title), out / "discover_tradeoff"),
+               *save_figure(box_figure(box, chosen["coverage"], chosen["density"], title), out / "discover_box")]
+    print("\nFiles:\n" + "\n".join(f"  {path}" for path in written))
+    return box
 
 
 def _sweep_folder(spec_dir: str | None, name: str) -> Path:
@@ -376,6 +465,24 @@ def sweep_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> SweepStore:
     print(f"Files:\n  {folder / 'manifest.json'}\n  {folder / 'runs.parquet'}\n  {folder / 'runs_summary.parquet'}"
           f"\n  {folder / 'parts'}/")
     return store
+
+
+def calibrate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> Path:
+    """Run (or resume) the configured calibration; print the posterior summary and files."""
+    calibration = parse_calibration(OmegaConf.to_container(spec.config.calibrate, resolve=True))
+    scenarios = twin_scenarios(spec.scenario, load)
+    folder = Path(calibration.dir) if calibration.dir else Path.cwd() / "calibrations" / calibration.name
+    calibrate(calibration, scenarios, spec.params, folder, progress=bool(spec.config.progress))
+    _provenance(spec, folder, [])
+    figures = calibration_figures(folder)
+    table = pd.read_csv(folder / "posterior.csv")
+    print(f"Calibration '{calibration.name}': posterior of {len(calibration.free)} parameters "
+          f"(weighted mean and 90% interval):\n")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    print(f"\nGenerations:\n{pd.read_csv(folder / 'diagnostics.csv').to_string(index=False)}")
+    print("\nFiles:\n" + "\n".join(f"  {folder / name}" for name in CALIBRATION_FILES)
+          + "".join(f"\n  {path}" for path in figures))
+    return folder
 
 
 def sensitivity_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame:

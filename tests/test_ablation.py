@@ -8,11 +8,12 @@ import pytest
 from omegaconf import OmegaConf
 
 import sim
-from sim.ablation import FULL_MODEL, NULL_MODEL_NAME, ORDINAL_SOURCE, ablation, data_ensemble, perturbed_casts
+from sim.ablation import (FULL_MODEL, NULL_MODEL_NAME, ORDINAL_SOURCE, ablation, data_ensemble, perturbed_casts,
+                          robustness_needs)
 from sim.cast import DEFAULT_RELATIONS, DEFAULT_STATES, RELATION_KINDS, UNIT_INTERVAL
 from sim.config import scenario_from
 from sim.params import BEHAVIOURAL, MECHANISMS
-from sim.validation import LOADED_TWINS, TARGETS, twin_scenarios
+from sim.validation import LOADED_TWINS, TARGETS, robustness, twin_scenarios
 from tests.helpers import packaged_scenario
 
 SEEDS = list(range(5))
@@ -49,6 +50,22 @@ def test_a_mechanism_nobody_needs_shows_an_empty_needed_by(table):
     assert table.loc["no-op", "needed_by"] == []
     assert table.loc["no-op", "passing"] == table.loc[FULL_MODEL, "passing"]
     assert (table.loc["no-op"].filter(like="target_") == table.loc[FULL_MODEL].filter(like="target_")).all()
+
+
+def test_the_robustness_level_finds_what_a_mechanism_keeps_robust(table, spec):
+    """Pretend no target needs the rally effect at the default point: over a small
+    robustness ensemble it still shows as needed by target 3 (the rally target, which
+    cannot hold without it), while the no-op needs nothing there either."""
+    scenarios = twin_scenarios(spec.scenario, packaged_scenario)
+    full, _ = robustness(scenarios, spec.params, points=2, seeds_per_point=2, spread=0.2)
+    rows = pd.DataFrame([{"variant": "rally effect", "needed_by": []}, {"variant": "no-op", "needed_by": []},
+                         {"variant": "betrayal penalty", "needed_by": [8]}])
+    first = BEHAVIOURAL[0]
+    mechanisms = {"rally effect": MECHANISMS["rally effect"], "no-op": {first: getattr(spec.params, first)},
+                  "betrayal penalty": MECHANISMS["betrayal penalty"]}
+    result = robustness_needs(rows, full, scenarios, spec.params, 2, 2, 0.2, mechanisms=mechanisms)
+    rally, no_op, betrayal = result["robust_needed_by"]
+    assert 3 in rally and no_op == [] and betrayal == []
 
 
 def test_the_null_model_loses_targets(table):

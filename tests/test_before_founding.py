@@ -16,7 +16,7 @@ from sim.ensemble import run_seeds
 from sim.ensemble_view import EnsembleView
 from sim.errors import InputError
 from sim.model import INSTITUTION_METRICS
-from sim.tasks import check_dates
+from sim.tasks import check_inputs
 
 
 @pytest.fixture(scope="module")
@@ -67,4 +67,4 @@ def test_a_comparison_before_founding_is_nan_not_zero(history):
 def test_a_sensitivity_output_before_founding_is_refused():
     spec = resolve(sim.compose(["task=sensitivity", "sensitivity.outputs=[CSTO:cohesion@2002-01]"]))
     with pytest.raises(InputError, match="founding"):
-        check_dates(spec, lambda name, cast=None: spec.scenario)
+        check_inputs(spec, lambda name, cast=None: spec.scenario)

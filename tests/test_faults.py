@@ -196,7 +196,7 @@ def test_a_fault_in_an_existing_folder_removes_only_the_results_written(tmp_path
 def test_ctrl_c_is_one_line_with_status_130_and_leaves_no_folder(tmp_path, monkeypatch, capsys):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
-    monkeypatch.setattr(sim.tasks, "run_seeds", interrupted)
+    monkeypatch.setattr(sim.tasks, "run_pairs", interrupted)
     err = _fails(monkeypatch, capsys, ["seeds=1", f"hydra.run.dir={tmp_path / 'out'}"], INTERRUPTED)
     assert "interrupted" in err
     assert list(tmp_path.iterdir()) == []
@@ -205,7 +205,7 @@ def test_ctrl_c_is_one_line_with_status_130_and_leaves_no_folder(tmp_path, monke
 def test_a_bug_keeps_its_traceback(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
-    monkeypatch.setattr(sim.tasks, "run_seeds", broken)
+    monkeypatch.setattr(sim.tasks, "run_pairs", broken)
     monkeypatch.setattr(sys, "argv", ["sim", "progress=false", "seeds=1", f"hydra.run.dir={tmp_path / 'out'}"])
     with pytest.raises(RuntimeError, match="a bug"):
         main()

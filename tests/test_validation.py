@@ -9,7 +9,7 @@ import pytest
 from sim.ensemble import run_seeds
 from sim.ensemble_view import EnsembleView
 from sim.institutions import ACTIVE, HEDGING
-from sim.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGETS, evaluate, quiet_future, run_views,
+from sim.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGETS, Views, evaluate, quiet_future, run_views,
                             twin_scenarios)
 from tests.helpers import packaged_scenario
 
@@ -35,6 +35,17 @@ def test_a_target_can_fail(views):
     broken = run_views(twin_scenarios(packaged_scenario("no_crimea"), packaged_scenario), views.params, SEEDS[:5])
     ok, _ = TARGETS[7].check(broken)
     assert not ok.any()
+
+
+def test_each_target_reads_only_the_twins_it_declares(views):
+    """A calibration runs only the scenarios its targets declare: each check gives the same
+    values on views holding just the history and its declared twins."""
+    for target in TARGETS:
+        only = Views(runs={name: views.runs[name] for name in target.scenarios()}, params=views.params,
+                     cast=views.cast)
+        ok, value = target.check(only)
+        expected_ok, expected_value = target.check(views)
+        assert np.array_equal(ok, expected_ok) and np.array_equal(value, expected_value, equal_nan=True)
 
 
 @pytest.fixture(scope="module")

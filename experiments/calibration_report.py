@@ -1,0 +1,114 @@
+"""Write docs/CALIBRATION.md (and its figures under docs/figures/) from result folders.
+
+    python benchmarks/calibration.py calibrate.dir=CAL          # the full calibration, timed
+    python -m sim task=validate validate.split=time hydra.run.dir=SPLIT
+    python -m sim task=compare posterior=CAL hydra.run.dir=COMPARE \
+        'scenarios=[history,no_crimea,no_georgia_recognition,no_csto_revision,no_sco_enlargement,sco_enlarge_tm_mn]' \
+        'compare.dates=[2018-10]' 'compare.metrics=[cohesion]'
+    python experiments/calibration_report.py CAL SPLIT COMPARE
+
+Every number in the document comes from these folders; the text around them says how to
+read them, not what they are.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from sim.store import read_json
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "CALIBRATION.md"
+FIGURES = ROOT / "docs" / "figures"
+
+
+def markdown(frame: pd.DataFrame, digits: int = 3) -> str:
+    """A DataFrame as a Markdown table, numbers to `digits` significant digits."""
+    def cell(value) -> str:
+        return f"{value:.{digits}g}" if isinstance(value, float) else str(value)
+    rows = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
+    rows += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(rows)
+
+
+def _figures(calibration: Path) -> list[str]:
+    """Copy the calibration's PNG figures next to the docs; return their Markdown images."""
+    lines = []
+    for name in ("posterior_marginals", "posterior_pairs", "generations"):
+        shutil.copyfile(calibration / "figures" / f"{name}.png", FIGURES / f"calibration_{name}.png")
+        lines.append(f"![{name}](figures/calibration_{name}.png)")
+    return lines
+
+
+def report(calibration: Path, split: Path, compare: Path) -> str:
+    """The document, from the three folders."""
+    manifest = read_json(calibration / "manifest.json")
+    spec = manifest["spec"]
+    bench = read_json(calibration / "benchmark.json") or {}
+    posterior = pd.read_csv(calibration / "posterior.csv")
+    diagnostics = pd.read_csv(calibration / "diagnostics.csv")
+    time_split = pd.read_csv(split / "time_split.csv")
+    wide = time_split.pivot_table(index=["fitted_on", "predicted", "target"], columns="draws_from",
+                                  values=["share_of_runs", "share_of_draws_passing"]).reset_index()
+    wide.columns = [" ".join(c).strip().replace("share_of_", "") for c in wide.columns]
+    contrasts = pd.read_parquet(compare / "compare.parquet")
+    contrasts = contrasts[["scenario", "institution", "metric", "date", "difference", "ci_low", "ci_high",
+                           "posterior_low", "posterior_high", "draws_same_sign"]]
+    draws = len(yaml.safe_load((compare / "config.yaml").read_text())["posterior"]["draws"])
+    sections = [
+        "# Calibration report",
+        "Produced by `python experiments/calibration_report.py` (its docstring lists the commands) from one "
+        f"calibration at commit `{manifest['code_version'].get('git_commit', 'unknown')[:10]}`. The method, "
+        "adaptive population Monte Carlo ABC (Lenormand, Jabot and Deffuant 2013), is described in "
+        "`sim/calibration.py` and the README (*Calibration*).",
+        "## Settings",
+        "- free parameters and uniform priors: "
+        + ", ".join(f"`{name}` [{low:g}, {high:g}]" for name, (low, high) in spec["free"].items()),
+        f"- targets: {spec['targets']}; observation: `{spec['observed']}` (each target met: a share of 1); "
+        f"statistics: `{spec['statistics']}` (per target, the share of a particle's seeds meeting it)",
+        f"- {spec['particles']} particles per generation, alpha = {spec['alpha']} kept, at most "
+        f"{spec['generations']} generations, stop when fewer than {spec['min_acceptance']:.0%} of new particles "
+        f"beat the last tolerance; {spec['seeds_per_particle']} seeds per particle; sampler seed {spec['seed']}",
+        (f"- runtime on this project's 2-core machine: {bench['model_runs']:,} model runs "
+         f"({bench['particles']:,} particles) in {bench['seconds'] / 60:.1f} minutes, "
+         f"{bench['runs_per_second']:.0f} runs/s ({bench['backend']} backend, {bench['workers']} workers)"
+         if bench else "- runtime: no benchmark.json in the folder"),
+        "## Posterior",
+        "Weighted mean, median and 90% interval per parameter; `interval_share_of_prior` is the "
+        "interval's width over the prior's (1: the targets say nothing about the parameter).",
+        markdown(posterior),
+        "## Generations",
+        "`epsilon`: the tolerance (largest kept distance); `acceptance`: share of a generation's new "
+        "particles within the previous tolerance; `ess`: effective sample size of the kept particles.",
+        markdown(diagnostics),
+        *_figures(calibration),
+        "## Out of sample by time",
+        "Calibrated on the early targets (2001-2010 events) alone, the late ones (2011-2018) predicted, and "
+        "the reverse, with the same settings. `runs`: share of (draw, seed) runs meeting the held-out "
+        "target; `draws_passing`: share of parameter draws meeting it in at least 90% of their seeds; "
+        "`posterior` against `prior` draws shows what the fit to one period carries to the other.",
+        markdown(wide),
+        "## Counterfactual contrasts over the posterior",
+        f"Each scenario minus the history in 2018Q4, paired by draw and seed over {draws} draws from the "
+        "posterior: `difference` with its bootstrap 95% interval (`ci_low`, `ci_high`: precision of the "
+        "mean), the 90% interval of the per-draw mean over the posterior (`posterior_low`, "
+        "`posterior_high`: parameter uncertainty) and the share of draws whose mean has the overall sign.",
+        markdown(contrasts),
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+def main() -> None:
+    if len(sys.argv) != 4:
+        sys.exit("usage: python experiments/calibration_report.py CALIBRATION_DIR SPLIT_DIR COMPARE_DIR")
+    OUT.write_text(report(*(Path(a) for a in sys.argv[1:])))
+    print(OUT)
+
+
+if __name__ == "__main__":
+    main()

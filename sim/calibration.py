@@ -1,0 +1,593 @@
+"""Calibration as inference: a posterior over parameters from the article's patterns.
+
+The method is the adaptive population Monte Carlo ABC (APMC) of Lenormand, Jabot and
+Deffuant (2013), an ABC sequential Monte Carlo sampler built for costly simulation models:
+every generation simulates a fixed number of particles (so each generation is one batch
+for the engine), the tolerance is the alpha-quantile of the distances, and the sampler
+stops when few new particles beat the previous tolerance. Generation 0 draws N particles
+from the prior (uniform on each free parameter's range) and keeps the alpha N closest;
+each later generation draws N - alpha N new particles from the kept ones by weight,
+moved by a Gaussian kernel with twice their weighted covariance (Beaumont et al. 2009),
+weights them by prior / kernel mixture, and keeps the alpha N closest of old and new.
+
+A particle's summary statistics are, per target of `sim.validation`, the share of its
+seeds meeting the target (a class turned into a share) and, optionally, the mean of the
+target's statistic. Each is scaled by its spread over generation 0 (the prior predictive);
+a statistic that does not vary there carries no information and is left out. The
+article reports each pattern as having happened, so its observation is a share of 1 for
+every target; `observed=simulated` instead takes the statistics of the model itself at
+known parameter values, to check that a calibration recovers them.
+
+Every generation is written atomically before the next starts and every random draw
+depends only on (seed, generation, particle), so a killed calibration resumes where it
+stopped and ends with the same posterior as an uninterrupted one, on any backend.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import gaussian_kde, multivariate_normal
+from tqdm.auto import tqdm
+
+from sim.checks import is_finite_number
+from sim.errors import InputError, UserError
+from sim.params import BEHAVIOURAL, INTEGER_PARAMS, Params
+from sim.scenario import Scenario
+from sim.store import code_version, file_digest, read_json, write_csv, write_json, write_parquet, write_yaml
+from sim.sweep import BACKENDS, SCHEDULER_ADDRESS, execute, fingerprint, folder_lock, spec_hash
+from sim.validation import TARGETS, Target, run_pair_views
+
+log = logging.getLogger(__name__)
+OBSERVATIONS = ("article", "simulated")
+STATISTICS = ("shares", "shares_and_values")
+SPEC_KEYS = ("name", "free", "targets", "observed", "truth", "truth_seeds", "statistics", "particles", "alpha",
+             "generations", "min_acceptance", "seeds_per_particle", "seed", "backend", "workers", "scheduler",
+             "chunk", "dir")
+#: The keys that determine a calibration's numbers (a resumed run must match them).
+RESULT_KEYS = ("free", "targets", "observed", "truth", "truth_seeds", "statistics", "particles", "alpha",
+               "generations", "min_acceptance", "seeds_per_particle", "seed")
+QUANTILES = (0.05, 0.5, 0.95)
+#: What a finished calibration folder holds besides its generations.
+CALIBRATION_FILES = ("posterior.parquet", "populations.parquet", "posterior.csv", "diagnostics.csv", "map.yaml",
+                     "config.yaml")
+
+
+@dataclass(frozen=True)
+class CalibrationSpec:
+    """A calibration: free parameters with uniform priors, targets, observation and sampler."""
+
+    name: str
+    free: dict[str, tuple[float, float]]
+    targets: tuple[int, ...] = tuple(t.number for t in TARGETS)
+    observed: str = "article"
+    truth: dict[str, float] = field(default_factory=dict)
+    truth_seeds: int = 20
+    statistics: str = "shares"
+    particles: int = 500
+    alpha: float = 0.5
+    generations: int = 8
+    min_acceptance: float = 0.05
+    seeds_per_particle: int = 5
+    seed: int = 0
+    backend: str = "local"
+    workers: int = 0
+    scheduler: str | None = None
+    chunk: int = 0
+    dir: str | None = None
+
+    @property
+    def names(self) -> list[str]:
+        """The free parameters, in a fixed order."""
+        return list(self.free)
+
+    @property
+    def kept(self) -> int:
+        """Particles kept per generation (alpha N)."""
+        return max(2, int(math.floor(self.alpha * self.particles)))
+
+    def chosen_targets(self) -> list[Target]:
+        """The targets the distance reads."""
+        return [t for t in TARGETS if t.number in self.targets]
+
+    def scenario_names(self) -> list[str]:
+        """The scenarios the chosen targets read (the history first)."""
+        return list(dict.fromkeys(name for t in self.chosen_targets() for name in t.scenarios()))
+
+    def budget(self) -> int:
+        """Particles simulated if every generation runs."""
+        return self.particles + (self.generations - 1) * (self.particles - self.kept)
+
+    def identity(self) -> dict[str, Any]:
+        """What determines the numbers (not the backend, workers, chunking or folder)."""
+        values = asdict(self)
+        return {key: values[key] for key in RESULT_KEYS}
+
+
+def _check(condition: bool, source: str, key: str, value: Any, allowed: str) -> None:
+    if not condition:
+        raise InputError(source, f"calibrate.{key}", value, allowed)
+
+
+def _integer(raw: Mapping[str, Any], source: str, key: str, low: int, high: int) -> int:
+    value = raw[key]
+    _check(isinstance(value, int) and not isinstance(value, bool) and low <= value <= high,
+           source, key, value, f"an integer in [{low}, {high}]")
+    return int(value)
+
+
+def _prior(source: str, name: Any, bounds: Any) -> tuple[float, float]:
+    """A free parameter's prior bounds: [low, high] inside its documented range, or null for the range."""
+    _check(name in BEHAVIOURAL and name not in INTEGER_PARAMS, source, "free", name,
+           "names of real-valued behavioural parameters (docs/ODD.md 7.10)")
+    low, high = Params.__dataclass_fields__[name].metadata["range"]
+    if bounds is None:
+        return float(low), float(high)
+    ok = (isinstance(bounds, (list, tuple)) and len(bounds) == 2 and all(is_finite_number(b) for b in bounds)
+          and low <= bounds[0] < bounds[1] <= high)
+    _check(ok, source, f"free.{name}", bounds, f"null or [low, high] with {low} <= low < high <= {high}")
+    return float(bounds[0]), float(bounds[1])
+
+
+def parse_calibration(raw: Mapping[str, Any], source: str = "config") -> CalibrationSpec:
+    """Validate a `calibrate` config (one line per mistake) and build its spec."""
+    unknown = sorted(set(raw) - set(SPEC_KEYS))
+    _check(not unknown, source, unknown[0] if unknown else "", "", ", ".join(SPEC_KEYS))
+    defaults = {f.name: f.default for f in fields(CalibrationSpec) if f.default is not MISSING}
+    raw = {**defaults, "truth": {}, **raw}
+    _check(isinstance(raw.get("name"), str) and raw["name"].strip() != "", source, "name", raw.get("name"),
+           "a non-empty name")
+    free = raw.get("free") or {}
+    _check(isinstance(free, Mapping) and len(free) >= 1, source, "free", free,
+           "a mapping of at least one parameter to [low, high] or null")
+    priors = {name: _prior(source, name, bounds) for name, bounds in free.items()}
+    numbers = [t.number for t in TARGETS]
+    targets = raw["targets"]
+    _check(isinstance(targets, (list, tuple)) and len(targets) >= 1 and set(targets) <= set(numbers)
+           and len(set(targets)) == len(targets), source, "targets", targets,
+           f"a list of distinct target numbers from {numbers[0]} to {numbers[-1]}")
+    _check(raw["observed"] in OBSERVATIONS, source, "observed", raw["observed"], ", ".join(OBSERVATIONS))
+    _check(raw["statistics"] in STATISTICS, source, "statistics", raw["statistics"], ", ".join(STATISTICS))
+    _check(raw["observed"] == "simulated" or raw["statistics"] == "shares", source, "statistics",
+           raw["statistics"], "shares when observed=article (the article reports classes, not values)")
+    truth = dict(raw["truth"] or {})
+    _check(raw["observed"] == "article" or set(truth) == set(priors), source, "truth", truth,
+           "a value for every free parameter when observed=simulated")
+    for name, value in truth.items():
+        _check(name in priors and is_finite_number(value) and priors[name][0] <= value <= priors[name][1],
+               source, f"truth.{name}", value, "a free parameter's value inside its prior")
+    alpha = raw["alpha"]
+    _check(is_finite_number(alpha) and 0.0 < alpha < 1.0, source, "alpha", alpha, "a number in (0, 1)")
+    acceptance = raw["min_acceptance"]
+    _check(is_finite_number(acceptance) and 0.0 <= acceptance < 1.0, source, "min_acceptance", acceptance,
+           "a number in [0, 1)")
+    _check(raw["backend"] in BACKENDS, source, "backend", raw["backend"], ", ".join(BACKENDS))
+    _check(raw["scheduler"] is None or bool(SCHEDULER_ADDRESS.match(str(raw["scheduler"]))), source, "scheduler",
+           raw["scheduler"], "a Dask scheduler address [PROTOCOL://]HOST:PORT (e.g. tcp://10.0.0.5:8786), or null")
+    spec = CalibrationSpec(
+        name=raw["name"], free=priors, targets=tuple(int(t) for t in targets), observed=raw["observed"],
+        truth={k: float(v) for k, v in truth.items()}, truth_seeds=_integer(raw, source, "truth_seeds", 1, 10_000),
+        statistics=raw["statistics"], particles=_integer(raw, source, "particles", 4, 1_000_000),
+        alpha=float(alpha), generations=_integer(raw, source, "generations", 1, 1000),
+        min_acceptance=float(acceptance), seeds_per_particle=_integer(raw, source, "seeds_per_particle", 1, 1000),
+        seed=_integer(raw, source, "seed", 0, 2**31 - 1), backend=raw["backend"],
+        workers=_integer(raw, source, "workers", 0, 4096), scheduler=raw["scheduler"],
+        chunk=_integer(raw, source, "chunk", 0, 1_000_000), dir=raw["dir"])
+    _check(spec.kept < spec.particles, source, "alpha", alpha, "a value leaving room for new particles")
+    return spec
+
+
+# -- summary statistics ---------------------------------------------------------------
+
+@dataclass
+class ParticleTask:
+    """What one worker needs to simulate a group of particles."""
+
+    index: int
+    values: np.ndarray            # (particles, free parameters)
+    seeds: np.ndarray             # (particles, seeds per particle)
+    names: list[str]
+    base: dict[str, Any]
+    scenarios: dict[str, Scenario]
+    targets: tuple[int, ...]
+    with_values: bool
+
+
+def statistic_names(targets: tuple[int, ...], with_values: bool) -> list[str]:
+    """Names of a particle's summary statistics: `share_<n>` then, optionally, `value_<n>`."""
+    names = [f"share_{n}" for n in targets]
+    return names + [f"value_{n}" for n in targets] if with_values else names
+
+
+def simulate_particles(task: ParticleTask) -> tuple[int, np.ndarray]:
+    """Run every particle of a task on its seeds in each scenario its targets read; return
+    (task index, statistics (particles, statistics))."""
+    count, per = task.seeds.shape
+    runs = []
+    for row, seeds in zip(task.values, task.seeds):
+        point = Params(**{**task.base, **dict(zip(task.names, row.tolist()))})
+        runs += [(point, int(seed)) for seed in seeds]
+    views = run_pair_views(task.scenarios, runs, Params(**task.base))
+    shares, values = [], []
+    for target in [t for t in TARGETS if t.number in task.targets]:
+        ok, value = target.check(views)
+        shares.append(ok.reshape(count, per).mean(axis=1))
+        finite = np.where(np.isfinite(value), value, np.nan).reshape(count, per)
+        counted = np.isfinite(finite).sum(axis=1)
+        values.append(np.divide(np.nansum(finite, axis=1), counted, out=np.full(count, np.nan), where=counted > 0))
+    return task.index, np.column_stack(shares + values if task.with_values else shares)
+
+
+# -- the sampler --------------------------------------------------------------------
+
+def _seeds(spec: CalibrationSpec, generation: int, count: int) -> np.ndarray:
+    """Model seeds of a generation's particles: (count, seeds per particle), from (seed, generation)."""
+    sequence = np.random.SeedSequence([spec.seed, generation, 1])
+    return sequence.generate_state(count * spec.seeds_per_particle).reshape(count, -1) % (2**31 - 1)
+
+
+def _bounds(spec: CalibrationSpec) -> tuple[np.ndarray, np.ndarray]:
+    low = np.array([spec.free[n][0] for n in spec.names])
+    high = np.array([spec.free[n][1] for n in spec.names])
+    return low, high
+
+
+def _from_prior(spec: CalibrationSpec, rng: np.random.Generator, count: int) -> np.ndarray:
+    low, high = _bounds(spec)
+    return low + (high - low) * rng.random((count, len(low)))
+
+
+def _kernel(population: pd.DataFrame, names: list[str]) -> np.ndarray:
+    """Twice the weighted covariance of the kept particles (Beaumont et al. 2009), made
+    positive definite when particles coincide."""
+    values = population[names].to_numpy()
+    weights = population["weight"].to_numpy()
+    cov = np.atleast_2d(np.cov(values, rowvar=False, aweights=weights, ddof=0)) * 2.0
+    return cov + np.eye(len(names)) * 1e-12 * max(1.0, float(np.trace(cov)))
+
+
+def _perturbed(spec: CalibrationSpec, rng: np.random.Generator, population: pd.DataFrame,
+               count: int) -> np.ndarray:
+    """New particles: kept particles drawn by weight, moved by the Gaussian kernel, redrawn
+    until inside the prior's support."""
+    low, high = _bounds(spec)
+    values = population[spec.names].to_numpy()
+    weights = population["weight"].to_numpy() / population["weight"].sum()
+    cov = _kernel(population, spec.names)
+    result = np.empty((count, len(spec.names)))
+    todo = np.arange(count)
+    while todo.size:
+        parents = rng.choice(len(values), size=todo.size, p=weights)
+        moved = values[parents] + rng.multivariate_normal(np.zeros(len(low)), cov, size=todo.size)
+        inside = ((moved >= low) & (moved <= high)).all(axis=1)
+        result[todo[inside]] = moved[inside]
+        todo = todo[~inside]
+    return result
+
+
+def _new_weights(spec: CalibrationSpec, population: pd.DataFrame, values: np.ndarray) -> np.ndarray:
+    """Importance weights of new particles: the prior density over the kernel mixture of
+    the kept particles, on the scale of generation 0's weights of 1 (prior over prior)."""
+    low, high = _bounds(spec)
+    weights = population["weight"].to_numpy() / population["weight"].sum()
+    density = multivariate_normal(cov=_kernel(population, spec.names), allow_singular=True)
+    previous = population[spec.names].to_numpy()
+    mixture = sum(w * np.atleast_1d(density.pdf(values - p)) for w, p in zip(weights, previous))
+    return (1.0 / np.prod(high - low)) / mixture
+
+
+@dataclass
+class Problem:
+    """A calibration's fixed inputs: spec, scenarios, base parameters and observation."""
+
+    spec: CalibrationSpec
+    scenarios: dict[str, Scenario]
+    base: Params
+    observation: np.ndarray
+    statistics: list[str]
+
+
+def _tasks(problem: Problem, values: np.ndarray, seeds: np.ndarray) -> list[ParticleTask]:
+    spec = problem.spec
+    size = spec.chunk or max(1, 50 // spec.seeds_per_particle)
+    with_values = spec.statistics == "shares_and_values"
+    return [ParticleTask(i, values[start:start + size], seeds[start:start + size], spec.names,
+                         asdict(problem.base), problem.scenarios, spec.targets, with_values)
+            for i, start in enumerate(range(0, len(values), size))]
+
+
+def simulate(problem: Problem, values: np.ndarray, seeds: np.ndarray, bar: tqdm | None = None) -> np.ndarray:
+    """Statistics of particles (rows of `values`), on the spec's backend; the result does
+    not depend on the backend, the worker count or the order tasks finish in."""
+    spec = problem.spec
+    tasks = _tasks(problem, values, seeds)
+    parts: dict[int, np.ndarray] = {}
+    workers = spec.workers or os.cpu_count() or 1
+    for index, stats in execute(iter(tasks), spec.backend, workers, spec.scheduler, simulate_particles):
+        parts[index] = stats
+        if bar is not None:
+            bar.update(len(stats))
+    return np.concatenate([parts[i] for i in range(len(tasks))])
+
+
+def observe(problem: Problem) -> np.ndarray:
+    """The observation the distance compares with: a share of 1 per target (the article
+    reports each pattern), or the model's own statistics at `truth` (`observed=simulated`)."""
+    spec = problem.spec
+    if spec.observed == "article":
+        return np.ones(len(problem.statistics))
+    values = np.array([[spec.truth[n] for n in spec.names]])
+    seeds = np.random.SeedSequence([spec.seed, 0, 2]).generate_state(spec.truth_seeds)[None, :] % (2**31 - 1)
+    return simulate(problem, values, seeds)[0]
+
+
+def scales(stats: np.ndarray) -> np.ndarray:
+    """Per statistic, its standard deviation over generation 0 (0: uninformative)."""
+    finite = np.where(np.isfinite(stats), stats, np.nan)
+    spread = np.nanstd(finite, axis=0)
+    return np.where(np.isfinite(spread), spread, 0.0)
+
+
+def distances(stats: np.ndarray, observation: np.ndarray, spread: np.ndarray) -> np.ndarray:
+    """Root mean square of the scaled differences over the informative statistics; a
+    particle with a missing informative statistic is infinitely far."""
+    used = spread > 0
+    if not used.any():
+        raise UserError("no summary statistic varies across the first generation's particles: "
+                        "widen the priors or free other parameters")
+    scaled = (stats[:, used] - observation[used]) / spread[used]
+    d = np.sqrt(np.mean(scaled ** 2, axis=1))
+    return np.where(np.isfinite(d), d, np.inf)
+
+
+def _frame(spec: CalibrationSpec, generation: int, first: int, values: np.ndarray, stats: np.ndarray,
+           names: list[str], weights: np.ndarray, d: np.ndarray) -> pd.DataFrame:
+    frame = pd.DataFrame(values, columns=spec.names)
+    frame.insert(0, "particle", np.arange(first, first + len(values)))
+    frame.insert(0, "generation", generation)
+    frame["weight"] = weights
+    frame["distance"] = d
+    for k, name in enumerate(names):
+        frame[name] = stats[:, k]
+    return frame
+
+
+def _keep(spec: CalibrationSpec, candidates: pd.DataFrame) -> tuple[pd.DataFrame, float]:
+    """The tolerance (the alpha N-th smallest distance) and the candidates within it: alpha
+    N of them, or more when several tie at the tolerance (all are kept, so no tie is
+    broken arbitrarily)."""
+    ordered = candidates.sort_values(["distance", "generation", "particle"], kind="stable")
+    epsilon = float(ordered["distance"].iloc[spec.kept - 1])
+    return ordered[ordered["distance"] <= epsilon].reset_index(drop=True), epsilon
+
+
+# -- storage and resumption ----------------------------------------------------------
+
+class CalibrationStore:
+    """A calibration folder: manifest.json (spec, base parameters, scenarios' hash, code
+    version), generations/gNNN.parquet (the kept population after generation NNN) with
+    gNNN.json (tolerance, acceptance, timing and the part's size and SHA-256), and, once
+    finished, the posterior files (`write_results`). The lock (calibration.lock) is held by
+    the calibration writing there."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.generations = self.folder / "generations"
+        self.manifest = self.folder / "manifest.json"
+
+    def open(self, spec: CalibrationSpec, base: Params, scenarios: dict[str, Scenario]) -> None:
+        """Create the folder for this calibration, or check that it holds the same one."""
+        digest = spec_hash(spec.identity(), asdict(base), {n: fingerprint(s) for n, s in scenarios.items()})
+        if self.manifest.exists():
+            held = read_json(self.manifest)
+            if held is None or held.get("spec_hash") != digest:
+                raise InputError(str(self.manifest), "spec_hash", (held or {}).get("spec_hash"),
+                                 f"the same calibration as the one run there ({digest} now): "
+                                 "use a new calibrate.dir (or calibrate.name) for a different one")
+            return
+        if any(self.generations.glob("g*.parquet")):
+            raise UserError(f"{self.folder} holds generations but no manifest.json, so they cannot be "
+                            "checked against this calibration: use a new calibrate.dir, or delete the folder")
+        self.generations.mkdir(parents=True, exist_ok=True)
+        write_json({"spec": spec.identity(), "base_params": asdict(base), "spec_hash": digest,
+                    "scenarios": list(scenarios), "code_version": code_version(),
+                    "created": time.strftime("%Y-%m-%dT%H:%M:%S")}, self.manifest)
+
+    def save(self, population: pd.DataFrame, meta: dict[str, Any]) -> None:
+        """Write a generation's kept population, then its record (which makes it count)."""
+        t = int(meta["generation"])
+        part = write_parquet(population, self.generations / f"g{t:03d}.parquet")
+        write_json({**meta, "part": file_digest(part)}, self.generations / f"g{t:03d}.json")
+
+    def load(self) -> list[tuple[pd.DataFrame, dict[str, Any]]]:
+        """The complete generations in order; the first incomplete or corrupt one and all
+        after it are removed (reported in one warning line each), so they run again."""
+        done = []
+        for t in range(len(list(self.generations.glob("g*.json"))) + 1):
+            part, record = self.generations / f"g{t:03d}.parquet", self.generations / f"g{t:03d}.json"
+            meta = read_json(record)
+            if meta is None or not part.exists() or file_digest(part) != meta.get("part"):
+                break
+            done.append((pd.read_parquet(part), meta))
+        for stale in sorted(self.generations.glob("g*.*")):
+            if int(stale.stem[1:]) >= len(done):
+                log.warning("%s: incomplete or corrupt generation, removed; it runs again", stale)
+                stale.unlink()
+        return done
+
+
+# -- the run ------------------------------------------------------------------------------
+
+def _first_generation(problem: Problem, bar: tqdm) -> tuple[pd.DataFrame, dict[str, Any]]:
+    spec = problem.spec
+    started = time.perf_counter()
+    values = _from_prior(spec, np.random.default_rng([spec.seed, 0]), spec.particles)
+    stats = simulate(problem, values, _seeds(spec, 0, spec.particles), bar)
+    spread = scales(stats)
+    d = distances(stats, problem.observation, spread)
+    frame = _frame(spec, 0, 0, values, stats, problem.statistics, np.ones(len(values)), d)
+    kept, epsilon = _keep(spec, frame)
+    meta = {"generation": 0, "epsilon": epsilon, "acceptance": 1.0, "simulated": spec.particles,
+            "seconds": time.perf_counter() - started, "observation": problem.observation.tolist(),
+            "scales": spread.tolist(), "statistics": problem.statistics}
+    return kept, meta
+
+
+def _next_generation(problem: Problem, previous: pd.DataFrame, first_meta: dict[str, Any],
+                     last_meta: dict[str, Any], bar: tqdm) -> tuple[pd.DataFrame, dict[str, Any]]:
+    spec = problem.spec
+    t = int(last_meta["generation"]) + 1
+    started = time.perf_counter()
+    count = spec.particles - spec.kept
+    values = _perturbed(spec, np.random.default_rng([spec.seed, t]), previous, count)
+    weights = _new_weights(spec, previous, values)
+    stats = simulate(problem, values, _seeds(spec, t, count), bar)
+    d = distances(stats, problem.observation, np.asarray(first_meta["scales"]))
+    first = spec.particles + (t - 1) * count
+    new = _frame(spec, t, first, values, stats, problem.statistics, weights, d)
+    kept, epsilon = _keep(spec, pd.concat([previous, new], ignore_index=True))
+    meta = {"generation": t, "epsilon": epsilon, "acceptance": float(np.mean(d < last_meta["epsilon"])),
+            "simulated": count, "seconds": time.perf_counter() - started}
+    return kept, meta
+
+
+def finished(spec: CalibrationSpec, meta: dict[str, Any]) -> bool:
+    """Whether the sampler stops after this generation: the last one, or too few new
+    particles beat the previous tolerance (APMC's stopping rule)."""
+    last = int(meta["generation"]) + 1 >= spec.generations
+    return last or (meta["generation"] > 0 and meta["acceptance"] <= spec.min_acceptance)
+
+
+def calibrate(spec: CalibrationSpec, scenarios: dict[str, Scenario], base: Params, folder: Path,
+              progress: bool = True) -> Path:
+    """Run (or resume) a calibration into `folder`, holding its lock; write the posterior
+    files and return the folder."""
+    scenarios = {name: scenarios[name] for name in spec.scenario_names()}
+    with folder_lock(folder, "calibration"):
+        store = CalibrationStore(folder)
+        store.open(spec, base, scenarios)
+        history = store.load()
+        names = statistic_names(spec.targets, spec.statistics == "shares_and_values")
+        problem = Problem(spec, scenarios, base, np.zeros(len(names)), names)
+        simulated = sum(meta["simulated"] for _, meta in history)
+        with tqdm(total=spec.budget(), initial=simulated, unit="particle", desc=f"calibrate {spec.name}",
+                  disable=not progress) as bar:
+            if not history:
+                problem.observation = observe(problem)
+                history.append(_first_generation(problem, bar))
+                store.save(*history[-1])
+            problem.observation = np.asarray(history[0][1]["observation"])
+            while not finished(spec, history[-1][1]):
+                history.append(_next_generation(problem, history[-1][0], history[0][1], history[-1][1], bar))
+                store.save(*history[-1])
+                log.info("generation %d: tolerance %.4f, acceptance %.3f", history[-1][1]["generation"],
+                         history[-1][1]["epsilon"], history[-1][1]["acceptance"])
+        write_results(spec, folder, history, base)
+    return folder
+
+
+# -- results ------------------------------------------------------------------------------
+
+def posterior_file(path: str | Path) -> Path:
+    """The posterior sample a `posterior=PATH` names: a calibration folder or its file."""
+    path = Path(path)
+    return path / "posterior.parquet" if path.is_dir() else path
+
+
+def posterior_draws(path: str | Path, base: Params, count: int, seed: int = 0) -> list[Params]:
+    """`count` parameter sets drawn by weight (with replacement) from a posterior sample:
+    its free parameters' values on top of `base`. Deterministic for a given seed."""
+    source = posterior_file(path)
+    try:
+        sample = pd.read_parquet(source)
+    except (OSError, ValueError) as error:
+        raise InputError("config", "posterior", str(path), "a calibration folder or its posterior.parquet "
+                         f"(python -m sim task=calibrate); reading it failed: {type(error).__name__}") from None
+    known = {f.name for f in fields(Params)}
+    free = [c for c in sample.columns if c in known]
+    weights = sample["weight"].to_numpy(dtype=float) if "weight" in sample else np.array([])
+    if not free or weights.size == 0 or not np.isfinite(weights).all() or (weights < 0).any() or weights.sum() <= 0:
+        raise InputError(str(source), "weight", "", "a posterior sample: parameter columns and finite "
+                         "non-negative weights with a positive sum")
+    picks = np.random.default_rng(seed).choice(len(sample), size=count, p=weights / weights.sum())
+    rows = sample.iloc[picks][free].to_dict("records")
+    return [replace(base, **{n: int(round(v)) if n in INTEGER_PARAMS else float(v) for n, v in row.items()})
+            for row in rows]
+
+
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: tuple[float, ...]) -> np.ndarray:
+    """Quantiles of a weighted sample (linear interpolation of the weighted CDF at the
+    mid-points of each particle's weight)."""
+    positive = weights > 0
+    order = np.argsort(values[positive], kind="stable")
+    v, w = values[positive][order], weights[positive][order] / weights.sum()
+    cdf = np.cumsum(w) - 0.5 * w
+    return np.interp(qs, cdf, v)
+
+
+def summary(spec: CalibrationSpec, population: pd.DataFrame) -> pd.DataFrame:
+    """Per free parameter: prior bounds, weighted mean and 5/50/95% quantiles, the
+    posterior's 90% interval width over the prior's, and the true value when known."""
+    w = population["weight"].to_numpy()
+    rows = []
+    for name in spec.names:
+        values = population[name].to_numpy()
+        q05, q50, q95 = weighted_quantiles(values, w, QUANTILES)
+        low, high = spec.free[name]
+        row = {"parameter": name, "prior_low": low, "prior_high": high,
+               "mean": float(np.average(values, weights=w)), "q05": q05, "median": q50, "q95": q95,
+               "interval_share_of_prior": (q95 - q05) / (high - low)}
+        if name in spec.truth:
+            row.update(truth=spec.truth[name], covered=bool(q05 <= spec.truth[name] <= q95))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def map_point(spec: CalibrationSpec, population: pd.DataFrame) -> tuple[dict[str, float], str]:
+    """The maximum a posteriori point: the particle where a weighted Gaussian kernel
+    density of the posterior is highest, or the closest particle when the sample is too
+    small or degenerate for a density."""
+    values = population[spec.names].to_numpy()
+    try:
+        density = gaussian_kde(values.T, weights=population["weight"].to_numpy())
+        best, method = int(np.argmax(density(values.T))), "weighted kernel density"
+    except (np.linalg.LinAlgError, ValueError):
+        best, method = int(np.argmin(population["distance"].to_numpy())), "closest particle"
+    return {name: float(values[best, k]) for k, name in enumerate(spec.names)}, method
+
+
+def write_results(spec: CalibrationSpec, folder: Path, history: list[tuple[pd.DataFrame, dict[str, Any]]],
+                  base: Params) -> None:
+    """posterior.parquet (the final population: parameters, weight, distance, statistics,
+    generation sampled), populations.parquet (every generation's), posterior.csv (summary),
+    diagnostics.csv (per generation), map.yaml (a params-group file of the MAP point)."""
+    posterior = history[-1][0]
+    write_parquet(posterior, folder / "posterior.parquet")
+    write_parquet(pd.concat([pop.assign(population=meta["generation"]) for pop, meta in history],
+                            ignore_index=True), folder / "populations.parquet")
+    write_csv(summary(spec, posterior), folder / "posterior.csv")
+    write_csv(diagnostics(history), folder / "diagnostics.csv")
+    point, method = map_point(spec, posterior)
+    write_yaml({"defaults": ["params_schema", "_self_"], **point}, folder / "map.yaml")
+    log.info("MAP point by %s: %s", method, point)
+
+
+def diagnostics(history: list[tuple[pd.DataFrame, dict[str, Any]]]) -> pd.DataFrame:
+    """Per generation: tolerance, acceptance of new particles, particles simulated, seconds,
+    effective sample size of the kept population."""
+    rows = []
+    for population, meta in history:
+        w = population["weight"].to_numpy()
+        rows.append({"generation": meta["generation"], "epsilon": meta["epsilon"],
+                     "acceptance": meta["acceptance"], "simulated": meta["simulated"],
+                     "seconds": meta["seconds"], "ess": float(w.sum() ** 2 / (w ** 2).sum())})
+    return pd.DataFrame(rows)

@@ -1,0 +1,67 @@
+"""Scenario discovery with PRIM: the box it reports, and the task on a sweep folder."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.discover import Condition, cases, discover
+from tests.helpers import run_main
+from tests.test_bad_input import _run_cli
+
+
+def test_prim_finds_the_region_that_makes_the_outcome():
+    """The outcome happens when a > 0.7 and b < 0.3: the box restricts a and b near those
+    edges, leaves c alone, and keeps most of the cases at high density."""
+    rng = np.random.default_rng(0)
+    x = pd.DataFrame(rng.random((600, 3)), columns=["a", "b", "c"])
+    y = ((x["a"] > 0.7) & (x["b"] < 0.3)).to_numpy()
+    trajectory, box, step = discover(x, y, threshold=0.8, peel_alpha=0.05)
+    limits = box.set_index("parameter")
+    assert set(box.loc[box["restricted"], "parameter"]) == {"a", "b"}
+    assert limits.loc["a", "lower"] == pytest.approx(0.7, abs=0.05)
+    assert limits.loc["b", "upper"] == pytest.approx(0.3, abs=0.05)
+    assert trajectory.loc[step, "density"] >= 0.8 and trajectory.loc[step, "coverage"] >= 0.8
+
+
+def test_cases_keep_the_varied_parameters_and_apply_the_condition():
+    runs = pd.DataFrame({"run": [0, 1, 2], "point": [0, 1, 2], "seed": [0, 0, 0], "rally_gain": [0.5, 1.0, 2.0],
+                         "memory": [10.0, 10.0, 10.0]})
+    x, y = cases(runs, pd.Series([0.7, 0.8, 0.9]), Condition("at_least", 0.8))
+    assert list(x.columns) == ["rally_gain"] and list(y) == [False, True, True]
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sweep") / "grid"
+    with pytest.MonkeyPatch.context() as patch:
+        assert run_main(patch, "task=sweep", f"sweep.dir={folder}", "sweep.seeds_per_point=2",
+                        "sweep.backend=serial") == 0
+    return folder
+
+
+def test_discover_on_a_sweep_writes_the_box_and_figures(sweep, tmp_path, monkeypatch):
+    summary = pd.read_parquet(sweep / "runs_summary.parquet")
+    level = float(summary["SCO.cohesion"].median())
+    out = tmp_path / "discover"
+    assert run_main(monkeypatch, "task=discover", f"results={sweep}", "discover.when=above",
+                    f"discover.level={level}", f"hydra.run.dir={out}") == 0
+    box = pd.read_csv(out / "discover_box.csv")
+    assert set(box["parameter"]) == {"rally_gain", "memory"}
+    assert (out / "discover_tradeoff.png").exists() and (out / "discover_box.svg").exists()
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["discover.when=sideways"], ["discover.when", "below, at_most, above, at_least"]),
+    (["discover.level=-1"], ["discover.level", "some runs but not all"]),
+    (["discover.outcome=SCO:cohesion@1990-01"], ["discover.outcome", "present in the results"]),
+])
+def test_bad_discovery_settings_are_refused_in_one_line(sweep, tmp_path, monkeypatch, capsys, args, expected):
+    err = _run_cli(monkeypatch, capsys, ["task=discover", f"results={sweep}", *args], tmp_path / "out", expected)
+    assert "discover" in err
+
+
+def test_discover_needs_a_sweep_folder(tmp_path, monkeypatch, capsys):
+    _run_cli(monkeypatch, capsys, ["task=discover", f"results={tmp_path}"], tmp_path / "out",
+             ["results", "manifest.json"])
