@@ -610,7 +610,7 @@ def _run_chunks(spec: SweepSpec, store: SweepStore, runs: pd.DataFrame, todo: li
     with tqdm(total=int(runs["chunk"].isin(todo).sum()), unit="run", desc=spec.name,
               disable=not progress) as bar:
         started = time.perf_counter()
-        for entry in execute(tasks, spec.backend, spec.workers, spec.scheduler, client=client):
+        for entry in execute(tasks, spec.backend, spec.workers, spec.scheduler, run_and_store_chunk, client):
             store.record(entry)
             bar.update(int(sizes[entry.chunk]))
             log.info("chunk %d done (%d runs, %.1f s elapsed)", entry.chunk, sizes[entry.chunk],
