@@ -104,6 +104,8 @@ CONFIG_CASES = {
     "sweep seed not a number": (["task=sweep", "sweep.seed=abc"], ["sweep.seed", "'abc'", "an integer >= 0"]),
     "malformed scheduler address": (["task=sweep", "sweep.backend=dask", "sweep.scheduler=not an address"],
                                     ["sweep.scheduler", "'not an address'", "HOST:PORT"]),
+    "malformed calibration scheduler address": (["task=calibrate", "calibrate.scheduler=tcp://nowhere"],
+                                                ["calibrate.scheduler", "'tcp://nowhere'", "HOST:PORT"]),
     "month 13 in plot.dates": (["task=plot", "results=.", "plot.dates=[2007-13]"],
                                ["plot.dates", "'2007-13'", "a real month"]),
     "resolver in an override": (["params.memory=${oc.env:HOME}"], ["params.memory", "oc.env", "no interpolation"]),
