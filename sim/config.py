@@ -48,7 +48,7 @@ TASKS = {
 #: Values of `validate.split`: none, or calibrate on one period's targets and predict the other's.
 VALIDATE_SPLITS = ("", "time")
 #: The tasks that can draw their runs' parameters from a posterior (`posterior=PATH`).
-POSTERIOR_TASKS = ("run", "compare", "score")
+POSTERIOR_TASKS = ("run", "compare", "score", "sweep")
 #: The institution metrics `task=compare` accepts in `compare.metrics`.
 COMPARE_METRICS = ("cohesion", "trust", "congruence", "engagement", "functional_output", "legitimacy_delivered")
 
@@ -283,7 +283,8 @@ def _check_options(cfg: DictConfig) -> None:
 def planned_runs(cfg: DictConfig) -> int:
     """Runs a `sweep`, `sensitivity` or `calibrate` task plans at most (0 for other tasks)."""
     if cfg.task == "sweep":
-        return run_count(parse_spec(OmegaConf.to_container(cfg.sweep, resolve=True)))
+        draws = cfg.posterior_draws if cfg.posterior else 1
+        return run_count(parse_spec(OmegaConf.to_container(cfg.sweep, resolve=True))) * draws
     if cfg.task == "sensitivity":
         options = cfg.sensitivity
         parameters = {name: {} for name in options.parameters}

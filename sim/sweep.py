@@ -178,16 +178,21 @@ def run_count(spec: SweepSpec) -> int:
     return len(spec.scenarios) * point_count(spec.design, spec.samples, spec.parameters) * spec.seeds_per_point
 
 
-def plan(spec: SweepSpec, points: np.ndarray | None = None) -> pd.DataFrame:
-    """Every run: id, chunk, scenario, design point, seed and parameter values."""
+def plan(spec: SweepSpec, points: np.ndarray | None = None,
+         draws: list[dict[str, float]] | None = None) -> pd.DataFrame:
+    """Every run: id, chunk, scenario, design point, seed and parameter values; with
+    posterior `draws`, every point runs each draw on every seed (a `draw` column, and the
+    draw's values of the parameters the design does not sweep)."""
     points = design_points(spec) if points is None else points
     names = list(spec.parameters)
     rows = []
     for scenario in spec.scenarios:
         for point, values in enumerate(points):
-            for seed in range(spec.seeds_per_point):
-                rows.append({"scenario": scenario, "point": point, "seed": seed,
-                             **{n: float(v) for n, v in zip(names, values)}})
+            swept = {n: float(v) for n, v in zip(names, values)}
+            for draw, drawn in enumerate(draws or [{}]):
+                fixed = {"draw": draw, **{n: v for n, v in drawn.items() if n not in swept}} if draws else {}
+                for seed in range(spec.seeds_per_point):
+                    rows.append({"scenario": scenario, "point": point, **fixed, "seed": seed, **swept})
     table = pd.DataFrame(rows)
     table.insert(0, "run", np.arange(len(table), dtype=np.int64))
     table.insert(1, "chunk", table["run"] // (spec.chunk_size or auto_chunk_size(len(table), spec.workers)))
@@ -214,7 +219,7 @@ class ChunkTask:
 
 def run_chunk(task: ChunkTask) -> tuple[int, pd.DataFrame]:
     """Run every run of a chunk (batched by scenario); return the chunk's long table."""
-    names = [k for k in task.runs[0] if k not in ("run", "chunk", "scenario", "point", "seed")] if task.runs else []
+    names = [k for k in task.runs[0] if k not in ("run", "chunk", "scenario", "point", "draw", "seed")] if task.runs else []
     frames = []
     for scenario in dict.fromkeys(row["scenario"] for row in task.runs):
         rows = [row for row in task.runs if row["scenario"] == scenario]
@@ -533,15 +538,19 @@ def _bounded(submit, tasks: Iterator[ChunkTask], window: int, wait_for) -> Itera
 
 
 def run_sweep(spec: SweepSpec, scenarios: dict[str, Scenario], base: Params, folder: Path,
-              points: np.ndarray | None = None, progress: bool = True) -> SweepStore:
+              points: np.ndarray | None = None, progress: bool = True,
+              draws: list[dict[str, float]] | None = None) -> SweepStore:
     """Run (or resume) a sweep into `folder`, holding its lock throughout; return its store.
+    With posterior `draws` (free parameter values), each point runs every draw on every
+    seed, and the draws are part of the spec a resumed sweep must match.
 
     Raises `UserError` at once if another sweep is writing there, or if the folder holds
     parts but no manifest.
     """
     store = SweepStore(folder)
+    identity = {**spec.identity(), "posterior_draws": draws} if draws else spec.identity()
     with store.locked():
-        runs = store.open(spec.identity(), plan(spec, points), base, scenarios)
+        runs = store.open(identity, plan(spec, points, draws), base, scenarios)
         todo = sorted(set(runs["chunk"].unique()) - store.verify())
         log.info("sweep %s: %d runs in %d chunks, %d chunks to run (%s backend, %d workers)",
                  spec.name, len(runs), runs["chunk"].nunique(), len(todo), spec.backend, spec.workers)

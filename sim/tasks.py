@@ -12,7 +12,7 @@ import yaml
 from omegaconf import OmegaConf
 
 from sim.ablation import ablation, data_ensemble, robustness_needs
-from sim.calibration import CALIBRATION_FILES, calibrate, parse_calibration, posterior_file
+from sim.calibration import CALIBRATION_FILES, calibrate, parse_calibration, posterior_file, posterior_values
 from sim.calibration_plots import calibration_figures
 from sim.cast import Cast
 from sim.checks import horizon_text
@@ -31,7 +31,7 @@ from sim.records import check_metrics, summary_frame
 from sim.scenario import Scenario, load_scenario
 from sim.score import confusion, report, score_records, score_summary
 from sim.sensitivity import CSV_FLOAT_FORMAT, METHODS, analyse, output_values, parse_output
-from sim.store import file_digest, provenance, read_table, write_csv, write_table, write_yaml
+from sim.store import file_digest, provenance, read_json, read_table, write_csv, write_table, write_yaml
 from sim.sweep import SweepStore, design_points, parse_spec, problem, run_sweep
 from sim.time_split import time_split
 from sim.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGET_WINDOW, evaluate, quiet_future, robustness,
@@ -424,7 +424,9 @@ def sweep_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> SweepStore:
     check_metrics(sweep.metrics, first.cast.codes, [s.code for s in first.institutions],
                   [c for c, g in zip(first.cast.codes, first.cast.great_power) if g])
     folder = _sweep_folder(sweep.dir, sweep.name)
-    store = run_sweep(sweep, scenarios, spec.params, folder, progress=bool(spec.config.progress))
+    draws = (posterior_values(spec.config.posterior, spec.config.posterior_draws) if spec.config.posterior
+             else None)
+    store = run_sweep(sweep, scenarios, spec.params, folder, progress=bool(spec.config.progress), draws=draws)
     runs = store.runs()
     print(f"Sweep '{sweep.name}': {len(runs)} runs ({(runs['status'] == 'done').sum()} done), "
           f"{runs['chunk'].nunique()} chunks, backend {sweep.backend} x {sweep.workers}")
@@ -509,7 +511,7 @@ def plot_task(spec: RunSpec, results: Path) -> list[Path]:
     if (results / "manifest.json").exists():
         store = SweepStore(results)
         runs = store.runs()
-        names = [c for c in runs.columns if c not in ("run", "chunk", "scenario", "point", "seed", "status")]
+        names = list(read_json(results / "manifest.json")["spec"]["parameters"])
         if len(names) >= 2:
             values = output_values(store.timeseries(), [options.outcome]).merge(runs, on=["run", "point"])
             written += save_figure(phase_diagram(values, names[0], names[1], options.outcome), out / "phase_diagram")
