@@ -93,7 +93,7 @@ OVERRIDE_CASES = {
     "bad seeds": (["seeds=0"], ["seeds", "0", "positive integer"]),
     "negative data points": (["task=validate", "validate.data_points=-1"],
                              ["validate.data_points", "-1", "[0, 100000]"]),
-    "unknown task": (["task=dance"], ["task", "'dance'", "run, validate, compare"]),
+    "unknown task": (["task=dance"], ["task", "'dance'", "run, validate, calibrate, compare"]),
     "unknown state in an override": (["scenario.events.georgia_war.actor=ATLANTIS"],
                                      ["events.georgia_war.actor", "'ATLANTIS'", "state code"]),
     "unknown institution in an override": (["scenario.events.csto_revision.institution=NATO"],
