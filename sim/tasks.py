@@ -20,8 +20,8 @@ from sim.ensemble_view import EnsembleView
 from sim.errors import InputError
 from sim.params import BEHAVIOURAL, spread_bounds
 from sim.plots import (cohesion_figure, comparison_figure, components_figure, engagement_timeline,
-                       event_markers, phase_diagram, quantiles, save_figure, sensitivity_figure,
-                       trajectories_figure, trust_heatmap, trust_network)
+                       event_markers, phase_diagram, quantiles, quarter_label, save_figure,
+                       sensitivity_figure, trajectories_figure, trust_heatmap, trust_network)
 from sim.records import check_metrics, summary_frame
 from sim.scenario import Scenario, load_scenario
 from sim.score import confusion, report, score_records, score_summary
@@ -79,12 +79,6 @@ def run_table(spec: RunSpec) -> pd.DataFrame:
 
 SUMMARY_LEGEND = ("Legend: cohesion 0-1 (mean trust, norm congruence and engagement of the members);",
                   "        stances endorse / neutral (silence) / oppose; statuses active / hedging / suspended / withdrawn.")
-
-
-def quarter_label(date) -> str:
-    """A date as its quarter, e.g. `2014Q1`."""
-    stamp = pd.Timestamp(date)
-    return f"{stamp.year}Q{stamp.quarter}"
 
 
 def summary(series: pd.DataFrame, decisions: pd.DataFrame, institutions: list[str],
@@ -390,7 +384,8 @@ def plot_task(spec: RunSpec, results: Path) -> list[Path]:
         institutions = [s.code for s in scenario.institutions]
         markers = event_markers(scenario)
         figures = {"cohesion": cohesion_figure(series, institutions, f"Cohesion, scenario '{scenario.name}'", markers),
-                   "trajectories": trajectories_figure({scenario.name: series}, institutions, events=markers),
+                   "trajectories": trajectories_figure({scenario.name: series}, institutions,
+                                                           events={scenario.name: markers}),
                    "components": components_figure(series, institutions),
                    "engagement_timeline": engagement_timeline(series, institutions)}
         for inst in institutions:
