@@ -108,6 +108,7 @@ class RunConfig:
     states_file: str = ""
     relations_file: str = ""
     progress: bool = True
+    verbose: bool = False
     scenarios: list[str] = field(default_factory=lambda: ["history", "no_crimea"])
     validate: ValidateConfig = field(default_factory=ValidateConfig)
     compare: CompareConfig = field(default_factory=CompareConfig)

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from sim.checks import is_finite_number
 from sim.errors import InputError, UserError
@@ -553,10 +554,11 @@ def run_sweep(spec: SweepSpec, scenarios: dict[str, Scenario], base: Params, fol
 
 def _run_chunks(spec: SweepSpec, store: SweepStore, runs: pd.DataFrame, todo: list[int],
                 tasks: Iterator[ChunkTask], progress: bool) -> None:
-    """Execute the chunk tasks, recording each written part, with a progress bar and log."""
+    """Execute the chunk tasks, recording each written part, with a progress bar and a log
+    line per chunk (shown above the bar, not over it)."""
     sizes = runs.groupby("chunk").size()
     with tqdm(total=int(runs["chunk"].isin(todo).sum()), unit="run", desc=spec.name,
-              disable=not progress) as bar:
+              disable=not progress) as bar, logging_redirect_tqdm():
         started = time.perf_counter()
         for entry in _execute(tasks, spec.backend, spec.workers, spec.scheduler):
             store.record(entry)
