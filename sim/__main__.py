@@ -26,7 +26,7 @@ from sim.cast import Cast
 from sim.config import CONFIG_DIR, compose, register_configs, resolve, scenario_from
 from sim.errors import InputError, UserError
 from sim.limits import refuse_aliases
-from sim.listing import listing
+from sim.listing import help_text, listing
 from sim.outdir import WRITING_TASKS, prepare, remove_if_empty
 from sim.params import Params
 from sim.scenario import Scenario
@@ -194,10 +194,13 @@ def _scenario_loader(overrides: list[str]) -> "tasks.ScenarioLoader":
 
 
 def main() -> None:
-    """Entry point of `python -m sim` and the `protective-sim` script; `task=list` prints
-    the listing and exits before Hydra creates an output folder."""
+    """Entry point of `python -m sim` and the `protective-sim` script; `task=list` and
+    `--help` print their text and exit before Hydra creates an output folder."""
     if _value_of("task", sys.argv[1:]) == "list":
         print(listing())
+        return
+    if {"--help", "-h"} & set(sys.argv[1:]):
+        print(help_text())
         return
     configure_logging(_value_of("verbose", sys.argv[1:]).lower() in ("true", "yes", "1", "on"))
     prevalidate(sys.argv[1:])

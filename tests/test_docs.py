@@ -7,6 +7,7 @@ import re
 from dataclasses import MISSING, fields
 from pathlib import Path
 
+from sim.listing import GLOSSARY
 from sim.params import Params
 
 ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
@@ -22,3 +23,11 @@ def test_odd_parameter_table_matches_params():
         low, high = f.metadata["range"]
         code[f.name] = (float(f.default), float(low), float(high))
     assert table == code
+
+
+def test_readme_glossary_matches_the_help():
+    """The README's glossary explains every term `--help` does, in the same words."""
+    readme = (ODD.parent.parent / "README.md").read_text()
+    section = readme.split("### Glossary", 1)[1].split("\n### ", 1)[0]
+    rows = dict(re.findall(r"^\| ([^|]+?) \| ([^|]+?) \|$", section, re.M)[1:])
+    assert rows == GLOSSARY
