@@ -172,6 +172,8 @@ def _dispatch(cfg: DictConfig, out: Path) -> None:
             tasks.sweep_task(spec, out, load)
         elif cfg.task == "plot":
             tasks.plot_task(spec, Path(cfg.results))
+        elif cfg.task == "collect":
+            tasks.collect_task(spec, Path(cfg.results))
         elif cfg.task == "score":
             tasks.score_task(spec, out)
         elif cfg.task == "sensitivity":

@@ -38,6 +38,7 @@ TASKS = {
     "sensitivity": "Morris screening or Sobol indices of parameters (sensitivity.*)",
     "plot": "draw every figure a results folder allows (results=DIR)",
     "score": "score the ensemble against observed outcomes (observed=FILE)",
+    "collect": "join the runs_summary tables of a multirun's job folders into one (results=DIR)",
     "list": "print the tasks, scenarios, event kinds and metric names, then exit",
 }
 
@@ -224,6 +225,8 @@ def _check_options(cfg: DictConfig) -> None:
             raise InputError("config", "compare.metrics", metric, ", ".join(COMPARE_METRICS))
     if cfg.task == "plot" and not Path(cfg.results or "/nonexistent").is_dir():
         raise InputError("config", "results", cfg.results, "the folder of a run, comparison, sweep or sensitivity")
+    if cfg.task == "collect" and not Path(cfg.results or "/nonexistent").is_dir():
+        raise InputError("config", "results", cfg.results, "the folder of a Hydra multirun (multirun/<date>/<time>)")
     if cfg.task == "score" and not cfg.observed:
         raise InputError("config", "observed", cfg.observed, "the path of an observed-outcomes YAML file "
                          "(required by task=score, e.g. observed/history_2001_2018.yaml)")

@@ -13,6 +13,7 @@ from omegaconf import OmegaConf
 from sim.ablation import ablation, data_ensemble
 from sim.cast import Cast
 from sim.checks import horizon_text
+from sim.collect import collect
 from sim.compare import differences
 from sim.config import RunSpec, cast_files
 from sim.ensemble import run_seeds
@@ -369,6 +370,16 @@ def sensitivity_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataF
     _provenance(spec, out, list(range(options.seeds_per_point)))
     save_figure(figure, out / "sensitivity.png")
     print(f"\nFiles:\n  {out / 'sensitivity.csv'}\n  {out / 'sensitivity.png'}\n  runs: {folder}")
+    return table
+
+
+def collect_task(spec: RunSpec, results: Path) -> pd.DataFrame:
+    """Join the runs_summary tables of the multirun job folders in `results` into
+    `results/runs_summary` (in `output.format`)."""
+    table = collect(results)
+    written = write_table(table, results / "runs_summary", spec.config.output.format)
+    print(f"Collected {len(table)} runs from {table['job'].nunique()} job folders of {results}")
+    print("Files:\n" + "\n".join(f"  {path}" for path in written))
     return table
 
 
