@@ -247,15 +247,16 @@ def _mark_events(fig: Figure, strips: list[Axes], mains: list[Axes], events: lis
 
 
 def _scenario_lines(ax: Axes, series: dict[str, pd.DataFrame], entity: str, metric: str) -> float:
-    """Each scenario's median and bands; the first (the reference) a wide black line under
-    the others, each other a narrower dashed coloured line on top, so coinciding lines
-    stay visible. Returns the lowest plotted value."""
+    """Each scenario's median and bands; with several, the first (the reference) a wide
+    black line under the others, each other a narrower dashed coloured line on top, so
+    coinciding lines stay visible. Returns the lowest plotted value."""
     colours = scenario_colours(list(series))
     low = 1.0
     for i, (name, frame) in enumerate(series.items()):
-        if i == 0:
-            style = {"linewidth": REFERENCE_WIDTH, "zorder": 2.5}
-            label = f"{name} (reference)" if len(series) > 1 else name
+        if len(series) == 1:
+            style, label = {}, name
+        elif i == 0:
+            style, label = {"linewidth": REFERENCE_WIDTH, "zorder": 2.5}, f"{name} (reference)"
         else:
             style = {"linewidth": 1.6, "zorder": 3, "linestyle": DASHES[(i - 1) % len(DASHES)]}
             label = name
@@ -379,7 +380,8 @@ def trust_network(series: pd.DataFrame, institution: str, dates: list[str], thre
             ax.annotate(code, (xi, yi), ha="center", va="center", fontsize=8, zorder=4)
         ax.set_title(f"{institution} trust network, {quarter_label(date)}")
         ax.set_axis_off()
-        ax.set_aspect("equal")
+        ax.margins(0.12)
+        ax.set_aspect("equal", adjustable="datalim")
     levels = (threshold, (threshold + 1) / 2, 1.0)
     handles = [Line2D([], [], color=PALETTE[0], alpha=0.7, linewidth=_edge_width(v, threshold), label=f"{v:.2f}")
                for v in levels]
@@ -444,7 +446,7 @@ def phase_diagram(outcomes: pd.DataFrame, x: str, y: str, outcome: str) -> Figur
     fig.colorbar(image, ax=ax, label=f"{label} (mean over {seeds} seeds)")
     ax.set_xlabel(f"{parameter_label(x)} ({x})")
     ax.set_ylabel(f"{parameter_label(y)} ({y})")
-    ax.set_title(f"{label} by {parameter_label(x).lower()} and {parameter_label(y).lower()}")
+    ax.set_title(f"{label}, by {parameter_label(x).lower()} and {parameter_label(y).lower()}")
     return fig
 
 

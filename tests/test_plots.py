@@ -203,7 +203,14 @@ def test_heatmap_and_network_say_what_they_show(ensemble):
     heat = plots.trust_heatmap(series, "SCO", ["2007-10"])
     assert "Mean trust over 4 runs" in heat.get_suptitle() and heat.axes[0].get_title() == "SCO trust, 2007Q4"
     assert np.isnan(np.diag(heat.axes[0].images[0].get_array().filled(np.nan))).all()
-    network = plots.trust_network(series, "CSTO", ["2007-10"], threshold=0.6)
+    network = plots.trust_network(series, "SCO", ["2007-10", "2018-10"], threshold=0.6)
+    network.draw_without_rendering()
+    page = network.bbox
+    for ax in network.axes:   # every circle of members fits, every title is inside the figure
+        (left, right), (bottom, top) = ax.get_xlim(), ax.get_ylim()
+        assert left <= -1.15 and right >= 1.15 and bottom <= -1.1 and top >= 1.1
+        title = ax.title.get_window_extent()
+        assert page.x0 <= title.x0 and title.x1 <= page.x1 and page.y0 <= title.y0 and title.y1 <= page.y1
     legend = network.legends[0]
     assert legend.get_title().get_text().startswith("Edge width: mutual trust, mean over 4 runs")
     assert [t.get_text() for t in legend.get_texts()] == ["0.60", "0.80", "1.00"]
