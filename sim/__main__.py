@@ -13,6 +13,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
+import dask.config
 import hydra
 import matplotlib
 import yaml
@@ -50,7 +51,6 @@ def configure_logging(verbose: bool) -> None:
     """One handler on stderr. By default only warnings and errors, and Hydra's multirun
     lines (which job runs); with `verbose`, also the progress details of this project and
     Dask (sweep chunks, the cluster's start and stop), with time and logger name."""
-    import dask.config
     level = logging.INFO if verbose else logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_LogFormat("%(asctime)s %(name)s: %(message)s" if verbose else "%(message)s"))
