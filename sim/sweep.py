@@ -463,8 +463,11 @@ def _execute(tasks: Iterator[ChunkTask], backend: str, workers: int,
         return
     from distributed import Client, LocalCluster
     from distributed import wait as dask_wait
+    # No dashboard; the scheduler's small HTTP server on a free local port, not on 8787
+    # (another cluster there makes Dask warn that the port is in use).
     cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1,
-                                                  processes=True, dashboard_address=None)
+                                                  processes=True, dashboard_address=None,
+                                                  scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
     with Client(scheduler or cluster) as client:
         submit = lambda task: client.submit(run_and_store_chunk, task, pure=False)  # noqa: E731
         yield from _bounded(submit, tasks, 2 * max(workers, 1),
