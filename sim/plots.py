@@ -274,8 +274,8 @@ def trajectories_figure(series: dict[str, pd.DataFrame], institutions: list[str]
     runs = next(iter(series.values()))["run"].nunique()
     low = min([_scenario_lines(ax, series, inst, metric) for ax, inst in zip(mains, institutions)] + [1.0])
     mains[0].set_ylim(max(0.0, low - 0.05), 1.0)
-    for ax, inst in zip(mains, institutions):
-        ax.set_title(f"{inst} {metric}{' - ' + title if title else ''} ({runs} runs)")
+    for ax, top, inst in zip(mains, strips or mains, institutions):
+        top.set_title(f"{inst} {metric}{' - ' + title if title else ''} ({runs} runs)")
         ax.set_xlabel("Date (quarter)")
         ax.set_ylabel(f"{metric.capitalize()} (0-1; median, 50% and 90% bands)")
     mains[0].legend(loc="upper left", fontsize=LEGEND_FONT)

@@ -86,6 +86,7 @@ def test_each_scenario_marks_only_its_own_events(spec, ensemble):
     events = {"history": plots.event_markers(spec.scenario), "no_crimea": plots.event_markers(no_crimea)}
     fig = plots.trajectories_figure({"history": series, "no_crimea": series}, ["SCO", "CSTO"], events=events)
     labels = {text.get_text() for text in fig.axes[0].texts}
+    assert fig.axes[0].get_title() == "SCO cohesion (4 runs)"   # above its event labels
     assert "crimea annexation (not in no_crimea)" in labels
     assert "georgia war" in labels and "maidan" in labels
     assert not any(label.startswith("crimea annexation") and "not in" not in label for label in labels)
