@@ -13,6 +13,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
+import dask.config
 import hydra
 import matplotlib
 import yaml
@@ -26,14 +27,38 @@ from sim.cast import Cast
 from sim.config import CONFIG_DIR, compose, register_configs, resolve, scenario_from
 from sim.errors import InputError, UserError
 from sim.limits import refuse_aliases
-from sim.listing import listing
-from sim.outdir import WRITING_TASKS, prepare
+from sim.listing import help_text, listing
+from sim.outdir import WRITING_TASKS, prepare, remove_if_empty
 from sim.params import Params
 from sim.scenario import Scenario
 
 register_configs()
 matplotlib.use("Agg")
-logging.getLogger("MESA").setLevel(logging.WARNING)
+
+#: Loggers quiet unless `verbose=true`: this project's progress details and Dask's cluster.
+CHATTY_LOGGERS = ("sim", "distributed", "MESA")
+
+
+class _LogFormat(logging.Formatter):
+    """Information lines as they are; warnings and errors prefixed like the `error:` lines."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return text if record.levelno < logging.WARNING else f"{record.levelname.lower()}: {text}"
+
+
+def configure_logging(verbose: bool) -> None:
+    """One handler on stderr. By default only warnings and errors, and Hydra's multirun
+    lines (which job runs); with `verbose`, also the progress details of this project and
+    Dask (sweep chunks, the cluster's start and stop), with time and logger name."""
+    level = logging.INFO if verbose else logging.WARNING
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LogFormat("%(asctime)s %(name)s: %(message)s" if verbose else "%(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    logging.getLogger("hydra").setLevel(logging.INFO)
+    dask.config.set({"logging.distributed": logging.getLevelName(level).lower()})
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(level)
 
 
 def _fail(message: str) -> None:
@@ -117,12 +142,22 @@ def _refuse_user_aliases(overrides: list[str]) -> None:
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
 def app(cfg: DictConfig) -> None:
-    """The Hydra application: dispatch to the chosen task."""
+    """The Hydra application: dispatch to the chosen task; remove the run folder if the
+    task left it empty (a sweep writes under sweeps/, a plot into the results folder)."""
+    configure_logging(bool(cfg.verbose))
+    out = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        _dispatch(cfg, out)
+    finally:
+        remove_if_empty(out, Path.cwd())
+
+
+def _dispatch(cfg: DictConfig, out: Path) -> None:
+    """Run the task `cfg.task` into `out`, a user error ending in one line."""
     try:
         spec = resolve(cfg, HydraConfig.get().runtime)
     except InputError as error:
         _fail(str(error))
-    out = Path(HydraConfig.get().runtime.output_dir)
     given = HydraConfig.get().overrides
     load = _scenario_loader(list(given.task) + list(given.hydra))
     try:
@@ -139,6 +174,8 @@ def app(cfg: DictConfig) -> None:
             tasks.calibrate_task(spec, out, load)
         elif cfg.task == "plot":
             tasks.plot_task(spec, Path(cfg.results))
+        elif cfg.task == "collect":
+            tasks.collect_task(spec, Path(cfg.results))
         elif cfg.task == "score":
             tasks.score_task(spec, out)
         elif cfg.task == "discover":
@@ -163,11 +200,15 @@ def _scenario_loader(overrides: list[str]) -> "tasks.ScenarioLoader":
 
 
 def main() -> None:
-    """Entry point of `python -m sim` and the `protective-sim` script; `task=list` prints
-    the listing and exits before Hydra creates an output folder."""
+    """Entry point of `python -m sim` and the `protective-sim` script; `task=list` and
+    `--help` print their text and exit before Hydra creates an output folder."""
     if _value_of("task", sys.argv[1:]) == "list":
         print(listing())
         return
+    if {"--help", "-h"} & set(sys.argv[1:]):
+        print(help_text())
+        return
+    configure_logging(_value_of("verbose", sys.argv[1:]).lower() in ("true", "yes", "1", "on"))
     prevalidate(sys.argv[1:])
     app()
 

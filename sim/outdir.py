@@ -54,3 +54,14 @@ def prepare(folder: Path, overwrite: bool) -> None:
                          "or overwrite=true to replace them")
     for path in found:
         path.unlink()
+
+
+def remove_if_empty(folder: Path, root: Path) -> None:
+    """Remove `folder` if a task left it empty, then its parents while they are empty and
+    inside `root` (Hydra's `outputs/<date>/<time>/` of a sweep, whose results are elsewhere)."""
+    folder, root = folder.resolve(), root.resolve()
+    while folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+        if folder == root or root not in folder.parents:
+            return

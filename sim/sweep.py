@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from sim.checks import is_finite_number
 from sim.errors import InputError, UserError
@@ -467,8 +468,11 @@ def execute(tasks: Iterator[Any], backend: str, workers: int, scheduler: str | N
         return
     from distributed import Client, LocalCluster
     from distributed import wait as dask_wait
+    # No dashboard; the scheduler's small HTTP server on a free local port, not on 8787
+    # (another cluster there makes Dask warn that the port is in use).
     cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1,
-                                                  processes=True, dashboard_address=None)
+                                                  processes=True, dashboard_address=None,
+                                                  scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
     with Client(scheduler or cluster) as client:
         submit = lambda task: client.submit(work, task, pure=False)  # noqa: E731
         yield from _bounded(submit, tasks, 2 * max(workers, 1),
@@ -562,10 +566,11 @@ def run_sweep(spec: SweepSpec, scenarios: dict[str, Scenario], base: Params, fol
 
 def _run_chunks(spec: SweepSpec, store: SweepStore, runs: pd.DataFrame, todo: list[int],
                 tasks: Iterator[ChunkTask], progress: bool) -> None:
-    """Execute the chunk tasks, recording each written part, with a progress bar and log."""
+    """Execute the chunk tasks, recording each written part, with a progress bar and a log
+    line per chunk (shown above the bar, not over it)."""
     sizes = runs.groupby("chunk").size()
     with tqdm(total=int(runs["chunk"].isin(todo).sum()), unit="run", desc=spec.name,
-              disable=not progress) as bar:
+              disable=not progress) as bar, logging_redirect_tqdm():
         started = time.perf_counter()
         for entry in execute(tasks, spec.backend, spec.workers, spec.scheduler):
             store.record(entry)

@@ -16,6 +16,7 @@ from sim.calibration import CALIBRATION_FILES, calibrate, parse_calibration, pos
 from sim.calibration_plots import calibration_figures
 from sim.cast import Cast
 from sim.checks import horizon_text
+from sim.collect import collect
 from sim.compare import differences
 from sim.config import RunSpec, cast_files
 from sim.discover import Condition, cases, discover
@@ -25,8 +26,8 @@ from sim.ensemble_view import EnsembleView
 from sim.errors import InputError
 from sim.params import BEHAVIOURAL, spread_bounds
 from sim.plots import (cohesion_figure, comparison_figure, components_figure, engagement_timeline,
-                       event_markers, phase_diagram, quantiles, save_figure, sensitivity_figure,
-                       trajectories_figure, trust_heatmap, trust_network)
+                       event_markers, phase_diagram, quantiles, quarter_label, save_figure,
+                       sensitivity_figure, trajectories_figure, trust_heatmap, trust_network)
 from sim.records import check_metrics, summary_frame
 from sim.scenario import Scenario, load_scenario
 from sim.score import confusion, report, score_records, score_summary
@@ -95,12 +96,6 @@ def run_table(spec: RunSpec) -> pd.DataFrame:
 
 SUMMARY_LEGEND = ("Legend: cohesion 0-1 (mean trust, norm congruence and engagement of the members);",
                   "        stances endorse / neutral (silence) / oppose; statuses active / hedging / suspended / withdrawn.")
-
-
-def quarter_label(date) -> str:
-    """A date as its quarter, e.g. `2014Q1`."""
-    stamp = pd.Timestamp(date)
-    return f"{stamp.year}Q{stamp.quarter}"
 
 
 def summary(series: pd.DataFrame, decisions: pd.DataFrame, institutions: list[str],
@@ -487,6 +482,16 @@ def sensitivity_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataF
     return table
 
 
+def collect_task(spec: RunSpec, results: Path) -> pd.DataFrame:
+    """Join the runs_summary tables of the multirun job folders in `results` into
+    `results/runs_summary` (in `output.format`)."""
+    table = collect(results)
+    written = write_table(table, results / "runs_summary", spec.config.output.format)
+    print(f"Collected {len(table)} runs from {table['job'].nunique()} job folders of {results}")
+    print("Files:\n" + "\n".join(f"  {path}" for path in written))
+    return table
+
+
 def plot_task(spec: RunSpec, results: Path) -> list[Path]:
     """Draw every figure the files in `results` allow, into `results/figures/`."""
     options = spec.config.plot
@@ -499,7 +504,8 @@ def plot_task(spec: RunSpec, results: Path) -> list[Path]:
         institutions = [s.code for s in scenario.institutions]
         markers = event_markers(scenario)
         figures = {"cohesion": cohesion_figure(series, institutions, f"Cohesion, scenario '{scenario.name}'", markers),
-                   "trajectories": trajectories_figure({scenario.name: series}, institutions, events=markers),
+                   "trajectories": trajectories_figure({scenario.name: series}, institutions,
+                                                           events={scenario.name: markers}),
                    "components": components_figure(series, institutions),
                    "engagement_timeline": engagement_timeline(series, institutions)}
         for inst in institutions:
