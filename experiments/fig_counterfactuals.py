@@ -18,12 +18,12 @@ OUT = Path(__file__).resolve().parent.parent / "docs" / "figures" / "counterfact
 
 
 def main() -> None:
-    series = {}
+    series, markers = {}, {}
     for name in SCENARIOS:
         spec = resolve(sim.compose([f"scenario={name}"]))
         series[name] = run_seeds(spec.scenario, spec.params, SEEDS)[0]
-    history = resolve(sim.compose([])).scenario
-    figure = trajectories_figure(series, ["SCO", "CSTO"], events=event_markers(history))
+        markers[name] = event_markers(spec.scenario)
+    figure = trajectories_figure(series, ["SCO", "CSTO"], events=markers)
     print(save_figure(figure, OUT))
 
 

@@ -28,16 +28,20 @@ from sim.ensemble_view import EnsembleView
 
 SEEDS = range(int(os.environ.get("NOTEBOOK_SEEDS", "5")))
 names = ["history", "no_crimea", "no_georgia_recognition", "sco_enlarge_tm_mn"]
-runs = {}
+runs, events = {}, {}
 for name in names:
     spec = resolve(sim.compose([f"scenario={name}"]))
     runs[name] = run_seeds(spec.scenario, spec.params, SEEDS)
+    events[name] = plots.event_markers(spec.scenario)
 
 # %% [markdown]
 # ## Cohesion trajectories
+#
+# The history is the wide black line; each counterfactual a dashed line over it. An event
+# only some scenarios have is labelled `(not in ...)` or `(only in ...)`.
 
 # %%
-fig = plots.trajectories_figure({n: runs[n][0] for n in names}, ["SCO", "CSTO"])
+fig = plots.trajectories_figure({n: runs[n][0] for n in names}, ["SCO", "CSTO"], events=events)
 
 # %% [markdown]
 # ## Paired differences from the history

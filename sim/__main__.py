@@ -20,6 +20,7 @@ from datetime import datetime
 from dataclasses import fields
 from pathlib import Path
 
+import dask.config
 import hydra
 import matplotlib
 import yaml
@@ -33,14 +34,38 @@ from sim.cast import Cast
 from sim.config import CONFIG_DIR, compose, register_configs, resolve, scenario_from
 from sim.errors import DataError, UserError, fault_report
 from sim.limits import refuse_aliases
-from sim.listing import listing
-from sim.outdir import WRITING_TASKS, check_writable, discard, missing_folders, prepare
+from sim.listing import help_text, listing
+from sim.outdir import WRITING_TASKS, check_writable, discard, missing_folders, prepare, remove_if_empty
 from sim.params import Params
 from sim.scenario import Scenario
 
 register_configs()
 matplotlib.use("Agg")
-logging.getLogger("MESA").setLevel(logging.WARNING)
+
+#: Loggers quiet unless `verbose=true`: this project's progress details and Dask's cluster.
+CHATTY_LOGGERS = ("sim", "distributed", "MESA")
+
+
+class _LogFormat(logging.Formatter):
+    """Information lines as they are; warnings and errors prefixed like the `error:` lines."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return text if record.levelno < logging.WARNING else f"{record.levelname.lower()}: {text}"
+
+
+def configure_logging(verbose: bool) -> None:
+    """One handler on stderr. By default only warnings and errors, and Hydra's multirun
+    lines (which job runs); with `verbose`, also the progress details of this project and
+    Dask (sweep chunks, the cluster's start and stop), with time and logger name."""
+    level = logging.INFO if verbose else logging.WARNING
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LogFormat("%(asctime)s %(name)s: %(message)s" if verbose else "%(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    logging.getLogger("hydra").setLevel(logging.INFO)
+    dask.config.set({"logging.distributed": logging.getLevelName(level).lower()})
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(level)
 
 
 def _value_of(key: str, overrides: list[str]) -> str:
@@ -133,17 +158,22 @@ class JobFailed(BaseException):
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
 def app(cfg: DictConfig) -> None:
-    """The Hydra application: run the chosen task; its exception reaches `main` as `JobFailed`."""
+    """The Hydra application: run the chosen task (its exception reaches `main` as
+    `JobFailed`); remove the run folder if the task left it empty (a sweep writes under
+    sweeps/, a plot into the results folder)."""
+    configure_logging(bool(cfg.verbose))
+    out = Path(HydraConfig.get().runtime.output_dir)
     try:
-        _dispatch(cfg)
+        _dispatch(cfg, out)
     except Exception as error:
         raise JobFailed() from error
+    finally:
+        remove_if_empty(out, Path.cwd())
 
 
-def _dispatch(cfg: DictConfig) -> None:
-    """Dispatch to the chosen task."""
+def _dispatch(cfg: DictConfig, out: Path) -> None:
+    """Run the task `cfg.task` into `out`."""
     spec = resolve(cfg, HydraConfig.get().runtime)
-    out = Path(HydraConfig.get().runtime.output_dir)
     given = HydraConfig.get().overrides
     load = _scenario_loader(list(given.task) + list(given.hydra))
     if cfg.task == "run":
@@ -159,6 +189,8 @@ def _dispatch(cfg: DictConfig) -> None:
         tasks.calibrate_task(spec, out, load)
     elif cfg.task == "plot":
         tasks.plot_task(spec, Path(cfg.results))
+    elif cfg.task == "collect":
+        tasks.collect_task(spec, Path(cfg.results))
     elif cfg.task == "score":
         tasks.score_task(spec, out)
     elif cfg.task == "discover":
@@ -203,12 +235,16 @@ def _hydra_raising() -> Iterator[None]:
 
 
 def main() -> None:
-    """Entry point of `python -m sim` and the `protective-sim` script; `task=list` prints
-    the listing and exits before Hydra creates an output folder. Every expected fault ends
-    in one line on stderr and its exit status, leaving no run folder it created."""
+    """Entry point of `python -m sim` and the `protective-sim` script; `task=list` and
+    `--help` print their text and exit before Hydra creates an output folder. Every expected
+    fault ends in one line on stderr and its exit status, leaving no run folder it created."""
     if _value_of("task", sys.argv[1:]) == "list":
         print(listing())
         return
+    if {"--help", "-h"} & set(sys.argv[1:]):
+        print(help_text())
+        return
+    configure_logging(_value_of("verbose", sys.argv[1:]).lower() in ("true", "yes", "1", "on"))
     sys.argv[1:] = with_run_dir(sys.argv[1:])
     if (error := _failure(lambda: prevalidate(sys.argv[1:]))) is not None:
         _report(error)

@@ -504,8 +504,14 @@ def posterior_file(path: str | Path) -> Path:
 
 
 def posterior_draws(path: str | Path, base: Params, count: int, seed: int = 0) -> list[Params]:
-    """`count` parameter sets drawn by weight (with replacement) from a posterior sample:
-    its free parameters' values on top of `base`. Deterministic for a given seed."""
+    """`count` parameter sets drawn from a posterior sample (`posterior_values`) on top of
+    `base`."""
+    return [replace(base, **values) for values in posterior_values(path, count, seed)]
+
+
+def posterior_values(path: str | Path, count: int, seed: int = 0) -> list[dict[str, float]]:
+    """`count` draws by weight (with replacement) from a posterior sample: each draw's
+    values of the sample's parameters. Deterministic for a given seed."""
     source = posterior_file(path)
     try:
         sample = pd.read_parquet(source)
@@ -520,8 +526,7 @@ def posterior_draws(path: str | Path, base: Params, count: int, seed: int = 0) -
                          "non-negative weights with a positive sum")
     picks = np.random.default_rng(seed).choice(len(sample), size=count, p=weights / weights.sum())
     rows = sample.iloc[picks][free].to_dict("records")
-    return [replace(base, **{n: int(round(v)) if n in INTEGER_PARAMS else float(v) for n, v in row.items()})
-            for row in rows]
+    return [{n: int(round(v)) if n in INTEGER_PARAMS else float(v) for n, v in row.items()} for row in rows]
 
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: tuple[float, ...]) -> np.ndarray:

@@ -42,13 +42,14 @@ TASKS = {
     "plot": "draw every figure a results folder allows (results=DIR)",
     "score": "score the ensemble against observed outcomes (observed=FILE)",
     "discover": "PRIM: the parameter region of a sweep where an outcome happens (results=SWEEP_DIR)",
+    "collect": "join the runs_summary tables of a multirun's job folders into one (results=DIR)",
     "list": "print the tasks, scenarios, event kinds and metric names, then exit",
 }
 
 #: Values of `validate.split`: none, or calibrate on one period's targets and predict the other's.
 VALIDATE_SPLITS = ("", "time")
 #: The tasks that can draw their runs' parameters from a posterior (`posterior=PATH`).
-POSTERIOR_TASKS = ("run", "compare", "score")
+POSTERIOR_TASKS = ("run", "compare", "score", "sweep")
 #: The institution metrics `task=compare` accepts in `compare.metrics`.
 COMPARE_METRICS = ("cohesion", "trust", "congruence", "engagement", "functional_output", "legitimacy_delivered")
 
@@ -129,6 +130,7 @@ class RunConfig:
     states_file: str = ""
     relations_file: str = ""
     progress: bool = True
+    verbose: bool = False
     scenarios: list[str] = field(default_factory=lambda: ["history", "no_crimea"])
     validate: ValidateConfig = field(default_factory=ValidateConfig)
     compare: CompareConfig = field(default_factory=CompareConfig)
@@ -272,6 +274,8 @@ def _check_options(cfg: DictConfig) -> None:
                          f"serves the tasks {', '.join(POSTERIOR_TASKS)}")
     if not 1 <= cfg.posterior_draws <= 10_000:
         raise InputError("config", "posterior_draws", cfg.posterior_draws, "an integer in [1, 10000]")
+    if cfg.task == "collect" and not Path(cfg.results or "/nonexistent").is_dir():
+        raise InputError("config", "results", cfg.results, "the folder of a Hydra multirun (multirun/<date>/<time>)")
     if cfg.task == "score" and not cfg.observed:
         raise InputError("config", "observed", cfg.observed, "the path of an observed-outcomes YAML file "
                          "(required by task=score, e.g. observed/history_2001_2018.yaml)")
@@ -284,7 +288,8 @@ def _check_options(cfg: DictConfig) -> None:
 def planned_runs(cfg: DictConfig) -> int:
     """Runs a `sweep`, `sensitivity` or `calibrate` task plans at most (0 for other tasks)."""
     if cfg.task == "sweep":
-        return run_count(parse_spec(OmegaConf.to_container(cfg.sweep, resolve=True)))
+        draws = cfg.posterior_draws if cfg.posterior else 1
+        return run_count(parse_spec(OmegaConf.to_container(cfg.sweep, resolve=True))) * draws
     if cfg.task == "sensitivity":
         options = cfg.sensitivity
         parameters = {name: {} for name in options.parameters}

@@ -1,12 +1,15 @@
-"""`python -m sim task=list`: what a user can ask for, read from the code and the configs.
+"""`python -m sim task=list` and `--help`: what a user can ask for, read from the code and
+the configs.
 
-Tasks (with their one-line descriptions), the scenarios of `configs/scenario/` (with
-their `description`), the event kinds of the catalogue (with the first line of their
-docstrings) and the metric names of the time-series table.
+`task=list`: tasks (with their one-line descriptions), the scenarios of `configs/scenario/`
+(with their `description`), the event kinds of the catalogue (with the first line of their
+docstrings) and the metric names of the time-series table. `--help`: usage, the tasks, the
+common settings and a glossary of the words the summary and the tables use.
 """
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import yaml
@@ -27,14 +30,64 @@ STATE_PATTERNS = {
 }
 
 
+#: The words of the summary and the tables, explained (also in the README's *Glossary*).
+GLOSSARY = {
+    "cohesion": "0-1 index of an organisation: 0.4 x mutual trust among members in good standing"
+                " + 0.3 x normative congruence + 0.3 x engagement (params.cohesion_*); higher is"
+                " more cohesive; missing (NaN) before the organisation is founded",
+    "trust": "0-1, what a state expects of another, from remembered good and bad experience",
+    "engagement": "0-1, how fully a member takes part in an organisation",
+    "active": "a member in good standing taking full part (engagement >= params.hedge_threshold)",
+    "hedging": "a member in good standing that takes part less (engagement below the hedge"
+               " threshold) but keeps its seat",
+    "suspended": "a member that has stopped taking part; it may return or withdraw",
+    "withdrawn": "a state that has left the organisation",
+    "observer": "attends meetings, has no vote and no veto",
+    "endorse / neutral / oppose": "a state's stance on a collective text or in a vote; neutral is"
+                                  " silence (neither endorsement nor condemnation) or abstention",
+    "blocker": "a veto holder whose opposition stopped a text under consensus",
+}
+#: Width of the glossary in `--help`.
+HELP_COLUMNS = 100
+#: Settings most runs change, for `--help`.
+COMMON_SETTINGS = {
+    "scenario=NAME": "a scenario of configs/scenario/ (task=list shows them with descriptions)",
+    "seeds=N | seeds=[3,7,11]": "ensemble size (seeds 0..N-1) or explicit seeds",
+    "params.NAME=VALUE": "a behavioural parameter (sim/params.py, docs/ODD.md)",
+    "hydra.run.dir=DIR": "the output folder (default outputs/<date>/<time>/)",
+    "output.format=csv": "tables as parquet (default), csv or both",
+    "progress=false": "no progress bar",
+    "verbose=true": "also log progress details (sweep chunks, Dask's cluster)",
+}
+
+
+def help_text() -> str:
+    """The text of `python -m sim --help`: usage, tasks, common settings and the glossary."""
+    return "\n".join([
+        "Protective integration: an agent-based model of the SCO and the CSTO.", "",
+        "Usage: python -m sim [task=NAME] [key=value ...]   (or: protective-sim ...)",
+        "       python -m sim -m key=a,b,c ...            Hydra multirun: one job per value", "",
+        "Tasks (task=NAME):", *_rows(TASKS), "",
+        "Common settings:", *_rows(COMMON_SETTINGS), "",
+        "Glossary:", *_rows(GLOSSARY, HELP_COLUMNS), "",
+        "More: task=list (scenarios, event kinds, metric names); README.md; --cfg job (the whole",
+        "config); --hydra-help (Hydra's own options).",
+    ])
+
+
 def _first_line(text: str | None) -> str:
     return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
 
 
-def _rows(items: dict[str, str]) -> list[str]:
-    """`  name  text` lines, names padded to a common width."""
+def _rows(items: dict[str, str], columns: int = 0) -> list[str]:
+    """`  name  text` lines, names padded to a common width; with `columns`, each text
+    wrapped to fit that many columns, continued under itself."""
     width = max(map(len, items), default=0)
-    return [f"  {name:{width}s}  {text}".rstrip() for name, text in items.items()]
+    if not columns:
+        return [f"  {name:{width}s}  {text}".rstrip() for name, text in items.items()]
+    indent = " " * (width + 4)
+    return [line for name, text in items.items()
+            for line in textwrap.wrap(text, columns, initial_indent=f"  {name:{width}s}  ", subsequent_indent=indent)]
 
 
 def scenario_descriptions(folder: Path = CONFIG_DIR / "scenario") -> dict[str, str]:

@@ -97,3 +97,14 @@ def discard(folder: Path, created: list[Path], results: bool) -> None:
     elif results and folder.is_dir():
         for path in our_files(folder):
             path.unlink(missing_ok=True)
+
+
+def remove_if_empty(folder: Path, root: Path) -> None:
+    """Remove `folder` if a task left it empty, then its parents while they are empty and
+    inside `root` (Hydra's `outputs/<date>/<time>/` of a sweep, whose results are elsewhere)."""
+    folder, root = folder.resolve(), root.resolve()
+    while folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+        if folder == root or root not in folder.parents:
+            return

@@ -2,8 +2,10 @@
 
 Every function takes the project's tables (the long time series, decision rows, comparison
 or sensitivity tables, a sweep's runs) and returns a matplotlib `Figure`; `save_figure`
-writes it as PNG and SVG, the same bytes each time the same figure is saved. Ensemble bands are quantiles over runs: the median line, a 50%
-band and a 90% band.
+writes it as PNG and SVG, the same bytes each time the same figure is saved. Ensemble bands
+are quantiles over runs: the median line, a 50% band and a 90% band. Time axes carry the
+events in a strip above the panel, in rows so no two labels overlap; every legend uses
+`LEGEND_FONT`.
 """
 
 from __future__ import annotations
@@ -17,10 +19,14 @@ import matplotlib.patches
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.textpath import TextPath
 
 from sim.institutions import GOOD_STANDING, STATUS_NAMES
+from sim.sensitivity import parse_output
 from sim.store import write_if_changed
 
 #: Okabe-Ito colour-blind-safe palette.
@@ -34,6 +40,54 @@ SVG_HASHSALT = "protective-integration"
 NO_STAMPS = {"png": {"Software": None}, "svg": {"Date": None}}
 MARKED_KINDS = ("separatism_support", "normative_pressure", "charter_revision", "outside_channel",
                 "accession", "colour_revolution")
+#: Font size of every legend.
+LEGEND_FONT = "small"
+#: Font size (points) of event labels.
+EVENT_FONT = 7.0
+#: Line styles of the scenarios compared with a reference (drawn as a wide black line).
+DASHES = ("--", "-.", ":", (0, (6, 2, 1, 2)), (0, (1, 1)), (0, (8, 3)))
+REFERENCE_WIDTH = 3.5
+#: A parameter whose index (with its interval) stays below this share of the largest is inert.
+INERT_SHARE = 0.01
+#: Edge width of a trust-network edge at the threshold and at full trust.
+EDGE_WIDTHS = (1.0, 7.0)
+
+Marker = tuple[pd.Timestamp, str]
+#: An event as drawn: date, label, a note on which scenarios have it ("" if all), colour.
+EventMark = tuple[pd.Timestamp, str, str, str]
+
+
+def quarter_label(date) -> str:
+    """A date as its quarter, e.g. `2014Q1`."""
+    stamp = pd.Timestamp(date)
+    return f"{stamp.year}Q{stamp.quarter}"
+
+
+def quarter_start(month: str) -> pd.Timestamp:
+    """The first day of the quarter holding a month written YYYY-MM (where its values are)."""
+    return pd.Period(month, "Q").start_time
+
+
+def output_label(text: str) -> str:
+    """An output written ENTITY:metric@YYYY-MM in words: `SCO cohesion, 2018Q4`,
+    `UZB engagement in CSTO, 2014Q1`, `KAZ threat from RUS, 2014Q1`."""
+    entity, metric, month = parse_output(text)
+    return f"{entity} {metric_label(metric)}, {quarter_label(quarter_start(month))}"
+
+
+def metric_label(metric: str) -> str:
+    """A metric name in words: `engagement.CSTO` -> `engagement in CSTO`, `trust_in.KAZ` -> `trust in KAZ`."""
+    name, _, target = metric.partition(".")
+    words = name.replace("_", " ")
+    if not target:
+        return words
+    return f"{words} {target}" if words.endswith((" in", " from")) else f"{words} in {target}"
+
+
+def parameter_label(name: str) -> str:
+    """A parameter's code name in words: `w_sovereignty` -> `Sovereignty weight`, `trust_gain` -> `Trust gain`."""
+    words = (name.removeprefix("w_") + " weight" if name.startswith("w_") else name).replace("_", " ")
+    return words[:1].upper() + words[1:]
 
 
 def new_figure(rows: int = 1, cols: int = 1, size: tuple[float, float] = (8, 4.5),
@@ -77,9 +131,10 @@ def ensemble_band(series: pd.DataFrame, entity: str, metric: str,
                          "high": grouped.quantile(quantiles[1])})
 
 
-def _bands(ax, series: pd.DataFrame, entity: str, metric: str, colour: str, label: str) -> float:
+def _bands(ax: Axes, series: pd.DataFrame, entity: str, metric: str, colour: str, label: str,
+           **line) -> float:
     """Median line with 50% and 90% bands from the first date with a value (an
-    institution's founding); returns the lowest plotted value."""
+    institution's founding); `line` styles the median; returns the lowest plotted value."""
     wide = ensemble_band(series, entity, metric)
     inner = ensemble_band(series, entity, metric, (0.25, 0.75))
     keep = wide["median"].notna()
@@ -88,60 +143,161 @@ def _bands(ax, series: pd.DataFrame, entity: str, metric: str, colour: str, labe
         return 1.0
     ax.fill_between(wide.index, wide["low"], wide["high"], color=colour, alpha=0.18, linewidth=0)
     ax.fill_between(inner.index, inner["low"], inner["high"], color=colour, alpha=0.35, linewidth=0)
-    ax.plot(wide.index, wide["median"], color=colour, linewidth=2, label=label)
+    ax.plot(wide.index, wide["median"], color=colour, label=label, **{"linewidth": 2, **line})
     return float(wide["low"].min())
 
 
-def event_markers(scenario) -> list[tuple[pd.Timestamp, str]]:
-    """(date, label) of the events worth marking on a time axis: shocks, revisions, accessions."""
-    labels: dict[pd.Timestamp, list[str]] = {}
-    for event in scenario.events:
-        if event.kind in MARKED_KINDS and not getattr(event, "as_observer", False):
-            labels.setdefault(pd.Timestamp(scenario.dates[event.step]), []).append(event.key.replace("_", " "))
-    return [(date, " / ".join(names)) for date, names in labels.items()]
+def event_markers(scenario) -> list[Marker]:
+    """(date, label) of each event worth marking on a time axis: shocks, revisions and
+    accessions (not as an observer), in the scenario's order."""
+    return [(pd.Timestamp(scenario.dates[event.step]), event.key.replace("_", " "))
+            for event in scenario.events
+            if event.kind in MARKED_KINDS and not getattr(event, "as_observer", False)]
 
 
-def _mark(ax, events: list[tuple[pd.Timestamp, str]] | None, bottom: float) -> None:
-    for date, label in events or []:
-        ax.axvline(date, color="grey", linewidth=0.7, linestyle=":")
-        ax.text(date, bottom + 0.005, label, rotation=90, fontsize=7, color="dimgrey",
-                va="bottom", ha="right")
+def scenario_markers(markers: dict[str, list[Marker]]) -> list[EventMark]:
+    """The markers of several scenarios, each event once: one every scenario has is grey
+    with no note; one only some have is noted relative to the first scenario (the
+    reference), `(not in b, c)` if the reference has it, else `(only in a)`, and takes the
+    colour of its scenario if only one has it."""
+    names = list(markers)
+    colours = scenario_colours(names)
+    owners: dict[Marker, list[str]] = {}
+    for name, events in markers.items():
+        for marker in events:
+            owners.setdefault(marker, []).append(name)
+    drawn = []
+    for (date, label), have in owners.items():
+        missing = [name for name in names if name not in have]
+        note = "" if not missing else (f"(not in {', '.join(missing)})" if names[0] in have
+                                       else f"(only in {', '.join(have)})")
+        drawn.append((date, label, note, colours[have[0]] if len(have) == 1 < len(names) else "dimgrey"))
+    return drawn
+
+
+def scenario_colours(names: list[str]) -> dict[str, str]:
+    """The colour of each scenario: black for the first (the reference), then the palette."""
+    return {name: "#000000" if i == 0 else PALETTE[(i - 1) % (len(PALETTE) - 1)] for i, name in enumerate(names)}
+
+
+def _timeline_figure(cols: int, size: tuple[float, float], strip: bool) -> tuple[Figure, list[Axes], list[Axes]]:
+    """A figure of `cols` time panels (sharing y) with, if `strip`, an event strip above each."""
+    rows = 2 if strip else 1
+    fig, axes = plt.subplots(rows, cols, figsize=size, layout="constrained", squeeze=False,
+                             sharex="col", **({"height_ratios": (1, 5)} if strip else {}))
+    mains = list(axes[-1])
+    for ax in mains:
+        ax.grid(alpha=0.3)
+    for ax in mains[1:]:
+        ax.sharey(mains[0])
+    for ax in axes[0] if strip else []:
+        ax.set_axis_off()
+    return fig, list(axes[0]) if strip else [], mains
+
+
+def _label_width(text: str) -> float:
+    """Width in points of an event label."""
+    return TextPath((0, 0), text, size=EVENT_FONT).get_extents().width + 2 * EVENT_FONT / 3
+
+
+def _label_rows(fig: Figure, strip: Axes, labels: list[tuple[float, str, str]]) -> list[tuple[float, str, str, int, str]]:
+    """Place labels (x, text, colour) in rows: each starts at its date (ends there when it
+    would run past the axis), and a row holds labels that do not overlap."""
+    fig.draw_without_rendering()
+    left, right = strip.get_xlim()
+    per_point = (right - left) / (strip.get_window_extent().width * 72 / fig.dpi)
+    ends: list[float] = []
+    placed = []
+    for x, text, colour in sorted(labels):
+        width = _label_width(text) * per_point
+        align = "right" if x + width > right else "left"
+        start = x - width if align == "right" else x
+        row = next((i for i, end in enumerate(ends) if end < start), len(ends))
+        ends[row:row + 1] = [start + width + EVENT_FONT * per_point]
+        placed.append((x, text, colour, row, align))
+    return placed
+
+
+def _by_date(events: list[EventMark]) -> list[tuple[float, str, str]]:
+    """(x, text, colour) labels: the events of one date with the same note and colour
+    joined into one label (x as a matplotlib date number), the note at its end."""
+    joined: dict[tuple[pd.Timestamp, str, str], list[str]] = {}
+    for date, label, note, colour in events:
+        joined.setdefault((date, note, colour), []).append(label)
+    return [(float(matplotlib.dates.date2num(date)), " ".join(filter(None, [" / ".join(labels), note])), colour)
+            for (date, note, colour), labels in sorted(joined.items())]
+
+
+def _mark_events(fig: Figure, strips: list[Axes], mains: list[Axes], events: list[EventMark]) -> None:
+    """A dotted line at each event date on every panel, and its label in the strip above,
+    in as many rows as the labels need to stay apart."""
+    labels = _by_date(events)
+    placements = [_label_rows(fig, strip, labels) for strip in strips]
+    rows = max((row + 1 for placed in placements for *_, row, _ in placed), default=1)
+    for strip, main, placed in zip(strips, mains, placements):
+        for x, text, colour, row, align in placed:
+            main.axvline(x, color=colour, linewidth=0.8, linestyle=":")
+            strip.plot([x, x], [-0.6, row], color=colour, linewidth=0.8, linestyle=":")
+            strip.text(x, row, text, fontsize=EVENT_FONT, color=colour, ha=align, va="center", in_layout=False,
+                       bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
+        strip.set_ylim(-0.6, rows - 0.4)
+    height = fig.get_figheight()
+    line = 1.9 * EVENT_FONT / 72
+    strips[0].get_gridspec().set_height_ratios((rows * line, height - rows * line))
+
+
+def _scenario_lines(ax: Axes, series: dict[str, pd.DataFrame], entity: str, metric: str) -> float:
+    """Each scenario's median and bands; with several, the first (the reference) a wide
+    black line under the others, each other a narrower dashed coloured line on top, so
+    coinciding lines stay visible. Returns the lowest plotted value."""
+    colours = scenario_colours(list(series))
+    low = 1.0
+    for i, (name, frame) in enumerate(series.items()):
+        if len(series) == 1:
+            style, label = {}, name
+        elif i == 0:
+            style, label = {"linewidth": REFERENCE_WIDTH, "zorder": 2.5}, f"{name} (reference)"
+        else:
+            style = {"linewidth": 1.6, "zorder": 3, "linestyle": DASHES[(i - 1) % len(DASHES)]}
+            label = name
+        low = min(low, _bands(ax, frame, entity, metric, colours[name], label, **style))
+    return low
 
 
 def trajectories_figure(series: dict[str, pd.DataFrame], institutions: list[str],
                         metric: str = "cohesion", title: str = "",
-                        events: list[tuple[pd.Timestamp, str]] | None = None) -> Figure:
-    """One panel per institution: each scenario's median with 50% and 90% bands, events marked."""
-    fig, axes = new_figure(1, len(institutions), size=(6.5 * len(institutions), 4.8), sharey=True)
-    for ax, inst in zip(axes[0], institutions):
-        low = 1.0
-        for colour, (name, frame) in zip(PALETTE, series.items()):
-            low = min(low, _bands(ax, frame, inst, metric, colour, name))
-        bottom = max(0.0, low - 0.05)
-        ax.set_ylim(bottom, 1.0)
-        _mark(ax, events, bottom)
-        runs = next(iter(series.values()))["run"].nunique()
-        ax.set_title(f"{inst} {metric}{' - ' + title if title else ''} ({runs} runs)")
+                        events: dict[str, list[Marker]] | None = None) -> Figure:
+    """One panel per institution: each scenario's median with 50% and 90% bands, the first
+    scenario the reference; `events` holds each scenario's own markers (`event_markers`),
+    so an event one scenario lacks is labelled as such."""
+    fig, strips, mains = _timeline_figure(len(institutions), (6.5 * len(institutions), 5.2), bool(events))
+    runs = next(iter(series.values()))["run"].nunique()
+    low = min([_scenario_lines(ax, series, inst, metric) for ax, inst in zip(mains, institutions)] + [1.0])
+    mains[0].set_ylim(max(0.0, low - 0.05), 1.0)
+    for ax, top, inst in zip(mains, strips or mains, institutions):
+        top.set_title(f"{inst} {metric}{' - ' + title if title else ''} ({runs} runs)")
         ax.set_xlabel("Date (quarter)")
         ax.set_ylabel(f"{metric.capitalize()} (0-1; median, 50% and 90% bands)")
-    axes[0][0].legend(loc="upper left", fontsize="small")
+    mains[0].legend(loc="upper left", fontsize=LEGEND_FONT)
+    if events:
+        _mark_events(fig, strips, mains, scenario_markers(events))
     return fig
 
 
 def cohesion_figure(series: pd.DataFrame, institutions: list[str], title: str = "Cohesion",
-                    events: list[tuple[pd.Timestamp, str]] | None = None) -> Figure:
+                    events: list[Marker] | None = None) -> Figure:
     """The main job's figure: all institutions' cohesion in one panel, events marked."""
-    fig, axes = new_figure(size=(9, 5))
-    ax = axes[0][0]
+    fig, strips, mains = _timeline_figure(1, (9, 5.6), bool(events))
+    ax = mains[0]
     low = min([_bands(ax, series, code, "cohesion", colour, code)
                for colour, code in zip(PALETTE, institutions)] + [1.0])
-    bottom = max(0.0, low - 0.05)
-    ax.set_ylim(bottom, 1.0)
-    _mark(ax, events, bottom)
+    ax.set_ylim(max(0.0, low - 0.05), 1.0)
     ax.set_xlabel("Date (quarter)")
     ax.set_ylabel("Cohesion index (0-1)")
-    ax.set_title(f"{title} ({series['run'].nunique()} runs; median, 50% and 90% bands)")
-    ax.legend(loc="upper left", ncols=len(institutions), fontsize="small")
+    (strips or mains)[0].set_title(f"{title} ({series['run'].nunique()} runs; median, 50% and 90% bands)")
+    ax.legend(loc="upper left", ncols=len(institutions), fontsize=LEGEND_FONT)
+    if events:
+        _mark_events(fig, strips, mains, [(date, label, "", "dimgrey") for date, label in events])
     return fig
 
 
@@ -155,7 +311,7 @@ def components_figure(series: pd.DataFrame, institutions: list[str]) -> Figure:
             _bands(ax, series, inst, metric, PALETTE[row], metric)
             ax.set_ylabel(f"{metric} (0-1)")
             if row == 0:
-                ax.set_title(inst)
+                ax.set_title(f"{inst} ({series['run'].nunique()} runs; median, 50% and 90% bands)")
             if row == len(COMPONENTS) - 1:
                 ax.set_xlabel("Date (quarter)")
     return fig
@@ -168,40 +324,47 @@ def _members(series: pd.DataFrame, institution: str, date: pd.Timestamp) -> list
 
 
 def _trust_matrix(series: pd.DataFrame, members: list[str], date: pd.Timestamp) -> np.ndarray:
+    """Mean trust over runs of each member (row) in each other member (column); the
+    diagonal (a state's trust in itself) is missing."""
     rows = series[(series["date"] == date) & series["metric"].astype(str).str.startswith("trust_in.")]
     mean = rows.groupby(["entity", "metric"], observed=True)["value"].mean()
-    matrix = np.eye(len(members))
-    for i, a in enumerate(members):
-        for j, b in enumerate(members):
-            if i != j:
-                matrix[i, j] = mean.get((a, f"trust_in.{b}"), np.nan)
-    return matrix
+    return np.array([[mean.get((a, f"trust_in.{b}"), np.nan) if a != b else np.nan for b in members]
+                     for a in members], dtype=float).reshape(len(members), len(members))
 
 
 def trust_heatmap(series: pd.DataFrame, institution: str, dates: list[str]) -> Figure:
     """Mean trust (over runs) among an institution's members at chosen dates."""
-    fig, axes = new_figure(1, len(dates), size=(4.6 * len(dates), 4.4))
+    fig, axes = new_figure(1, len(dates), size=(4.6 * len(dates), 4.7))
+    cmap = matplotlib.colormaps["viridis"].with_extremes(bad="#DDDDDD")
     image = None
     for ax, text in zip(axes[0], dates):
-        date = pd.Timestamp(text)
+        date = quarter_start(text)
         members = _members(series, institution, date)
-        image = ax.imshow(_trust_matrix(series, members, date), vmin=0, vmax=1, cmap="viridis")
+        image = ax.imshow(_trust_matrix(series, members, date), vmin=0, vmax=1, cmap=cmap)
         ax.set_xticks(range(len(members)), members, rotation=90)
         ax.set_yticks(range(len(members)), members)
         ax.set_xlabel("Trusted state")
         ax.set_ylabel("Trusting state")
-        ax.set_title(f"{institution} trust, {date:%Y-%m}")
+        ax.set_title(f"{institution} trust, {quarter_label(date)}")
         ax.grid(False)
     if image is not None:
         fig.colorbar(image, ax=axes[0], label="Trust (0-1)", shrink=0.8)
+    fig.suptitle(f"Mean trust over {series['run'].nunique()} runs among members in good standing "
+                 "(row: trusting state; grey diagonal: none)")
     return fig
 
 
+def _edge_width(mutual: float, threshold: float) -> float:
+    thin, thick = EDGE_WIDTHS
+    return thin + (thick - thin) * (mutual - threshold) / (1 - threshold)
+
+
 def trust_network(series: pd.DataFrame, institution: str, dates: list[str], threshold: float = 0.6) -> Figure:
-    """Members on a circle; an edge where mutual trust (mean of both directions) >= threshold."""
-    fig, axes = new_figure(1, len(dates), size=(4.6 * len(dates), 4.6))
+    """Members on a circle; an edge where mutual trust (mean of both directions, mean over
+    runs) >= threshold, wider with more trust (legend)."""
+    fig, axes = new_figure(1, len(dates), size=(4.6 * len(dates), 5.2))
     for ax, text in zip(axes[0], dates):
-        date = pd.Timestamp(text)
+        date = quarter_start(text)
         members = _members(series, institution, date)
         matrix = _trust_matrix(series, members, date)
         angle = np.linspace(0, 2 * np.pi, len(members), endpoint=False)
@@ -211,14 +374,21 @@ def trust_network(series: pd.DataFrame, institution: str, dates: list[str], thre
                 mutual = (matrix[i, j] + matrix[j, i]) / 2
                 if mutual >= threshold:
                     ax.plot([x[i], x[j]], [y[i], y[j]], color=PALETTE[0],
-                            linewidth=1 + 6 * (mutual - threshold) / (1 - threshold), alpha=0.7)
+                            linewidth=_edge_width(mutual, threshold), alpha=0.7)
         ax.scatter(x, y, s=400, color=PALETTE[4], zorder=3)
         for xi, yi, code in zip(x, y, members):
             ax.annotate(code, (xi, yi), ha="center", va="center", fontsize=8, zorder=4)
-        ax.set_title(f"{institution} trust network, {date:%Y-%m}\n(edges: mutual trust >= {threshold})")
-        ax.set_xlabel("")
+        ax.set_title(f"{institution} trust network, {quarter_label(date)}")
         ax.set_axis_off()
-        ax.set_aspect("equal")
+        ax.margins(0.12)
+        ax.set_aspect("equal", adjustable="datalim")
+    levels = (threshold, (threshold + 1) / 2, 1.0)
+    handles = [Line2D([], [], color=PALETTE[0], alpha=0.7, linewidth=_edge_width(v, threshold), label=f"{v:.2f}")
+               for v in levels]
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=LEGEND_FONT,
+               title_fontsize=LEGEND_FONT,
+               title=f"Edge width: mutual trust, mean over {series['run'].nunique()} runs "
+                     f"(no edge: below {threshold:.2f})")
     return fig
 
 
@@ -228,82 +398,142 @@ def engagement_timeline(series: pd.DataFrame, institutions: list[str], run: int 
     cmap = ListedColormap(STATUS_COLOURS)
     norm = BoundaryNorm(np.arange(-0.5, len(STATUS_NAMES) + 0.5), cmap.N)
     one = series[series["run"] == run]
+    runs = series["run"].nunique()
     for ax, inst in zip([row[0] for row in axes], institutions):
         rows = one[one["metric"] == f"status.{inst}"]
         table = rows.pivot_table(index="entity", columns="date", values="value", observed=True)
         table = table[(table > 0).any(axis=1)]
-        dates = table.columns
+        days = matplotlib.dates.date2num(table.columns)
+        half = (days[-1] - days[0]) / max(len(days) - 1, 1) / 2
         ax.imshow(table.to_numpy(), aspect="auto", cmap=cmap, norm=norm, interpolation="nearest",
-                  extent=(matplotlib.dates.date2num(dates[0]), matplotlib.dates.date2num(dates[-1]),
-                          len(table) - 0.5, -0.5))
+                  extent=(days[0] - half, days[-1] + half, len(table) - 0.5, -0.5))
         ax.xaxis_date()
         ax.set_yticks(range(len(table)), table.index)
         ax.set_ylabel("State")
-        ax.set_title(f"{inst} membership status (run {run})")
+        ax.set_title(f"{inst} membership status, one run (run {run} of {runs}; others differ)")
         ax.grid(False)
     axes[-1][0].set_xlabel("Date (quarter)")
-    handles = [matplotlib.patches.Patch(color=c, label=n) for c, n in zip(STATUS_COLOURS[1:], STATUS_NAMES[1:])]
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize="small")
+    handles = [matplotlib.patches.Patch(facecolor=c, edgecolor="grey" if i == 0 else c,
+                                        label="not a member" if i == 0 else n)
+               for i, (c, n) in enumerate(zip(STATUS_COLOURS, STATUS_NAMES))]
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=LEGEND_FONT)
     return fig
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
 
 
 def phase_diagram(outcomes: pd.DataFrame, x: str, y: str, outcome: str) -> Figure:
-    """An outcome (mean over seeds) over two swept parameters: a grid map, or points if sampled."""
-    fig, axes = new_figure(size=(6, 5))
+    """An outcome (mean over seeds) over two swept parameters: on a grid, one cell centred on
+    each sampled pair, ticks at the sampled values and each cell's value written in it; a
+    sampled design (not a grid) as coloured points."""
+    fig, axes = new_figure(size=(6.5, 5.2))
     ax = axes[0][0]
     means = outcomes.groupby([x, y])[outcome].mean().reset_index()
+    seeds = int(outcomes.groupby([x, y]).size().max())
     if means[x].nunique() * means[y].nunique() == len(means):
         grid = means.pivot(index=y, columns=x, values=outcome)
-        mesh = ax.pcolormesh(grid.columns, grid.index, grid.to_numpy(), shading="nearest", cmap="viridis")
+        image = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
+        ax.set_xticks(range(grid.shape[1]), [_number(v) for v in grid.columns])
+        ax.set_yticks(range(grid.shape[0]), [_number(v) for v in grid.index])
+        ax.grid(False)
+        if grid.size <= 64:
+            _write_cells(ax, grid.to_numpy(), image)
     else:
-        mesh = ax.scatter(means[x], means[y], c=means[outcome], cmap="viridis", s=40)
-    fig.colorbar(mesh, ax=ax, label=f"{outcome} (mean over seeds)")
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
-    ax.set_title(f"{outcome} over {x} and {y}")
+        image = ax.scatter(means[x], means[y], c=means[outcome], cmap="viridis", s=40)
+    label = output_label(outcome)
+    fig.colorbar(image, ax=ax, label=f"{label} (mean over {seeds} seeds)")
+    ax.set_xlabel(f"{parameter_label(x)} ({x})")
+    ax.set_ylabel(f"{parameter_label(y)} ({y})")
+    ax.set_title(f"{label}, by {parameter_label(x).lower()} and {parameter_label(y).lower()}")
     return fig
+
+
+def _write_cells(ax: Axes, values: np.ndarray, image) -> None:
+    """Each cell's value written in it, dark on light cells and light on dark ones."""
+    for (row, col), value in np.ndenumerate(values):
+        light = sum(image.cmap(image.norm(value))[:3]) > 1.5
+        ax.text(col, row, f"{value:.3f}", ha="center", va="center", fontsize=8,
+                color="black" if light else "white")
 
 
 def sensitivity_figure(table: pd.DataFrame, method: str) -> Figure:
-    """Bar charts of sensitivity indices with their 95% intervals, one panel per output."""
+    """Bar charts of sensitivity indices with their 95% intervals, one panel per output;
+    a parameter whose index and interval stay below `INERT_SHARE` of the panel's largest
+    is written as inert instead of drawn as an empty bar."""
     outputs = list(dict.fromkeys(table["output"]))
-    fig, axes = new_figure(1, len(outputs), size=(4.5 * len(outputs), 4.5))
+    fig, axes = new_figure(1, len(outputs), size=(4.8 * len(outputs), 4.8))
     index = "mu_star" if method == "morris" else "ST"
     for ax, text in zip(axes[0], outputs):
         rows = table[(table["output"] == text) & (table["index"] == index)].sort_values("value")
-        ax.barh(rows["parameter"], rows["value"], xerr=rows["conf"], color=PALETTE[0], capsize=3)
+        _sensitivity_panel(ax, rows)
         share = rows["seed_variance_share"].iloc[0] if len(rows) else float("nan")
-        ax.set_title(f"{text}\n(seed variance share {share:.0%})", fontsize="small")
+        ax.set_title(f"{output_label(text)}\n(seed variance share {share:.0%})")
         ax.set_xlabel("Morris mu* (mean |elementary effect|)" if method == "morris"
                       else "Sobol total-order index ST")
         ax.set_ylabel("Parameter")
+    fig.suptitle("Bars: index; whiskers: 95% bootstrap interval")
     return fig
+
+
+def _sensitivity_panel(ax: Axes, rows: pd.DataFrame) -> None:
+    """Bars with 95% intervals for the active parameters, a grey note for the inert ones."""
+    upper = rows["value"] + rows["conf"].fillna(0.0)
+    inert = (upper < INERT_SHARE * upper.max()).to_numpy() | (upper <= 0).to_numpy()
+    position = np.arange(len(rows))
+    active = ~inert
+    ax.barh(position[active], rows["value"][active], xerr=rows["conf"][active], color=PALETTE[0], capsize=3)
+    ax.set_yticks(position, [parameter_label(name) for name in rows["parameter"]])
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+    for tick, quiet in zip(ax.get_yticklabels(), inert):
+        tick.set_color("grey" if quiet else "black")
+    for y in position[inert]:
+        ax.text(0, y, f"  inert (< {INERT_SHARE:.0%} of the largest)", va="center", fontsize="small",
+                color="grey", style="italic")
 
 
 def comparison_figure(series: dict[str, pd.DataFrame], table: pd.DataFrame,
                       institutions: list[str]) -> Figure:
-    """Top: cohesion of each scenario (median, bands); bottom: differences with 95% CIs."""
-    fig, axes = new_figure(2, len(institutions), size=(5.5 * len(institutions), 7.5))
+    """Top: the first compared metric of each scenario (median, bands; the first scenario
+    the reference), the compared dates dashed; below, one row per compared metric: each scenario minus the reference,
+    mean paired difference with its 95% bootstrap interval, at the compared dates on the
+    same time axis."""
+    metrics = list(dict.fromkeys(table["metric"]))
+    fig, axes = new_figure(1 + len(metrics), len(institutions),
+                           size=(6 * len(institutions), 3.8 + 2.4 * len(metrics)), sharex="col")
+    colours = scenario_colours(list(series))
+    reference = next(iter(series))
     for col, inst in enumerate(institutions):
-        top, bottom = axes[0][col], axes[1][col]
-        for colour, (name, frame) in zip(PALETTE, series.items()):
-            _bands(top, frame, inst, "cohesion", colour, name)
-        top.set_title(f"{inst} cohesion")
-        top.set_xlabel("Date (quarter)")
-        top.set_ylabel("Cohesion index (0-1)")
-        top.legend(fontsize="small")
-        rows = table[(table["institution"] == inst) & (table["metric"] == "cohesion")]
-        for offset, (colour, (name, group)) in enumerate(zip(PALETTE[1:], rows.groupby("scenario"))):
-            x = np.arange(len(group)) + 0.15 * offset
-            err = [group["difference"] - group["ci_low"], group["ci_high"] - group["difference"]]
-            bottom.errorbar(x, group["difference"], yerr=err, fmt="o", color=colour, capsize=4, label=name)
-            bottom.set_xticks(np.arange(len(group)), group["date"])
-        bottom.axhline(0.0, color="black", linewidth=0.8)
-        bottom.set_xlabel("Date")
-        reference = rows["reference"].iloc[0] if len(rows) else "reference"
-        bottom.set_ylabel(f"Cohesion difference vs {reference}")
-        bottom.legend(fontsize="small")
+        top = axes[0][col]
+        _scenario_lines(top, series, inst, metrics[0])
+        for date in dict.fromkeys(table["date"]):
+            top.axvline(quarter_start(date), color="grey", linewidth=0.8, linestyle="--")
+        top.set_title(f"{inst} {metrics[0]} ({next(iter(series.values()))['run'].nunique()} runs)")
+        top.set_ylabel(f"{metrics[0]} (median, 50%/90% bands)")
+        for row, metric in enumerate(metrics, start=1):
+            rows = table[(table["institution"] == inst) & (table["metric"] == metric)]
+            _difference_panel(axes[row][col], rows, colours)
+            axes[row][col].set_ylabel(f"{metric}: difference\nfrom {reference}")
+        axes[-1][col].set_xlabel("Date (quarter)")
+    axes[0][0].legend(fontsize=LEGEND_FONT, loc="best")
+    axes[1][0].legend(fontsize=LEGEND_FONT, title_fontsize=LEGEND_FONT,
+                      title="Mean paired difference, 95% bootstrap interval")
     return fig
+
+
+def _difference_panel(ax: Axes, rows: pd.DataFrame, colours: dict[str, str]) -> None:
+    """Each scenario's differences at their dates (quarter starts), scenarios a few weeks
+    apart so their intervals do not hide each other."""
+    scenarios = list(dict.fromkeys(rows["scenario"]))
+    for i, name in enumerate(scenarios):
+        group = rows[rows["scenario"] == name]
+        shift = pd.Timedelta(days=40 * (i - (len(scenarios) - 1) / 2))
+        x = [quarter_start(date) + shift for date in group["date"]]
+        err = [group["difference"] - group["ci_low"], group["ci_high"] - group["difference"]]
+        ax.errorbar(x, group["difference"], yerr=err, fmt="o", color=colours.get(name, PALETTE[0]),
+                    capsize=4, label=f"{name} - {group['reference'].iloc[0]}")
+    ax.axhline(0.0, color="black", linewidth=0.8)
 
 
 def quantiles(values: np.ndarray) -> tuple[float, float, float]:

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from sim.checks import is_finite_number
 from sim.errors import InputError, NetworkError, UserError
@@ -190,16 +191,21 @@ def run_count(spec: SweepSpec) -> int:
     return len(spec.scenarios) * point_count(spec.design, spec.samples, spec.parameters) * spec.seeds_per_point
 
 
-def plan(spec: SweepSpec, points: np.ndarray | None = None) -> pd.DataFrame:
-    """Every run: id, chunk, scenario, design point, seed and parameter values."""
+def plan(spec: SweepSpec, points: np.ndarray | None = None,
+         draws: list[dict[str, float]] | None = None) -> pd.DataFrame:
+    """Every run: id, chunk, scenario, design point, seed and parameter values; with
+    posterior `draws`, every point runs each draw on every seed (a `draw` column, and the
+    draw's values of the parameters the design does not sweep)."""
     points = design_points(spec) if points is None else points
     names = list(spec.parameters)
     rows = []
     for scenario in spec.scenarios:
         for point, values in enumerate(points):
-            for seed in range(spec.seeds_per_point):
-                rows.append({"scenario": scenario, "point": point, "seed": seed,
-                             **{n: float(v) for n, v in zip(names, values)}})
+            swept = {n: float(v) for n, v in zip(names, values)}
+            for draw, drawn in enumerate(draws or [{}]):
+                fixed = {"draw": draw, **{n: v for n, v in drawn.items() if n not in swept}} if draws else {}
+                for seed in range(spec.seeds_per_point):
+                    rows.append({"scenario": scenario, "point": point, **fixed, "seed": seed, **swept})
     table = pd.DataFrame(rows)
     table.insert(0, "run", np.arange(len(table), dtype=np.int64))
     table.insert(1, "chunk", table["run"] // (spec.chunk_size or auto_chunk_size(len(table), spec.workers)))
@@ -226,7 +232,7 @@ class ChunkTask:
 
 def run_chunk(task: ChunkTask) -> tuple[int, pd.DataFrame]:
     """Run every run of a chunk (batched by scenario); return the chunk's long table."""
-    names = [k for k in task.runs[0] if k not in ("run", "chunk", "scenario", "point", "seed")] if task.runs else []
+    names = [k for k in task.runs[0] if k not in ("run", "chunk", "scenario", "point", "draw", "seed")] if task.runs else []
     frames = []
     for scenario in dict.fromkeys(row["scenario"] for row in task.runs):
         rows = [row for row in task.runs if row["scenario"] == scenario]
@@ -499,17 +505,25 @@ def _ignoring_ctrl_c() -> Iterator[None]:
 @contextmanager
 def dask_client(backend: str, workers: int, scheduler: str | None) -> Iterator[Any]:
     """For the dask backend, a client of `scheduler` (a `NetworkError` if it does not
-    answer within SCHEDULER_TIMEOUT seconds) or of a local cluster of `workers`; else None."""
+    answer within SCHEDULER_TIMEOUT seconds) or of a local cluster of `workers` (whose
+    logs show only critical messages unless `distributed` logs at INFO: verbose=true); else None."""
     if backend != "dask":
         yield None
         return
     from distributed import Client, LocalCluster
     if scheduler is None:
+        verbose = logging.getLogger("distributed").getEffectiveLevel() <= logging.INFO
         with _ignoring_ctrl_c():  # the workers inherit it: Ctrl-C stops the sweep, which stops them
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.CRITICAL)
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                                   silence_logs=False if verbose else logging.CRITICAL,
+                                   # the scheduler's HTTP server on a free local port, not 8787
+                                   scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
         with cluster, Client(cluster) as client:
-            yield client
+            try:
+                yield client
+            except KeyboardInterrupt:  # Dask's warnings while it kills the busy workers are noise then
+                logging.getLogger("distributed").setLevel(logging.ERROR)
+                raise
         return
     try:
         client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
@@ -583,15 +597,19 @@ def _bounded(submit, tasks: Iterator[ChunkTask], window: int, wait_for) -> Itera
 
 
 def run_sweep(spec: SweepSpec, scenarios: dict[str, Scenario], base: Params, folder: Path,
-              points: np.ndarray | None = None, progress: bool = True) -> SweepStore:
+              points: np.ndarray | None = None, progress: bool = True,
+              draws: list[dict[str, float]] | None = None) -> SweepStore:
     """Run (or resume) a sweep into `folder`, holding its lock throughout; return its store.
+    With posterior `draws` (free parameter values), each point runs every draw on every
+    seed, and the draws are part of the spec a resumed sweep must match.
 
     Raises `UserError` at once if another sweep is writing there, or if the folder holds
     parts but no manifest.
     """
     store = SweepStore(folder)
+    identity = {**spec.identity(), "posterior_draws": draws} if draws else spec.identity()
     with dask_client(spec.backend, spec.workers, spec.scheduler) as client, store.locked():
-        runs = store.open(spec.identity(), plan(spec, points), base, scenarios)
+        runs = store.open(identity, plan(spec, points, draws), base, scenarios)
         todo = sorted(set(runs["chunk"].unique()) - store.verify())
         log.info("sweep %s: %d runs in %d chunks, %d chunks to run (%s backend, %d workers)",
                  spec.name, len(runs), runs["chunk"].nunique(), len(todo), spec.backend, spec.workers)
@@ -604,11 +622,11 @@ def run_sweep(spec: SweepSpec, scenarios: dict[str, Scenario], base: Params, fol
 
 def _run_chunks(spec: SweepSpec, store: SweepStore, runs: pd.DataFrame, todo: list[int],
                 tasks: Iterator[ChunkTask], progress: bool, client: Any) -> None:
-    """Execute the chunk tasks (Dask: through `client`), recording each written part, with
-    a progress bar and log."""
+    """Execute the chunk tasks (Dask: through `client`), recording each written part, with a
+    progress bar and a log line per chunk (shown above the bar, not over it)."""
     sizes = runs.groupby("chunk").size()
     with tqdm(total=int(runs["chunk"].isin(todo).sum()), unit="run", desc=spec.name,
-              disable=not progress) as bar:
+              disable=not progress) as bar, logging_redirect_tqdm():
         started = time.perf_counter()
         for entry in execute(tasks, spec.backend, spec.workers, spec.scheduler, run_and_store_chunk, client):
             store.record(entry)

@@ -13,10 +13,11 @@ from hydra.errors import MissingConfigException
 from omegaconf import OmegaConf
 
 from sim.ablation import ablation, data_ensemble, robustness_needs
-from sim.calibration import CALIBRATION_FILES, calibrate, parse_calibration, posterior_file
+from sim.calibration import CALIBRATION_FILES, calibrate, parse_calibration, posterior_file, posterior_values
 from sim.calibration_plots import calibration_figures
 from sim.cast import Cast
 from sim.checks import horizon_text
+from sim.collect import collect
 from sim.compare import differences
 from sim.config import RunSpec, cast_files
 from sim.discover import Condition, cases, discover
@@ -26,13 +27,14 @@ from sim.ensemble_view import EnsembleView
 from sim.errors import DataError, InputError
 from sim.params import BEHAVIOURAL, spread_bounds
 from sim.plots import (cohesion_figure, comparison_figure, components_figure, engagement_timeline,
-                       event_markers, phase_diagram, quantiles, save_figure, sensitivity_figure,
-                       trajectories_figure, trust_heatmap, trust_network)
+                       event_markers, phase_diagram, quantiles, quarter_label, save_figure,
+                       sensitivity_figure, trajectories_figure, trust_heatmap, trust_network)
 from sim.records import TIMESERIES_COLUMNS, check_metrics, summary_frame
 from sim.scenario import Scenario, load_scenario
 from sim.score import confusion, report, score_records, score_summary
 from sim.sensitivity import CSV_FLOAT_FORMAT, METHODS, analyse, output_values, parse_output
-from sim.store import file_digest, provenance, read_table, reading, table_columns, write_csv, write_table, write_yaml
+from sim.store import (file_digest, provenance, read_json, read_table, reading, table_columns, write_csv,
+                       write_table, write_yaml)
 from sim.sweep import SweepSpec, SweepStore, design_points, parse_spec, problem, run_sweep
 from sim.time_split import time_split
 from sim.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGET_WINDOW, evaluate, quiet_future, robustness,
@@ -100,12 +102,6 @@ def run_table(spec: RunSpec) -> pd.DataFrame:
 
 SUMMARY_LEGEND = ("Legend: cohesion 0-1 (mean trust, norm congruence and engagement of the members);",
                   "        stances endorse / neutral (silence) / oppose; statuses active / hedging / suspended / withdrawn.")
-
-
-def quarter_label(date) -> str:
-    """A date as its quarter, e.g. `2014Q1`."""
-    stamp = pd.Timestamp(date)
-    return f"{stamp.year}Q{stamp.quarter}"
 
 
 def summary(series: pd.DataFrame, decisions: pd.DataFrame, institutions: list[str],
@@ -458,7 +454,9 @@ def sweep_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> SweepStore:
     """Run (or resume) the configured sweep; print where its tables are."""
     sweep, scenarios = sweep_inputs(spec, load)
     folder = _sweep_folder(sweep.dir, sweep.name)
-    store = run_sweep(sweep, scenarios, spec.params, folder, progress=bool(spec.config.progress))
+    draws = (posterior_values(spec.config.posterior, spec.config.posterior_draws) if spec.config.posterior
+             else None)
+    store = run_sweep(sweep, scenarios, spec.params, folder, progress=bool(spec.config.progress), draws=draws)
     runs = store.runs()
     print(f"Sweep '{sweep.name}': {len(runs)} runs ({(runs['status'] == 'done').sum()} done), "
           f"{runs['chunk'].nunique()} chunks, backend {sweep.backend} x {sweep.workers}")
@@ -519,6 +517,16 @@ def sensitivity_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataF
     return table
 
 
+def collect_task(spec: RunSpec, results: Path) -> pd.DataFrame:
+    """Join the runs_summary tables of the multirun job folders in `results` into
+    `results/runs_summary` (in `output.format`)."""
+    table = collect(results)
+    written = write_table(table, results / "runs_summary", spec.config.output.format)
+    print(f"Collected {len(table)} runs from {table['job'].nunique()} job folders of {results}")
+    print("Files:\n" + "\n".join(f"  {path}" for path in written))
+    return table
+
+
 def plot_task(spec: RunSpec, results: Path) -> list[Path]:
     """Draw every figure the files in `results` allow, into `results/figures/`."""
     options = spec.config.plot
@@ -531,7 +539,8 @@ def plot_task(spec: RunSpec, results: Path) -> list[Path]:
         institutions = [s.code for s in scenario.institutions]
         markers = event_markers(scenario)
         figures = {"cohesion": cohesion_figure(series, institutions, f"Cohesion, scenario '{scenario.name}'", markers),
-                   "trajectories": trajectories_figure({scenario.name: series}, institutions, events=markers),
+                   "trajectories": trajectories_figure({scenario.name: series}, institutions,
+                                                           events={scenario.name: markers}),
                    "components": components_figure(series, institutions),
                    "engagement_timeline": engagement_timeline(series, institutions)}
         for inst in institutions:
@@ -544,7 +553,7 @@ def plot_task(spec: RunSpec, results: Path) -> list[Path]:
         with reading(results / "parts"):
             store = SweepStore(results)
             runs, series = store.runs(), store.timeseries()
-        names = [c for c in runs.columns if c not in ("run", "chunk", "scenario", "point", "seed", "status")]
+        names = list(read_json(results / "manifest.json")["spec"]["parameters"])
         if len(names) >= 2:
             values = output_values(series, [options.outcome]).merge(runs, on=["run", "point"])
             written += save_figure(phase_diagram(values, names[0], names[1], options.outcome), out / "phase_diagram")

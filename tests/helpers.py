@@ -82,8 +82,10 @@ def packaged_scenario(name: str) -> Scenario:
 
 
 def run_main(monkeypatch, *args: str) -> int:
-    """Run the command line with `args` (progress off); returns its exit status."""
-    monkeypatch.setattr(sys, "argv", ["sim", "progress=false", *args])
+    """Run the command line with `args` (progress off, flags such as `-m` first); returns
+    its exit status."""
+    flags = [arg for arg in args if arg.startswith("-")]
+    monkeypatch.setattr(sys, "argv", ["sim", *flags, "progress=false", *(a for a in args if a not in flags)])
     try:
         main()
     except SystemExit as stop:

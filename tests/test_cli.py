@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from sim.config import TASKS
+from sim.listing import GLOSSARY
 from sim.model import INSTITUTION_METRICS
 from sim.params import MECHANISMS
 from sim.store import read_table
@@ -163,3 +164,17 @@ def test_list_prints_tasks_scenarios_events_and_metrics_without_an_output_folder
     assert re.search(r"^  separatism_support +A state backs separatists", printed, re.M)
     for metric in (*INSTITUTION_METRICS, "trust_in.<STATE>", "engagement.<INSTITUTION>", "legitimacy"):
         assert re.search(rf"^  {re.escape(metric)} +\S", printed, re.M)
+
+
+def test_help_is_short_lists_the_tasks_and_explains_the_words(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert run_main(monkeypatch, "--help") == 0
+    printed = capsys.readouterr().out
+    lines = printed.splitlines()
+    assert len(lines) < 60 and max(map(len, lines)) <= 110
+    for task in TASKS:
+        assert re.search(rf"^  {task} +\S", printed, re.M)
+    for term in GLOSSARY:
+        assert re.search(rf"^  {re.escape(term)} +\S", printed, re.M)
+    assert "params_schema" not in printed and "verbose=true" in printed
+    assert list(tmp_path.iterdir()) == []

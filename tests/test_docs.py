@@ -4,9 +4,11 @@ every `Params` field with the default and range the code has, and nothing else."
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import MISSING, fields
 from pathlib import Path
 
+from sim.listing import GLOSSARY
 from sim.params import Params
 
 ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
@@ -22,3 +24,22 @@ def test_odd_parameter_table_matches_params():
         low, high = f.metadata["range"]
         code[f.name] = (float(f.default), float(low), float(high))
     assert table == code
+
+
+def test_readme_glossary_matches_the_help():
+    """The README's glossary explains every term `--help` does, in the same words."""
+    readme = (ODD.parent.parent / "README.md").read_text()
+    section = readme.split("### Glossary", 1)[1].split("\n### ", 1)[0]
+    rows = dict(re.findall(r"^\| ([^|]+?) \| ([^|]+?) \|$", section, re.M)[1:])
+    assert rows == GLOSSARY
+
+
+def test_every_extra_the_readme_installs_exists():
+    """`pip install -e ".[name]"` in the README names extras pyproject.toml defines; the
+    notebooks extra holds what opening and running the notebooks needs."""
+    root = ODD.parent.parent
+    extras = tomllib.loads((root / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    named = set(re.findall(r'pip install -e "\.\[(\w+)\]"', (root / "README.md").read_text()))
+    assert {"notebooks", "test", "viz"} <= named <= set(extras)
+    packages = {re.split(r"[<>=\[ ]", item)[0] for item in extras["notebooks"]}
+    assert {"jupytext", "nbconvert", "ipykernel", "jupyterlab"} <= packages

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import matplotlib.dates
+import matplotlib.font_manager
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 
+import sim
 from sim import plots
+from sim.config import resolve
 from sim.ensemble import run_seeds
 
 
@@ -24,28 +28,68 @@ def _vertical_lines(ax) -> int:
     return sum(1 for line in ax.get_lines() if len(set(np.asarray(line.get_xdata()).tolist())) == 1)
 
 
+def _strip_and_main(fig, column: int = 0, columns: int = 1):
+    """The event strip and the time panel of a figure drawn with events."""
+    return fig.axes[column], fig.axes[columns + column]
+
+
 def test_cohesion_figure_has_medians_bands_and_event_markers(spec, ensemble):
     series, _ = ensemble
     markers = plots.event_markers(spec.scenario)
     fig = plots.cohesion_figure(series, ["SCO", "CSTO"], "Cohesion", markers)
-    ax = fig.axes[0]
+    strip, ax = _strip_and_main(fig)
     medians = [line for line in ax.get_lines() if line.get_label() in ("SCO", "CSTO")]
     assert len(medians) == 2 and _bands(ax) == 4  # 50% and 90% band per institution
-    assert _vertical_lines(ax) == len(markers) >= 8
-    labels = {t.get_text() for t in ax.texts}
-    assert any("crimea annexation" in label for label in labels)
+    assert _vertical_lines(ax) == len({date for date, _ in markers}) >= 8
+    labels = {t.get_text() for t in strip.texts}
+    assert "maidan / crimea annexation" in labels
     assert ax.get_xlabel() == "Date (quarter)" and "Cohesion" in ax.get_ylabel()
     plt.close(fig)
 
 
-def test_trajectories_overlay_scenarios(spec, ensemble):
+def test_event_labels_do_not_overlap(spec, ensemble):
+    """Labels of nearby events (orange and tulip revolutions a quarter apart) go to
+    different rows: no two label boxes intersect once drawn."""
     series, _ = ensemble
-    other = series.assign(value=series["value"] * 0.9)
-    fig = plots.trajectories_figure({"history": series, "scaled": other}, ["SCO", "CSTO"])
-    assert len(fig.axes) == 2
+    fig = plots.cohesion_figure(series, ["SCO", "CSTO"], "Cohesion", plots.event_markers(spec.scenario))
+    fig.draw_without_rendering()
+    boxes = [text.get_window_extent() for text in fig.axes[0].texts]
+    assert len(boxes) >= 8
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    rows = {text.get_text(): text.get_position()[1] for text in fig.axes[0].texts}
+    assert rows["orange revolution"] != rows["tulip revolution"]
+    plt.close(fig)
+
+
+def test_counterfactual_reference_line_is_not_hidden(ensemble):
+    """The reference (first) scenario is the widest line, solid and black, and every
+    other is narrower and dashed, so where they coincide the reference shows around them."""
+    series, _ = ensemble
+    scenarios = {"history": series, "a": series, "b": series.assign(value=series["value"] * 0.9)}
+    fig = plots.trajectories_figure(scenarios, ["SCO", "CSTO"])
     for ax in fig.axes:
-        assert _bands(ax) == 4 and len([l for l in ax.get_lines() if l.get_label() in ("history", "scaled")]) == 2
-        assert "cohesion" in ax.get_title()
+        lines = {line.get_label(): line for line in ax.get_lines()}
+        reference = lines["history (reference)"]
+        others = [lines["a"], lines["b"]]
+        assert reference.get_color() == "#000000" and reference.get_linestyle() == "-"
+        assert all(o.get_linewidth() < reference.get_linewidth() / 2 for o in others)
+        assert all(o.get_linestyle() != "-" for o in others)
+        assert _bands(ax) == 6 and "cohesion" in ax.get_title()
+    plt.close(fig)
+
+
+def test_each_scenario_marks_only_its_own_events(spec, ensemble):
+    """An event a scenario lacks is labelled so: Crimea is 'not in no_crimea'; shared
+    events carry no note."""
+    series, _ = ensemble
+    no_crimea = resolve(sim.compose(["scenario=no_crimea"])).scenario
+    events = {"history": plots.event_markers(spec.scenario), "no_crimea": plots.event_markers(no_crimea)}
+    fig = plots.trajectories_figure({"history": series, "no_crimea": series}, ["SCO", "CSTO"], events=events)
+    labels = {text.get_text() for text in fig.axes[0].texts}
+    assert fig.axes[0].get_title() == "SCO cohesion (4 runs)"   # above its event labels
+    assert "crimea annexation (not in no_crimea)" in labels
+    assert "georgia war" in labels and "maidan" in labels
+    assert not any(label.startswith("crimea annexation") and "not in" not in label for label in labels)
     plt.close(fig)
 
 
@@ -88,37 +132,108 @@ def test_engagement_timeline_has_one_strip_per_member(ensemble):
     plt.close(fig)
 
 
-def test_phase_diagram_grid():
-    table = pd.DataFrame({"a": [1, 1, 2, 2] * 2, "b": [1, 2, 1, 2] * 2, "out": np.arange(8.0)})
-    fig = plots.phase_diagram(table, "a", "b", "out")
+def test_phase_diagram_cells_centred_on_sampled_values():
+    """One cell per sampled pair, centred on a tick labelled with the sampled value (an
+    uneven grid too), with its value written in it."""
+    table = pd.DataFrame({"a": [0.5, 0.5, 3.0, 3.0, 1.5, 1.5] * 2, "b": [6.0, 14.0] * 6,
+                          "SCO:cohesion@2018-10": np.arange(12.0)})
+    fig = plots.phase_diagram(table, "a", "b", "SCO:cohesion@2018-10")
     ax = fig.axes[0]
-    assert ax.get_xlabel() == "a" and ax.get_ylabel() == "b"
-    assert np.allclose(np.sort(np.asarray(ax.collections[0].get_array()).ravel()), [2, 3, 4, 5])
+    image = ax.images[0]
+    assert image.get_array().shape == (2, 3)
+    assert list(image.get_extent()) == [-0.5, 2.5, -0.5, 1.5]  # cells centred on 0, 1, 2 and 0, 1
+    assert list(ax.get_xticks()) == [0, 1, 2] and list(ax.get_yticks()) == [0, 1]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0.5", "1.5", "3"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["6", "14"]
+    means = table.groupby(["b", "a"])["SCO:cohesion@2018-10"].mean().to_numpy().reshape(2, 3)
+    assert np.allclose(image.get_array(), means)
+    assert {t.get_text() for t in ax.texts} == {f"{v:.3f}" for v in means.ravel()}
+    assert ax.get_xlabel() == "A (a)" and "SCO cohesion, 2018Q4" in ax.get_title()
+    assert "mean over 2 seeds" in fig.axes[1].get_ylabel()
     plt.close(fig)
 
 
-def test_sensitivity_bars_with_intervals():
-    table = pd.DataFrame({"output": ["o"] * 3, "parameter": ["x", "y", "z"], "index": ["mu_star"] * 3,
-                          "value": [0.3, 0.1, 0.2], "conf": [0.05, 0.01, 0.02], "sigma": [0.1] * 3,
-                          "seed_variance_share": [0.02] * 3})
+def test_sensitivity_bars_readable_names_and_inert_parameters():
+    table = pd.DataFrame({"output": ["UZB:engagement.CSTO@2014-01"] * 4,
+                          "parameter": ["w_sovereignty", "trust_gain", "mandate_cost", "deference"],
+                          "index": ["mu_star"] * 4, "value": [0.3, 0.1, 0.2, 1e-6],
+                          "conf": [0.05, 0.01, 0.02, 1e-6], "sigma": [0.1] * 4, "seed_variance_share": [0.02] * 4})
     fig = plots.sensitivity_figure(table, "morris")
     ax = fig.axes[0]
-    assert len(ax.patches) == 3 and "mu*" in ax.get_xlabel() and "2%" in ax.get_title()
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert ticks == ["Deference", "Trust gain", "Mandate cost", "Sovereignty weight"]
+    assert len(ax.patches) == 3  # no empty bar for the inert parameter
+    assert [t.get_text().strip() for t in ax.texts] == ["inert (< 1% of the largest)"]
+    assert ax.texts[0].get_position()[1] == 0  # on deference's row
     errorbars = [c for c in ax.containers if c.__class__.__name__ == "ErrorbarContainer"]
     assert len(errorbars) == 1 and len(errorbars[0].lines[2][0].get_segments()) == 3
+    assert "mu*" in ax.get_xlabel() and "2%" in ax.get_title()
+    assert ax.get_title().startswith("UZB engagement in CSTO, 2014Q1")
+    assert "95%" in fig.get_suptitle()
     plt.close(fig)
 
 
-def test_counterfactual_differences_with_intervals(ensemble):
+def _comparison_table() -> pd.DataFrame:
+    rows = [{"scenario": name, "reference": "history", "institution": "SCO", "metric": metric, "date": date,
+             "difference": 0.01, "ci_low": 0.0, "ci_high": 0.02}
+            for name in ("alt", "other") for metric in ("cohesion", "trust", "engagement")
+            for date in ("2008-01", "2012-01", "2015-01", "2018-10")]
+    return pd.DataFrame(rows)
+
+
+def test_comparison_places_every_metric_on_a_time_axis(ensemble):
     series, _ = ensemble
-    table = pd.DataFrame({"scenario": ["alt"] * 2, "reference": ["history"] * 2, "institution": ["SCO"] * 2,
-                          "metric": ["cohesion"] * 2, "date": ["2010-01", "2018-10"],
-                          "difference": [0.01, 0.02], "ci_low": [0.0, 0.01], "ci_high": [0.02, 0.03]})
-    fig = plots.comparison_figure({"history": series, "alt": series}, table, ["SCO"])
-    bottom = fig.axes[1]
-    assert "vs history" in bottom.get_ylabel()
-    assert [t.get_text() for t in bottom.get_xticklabels()] == ["2010-01", "2018-10"]
+    fig = plots.comparison_figure({"history": series, "alt": series, "other": series}, _comparison_table(), ["SCO"])
+    top, *panels = fig.axes
+    assert [ax.get_ylabel().split(":")[0] for ax in panels] == ["cohesion", "trust", "engagement"]
+    assert all("from history" in ax.get_ylabel() for ax in panels)
+    days = matplotlib.dates.date2num([pd.Timestamp(d) for d in ("2008-01-01", "2012-01-01", "2015-01-01", "2018-10-01")])
+    for ax in panels:
+        bars = [c for c in ax.containers if c.__class__.__name__ == "ErrorbarContainer"]
+        assert [c.get_label() for c in bars] == ["alt - history", "other - history"]
+        x = [np.asarray(matplotlib.dates.date2num(c.lines[0].get_xdata())) for c in bars]
+        assert np.allclose((x[0] + x[1]) / 2, days)  # the two scenarios straddle each date
+        assert np.all(x[0] < x[1])
+    assert "95%" in panels[0].get_legend().get_title().get_text()
+    assert isinstance(top.xaxis.get_major_formatter(), matplotlib.dates.AutoDateFormatter | matplotlib.dates.ConciseDateFormatter)
     plt.close(fig)
+
+
+def test_heatmap_and_network_say_what_they_show(ensemble):
+    series, _ = ensemble
+    heat = plots.trust_heatmap(series, "SCO", ["2007-10"])
+    assert "Mean trust over 4 runs" in heat.get_suptitle() and heat.axes[0].get_title() == "SCO trust, 2007Q4"
+    assert np.isnan(np.diag(heat.axes[0].images[0].get_array().filled(np.nan))).all()
+    network = plots.trust_network(series, "SCO", ["2007-10", "2018-10"], threshold=0.6)
+    network.draw_without_rendering()
+    page = network.bbox
+    for ax in network.axes:   # every circle of members fits, every title is inside the figure
+        (left, right), (bottom, top) = ax.get_xlim(), ax.get_ylim()
+        assert left <= -1.15 and right >= 1.15 and bottom <= -1.1 and top >= 1.1
+        title = ax.title.get_window_extent()
+        assert page.x0 <= title.x0 and title.x1 <= page.x1 and page.y0 <= title.y0 and title.y1 <= page.y1
+    legend = network.legends[0]
+    assert legend.get_title().get_text().startswith("Edge width: mutual trust, mean over 4 runs")
+    assert [t.get_text() for t in legend.get_texts()] == ["0.60", "0.80", "1.00"]
+    widths = [line.get_linewidth() for line in legend.get_lines()]
+    assert widths == sorted(widths) and widths[0] < widths[-1]
+    plt.close(heat)
+    plt.close(network)
+
+
+def test_every_legend_uses_one_font_size(spec, ensemble):
+    series, _ = ensemble
+    figures = [plots.cohesion_figure(series, ["SCO", "CSTO"], "Cohesion", plots.event_markers(spec.scenario)),
+               plots.trajectories_figure({"history": series, "alt": series}, ["SCO"]),
+               plots.comparison_figure({"history": series, "alt": series}, _comparison_table(), ["SCO"]),
+               plots.trust_network(series, "CSTO", ["2007-10"]),
+               plots.engagement_timeline(series, ["SCO"])]
+    sizes = {text.get_fontsize() for fig in figures for ax in fig.axes if ax.get_legend()
+             for text in ax.get_legend().get_texts()}
+    sizes |= {text.get_fontsize() for fig in figures for legend in fig.legends for text in legend.get_texts()}
+    assert sizes == {matplotlib.font_manager.FontProperties(size=plots.LEGEND_FONT).get_size_in_points()}
+    for fig in figures:
+        plt.close(fig)
 
 
 def test_save_figure_writes_png_and_svg(tmp_path, ensemble):

@@ -59,8 +59,24 @@ def test_compare_with_a_posterior_adds_the_posterior_columns(posterior, tmp_path
 
 @pytest.mark.parametrize("args, expected", [
     (["posterior=/nonexistent/posterior.parquet"], ["posterior", "/nonexistent", "calibration folder"]),
-    (["task=sweep", "posterior=/tmp"], ["posterior", "task=sweep", "run, compare, score"]),
+    (["task=validate", "posterior=/tmp"], ["posterior", "task=validate", "run, compare, score, sweep"]),
     (["posterior_draws=0"], ["posterior_draws", "[1, 10000]"]),
 ])
 def test_bad_posterior_settings_are_refused_in_one_line(tmp_path, monkeypatch, capsys, args, expected):
     _run_cli(monkeypatch, capsys, args, tmp_path / "out", expected)
+
+
+def test_a_sweep_with_a_posterior_runs_each_point_with_each_draw(posterior, tmp_path, monkeypatch):
+    """The swept parameter keeps its design values; the others come from the draws; a
+    different posterior in the same sweep folder is refused."""
+    folder = tmp_path / "sweep"
+    args = ["task=sweep", f"sweep.dir={folder}", "sweep.backend=serial", "sweep.seeds_per_point=1",
+            "sweep.parameters.rally_gain.values=[0.5,1.0]", "sweep.parameters.memory.values=[10.0]",
+            "posterior_draws=2"]
+    assert run_main(monkeypatch, *args, f"posterior={posterior}") == 0
+    runs = pd.read_parquet(folder / "runs.parquet")
+    assert list(runs["draw"]) == [0, 1, 0, 1] and list(runs["rally_gain"]) == [0.5, 0.5, 1.0, 1.0]
+    assert (runs["deference"] == 1.7).all()
+    other = tmp_path / "other.parquet"
+    pd.DataFrame({"deference": [1.2], "weight": [1.0]}).to_parquet(other)
+    assert run_main(monkeypatch, *args, f"posterior={other}") != 0
