@@ -449,9 +449,11 @@ def _tasks(runs: pd.DataFrame, todo: list[int], scenarios: dict[str, Scenario], 
 
 
 def execute(tasks: Iterator[Any], backend: str, workers: int, scheduler: str | None,
-            work: Callable[[Any], Any] = run_and_store_chunk) -> Iterator[Any]:
-    """Run `work` on each task on a backend (serial, local processes or Dask), yielding
-    results as they complete (in any order: callers key results by task)."""
+            work: Callable[[Any], Any] | None = None) -> Iterator[Any]:
+    """Run `work` (default: `run_and_store_chunk`, looked up when called) on each task on a
+    backend (serial, local processes or Dask), yielding results as they complete (in any
+    order: callers key results by task)."""
+    work = work or run_and_store_chunk
     if backend == "serial":
         for task in tasks:
             yield work(task)
