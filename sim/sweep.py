@@ -461,10 +461,12 @@ def _tasks(runs: pd.DataFrame, todo: list[int], scenarios: dict[str, Scenario], 
 
 
 def execute(tasks: Iterator[Any], backend: str, workers: int, scheduler: str | None,
-            work: Callable[[Any], Any] = run_and_store_chunk, client: Any = None) -> Iterator[Any]:
-    """Run `work` on each task on a backend (serial, local processes or Dask: through
-    `client`, else a client of its own from `dask_client`), yielding results as they
-    complete (in any order: callers key results by task)."""
+            work: Callable[[Any], Any] | None = None, client: Any = None) -> Iterator[Any]:
+    """Run `work` (default: `run_and_store_chunk`, looked up when called) on each task on a
+    backend (serial, local processes or Dask: through `client`, else a client of its own
+    from `dask_client`), yielding results as they complete (in any order: callers key
+    results by task)."""
+    work = work or run_and_store_chunk
     if backend == "serial":
         for task in tasks:
             yield work(task)
@@ -628,7 +630,7 @@ def _run_chunks(spec: SweepSpec, store: SweepStore, runs: pd.DataFrame, todo: li
     with tqdm(total=int(runs["chunk"].isin(todo).sum()), unit="run", desc=spec.name,
               disable=not progress) as bar, logging_redirect_tqdm():
         started = time.perf_counter()
-        for entry in execute(tasks, spec.backend, spec.workers, spec.scheduler, run_and_store_chunk, client):
+        for entry in execute(tasks, spec.backend, spec.workers, spec.scheduler, client=client):
             store.record(entry)
             bar.update(int(sizes[entry.chunk]))
             log.info("chunk %d done (%d runs, %.1f s elapsed)", entry.chunk, sizes[entry.chunk],
