@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from sim.calibration_plots import calibration_figures
 from sim.store import read_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +38,9 @@ def markdown(frame: pd.DataFrame, digits: int = 3) -> str:
 
 
 def _figures(calibration: Path) -> list[str]:
-    """Copy the calibration's PNG figures next to the docs; return their Markdown images."""
+    """Draw the calibration's figures, copy the PNGs next to the docs; return their Markdown
+    images."""
+    calibration_figures(calibration)
     lines = []
     for name in ("posterior_marginals", "posterior_pairs", "generations"):
         shutil.copyfile(calibration / "figures" / f"{name}.png", FIGURES / f"calibration_{name}.png")
