@@ -45,7 +45,7 @@ def main() -> None:
     runs = particles * calibration.seeds_per_particle * len(calibration.scenario_names())
     figures = {"folder": str(folder), "particles": particles, "model_runs": runs, "seconds": seconds,
                "runs_per_second": runs / seconds, "backend": calibration.backend,
-               "workers": calibration.workers or os.cpu_count(), "cpu_count": os.cpu_count()}
+               "workers": calibration.worker_count, "cpu_count": os.cpu_count()}
     write_json(figures, folder / "benchmark.json")
     print(json.dumps(figures, indent=2))
 

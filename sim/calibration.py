@@ -44,7 +44,7 @@ from sim.errors import InputError, UserError
 from sim.params import BEHAVIOURAL, INTEGER_PARAMS, Params
 from sim.scenario import Scenario
 from sim.store import code_version, file_digest, read_json, write_csv, write_json, write_parquet, write_yaml
-from sim.sweep import BACKENDS, SCHEDULER_ADDRESS, execute, fingerprint, folder_lock, spec_hash
+from sim.sweep import BACKENDS, SCHEDULER_ADDRESS, dask_client, execute, fingerprint, folder_lock, spec_hash
 from sim.validation import TARGETS, Target, run_pair_views
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,11 @@ class CalibrationSpec:
     def names(self) -> list[str]:
         """The free parameters, in a fixed order."""
         return list(self.free)
+
+    @property
+    def worker_count(self) -> int:
+        """Workers of the local or Dask backend (`workers` 0: all cores)."""
+        return self.workers or os.cpu_count() or 1
 
     @property
     def kept(self) -> int:
@@ -287,13 +292,15 @@ def _new_weights(spec: CalibrationSpec, population: pd.DataFrame, values: np.nda
 
 @dataclass
 class Problem:
-    """A calibration's fixed inputs: spec, scenarios, base parameters and observation."""
+    """A calibration's fixed inputs: spec, scenarios, base parameters, observation, and the
+    Dask client its generations share (None for the other backends)."""
 
     spec: CalibrationSpec
     scenarios: dict[str, Scenario]
     base: Params
     observation: np.ndarray
     statistics: list[str]
+    client: Any = None
 
 
 def _tasks(problem: Problem, values: np.ndarray, seeds: np.ndarray) -> list[ParticleTask]:
@@ -311,8 +318,8 @@ def simulate(problem: Problem, values: np.ndarray, seeds: np.ndarray, bar: tqdm 
     spec = problem.spec
     tasks = _tasks(problem, values, seeds)
     parts: dict[int, np.ndarray] = {}
-    workers = spec.workers or os.cpu_count() or 1
-    for index, stats in execute(iter(tasks), spec.backend, workers, spec.scheduler, simulate_particles):
+    for index, stats in execute(iter(tasks), spec.backend, spec.worker_count, spec.scheduler, simulate_particles,
+                                problem.client):
         parts[index] = stats
         if bar is not None:
             bar.update(len(stats))
@@ -472,12 +479,12 @@ def calibrate(spec: CalibrationSpec, scenarios: dict[str, Scenario], base: Param
     """Run (or resume) a calibration into `folder`, holding its lock; write the posterior
     files and return the folder."""
     scenarios = {name: scenarios[name] for name in spec.scenario_names()}
-    with folder_lock(folder, "calibration"):
+    with dask_client(spec.backend, spec.worker_count, spec.scheduler) as client, folder_lock(folder, "calibration"):
         store = CalibrationStore(folder)
         store.open(spec, base, scenarios)
         history = store.load()
         names = statistic_names(spec.targets, spec.statistics == "shares_and_values")
-        problem = Problem(spec, scenarios, base, np.zeros(len(names)), names)
+        problem = Problem(spec, scenarios, base, np.zeros(len(names)), names, client)
         simulated = sum(meta["simulated"] for _, meta in history)
         with tqdm(total=spec.budget(), initial=simulated, unit="particle", desc=f"calibrate {spec.name}",
                   disable=not progress) as bar:
