@@ -8,7 +8,7 @@ checks the rest (ranges, states, institutions, events) and returns a `RunSpec`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf
 
-from sim.calibration import parse_calibration, posterior_draws
+from sim.calibration import parse_calibration, posterior_values
 from sim.cast import DEFAULT_RELATIONS, DEFAULT_STATES, Cast, load_cast
 from sim.checks import MONTH, refuse_interpolations
 from sim.discover import OPERATORS as DISCOVER_WHEN
@@ -166,7 +166,12 @@ class RunSpec:
     seeds: list[int]
     config: DictConfig
     observed: Observed | None = None
-    draws: list[Params] = field(default_factory=list)
+    draw_values: list[dict[str, float]] = field(default_factory=list)
+
+    @property
+    def draws(self) -> list[Params]:
+        """The parameter set of each posterior draw: its values on top of `params`."""
+        return [replace(self.params, **values) for values in self.draw_values]
 
     def runs(self) -> list[tuple[Params, int]]:
         """The (parameters, seed) of every run: each seed at `params`, or, with a posterior,
@@ -318,6 +323,6 @@ def resolve(cfg: DictConfig, runtime: Any | None = None) -> RunSpec:
     scenario = scenario_from(cfg, load_cast_from(cfg), source=scenario_source(runtime))
     check_size(cfg, scenario.n_steps, planned_runs(cfg))
     observed = load_observed(cfg.observed, scenario) if cfg.task == "score" else None
-    draws = posterior_draws(cfg.posterior, params, cfg.posterior_draws) if cfg.posterior else []
+    draws = posterior_values(cfg.posterior, cfg.posterior_draws) if cfg.posterior else []
     return RunSpec(scenario=scenario, params=params, seeds=seeds_from(cfg.seeds), config=cfg, observed=observed,
-                   draws=draws)
+                   draw_values=draws)

@@ -13,7 +13,7 @@ from hydra.errors import MissingConfigException
 from omegaconf import OmegaConf
 
 from sim.ablation import ablation, data_ensemble, robustness_needs
-from sim.calibration import CALIBRATION_FILES, calibrate, parse_calibration, posterior_file, posterior_values
+from sim.calibration import CALIBRATION_FILES, calibrate, parse_calibration, posterior_file
 from sim.calibration_plots import calibration_figures
 from sim.cast import Cast
 from sim.checks import horizon_text
@@ -59,12 +59,10 @@ def _provenance(spec: RunSpec, out: Path, seeds: list[int]) -> Path:
     """config.yaml next to a task's results: the resolved config, the seeds, the code version
     and, with a posterior, its file's SHA-256 and the parameter values of each draw."""
     record = provenance(OmegaConf.to_container(spec.config, resolve=True), list(seeds))
-    if spec.draws:
+    if spec.draw_values:
         source = posterior_file(spec.config.posterior)
-        changed = [name for name in asdict(spec.params)
-                   if any(getattr(d, name) != getattr(spec.params, name) for d in spec.draws)]
         record["posterior"] = {"file": str(source.resolve()), "sha256": file_digest(source)["sha256"],
-                               "draws": [{name: getattr(d, name) for name in changed} for d in spec.draws]}
+                               "draws": spec.draw_values}
     return write_yaml(record, out / "config.yaml")
 
 
@@ -454,9 +452,8 @@ def sweep_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> SweepStore:
     """Run (or resume) the configured sweep; print where its tables are."""
     sweep, scenarios = sweep_inputs(spec, load)
     folder = _sweep_folder(sweep.dir, sweep.name)
-    draws = (posterior_values(spec.config.posterior, spec.config.posterior_draws) if spec.config.posterior
-             else None)
-    store = run_sweep(sweep, scenarios, spec.params, folder, progress=bool(spec.config.progress), draws=draws)
+    store = run_sweep(sweep, scenarios, spec.params, folder, progress=bool(spec.config.progress),
+                      draws=spec.draw_values or None)
     runs = store.runs()
     print(f"Sweep '{sweep.name}': {len(runs)} runs ({(runs['status'] == 'done').sum()} done), "
           f"{runs['chunk'].nunique()} chunks, backend {sweep.backend} x {sweep.workers}")
