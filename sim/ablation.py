@@ -23,8 +23,7 @@ from sim.cast import (DEFAULT_RELATIONS, DEFAULT_STATES, NORM_ATTRIBUTES, NUMERI
                       load_cast)
 from sim.params import MECHANISMS, NULL_MODEL, Params
 from sim.scenario import Scenario, load_scenario
-from sim.ensemble import run_seeds
-from sim.ensemble_view import EnsembleView
+from sim.ensemble import run_view
 from sim.validation import (QUIET_SHARE, REQUIRED_SHARE, ROBUST_SHARE, evaluate, quiet_future, quiet_shares,
                             robustness, run_views, summarise_points, target_shares, twin_scenarios)
 
@@ -71,7 +70,7 @@ def _variant_row(name: str, overrides: Mapping[str, float], scenarios: dict[str,
            "passing": len(passed)}
     if quiet is not None:
         scenario, history_end = quiet
-        share = float(quiet_shares(quiet_future(EnsembleView(*run_seeds(scenario, params, seeds)),
+        share = float(quiet_shares(quiet_future(run_view(scenario, [(params, seed) for seed in seeds]),
                                                 history_end)).min())
         row["quiet_future"] = share
         if share >= QUIET_SHARE:

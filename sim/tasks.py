@@ -22,7 +22,7 @@ from sim.compare import differences
 from sim.config import RunSpec, cast_files
 from sim.discover import Condition, cases, discover
 from sim.discover_plots import box_figure, tradeoff_figure
-from sim.ensemble import run_pairs, run_seeds
+from sim.ensemble import run_pairs, run_view
 from sim.ensemble_view import EnsembleView
 from sim.errors import DataError, InputError
 from sim.params import BEHAVIOURAL, spread_bounds
@@ -176,7 +176,7 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
     print(table[["target", "name", "threshold", "value", "share", "result"]].to_string(index=False))
     write_csv(table, out / "validation.csv")
     quiet_scenario, history_end = load(QUIET_SCENARIO), spec.scenario.dates[-1][:7]
-    quiet = quiet_future(EnsembleView(*run_seeds(quiet_scenario, spec.params, seeds)), history_end)
+    quiet = quiet_future(run_view(quiet_scenario, [(spec.params, seed) for seed in seeds]), history_end)
     print(f"\nStability: '{QUIET_SCENARIO}' (no events after {history_end}):\n")
     print(quiet.to_string(index=False))
     write_csv(quiet, out / "quiet_future.csv")
@@ -383,7 +383,7 @@ def check_dates(spec: RunSpec, load: ScenarioLoader) -> None:
 def score_task(spec: RunSpec, out: Path) -> pd.DataFrame:
     """Run the scenario's ensemble and score it against the observed outcomes: how often
     each record is reproduced, per kind and overall, and the confusion of three-way outcomes."""
-    view = EnsembleView(*run_pairs(spec.scenario, spec.runs(), progress=bool(spec.config.progress)))
+    view = run_view(spec.scenario, spec.runs(), progress=bool(spec.config.progress))
     records, outcomes = score_records(view, spec.observed)
     summary = score_summary(records)
     paths = [write_csv(records, out / "score_records.csv"), write_csv(summary, out / "score_summary.csv"),
