@@ -22,19 +22,11 @@ import yaml
 
 from sim.calibration_plots import calibration_figures
 from sim.store import read_json
+from validation_report import markdown  # the sibling script (experiments/ is on sys.path when run)
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "CALIBRATION.md"
 FIGURES = ROOT / "docs" / "figures"
-
-
-def markdown(frame: pd.DataFrame, digits: int = 3) -> str:
-    """A DataFrame as a Markdown table, numbers to `digits` significant digits."""
-    def cell(value) -> str:
-        return f"{value:.{digits}g}" if isinstance(value, float) else str(value)
-    rows = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
-    rows += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join(rows)
 
 
 def _figures(calibration: Path) -> list[str]:
