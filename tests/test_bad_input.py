@@ -78,6 +78,17 @@ SCENARIO_CASES = {
                        ["events.probe.date", "'2010/03/05'", "YYYY-MM-DD"]),
     "YAML syntax error": (_event('{kind: crackdown, date: "2010-03", state: KAZ'),
                           ["case.yaml", "line", "YAML syntax error"]),
+    # non-finite numbers, which would otherwise run and write NaN tables
+    "infinite power": (_event('{kind: leadership_change, date: "2010-03", state: KAZ, attributes: {power: .inf}}'),
+                       ["events.probe.attributes.power", "inf", "a finite number >= 0.0"]),
+    "NaN power": (_event('{kind: leadership_change, date: "2010-03", state: KAZ, attributes: {power: .nan}}'),
+                  ["events.probe.attributes.power", "nan", "a finite number >= 0.0"]),
+    "NaN norm": (_event('{kind: leadership_change, date: "2010-03", state: KAZ, norms: {anti_extremism: .nan}}'),
+                 ["events.probe.norms.anti_extremism", "nan", "[0.0, 1.0]"]),
+    "NaN magnitude": (_event('{kind: crackdown, date: "2010-03", state: KAZ, magnitude: .nan}'),
+                      ["events.probe.magnitude", "nan", "[0.0, 1.0]"]),
+    "infinite magnitude": (_event('{kind: crackdown, date: "2010-03", state: KAZ, magnitude: .inf}'),
+                           ["events.probe.magnitude", "inf", "[0.0, 1.0]"]),
 }
 
 

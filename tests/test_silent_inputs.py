@@ -14,7 +14,7 @@ import pytest
 
 from sim.cast import DEFAULT_RELATIONS, DEFAULT_STATES, load_cast
 from sim.ensemble_view import EnsembleView
-from tests.test_bad_input import _event, _refused_scenario, _run_cli
+from tests.test_bad_input import _run_cli
 
 HORIZON = "2001-01 to 2018-12"
 
@@ -55,25 +55,6 @@ def test_plot_date_outside_the_run_is_one_line(tmp_path, monkeypatch, capsys):
                    tmp_path / "out")
     assert "plot.dates" in err and "'2030-01'" in err and HORIZON in err
     assert not (results / "figures").exists()
-
-
-SCENARIO_CASES = {
-    "infinite power": (_event('{kind: leadership_change, date: "2010-03", state: KAZ, attributes: {power: .inf}}'),
-                       ["events.probe.attributes.power", "inf", "a finite number >= 0.0"]),
-    "NaN power": (_event('{kind: leadership_change, date: "2010-03", state: KAZ, attributes: {power: .nan}}'),
-                  ["events.probe.attributes.power", "nan", "a finite number >= 0.0"]),
-    "NaN norm": (_event('{kind: leadership_change, date: "2010-03", state: KAZ, norms: {anti_extremism: .nan}}'),
-                 ["events.probe.norms.anti_extremism", "nan", "[0.0, 1.0]"]),
-    "NaN magnitude": (_event('{kind: crackdown, date: "2010-03", state: KAZ, magnitude: .nan}'),
-                      ["events.probe.magnitude", "nan", "[0.0, 1.0]"]),
-    "infinite magnitude": (_event('{kind: crackdown, date: "2010-03", state: KAZ, magnitude: .inf}'),
-                           ["events.probe.magnitude", "inf", "[0.0, 1.0]"]),
-}
-
-
-@pytest.mark.parametrize("case", sorted(SCENARIO_CASES))
-def test_bad_event_number_is_one_line(case, tmp_path, monkeypatch, capsys):
-    _refused_scenario(tmp_path, monkeypatch, capsys, *SCENARIO_CASES[case])
 
 
 STATES = DEFAULT_STATES.read_text(encoding="utf-8")
