@@ -3,10 +3,16 @@
     python benchmarks/bench.py           # everything (about five minutes on two cores)
     python benchmarks/bench.py --quick   # skip the 1,000- and 10,000-run sweeps
 
-- run_ms_median: one default history run alone (72 quarters, 18 states, 2 institutions),
-  and profile_top: where its time goes (cProfile, own time per run);
+- run_ms_median: one default history run alone through the Mesa adapter
+  (`ProtectiveIntegrationModel`, 72 quarters, 18 states, 2 institutions), and
+  engine_run_ms_median: the same run as an engine of one run;
 - batched_run_ms: the same run's share of a batch of 50 seeds advanced together
-  (`sim.dynamics.RunBatch`, what the engine's chunks do; same numbers as alone);
+  (`sim.core.engine.Engine`, what the sweep's chunks do; same numbers as alone), and
+  profile_top: where a batch's time goes (cProfile, own time per run);
+- run_ensemble_ms_per_run: `sim.run_ensemble` of 50 seeds, the full long table included;
+- main_job_seconds: `python -m sim` (the main job on its default config, 20 seeds) from
+  start to finish, imports and the figure included (best of three), and
+  import_errors_seconds: `python -c "import sim.errors"` (a leaf import; best of five);
 - sweep_runs_per_s_1_worker / _2_workers: the engine on a 200-run sweep, local backend,
   automatic chunks (after a warm-up sweep, best of five trials alternating 1 and 2
   workers: this VM's speed drifts by 30-50% from minute to minute);
@@ -45,8 +51,9 @@ import numpy as np
 
 import sim
 from sim.config import resolve
+from sim.core.engine import run_engine
 from sim.ensemble import BATCH_SIZE, run_batch
-from sim.model import INSTITUTION_METRICS, ProtectiveIntegrationModel
+from sim.model import ProtectiveIntegrationModel
 from sim.sweep import parse_spec, run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,28 +71,64 @@ def time_runs(spec, runs: int) -> list[float]:
     return times
 
 
-def batched_run_ms(spec, size: int = BATCH_SIZE, repeats: int = 3) -> float:
+def engine_run_ms(spec, runs: int) -> list[float]:
+    """Milliseconds of one run as an engine of one run, one per seed."""
+    times = []
+    for seed in range(runs):
+        start = time.perf_counter()
+        run_engine(spec.scenario, [(spec.params, seed)])
+        times.append(1000 * (time.perf_counter() - start))
+    return times
+
+
+def batched_run_ms(spec, size: int = BATCH_SIZE, repeats: int = 5) -> float:
     """Milliseconds per run of building and running `size` seeds as one batch (best of `repeats`)."""
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
-        for model in run_batch(spec.scenario, [(spec.params, seed) for seed in range(size)]):
-            model.release()
+        run_batch(spec.scenario, [(spec.params, seed) for seed in range(size)])
         best = min(best, (time.perf_counter() - start) / size)
     return 1000 * best
 
 
-def profile_top(spec, entries: int) -> list[dict]:
-    """The functions with the most own time over ten runs (cProfile)."""
+def run_ensemble_ms(cfg, seeds: int = 50, repeats: int = 3) -> float:
+    """Milliseconds per run of `sim.run_ensemble` (the full long table) over `seeds` seeds."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        sim.run_ensemble(cfg, seeds=range(seeds))
+        best = min(best, (time.perf_counter() - start) / seeds)
+    return 1000 * best
+
+
+def command_seconds(command: list[str], repeats: int) -> float:
+    """Wall-clock seconds of a command in a fresh process (best of `repeats`)."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main_job_seconds(repeats: int = 3) -> float:
+    """`python -m sim` on its default config, start to finish (a throw-away output folder)."""
+    with tempfile.TemporaryDirectory() as folder:
+        return command_seconds([sys.executable, "-m", "sim", "progress=false", f"hydra.run.dir={folder}/run"],
+                               repeats)
+
+
+def profile_top(spec, entries: int, size: int = BATCH_SIZE) -> list[dict]:
+    """The functions with the most own time in a batch of `size` runs (cProfile), per run."""
     profiler = cProfile.Profile()
     profiler.enable()
-    for seed in range(10):
-        ProtectiveIntegrationModel(spec.scenario, spec.params, seed=seed).run_model()
+    run_batch(spec.scenario, [(spec.params, seed) for seed in range(size)])
     profiler.disable()
     rows = []
     for (path, line, name), (_, calls, own, cumulative, _) in pstats.Stats(profiler).stats.items():
-        rows.append({"function": f"{Path(path).name}:{line}({name})", "calls_per_run": calls / 10,
-                     "own_ms_per_run": round(100 * own, 3), "cumulative_ms_per_run": round(100 * cumulative, 3)})
+        rows.append({"function": f"{Path(path).name}:{line}({name})", "calls_per_run": calls / size,
+                     "own_ms_per_run": round(1000 * own / size, 3),
+                     "cumulative_ms_per_run": round(1000 * cumulative / size, 3)})
     return sorted(rows, key=lambda r: -r["own_ms_per_run"])[:entries]
 
 
@@ -119,12 +162,8 @@ def batch_run_sweep(spec):
                              iterations=1, number_processes=1, data_collection_period=-1,
                              display_progress=False)
     elapsed = time.perf_counter() - start
-    probe = ProtectiveIntegrationModel(spec.scenario, spec.params, seed=0)
-    k = INSTITUTION_METRICS.index("cohesion")
-    keyed = {}
-    for row in results:
-        cohesion = probe.derive(row["snapshot"])["institutions"][0, :, k]
-        keyed[(row["rally_gain"], row["memory"], row["seed"])] = (cohesion[0], cohesion[1])
+    keyed = {(row["rally_gain"], row["memory"], row["seed"]): (row["SCO.cohesion"], row["CSTO.cohesion"])
+             for row in results}
     return elapsed, keyed
 
 
@@ -225,11 +264,17 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=10, help="profile entries")
     parser.add_argument("--quick", action="store_true", help="skip the 1,000- and 10,000-run sweeps")
     args = parser.parse_args()
-    spec = resolve(sim.compose([]))
+    cfg = sim.compose([])
+    spec = resolve(cfg)
     time_runs(spec, 3)
     times = time_runs(spec, args.runs)
+    alone = engine_run_ms(spec, args.runs)
     report = {"run_ms_median": 1000 * statistics.median(times), "run_ms_min": 1000 * min(times),
-              "batched_run_ms": batched_run_ms(spec), "profile_top": profile_top(spec, args.top)}
+              "engine_run_ms_median": statistics.median(alone),
+              "batched_run_ms": batched_run_ms(spec), "run_ensemble_ms_per_run": run_ensemble_ms(cfg),
+              "main_job_seconds": main_job_seconds(),
+              "import_errors_seconds": command_seconds([sys.executable, "-c", "import sim.errors"], 5),
+              "profile_top": profile_top(spec, args.top)}
     with tempfile.TemporaryDirectory() as folder:
         engine_sweep(spec, 2, Path(folder) / "warm-up")
         trials = [(engine_sweep(spec, 1, Path(folder) / f"w1-{i}"), engine_sweep(spec, 2, Path(folder) / f"w2-{i}"))

@@ -11,6 +11,7 @@ import os
 from dataclasses import replace
 from functools import lru_cache
 
+import numpy as np
 import solara
 import solara.server.settings
 from matplotlib.figure import Figure
@@ -19,7 +20,8 @@ from mesa.visualization.utils import update_counter
 
 from sim.config import RunSpec, compose, resolve
 from sim.explore import TELEMETRY
-from sim.model import INSTITUTION_METRICS, ProtectiveIntegrationModel
+from sim.core.observables import INSTITUTION_METRICS
+from sim.model import ProtectiveIntegrationModel
 from sim.plots import PALETTE
 
 if TELEMETRY not in os.environ:  # no usage telemetry unless asked for (also under `solara run`)
@@ -57,7 +59,7 @@ def cohesion_figure(model: ExplorerModel) -> Figure:
     its founding (the metrics are NaN before, which matplotlib leaves undrawn)."""
     fig = Figure(figsize=(7, 3.6), layout="constrained")
     ax = fig.subplots()
-    quarters = len(model.datacollector.model_vars["snapshot"])
+    quarters = model.engine.t
     dates = model.scenario.dates[:quarters]
     if quarters:
         series = model.observations()["institutions"][:, :, INSTITUTION_METRICS.index("cohesion")]
@@ -85,7 +87,7 @@ def TrustHeatmap(model: ExplorerModel) -> None:
     """Current trust among the members in good standing of the first institution."""
     update_counter.get()
     inst = model.institutions[0]
-    members = [i for i in range(model.n) if inst.good[i]]
+    members = list(np.flatnonzero(inst.good))
     fig = Figure(figsize=(4.6, 4), layout="constrained")
     ax = fig.subplots()
     if members:

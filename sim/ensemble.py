@@ -1,7 +1,8 @@
-"""Running a model over a seed ensemble and gathering its records.
+"""Running a scenario over (parameters, seed) pairs and gathering its records.
 
-Runs of one scenario are advanced in batches (`sim.dynamics.RunBatch`): one numpy call
-serves every run of a batch, and each run's numbers are the same as if it ran alone.
+Runs of one scenario are advanced together by the engine (`sim.core.engine.Engine`), at
+most BATCH_SIZE at a time: one numpy call serves every run of a batch, and each run's
+numbers are the same as if it ran alone.
 """
 
 from __future__ import annotations
@@ -11,40 +12,35 @@ from collections.abc import Iterable, Iterator, Sequence
 import pandas as pd
 from tqdm.auto import tqdm
 
-from sim.dynamics import RunBatch
+from sim.core.engine import RunResult, run_engine
 from sim.ensemble_view import EnsembleView
 from sim.model import ProtectiveIntegrationModel
 from sim.params import Params
-from sim.records import decisions_frame, timeseries_frame
+from sim.records import decisions_table, timeseries_frame
 from sim.scenario import Scenario
 
 #: Runs advanced together at most: past a few dozen, a quarter's arrays outgrow the CPU
-#: caches and a run gets no cheaper (benchmarks/bench.py; about 10 ms a run here).
+#: caches and a run gets no cheaper (benchmarks/bench.py).
 BATCH_SIZE = 50
 
 
 def run_one(scenario: Scenario, params: Params, seed: int) -> ProtectiveIntegrationModel:
-    """Build and run one model to the end of its scenario."""
+    """Build and run one model (the Mesa adapter) to the end of its scenario."""
     model = ProtectiveIntegrationModel(scenario, params, seed=seed)
     model.run_model()
     return model
 
 
-def iter_batches(scenario: Scenario,
-                 runs: Sequence[tuple[Params, int]]) -> Iterator[list[ProtectiveIntegrationModel]]:
+def iter_batches(scenario: Scenario, runs: Sequence[tuple[Params, int]]) -> Iterator[list[RunResult]]:
     """Run (parameters, seed) runs of one scenario BATCH_SIZE at a time together; yield the
-    finished models of each batch in order."""
+    results of each batch in order."""
     for start in range(0, len(runs), BATCH_SIZE):
-        part = runs[start:start + BATCH_SIZE]
-        batch = RunBatch(scenario, len(part))
-        models = [ProtectiveIntegrationModel(scenario, params, seed=seed, batch=batch) for params, seed in part]
-        batch.run()
-        yield models
+        yield run_engine(scenario, runs[start:start + BATCH_SIZE])
 
 
-def run_batch(scenario: Scenario, runs: Sequence[tuple[Params, int]]) -> list[ProtectiveIntegrationModel]:
-    """Build and run (parameters, seed) runs of one scenario, batched; return the finished models."""
-    return [model for models in iter_batches(scenario, runs) for model in models]
+def run_batch(scenario: Scenario, runs: Sequence[tuple[Params, int]]) -> list[RunResult]:
+    """Run (parameters, seed) runs of one scenario, batched; their results in order."""
+    return [result for results in iter_batches(scenario, runs) for result in results]
 
 
 def run_seeds(scenario: Scenario, params: Params, seeds: Iterable[int],
@@ -59,12 +55,11 @@ def run_pairs(scenario: Scenario, runs: Sequence[tuple[Params, int]],
     position in `runs`."""
     series, decisions = [], []
     with tqdm(total=len(runs), desc=scenario.name, unit="run", disable=not progress) as bar:
-        for models in iter_batches(scenario, runs):
-            for model in models:
-                series.append(timeseries_frame(model, len(series)))
-                decisions.append(decisions_frame(model, len(decisions)))
-                model.release()
-            bar.update(len(models))
+        for results in iter_batches(scenario, runs):
+            offset = len(series)
+            series.extend(timeseries_frame(result, offset + j) for j, result in enumerate(results))
+            decisions.append(decisions_table(results, range(offset, offset + len(results))))
+            bar.update(len(results))
     return _concat(series), _concat(decisions)
 
 
@@ -72,11 +67,9 @@ def run_view(scenario: Scenario, runs: Sequence[tuple[Params, int]], progress: b
     """Run (parameters, seed) pairs and return their view (run = position in `runs`)."""
     views = []
     with tqdm(total=len(runs), desc=scenario.name, unit="run", disable=not progress) as bar:
-        for models in iter_batches(scenario, runs):
-            views.append(EnsembleView.from_models(models))
-            for model in models:
-                model.release()
-            bar.update(len(models))
+        for results in iter_batches(scenario, runs):
+            views.append(EnsembleView.from_models(results))
+            bar.update(len(results))
     return EnsembleView.concat(views)
 
 

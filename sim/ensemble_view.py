@@ -12,7 +12,7 @@ from sim.checks import horizon_text, month_step
 from sim.records import decisions_table, stacked_series
 
 if TYPE_CHECKING:
-    from sim.model import ProtectiveIntegrationModel
+    from sim.core.engine import RunResult
 
 
 class EnsembleView:
@@ -28,7 +28,7 @@ class EnsembleView:
         self._set(values, [f"{d:%Y-%m}" for d in dates], decisions)
 
     @classmethod
-    def from_models(cls, models: Sequence["ProtectiveIntegrationModel"]) -> "EnsembleView":
+    def from_models(cls, models: Sequence["RunResult"]) -> "EnsembleView":
         """The view of finished runs of one scenario (run = position in `models`), built from
         their arrays without the long time-series table: the same content, several times
         faster (validation and calibration run many small ensembles)."""

@@ -5,7 +5,8 @@ scenario file names a kind and gives its parameters, and is never allowed to nam
 Loading checks every field (required, type, range, that states and institutions exist)
 and refuses unknown ones. `apply` turns the parameters into model operations; what
 follows (stances, recognitions, votes, interventions, suspensions) is computed by the
-model's mechanisms, never written here.
+model's mechanisms, never written here: `apply` reaches the state only through the
+operations of `sim.core.operations`.
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ import typing
 from dataclasses import MISSING, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sim.agents import Motion
 from sim.cast import NORMS, NUMERIC_ATTRIBUTES
 from sim.checks import is_finite_number
 from sim.errors import InputError
+from sim.core.decisions import Motion
 from sim.institutions import ACTIVE, DECISION_RULES, SUSPENDED, WITHDRAWN
 
 if TYPE_CHECKING:
-    from sim.model import ProtectiveIntegrationModel
+    from sim.core.operations import Operations
 
 REGISTRY: dict[str, type["Event"]] = {}
 
@@ -66,8 +67,8 @@ class Event:
         scenario before any run."""
         return {}
 
-    def apply(self, model: "ProtectiveIntegrationModel") -> None:
-        """Turn the event into model operations."""
+    def apply(self, ops: "Operations") -> None:
+        """Turn the event into operations on every run."""
         raise NotImplementedError
 
 
@@ -93,26 +94,6 @@ class MembershipLedger:
                              f"a current member of {institution} ({current})")
 
 
-def _member_institutions(model: "ProtectiveIntegrationModel", state: int):
-    return [inst for inst in model.institutions if inst.founded and inst.in_good_standing()[state]]
-
-
-def _pressure(model: "ProtectiveIntegrationModel", centre: int | None, magnitude: float,
-              targets: list[int] | None = None) -> None:
-    """Pressure on illiberal regimes: full in the centre's region (or targets), spill-over elsewhere."""
-    p = model.params
-    if targets:
-        reach = [1.0 if i in targets else p.region_spillover for i in range(model.n)]
-    elif centre is not None:
-        same = model.region == model.region[centre]
-        reach = [1.0 if s else p.region_spillover for s in same]
-    else:
-        reach = [1.0] * model.n
-    for i in range(model.n):
-        if model.is_state[i]:
-            model.pressure[i] += magnitude * model.illiberalism[i] * reach[i]
-
-
 # -- membership -------------------------------------------------------------------------
 @register("founding")
 @dataclass(kw_only=True)
@@ -131,9 +112,9 @@ class Founding(Event):
         members.members[self.institution] = set(self.members)
         members.observers[self.institution] = set(self.observers)
 
-    def apply(self, model: "ProtectiveIntegrationModel") -> None:
-        model.found(model.by_code[self.institution], [model.codes.index(s) for s in self.members],
-                    [model.codes.index(s) for s in self.observers])
+    def apply(self, ops: "Operations") -> None:
+        ops.found(ops.institution(self.institution), [ops.index(s) for s in self.members],
+                  [ops.index(s) for s in self.observers])
 
 
 @register("accession")
@@ -156,13 +137,11 @@ class Accession(Event):
         else:
             current.add(self.state)
 
-    def apply(self, model: "ProtectiveIntegrationModel") -> None:
-        inst, i = model.by_code[self.institution], model.codes.index(self.state)
-        if inst.member[i]:
-            model.record(inst.code, self.state, "membership", "not applicable", subject=self.state,
-                         detail="accession of a state already a member")
-            return
-        model.admit(inst, i, self.as_observer)
+    def apply(self, ops: "Operations") -> None:
+        k, i = ops.institution(self.institution), ops.index(self.state)
+        member = ops.is_member(k, i)
+        ops.not_applicable(k, i, member, "accession of a state already a member")
+        ops.admit(k, i, self.as_observer, ~member)
 
 
 @register("suspension")
@@ -176,10 +155,9 @@ class Suspension(Event):
     def check_membership(self, members: MembershipLedger, source: str) -> None:
         members.require_member(source, self, "state", self.institution, self.state)
 
-    def apply(self, model: "ProtectiveIntegrationModel") -> None:
-        inst, i = model.by_code[self.institution], model.codes.index(self.state)
-        if inst.good[i]:
-            model.change_status(inst, i, SUSPENDED, "scenario suspension")
+    def apply(self, ops: "Operations") -> None:
+        k, i = ops.institution(self.institution), ops.index(self.state)
+        ops.set_status(k, i, SUSPENDED, "scenario suspension", ops.in_good_standing(k, i))
 
 
 @register("return")
@@ -193,10 +171,9 @@ class Return(Event):
     def check_membership(self, members: MembershipLedger, source: str) -> None:
         members.require_member(source, self, "state", self.institution, self.state)
 
-    def apply(self, model: "ProtectiveIntegrationModel") -> None:
-        inst, i = model.by_code[self.institution], model.codes.index(self.state)
-        if inst.status[i] in (SUSPENDED, WITHDRAWN):
-            model.change_status(inst, i, ACTIVE, "scenario return")
+    def apply(self, ops: "Operations") -> None:
+        k, i = ops.institution(self.institution), ops.index(self.state)
+        ops.set_status(k, i, ACTIVE, "scenario return", ops.has_status(k, i, (SUSPENDED, WITHDRAWN)))
 
 
 # -- pressure, protest and regime change -------------------------------------------------
@@ -210,11 +187,11 @@ class ColourRevolution(Event):
     regime_change: bool = _f("flag", "Whether the government falls", default=False)
     attributes: dict[str, float] = _f("attributes", "New attribute values of the new government", default={})
 
-    def apply(self, model: "ProtectiveIntegrationModel") -> None:
-        i = model.codes.index(self.state)
-        _pressure(model, i, self.magnitude)
+    def apply(self, ops: "Operations") -> None:
+        i = ops.index(self.state)
+        ops.pressure(self.magnitude, centre=i)
         if self.regime_change:
-            _set_attributes(model, i, self.attributes)
+            ops.set_attributes(i, self.attributes)
 
 
 @register("normative_pressure")
@@ -226,8 +203,8 @@ class NormativePressure(Event):
     magnitude: float = _f("unit", "Strength, 0-1")
     targets: list[str] = _f("states", "States targeted (empty: every state)", default=[])
 
-    def apply(self, model: "ProtectiveIntegrationModel") -> None:
-        _pressure(model, None, self.magnitude, [model.codes.index(s) for s in self.targets])
+    def apply(self, ops: "Operations") -> None:
+        ops.pressure(self.magnitude, targets=[ops.index(s) for s in self.targets])
 
 
 @register("crackdown")
@@ -243,14 +220,14 @@ class Crackdown(Event):
     def decisions(self) -> dict[str, tuple[str, ...]]:
         return {"declaration": (self.TOPIC,)}
 
-    def apply(self, model: "ProtectiveIntegrationModel") -> None:
-        i = model.codes.index(self.state)
-        critic = model.codes.index(self.criticised_by) if self.criticised_by else None
-        model.pressure[i] += model.params.domestic_pressure * self.magnitude
+    def apply(self, ops: "Operations") -> None:
+        i = ops.index(self.state)
+        critic = ops.index(self.criticised_by) if self.criticised_by else None
+        ops.regime_pressure(i, self.magnitude)
         motion = Motion(self.TOPIC, _content(non_interference=1.0, constitutional_order=1.0),
                         self.magnitude, favoured=i, disfavoured=critic)
-        for inst in _member_institutions(model, i):
-            model.declare(inst, motion, proposer=i)
+        for k, runs in ops.clubs_of(i):
+            ops.declare(k, motion, proposer=i, runs=runs)
 
 
 @register("separatist_unrest")
@@ -265,13 +242,13 @@ class SeparatistUnrest(Event):
     def decisions(self) -> dict[str, tuple[str, ...]]:
         return {"declaration": (self.TOPIC,)}
 
-    def apply(self, model: "ProtectiveIntegrationModel") -> None:
-        i = model.codes.index(self.state)
-        model.pressure[i] += model.params.domestic_pressure * self.magnitude
+    def apply(self, ops: "Operations") -> None:
+        i = ops.index(self.state)
+        ops.regime_pressure(i, self.magnitude)
         motion = Motion(self.TOPIC, _content(territorial_integrity=1.0, anti_extremism=0.5),
                         self.magnitude, favoured=i)
-        for inst in _member_institutions(model, i):
-            model.declare(inst, motion, proposer=i)
+        for k, runs in ops.clubs_of(i):
+            ops.declare(k, motion, proposer=i, runs=runs)
 
 
 @register("separatism_support")
@@ -298,21 +275,21 @@ class SeparatismSupport(Event):
             return {"declaration": (self.ACTION,)}
         return {"declaration": (self.ACTION, self.RECOGNITION), "recognition": ()}
 
-    def apply(self, model: "ProtectiveIntegrationModel") -> None:
-        a, b = model.codes.index(self.actor), model.codes.index(self.target)
+    def apply(self, ops: "Operations") -> None:
+        a, b = ops.index(self.actor), ops.index(self.target)
         formal = self.formal
-        model.betrayal(a, b, self.magnitude, formal, self.compatriot_claim)
-        breach = 1.0 if self.annexation else model.params.action_breach
-        action = Motion(self.ACTION, _content(territorial_integrity=-breach),
-                        self.magnitude, favoured=a, disfavoured=b)
+        ops.betray(a, b, self.magnitude, formal, self.compatriot_claim)
         recognition = Motion(self.RECOGNITION, _content(territorial_integrity=-1.0), 1.0,
                              favoured=a, disfavoured=b)
-        for inst in _member_institutions(model, a):
-            model.declare(inst, action, proposer=a)
+        for k, runs in ops.clubs_of(a):
+            for breach, group in ops.split_by_parameter(runs, None if self.annexation else "action_breach"):
+                action = Motion(self.ACTION, _content(territorial_integrity=-breach),
+                                self.magnitude, favoured=a, disfavoured=b)
+                ops.declare(k, action, proposer=a, runs=group)
             if formal:
-                model.declare(inst, recognition, proposer=a)
+                ops.declare(k, recognition, proposer=a, runs=runs)
         if formal:
-            model.recognitions(a, b, "annexation" if self.annexation else "recognition")
+            ops.recognitions(a, b, "annexation" if self.annexation else "recognition")
 
 
 # -- crises, clashes and attacks ---------------------------------------------------------
@@ -332,12 +309,12 @@ class IntrastateCrisis(Event):
     def decisions(self) -> dict[str, tuple[str, ...]]:
         return {"intervention": ()}
 
-    def apply(self, model: "ProtectiveIntegrationModel") -> None:
-        i = model.codes.index(self.state)
-        _pressure(model, i, model.params.domestic_pressure * self.magnitude)
-        _set_attributes(model, i, self.attributes)
-        for inst in _member_institutions(model, i):
-            model.intervene(inst, i, self.magnitude, self.request_help, self.crisis, self.regime_threat)
+    def apply(self, ops: "Operations") -> None:
+        i = ops.index(self.state)
+        ops.pressure(self.magnitude, centre=i, scale="domestic_pressure")
+        ops.set_attributes(i, self.attributes)
+        for k, runs in ops.clubs_of(i):
+            ops.intervene(k, i, self.magnitude, self.request_help, self.crisis, self.regime_threat, runs=runs)
 
 
 @register("armed_clash")
@@ -349,8 +326,8 @@ class ArmedClash(Event):
     other: str = _f("state", "Other side")
     magnitude: float = _f("unit", "Severity, 0-1")
 
-    def apply(self, model: "ProtectiveIntegrationModel") -> None:
-        model.clash(model.codes.index(self.state), model.codes.index(self.other), self.magnitude)
+    def apply(self, ops: "Operations") -> None:
+        ops.clash(ops.index(self.state), ops.index(self.other), self.magnitude)
 
 
 @register("external_attack")
@@ -366,12 +343,12 @@ class ExternalAttack(Event):
     def decisions(self) -> dict[str, tuple[str, ...]]:
         return {"intervention": ()}
 
-    def apply(self, model: "ProtectiveIntegrationModel") -> None:
-        a, b = model.codes.index(self.attacker), model.codes.index(self.target)
-        model.clash(a, b, self.magnitude)
-        for inst in _member_institutions(model, b):
-            model.intervene(inst, b, self.magnitude, self.request_defence, "external attack",
-                            regime_threat=1.0, needs="collective_defence")
+    def apply(self, ops: "Operations") -> None:
+        a, b = ops.index(self.attacker), ops.index(self.target)
+        ops.clash(a, b, self.magnitude)
+        for k, runs in ops.clubs_of(b):
+            ops.intervene(k, b, self.magnitude, self.request_defence, "external attack",
+                          regime_threat=1.0, needs="collective_defence", runs=runs)
 
 
 # -- institutional change and great-power initiatives -------------------------------------
@@ -388,15 +365,10 @@ class CharterRevision(Event):
     def check_membership(self, members: MembershipLedger, source: str) -> None:
         members.require_founded(source, self, self.institution)
 
-    def apply(self, model: "ProtectiveIntegrationModel") -> None:
-        inst = model.by_code[self.institution]
-        changes = []
-        for name in ("intrastate_mandate", "collective_defence", "decision_rule"):
-            value = getattr(self, name)
-            if value is not None:
-                setattr(inst, name, value)
-                changes.append(f"{name}={value}")
-        model.record(inst.code, "", "charter_revision", "adopted", detail=", ".join(changes))
+    def apply(self, ops: "Operations") -> None:
+        changes = {name: getattr(self, name) for name in ("intrastate_mandate", "collective_defence",
+                                                          "decision_rule") if getattr(self, name) is not None}
+        ops.revise_charter(ops.institution(self.institution), changes)
 
 
 @register("proposal")
@@ -413,10 +385,9 @@ class Proposal(Event):
     def check_membership(self, members: MembershipLedger, source: str) -> None:
         members.require_member(source, self, "proposer", self.institution, self.proposer)
 
-    def apply(self, model: "ProtectiveIntegrationModel") -> None:
-        inst, i = model.by_code[self.institution], model.codes.index(self.proposer)
-        if inst.in_good_standing()[i]:
-            model.propose(inst, i, self.topic, self.magnitude, self.pooling)
+    def apply(self, ops: "Operations") -> None:
+        k, i = ops.institution(self.institution), ops.index(self.proposer)
+        ops.propose(k, i, self.topic, self.magnitude, self.pooling, runs=ops.in_good_standing(k, i))
 
 
 @register("solidarity_request")
@@ -437,13 +408,12 @@ class SolidarityRequest(Event):
     def check_membership(self, members: MembershipLedger, source: str) -> None:
         members.require_member(source, self, "requester", self.institution, self.requester)
 
-    def apply(self, model: "ProtectiveIntegrationModel") -> None:
-        inst, i = model.by_code[self.institution], model.codes.index(self.requester)
-        target = model.codes.index(self.target) if self.target else None
+    def apply(self, ops: "Operations") -> None:
+        k, i = ops.institution(self.institution), ops.index(self.requester)
+        target = ops.index(self.target) if self.target else None
         motion = Motion(self.topic, _content(multipolarity=0.5), self.magnitude, favoured=i,
                         disfavoured=target, out_of_area=self.out_of_area)
-        if inst.in_good_standing()[i]:
-            model.declare(inst, motion, proposer=i, kind="solidarity")
+        ops.declare(k, motion, proposer=i, kind="solidarity", runs=ops.in_good_standing(k, i))
 
 
 @register("outside_channel")
@@ -454,8 +424,8 @@ class OutsideChannel(Event):
     actor: str = _f("state", "State opening the channel")
     magnitude: float = _f("unit", "Value of the outside option, 0-1")
 
-    def apply(self, model: "ProtectiveIntegrationModel") -> None:
-        model.outside[model.codes.index(self.actor)] += self.magnitude
+    def apply(self, ops: "Operations") -> None:
+        ops.open_channel(ops.index(self.actor), self.magnitude)
 
 
 @register("leadership_change")
@@ -468,14 +438,11 @@ class LeadershipChange(Event):
     norms: dict[str, float] = _f("norms", "New norm positions", default={})
     rivalry: dict[str, float] = _f("rivalry", "New rivalry levels with other states", default={})
 
-    def apply(self, model: "ProtectiveIntegrationModel") -> None:
-        i = model.codes.index(self.state)
-        _set_attributes(model, i, self.attributes)
-        for name, value in self.norms.items():
-            model.norms[i, NORMS.index(name)] = value
-        for other, value in self.rivalry.items():
-            j = model.codes.index(other)
-            model.rivalry[i, j] = model.rivalry[j, i] = value
+    def apply(self, ops: "Operations") -> None:
+        i = ops.index(self.state)
+        ops.set_attributes(i, self.attributes)
+        ops.set_norms(i, self.norms)
+        ops.set_rivalry(i, self.rivalry)
 
 
 # -- statements and votes ----------------------------------------------------------------
@@ -497,10 +464,9 @@ class Statement(Event):
         if self.proposer:
             members.require_member(source, self, "proposer", self.institution, self.proposer)
 
-    def apply(self, model: "ProtectiveIntegrationModel") -> None:
-        inst = model.by_code[self.institution]
-        proposer = model.codes.index(self.proposer) if self.proposer else None
-        model.declare(inst, Motion(self.theme, _content(**{self.theme: 1.0}), self.magnitude),
+    def apply(self, ops: "Operations") -> None:
+        proposer = ops.index(self.proposer) if self.proposer else None
+        ops.declare(ops.institution(self.institution), Motion(self.theme, _content(**{self.theme: 1.0}), self.magnitude),
                       proposer=proposer, kind="statement")
 
 
@@ -521,12 +487,11 @@ class Designation(Event):
     def check_membership(self, members: MembershipLedger, source: str) -> None:
         members.require_member(source, self, "proposer", self.institution, self.proposer)
 
-    def apply(self, model: "ProtectiveIntegrationModel") -> None:
-        inst, i = model.by_code[self.institution], model.codes.index(self.proposer)
+    def apply(self, ops: "Operations") -> None:
+        k, i = ops.institution(self.institution), ops.index(self.proposer)
         motion = Motion(self.TOPIC, _content(anti_extremism=1.0), self.magnitude,
-                        favoured=i, disfavoured=model.codes.index(self.target))
-        if inst.in_good_standing()[i]:
-            model.declare(inst, motion, proposer=i, kind="designation")
+                        favoured=i, disfavoured=ops.index(self.target))
+        ops.declare(k, motion, proposer=i, kind="designation", runs=ops.in_good_standing(k, i))
 
 
 @register("vote")
@@ -541,22 +506,14 @@ class Vote(Event):
     def decisions(self) -> dict[str, tuple[str, ...]]:
         return {"vote": ()}
 
-    def apply(self, model: "ProtectiveIntegrationModel") -> None:
-        index = {name: model.codes.index(code) if code else None
+    def apply(self, ops: "Operations") -> None:
+        index = {name: ops.index(code) if code else None
                  for name, code in (("violator", self.violator), ("sponsor", self.sponsor))}
-        model.hold_vote(model.codes.index(self.subject), index["violator"], index["sponsor"])
+        ops.vote(ops.index(self.subject), index["violator"], index["sponsor"])
 
 
 def _content(**weights: float) -> dict[int, float]:
     return {NORMS.index(name): weight for name, weight in weights.items()}
-
-
-def _set_attributes(model: "ProtectiveIntegrationModel", i: int, values: dict[str, float]) -> None:
-    targets = {"illiberalism": model.illiberalism, "insecurity": model.base_insecurity,
-               "sovereignty_sensitivity": model.sovereignty, "separatism_exposure": model.separatism,
-               "power": model.power}
-    for name, value in values.items():
-        targets[name][i] = value
 
 
 # -- parsing -----------------------------------------------------------------------------

@@ -15,19 +15,11 @@ from pathlib import Path
 import yaml
 
 from sim.config import COMPARE_METRICS, CONFIG_DIR, TASKS
-from sim.dynamics import STATE_METRICS
 from sim.events import REGISTRY
-from sim.model import INSTITUTION_METRICS
+from sim.core.observables import OBSERVABLES
 
-#: Per-state metric patterns beyond `STATE_METRICS`, with what they hold.
-STATE_PATTERNS = {
-    "trust_in.<STATE>": "trust in another state (0-1)",
-    "threat_from.<GREAT_POWER>": "threat perceived from a great power (0-1)",
-    "engagement.<INSTITUTION>": "engagement in an institution (0-1)",
-    "status.<INSTITUTION>": "0 none, 1 active, 2 hedging, 3 suspended, 4 withdrawn, 5 observer",
-    "benefit.<INSTITUTION>": "legitimation the state would draw from the institution",
-    "investment.<INSTITUTION>": "a great power's investment in the institution",
-}
+#: What the families of per-state metrics are suffixed with, as shown in the listing.
+PLACEHOLDERS = {"state": "<STATE>", "institution": "<INSTITUTION>", "great_power": "<GREAT_POWER>"}
 
 
 #: The words of the summary and the tables, explained (also in the README's *Glossary*).
@@ -106,10 +98,11 @@ def event_kinds() -> dict[str, str]:
 
 def metric_names() -> dict[str, str]:
     """Metric name or pattern -> what it is (institution metrics, then per-state ones)."""
-    names = {name: "institution" + (", also in compare.metrics" if name in COMPARE_METRICS else "")
-             for name in INSTITUTION_METRICS}
-    names.update({name: "state" for name in STATE_METRICS})
-    names.update({name: f"state: {text}" for name, text in STATE_PATTERNS.items()})
+    names = {}
+    for o in OBSERVABLES:
+        name = f"{o.name}.{PLACEHOLDERS[o.per]}" if o.per else o.name
+        also = ", also in compare.metrics" if o.entity == "institution" and o.name in COMPARE_METRICS else ""
+        names[name] = f"{o.entity}{also}: {o.doc}"
     return names
 
 

@@ -33,7 +33,7 @@ from sim.errors import DataError, InputError
 from sim.events import Event
 from sim.institutions import STATUS_NAMES
 from sim.limits import refuse_aliases
-from sim.model import INSTITUTION_METRICS
+from sim.core.observables import INSTITUTION_METRICS
 from sim.records import known_metric
 from sim.scenario import Scenario
 

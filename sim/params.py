@@ -101,6 +101,8 @@ def retention(params: "Params") -> float:
     return 0.5 ** (1.0 / params.memory)
 
 
+PARAM_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Params))
+
 BEHAVIOURAL: tuple[str, ...] = tuple(
     f.name for f in fields(Params) if not f.name.startswith("cohesion_")
 )

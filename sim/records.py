@@ -1,17 +1,14 @@
-"""Records: a finished model's observations as tidy tables.
+"""Records: finished runs' observations as tidy tables.
 
-`timeseries_frame` turns the arrays a run's Mesa `DataCollector` gathered into the long
-table `run, seed, step, date, entity, metric, value`; `decisions_frame` turns its decision
-log into one row per decision. Both are plain pandas frames, written to Parquet by the
-callers. Metric names:
-
-- institution rows (entity = SCO, CSTO, ...): the names in `INSTITUTION_METRICS`, NaN
-  (missing, not zero) in the quarters before the institution is founded;
-- state rows (entity = a state code): `legitimacy`, `insecurity`, `trust_in.<code>`,
-  `threat_from.<great power>`, `engagement.<institution>`, `status.<institution>`
-  (0 none, 1 active, 2 hedging, 3 suspended, 4 withdrawn, 5 observer),
-  `benefit.<institution>` (legitimation the state would draw from it) and
-  `investment.<institution>` (a great power's investment in it).
+`timeseries_frame` turns the arrays a run recorded into the long table `run, seed, step,
+date, entity, metric, value`; `decisions_frame` turns its decision log into one row per
+decision. Both are plain pandas frames, written to Parquet by the callers. A run is a
+`sim.core.engine.RunResult` or a finished `ProtectiveIntegrationModel` (both give
+`observations()`, `rows`/`decisions`, `codes`, `institution_codes`, `great_power_codes`,
+`scenario` and `seed`). The metric names are those of the observables registry
+(`sim.core.observables.OBSERVABLES`): institution rows (entity = SCO, CSTO, ...) are
+missing (NaN, not zero) in the quarters before the institution is founded; state rows
+include families such as `trust_in.<code>` and `engagement.<institution>`.
 """
 
 from __future__ import annotations
@@ -22,10 +19,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.core.observables import INSTITUTION_METRICS, STATE_FAMILIES, STATE_METRICS, blocks, suffixes
 from sim.errors import InputError
 
 if TYPE_CHECKING:
-    from sim.model import ProtectiveIntegrationModel
+    from sim.core.engine import RunResult
 
 TIMESERIES_COLUMNS = ("run", "seed", "step", "date", "entity", "metric", "value")
 #: Institution metrics a run summary reports at the final quarter (the n_* are counts by status).
@@ -44,29 +42,14 @@ def _block(values: np.ndarray, entities: list[str], metrics: list[str]) -> tuple
     return step, np.asarray(entities, dtype=object)[entity], np.asarray(metrics, dtype=object)[metric], values.ravel()
 
 
-def observables(model: "ProtectiveIntegrationModel") -> list[tuple[np.ndarray, list[str], list[str]]]:
+def observables(model: "RunResult") -> list[tuple[np.ndarray, list[str], list[str]]]:
     """Every series of the time-series table as blocks (values (steps, entities, metrics),
     entity names, metric names); the last block is trust, whose diagonal (a state's trust
-    in itself) is not a series. The one definition of the table's entities and metrics."""
-    from sim.dynamics import STATE_METRICS
-    from sim.model import INSTITUTION_METRICS
-    data = model.observations()
-    codes = model.codes
-    insts = [inst.code for inst in model.institutions]
-    gps = [codes[g] for g in model.great_powers]
-    return [
-        (data["institutions"], insts, list(INSTITUTION_METRICS)),
-        (data["states"], codes, list(STATE_METRICS)),
-        (data["threat"], codes, [f"threat_from.{g}" for g in gps]),
-        (data["engagement"].transpose(0, 2, 1), codes, [f"engagement.{c}" for c in insts]),
-        (data["status"].transpose(0, 2, 1).astype(float), codes, [f"status.{c}" for c in insts]),
-        (data["benefit"].transpose(0, 2, 1), codes, [f"benefit.{c}" for c in insts]),
-        (data["investment"].transpose(0, 2, 1), codes, [f"investment.{c}" for c in insts]),
-        (data["trust"], codes, [f"trust_in.{c}" for c in codes]),
-    ]
+    in itself) is not a series."""
+    return blocks(model.observations(), model.codes, model.institution_codes, model.great_power_codes)
 
 
-def _blocks(model: "ProtectiveIntegrationModel") -> list[tuple]:
+def _blocks(model: "RunResult") -> list[tuple]:
     *blocks, (trust, codes, names) = observables(model)
     flat = [_block(values, entities, metrics) for values, entities, metrics in blocks]
     steps = trust.shape[0]
@@ -77,7 +60,7 @@ def _blocks(model: "ProtectiveIntegrationModel") -> list[tuple]:
     return flat
 
 
-def stacked_series(models: Sequence["ProtectiveIntegrationModel"]) -> dict[tuple[str, str], np.ndarray]:
+def stacked_series(models: Sequence["RunResult"]) -> dict[tuple[str, str], np.ndarray]:
     """(entity, metric) -> array (runs, steps) over finished runs of one scenario: the
     time-series table's content without building the table (for validation and calibration)."""
     per_run = [observables(model) for model in models]
@@ -92,11 +75,11 @@ def stacked_series(models: Sequence["ProtectiveIntegrationModel"]) -> dict[tuple
     return series
 
 
-def _seed(model: "ProtectiveIntegrationModel") -> int:
+def _seed(model: "RunResult") -> int:
     return model.seed if model.seed is not None else -1
 
 
-def _long_frame(model: "ProtectiveIntegrationModel", run: int | np.ndarray, step: np.ndarray,
+def _long_frame(model: "RunResult", run: int | np.ndarray, step: np.ndarray,
                 entity: np.ndarray, metric: np.ndarray, value: np.ndarray,
                 seed: int | np.ndarray | None = None) -> pd.DataFrame:
     """Assemble the long table `run, seed, step, date, entity, metric, value`.
@@ -117,43 +100,38 @@ def _long_frame(model: "ProtectiveIntegrationModel", run: int | np.ndarray, step
     })
 
 
-def timeseries_frame(model: "ProtectiveIntegrationModel", run: int = 0) -> pd.DataFrame:
+def timeseries_frame(model: "RunResult", run: int = 0) -> pd.DataFrame:
     """The long time-series table of one finished run."""
     parts = _blocks(model)
     return _long_frame(model, run, *(np.concatenate([p[k] for p in parts]) for k in range(4)))
 
 
-def decisions_frame(model: "ProtectiveIntegrationModel", run: int = 0) -> pd.DataFrame:
+def decisions_frame(model: "RunResult", run: int = 0) -> pd.DataFrame:
     """One row per decision the run made (declarations, votes, interventions, ...)."""
     return decisions_table([model], [run])
 
 
-def decisions_table(models: Sequence["ProtectiveIntegrationModel"], runs: Sequence[int]) -> pd.DataFrame:
+def decisions_table(models: Sequence["RunResult"], runs: Sequence[int]) -> pd.DataFrame:
     """The decisions of several runs as one table, built at once (run i is `runs[i]`)."""
-    frame = pd.DataFrame([row for model in models for row in model.decisions],
+    frame = pd.DataFrame([row for model in models for row in model.rows],
                          columns=[c for c in DECISION_COLUMNS if c not in ("run", "seed")])
-    counts = [len(model.decisions) for model in models]
+    counts = [len(model.rows) for model in models]
     frame.insert(0, "seed", np.repeat([_seed(model) for model in models], counts))
     frame.insert(0, "run", np.repeat(np.asarray(runs, dtype=np.int64), counts))
     frame["date"] = pd.to_datetime(frame["date"])
     return frame.astype({"run": "int64", "seed": "int64", "step": "int64", "score": "float64"})
 
 
-def _state_series(model: "ProtectiveIntegrationModel", data: dict, code: str, metric: str) -> np.ndarray:
-    from sim.dynamics import STATE_METRICS
+def _state_series(model: "RunResult", data: dict, code: str, metric: str) -> np.ndarray:
     i = model.codes.index(code)
     if metric in STATE_METRICS:
         return data["states"][:, i, STATE_METRICS.index(metric)]
-    kind, _, other = metric.partition(".")
-    if kind == "trust_in":
-        return data["trust"][:, i, model.codes.index(other)]
-    if kind == "threat_from":
-        return data["threat"][:, i, list(model.great_powers).index(model.codes.index(other))]
-    k = [inst.code for inst in model.institutions].index(other)
-    return data[kind][:, k, i].astype(float)
+    family = next(f for f in STATE_FAMILIES if metric.startswith(f.name + "."))
+    names = suffixes(family, model.codes, model.institution_codes, model.great_power_codes)
+    return data[family.name][:, i, names.index(metric)]
 
 
-def metric_series(model: "ProtectiveIntegrationModel", spec: str,
+def metric_series(model: "RunResult", spec: str,
                   data: dict | None = None) -> list[tuple[str, str, np.ndarray]]:
     """(entity, metric, values per quarter) for one metric spec.
 
@@ -161,9 +139,8 @@ def metric_series(model: "ProtectiveIntegrationModel", spec: str,
     `ENTITY:metric` names one entity (an institution, or a state with a state metric
     such as `engagement.CSTO` or `trust_in.RUS`).
     """
-    from sim.model import INSTITUTION_METRICS
     data = model.observations() if data is None else data
-    insts = [inst.code for inst in model.institutions]
+    insts = model.institution_codes
     entity, _, metric = spec.rpartition(":")
     if not entity:
         k = INSTITUTION_METRICS.index(metric)
@@ -176,21 +153,16 @@ def metric_series(model: "ProtectiveIntegrationModel", spec: str,
 def known_metric(entity: str, metric: str, codes: list[str], institutions: list[str],
                  great_powers: list[str]) -> bool:
     """Whether a run's time-series table has `metric` for `entity` (an institution or a state code)."""
-    from sim.dynamics import STATE_METRICS
-    from sim.model import INSTITUTION_METRICS
     if entity in institutions:
         return metric in INSTITUTION_METRICS
-    state_metrics = (set(STATE_METRICS) | {f"trust_in.{c}" for c in codes}
-                     | {f"threat_from.{g}" for g in great_powers}
-                     | {f"{kind}.{i}" for kind in ("engagement", "status", "benefit", "investment")
-                        for i in institutions})
+    state_metrics = set(STATE_METRICS).union(*(suffixes(f, codes, institutions, great_powers)
+                                               for f in STATE_FAMILIES))
     return entity in codes and metric in state_metrics
 
 
 def check_metrics(specs: list[str], codes: list[str], institutions: list[str], great_powers: list[str],
                   source: str = "sweep") -> None:
     """Refuse metric specs that name no known entity or metric."""
-    from sim.model import INSTITUTION_METRICS
     for spec in specs:
         entity, _, metric = str(spec).rpartition(":")
         ok = (not entity and metric in INSTITUTION_METRICS) or \
@@ -201,7 +173,7 @@ def check_metrics(specs: list[str], codes: list[str], institutions: list[str], g
                              "as INSTITUTION:metric, or STATE:metric (e.g. UZB:engagement.CSTO)")
 
 
-def selected_frame(models: Sequence["ProtectiveIntegrationModel"], runs: Sequence[int],
+def selected_frame(models: Sequence["RunResult"], runs: Sequence[int],
                    specs: list[str]) -> pd.DataFrame:
     """The long table of finished runs of one scenario restricted to the chosen metrics
     (for large sweeps), built once for all of them; rows are ordered run by run."""

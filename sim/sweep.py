@@ -239,8 +239,6 @@ def run_chunk(task: ChunkTask) -> tuple[int, pd.DataFrame]:
         models = run_batch(task.scenarios[scenario], [(_params(task.base, row, names), int(row["seed"]))
                                                       for row in rows])
         frame = selected_frame(models, [int(row["run"]) for row in rows], task.metrics)
-        for model in models:
-            model.release()
         frame.insert(1, "scenario", scenario)
         frame.insert(2, "point", np.repeat([int(row["point"]) for row in rows], len(frame) // len(rows)))
         frames.append(frame)

@@ -6,6 +6,8 @@ import mesa
 import numpy as np
 
 import sim
+from sim.core.engine import run_engine
+from sim.core.observables import INSTITUTION_METRICS
 from sim.ensemble import run_one
 from sim.records import TIMESERIES_COLUMNS
 
@@ -27,15 +29,27 @@ def test_run_ensemble_returns_the_long_table():
     assert len(cohesion) == 2 * 72
 
 
-def test_mesa_batch_run_gives_the_same_numbers(spec):
+def test_mesa_batch_run_gives_the_engines_numbers_under_the_metric_names(spec):
     results = mesa.batch_run(sim.ProtectiveIntegrationModel,
                              parameters={"scenario": spec.scenario, "seed": [5, 6]},
                              iterations=1, number_processes=1, data_collection_period=-1,
                              display_progress=False)
     assert len(results) == 2
-    for row in results:
-        ours = run_one(spec.scenario, spec.params, row["seed"]).datacollector.model_vars["snapshot"][-1]
-        np.testing.assert_array_equal(row["snapshot"], ours)
+    engine = run_engine(spec.scenario, [(spec.params, 5), (spec.params, 6)])
+    for row, result in zip(sorted(results, key=lambda r: r["seed"]), engine):
+        final = result.observations()["institutions"][-1]
+        for k, code in enumerate(result.institution_codes):
+            for m, metric in enumerate(INSTITUTION_METRICS):
+                assert row[f"{code}.{metric}"] == final[k, m] or np.isnan(final[k, m])
+
+
+def test_the_data_collector_names_its_columns(spec):
+    model = run_one(spec.scenario, spec.params, 1)
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert len(frame) == 72
+    assert {"SCO.cohesion", "CSTO.cohesion", "CSTO.n_suspended"} <= set(frame.columns)
+    cohesion = model.observations()["institutions"][:, 1, INSTITUTION_METRICS.index("cohesion")]
+    np.testing.assert_array_equal(frame["CSTO.cohesion"].to_numpy(), cohesion)
 
 
 def test_parameter_keywords_reach_the_model(spec):

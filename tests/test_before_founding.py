@@ -15,7 +15,7 @@ from sim.config import resolve
 from sim.ensemble import run_seeds
 from sim.ensemble_view import EnsembleView
 from sim.errors import InputError
-from sim.model import INSTITUTION_METRICS
+from sim.core.observables import INSTITUTION_METRICS
 from sim.tasks import check_inputs
 
 

@@ -10,7 +10,7 @@ import yaml
 
 from sim.config import TASKS
 from sim.listing import GLOSSARY
-from sim.model import INSTITUTION_METRICS
+from sim.core.observables import INSTITUTION_METRICS
 from sim.params import MECHANISMS
 from sim.store import read_table
 from sim.validation import TARGETS

@@ -9,9 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import sim
-from sim.config import resolve
-from sim.dynamics import RunBatch
+from sim.core.engine import Engine
 from sim.ensemble import run_batch, run_one, run_seeds
 from sim.model import ProtectiveIntegrationModel
 from sim.records import decisions_frame, timeseries_frame
@@ -53,41 +51,46 @@ def test_a_run_gives_the_same_numbers_alone_or_in_any_batch(spec):
     assert len({c.tobytes() for c in cohesion}) == len(runs)
 
 
-def test_a_batched_run_cannot_step_alone_or_join_with_another_scenario(spec):
-    batch = RunBatch(spec.scenario, 2)
-    first = ProtectiveIntegrationModel(spec.scenario, spec.params, seed=1, batch=batch)
-    with pytest.raises(RuntimeError, match="only 1 of the batch's 2 runs"):
-        first.step()
-    other = resolve(sim.compose(["scenario=no_crimea"])).scenario
-    with pytest.raises(ValueError, match="share the batch's scenario"):
-        ProtectiveIntegrationModel(other, spec.params, seed=2, batch=batch)
-    ProtectiveIntegrationModel(spec.scenario, spec.params, seed=2, batch=batch)
-    first.step()
-    with pytest.raises(RuntimeError, match="stepped twice"):
-        first.step()
+def test_an_engine_refuses_mismatched_runs_and_wrong_rank_parameter_columns(spec):
+    with pytest.raises(ValueError, match="one parameter set per seed"):
+        Engine(spec.scenario, [spec.params, spec.params], [1])
+    engine = Engine(spec.scenario, [spec.params] * 3, [1, 2, 3])
+    columns = engine.columns.like(engine.state.engagement)
+    assert columns.rally_gain.shape == (3, 1, 1)
+    for wrong in (np.zeros((4, 18)), np.zeros(())):
+        with pytest.raises(ValueError, match="leading axis must be the runs"):
+            engine.columns.like(wrong)
+    # an (R, 1) column against an (R, N) array of three runs and three states would have
+    # broadcast to (R, R, N); shaped by the array it keeps the array's shape
+    square = Engine(spec.scenario, [spec.params] * 18, list(range(18)))
+    per_state = square.state.legitimacy
+    assert (square.columns.like(per_state).rally_gain * per_state).shape == per_state.shape
 
 
-def _snapshots(model):
-    return np.stack(model.datacollector.model_vars["snapshot"])
+def _observations(model):
+    return model.observations()
 
 
 def test_a_copy_taken_mid_run_continues_exactly_like_the_original(spec):
-    """Branching a run (copy.deepcopy of a model or of a whole batch) gives an independent
+    """Branching a run (copy.deepcopy of a model or of an engine) gives an independent
     run that continues with the same numbers."""
     model = ProtectiveIntegrationModel(spec.scenario, spec.params, seed=3)
     for _ in range(30):
         model.step()
     branch = copy.deepcopy(model)
     model.run_model()
-    assert len(_snapshots(branch)) == 30
+    assert len(_observations(branch)["institutions"]) == 30
     branch.run_model()
-    np.testing.assert_array_equal(_snapshots(model), _snapshots(branch))
-    batch = RunBatch(spec.scenario, 3)
-    runs = [ProtectiveIntegrationModel(spec.scenario, spec.params, seed=s, batch=batch) for s in range(3)]
+    for name, values in _observations(model).items():
+        np.testing.assert_array_equal(values, _observations(branch)[name])
+    assert model.decisions == branch.decisions
+    engine = Engine(spec.scenario, [spec.params] * 3, [0, 1, 2])
     for _ in range(30):
-        batch.step()
-    copied = copy.deepcopy(batch)
-    batch.run()
+        engine.step()
+    copied = copy.deepcopy(engine)
+    engine.run()
     copied.run()
-    for original, twin in zip(runs, copied.models):
-        np.testing.assert_array_equal(_snapshots(original), _snapshots(twin))
+    for original, twin in zip(engine.results(), copied.results()):
+        for name, values in original.observations().items():
+            np.testing.assert_array_equal(values, twin.observations()[name])
+        assert original.rows == twin.rows

@@ -16,7 +16,7 @@ from sim.app import CohesionPlot, ExplorerModel, cohesion_figure
 
 def _state(model: ExplorerModel) -> tuple:
     return (model.steps, model.running, len(model.decisions), model.trust.copy(),
-            np.stack(model.datacollector.model_vars["snapshot"]))
+            model.datacollector.get_model_vars_dataframe().to_numpy())
 
 
 def test_stepping_a_finished_explorer_model_changes_nothing():

@@ -76,7 +76,7 @@ def test_sovereignty_cost_of_hierarchy_makes_members_disengage_sooner(tmp_path):
                                                "founding_members": list(states)}}, end="2009-12")
     sooner = []
     for model in ensemble(scn, SEEDS):
-        status = model.observations()["status"][:, 0, :]
+        status = model.observations()["status"][:, :, 0]
         engaged = np.isin(status, (ACTIVE,))
         first = {c: int(np.argmin(engaged[:, model.codes.index(c)])) if not engaged[:, model.codes.index(c)].all()
                  else len(engaged) for c in ("PROUD", "PLIANT")}
@@ -238,7 +238,7 @@ def test_regime_protection_lowers_insecurity_and_delays_re_engagement(tmp_path):
     assert share(p.insecurity[x] < e.insecurity[x] - 0.02 for p, e in zip(protected, exposed)) >= TOLERANCE
 
     def quarters_hedging(model) -> int:
-        return int((model.observations()["status"][:, 0, x] == HEDGING).sum())
+        return int((model.observations()["status"][:, x, 0] == HEDGING).sum())
 
     def re_engages(model) -> bool:
         return any(row["state"] == "X" and row["detail"] == "hedging -> active (re-engage)"

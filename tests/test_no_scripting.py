@@ -8,9 +8,10 @@ from pathlib import Path
 
 from sim.cast import load_cast
 
-MODEL_MODULES = ("model.py", "dynamics.py", "agents.py", "institutions.py", "events.py", "scenario.py",
-                 "metrics.py", "cast.py", "params.py")
 SIM = Path(__file__).resolve().parent.parent / "sim"
+#: The engine (every module of sim/core) and the modules that feed it data.
+MODEL_MODULES = (*sorted(p.relative_to(SIM).as_posix() for p in (SIM / "core").glob("*.py")),
+                 "model.py", "institutions.py", "events.py", "scenario.py", "metrics.py", "cast.py", "params.py")
 YEAR = re.compile(r"^(19|20)\d\d(-\d\d(-\d\d)?)?$")
 
 
@@ -32,6 +33,10 @@ def test_model_modules_name_no_state_and_no_date():
             if isinstance(value, int) and not isinstance(value, bool) and 1900 <= value <= 2100:
                 offences.append(f"{name}:{node.lineno}: {value}")
     assert not offences, offences
+
+
+def test_the_scan_covers_the_engine():
+    assert {"core/engine.py", "core/processes.py", "core/decisions.py", "core/operations.py"} <= set(MODEL_MODULES)
 
 
 def test_scanner_catches_a_planted_branch(tmp_path):

@@ -1,0 +1,337 @@
+"""The state agents' choice rules, for every run of an ensemble at once.
+
+Each rule reads a state's row of the run's arrays (its attributes, trust, norms, threat)
+and the run's parameters, so states differ only by their data. Rules take `rs`, the runs
+deciding, and per-run noise drawn in a fixed order from each run's own generator (the
+agents in ascending order, a drafter before the others), so a run's choices do not depend
+on the runs decided with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.core.state import ParamColumns, State, World
+from sim.institutions import DECISION_RULES, standing, text_scale
+
+CONSENSUS, QUALIFIED = DECISION_RULES.index("consensus"), DECISION_RULES.index("qualified_majority")
+
+
+@dataclass(frozen=True)
+class Motion:
+    """A draft text put to an institution.
+
+    `content` maps norm indices to weights: positive where the text upholds that norm,
+    negative where it condones a breach. `favoured` and `disfavoured` are the states the
+    text sides with or against (indices), if any.
+    """
+
+    topic: str
+    content: dict[int, float]
+    magnitude: float
+    favoured: int | None = None
+    disfavoured: int | None = None
+    out_of_area: bool = False
+
+
+def normals(rngs: Sequence[np.random.Generator], sigma: np.ndarray, rs: np.ndarray,
+            orders: Sequence[Sequence[int]], n: int) -> np.ndarray:
+    """(len(rs), n) normal noise: run rs[j] draws one N(0, sigma) per agent of orders[j],
+    in that order; the other entries are zero."""
+    noise = np.zeros((len(rs), n))
+    for j, (r, order) in enumerate(zip(rs, orders)):
+        if len(order):
+            noise[j, list(order)] = rngs[r].normal(0.0, sigma[r], size=len(order))
+    return noise
+
+
+def club_shares(s: State, k: int, rs: np.ndarray) -> np.ndarray:
+    """(len(rs), N) each state's share of the power of institution k's members in good
+    standing (summed over those members alone, as a member would)."""
+    good = standing(s.status[rs, k])[0]
+    power = s.power[rs]
+    shares = np.zeros(power.shape)
+    for j in range(len(rs)):
+        total = power[j][good[j]].sum()
+        if total > 0:
+            shares[j] = np.where(good[j], power[j] / total, 0.0)
+    return shares
+
+
+def deference(s: State, P: ParamColumns, k: int, rs: np.ndarray, shares: np.ndarray,
+              leader: np.ndarray) -> np.ndarray:
+    """(len(rs), N) pull toward what the drafter (or leader) wants: deference x hierarchy x
+    its power lead over the member; zero for itself or when there is none (-1).
+
+    In the CSTO's hierarchy the smaller states comply reluctantly with Russian drafts; in
+    the SCO the Russia-China balance leaves them room (article 'Foreign policy
+    coordination'; 'Conclusion')."""
+    j = np.arange(len(rs))
+    lead = np.maximum(0.0, shares[j, np.maximum(leader, 0)][:, None] - shares)
+    out = (P.values["deference"][rs] * s.hierarchy[rs, k])[:, None] * lead
+    out[leader < 0] = 0.0
+    out[j[leader >= 0], leader[leader >= 0]] = 0.0
+    return out
+
+
+def agenda_setters(s: State, world: World, k: int, rs: np.ndarray, proposer: int | None) -> np.ndarray:
+    """(len(rs),) who drafts: the proposer if in good standing, else the strongest agenda
+    setter in good standing (the first listed among equals), else -1."""
+    good = standing(s.status[rs, k])[0]
+    out = np.full(len(rs), -1)
+    for j in range(len(rs)):
+        if proposer is not None and good[j, proposer]:
+            out[j] = proposer
+            continue
+        setters = [i for i in world.setter_order[k] if good[j, i]]
+        if setters:
+            out[j] = max(setters, key=lambda i: s.power[rs[j], i])
+    return out
+
+
+def stance_scores(s: State, world: World, P: ParamColumns, rs: np.ndarray, motion: Motion) -> np.ndarray:
+    """(len(rs), N) a text's appeal before deference and noise: its agreement with the
+    state's norms (territorial integrity weighing more for a state with restive regions:
+    article 'The separatist challenge') plus loyalty to the favoured party and against the
+    disfavoured one, less fear of the favoured party."""
+    norms, ti = s.norms[rs], world.territorial_integrity
+    total = 0.0
+    for norm, weight in motion.content.items():
+        salience = 1.0 + s.separatism[rs] if norm == ti else 1.0
+        total = total + weight * (2.0 * norms[:, :, norm] - 1.0) * salience
+    content = motion.magnitude * total
+    loyal = np.zeros(content.shape)
+    if motion.favoured is not None:
+        f = motion.favoured
+        loyal = loyal + (s.trust[rs, :, f] - 0.5)
+        loyal = loyal - (s.threat[rs, :, f] - s.baseline_threat[rs, :, f])
+    if motion.disfavoured is not None:
+        loyal = loyal - (s.trust[rs, :, motion.disfavoured] - 0.5)
+    values = P.values
+    return values["content_weight"][rs, None] * content + values["loyalty"][rs, None] * loyal
+
+
+def ideal_texts(s: State, world: World, P: ParamColumns, rngs: Sequence[np.random.Generator],
+                k: int, rs: np.ndarray, motion: Motion,
+                setter: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The texts the members in good standing would write, on the scale from condemnation
+    of the favoured party (-1) through silence (0) to full endorsement (+1): (ideals
+    (len(rs), N), NaN for non-members; the drafter's ideal (len(rs),), 0 with no drafter).
+
+    A member's ideal is its stance score plus deference to the drafter's ideal, less the
+    cost of an out-of-area commitment, plus noise; the favoured party wants full
+    endorsement, the disfavoured one full condemnation. Hierarchy sets the agenda through
+    deference; it never removes the veto.
+    """
+    n = world.n
+    good = standing(s.status[rs, k])[0]
+    fixed = np.zeros(n, dtype=bool)
+    for party in (motion.favoured, motion.disfavoured):
+        if party is not None:
+            fixed[party] = True
+    orders = [([int(st)] if st >= 0 and not fixed[st] else [])
+              + [int(i) for i in np.flatnonzero(good[j] & ~fixed) if i != st]
+              for j, st in enumerate(setter)]
+    noise = normals(rngs, P.values["stance_noise"], rs, orders, n)
+    base = stance_scores(s, world, P, rs, motion)
+    cost = (P.values["out_of_area_cost"][rs, None] * s.sovereignty[rs]) if motion.out_of_area else None
+    j = np.arange(len(rs))
+    has = setter >= 0
+    col = np.maximum(setter, 0)
+    own = base[j, col]
+    if cost is not None:
+        own = own - cost[j, col]
+    setter_ideal = np.clip(own + noise[j, col], -1.0, 1.0)
+    setter_ideal = _fixed(setter_ideal, col, motion)
+    setter_ideal = np.where(has, setter_ideal, 0.0)
+    score = base + deference(s, P, k, rs, club_shares(s, k, rs), setter) * setter_ideal[:, None]
+    if cost is not None:
+        score = score - cost
+    ideals = np.clip(score + noise, -1.0, 1.0)
+    if motion.favoured is not None:
+        ideals[:, motion.favoured] = 1.0
+    if motion.disfavoured is not None:
+        ideals[:, motion.disfavoured] = -1.0
+    ideals[j[has], setter[has]] = setter_ideal[has]
+    ideals[~good] = np.nan
+    return ideals, setter_ideal
+
+
+def _fixed(values: np.ndarray, who: np.ndarray, motion: Motion) -> np.ndarray:
+    """The fixed ideals of the parties a motion favours (+1) or disfavours (-1)."""
+    if motion.favoured is not None:
+        values = np.where(who == motion.favoured, 1.0, values)
+    if motion.disfavoured is not None:
+        values = np.where(who == motion.disfavoured, -1.0, values)
+    return values
+
+
+def meets_quota(rule: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """Whether shares of the members in good standing carry a decision under each run's
+    rule (`rule`: indices into DECISION_RULES, one per row of `share`): all of them for
+    consensus, two thirds for a qualified majority, more than half for a majority."""
+    rule = rule.reshape(rule.shape + (1,) * (share.ndim - rule.ndim))
+    return np.where(rule == CONSENSUS, share >= 1.0 - 1e-12,
+                    np.where(rule == QUALIFIED, share >= 2.0 / 3.0 - 1e-12, share > 0.5))
+
+
+def adopt_texts(ideals: np.ndarray, setter_ideal: np.ndarray, rule: np.ndarray,
+                grain: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Spatial veto-player bargaining over a draft (Tsebelis 2002), silence the status quo,
+    in every run: (adopted texts (R,), blockers (R, N) mask).
+
+    The texts that enough members accept under the run's rule form the win-set of
+    silence; the agenda setter adopts the one closest to its own ideal (ties go to the
+    weaker text), or silence when the win-set is empty. A member accepts a text it likes
+    at least as much as silence, |text - ideal| <= |ideal|, so under consensus no adopted
+    text is one a veto holder likes less than silence. Blockers are the members that
+    reject the text the setter would have written alone, when it was not adopted.
+    """
+    runs = ideals.shape[0]
+    text = np.zeros(runs)
+    blockers = np.zeros(ideals.shape, dtype=bool)
+    holders = ~np.isnan(ideals)
+    count = holders.sum(axis=1)
+    for value in np.unique(grain):
+        rows = np.flatnonzero((grain == value) & (count > 0))
+        if rows.size == 0:
+            continue
+        texts = text_scale(float(value))
+        ideal = np.where(holders[rows], ideals[rows], 0.0)[:, None, :]
+        accepted = (np.abs(texts[None, :, None] - ideal) <= np.abs(ideal) + 1e-12) & holders[rows][:, None, :]
+        share = accepted.sum(axis=2) / count[rows][:, None]
+        feasible = meets_quota(rule[rows], share)
+        feasible[:, texts == 0.0] = True
+        loss = np.abs(texts[None, :] - setter_ideal[rows][:, None]) + 1e-9 * np.abs(texts)[None, :]
+        chosen = texts[np.argmin(np.where(feasible, loss, np.inf), axis=1)]
+        wanted = texts[np.argmin(loss, axis=1)]
+        text[rows] = chosen
+        refuse = (np.abs(wanted[:, None] - ideal[:, 0, :]) > np.abs(ideal[:, 0, :]) + 1e-12) & holders[rows]
+        blockers[rows] = refuse & (chosen != wanted)[:, None]
+    return text, blockers
+
+
+def willingness_to_lead(s: State, world: World, P: ParamColumns, rngs: Sequence[np.random.Generator], k: int,
+                        rs: np.ndarray, candidates: Sequence[Sequence[int]], host: int,
+                        magnitude: float, regime_threat: float) -> np.ndarray:
+    """(len(rs), N) each candidate great power's will to lead an operation in `host`
+    (NaN for the others): its power share in the club times its own regime-security stake
+    in the host (how far the crisis threatens the host's government x its trust in that
+    government x (1 + the host's security dependence on it)), less the cost of embroilment,
+    which grows with the crisis's severity (article 'Responses to intrastate crises')."""
+    values = P.values
+    noise = normals(rngs, values["stance_noise"], rs, candidates, s.power.shape[1])
+    shares = club_shares(s, k, rs)
+    out = np.full(noise.shape, np.nan)
+    for j, order in enumerate(candidates):
+        g = np.array(order, dtype=int)
+        r = rs[j]
+        stake = regime_threat * s.trust[r, g, host] * (1.0 + world.security_dependence[host, g])
+        out[j, g] = shares[j, g] * stake - values["embroilment_cost"][r] * magnitude + noise[j, g]
+    return out
+
+
+def consents(s: State, world: World, P: ParamColumns, rngs: Sequence[np.random.Generator], k: int,
+             rs: np.ndarray, host: int, leader: np.ndarray) -> np.ndarray:
+    """(len(rs), N) whether each member in good standing accepts a collective operation in
+    `host` led by `leader` (-1: none). Solidarity with the host's regime and deference to
+    the leader for; sovereignty, doubled by rivalry with the host and by distrust of the
+    leader, against (article 'Responses to intrastate crises'). The host and the leader
+    accept."""
+    values, n = P.values, world.n
+    good = standing(s.status[rs, k])[0]
+    deciding = good.copy()
+    deciding[:, host] = False
+    j = np.arange(len(rs))
+    deciding[j[leader >= 0], leader[leader >= 0]] = False
+    noise = normals(rngs, values["stance_noise"], rs, [np.flatnonzero(row) for row in deciding], n)
+    distrust = np.where(leader[:, None] >= 0, 1.0 - s.trust[rs, :, np.maximum(leader, 0)], 0.0)
+    loyalty = values["loyalty"][rs, None]
+    score = (values["intervention_solidarity"][rs, None] + 2.0 * loyalty * (s.trust[rs, :, host] - 0.5)
+             + deference(s, P, k, rs, club_shares(s, k, rs), leader)
+             - values["intervention_sovereignty"][rs, None] * s.sovereignty[rs]
+             * (1.0 + s.rivalry[rs, :, host] + distrust))
+    return np.where(deciding, score + noise > values["intervention_threshold"][rs, None], good)
+
+
+def accepts_proposal(s: State, world: World, P: ParamColumns, rngs: Sequence[np.random.Generator],
+                     k: int, rs: np.ndarray, proposer: int, magnitude: float,
+                     pooling: float) -> np.ndarray:
+    """(len(rs), N) whether each member in good standing accepts a great-power proposal:
+    its gains (dependence on the proposer) and trust against the sovereignty it pools and
+    a rival great power's relative gains. The proposer accepts."""
+    values, n = P.values, world.n
+    good = standing(s.status[rs, k])[0]
+    deciding = good.copy()
+    deciding[:, proposer] = False
+    noise = normals(rngs, values["stance_noise"], rs, [np.flatnonzero(row) for row in deciding], n)
+    shares = club_shares(s, k, rs)
+    gain = values["proposal_gain"][rs, None] * magnitude * (world.economic_dependence[:, proposer]
+                                                            + world.security_dependence[:, proposer])
+    rival_gain = world.great_power * np.maximum(0.0, shares[:, proposer][:, None] - shares)
+    leader = np.full(len(rs), proposer)
+    score = (gain + values["loyalty"][rs, None] * (s.trust[rs, :, proposer] - 0.5)
+             + deference(s, P, k, rs, shares, leader)
+             - s.sovereignty[rs] * pooling - values["relative_gain"][rs, None] * rival_gain)
+    return np.where(deciding, score + noise > 0.0, good)
+
+
+def recognition_scores(s: State, world: World, P: ParamColumns, rngs: Sequence[np.random.Generator],
+                       deciding: np.ndarray, actor: int) -> np.ndarray:
+    """(R, N) each deciding state's propensity to recognise a breakaway entity sponsored by
+    `actor`: weak attachment to territorial integrity and trust in the actor for, its own
+    separatism exposure against (article 'The separatist challenge')."""
+    values, rs = P.values, np.arange(s.runs)
+    noise = normals(rngs, values["stance_noise"], rs, [np.flatnonzero(deciding)] * s.runs, world.n)
+    return ((1.0 - 2.0 * s.norms[:, :, world.territorial_integrity])
+            + 2.0 * values["loyalty"][:, None] * (s.trust[:, :, actor] - 0.5)
+            - s.separatism + noise)
+
+
+def ties(s: State, world: World, P: ParamColumns, other: int) -> np.ndarray:
+    """(R, N) each state's pull toward `other` in a public choice: trust above neutral plus
+    security and economic dependence on it (article 'Theoretical context')."""
+    values = P.values
+    return (2.0 * values["loyalty"][:, None] * (s.trust[:, :, other] - 0.5)
+            + values["vote_dependence"][:, None] * (world.security_dependence[:, other]
+                                                    + world.economic_dependence[:, other]))
+
+
+def votes(s: State, world: World, P: ParamColumns, rngs: Sequence[np.random.Generator],
+          subject: int, violator: int | None, sponsor: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Every state's vote on a motion upholding `subject`'s territorial integrity: (choice
+    (R, N) of 1 yes / 0 abstain / -1 no, net pull (R, N)).
+
+    The pulls toward yes (attachment to territorial integrity, weighted by the state's
+    own separatism exposure; ties to the subject and the sponsor) are summed against the
+    pulls toward no (ties to the violator and fear of it above the rivalry baseline). A
+    state whose two sides pull with comparable force, |yes - no| <= cross_pressure x
+    min(yes, no), abstains (the cross-pressure hypothesis; the hedging of the article's
+    'The separatist challenge'); so does one pulled hardly at all, |yes - no| <=
+    vote_indifference. The subject and the sponsor vote yes, the violator no.
+    """
+    values, ti = P.values, world.territorial_integrity
+    fixed = [x for x in (subject, sponsor, violator) if x is not None]
+    deciding = world.is_state.copy()
+    deciding[fixed] = False
+    noise = normals(rngs, values["stance_noise"], np.arange(s.runs), [np.flatnonzero(deciding)] * s.runs,
+                    world.n)
+    pulls = [(2.0 * s.norms[:, :, ti] - 1.0) * (1.0 + s.separatism), ties(s, world, P, subject)]
+    if sponsor is not None:
+        pulls.append(ties(s, world, P, sponsor))
+    if violator is not None:
+        fear = s.threat[:, :, violator] - s.baseline_threat[:, :, violator]
+        pulls.append(-ties(s, world, P, violator) - fear)
+    pulls = np.stack(pulls, axis=2)
+    yes = np.where(pulls > 0, pulls, 0.0).sum(axis=2)
+    no = -np.where(pulls < 0, pulls, 0.0).sum(axis=2)
+    net = yes - no + noise
+    bar = np.maximum(values["cross_pressure"][:, None] * np.minimum(yes, no), values["vote_indifference"][:, None])
+    choice = np.where(np.abs(net) <= bar, 0, np.sign(net)).astype(int)
+    for party, vote, pull in ((violator, -1, -np.inf), (sponsor, 1, np.inf), (subject, 1, np.inf)):
+        if party is not None:
+            choice[:, party], net[:, party] = vote, pull
+    return choice, net

@@ -1,0 +1,168 @@
+"""The engine: R runs of one scenario advanced together, quarter by quarter.
+
+`Engine.step()` is the model's only scheduler. Each quarter it (1) applies the scenario's
+events dated in it, through `Operations`, to every run at once; then (2) lets the
+institutions meet (socialisation: trust and norm convergence), (3) updates pressure,
+regime insecurity and threat, (4) computes what each club delivers (legitimation,
+investment, output, the utility of staying engaged), (5) lets each member revise its
+engagement, (6) discounts old experience, and records the quarter's observables
+(docs/ODD.md, 'Process overview and scheduling').
+
+Runs may differ in parameters and seed, not in scenario. A run's numbers do not depend on
+the runs it is advanced with: each draws from its own generator in the order it would
+alone, parameters enter as per-run columns, and every reduction runs along the same axis
+and length whatever R is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.core import processes
+from sim.core.observables import snapshot
+from sim.core.operations import DECISION_FIELDS, DecisionLog, Operations
+from sim.core.state import ParamColumns, World, initial_state
+
+if TYPE_CHECKING:
+    from sim.params import Params
+    from sim.scenario import Scenario
+
+
+class Engine:
+    """R runs of one scenario: their state, parameters, generators and records."""
+
+    def __init__(self, scenario: "Scenario", params: Sequence["Params"], seeds: Sequence[int | None],
+                 rngs: Sequence[np.random.Generator] | None = None) -> None:
+        """`rngs`: the runs' generators (default: one seeded with each run's seed), e.g. a
+        Mesa model's `model.rng`."""
+        if len(params) != len(seeds) or not params:
+            raise ValueError("an engine needs one parameter set per seed, and at least one run")
+        self.scenario = scenario
+        self.world = World.of(scenario)
+        self.params = list(params)
+        self.seeds = list(seeds)
+        self.columns = ParamColumns(self.params)
+        self.rngs = list(rngs) if rngs is not None else [np.random.default_rng(seed) for seed in self.seeds]
+        self.state = initial_state(scenario, self.columns)
+        processes.refresh_trust(self.state)
+        processes.refresh_distance(self.state, self.world)
+        self.log = DecisionLog(len(self.params))
+        self.ops = Operations(self.state, self.world, self.columns, self.rngs, self.log)
+        self.t = 0
+        self.frames: list[dict[str, np.ndarray]] = []
+
+    @property
+    def runs(self) -> int:
+        """Number of runs."""
+        return len(self.params)
+
+    @property
+    def done(self) -> bool:
+        """Whether the runs have reached the end of the scenario's horizon."""
+        return self.t >= self.scenario.n_steps
+
+    def step(self) -> None:
+        """Advance every run one quarter."""
+        if self.done:
+            return
+        self.apply_events()
+        self.advance()
+        self.frames.append(snapshot(self.state, self.world, self.columns))
+        self.t += 1
+
+    def run(self) -> "Engine":
+        """Advance to the end of the scenario's horizon."""
+        while not self.done:
+            self.step()
+        return self
+
+    def apply_events(self) -> None:
+        """Process 1 of the schedule: the events dated in this quarter, in file order."""
+        self.log.step, self.log.date = self.t, self.scenario.dates[self.t]
+        for event in self.scenario.events_at(self.t):
+            self.log.event = event.key
+            event.apply(self.ops)
+        self.log.event = ""
+
+    def advance(self) -> None:
+        """Processes 2-6 for every run (the dynamics between events)."""
+        s, world, P = self.state, self.world, self.columns
+        weights = processes.meeting_weights(s, world, P, self.scenario.quarter_of(self.t))
+        part = processes.participation(s, P)
+        processes.socialise(s, world, P, weights, part, self._experience_noise(part, weights))
+        processes.refresh_distance(s, world)
+        processes.update_insecurity_and_threat(s, P)
+        processes.update_clubs(s, world, P)
+        draws = np.stack([rng.random(s.status.shape[1:]) for rng in self.rngs])
+        for mask, new, reason in processes.engagement_moves(s, P, draws):
+            for r, k, i in zip(*np.nonzero(mask)):
+                self.ops.change_status(int(r), int(k), int(i), new, reason)
+        processes.forget(s, P)
+
+    def _experience_noise(self, part: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """(R, N, N) lognormal experience noise with mean 1, drawn by each run that meets."""
+        n = self.world.n
+        noise = np.ones((self.runs, n, n))
+        sigma = self.columns.values["experience_noise"]
+        for r in np.flatnonzero(processes.meets(part, weights)):
+            noise[r] = self.rngs[r].lognormal(-0.5 * sigma[r] ** 2, sigma[r], size=(n, n))
+        return noise
+
+    def result(self, r: int) -> "RunResult":
+        """Run r's records so far."""
+        observations = {name: np.stack([frame[name][r] for frame in self.frames])
+                        for name in (self.frames[0] if self.frames else {})}
+        return RunResult(self.scenario, self.params[r], self.seeds[r], observations, self.log.rows[r])
+
+    def results(self) -> list["RunResult"]:
+        """Every run's records, in run order."""
+        stacked = {name: np.stack([frame[name] for frame in self.frames], axis=1) for name in self.frames[0]}
+        return [RunResult(self.scenario, self.params[r], self.seeds[r],
+                          {name: values[r] for name, values in stacked.items()}, self.log.rows[r])
+                for r in range(self.runs)]
+
+
+@dataclass
+class RunResult:
+    """What one finished run leaves: its observations (group -> (quarters, entities,
+    metrics)) and its decisions (rows in DECISION_FIELDS order), with its scenario,
+    parameters and seed."""
+
+    scenario: "Scenario"
+    params: "Params"
+    seed: int | None
+    series: dict[str, np.ndarray]
+    rows: list[tuple] = field(repr=False)
+
+    @property
+    def codes(self) -> list[str]:
+        """The cast's state codes."""
+        return self.scenario.cast.codes
+
+    @property
+    def institution_codes(self) -> list[str]:
+        """The scenario's institution codes."""
+        return [spec.code for spec in self.scenario.institutions]
+
+    @property
+    def great_power_codes(self) -> list[str]:
+        """The codes of the cast's great powers."""
+        return [self.codes[g] for g in np.flatnonzero(self.scenario.cast.great_power)]
+
+    def observations(self) -> dict[str, np.ndarray]:
+        """group -> (quarters, entities, metrics) arrays (sim.core.observables.GROUPS)."""
+        return self.series
+
+    @property
+    def decisions(self) -> list[dict]:
+        """The decision rows as mappings (column -> value)."""
+        return [dict(zip(DECISION_FIELDS, row)) for row in self.rows]
+
+
+def run_engine(scenario: "Scenario", runs: Sequence[tuple["Params", int | None]]) -> list[RunResult]:
+    """Run (parameters, seed) pairs of one scenario together; their results, in order."""
+    return Engine(scenario, [p for p, _ in runs], [seed for _, seed in runs]).run().results()

@@ -1,0 +1,149 @@
+"""What a run records each quarter: one registry of observables.
+
+Every series of the time-series table is declared here once, with its entity (an
+institution or a state), what its name is suffixed with (another state, an institution,
+a great power) and how it is read off the state. The per-quarter record, the metric
+names of the tables, the metric listing, the comparison metrics and the figure's
+components all come from `OBSERVABLES`; adding a metric is one entry.
+
+Institution series are missing (NaN) in the quarters before the institution is founded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from sim.core.state import ParamColumns, State, World
+from sim.institutions import ACTIVE, HEDGING, OBSERVER, SUSPENDED, WITHDRAWN, standing
+from sim.metrics import club_metrics
+
+
+class Snapshot:
+    """The state of R runs at the end of a quarter, with the intermediate results several
+    observables share (computed once, when first asked for)."""
+
+    def __init__(self, state: State, world: World, columns: ParamColumns) -> None:
+        self.s, self.world, self.P = state, world, columns
+
+    @cached_property
+    def standing(self) -> tuple[np.ndarray, np.ndarray]:
+        """(in good standing, member) masks, (R, K, N)."""
+        return standing(self.s.status)
+
+    @cached_property
+    def club(self) -> np.ndarray:
+        """(R, K, 4) cohesion and its three components."""
+        good, member = self.standing
+        p = self.P.like(self.s.founded)
+        return club_metrics(good, member, self.s.engagement, self.s.trust, self.s.distance,
+                            (p.cohesion_trust, p.cohesion_congruence, p.cohesion_engagement))
+
+    def count(self, status: int) -> np.ndarray:
+        """(R, K) members with a status."""
+        return (self.s.status == status).sum(axis=2).astype(float)
+
+    def delivered(self) -> np.ndarray:
+        """(R, K) mean legitimation the members in good standing would draw."""
+        good = self.standing[0]
+        n_good = good.sum(axis=2)
+        return np.divide((self.s.benefit * good).sum(axis=2), n_good, out=np.zeros(n_good.shape),
+                         where=n_good > 0)
+
+
+@dataclass(frozen=True)
+class Observable:
+    """One series (or family of series) of the time-series table.
+
+    `compute` returns an (R, entities) array, or (R, entities, others) when `per` names
+    what the metric is suffixed with (`trust_in.RUS`: per "state").
+    """
+
+    name: str
+    entity: str
+    doc: str
+    compute: Callable[[Snapshot], np.ndarray]
+    per: str = ""
+    component: bool = False
+    compare: bool = False
+
+
+def _club(column: int) -> Callable[[Snapshot], np.ndarray]:
+    return lambda snap: snap.club[:, :, column]
+
+
+OBSERVABLES: tuple[Observable, ...] = (
+    Observable("cohesion", "institution", "0-1 index: weighted mean of trust, congruence and engagement "
+               "(params.cohesion_*)", _club(0), component=True, compare=True),
+    Observable("trust", "institution", "mean trust among members in good standing", _club(1),
+               component=True, compare=True),
+    Observable("congruence", "institution", "one minus the mean charter-weighted norm distance among "
+               "members in good standing", _club(2), component=True, compare=True),
+    Observable("engagement", "institution", "mean engagement of the members (suspended ones included)",
+               _club(3), component=True, compare=True),
+    Observable("functional_output", "institution", "output of pooled investment and adopted projects (0-1)",
+               lambda snap: snap.s.functional, compare=True),
+    Observable("legitimacy_delivered", "institution", "mean legitimation members in good standing draw",
+               Snapshot.delivered, compare=True),
+    Observable("hierarchy", "institution", "power lead of the strongest member in good standing",
+               lambda snap: snap.s.hierarchy),
+    Observable("n_active", "institution", "active members", lambda snap: snap.count(ACTIVE)),
+    Observable("n_hedging", "institution", "hedging members", lambda snap: snap.count(HEDGING)),
+    Observable("n_suspended", "institution", "suspended members", lambda snap: snap.count(SUSPENDED)),
+    Observable("n_withdrawn", "institution", "withdrawn members", lambda snap: snap.count(WITHDRAWN)),
+    Observable("n_observer", "institution", "observers", lambda snap: snap.count(OBSERVER)),
+    Observable("legitimacy", "state", "legitimacy drawn from the clubs (0-1)", lambda snap: snap.s.legitimacy),
+    Observable("insecurity", "state", "regime insecurity (0-1)", lambda snap: snap.s.insecurity),
+    Observable("threat_from", "state", "threat perceived from a great power (0-1)",
+               lambda snap: snap.s.threat[:, :, snap.world.great_powers], per="great_power"),
+    Observable("engagement", "state", "engagement in an institution (0-1)",
+               lambda snap: snap.s.engagement.transpose(0, 2, 1), per="institution"),
+    Observable("status", "state", "0 none, 1 active, 2 hedging, 3 suspended, 4 withdrawn, 5 observer",
+               lambda snap: snap.s.status.transpose(0, 2, 1).astype(float), per="institution"),
+    Observable("benefit", "state", "legitimation the state would draw from the institution",
+               lambda snap: snap.s.benefit.transpose(0, 2, 1), per="institution"),
+    Observable("investment", "state", "a great power's investment in the institution",
+               lambda snap: snap.s.investment.transpose(0, 2, 1), per="institution"),
+    Observable("trust_in", "state", "trust in another state (0-1)", lambda snap: snap.s.trust,
+               per="state"),
+)
+
+INSTITUTION_METRICS: tuple[str, ...] = tuple(o.name for o in OBSERVABLES if o.entity == "institution")
+STATE_METRICS: tuple[str, ...] = tuple(o.name for o in OBSERVABLES if o.entity == "state" and not o.per)
+STATE_FAMILIES: tuple[Observable, ...] = tuple(o for o in OBSERVABLES if o.per)
+COMPONENTS: tuple[str, ...] = tuple(o.name for o in OBSERVABLES if o.component)
+COMPARE_METRICS: tuple[str, ...] = tuple(o.name for o in OBSERVABLES if o.compare)
+#: The groups of a run's observations: the institution and the state metrics, then each family.
+GROUPS: tuple[str, ...] = ("institutions", "states", *(o.name for o in STATE_FAMILIES))
+
+
+def snapshot(state: State, world: World, columns: ParamColumns) -> dict[str, np.ndarray]:
+    """This quarter's observations of every run: group -> (R, entities, metrics), copies
+    (not views of the state), the institution metrics NaN where the institution is not founded."""
+    snap = Snapshot(state, world, columns)
+    institutions = np.stack([o.compute(snap) for o in OBSERVABLES if o.entity == "institution"], axis=2)
+    out = {"institutions": np.where(state.founded[:, :, None], institutions, np.nan),
+           "states": np.stack([o.compute(snap) for o in OBSERVABLES if o.entity == "state" and not o.per],
+                              axis=2)}
+    out.update({o.name: np.array(o.compute(snap)) for o in STATE_FAMILIES})
+    return out
+
+
+def suffixes(family: Observable, codes: list[str], institutions: list[str], great_powers: list[str]) -> list[str]:
+    """The metric names of a family (`trust_in.RUS`, ...)."""
+    others = {"state": codes, "institution": institutions, "great_power": great_powers}[family.per]
+    return [f"{family.name}.{other}" for other in others]
+
+
+def blocks(observations: dict[str, np.ndarray], codes: list[str], institutions: list[str],
+           great_powers: list[str]) -> list[tuple[np.ndarray, list[str], list[str]]]:
+    """Every series of one run's time-series table as blocks (values (steps, entities,
+    metrics), entity names, metric names), in table order; trust_in's diagonal (a state's
+    trust in itself) is the caller's to drop."""
+    out = [(observations["institutions"], institutions, list(INSTITUTION_METRICS)),
+           (observations["states"], codes, list(STATE_METRICS))]
+    out += [(observations[f.name], codes, suffixes(f, codes, institutions, great_powers)) for f in STATE_FAMILIES]
+    return out
