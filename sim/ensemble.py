@@ -16,7 +16,7 @@ from sim.core.engine import RunResult, run_engine
 from sim.ensemble_view import EnsembleView
 from sim.model import ProtectiveIntegrationModel
 from sim.params import Params
-from sim.records import decisions_table, timeseries_frame
+from sim.records import decisions_table, timeseries_table
 from sim.scenario import Scenario
 
 #: Runs advanced together at most: past a few dozen, a quarter's arrays outgrow the CPU
@@ -53,12 +53,13 @@ def run_pairs(scenario: Scenario, runs: Sequence[tuple[Params, int]],
               progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run (parameters, seed) pairs; return (timeseries, decisions) long tables, run =
     position in `runs`."""
-    series, decisions = [], []
+    series, decisions, done = [], [], 0
     with tqdm(total=len(runs), desc=scenario.name, unit="run", disable=not progress) as bar:
         for results in iter_batches(scenario, runs):
-            offset = len(series)
-            series.extend(timeseries_frame(result, offset + j) for j, result in enumerate(results))
-            decisions.append(decisions_table(results, range(offset, offset + len(results))))
+            runs_here = range(done, done + len(results))
+            series.append(timeseries_table(results, runs_here))
+            decisions.append(decisions_table(results, runs_here))
+            done += len(results)
             bar.update(len(results))
     return _concat(series), _concat(decisions)
 

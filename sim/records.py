@@ -49,15 +49,28 @@ def observables(model: "RunResult") -> list[tuple[np.ndarray, list[str], list[st
     return blocks(model.observations(), model.codes, model.institution_codes, model.great_power_codes)
 
 
-def _blocks(model: "RunResult") -> list[tuple]:
-    *blocks, (trust, codes, names) = observables(model)
-    flat = [_block(values, entities, metrics) for values, entities, metrics in blocks]
+def _layout(model: "RunResult") -> tuple[np.ndarray, pd.Categorical, pd.Categorical]:
+    """(step, entity, metric) of every row of a run's time-series table, in table order
+    (the same for every run of a scenario); entity and metric with sorted categories."""
+    *plain, (trust, codes, names) = observables(model)
     steps = trust.shape[0]
-    rows, cols = np.nonzero(~np.eye(len(codes), dtype=bool))
-    step = np.repeat(np.arange(steps), rows.size)
-    flat.append((step, np.asarray(codes, dtype=object)[np.tile(rows, steps)],
-                 np.asarray(names, dtype=object)[np.tile(cols, steps)], trust[:, rows, cols].ravel()))
-    return flat
+    parts = [_block(values, entities, metrics)[:3] for values, entities, metrics in plain]
+    rows, cols = _off_diagonal(len(codes))
+    parts.append((np.repeat(np.arange(steps), rows.size), np.asarray(codes, dtype=object)[np.tile(rows, steps)],
+                  np.asarray(names, dtype=object)[np.tile(cols, steps)]))
+    step, entity, metric = (np.concatenate([p[k] for p in parts]) for k in range(3))
+    return step, pd.Categorical(entity), pd.Categorical(metric)
+
+
+def _off_diagonal(n: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.nonzero(~np.eye(n, dtype=bool))
+
+
+def _values(model: "RunResult") -> np.ndarray:
+    """Every value of a run's time-series table, in the order of `_layout`."""
+    *plain, (trust, codes, _) = observables(model)
+    rows, cols = _off_diagonal(len(codes))
+    return np.concatenate([values.ravel() for values, _, _ in plain] + [trust[:, rows, cols].ravel()])
 
 
 def stacked_series(models: Sequence["RunResult"]) -> dict[tuple[str, str], np.ndarray]:
@@ -79,31 +92,30 @@ def _seed(model: "RunResult") -> int:
     return model.seed if model.seed is not None else -1
 
 
-def _long_frame(model: "RunResult", run: int | np.ndarray, step: np.ndarray,
-                entity: np.ndarray, metric: np.ndarray, value: np.ndarray,
-                seed: int | np.ndarray | None = None) -> pd.DataFrame:
-    """Assemble the long table `run, seed, step, date, entity, metric, value`.
+def _dates(model: "RunResult") -> np.ndarray:
+    return pd.to_datetime(pd.Series(model.scenario.dates)).to_numpy()
 
-    `run` and `seed` are one value (one run) or one per row (several runs of `model`'s
-    scenario); the seed defaults to `model`'s.
-    """
-    dates = pd.to_datetime(pd.Series(model.scenario.dates)).to_numpy()
-    seed = _seed(model) if seed is None else seed
+
+def timeseries_table(models: Sequence["RunResult"], runs: Sequence[int]) -> pd.DataFrame:
+    """The long table `run, seed, step, date, entity, metric, value` of finished runs of
+    one scenario (run i is `runs[i]`), built at once: the row layout is computed for the
+    first run and repeated, entity and metric are categoricals."""
+    step, entity, metric = _layout(models[0])
+    count, n = len(models), len(step)
     return pd.DataFrame({
-        "run": np.broadcast_to(np.asarray(run, dtype=np.int64), step.shape),
-        "seed": np.broadcast_to(np.asarray(seed, dtype=np.int64), step.shape),
-        "step": step.astype(np.int64),
-        "date": dates[step],
-        "entity": pd.Categorical(entity),
-        "metric": pd.Categorical(metric),
-        "value": value.astype(float),
+        "run": np.repeat(np.asarray(runs, dtype=np.int64), n),
+        "seed": np.repeat(np.asarray([_seed(m) for m in models], dtype=np.int64), n),
+        "step": np.tile(step.astype(np.int64), count),
+        "date": np.tile(_dates(models[0])[step], count),
+        "entity": pd.Categorical.from_codes(np.tile(entity.codes, count), dtype=entity.dtype),
+        "metric": pd.Categorical.from_codes(np.tile(metric.codes, count), dtype=metric.dtype),
+        "value": np.concatenate([_values(m) for m in models]).astype(float),
     })
 
 
 def timeseries_frame(model: "RunResult", run: int = 0) -> pd.DataFrame:
     """The long time-series table of one finished run."""
-    parts = _blocks(model)
-    return _long_frame(model, run, *(np.concatenate([p[k] for p in parts]) for k in range(4)))
+    return timeseries_table([model], [run])
 
 
 def decisions_frame(model: "RunResult", run: int = 0) -> pd.DataFrame:
@@ -187,11 +199,16 @@ def selected_frame(models: Sequence["RunResult"], runs: Sequence[int],
                 columns[2].append(values)
     steps = len(models[0].scenario.dates)
     per_run = len(columns[0]) // len(models) * steps
-    return _long_frame(models[0], np.repeat(np.asarray(runs, dtype=np.int64), per_run),
-                       np.tile(np.arange(steps), len(columns[0])),
-                       np.repeat(columns[0], steps), np.repeat(columns[1], steps),
-                       np.concatenate(columns[2]),
-                       seed=np.repeat([_seed(m) for m in models], per_run))
+    step = np.tile(np.arange(steps), len(columns[0]))
+    return pd.DataFrame({
+        "run": np.repeat(np.asarray(runs, dtype=np.int64), per_run),
+        "seed": np.repeat(np.asarray([_seed(m) for m in models], dtype=np.int64), per_run),
+        "step": step.astype(np.int64),
+        "date": _dates(models[0])[step],
+        "entity": pd.Categorical(np.repeat(columns[0], steps)),
+        "metric": pd.Categorical(np.repeat(columns[1], steps)),
+        "value": np.concatenate(columns[2]).astype(float),
+    })
 
 
 def summary_frame(series: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
