@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.config import compose, resolve
-from sim.ensemble import run_pairs
-from sim.params import BEHAVIOURAL, INTEGER_PARAMS, Params, check_params, spread_bounds
+from sim.app.config import compose, resolve
+from sim.experiments.ensemble import run_pairs
+from sim.core.params import BEHAVIOURAL, INTEGER_PARAMS, Params, check_params, spread_bounds
 
 SCENARIOS = ("history", "no_crimea", "no_sco_enlargement", "quiet_future", "csto_requested_crisis",
              "iran_joins_sco")

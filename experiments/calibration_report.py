@@ -20,8 +20,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from sim.calibration_plots import calibration_figures
-from sim.store import read_json
+from sim.app.calibration_plots import calibration_figures
+from sim.io.store import read_json
 from validation_report import markdown  # the sibling script (experiments/ is on sys.path when run)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,7 +60,7 @@ def report(calibration: Path, split: Path, compare: Path) -> str:
         "Produced by `python experiments/calibration_report.py` (its docstring lists the commands) from one "
         f"calibration at commit `{manifest['code_version'].get('git_commit', 'unknown')[:10]}`. The method, "
         "adaptive population Monte Carlo ABC (Lenormand, Jabot and Deffuant 2013), is described in "
-        "`sim/calibration.py` and the README (*Calibration*).",
+        "`sim/experiments/calibration.py` and the README (*Calibration*).",
         "## Settings",
         "- free parameters and uniform priors: "
         + ", ".join(f"`{name}` [{low:g}, {high:g}]" for name, (low, high) in spec["free"].items()),

@@ -7,9 +7,9 @@ from pathlib import Path
 import matplotlib
 
 import sim
-from sim.config import resolve
-from sim.ensemble import run_seeds
-from sim.plots import cohesion_figure, event_markers, save_figure
+from sim.app.config import resolve
+from sim.experiments.ensemble import run_seeds
+from sim.app.plots import cohesion_figure, event_markers, save_figure
 
 matplotlib.use("Agg")
 

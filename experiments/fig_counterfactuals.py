@@ -7,9 +7,9 @@ from pathlib import Path
 import matplotlib
 
 import sim
-from sim.config import resolve
-from sim.ensemble import run_seeds
-from sim.plots import event_markers, save_figure, trajectories_figure
+from sim.app.config import resolve
+from sim.experiments.ensemble import run_seeds
+from sim.app.plots import event_markers, save_figure, trajectories_figure
 
 matplotlib.use("Agg")
 SEEDS = list(range(30))

@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sim.store import write_if_changed
+from sim.io.store import write_if_changed
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "figures"

@@ -58,7 +58,7 @@ def report(results: Path) -> str:
         f"on the default configuration (commit `{config['code_version'].get('git_commit', 'unknown')[:10]}`, "
         f"{options['seeds']} seeds). A target passes when at least 90% of seeds meet it. Each target "
         "is an exact class or a contrast, on the same seed, against a twin of the history without "
-        "the shock (sizes in `sim/validation.py`); `docs/ODD.md` (7.9) describes them.",
+        "the shock (sizes in `sim/experiments/validation.py`); `docs/ODD.md` (7.9) describes them.",
         "## Targets",
         "`robustness share`: share of all (point, seed) runs meeting the target over "
         f"{options['points']} Latin-hypercube points of +-{options['spread']:.0%} on every behavioural "
@@ -70,7 +70,7 @@ def report(results: Path) -> str:
         "## Stability without shocks (`quiet_future`: the history, then no events to 2030)",
         markdown(quiet),
         "## Ablation: which mechanism each target needs",
-        f"Each row switches one mechanism off (`sim/params.py`, `MECHANISMS`) and re-runs every "
+        f"Each row switches one mechanism off (`sim/core/params.py`, `MECHANISMS`) and re-runs every "
         f"target and the quiet-future check on {options['seeds']} seeds (`tN`: share of seeds "
         f"meeting target N; `quiet_future`: the smaller share of the stability check); "
         f"`needed_by` lists the checks that pass with the full model and fail without it "

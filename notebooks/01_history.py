@@ -21,9 +21,9 @@ import os
 
 
 import sim
-from sim import plots
-from sim.config import resolve
-from sim.ensemble import run_seeds
+from sim.app import plots
+from sim.app.config import resolve
+from sim.experiments.ensemble import run_seeds
 
 SEEDS = int(os.environ.get("NOTEBOOK_SEEDS", "5"))
 spec = resolve(sim.compose([]))

@@ -20,11 +20,11 @@
 import os
 
 import sim
-from sim import plots
-from sim.compare import differences
-from sim.config import resolve
-from sim.ensemble import run_seeds
-from sim.ensemble_view import EnsembleView
+from sim.app import plots
+from sim.experiments.compare import differences
+from sim.app.config import resolve
+from sim.experiments.ensemble import run_seeds
+from sim.experiments.ensemble_view import EnsembleView
 
 SEEDS = range(int(os.environ.get("NOTEBOOK_SEEDS", "5")))
 names = ["history", "no_crimea", "no_georgia_recognition", "sco_enlarge_tm_mn"]

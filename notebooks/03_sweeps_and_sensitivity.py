@@ -22,10 +22,10 @@ import tempfile
 from pathlib import Path
 
 import sim
-from sim import plots
-from sim.config import resolve
-from sim.sensitivity import analyse, output_values
-from sim.sweep import design_points, parse_spec, problem, run_sweep
+from sim.app import plots
+from sim.app.config import resolve
+from sim.experiments.sensitivity import analyse, output_values
+from sim.experiments.sweep import design_points, parse_spec, problem, run_sweep
 
 SEEDS = int(os.environ.get("NOTEBOOK_SEEDS", "3"))
 spec = resolve(sim.compose([]))

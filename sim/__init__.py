@@ -15,8 +15,8 @@ from collections.abc import Iterable
 import pandas as pd
 from omegaconf import DictConfig
 
-from sim.config import compose, resolve
-from sim.ensemble import run_seeds
+from sim.app.config import compose, resolve
+from sim.experiments.ensemble import run_seeds
 from sim.model import ProtectiveIntegrationModel
 
 __all__ = ["compose", "build_model", "run_ensemble", "ProtectiveIntegrationModel"]

@@ -6,7 +6,7 @@ the long time-series table (run-quarters x rows per quarter x bytes per row). A 
 either cap is refused in one line stating the estimate, unless `allow_large=true`.
 
 How the constants were measured (the history scenario, 72 quarters, 20 seeds, one core,
-`sim.ensemble.run_seeds`; see `measure()`): 0.39 ms per run-quarter; 582 rows of
+`sim.experiments.ensemble.run_seeds`; see `measure()`): 0.39 ms per run-quarter; 582 rows of
 `timeseries` per run and quarter at 42 bytes a row (`DataFrame.memory_usage(deep=True)`),
 plus the decisions table (about 1.3 rows of 194 bytes per run-quarter, i.e. under one
 byte per time-series row). Rows per quarter grow with the cast (about states squared).
@@ -94,7 +94,7 @@ def _validate_estimate(options: Any, quarters: int, split_runs: int = 0) -> Esti
     """`task=validate`: the history, its twins and the quiet future on `validate.seeds`, held
     in memory together, plus the robustness and data ensembles and the time split's
     calibrations (`split_runs`; not the ablation)."""
-    from sim.validation import DERIVED_TWINS, LOADED_TWINS
+    from sim.experiments.validation import DERIVED_TWINS, LOADED_TWINS
     scenarios = 1 + len(LOADED_TWINS) + len(DERIVED_TWINS)
     held = options.seeds * (scenarios + 1)
     extra = scenarios * options.seeds_per_point * (options.points * options.robustness + options.data_points)
@@ -135,8 +135,8 @@ def measure(seeds: int = 20) -> dict[str, float]:
     """Re-measure the constants above on the history scenario (run by hand, not in tests)."""
     import time
 
-    from sim.config import compose, resolve
-    from sim.ensemble import run_seeds
+    from sim.app.config import compose, resolve
+    from sim.experiments.ensemble import run_seeds
     spec = resolve(compose([f"seeds={seeds}"]))
     start = time.perf_counter()
     series, decisions = run_seeds(spec.scenario, spec.params, spec.seeds)

@@ -22,9 +22,9 @@ import numpy as np
 from sim.core.engine import Engine, RunResult
 from sim.core.observables import INSTITUTION_METRICS
 from sim.core.state import State
-from sim.institutions import DECISION_RULES, standing
-from sim.params import Params, check_params
-from sim.scenario import Scenario
+from sim.core.institutions import DECISION_RULES, standing
+from sim.core.params import Params, check_params
+from sim.scenarios.schema import Scenario
 
 
 class StateAgent(mesa.Agent):
@@ -63,7 +63,7 @@ class InstitutionView:
 
     @property
     def status(self) -> np.ndarray:
-        """Every state's membership status (sim.institutions codes)."""
+        """Every state's membership status (sim.core.institutions codes)."""
         return self.model.status[self.index]
 
     @property

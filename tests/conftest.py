@@ -6,7 +6,7 @@ import matplotlib
 import pytest
 
 import sim
-from sim.config import RunSpec, resolve
+from sim.app.config import RunSpec, resolve
 
 matplotlib.use("Agg")
 

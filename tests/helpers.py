@@ -10,12 +10,12 @@ from typing import Any
 import numpy as np
 
 import sim
-from sim.__main__ import main
-from sim.cast import NORMS, load_cast
-from sim.config import resolve
-from sim.ensemble import run_one
-from sim.params import Params
-from sim.scenario import Scenario, load_scenario
+from sim.app.cli import main
+from sim.scenarios.cast import NORMS, load_cast
+from sim.app.config import resolve
+from sim.experiments.ensemble import run_one
+from sim.core.params import Params
+from sim.scenarios.schema import Scenario, load_scenario
 
 BASE_STATE = {
     "name": "State", "kind": "state", "region": "r", "great_power": 0, "power": 0.1,

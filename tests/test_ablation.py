@@ -8,12 +8,12 @@ import pytest
 from omegaconf import OmegaConf
 
 import sim
-from sim.ablation import (FULL_MODEL, NULL_MODEL_NAME, ORDINAL_SOURCE, ablation, data_ensemble, perturbed_casts,
+from sim.experiments.ablation import (FULL_MODEL, NULL_MODEL_NAME, ORDINAL_SOURCE, ablation, data_ensemble, perturbed_casts,
                           robustness_needs)
-from sim.cast import DEFAULT_RELATIONS, DEFAULT_STATES, RELATION_KINDS, UNIT_INTERVAL
-from sim.config import scenario_from
-from sim.params import BEHAVIOURAL, MECHANISMS
-from sim.validation import LOADED_TWINS, TARGETS, robustness, twin_scenarios
+from sim.scenarios.cast import DEFAULT_RELATIONS, DEFAULT_STATES, RELATION_KINDS, UNIT_INTERVAL
+from sim.app.config import scenario_from
+from sim.core.params import BEHAVIOURAL, MECHANISMS
+from sim.experiments.validation import LOADED_TWINS, TARGETS, robustness, twin_scenarios
 from tests.helpers import packaged_scenario
 
 SEEDS = list(range(5))

@@ -8,8 +8,8 @@ import numpy as np
 import sim
 from sim.core.engine import run_engine
 from sim.core.observables import INSTITUTION_METRICS
-from sim.ensemble import run_one
-from sim.records import TIMESERIES_COLUMNS
+from sim.experiments.ensemble import run_one
+from sim.io.records import TIMESERIES_COLUMNS
 
 
 def test_compose_build_and_run_to_the_scenario_end():

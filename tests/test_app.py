@@ -35,7 +35,7 @@ def server(tmp_path_factory):
     port = _free_port()
     log = tmp_path_factory.mktemp("explorer") / "solara.log"
     with log.open("w") as sink:
-        process = subprocess.Popen([sys.executable, "-m", "sim.explore", "--port", str(port), "--production"],
+        process = subprocess.Popen([sys.executable, "-m", "sim.app.explore", "--port", str(port), "--production"],
                                    stdout=sink, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 120

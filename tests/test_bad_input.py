@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.__main__ import main
+from sim.app.cli import main
 
 HISTORY = "defaults:\n  - history\n  - _self_\n"
 

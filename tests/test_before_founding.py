@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import plots
-from sim.compare import differences
-from sim.config import resolve
-from sim.ensemble import run_seeds
-from sim.ensemble_view import EnsembleView
+from sim.app import plots
+from sim.experiments.compare import differences
+from sim.app.config import resolve
+from sim.experiments.ensemble import run_seeds
+from sim.experiments.ensemble_view import EnsembleView
 from sim.errors import InputError
 from sim.core.observables import INSTITUTION_METRICS
-from sim.tasks import check_inputs
+from sim.app.tasks import check_inputs
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import calibration
-from sim.calibration import CalibrationSpec, calibrate, parse_calibration, weighted_quantiles
+from sim.experiments import calibration
+from sim.experiments.calibration import CalibrationSpec, calibrate, parse_calibration, weighted_quantiles
 from sim.errors import InputError
-from sim.time_split import period_targets, time_split
-from sim.validation import TARGETS, twin_scenarios
+from sim.experiments.time_split import period_targets, time_split
+from sim.experiments.validation import TARGETS, twin_scenarios
 from tests.helpers import packaged_scenario
 from tests.test_bad_input import _run_cli
 

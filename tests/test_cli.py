@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 
+import mesa
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
-from sim.config import TASKS
-from sim.listing import GLOSSARY
+from sim.app.config import TASKS
+from sim.app.listing import GLOSSARY
 from sim.core.observables import INSTITUTION_METRICS
-from sim.params import MECHANISMS
-from sim.store import read_table
-from sim.validation import TARGETS
+from sim.core.params import MECHANISMS
+from sim.io.store import read_table
+from sim.experiments.validation import TARGETS
 from tests.helpers import run_main
 
 
@@ -34,6 +36,8 @@ def test_main_job_writes_tables_config_and_figure(run_folder, capsys):
     assert {"declaration", "recognition", "vote", "intervention", "membership"} <= set(decisions["kind"])
     assert saved["seeds"] == [4, 9] and saved["config"]["scenario"]["name"] == "history"
     assert len(saved["code_version"]["git_commit"]) in (40, len("unknown"))
+    assert saved["code_version"]["libraries"]["numpy"] == np.__version__
+    assert saved["code_version"]["libraries"]["mesa"] == mesa.__version__
     assert (run_folder / "cohesion.png").stat().st_size > 20_000
 
 

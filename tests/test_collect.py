@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sim.store import read_table
+from sim.io.store import read_table
 from tests.helpers import run_main
 
 

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from sim.core.engine import Engine
-from sim.ensemble import run_batch, run_one, run_seeds
+from sim.experiments.ensemble import run_batch, run_one, run_seeds
 from sim.model import ProtectiveIntegrationModel
-from sim.records import decisions_frame, timeseries_frame
+from sim.io.records import decisions_frame, timeseries_frame
 
 
 def test_same_seed_same_tables(spec):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.discover import Condition, cases, discover
+from sim.experiments.discover import Condition, cases, discover
 from tests.helpers import run_main
 from tests.test_bad_input import _run_cli
 

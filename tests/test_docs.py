@@ -8,8 +8,8 @@ import tomllib
 from dataclasses import MISSING, fields
 from pathlib import Path
 
-from sim.listing import GLOSSARY
-from sim.params import Params
+from sim.app.listing import GLOSSARY
+from sim.core.params import Params
 
 ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
 ROW = re.compile(r"^\| `(\w+)` \| ([-\d.]+) \| \[([-\d.]+), ([-\d.]+)\] \|")

@@ -10,8 +10,8 @@ import sys
 import numpy as np
 import solara
 
-from sim import explore
-from sim.app import CohesionPlot, ExplorerModel, cohesion_figure
+from sim.app import explore
+from sim.app.explorer import CohesionPlot, ExplorerModel, cohesion_figure
 
 
 def _state(model: ExplorerModel) -> tuple:
@@ -61,6 +61,6 @@ def test_the_launcher_keeps_a_chosen_host_and_telemetry_setting(monkeypatch):
 
 def test_the_app_switches_telemetry_off_under_solara_run():
     env = {k: v for k, v in os.environ.items() if k != explore.TELEMETRY}
-    code = "import sim.app, solara.server.settings as s; print(s.telemetry.mixpanel_enable)"
+    code = "import sim.app.explorer, solara.server.settings as s; print(s.telemetry.mixpanel_enable)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert done.stdout.strip() == "False", done.stderr[-2000:]

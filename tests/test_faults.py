@@ -17,12 +17,12 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-import sim.outdir
-import sim.sweep
-import sim.tasks
-from sim.__main__ import main
+import sim.io.outdir
+import sim.experiments.sweep
+import sim.app.tasks
+from sim.app.cli import main
 from sim.errors import EXIT_STATUS
-from sim.records import TIMESERIES_COLUMNS
+from sim.io.records import TIMESERIES_COLUMNS
 from tests.test_bad_input import HISTORY, _run_cli, _scenario_case
 
 DATA, NETWORK, IO, INTERRUPTED = (EXIT_STATUS[k] for k in ("data", "network", "io", "interrupted"))
@@ -90,7 +90,7 @@ def test_a_table_corrupt_past_its_header_is_one_line_and_leaves_no_folder(tmp_pa
     """Damage found only once the task reads the rows (after Hydra made the run folder)."""
     results = _results(tmp_path)
     _truncated(results)
-    monkeypatch.setattr(sim.tasks, "table_columns", lambda path: list(TIMESERIES_COLUMNS))
+    monkeypatch.setattr(sim.app.tasks, "table_columns", lambda path: list(TIMESERIES_COLUMNS))
     err = _fails(monkeypatch, capsys, ["task=plot", f"results={results}", f"hydra.run.dir={tmp_path / 'out'}"], DATA)
     assert str(results / "timeseries.parquet") in err and "truncated" in err
     assert not (tmp_path / "out").exists() and not (results / "figures").exists()
@@ -154,7 +154,7 @@ def test_a_run_folder_that_is_a_file_is_refused(below, tmp_path, monkeypatch, ca
 
 def test_a_read_only_output_folder_is_refused_before_running(tmp_path, monkeypatch, capsys):
     locked = SimpleNamespace(access=lambda path, mode: Path(path) != tmp_path, W_OK=os.W_OK, X_OK=os.X_OK)
-    monkeypatch.setattr(sim.outdir, "os", locked)
+    monkeypatch.setattr(sim.io.outdir, "os", locked)
     err = _fails(monkeypatch, capsys, ["seeds=1", f"hydra.run.dir={tmp_path / 'out'}"], 2)
     assert "hydra.run.dir" in err and f"{tmp_path} is read-only" in err
     assert list(tmp_path.iterdir()) == []
@@ -170,7 +170,7 @@ def _failing_write(code: int):
                                           (errno.EROFS, "the file system is read-only"),
                                           (errno.EACCES, "permission denied")])
 def test_a_failed_write_is_one_line_and_leaves_no_folder(code, reason, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(sim.tasks, "write_table", _failing_write(code))
+    monkeypatch.setattr(sim.app.tasks, "write_table", _failing_write(code))
     out = tmp_path / "new" / "run"
     err = _fails(monkeypatch, capsys, ["seeds=1", f"hydra.run.dir={out}"], IO)
     assert str(out / "timeseries.parquet") in err and reason in err
@@ -179,7 +179,7 @@ def test_a_failed_write_is_one_line_and_leaves_no_folder(code, reason, tmp_path,
 
 def test_a_full_disk_in_the_default_folder_leaves_no_outputs_folder(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sim.tasks, "save_figure", _failing_write(errno.ENOSPC))
+    monkeypatch.setattr(sim.app.tasks, "save_figure", _failing_write(errno.ENOSPC))
     err = _fails(monkeypatch, capsys, ["seeds=1"], IO)
     assert "outputs" in err and "cohesion" in err and "the disk is full" in err
     assert list(tmp_path.iterdir()) == []
@@ -189,16 +189,16 @@ def test_a_fault_in_an_existing_folder_removes_only_the_results_written(tmp_path
     out = tmp_path / "mine"
     out.mkdir()
     (out / "notes.txt").write_text("keep me")
-    monkeypatch.setattr(sim.tasks, "save_figure", _failing_write(errno.ENOSPC))
+    monkeypatch.setattr(sim.app.tasks, "save_figure", _failing_write(errno.ENOSPC))
     _fails(monkeypatch, capsys, ["seeds=1", f"hydra.run.dir={out}"], IO)
     assert (out / "notes.txt").read_text() == "keep me"
-    assert sim.outdir.our_files(out) == []
+    assert sim.io.outdir.our_files(out) == []
 
 
 def test_ctrl_c_is_one_line_with_status_130_and_leaves_no_folder(tmp_path, monkeypatch, capsys):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
-    monkeypatch.setattr(sim.tasks, "run_pairs", interrupted)
+    monkeypatch.setattr(sim.app.tasks, "run_pairs", interrupted)
     err = _fails(monkeypatch, capsys, ["seeds=1", f"hydra.run.dir={tmp_path / 'out'}"], INTERRUPTED)
     assert "interrupted" in err
     assert list(tmp_path.iterdir()) == []
@@ -207,7 +207,7 @@ def test_ctrl_c_is_one_line_with_status_130_and_leaves_no_folder(tmp_path, monke
 def test_a_bug_keeps_its_traceback(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
-    monkeypatch.setattr(sim.tasks, "run_pairs", broken)
+    monkeypatch.setattr(sim.app.tasks, "run_pairs", broken)
     monkeypatch.setattr(sys, "argv", ["sim", "progress=false", "seeds=1", f"hydra.run.dir={tmp_path / 'out'}"])
     with pytest.raises(RuntimeError, match="a bug"):
         main()
@@ -261,7 +261,7 @@ def _closed_port() -> int:
 
 
 def test_an_unreachable_scheduler_fails_fast_in_one_line(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(sim.sweep, "SCHEDULER_TIMEOUT", 1)
+    monkeypatch.setattr(sim.experiments.sweep, "SCHEDULER_TIMEOUT", 1)
     address = f"tcp://127.0.0.1:{_closed_port()}"
     started = time.perf_counter()
     err = _fails(monkeypatch, capsys, ["task=sweep", "sweep.backend=dask", f"sweep.scheduler={address}",

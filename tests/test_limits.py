@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.__main__ import main
-from sim.config import compose
+from sim.app.cli import main
+from sim.app.config import compose
 from sim.limits import check_size
 from tests.test_bad_input import HISTORY, _run_cli, _scenario_case
 

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import plots
-from sim.config import resolve
-from sim.ensemble import run_seeds
+from sim.app import plots
+from sim.app.config import resolve
+from sim.experiments.ensemble import run_seeds
 
 
 @pytest.fixture(scope="module")

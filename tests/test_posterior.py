@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.calibration import posterior_draws
-from sim.compare import over_draws
+from sim.experiments.calibration import posterior_draws
+from sim.experiments.compare import over_draws
 from tests.helpers import run_main
 from tests.test_bad_input import _run_cli
 

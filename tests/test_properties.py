@@ -9,14 +9,14 @@ from hypothesis import strategies as st
 from omegaconf import OmegaConf
 
 import sim
-from sim.cast import NORMS
+from sim.scenarios.cast import NORMS
 from sim.errors import InputError
-from sim.ensemble import run_one
-from sim.institutions import (DECISION_RULES, STATUS_NAMES, VALID_TRANSITIONS, accepts, adopt_text,
+from sim.experiments.ensemble import run_one
+from sim.core.institutions import (DECISION_RULES, STATUS_NAMES, VALID_TRANSITIONS, accepts, adopt_text,
                               meets_quota, text_scale)
-from sim.params import Params
-from sim.records import decisions_frame, timeseries_frame
-from sim.scenario import load_scenario
+from sim.core.params import Params
+from sim.io.records import decisions_frame, timeseries_frame
+from sim.scenarios.schema import load_scenario
 
 BASE = OmegaConf.to_container(sim.compose([]).scenario, resolve=True)
 CODES = ["CHN", "RUS", "KAZ", "KGZ", "TJK", "UZB", "BLR", "ARM", "IND", "PAK", "TKM", "MNG",
@@ -110,7 +110,7 @@ def test_history_keeps_invariants_across_parameters(spec, seed, trust_gain, memo
     check_invariants(run_one(spec.scenario, params, seed))
 
 
-# -- text bargaining (sim.institutions.adopt_text) ---------------------------------------
+# -- text bargaining (sim.core.institutions.adopt_text) ---------------------------------------
 GRAINS = (0.1, 0.25, 0.5, 1.0)
 #: Ideals from anywhere in [-1, 1], with the scale's own points (ties, exact half-steps)
 #: drawn often, as that is where the acceptance boundary |text - ideal| = |ideal| lies.

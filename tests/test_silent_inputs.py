@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.cast import DEFAULT_RELATIONS, DEFAULT_STATES, load_cast
-from sim.ensemble_view import EnsembleView
+from sim.scenarios.cast import DEFAULT_RELATIONS, DEFAULT_STATES, load_cast
+from sim.experiments.ensemble_view import EnsembleView
 from tests.test_bad_input import _run_cli
 
 HORIZON = "2001-01 to 2018-12"

@@ -8,8 +8,8 @@ import re
 import pandas as pd
 import pytest
 
-from sim.ensemble import run_seeds
-from sim.tasks import SUMMARY_LEGEND, quarter_label, summary
+from sim.experiments.ensemble import run_seeds
+from sim.app.tasks import SUMMARY_LEGEND, quarter_label, summary
 
 
 @pytest.fixture(scope="module")

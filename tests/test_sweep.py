@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from sim.errors import InputError
-from sim.sweep import parse_spec, run_sweep
+from sim.experiments.sweep import parse_spec, run_sweep
 
 SMALL = {"name": "small", "scenarios": ["history"], "design": "grid",
          "parameters": {"rally_gain": {"values": [0.5, 2.0]}, "memory": {"values": [8.0, 12.0]}},
@@ -79,8 +79,8 @@ def test_a_sweep_summarises_each_run_from_its_parts(spec, tmp_path):
 
 
 def test_automatic_chunks_give_each_worker_several_and_at_most_one_batch():
-    from sim.ensemble import BATCH_SIZE
-    from sim.sweep import auto_chunk_size
+    from sim.experiments.ensemble import BATCH_SIZE
+    from sim.experiments.sweep import auto_chunk_size
     assert auto_chunk_size(200, 2) == 25
     assert auto_chunk_size(10_000, 2) == BATCH_SIZE
     assert auto_chunk_size(3, 8) == 1
@@ -89,9 +89,9 @@ def test_automatic_chunks_give_each_worker_several_and_at_most_one_batch():
 KILLABLE = """
 import sys, time
 import sim
-from sim.config import resolve
-from sim.sweep import parse_spec, run_sweep
-import sim.sweep as engine
+from sim.app.config import resolve
+from sim.experiments.sweep import parse_spec, run_sweep
+import sim.experiments.sweep as engine
 spec = resolve(sim.compose([]))
 original = engine.run_and_store_chunk
 def slow(task):
@@ -127,7 +127,7 @@ def test_a_sweep_killed_with_sigkill_resumes_to_identical_tables(spec, tmp_path)
 
 
 def test_morris_screening_of_eight_parameters_end_to_end(tmp_path, monkeypatch, capsys):
-    from sim.__main__ import main
+    from sim.app.cli import main
     params = ["trust_gain", "memory", "rally_gain", "betrayal_exposure", "w_legitimacy",
               "w_sovereignty", "mandate_cost", "deference"]
     monkeypatch.setattr(sys, "argv", [

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.ensemble import run_seeds
-from sim.ensemble_view import EnsembleView
-from sim.institutions import ACTIVE, HEDGING
-from sim.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGETS, Views, evaluate, quiet_future, run_views,
+from sim.experiments.ensemble import run_seeds
+from sim.experiments.ensemble_view import EnsembleView
+from sim.core.institutions import ACTIVE, HEDGING
+from sim.experiments.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGETS, Views, evaluate, quiet_future, run_views,
                             twin_scenarios)
 from tests.helpers import packaged_scenario
 

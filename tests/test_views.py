@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.ensemble import run_seeds, run_view
-from sim.ensemble_view import EnsembleView
+from sim.experiments.ensemble import run_seeds, run_view
+from sim.experiments.ensemble_view import EnsembleView
 from tests.helpers import packaged_scenario
 
 

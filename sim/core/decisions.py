@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core.state import ParamColumns, State, World
-from sim.institutions import DECISION_RULES, standing, text_scale
+from sim.core.institutions import DECISION_RULES, standing, text_scale
 
 CONSENSUS, QUALIFIED = DECISION_RULES.index("consensus"), DECISION_RULES.index("qualified_majority")
 
@@ -50,14 +50,17 @@ def normals(rngs: Sequence[np.random.Generator], sigma: np.ndarray, rs: np.ndarr
 
 def club_shares(s: State, k: int, rs: np.ndarray) -> np.ndarray:
     """(len(rs), N) each state's share of the power of institution k's members in good
-    standing (summed over those members alone, as a member would)."""
+    standing (summed over those members alone, as a member would; runs with the same
+    powers and members share one computation)."""
     good = standing(s.status[rs, k])[0]
     power = s.power[rs]
     shares = np.zeros(power.shape)
-    for j in range(len(rs)):
+    _, first, inverse = np.unique(np.concatenate([power, good], axis=1), axis=0,
+                                     return_index=True, return_inverse=True)
+    for u, j in enumerate(first):
         total = power[j][good[j]].sum()
         if total > 0:
-            shares[j] = np.where(good[j], power[j] / total, 0.0)
+            shares[inverse.ravel() == u] = np.where(good[j], power[j] / total, 0.0)
     return shares
 
 
@@ -81,14 +84,14 @@ def agenda_setters(s: State, world: World, k: int, rs: np.ndarray, proposer: int
     """(len(rs),) who drafts: the proposer if in good standing, else the strongest agenda
     setter in good standing (the first listed among equals), else -1."""
     good = standing(s.status[rs, k])[0]
+    order = np.array(world.setter_order[k], dtype=int)
     out = np.full(len(rs), -1)
-    for j in range(len(rs)):
-        if proposer is not None and good[j, proposer]:
-            out[j] = proposer
-            continue
-        setters = [i for i in world.setter_order[k] if good[j, i]]
-        if setters:
-            out[j] = max(setters, key=lambda i: s.power[rs[j], i])
+    if order.size:
+        power = np.where(good[:, order], s.power[rs][:, order], -np.inf)
+        strongest = order[np.argmax(power, axis=1)]
+        out = np.where(good[:, order].any(axis=1), strongest, -1)
+    if proposer is not None:
+        out = np.where(good[:, proposer], proposer, out)
     return out
 
 

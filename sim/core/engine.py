@@ -23,22 +23,23 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.core import processes
-from sim.core.observables import snapshot
+from sim.core.observables import GROUPS, snapshot
 from sim.core.operations import DECISION_FIELDS, DecisionLog, Operations
 from sim.core.state import ParamColumns, World, initial_state
 
 if TYPE_CHECKING:
-    from sim.params import Params
-    from sim.scenario import Scenario
+    from sim.core.params import Params
+    from sim.scenarios.schema import Scenario
 
 
 class Engine:
     """R runs of one scenario: their state, parameters, generators and records."""
 
     def __init__(self, scenario: "Scenario", params: Sequence["Params"], seeds: Sequence[int | None],
-                 rngs: Sequence[np.random.Generator] | None = None) -> None:
+                 rngs: Sequence[np.random.Generator] | None = None, groups: Sequence[str] = GROUPS) -> None:
         """`rngs`: the runs' generators (default: one seeded with each run's seed), e.g. a
-        Mesa model's `model.rng`."""
+        Mesa model's `model.rng`; `groups`: the observables to record (default all; a sweep
+        that keeps a few metrics records only their groups, `observables.groups_for`)."""
         if len(params) != len(seeds) or not params:
             raise ValueError("an engine needs one parameter set per seed, and at least one run")
         self.scenario = scenario
@@ -53,6 +54,7 @@ class Engine:
         self.log = DecisionLog(len(self.params))
         self.ops = Operations(self.state, self.world, self.columns, self.rngs, self.log)
         self.t = 0
+        self.groups = tuple(groups)
         self.frames: list[dict[str, np.ndarray]] = []
 
     @property
@@ -71,7 +73,7 @@ class Engine:
             return
         self.apply_events()
         self.advance()
-        self.frames.append(snapshot(self.state, self.world, self.columns))
+        self.frames.append(snapshot(self.state, self.world, self.columns, self.groups))
         self.t += 1
 
     def run(self) -> "Engine":
@@ -91,7 +93,7 @@ class Engine:
     def advance(self) -> None:
         """Processes 2-6 for every run (the dynamics between events)."""
         s, world, P = self.state, self.world, self.columns
-        weights = processes.meeting_weights(s, world, P, self.scenario.quarter_of(self.t))
+        weights = processes.meeting_weights(s, world, P, self.scenario.calendar.quarter_of(self.t))
         part = processes.participation(s, P)
         processes.socialise(s, world, P, weights, part, self._experience_noise(part, weights))
         processes.refresh_distance(s, world)
@@ -163,6 +165,8 @@ class RunResult:
         return [dict(zip(DECISION_FIELDS, row)) for row in self.rows]
 
 
-def run_engine(scenario: "Scenario", runs: Sequence[tuple["Params", int | None]]) -> list[RunResult]:
-    """Run (parameters, seed) pairs of one scenario together; their results, in order."""
-    return Engine(scenario, [p for p, _ in runs], [seed for _, seed in runs]).run().results()
+def run_engine(scenario: "Scenario", runs: Sequence[tuple["Params", int | None]],
+               groups: Sequence[str] = GROUPS) -> list[RunResult]:
+    """Run (parameters, seed) pairs of one scenario together; their results (recording the
+    given observable groups), in order."""
+    return Engine(scenario, [p for p, _ in runs], [seed for _, seed in runs], groups=groups).run().results()

@@ -11,15 +11,15 @@ Institution series are missing (NaN) in the quarters before the institution is f
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
 from sim.core.state import ParamColumns, State, World
-from sim.institutions import ACTIVE, HEDGING, OBSERVER, SUSPENDED, WITHDRAWN, standing
-from sim.metrics import club_metrics
+from sim.core.institutions import ACTIVE, HEDGING, OBSERVER, SUSPENDED, WITHDRAWN, standing
+from sim.core.metrics import club_metrics
 
 
 class Snapshot:
@@ -120,16 +120,34 @@ COMPARE_METRICS: tuple[str, ...] = tuple(o.name for o in OBSERVABLES if o.compar
 GROUPS: tuple[str, ...] = ("institutions", "states", *(o.name for o in STATE_FAMILIES))
 
 
-def snapshot(state: State, world: World, columns: ParamColumns) -> dict[str, np.ndarray]:
-    """This quarter's observations of every run: group -> (R, entities, metrics), copies
-    (not views of the state), the institution metrics NaN where the institution is not founded."""
+def snapshot(state: State, world: World, columns: ParamColumns,
+             groups: Sequence[str] = GROUPS) -> dict[str, np.ndarray]:
+    """This quarter's observations of every run, for the chosen groups (default all):
+    group -> (R, entities, metrics), copies (not views of the state), the institution
+    metrics NaN where the institution is not founded."""
     snap = Snapshot(state, world, columns)
-    institutions = np.stack([o.compute(snap) for o in OBSERVABLES if o.entity == "institution"], axis=2)
-    out = {"institutions": np.where(state.founded[:, :, None], institutions, np.nan),
-           "states": np.stack([o.compute(snap) for o in OBSERVABLES if o.entity == "state" and not o.per],
-                              axis=2)}
-    out.update({o.name: np.array(o.compute(snap)) for o in STATE_FAMILIES})
+    out = {}
+    if "institutions" in groups:
+        institutions = np.stack([o.compute(snap) for o in OBSERVABLES if o.entity == "institution"], axis=2)
+        out["institutions"] = np.where(state.founded[:, :, None], institutions, np.nan)
+    if "states" in groups:
+        out["states"] = np.stack([o.compute(snap) for o in OBSERVABLES if o.entity == "state" and not o.per],
+                                 axis=2)
+    out.update({o.name: np.array(o.compute(snap)) for o in STATE_FAMILIES if o.name in groups})
     return out
+
+
+def groups_for(specs: Sequence[str]) -> tuple[str, ...]:
+    """The groups a list of metric specs (`cohesion`, `SCO:trust`, `UZB:engagement.CSTO`)
+    reads: a lean record for sweeps that keep a few metrics."""
+    needed = set()
+    for spec in specs:
+        metric = str(spec).rpartition(":")[2]
+        if "." in metric:
+            needed.add(metric.partition(".")[0])
+        else:
+            needed.add("states" if metric in STATE_METRICS else "institutions")
+    return tuple(g for g in GROUPS if g in needed)
 
 
 def suffixes(family: Observable, codes: list[str], institutions: list[str], great_powers: list[str]) -> list[str]:

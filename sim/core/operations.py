@@ -1,6 +1,6 @@
 """The operations events may call: the one way an event changes the state of the runs.
 
-An event kind (sim.events) turns its parameters into calls on `Operations`: admit a state,
+An event kind (sim.scenarios.events) turns its parameters into calls on `Operations`: admit a state,
 put a draft to a club, ask for an operation, back separatists, hold a vote ... Each call
 acts on every run at once (or on the runs it is given), lets the state agents decide
 through `sim.core.decisions`, changes the state and records each decision in the runs'
@@ -13,14 +13,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.cast import NORMS
+from sim.scenarios.cast import NORMS
 from sim.core import decisions
 from sim.core.decisions import Motion
 from sim.core.processes import refresh_trust
 from sim.core.state import ParamColumns, State, World
-from sim.institutions import (ACTIVE, NONE, OBSERVER, STANCE_NAMES, STATUS_NAMES, SUSPENDED,
+from sim.core.institutions import (ACTIVE, NONE, OBSERVER, STANCE_NAMES, STATUS_NAMES, SUSPENDED,
                               VALID_TRANSITIONS, WITHDRAWN, DECISION_RULES, standing, stance_of)
-from sim.metrics import closeness
+from sim.core.metrics import closeness
 
 #: The columns of a decision row, in the order `DecisionLog` stores them.
 DECISION_FIELDS = ("step", "date", "event", "institution", "state", "kind", "subject", "topic",

@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core.state import ParamColumns, State, World
-from sim.institutions import ACTIVE, HEDGING, OBSERVER, SUSPENDED, WITHDRAWN, standing
-from sim.metrics import closeness, norm_distances
+from sim.core.institutions import ACTIVE, HEDGING, OBSERVER, SUSPENDED, WITHDRAWN, standing
+from sim.core.metrics import closeness, norm_distances
 
 
 def refresh_trust(s: State) -> None:

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.cast import NORMS
-from sim.institutions import DECISION_RULES
+from sim.scenarios.cast import NORMS
+from sim.core.institutions import DECISION_RULES
 
 if TYPE_CHECKING:
-    from sim.scenario import Scenario
+    from sim.scenarios.schema import Scenario
 
 
 def _array(shape: str, dtype: type = float, doc: str = "") -> np.ndarray:
@@ -45,7 +45,7 @@ class State:
     insecurity: np.ndarray = _array("N", doc="regime insecurity")
     legitimacy: np.ndarray = _array("N", doc="legitimacy drawn from the clubs")
     outside: np.ndarray = _array("N", doc="value of a great power's outside channels")
-    status: np.ndarray = _array("K N", np.int8, doc="membership status (sim.institutions codes)")
+    status: np.ndarray = _array("K N", np.int8, doc="membership status (sim.core.institutions codes)")
     engagement: np.ndarray = _array("K N", doc="engagement in each institution")
     investment: np.ndarray = _array("K N", doc="a great power's investment in each institution")
     suspended_for: np.ndarray = _array("K N", np.int64, doc="quarters spent suspended")
@@ -166,7 +166,7 @@ class ParamColumns:
     """
 
     def __init__(self, params: "list[Params]") -> None:
-        from sim.params import PARAM_NAMES, retention
+        from sim.core.params import PARAM_NAMES, retention
         self.runs = len(params)
         self.values = {name: np.array([getattr(p, name) for p in params], dtype=float)
                        for name in PARAM_NAMES}
@@ -189,4 +189,4 @@ class ParamColumns:
 
 
 if TYPE_CHECKING:
-    from sim.params import Params
+    from sim.core.params import Params

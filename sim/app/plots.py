@@ -25,9 +25,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.textpath import TextPath
 
-from sim.institutions import GOOD_STANDING, STATUS_NAMES
-from sim.sensitivity import parse_output
-from sim.store import write_if_changed
+from sim.core.institutions import GOOD_STANDING, STATUS_NAMES
+from sim.experiments.sensitivity import parse_output
+from sim.io.store import write_if_changed
 
 #: Okabe-Ito colour-blind-safe palette.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")

@@ -38,11 +38,12 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from sim.checks import is_finite_number
 from sim.errors import InputError, NetworkError, UserError
-from sim.ensemble import BATCH_SIZE, run_batch
-from sim.params import INTEGER_PARAMS, Params
-from sim.records import selected_frame, summary_frame
-from sim.scenario import Scenario
-from sim.store import code_version, file_digest, read_json, write_json, write_parquet
+from sim.core.observables import groups_for
+from sim.experiments.ensemble import BATCH_SIZE, run_batch
+from sim.core.params import INTEGER_PARAMS, Params
+from sim.io.records import selected_frame, summary_frame
+from sim.scenarios.schema import Scenario
+from sim.io.store import code_version, file_digest, read_json, write_json, write_parquet
 
 try:
     import fcntl
@@ -237,7 +238,7 @@ def run_chunk(task: ChunkTask) -> tuple[int, pd.DataFrame]:
     for scenario in dict.fromkeys(row["scenario"] for row in task.runs):
         rows = [row for row in task.runs if row["scenario"] == scenario]
         models = run_batch(task.scenarios[scenario], [(_params(task.base, row, names), int(row["seed"]))
-                                                      for row in rows])
+                                                      for row in rows], groups_for(task.metrics))
         frame = selected_frame(models, [int(row["run"]) for row in rows], task.metrics)
         frame.insert(1, "scenario", scenario)
         frame.insert(2, "point", np.repeat([int(row["point"]) for row in rows], len(frame) // len(rows)))
@@ -377,7 +378,7 @@ class SweepStore:
     def write_summary(self, base: Params) -> Path:
         """Write runs_summary.parquet from the parts: one row per finished run (run, scenario,
         design point, seed, every parameter value) with its final reporters among the
-        metrics the sweep keeps (`sim.records.summary_frame`)."""
+        metrics the sweep keeps (`sim.io.records.summary_frame`)."""
         runs = self.runs()
         runs = runs[runs["status"] == "done"].drop(columns=["chunk", "status"])
         series = pd.read_parquet(self.parts, columns=["run", "step", "entity", "metric", "value"])

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.errors import InputError
-from sim.store import read_table
+from sim.io.store import read_table
 
 SUMMARY_FILES = ("runs_summary.parquet", "runs_summary.csv")
 

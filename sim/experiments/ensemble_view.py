@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.checks import horizon_text, month_step
-from sim.records import decisions_table, stacked_series
+from sim.scenarios.calendar import Calendar
+from sim.io.records import decisions_table, stacked_series
 
 if TYPE_CHECKING:
     from sim.core.engine import RunResult
@@ -67,9 +67,10 @@ class EnsembleView:
     def step(self, date: str) -> int:
         """Step of a 'YYYY-MM' date (the quarter containing it); a malformed date or one
         outside the ensemble's quarters raises ValueError rather than wrap or truncate."""
-        step = month_step(date, self.dates[0], self.steps)
+        calendar = Calendar.of_dates(self.dates)
+        step = calendar.month_step(date)
         if step is None:
-            raise ValueError(f"date {date!r} is outside this ensemble; allowed: {horizon_text(self.dates)}")
+            raise ValueError(f"date {date!r} is outside this ensemble; allowed: {calendar.horizon_text()}")
         return step
 
     def at(self, entity: str, metric: str, date: str) -> np.ndarray:

@@ -8,25 +8,24 @@ A scenario arrives as a plain mapping (from a Hydra `scenario/` config or any YA
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from sim.cast import NORMS, Cast
-from sim.checks import is_finite_number, month_step
+from sim.scenarios.cast import NORMS, Cast
+from sim.checks import is_finite_number
+from sim.scenarios.calendar import DATE, Calendar, quarter_of_date
 from sim.errors import InputError
-from sim.events import Event, Founding, LoadContext, MembershipLedger, parse_event
-from sim.institutions import DECISION_RULES, InstitutionSpec
+from sim.scenarios.events import Event, Founding, LoadContext, MembershipLedger, parse_event
+from sim.core.institutions import DECISION_RULES, InstitutionSpec
 from sim.limits import check_horizon
 
 SCENARIO_KEYS = ("name", "description", "start", "end", "institutions", "events")
 INSTITUTION_KEYS = ("name", "charter", "decision_rule", "agenda_setters", "summit_quarters",
                     "ministerial_quarters", "collective_defence", "intrastate_mandate",
                     "founded", "founding_members", "observers", "ref")
-_DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 
 
 @dataclass
@@ -40,15 +39,13 @@ class Scenario:
     n_steps: int
     institutions: list[InstitutionSpec]
     events: list[Event]
+    calendar: Calendar = field(init=False)
     dates: list[str] = field(init=False)
     _by_step: dict[int, list[Event]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        year, quarter = self.start
-        self.dates = []
-        for t in range(self.n_steps):
-            q = quarter - 1 + t
-            self.dates.append(f"{year + q // 4:04d}-{3 * (q % 4) + 1:02d}-01")
+        self.calendar = Calendar(*self.start, self.n_steps)
+        self.dates = self.calendar.dates
         self._by_step = {}
         for event in self.events:
             self._by_step.setdefault(event.step, []).append(event)
@@ -57,34 +54,21 @@ class Scenario:
         """Events dated in quarter `step`, in file order."""
         return self._by_step.get(step, [])
 
-    def month_step(self, value: Any) -> int | None:
-        """Step of a 'YYYY-MM' month inside the horizon; None if malformed or outside it."""
-        return month_step(value, self.dates[0], self.n_steps)
-
     def founding_step(self, institution: str) -> int | None:
         """Step of the quarter in which `institution` is founded (its metrics exist from
         then on); None if it is not founded within the horizon."""
         steps = [e.step for e in self.events if e.kind == "founding" and e.institution == institution]
         return min(steps, default=None)
 
-    def quarter_of(self, step: int) -> int:
-        """Calendar quarter (1-4) of a step."""
-        return (self.start[1] - 1 + step) % 4 + 1
-
-
 def _parse_date(source: str, value: Any, where: str) -> tuple[int, int]:
     """(year, quarter) of a 'YYYY-MM' or 'YYYY-MM-DD' value."""
-    if isinstance(value, dt.date):
-        value = value.isoformat()
-    match = _DATE.match(str(value)) if isinstance(value, str) else None
-    if not match:
+    text = value.isoformat() if isinstance(value, dt.date) else value
+    if not (isinstance(text, str) and DATE.match(text)):
         raise InputError(source, where, value, "a date written YYYY-MM-DD or YYYY-MM")
-    year, month, day = int(match[1]), int(match[2]), int(match[3] or 1)
-    try:
-        dt.date(year, month, day)
-    except ValueError:
-        raise InputError(source, where, value, "a real calendar date") from None
-    return year, (month - 1) // 3 + 1
+    parsed = quarter_of_date(text)
+    if parsed is None:
+        raise InputError(source, where, value, "a real calendar date")
+    return parsed
 
 
 def _require_keys(source: str, where: str, raw: Mapping, allowed: tuple[str, ...],
@@ -159,7 +143,7 @@ def load_scenario(raw: Mapping[str, Any], cast: Cast, source: str = "scenario") 
     _require_keys(source, "", raw, SCENARIO_KEYS, ("start", "end", "institutions"))
     start = _parse_date(source, raw["start"], "start")
     end = _parse_date(source, raw["end"], "end")
-    n_steps = (end[0] - start[0]) * 4 + end[1] - start[1] + 1
+    n_steps = Calendar(*start, 1).step_of(*end) + 1
     if n_steps < 1:
         raise InputError(source, "end", raw["end"], f"a date after start ({raw['start']})")
     check_horizon(source, "start", raw["start"], start[0], 1)
@@ -171,8 +155,7 @@ def load_scenario(raw: Mapping[str, Any], cast: Cast, source: str = "scenario") 
 
     def in_horizon(value: Any, where: str) -> int:
         """Step of a date, refused outside the horizon."""
-        year, quarter = _parse_date(source, value, where)
-        step = (year - start[0]) * 4 + quarter - start[1]
+        step = Calendar(*start, n_steps).step_of(*_parse_date(source, value, where))
         if not 0 <= step < n_steps:
             raise InputError(source, where, value, f"a date from {raw['start']} to {raw['end']}")
         return step

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.calibration import weighted_quantiles
-from sim.plots import save_figure
-from sim.store import read_json
+from sim.experiments.calibration import weighted_quantiles
+from sim.app.plots import save_figure
+from sim.io.store import read_json
 
 
 def _free(folder: Path) -> dict[str, tuple[float, float]]:

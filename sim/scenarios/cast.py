@@ -15,7 +15,7 @@ import numpy as np
 from sim.checks import is_finite_number
 from sim.errors import DataError, InputError
 
-DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 DEFAULT_STATES = DATA_DIR / "states.csv"
 DEFAULT_RELATIONS = DATA_DIR / "relations.csv"
 

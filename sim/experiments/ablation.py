@@ -5,7 +5,7 @@ with the `NULL_MODEL`): a target that passes in the full model but fails without
 mechanism needs it, and a mechanism no target needs is visible as such. `data_ensemble`
 re-runs it on casts whose ordinal codings (the values the states and relations tables
 source as "Ordinal coding from the article") are perturbed, the data counterpart of the
-parameter robustness check in `sim.validation.robustness`.
+parameter robustness check in `sim.experiments.validation.robustness`.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from sim.cast import (DEFAULT_RELATIONS, DEFAULT_STATES, NORM_ATTRIBUTES, NUMERIC_ATTRIBUTES, UNIT_INTERVAL, Cast,
+from sim.scenarios.cast import (DEFAULT_RELATIONS, DEFAULT_STATES, NORM_ATTRIBUTES, NUMERIC_ATTRIBUTES, UNIT_INTERVAL, Cast,
                       load_cast)
-from sim.params import MECHANISMS, NULL_MODEL, Params
-from sim.scenario import Scenario, load_scenario
-from sim.ensemble import run_view
-from sim.validation import (QUIET_SHARE, REQUIRED_SHARE, ROBUST_SHARE, evaluate, quiet_future, quiet_shares,
+from sim.core.params import MECHANISMS, NULL_MODEL, Params
+from sim.scenarios.schema import Scenario, load_scenario
+from sim.experiments.ensemble import run_view
+from sim.experiments.validation import (QUIET_SHARE, REQUIRED_SHARE, ROBUST_SHARE, evaluate, quiet_future, quiet_shares,
                             robustness, run_views, summarise_points, target_shares, twin_scenarios)
 
 FULL_MODEL = "full model"
@@ -83,7 +83,7 @@ def robustness_needs(table: pd.DataFrame, full: pd.DataFrame, scenarios: dict[st
                      mechanisms: Mapping[str, Mapping[str, float]] = MECHANISMS) -> pd.DataFrame:
     """Add `robust_needed_by` to an ablation table: for each mechanism no check needs at the
     default point, the targets whose share over the robustness ensemble (`full`, from
-    `sim.validation.robustness` on the same points) is at least ROBUST_SHARE with the
+    `sim.experiments.validation.robustness` on the same points) is at least ROBUST_SHARE with the
     mechanism and below it without (the second level of the acceptance). Mechanisms
     already needed at the default point are not re-run (empty)."""
     table = table.copy()

@@ -12,32 +12,31 @@ import yaml
 from hydra.errors import MissingConfigException
 from omegaconf import OmegaConf
 
-from sim.ablation import ablation, data_ensemble, robustness_needs
-from sim.calibration import CALIBRATION_FILES, calibrate, parse_calibration, posterior_file
-from sim.calibration_plots import calibration_figures
-from sim.cast import Cast
-from sim.checks import horizon_text
-from sim.collect import collect
-from sim.compare import differences
-from sim.config import RunSpec, cast_files
-from sim.discover import Condition, cases, discover
-from sim.discover_plots import box_figure, tradeoff_figure
-from sim.ensemble import run_pairs, run_view
-from sim.ensemble_view import EnsembleView
+from sim.experiments.ablation import ablation, data_ensemble, robustness_needs
+from sim.experiments.calibration import CALIBRATION_FILES, calibrate, parse_calibration, posterior_file
+from sim.app.calibration_plots import calibration_figures
+from sim.scenarios.cast import Cast
+from sim.experiments.collect import collect
+from sim.experiments.compare import differences
+from sim.app.config import RunSpec, cast_files
+from sim.experiments.discover import Condition, cases, discover
+from sim.app.discover_plots import box_figure, tradeoff_figure
+from sim.experiments.ensemble import run_pairs, run_view
+from sim.experiments.ensemble_view import EnsembleView
 from sim.errors import DataError, InputError
-from sim.params import BEHAVIOURAL, spread_bounds
-from sim.plots import (cohesion_figure, comparison_figure, components_figure, engagement_timeline,
+from sim.core.params import BEHAVIOURAL, spread_bounds
+from sim.app.plots import (cohesion_figure, comparison_figure, components_figure, engagement_timeline,
                        event_markers, phase_diagram, quantiles, quarter_label, save_figure,
                        sensitivity_figure, trajectories_figure, trust_heatmap, trust_network)
-from sim.records import TIMESERIES_COLUMNS, check_metrics, summary_frame
-from sim.scenario import Scenario, load_scenario
-from sim.score import confusion, report, score_records, score_summary
-from sim.sensitivity import CSV_FLOAT_FORMAT, METHODS, analyse, output_values, parse_output
-from sim.store import (file_digest, provenance, read_json, read_table, reading, table_columns, write_csv,
+from sim.io.records import TIMESERIES_COLUMNS, check_metrics, summary_frame
+from sim.scenarios.schema import Scenario, load_scenario
+from sim.experiments.score import confusion, report, score_records, score_summary
+from sim.experiments.sensitivity import CSV_FLOAT_FORMAT, METHODS, analyse, output_values, parse_output
+from sim.io.store import (file_digest, provenance, read_json, read_table, reading, table_columns, write_csv,
                        write_table, write_yaml)
-from sim.sweep import SweepSpec, SweepStore, design_points, parse_spec, problem, run_sweep
-from sim.time_split import time_split
-from sim.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGET_WINDOW, evaluate, quiet_future, robustness,
+from sim.experiments.sweep import SweepSpec, SweepStore, design_points, parse_spec, problem, run_sweep
+from sim.experiments.time_split import time_split
+from sim.experiments.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGET_WINDOW, evaluate, quiet_future, robustness,
                             run_views, twin_scenarios)
 
 
@@ -293,8 +292,8 @@ def _check_months(months: list[str], scenario: Scenario, field: str, whose: str)
     """Refuse a month that is malformed or outside `scenario`'s horizon (it would be read
     from a wrapped or missing quarter)."""
     for month in months:
-        if scenario.month_step(month) is None:
-            raise InputError("config", field, month, f"{horizon_text(scenario.dates)} ({whose})")
+        if scenario.calendar.month_step(month) is None:
+            raise InputError("config", field, month, f"{scenario.calendar.horizon_text()} ({whose})")
 
 
 def compare_scenarios(spec: RunSpec, load: ScenarioLoader) -> dict[str, Scenario]:
@@ -331,10 +330,10 @@ def _check_output_dates(spec: RunSpec) -> None:
     scenario = spec.scenario
     for text in spec.config.sensitivity.outputs:
         entity, _, date = parse_output(text)
-        step = scenario.month_step(date)
+        step = scenario.calendar.month_step(date)
         if step is None:
             raise InputError("config", "sensitivity.outputs", text,
-                             f"ENTITY:metric@date with {horizon_text(scenario.dates)}")
+                             f"ENTITY:metric@date with {scenario.calendar.horizon_text()}")
         if entity in [s.code for s in scenario.institutions]:
             founded = scenario.founding_step(entity)
             if founded is None or step < founded:
@@ -345,10 +344,10 @@ def _check_output_dates(spec: RunSpec) -> None:
 
 def _check_target_window(spec: RunSpec) -> None:
     """The validated scenario must span every date the targets read."""
-    if any(spec.scenario.month_step(date) is None for date in TARGET_WINDOW):
+    if any(spec.scenario.calendar.month_step(date) is None for date in TARGET_WINDOW):
         raise InputError("config", "scenario", spec.scenario.name,
                          f"a scenario spanning {TARGET_WINDOW[0]} to {TARGET_WINDOW[1]} (the dates the "
-                         f"validation targets read; this one covers {horizon_text(spec.scenario.dates)})")
+                         f"validation targets read; this one covers {spec.scenario.calendar.horizon_text()})")
 
 
 def check_inputs(spec: RunSpec, load: ScenarioLoader) -> None:

@@ -13,11 +13,12 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sim.core.engine import RunResult, run_engine
-from sim.ensemble_view import EnsembleView
+from sim.core.observables import GROUPS
+from sim.experiments.ensemble_view import EnsembleView
 from sim.model import ProtectiveIntegrationModel
-from sim.params import Params
-from sim.records import decisions_table, timeseries_table
-from sim.scenario import Scenario
+from sim.core.params import Params
+from sim.io.records import decisions_table, timeseries_table
+from sim.scenarios.schema import Scenario
 
 #: Runs advanced together at most: past a few dozen, a quarter's arrays outgrow the CPU
 #: caches and a run gets no cheaper (benchmarks/bench.py).
@@ -31,16 +32,18 @@ def run_one(scenario: Scenario, params: Params, seed: int) -> ProtectiveIntegrat
     return model
 
 
-def iter_batches(scenario: Scenario, runs: Sequence[tuple[Params, int]]) -> Iterator[list[RunResult]]:
+def iter_batches(scenario: Scenario, runs: Sequence[tuple[Params, int]],
+                 groups: Sequence[str] = GROUPS) -> Iterator[list[RunResult]]:
     """Run (parameters, seed) runs of one scenario BATCH_SIZE at a time together; yield the
-    results of each batch in order."""
+    results (recording the given observable groups) of each batch in order."""
     for start in range(0, len(runs), BATCH_SIZE):
-        yield run_engine(scenario, runs[start:start + BATCH_SIZE])
+        yield run_engine(scenario, runs[start:start + BATCH_SIZE], groups)
 
 
-def run_batch(scenario: Scenario, runs: Sequence[tuple[Params, int]]) -> list[RunResult]:
+def run_batch(scenario: Scenario, runs: Sequence[tuple[Params, int]],
+              groups: Sequence[str] = GROUPS) -> list[RunResult]:
     """Run (parameters, seed) runs of one scenario, batched; their results in order."""
-    return [result for results in iter_batches(scenario, runs) for result in results]
+    return [result for results in iter_batches(scenario, runs, groups) for result in results]
 
 
 def run_seeds(scenario: Scenario, params: Params, seeds: Iterable[int],

@@ -19,12 +19,13 @@ import yaml
 from scipy.stats import qmc
 from tqdm.auto import tqdm
 
-from sim.ensemble import run_view
-from sim.ensemble_view import EnsembleView
-from sim.institutions import GOOD_STANDING
-from sim.cast import DATA_DIR, Cast
-from sim.params import BEHAVIOURAL, INTEGER_PARAMS, Params, spread_bounds
-from sim.scenario import Scenario
+from sim.experiments.ensemble import run_view
+from sim.experiments.ensemble_view import EnsembleView
+from sim.core.institutions import GOOD_STANDING
+from sim.scenarios.cast import DATA_DIR, Cast
+from sim.core.params import BEHAVIOURAL, INTEGER_PARAMS, Params, spread_bounds
+from sim.scenarios.calendar import Calendar
+from sim.scenarios.schema import Scenario
 
 REQUIRED_SHARE = 0.9
 #: The share of a robustness ensemble's runs (parameters or data perturbed) a target must
@@ -215,8 +216,7 @@ def t7_uzbekistan(v: Views) -> tuple[np.ndarray, np.ndarray]:
     window = (first_out >= h.step("2011-01")) & (first_out <= h.step("2013-10"))
     stays_out = np.array([row[f:].all() if f >= 0 else False for row, f in zip(out, first_out)])
     stays_in = np.isin(twin.at(leaver, "status.CSTO", "2013-10"), GOOD_STANDING)
-    first_year, first_month = int(h.dates[0][:4]), int(h.dates[0][5:7])
-    year = np.where(first_out >= 0, first_year + (first_month - 1) / 12 + first_out / 4.0, np.nan)
+    year = np.where(first_out >= 0, Calendar.of_dates(h.dates).year_of(first_out), np.nan)
     return window & stays_out & stays_in, year
 
 

@@ -17,11 +17,11 @@ import typing
 from dataclasses import MISSING, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sim.cast import NORMS, NUMERIC_ATTRIBUTES
+from sim.scenarios.cast import NORMS, NUMERIC_ATTRIBUTES
 from sim.checks import is_finite_number
 from sim.errors import InputError
 from sim.core.decisions import Motion
-from sim.institutions import ACTIVE, DECISION_RULES, SUSPENDED, WITHDRAWN
+from sim.core.institutions import ACTIVE, DECISION_RULES, SUSPENDED, WITHDRAWN
 
 if TYPE_CHECKING:
     from sim.core.operations import Operations
@@ -63,7 +63,7 @@ class Event:
     def decisions(self) -> dict[str, tuple[str, ...]]:
         """The decisions this event asks for: decision kind (the `kind` column of the
         decisions table) -> the topics of its texts (empty for votes, recognitions and
-        interventions). Lets observed outcomes (`sim.observed`) be checked against a
+        interventions). Lets observed outcomes (`sim.experiments.observed`) be checked against a
         scenario before any run."""
         return {}
 

@@ -28,14 +28,14 @@ from typing import Any
 
 import yaml
 
-from sim.checks import horizon_text, is_finite_number
+from sim.checks import is_finite_number
 from sim.errors import DataError, InputError
-from sim.events import Event
-from sim.institutions import STATUS_NAMES
+from sim.scenarios.events import Event
+from sim.core.institutions import STATUS_NAMES
 from sim.limits import refuse_aliases
 from sim.core.observables import INSTITUTION_METRICS
-from sim.records import known_metric
-from sim.scenario import Scenario
+from sim.io.records import known_metric
+from sim.scenarios.schema import Scenario
 
 FILE_KEYS = ("name", "description", "records")
 #: Record kind -> (required fields, optional fields); every record also has `kind` and `ref`.
@@ -144,8 +144,8 @@ class _Checker:
 
     def date(self, where: str, value: Any) -> str:
         """A 'YYYY-MM' date inside the scenario's horizon."""
-        if self.scenario.month_step(value) is None:
-            raise self.fail(where, value, horizon_text(self.scenario.dates))
+        if self.scenario.calendar.month_step(value) is None:
+            raise self.fail(where, value, self.scenario.calendar.horizon_text())
         return value
 
     def topic(self, where: str, raw: Mapping, event: Event) -> tuple[str, str]:

@@ -18,19 +18,20 @@ from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf
 
-from sim.calibration import parse_calibration, posterior_values
-from sim.cast import DEFAULT_RELATIONS, DEFAULT_STATES, Cast, load_cast
-from sim.checks import MONTH, refuse_interpolations
-from sim.discover import OPERATORS as DISCOVER_WHEN
+from sim.experiments.calibration import parse_calibration, posterior_values
+from sim.scenarios.cast import DEFAULT_RELATIONS, DEFAULT_STATES, Cast, load_cast
+from sim.checks import refuse_interpolations
+from sim.scenarios.calendar import MONTH
+from sim.experiments.discover import OPERATORS as DISCOVER_WHEN
 from sim.errors import InputError
 from sim.limits import check_size
-from sim.observed import Observed, load_observed
-from sim.params import Params, check_params
-from sim.scenario import Scenario, load_scenario
-from sim.store import OUTPUT_FORMATS
-from sim.sweep import parse_spec, point_count, run_count
+from sim.experiments.observed import Observed, load_observed
+from sim.core.params import Params, check_params
+from sim.scenarios.schema import Scenario, load_scenario
+from sim.io.store import OUTPUT_FORMATS
+from sim.experiments.sweep import parse_spec, point_count, run_count
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 #: The command-line tasks (`task=NAME`), each with a one-line description.
 TASKS = {
     "run": "run a scenario's seed ensemble: tables, config and cohesion figure (the default)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
 import platform
@@ -152,10 +153,28 @@ def write_yaml(data: Any, path: Path) -> Path:
     return write_atomic(path, dump)
 
 
+#: The libraries whose versions a result records (they can change its numbers or files).
+LIBRARIES = ("numpy", "scipy", "pandas", "pyarrow", "mesa", "hydra-core", "omegaconf", "SALib", "dask",
+             "distributed", "ema_workbench", "matplotlib")
+
+
+def library_versions() -> dict[str, str]:
+    """Installed versions of LIBRARIES ('not installed' for an optional one that is absent)."""
+    versions = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
 def code_version() -> dict[str, Any]:
-    """Package version and, inside a git checkout, the commit and whether it is dirty."""
-    root = Path(__file__).resolve().parent.parent
-    info: dict[str, Any] = {"package": sim.__version__, "python": platform.python_version()}
+    """Package version, the Python and library versions and, inside a git checkout, the
+    commit and whether it is dirty."""
+    root = Path(__file__).resolve().parents[2]
+    info: dict[str, Any] = {"package": sim.__version__, "python": platform.python_version(),
+                            "libraries": library_versions()}
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
                                 text=True, timeout=5, check=True).stdout.strip()

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from sim.config import COMPARE_METRICS, CONFIG_DIR, TASKS
-from sim.events import REGISTRY
+from sim.app.config import COMPARE_METRICS, CONFIG_DIR, TASKS
+from sim.scenarios.events import REGISTRY
 from sim.core.observables import OBSERVABLES
 
 #: What the families of per-state metrics are suffixed with, as shown in the listing.
@@ -45,7 +45,7 @@ HELP_COLUMNS = 100
 COMMON_SETTINGS = {
     "scenario=NAME": "a scenario of configs/scenario/ (task=list shows them with descriptions)",
     "seeds=N | seeds=[3,7,11]": "ensemble size (seeds 0..N-1) or explicit seeds",
-    "params.NAME=VALUE": "a behavioural parameter (sim/params.py, docs/ODD.md)",
+    "params.NAME=VALUE": "a behavioural parameter (sim/core/params.py, docs/ODD.md)",
     "hydra.run.dir=DIR": "the output folder (default outputs/<date>/<time>/)",
     "output.format=csv": "tables as parquet (default), csv or both",
     "progress=false": "no progress bar",

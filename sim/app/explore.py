@@ -1,4 +1,4 @@
-"""Start the explorer (`sim/app.py`) privately: `python -m sim.explore [solara run options]`.
+"""Start the explorer (`sim/app/explorer.py`) privately: `python -m sim.app.explore [solara run options]`.
 
 Solara sends usage telemetry (Mixpanel) and asks PyPI for its latest version by default;
 this launcher turns both off (`SOLARA_TELEMETRY_MIXPANEL_ENABLE=False`, `--no-check-version`)
@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-APP = Path(__file__).resolve().with_name("app.py")
+APP = Path(__file__).resolve().with_name("explorer.py")
 #: The variable that switches Solara's usage telemetry (read once, when Solara is imported).
 TELEMETRY = "SOLARA_TELEMETRY_MIXPANEL_ENABLE"
 #: Environment defaults that keep Solara from contacting anyone (a value already set wins).

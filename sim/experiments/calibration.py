@@ -10,7 +10,7 @@ each later generation draws N - alpha N new particles from the kept ones by weig
 moved by a Gaussian kernel with twice their weighted covariance (Beaumont et al. 2009),
 weights them by prior / kernel mixture, and keeps the alpha N closest of old and new.
 
-A particle's summary statistics are, per target of `sim.validation`, the share of its
+A particle's summary statistics are, per target of `sim.experiments.validation`, the share of its
 seeds meeting the target (a class turned into a share) and, optionally, the mean of the
 target's statistic. Each is scaled by its spread over generation 0 (the prior predictive);
 a statistic that does not vary there carries no information and is left out. The
@@ -41,11 +41,11 @@ from tqdm.auto import tqdm
 
 from sim.checks import is_finite_number
 from sim.errors import InputError, UserError
-from sim.params import BEHAVIOURAL, INTEGER_PARAMS, Params
-from sim.scenario import Scenario
-from sim.store import code_version, file_digest, read_json, write_csv, write_json, write_parquet, write_yaml
-from sim.sweep import BACKENDS, SCHEDULER_ADDRESS, dask_client, execute, fingerprint, folder_lock, spec_hash
-from sim.validation import TARGETS, Target, run_pair_views
+from sim.core.params import BEHAVIOURAL, INTEGER_PARAMS, Params
+from sim.scenarios.schema import Scenario
+from sim.io.store import code_version, file_digest, read_json, write_csv, write_json, write_parquet, write_yaml
+from sim.experiments.sweep import BACKENDS, SCHEDULER_ADDRESS, dask_client, execute, fingerprint, folder_lock, spec_hash
+from sim.experiments.validation import TARGETS, Target, run_pair_views
 
 log = logging.getLogger(__name__)
 OBSERVATIONS = ("article", "simulated")

@@ -1,5 +1,5 @@
-"""Interactive explorer (Mesa SolaraViz): `python -m sim.explore` (Solara's telemetry and
-version check off; `solara run sim/app.py` also works, with its version check).
+"""Interactive explorer (Mesa SolaraViz): `python -m sim.app.explore` (Solara's telemetry and
+version check off; `solara run sim/app/explorer.py` also works, with its version check).
 
 Choose a scenario, move the sliders of key behavioural parameters and shock magnitudes,
 press play, and watch cohesion and the trust among members evolve quarter by quarter.
@@ -18,11 +18,11 @@ from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
-from sim.config import RunSpec, compose, resolve
-from sim.explore import TELEMETRY
+from sim.app.config import RunSpec, compose, resolve
+from sim.app.explore import TELEMETRY
 from sim.core.observables import INSTITUTION_METRICS
 from sim.model import ProtectiveIntegrationModel
-from sim.plots import PALETTE
+from sim.app.plots import PALETTE
 
 if TELEMETRY not in os.environ:  # no usage telemetry unless asked for (also under `solara run`)
     solara.server.settings.telemetry.mixpanel_enable = False

@@ -1,0 +1,1 @@
+"""The application: the command line, configs, tasks, figures and the explorer."""

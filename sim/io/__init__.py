@@ -1,0 +1,1 @@
+"""Records and storage: tidy tables of finished runs and result folders with provenance."""

@@ -1,0 +1,52 @@
+"""The engine: lean records, the observables registry and the typed state."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import numpy as np
+
+from sim.core.engine import Engine, run_engine
+from sim.core.observables import GROUPS, INSTITUTION_METRICS, OBSERVABLES, groups_for
+from sim.core.state import State
+
+
+def test_a_lean_record_holds_the_same_numbers_for_what_it_keeps(spec):
+    runs = [(spec.params, seed) for seed in (0, 1, 2)]
+    full = run_engine(spec.scenario, runs)
+    lean = run_engine(spec.scenario, runs, groups_for(["cohesion", "UZB:engagement.CSTO"]))
+    for a, b in zip(full, lean):
+        assert set(b.observations()) == {"institutions", "engagement"}
+        for group in b.observations():
+            np.testing.assert_array_equal(a.observations()[group], b.observations()[group])
+        assert a.rows == b.rows
+
+
+def test_metric_specs_name_the_groups_they_read():
+    assert groups_for(["cohesion"]) == ("institutions",)
+    assert groups_for(["SCO:n_suspended", "RUS:legitimacy"]) == ("institutions", "states")
+    assert groups_for(["UZB:engagement.CSTO", "KAZ:trust_in.RUS"]) == ("engagement", "trust_in")
+    assert groups_for([]) == ()
+
+
+def test_every_observable_is_recorded_with_its_declared_entities(spec):
+    engine = Engine(spec.scenario, [spec.params], [0])
+    engine.step()
+    frame = engine.frames[0]
+    assert tuple(frame) == GROUPS
+    n, k = len(engine.world.codes), len(engine.world.institutions)
+    assert frame["institutions"].shape == (1, k, len(INSTITUTION_METRICS))
+    sizes = {"state": n, "institution": k, "great_power": len(engine.world.great_powers)}
+    for o in OBSERVABLES:
+        if o.per:
+            assert frame[o.name].shape == (1, n, sizes[o.per]), o.name
+
+
+def test_the_state_declares_every_array_with_runs_leading(spec):
+    engine = Engine(spec.scenario, [spec.params] * 4, [0, 1, 2, 3])
+    n, k = len(engine.world.codes), len(engine.world.institutions)
+    sizes = {"N": n, "K": k, "D": engine.state.norms.shape[2]}
+    for f in fields(State):
+        array = getattr(engine.state, f.name)
+        assert array.shape == (4, *(sizes[s] for s in f.metadata["shape"])), f.name
+        assert array.dtype == np.dtype(f.metadata["dtype"]), f.name
