@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.core.state import ParamColumns, State, World
 from sim.core.institutions import ACTIVE, HEDGING, OBSERVER, SUSPENDED, WITHDRAWN, standing
-from sim.core.metrics import club_metrics
+from sim.core.metrics import CLUB_METRICS, club_metrics
 
 
 class Snapshot:
@@ -71,19 +71,20 @@ class Observable:
     compare: bool = False
 
 
-def _club(column: int) -> Callable[[Snapshot], np.ndarray]:
+def _club(metric: str) -> Callable[[Snapshot], np.ndarray]:
+    column = CLUB_METRICS.index(metric)
     return lambda snap: snap.club[:, :, column]
 
 
 OBSERVABLES: tuple[Observable, ...] = (
     Observable("cohesion", "institution", "0-1 index: weighted mean of trust, congruence and engagement "
-               "(params.cohesion_*)", _club(0), component=True, compare=True),
-    Observable("trust", "institution", "mean trust among members in good standing", _club(1),
+               "(params.cohesion_*)", _club("cohesion"), component=True, compare=True),
+    Observable("trust", "institution", "mean trust among members in good standing", _club("trust"),
                component=True, compare=True),
     Observable("congruence", "institution", "one minus the mean charter-weighted norm distance among "
-               "members in good standing", _club(2), component=True, compare=True),
+               "members in good standing", _club("congruence"), component=True, compare=True),
     Observable("engagement", "institution", "mean engagement of the members (suspended ones included)",
-               _club(3), component=True, compare=True),
+               _club("engagement"), component=True, compare=True),
     Observable("functional_output", "institution", "output of pooled investment and adopted projects (0-1)",
                lambda snap: snap.s.functional, compare=True),
     Observable("legitimacy_delivered", "institution", "mean legitimation members in good standing draw",
