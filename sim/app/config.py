@@ -30,6 +30,7 @@ from sim.core.params import Params, check_params
 from sim.scenarios.schema import Scenario, load_scenario
 from sim.io.store import OUTPUT_FORMATS
 from sim.experiments.sweep import parse_spec, point_count, run_count
+from sim.core.observables import COMPARE_METRICS
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 #: The command-line tasks (`task=NAME`), each with a one-line description.
@@ -52,7 +53,6 @@ VALIDATE_SPLITS = ("", "time")
 #: The tasks that can draw their runs' parameters from a posterior (`posterior=PATH`).
 POSTERIOR_TASKS = ("run", "compare", "score", "sweep")
 #: The institution metrics `task=compare` accepts in `compare.metrics`.
-COMPARE_METRICS = ("cohesion", "trust", "congruence", "engagement", "functional_output", "legitimacy_delivered")
 
 
 @dataclass

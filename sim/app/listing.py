@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from sim.app.config import COMPARE_METRICS, CONFIG_DIR, TASKS
+from sim.app.config import CONFIG_DIR, TASKS
 from sim.scenarios.events import REGISTRY
 from sim.core.observables import OBSERVABLES
 
@@ -101,7 +101,7 @@ def metric_names() -> dict[str, str]:
     names = {}
     for o in OBSERVABLES:
         name = f"{o.name}.{PLACEHOLDERS[o.per]}" if o.per else o.name
-        also = ", also in compare.metrics" if o.entity == "institution" and o.name in COMPARE_METRICS else ""
+        also = ", also in compare.metrics" if o.compare else ""
         names[name] = f"{o.entity}{also}: {o.doc}"
     return names
 

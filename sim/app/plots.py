@@ -28,12 +28,12 @@ from matplotlib.textpath import TextPath
 from sim.core.institutions import GOOD_STANDING, STATUS_NAMES
 from sim.experiments.sensitivity import parse_output
 from sim.io.store import write_if_changed
+from sim.core.observables import COMPONENTS
 
 #: Okabe-Ito colour-blind-safe palette.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 #: Colours of membership statuses: none, active, hedging, suspended, withdrawn, observer.
 STATUS_COLOURS = ("#FFFFFF", "#009E73", "#F0E442", "#E69F00", "#D55E00", "#56B4E9")
-COMPONENTS = ("cohesion", "trust", "congruence", "engagement")
 #: Fixed salt of the ids matplotlib gives SVG elements (random by default).
 SVG_HASHSALT = "protective-integration"
 #: Stamps left out of saved files: SVG's creation date, PNG's software version.
