@@ -41,10 +41,12 @@ from tqdm.auto import tqdm
 
 from sim.checks import is_finite_number
 from sim.errors import InputError, UserError
+from sim.executors import BACKENDS, SCHEDULER_ADDRESS, Executor, executor
 from sim.params import BEHAVIOURAL, INTEGER_PARAMS, Params
 from sim.scenario import Scenario
-from sim.store import code_version, file_digest, read_json, write_csv, write_json, write_parquet, write_yaml
-from sim.sweep import BACKENDS, SCHEDULER_ADDRESS, dask_client, execute, fingerprint, folder_lock, spec_hash
+from sim.store import (code_version, file_digest, folder_lock, read_json, write_csv, write_json, write_parquet,
+                       write_yaml)
+from sim.sweep import fingerprint, spec_hash
 from sim.validation import TARGETS, Target, run_pair_views
 
 log = logging.getLogger(__name__)
@@ -293,14 +295,14 @@ def _new_weights(spec: CalibrationSpec, population: pd.DataFrame, values: np.nda
 @dataclass
 class Problem:
     """A calibration's fixed inputs: spec, scenarios, base parameters, observation, and the
-    Dask client its generations share (None for the other backends)."""
+    started executor its generations share."""
 
     spec: CalibrationSpec
     scenarios: dict[str, Scenario]
     base: Params
     observation: np.ndarray
     statistics: list[str]
-    client: Any = None
+    engine: Executor
 
 
 def _tasks(problem: Problem, values: np.ndarray, seeds: np.ndarray) -> list[ParticleTask]:
@@ -313,17 +315,15 @@ def _tasks(problem: Problem, values: np.ndarray, seeds: np.ndarray) -> list[Part
 
 
 def simulate(problem: Problem, values: np.ndarray, seeds: np.ndarray, bar: tqdm | None = None) -> np.ndarray:
-    """Statistics of particles (rows of `values`), on the spec's backend; the result does
-    not depend on the backend, the worker count or the order tasks finish in."""
-    spec = problem.spec
-    tasks = _tasks(problem, values, seeds)
-    parts: dict[int, np.ndarray] = {}
-    for index, stats in execute(iter(tasks), spec.backend, spec.worker_count, spec.scheduler, simulate_particles,
-                                problem.client):
-        parts[index] = stats
+    """Statistics of particles (rows of `values`), on the problem's executor, in the rows'
+    order; the result does not depend on the backend, the worker count or the order tasks
+    finish in."""
+    parts = []
+    for _, stats in problem.engine.map(simulate_particles, _tasks(problem, values, seeds)):
+        parts.append(stats)
         if bar is not None:
             bar.update(len(stats))
-    return np.concatenate([parts[i] for i in range(len(tasks))])
+    return np.concatenate(parts)
 
 
 def observe(problem: Problem) -> np.ndarray:
@@ -479,12 +479,12 @@ def calibrate(spec: CalibrationSpec, scenarios: dict[str, Scenario], base: Param
     """Run (or resume) a calibration into `folder`, holding its lock; write the posterior
     files and return the folder."""
     scenarios = {name: scenarios[name] for name in spec.scenario_names()}
-    with dask_client(spec.backend, spec.worker_count, spec.scheduler) as client, folder_lock(folder, "calibration"):
+    with executor(spec.backend, spec.worker_count, spec.scheduler) as engine, folder_lock(folder, "calibration"):
         store = CalibrationStore(folder)
         store.open(spec, base, scenarios)
         history = store.load()
         names = statistic_names(spec.targets, spec.statistics == "shares_and_values")
-        problem = Problem(spec, scenarios, base, np.zeros(len(names)), names, client)
+        problem = Problem(spec, scenarios, base, np.zeros(len(names)), names, engine)
         simulated = sum(meta["simulated"] for _, meta in history)
         with tqdm(total=spec.budget(), initial=simulated, unit="particle", desc=f"calibrate {spec.name}",
                   disable=not progress) as bar:

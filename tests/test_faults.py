@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 import sim.outdir
-import sim.sweep
+import sim.executors
 import sim.tasks
 from sim.__main__ import main
 from sim.errors import EXIT_STATUS
@@ -261,7 +261,7 @@ def _closed_port() -> int:
 
 
 def test_an_unreachable_scheduler_fails_fast_in_one_line(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(sim.sweep, "SCHEDULER_TIMEOUT", 1)
+    monkeypatch.setattr(sim.executors, "SCHEDULER_TIMEOUT", 1)
     address = f"tcp://127.0.0.1:{_closed_port()}"
     started = time.perf_counter()
     err = _fails(monkeypatch, capsys, ["task=sweep", "sweep.backend=dask", f"sweep.scheduler={address}",
