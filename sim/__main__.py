@@ -176,29 +176,7 @@ def _dispatch(cfg: DictConfig, out: Path) -> None:
     spec = resolve(cfg, HydraConfig.get().runtime)
     given = HydraConfig.get().overrides
     load = _scenario_loader(list(given.task) + list(given.hydra))
-    if cfg.task == "run":
-        tasks.run_task(spec, out)
-    elif cfg.task == "validate":
-        if not tasks.validate_task(spec, out, load):
-            raise SystemExit(1)
-    elif cfg.task == "compare":
-        tasks.compare_task(spec, out, load)
-    elif cfg.task == "sweep":
-        tasks.sweep_task(spec, out, load)
-    elif cfg.task == "calibrate":
-        tasks.calibrate_task(spec, out, load)
-    elif cfg.task == "plot":
-        tasks.plot_task(spec, Path(cfg.results))
-    elif cfg.task == "collect":
-        tasks.collect_task(spec, Path(cfg.results))
-    elif cfg.task == "score":
-        tasks.score_task(spec, out)
-    elif cfg.task == "discover":
-        tasks.discover_task(spec, out)
-    elif cfg.task == "sensitivity":
-        tasks.sensitivity_task(spec, out, load)
-    else:
-        print(listing())
+    tasks.run(spec, out, load)
 
 
 def _scenario_loader(overrides: list[str]) -> "tasks.ScenarioLoader":

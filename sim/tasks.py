@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -25,6 +26,7 @@ from sim.discover_plots import box_figure, tradeoff_figure
 from sim.ensemble import run_pairs, run_view
 from sim.ensemble_view import EnsembleView
 from sim.errors import DataError, InputError
+from sim.listing import listing
 from sim.params import BEHAVIOURAL, spread_bounds
 from sim.plots import (cohesion_figure, comparison_figure, components_figure, engagement_timeline,
                        event_markers, phase_diagram, quantiles, quarter_label, save_figure,
@@ -352,32 +354,17 @@ def _check_target_window(spec: RunSpec) -> None:
 
 
 def check_inputs(spec: RunSpec, load: ScenarioLoader) -> None:
-    """Refuse, before any run or output folder, what the chosen task would fail on later:
-    a date outside the horizon (`check_dates`), a results folder `task=plot` cannot read,
-    a scenario of `sweep.scenarios` that is unknown or invalid."""
-    check_dates(spec, load)
-    if spec.config.task == "plot":
-        _check_results(Path(spec.config.results))
-    elif spec.config.task == "sweep":
-        sweep_inputs(spec, load)
+    """Refuse, before any run or output folder, what the chosen task would fail on later
+    (the task's `TaskEntry.check`): a date outside its scenario's horizon (`compare.dates`,
+    `plot.dates`, `sensitivity.outputs`, the validation targets' window), a results folder
+    `task=plot` cannot read, a scenario of `sweep.scenarios` that is unknown or invalid, a
+    discovery whose outcome cannot be read or splits no runs."""
+    TASK_TABLE[spec.config.task].check(spec, load)
 
 
-def check_dates(spec: RunSpec, load: ScenarioLoader) -> None:
-    """Refuse, before any run or output folder, a date the chosen task would read outside
-    its scenario's horizon (`compare.dates`, `plot.dates`, `sensitivity.outputs`, the
-    validation targets' window) and a discovery whose outcome cannot be read or splits
-    no runs."""
-    task = spec.config.task
-    if task == "discover":
-        _discovery_cases(spec)
-    if task == "validate":
-        _check_target_window(spec)
-    elif task == "compare":
-        compare_scenarios(spec, load)
-    elif task == "plot":
-        _check_plot_dates(spec, Path(spec.config.results))
-    elif task == "sensitivity":
-        _check_output_dates(spec)
+def run(spec: RunSpec, out: Path, load: ScenarioLoader) -> None:
+    """Run the task `spec.config.task` (its `TaskEntry.run`) into `out`."""
+    TASK_TABLE[spec.config.task].run(spec, out, load)
 
 
 def score_task(spec: RunSpec, out: Path) -> pd.DataFrame:
@@ -597,3 +584,46 @@ def _scenario_of(results: Path, spec: RunSpec) -> Scenario:
     except (UnicodeDecodeError, yaml.YAMLError, TypeError, KeyError) as error:
         raise DataError(str(saved), "config.scenario", type(error).__name__,
                         "the config.yaml this project writes next to its results, or none") from None
+
+
+def _no_check(spec: RunSpec, load: ScenarioLoader) -> None:
+    """A task whose inputs `sim.config.resolve` has checked completely."""
+
+
+def _check_plot(spec: RunSpec, load: ScenarioLoader) -> None:
+    """`plot.dates` inside the drawn run's horizon, and tables `task=plot` can read."""
+    _check_plot_dates(spec, Path(spec.config.results))
+    _check_results(Path(spec.config.results))
+
+
+def _validate(spec: RunSpec, out: Path, load: ScenarioLoader) -> None:
+    """`task=validate`: exit status 1 when a target or the quiet future fails."""
+    if not validate_task(spec, out, load):
+        raise SystemExit(1)
+
+
+@dataclass(frozen=True)
+class TaskEntry:
+    """How a task of `sim.config.TASKS` (which describes it for `--help`) runs: `run` does
+    the work from the validated spec into the output folder, with the loader of other
+    scenarios; `check` refuses, before anything is run or written, inputs the task would
+    fail on later."""
+
+    run: Callable[[RunSpec, Path, ScenarioLoader], object]
+    check: Callable[[RunSpec, ScenarioLoader], object] = _no_check
+
+
+#: Every task (`task=NAME`) by name: the command line dispatches through this table.
+TASK_TABLE: dict[str, TaskEntry] = {
+    "run": TaskEntry(lambda spec, out, load: run_task(spec, out)),
+    "validate": TaskEntry(_validate, lambda spec, load: _check_target_window(spec)),
+    "calibrate": TaskEntry(calibrate_task),
+    "compare": TaskEntry(compare_task, compare_scenarios),
+    "sweep": TaskEntry(sweep_task, sweep_inputs),
+    "sensitivity": TaskEntry(sensitivity_task, lambda spec, load: _check_output_dates(spec)),
+    "plot": TaskEntry(lambda spec, out, load: plot_task(spec, Path(spec.config.results)), _check_plot),
+    "score": TaskEntry(lambda spec, out, load: score_task(spec, out)),
+    "discover": TaskEntry(lambda spec, out, load: discover_task(spec, out), lambda spec, load: _discovery_cases(spec)),
+    "collect": TaskEntry(lambda spec, out, load: collect_task(spec, Path(spec.config.results))),
+    "list": TaskEntry(lambda spec, out, load: print(listing())),
+}
