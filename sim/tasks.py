@@ -28,9 +28,8 @@ from sim.ensemble_view import EnsembleView
 from sim.errors import DataError, InputError
 from sim.listing import listing
 from sim.params import BEHAVIOURAL, spread_bounds
-from sim.plots import (cohesion_figure, comparison_figure, components_figure, engagement_timeline,
-                       event_markers, phase_diagram, quantiles, quarter_label, save_figure,
-                       sensitivity_figure, trajectories_figure, trust_heatmap, trust_network)
+from sim.plots import (FigureInputs, comparison_figure, draw_figures, event_markers, quantiles, quarter_label,
+                       save_figure, sensitivity_figure)
 from sim.records import TIMESERIES_COLUMNS, check_metrics, summary_frame
 from sim.scenario import Scenario, load_scenario
 from sim.score import confusion, report, score_records, score_summary
@@ -73,8 +72,8 @@ def run_task(spec: RunSpec, out: Path) -> dict[str, list[Path]]:
     figure; returns the files written, by kind."""
     series, decisions = run_pairs(spec.scenario, spec.runs(), progress=bool(spec.config.progress))
     institutions = [s.code for s in spec.scenario.institutions]
-    figure = cohesion_figure(series, institutions, title=f"Cohesion, scenario '{spec.scenario.name}'",
-                             events=event_markers(spec.scenario))
+    figure = draw_figures(FigureInputs(series, spec.scenario.name, institutions, event_markers(spec.scenario)),
+                          ["cohesion"])["cohesion"]
     fmt = spec.config.output.format
     paths = {
         "timeseries": write_table(series, out / "timeseries", fmt),
@@ -516,35 +515,21 @@ def plot_task(spec: RunSpec, results: Path) -> list[Path]:
     options = spec.config.plot
     _check_plot_dates(spec, results)
     out = results / "figures"
-    written: list[Path] = []
+    inputs = FigureInputs(dates=list(options.dates), threshold=options.network_threshold, outcome=options.outcome)
     if source := _timeseries_file(results):
-        series = read_table(source, dates=("date",))
         scenario = _scenario_of(results, spec)
-        institutions = [s.code for s in scenario.institutions]
-        markers = event_markers(scenario)
-        figures = {"cohesion": cohesion_figure(series, institutions, f"Cohesion, scenario '{scenario.name}'", markers),
-                   "trajectories": trajectories_figure({scenario.name: series}, institutions,
-                                                           events={scenario.name: markers}),
-                   "components": components_figure(series, institutions),
-                   "engagement_timeline": engagement_timeline(series, institutions)}
-        for inst in institutions:
-            figures[f"trust_heatmap_{inst}"] = trust_heatmap(series, inst, list(options.dates))
-            figures[f"trust_network_{inst}"] = trust_network(series, inst, list(options.dates),
-                                                             options.network_threshold)
-        for name, figure in figures.items():
-            written += save_figure(figure, out / name)
+        inputs.series = read_table(source, dates=("date",))
+        inputs.scenario, inputs.markers = scenario.name, event_markers(scenario)
+        inputs.institutions = [s.code for s in scenario.institutions]
     if (results / "manifest.json").exists():
         with reading(results / "parts"):
             store = SweepStore(results)
-            runs, series = store.runs(), store.timeseries()
-        names = list(read_json(results / "manifest.json")["spec"]["parameters"])
-        if len(names) >= 2:
-            values = output_values(series, [options.outcome]).merge(runs, on=["run", "point"])
-            written += save_figure(phase_diagram(values, names[0], names[1], options.outcome), out / "phase_diagram")
+            inputs.sweep_runs, inputs.sweep_series = store.runs(), store.timeseries()
+        inputs.swept = list(read_json(results / "manifest.json")["spec"]["parameters"])
     if (results / "sensitivity.csv").exists():
-        table = read_table(results / "sensitivity.csv")
-        method = "morris" if (table["index"] == "mu_star").any() else "sobol"
-        written += save_figure(sensitivity_figure(table, method), out / "sensitivity")
+        inputs.sensitivity = read_table(results / "sensitivity.csv")
+        inputs.method = "morris" if (inputs.sensitivity["index"] == "mu_star").any() else "sobol"
+    written = [path for name, figure in draw_figures(inputs).items() for path in save_figure(figure, out / name)]
     if not written:
         raise InputError("config", "results", str(results), PLOT_SOURCES)
     print("Figures:\n" + "\n".join(f"  {p}" for p in written))
