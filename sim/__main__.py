@@ -31,7 +31,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim import tasks
 from sim.cast import Cast
-from sim.config import CONFIG_DIR, compose, register_configs, resolve, scenario_from
+from sim.config import CONFIG_DIR, compose, explain_schema_error, register_configs, resolve, scenario_from
 from sim.errors import DataError, UserError, fault_report
 from sim.limits import refuse_aliases
 from sim.listing import help_text, listing
@@ -78,6 +78,8 @@ def _value_of(key: str, overrides: list[str]) -> str:
 
 def explain_config_error(error: Exception, overrides: list[str]) -> str:
     """One line for a Hydra/OmegaConf/YAML error: where, the field, the value, what is allowed."""
+    if (line := explain_schema_error(error, lambda key: _value_of(key, overrides))) is not None:
+        return line
     text = str(error)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if isinstance(error, yaml.YAMLError):

@@ -10,11 +10,28 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
+from enum import StrEnum
 from typing import Any
 
 from sim.errors import InputError
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def choices(name: str, values: Iterable[str], module: str, doc: str) -> type[StrEnum]:
+    """A closed choice of a config schema, made from the code's own list of `values` (so the
+    two never drift apart): a StrEnum whose members are named like their values, since Hydra
+    accepts a member's name on the command line and the code compares members with strings."""
+    kind = StrEnum(name, [(value, value) for value in values], module=module)
+    kind.__doc__ = doc
+    return kind
+
+
+def allowed(text: str) -> dict[str, str]:
+    """Field metadata of a config schema: what the field allows, in the words of the
+    one-line error that refuses a value of the wrong type (`sim.config.explain_schema_error`)."""
+    return {"allowed": text}
 
 
 def is_finite_number(value: Any) -> bool:

@@ -29,6 +29,7 @@ from contextlib import ExitStack, contextmanager
 from types import TracebackType
 from typing import Any, ClassVar
 
+from sim.checks import choices
 from sim.errors import NetworkError
 from sim.store import held_locks
 
@@ -171,6 +172,7 @@ class DaskExecutor(Executor):
 EXECUTORS: dict[str, type[Executor]] = {cls.name: cls for cls in (SerialExecutor, LocalExecutor, DaskExecutor)}
 #: The backend names, in the order the docs list them.
 BACKENDS = tuple(EXECUTORS)
+Backend = choices("Backend", BACKENDS, __name__, "Where a sweep or calibration runs (`EXECUTORS`).")
 
 
 def executor(backend: str, workers: int = 1, scheduler: str | None = None) -> Executor:

@@ -19,19 +19,19 @@ import os
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from sim.checks import is_finite_number
+from sim.checks import allowed, choices, is_finite_number
 from sim.ensemble import BATCH_SIZE, run_batch
 from sim.errors import InputError, UserError
-from sim.executors import BACKENDS, SCHEDULER_ADDRESS, Executor, executor
+from sim.executors import BACKENDS, SCHEDULER_ADDRESS, Backend, Executor, executor
 from sim.params import INTEGER_PARAMS, Params
 from sim.records import selected_frame, summary_frame
 from sim.scenario import Scenario
@@ -39,9 +39,43 @@ from sim.store import code_version, file_digest, folder_lock, read_json, write_j
 
 log = logging.getLogger(__name__)
 DESIGNS = ("grid", "random", "lhs", "sobol", "morris", "points")
-SPEC_KEYS = ("name", "scenarios", "design", "parameters", "samples", "seeds_per_point", "metrics",
-             "chunk_size", "seed", "backend", "workers", "scheduler", "dir")
 RUN_KEYS = ("name", "scenarios", "design", "parameters", "samples", "seeds_per_point", "metrics", "seed")
+Design = choices("Design", DESIGNS, __name__, "How a sweep draws its design points (`sweep.design`).")
+#: What `sweep.samples` and `sweep.seeds_per_point` allow.
+AT_LEAST_ONE = "an integer >= 1"
+#: What `sweep.chunk_size` allows.
+CHUNK_SIZES = "an integer >= 1, or 0 (automatic)"
+#: What `sweep.workers` (and `calibrate.workers`) allow.
+WORKER_COUNTS = "an integer >= 0 (0: all cores)"
+#: What `sweep.seed` allows.
+SAMPLER_SEEDS = "an integer >= 0"
+#: What `sweep.scheduler` (and `calibrate.scheduler`) allow.
+SCHEDULERS = "a Dask scheduler address [PROTOCOL://]HOST:PORT (e.g. tcp://10.0.0.5:8786), or null"
+
+
+@dataclass
+class SweepConfig:
+    """Schema of the `sweep/` config group (registered with Hydra, so a key it lacks, a
+    value of the wrong type or an unknown design or backend is refused as the config is
+    composed); `parse_spec` checks the rest and resolves it into a `SweepSpec`."""
+
+    name: str = "sweep"
+    scenarios: list[str] = field(default_factory=lambda: ["history"])
+    design: Design = Design.grid
+    parameters: dict[str, Any] = field(default_factory=dict)
+    samples: int = field(default=1, metadata=allowed(AT_LEAST_ONE))
+    seeds_per_point: int = field(default=1, metadata=allowed(AT_LEAST_ONE))
+    metrics: list[str] = field(default_factory=lambda: ["cohesion", "trust", "congruence", "engagement"])
+    chunk_size: int = field(default=0, metadata=allowed(CHUNK_SIZES))
+    seed: int = field(default=0, metadata=allowed(SAMPLER_SEEDS))
+    backend: Backend = Backend.local
+    workers: int = field(default=0, metadata=allowed(WORKER_COUNTS))
+    scheduler: Optional[str] = field(default=None, metadata=allowed(SCHEDULERS))
+    dir: Optional[str] = None
+
+
+#: The keys of a sweep config.
+SPEC_KEYS = tuple(f.name for f in fields(SweepConfig))
 
 
 @dataclass
@@ -68,47 +102,47 @@ class SweepSpec:
 
 
 def parse_spec(raw: Mapping[str, Any], source: str = "sweep") -> SweepSpec:
-    """Validate a sweep mapping (one line per mistake, like every other input)."""
+    """Validate a sweep mapping (one line per mistake, like every other input); a key it
+    lacks takes its `SweepConfig` default."""
     for key in raw:
         if key not in SPEC_KEYS:
             raise InputError(source, f"sweep.{key}", raw[key], f"the keys {', '.join(SPEC_KEYS)}")
-    design = raw.get("design", "grid")
+    defaults = asdict(SweepConfig())
+    given = {**defaults, **raw}
+    design = given["design"]
     if design not in DESIGNS:
         raise InputError(source, "sweep.design", design, ", ".join(DESIGNS))
-    backend = raw.get("backend", "local")
+    backend = given["backend"]
     if backend not in BACKENDS:
         raise InputError(source, "sweep.backend", backend, ", ".join(BACKENDS))
     known = {f.name: f for f in fields(Params)}
-    parameters = dict(raw.get("parameters") or {})
+    parameters = dict(given["parameters"] or {})
     for name, values in parameters.items():
         if name not in known:
             raise InputError(source, f"sweep.parameters.{name}", values, f"a parameter ({', '.join(known)})")
         _check_parameter(source, name, dict(values or {}), design, known[name].metadata["range"])
     for name in ("samples", "seeds_per_point"):
-        value = raw.get(name, 1)
+        value = given[name]
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise InputError(source, f"sweep.{name}", value, "an integer >= 1")
-    chunk_size = raw.get("chunk_size", 0)
+            raise InputError(source, f"sweep.{name}", value, AT_LEAST_ONE)
+    chunk_size = given["chunk_size"]
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 0:
-        raise InputError(source, "sweep.chunk_size", chunk_size, "an integer >= 1, or 0 (automatic)")
-    workers = raw.get("workers", 0)
+        raise InputError(source, "sweep.chunk_size", chunk_size, CHUNK_SIZES)
+    workers = given["workers"]
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
-        raise InputError(source, "sweep.workers", workers, "an integer >= 0 (0: all cores)")
-    seed = raw.get("seed", 0)
+        raise InputError(source, "sweep.workers", workers, WORKER_COUNTS)
+    seed = given["seed"]
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise InputError(source, "sweep.seed", seed, "an integer >= 0")
-    scheduler = raw.get("scheduler")
+        raise InputError(source, "sweep.seed", seed, SAMPLER_SEEDS)
+    scheduler = given["scheduler"]
     if scheduler is not None and not SCHEDULER_ADDRESS.match(str(scheduler)):
-        raise InputError(source, "sweep.scheduler", scheduler,
-                         "a Dask scheduler address [PROTOCOL://]HOST:PORT (e.g. tcp://10.0.0.5:8786), or null")
-    scenarios = list(raw.get("scenarios") or ["history"])
-    return SweepSpec(name=str(raw.get("name", "sweep")), scenarios=scenarios, design=design,
-                     parameters={k: dict(v) for k, v in parameters.items()},
-                     samples=int(raw.get("samples", 1)), seeds_per_point=int(raw.get("seeds_per_point", 1)),
-                     metrics=list(raw.get("metrics") or ["cohesion", "trust", "congruence", "engagement"]),
-                     chunk_size=chunk_size, seed=seed,
-                     backend=backend, workers=workers or (os.cpu_count() or 1),
-                     scheduler=scheduler, dir=raw.get("dir"))
+        raise InputError(source, "sweep.scheduler", scheduler, SCHEDULERS)
+    return SweepSpec(name=str(given["name"]), scenarios=list(given["scenarios"] or defaults["scenarios"]),
+                     design=str(design), parameters={k: dict(v) for k, v in parameters.items()},
+                     samples=int(given["samples"]), seeds_per_point=int(given["seeds_per_point"]),
+                     metrics=list(given["metrics"] or defaults["metrics"]), chunk_size=chunk_size, seed=seed,
+                     backend=str(backend), workers=workers or (os.cpu_count() or 1),
+                     scheduler=scheduler, dir=given["dir"])
 
 
 def _check_parameter(source: str, name: str, values: dict[str, Any], design: str,

@@ -115,7 +115,7 @@ def test_compare_writes_its_table_as_csv_and_parquet_alike(tmp_path, monkeypatch
 def test_a_wrong_output_format_is_one_line(monkeypatch, capsys):
     assert run_main(monkeypatch, "output.format=xlsx") == 2
     error = capsys.readouterr().err.strip()
-    assert error == "error: config: output.format = 'xlsx' is invalid; allowed: parquet, csv, both"
+    assert error == "error: command line: output.format = 'xlsx' is invalid; allowed: parquet, csv, both"
 
 
 def test_validate_exits_non_zero_when_a_target_fails(tmp_path, monkeypatch, capsys):
