@@ -1,8 +1,8 @@
 """Configuration: Hydra structured configs, composition, and full validation.
 
 The `configs/` tree has the groups `scenario/`, `params/`, `sweep/` and `calibrate/`.
-`RunConfig` is the schema of the top level, with `Params`, `SweepConfig` and
-`CalibrateConfig` the schemas of the groups (registered with Hydra's ConfigStore) and
+`RunConfig` is the schema of the top level (registered with Hydra's ConfigStore), with
+`Params`, `SweepConfig` and `CalibrateConfig` the schemas of the groups inside it and
 Enums for every closed choice (task, backend, design, ...), so Hydra refuses an unknown
 key, a wrong type or an unknown choice as it composes the config (`explain_schema_error`
 turns that into the project's one line); `resolve` checks the rest (ranges, states,
@@ -13,9 +13,8 @@ institutions, events) and returns a `RunSpec`. Scenario files are data, checked 
 from __future__ import annotations
 
 import re
-import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, is_dataclass, replace
-from enum import Enum
 from pathlib import Path
 from typing import Any, Optional
 
@@ -141,7 +140,7 @@ class RunConfig:
     """Schema of the top-level config."""
 
     task: Task = Task.run
-    seeds: Any = field(default=20, metadata=allowed("a positive integer or a list of integers >= 0"))
+    seeds: Any = 20
     states_file: str = ""
     relations_file: str = ""
     progress: bool = True
@@ -172,12 +171,12 @@ def register_configs() -> None:
     store.store(group="params", name="params_schema", node=Params)
 
 
-def explain_schema_error(error: BaseException, value_of: typing.Callable[[str], str]) -> str | None:
+def explain_schema_error(error: BaseException, value_of: Callable[[str], str]) -> str | None:
     """The project's one line (where, field, value, allowed) for a value the schemas refuse
     while Hydra composes the config: an unknown key, a wrong type or an unknown choice, on
     the command line (`value_of(key)` is the value given there) or in a config file; None
-    for any other error. What a field allows comes from the schema: its Enum's members, its
-    `allowed` metadata, its keys, or else the type it needs."""
+    for any other error. What a field allows comes from the schema: its `allowed` metadata,
+    its Enum's members, its node's keys, or else the type it needs."""
     cause = error.__cause__ or error.__context__
     if not isinstance(cause, (ValidationError, ConfigKeyError, ConfigAttributeError)) or not cause.full_key:
         return None
@@ -197,18 +196,11 @@ def explain_schema_error(error: BaseException, value_of: typing.Callable[[str], 
 
 
 def _allowed(node: type | None, name: str, message: str) -> str:
-    """What a schema field allows: its `allowed` metadata, its Enum's values, or the type
+    """What a schema field allows: its `allowed` metadata, else the Enum members or the type
     OmegaConf's `message` names."""
-    if node is not None:
-        described = {f.name: f.metadata.get("allowed") for f in fields(node)}.get(name)
-        if described:
-            return described
-        kind = typing.get_type_hints(node).get(name)
-        choices_of = [a for a in typing.get_args(kind) if isinstance(a, type) and issubclass(a, Enum)]
-        if isinstance(kind, type) and issubclass(kind, Enum):
-            choices_of = [kind]
-        if choices_of:
-            return ", ".join(str(member.value) for member in choices_of[0])
+    described = {f.name: f.metadata.get("allowed") for f in fields(node)}.get(name) if node else None
+    if described:
+        return described
     if listed := re.search(r"expected one of \[([^\]]*)\]", message):
         return listed[1]
     kind_name = re.search(r"converted to (\w+)", message)

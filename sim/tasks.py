@@ -515,8 +515,8 @@ def plot_task(spec: RunSpec, results: Path) -> list[Path]:
     out = results / "figures"
     inputs = FigureInputs(dates=list(options.dates), threshold=options.network_threshold, outcome=options.outcome)
     if source := _timeseries_file(results):
-        scenario = _scenario_of(results, spec)
         inputs.series = read_table(source, dates=("date",))
+        scenario = _scenario_of(results, spec)
         inputs.scenario, inputs.markers = scenario.name, event_markers(scenario)
         inputs.institutions = [s.code for s in scenario.institutions]
     if (results / "manifest.json").exists():
