@@ -107,6 +107,12 @@ OVERRIDE_CASES = {
     "negative data points": (["task=validate", "validate.data_points=-1"],
                              ["validate.data_points", "-1", "[0, 100000]"]),
     "unknown task": (["task=dance"], ["task", "'dance'", "run, validate, calibrate, compare"]),
+    "unknown backend": (["sweep.backend=gpu"], ["command line: sweep.backend", "'gpu'", "serial, local, dask"]),
+    "unknown sweep key": (["sweep.colour=red"], ["sweep.colour", "'red'", "keys of sweep", "seeds_per_point"]),
+    "calibration setting of wrong type": (["calibrate.particles=many"],
+                                          ["calibrate.particles", "'many'", "an integer in [4, 1000000]"]),
+    "unknown statistics mode": (["calibrate.statistics=means"], ["calibrate.statistics", "shares_and_values"]),
+    "unknown validation split": (["validate.split=space"], ["validate.split", "'space'", "null (none) or time"]),
     "unknown state in an override": (["scenario.events.georgia_war.actor=ATLANTIS"],
                                      ["events.georgia_war.actor", "'ATLANTIS'", "state code"]),
     "unknown institution in an override": (["scenario.events.csto_revision.institution=NATO"],
@@ -118,6 +124,23 @@ OVERRIDE_CASES = {
 def test_bad_override_is_one_line(case, tmp_path, monkeypatch, capsys):
     args, expected = OVERRIDE_CASES[case]
     _run_cli(monkeypatch, capsys, args, tmp_path / "out", expected)
+
+
+GROUP_FILE_CASES = {
+    "unknown backend": ("backend: gpu\n", ["sweep.backend", "'gpu'", "serial, local, dask"]),
+    "unknown key": ("colour: red\n", ["sweep.colour", "keys of sweep", "seeds_per_point"]),
+    "wrong type": ("samples: many\n", ["sweep.samples", "'many'", "an integer >= 1"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(GROUP_FILE_CASES))
+def test_a_sweep_file_the_schema_refuses_is_one_line_naming_it(case, tmp_path, monkeypatch, capsys):
+    body, expected = GROUP_FILE_CASES[case]
+    folder = tmp_path / "user"
+    (folder / "sweep").mkdir(parents=True)
+    (folder / "sweep" / "case.yaml").write_text("name: case\n" + body)
+    _run_cli(monkeypatch, capsys, ["task=sweep", f"hydra.searchpath=[file://{folder}]", "sweep=case"],
+             tmp_path / "out", ["sweep/case.yaml: ", *expected])
 
 
 def test_bad_states_table_is_one_line(tmp_path, monkeypatch, capsys):

@@ -15,6 +15,7 @@ from sim.app.listing import GLOSSARY
 from sim.core.observables import INSTITUTION_METRICS
 from sim.core.params import MECHANISMS
 from sim.io.store import read_table
+from sim.app.tasks import TASK_TABLE, TaskEntry
 from sim.experiments.validation import TARGETS
 from tests.helpers import run_main
 
@@ -118,7 +119,7 @@ def test_compare_writes_its_table_as_csv_and_parquet_alike(tmp_path, monkeypatch
 def test_a_wrong_output_format_is_one_line(monkeypatch, capsys):
     assert run_main(monkeypatch, "output.format=xlsx") == 2
     error = capsys.readouterr().err.strip()
-    assert error == "error: config: output.format = 'xlsx' is invalid; allowed: parquet, csv, both"
+    assert error == "error: command line: output.format = 'xlsx' is invalid; allowed: parquet, csv, both"
 
 
 def test_validate_exits_non_zero_when_a_target_fails(tmp_path, monkeypatch, capsys):
@@ -168,6 +169,16 @@ def test_list_prints_tasks_scenarios_events_and_metrics_without_an_output_folder
     assert re.search(r"^  separatism_support +A state backs separatists", printed, re.M)
     for metric in (*INSTITUTION_METRICS, "trust_in.<STATE>", "engagement.<INSTITUTION>", "legitimacy"):
         assert re.search(rf"^  {re.escape(metric)} +\S", printed, re.M)
+
+
+def test_every_task_runs_through_its_entry_in_the_task_table(tmp_path, monkeypatch):
+    assert list(TASK_TABLE) == list(TASKS)
+    ran, checked = [], []
+    monkeypatch.setitem(TASK_TABLE, "score", TaskEntry(lambda spec, out, load: ran.append((spec.config.task, out)),
+                                                        lambda spec, load: checked.append(spec.config.task)))
+    assert run_main(monkeypatch, "task=score", "observed=observed/history_2001_2018.yaml",
+                    f"hydra.run.dir={tmp_path / 'out'}") == 0
+    assert checked == ["score"] and ran == [("score", tmp_path / "out")]
 
 
 def test_help_is_short_lists_the_tasks_and_explains_the_words(tmp_path, monkeypatch, capsys):

@@ -3,6 +3,7 @@ privacy defaults (no browser needed)."""
 
 from __future__ import annotations
 
+import inspect
 import os
 import subprocess
 import sys
@@ -11,7 +12,8 @@ import numpy as np
 import solara
 
 from sim.app import explore
-from sim.app.explorer import CohesionPlot, ExplorerModel, cohesion_figure
+from sim.app.explorer import MODEL_PARAMS, SLIDERS, CohesionPlot, ExplorerModel, cohesion_figure
+from sim.core.params import Params
 
 
 def _state(model: ExplorerModel) -> tuple:
@@ -64,3 +66,12 @@ def test_the_app_switches_telemetry_off_under_solara_run():
     code = "import sim.app.explorer, solara.server.settings as s; print(s.telemetry.mixpanel_enable)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert done.stdout.strip() == "False", done.stderr[-2000:]
+
+
+def test_the_parameter_sliders_start_at_the_defaults_and_span_the_documented_ranges():
+    for name in SLIDERS:
+        slider, field = MODEL_PARAMS[name], Params.__dataclass_fields__[name]
+        assert (slider["min"], slider["max"]) == field.metadata["range"]
+        assert slider["value"] == field.default == inspect.signature(ExplorerModel).parameters[name].default
+        steps = (slider["value"] - slider["min"]) / slider["step"]
+        assert abs(steps - round(steps)) < 1e-9  # the default sits on a step of the slider

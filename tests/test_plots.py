@@ -259,3 +259,21 @@ def test_saving_the_same_figure_twice_gives_identical_files(spec, ensemble, tmp_
     stamps = [p.stat().st_mtime_ns for p in first]
     save("a")
     assert [p.stat().st_mtime_ns for p in first] == stamps
+
+
+def test_the_figure_registry_draws_what_its_inputs_allow_as_the_functions_do(spec, ensemble):
+    """`draw_figures` draws every registered figure whose inputs are there (one per
+    institution where it is per institution), and each is the figure its function draws."""
+    series, _ = ensemble
+    markers = plots.event_markers(spec.scenario)
+    inputs = plots.FigureInputs(series, "history", ["SCO", "CSTO"], markers, dates=["2007-10"], swept=["a"])
+    figures = plots.draw_figures(inputs)
+    assert list(figures) == ["cohesion", "trajectories", "components", "engagement_timeline", "trust_heatmap_SCO",
+                             "trust_heatmap_CSTO", "trust_network_SCO", "trust_network_CSTO"]
+    direct = plots.cohesion_figure(series, ["SCO", "CSTO"], "Cohesion, scenario 'history'", markers)
+    assert plots.render(figures["cohesion"], "svg") == plots.render(direct, "svg")
+    table = pd.DataFrame({"output": ["SCO:cohesion@2018-10"], "parameter": ["trust_gain"], "index": ["mu_star"],
+                          "value": [0.3], "conf": [0.05], "sigma": [0.1], "seed_variance_share": [0.02]})
+    assert list(plots.draw_figures(plots.FigureInputs(sensitivity=table, method="morris"))) == ["sensitivity"]
+    assert plots.draw_figures(plots.FigureInputs(sensitivity=table)) == {}  # no method: not drawn
+    plt.close("all")

@@ -31,7 +31,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim.app import tasks
 from sim.scenarios.cast import Cast
-from sim.app.config import CONFIG_DIR, compose, register_configs, resolve, scenario_from
+from sim.app.config import CONFIG_DIR, compose, explain_schema_error, register_configs, resolve, scenario_from
 from sim.errors import DataError, UserError, fault_report
 from sim.limits import refuse_aliases
 from sim.app.listing import help_text, listing
@@ -78,6 +78,8 @@ def _value_of(key: str, overrides: list[str]) -> str:
 
 def explain_config_error(error: Exception, overrides: list[str]) -> str:
     """One line for a Hydra/OmegaConf/YAML error: where, the field, the value, what is allowed."""
+    if (line := explain_schema_error(error, lambda key: _value_of(key, overrides))) is not None:
+        return line
     text = str(error)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if isinstance(error, yaml.YAMLError):
@@ -176,29 +178,7 @@ def _dispatch(cfg: DictConfig, out: Path) -> None:
     spec = resolve(cfg, HydraConfig.get().runtime)
     given = HydraConfig.get().overrides
     load = _scenario_loader(list(given.task) + list(given.hydra))
-    if cfg.task == "run":
-        tasks.run_task(spec, out)
-    elif cfg.task == "validate":
-        if not tasks.validate_task(spec, out, load):
-            raise SystemExit(1)
-    elif cfg.task == "compare":
-        tasks.compare_task(spec, out, load)
-    elif cfg.task == "sweep":
-        tasks.sweep_task(spec, out, load)
-    elif cfg.task == "calibrate":
-        tasks.calibrate_task(spec, out, load)
-    elif cfg.task == "plot":
-        tasks.plot_task(spec, Path(cfg.results))
-    elif cfg.task == "collect":
-        tasks.collect_task(spec, Path(cfg.results))
-    elif cfg.task == "score":
-        tasks.score_task(spec, out)
-    elif cfg.task == "discover":
-        tasks.discover_task(spec, out)
-    elif cfg.task == "sensitivity":
-        tasks.sensitivity_task(spec, out, load)
-    else:
-        print(listing())
+    tasks.run(spec, out, load)
 
 
 def _scenario_loader(overrides: list[str]) -> "tasks.ScenarioLoader":

@@ -1,27 +1,34 @@
 """Configuration: Hydra structured configs, composition, and full validation.
 
-The `configs/` tree has the groups `scenario/` and `params/` (plus `sweep/` and
-`experiment/` as they land). `Params` is the schema of `params`, and `RunConfig` the
-schema of the top level, so Hydra refuses unknown keys and wrong types; `resolve`
-checks the rest (ranges, states, institutions, events) and returns a `RunSpec`.
+The `configs/` tree has the groups `scenario/`, `params/`, `sweep/` and `calibrate/`.
+`RunConfig` is the schema of the top level (registered with Hydra's ConfigStore), with
+`Params`, `SweepConfig` and `CalibrateConfig` the schemas of the groups inside it and
+Enums for every closed choice (task, backend, design, ...), so Hydra refuses an unknown
+key, a wrong type or an unknown choice as it composes the config (`explain_schema_error`
+turns that into the project's one line); `resolve` checks the rest (ranges, states,
+institutions, events) and returns a `RunSpec`. Scenario files are data, checked by
+`sim.scenarios.schema`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from hydra import compose as hydra_compose
 from hydra import initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import ConfigAttributeError, ConfigKeyError, ValidationError
 
-from sim.experiments.calibration import parse_calibration, posterior_values
+from sim.experiments.calibration import CalibrateConfig, parse_calibration, posterior_values
 from sim.scenarios.cast import DEFAULT_RELATIONS, DEFAULT_STATES, Cast, load_cast
-from sim.checks import refuse_interpolations
-from sim.scenarios.calendar import MONTH
+from sim.checks import allowed, choices, refuse_interpolations
+from sim.core.observables import COMPARE_METRICS
 from sim.experiments.discover import OPERATORS as DISCOVER_WHEN
 from sim.errors import InputError
 from sim.limits import check_size
@@ -29,8 +36,9 @@ from sim.experiments.observed import Observed, load_observed
 from sim.core.params import Params, check_params
 from sim.scenarios.schema import Scenario, load_scenario
 from sim.io.store import OUTPUT_FORMATS
-from sim.experiments.sweep import parse_spec, point_count, run_count
-from sim.core.observables import COMPARE_METRICS
+from sim.scenarios.calendar import MONTH
+from sim.experiments.sensitivity import METHODS
+from sim.experiments.sweep import SweepConfig, parse_spec, point_count, run_count
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 #: The command-line tasks (`task=NAME`), each with a one-line description.
@@ -48,11 +56,16 @@ TASKS = {
     "list": "print the tasks, scenarios, event kinds and metric names, then exit",
 }
 
-#: Values of `validate.split`: none, or calibrate on one period's targets and predict the other's.
-VALIDATE_SPLITS = ("", "time")
 #: The tasks that can draw their runs' parameters from a posterior (`posterior=PATH`).
 POSTERIOR_TASKS = ("run", "compare", "score", "sweep")
 #: The institution metrics `task=compare` accepts in `compare.metrics`.
+
+Task = choices("Task", TASKS, __name__, "A command-line task (`task=NAME`).")
+Split = choices("Split", ("time",), __name__, "How `task=validate` splits the targets (`validate.split`; null: none).")
+CompareMetric = choices("CompareMetric", COMPARE_METRICS, __name__, "An institution metric `task=compare` compares.")
+Method = choices("Method", METHODS, __name__, "A sensitivity method (`sensitivity.method`).")
+When = choices("When", DISCOVER_WHEN, __name__, "How `task=discover` compares the outcome with its level.")
+OutputFormat = choices("OutputFormat", OUTPUT_FORMATS, __name__, "The files tables are written as (`output.format`).")
 
 
 @dataclass
@@ -66,7 +79,7 @@ class ValidateConfig:
     spread: float = 0.2
     ablation: bool = False
     data_points: int = 0
-    split: str = ""
+    split: Optional[Split] = field(default=None, metadata=allowed("null (none) or time"))
     split_draws: int = 50
 
 
@@ -75,7 +88,8 @@ class CompareConfig:
     """Options of `task=compare` (the scenarios are the top-level `scenarios` list)."""
 
     dates: list[str] = field(default_factory=lambda: ["2008-01", "2012-01", "2015-01", "2018-10"])
-    metrics: list[str] = field(default_factory=lambda: ["cohesion", "trust", "congruence", "engagement"])
+    metrics: list[CompareMetric] = field(default_factory=lambda: [
+        CompareMetric.cohesion, CompareMetric.trust, CompareMetric.congruence, CompareMetric.engagement])
     resamples: int = 2000
 
 
@@ -83,7 +97,7 @@ class CompareConfig:
 class SensitivityConfig:
     """Options of `task=sensitivity` (the engine options come from `sweep`)."""
 
-    method: str = "morris"
+    method: Method = Method.morris
     parameters: list[str] = field(default_factory=lambda: [
         "trust_gain", "memory", "rally_gain", "betrayal_exposure", "w_legitimacy",
         "w_sovereignty", "mandate_cost", "deference", "threat_gain", "engagement_bias"])
@@ -109,7 +123,7 @@ class DiscoverConfig:
     """Options of `task=discover results=SWEEP_DIR`: the outcome and PRIM's settings."""
 
     outcome: str = "SCO:cohesion@2018-10"
-    when: str = "below"
+    when: When = When.below
     level: float = 0.75
     threshold: float = 0.8
     peel_alpha: float = 0.05
@@ -119,14 +133,14 @@ class DiscoverConfig:
 class OutputConfig:
     """How tasks write their tables: `format` is parquet, csv or both."""
 
-    format: str = "parquet"
+    format: OutputFormat = OutputFormat.parquet
 
 
 @dataclass
 class RunConfig:
     """Schema of the top-level config."""
 
-    task: str = "run"
+    task: Task = Task.run
     seeds: Any = 20
     states_file: str = ""
     relations_file: str = ""
@@ -145,8 +159,8 @@ class RunConfig:
     posterior_draws: int = 20
     allow_large: bool = False
     overwrite: bool = False
-    sweep: Any = None
-    calibrate: Any = None
+    sweep: SweepConfig = field(default_factory=SweepConfig)
+    calibrate: CalibrateConfig = field(default_factory=CalibrateConfig)
     scenario: Any = None
     params: Params = field(default_factory=Params)
 
@@ -156,6 +170,42 @@ def register_configs() -> None:
     store = ConfigStore.instance()
     store.store(name="config_schema", node=RunConfig)
     store.store(group="params", name="params_schema", node=Params)
+
+
+def explain_schema_error(error: BaseException, value_of: Callable[[str], str]) -> str | None:
+    """The project's one line (where, field, value, allowed) for a value the schemas refuse
+    while Hydra composes the config: an unknown key, a wrong type or an unknown choice, on
+    the command line (`value_of(key)` is the value given there) or in a config file; None
+    for any other error. What a field allows comes from the schema: its `allowed` metadata,
+    its Enum's members, its node's keys, or else the type it needs."""
+    cause = error.__cause__ or error.__context__
+    if not isinstance(cause, (ValidationError, ConfigKeyError, ConfigAttributeError)) or not cause.full_key:
+        return None
+    in_file = re.match(r"In '([^']+)'", str(error))
+    source = f"{in_file[1]}.yaml" if in_file else "command line"
+    key = str(cause.full_key)
+    node = cause.object_type if is_dataclass(cause.object_type) else None
+    known = {f.name: f for f in fields(node)} if node else {}
+    name = str(cause.key)
+    if node is not None and name not in known:
+        section = key.rsplit(".", 1)[0] if "." in key else ""
+        value = cause.value if in_file else value_of(key)
+        where = f"the keys of {section}" if section else "the keys of configs/config.yaml"
+        return str(InputError(source, key, value, f"{where}: {', '.join(known)}"))
+    value = cause.value if cause.value is not None else value_of(key)
+    return str(InputError(source, key, value, _allowed(node, name, str(cause.msg))))
+
+
+def _allowed(node: type | None, name: str, message: str) -> str:
+    """What a schema field allows: its `allowed` metadata, else the Enum members or the type
+    OmegaConf's `message` names."""
+    described = {f.name: f.metadata.get("allowed") for f in fields(node)}.get(name) if node else None
+    if described:
+        return described
+    if listed := re.search(r"expected one of \[([^\]]*)\]", message):
+        return listed[1]
+    kind_name = re.search(r"converted to (\w+)", message)
+    return f"a value of type {kind_name[1]}" if kind_name else (message.splitlines() or ["a valid value"])[0]
 
 
 @dataclass
@@ -249,8 +299,6 @@ def _check_options(cfg: DictConfig) -> None:
     for name, value, low, high in checks:
         if not low <= value <= high:
             raise InputError("config", name, value, f"an integer in [{low}, {high}]")
-    if cfg.validate.split not in VALIDATE_SPLITS:
-        raise InputError("config", "validate.split", cfg.validate.split, "'' (none) or time")
     if not 2 <= cfg.validate.split_draws <= 10_000:
         raise InputError("config", "validate.split_draws", cfg.validate.split_draws, "an integer in [2, 10000]")
     for name in ("validate.spread", "sensitivity.spread"):
@@ -260,15 +308,8 @@ def _check_options(cfg: DictConfig) -> None:
         for date in OmegaConf.select(cfg, name):
             if not MONTH.match(str(date)):
                 raise InputError("config", name, date, "dates written YYYY-MM (a real month, 01-12)")
-    if cfg.output.format not in OUTPUT_FORMATS:
-        raise InputError("config", "output.format", cfg.output.format, ", ".join(OUTPUT_FORMATS))
-    for metric in cfg.compare.metrics:
-        if metric not in COMPARE_METRICS:
-            raise InputError("config", "compare.metrics", metric, ", ".join(COMPARE_METRICS))
     if cfg.task == "discover" and not (Path(cfg.results or "/nonexistent") / "manifest.json").is_file():
         raise InputError("config", "results", cfg.results, "the folder of a sweep (with manifest.json)")
-    if cfg.discover.when not in DISCOVER_WHEN:
-        raise InputError("config", "discover.when", cfg.discover.when, ", ".join(DISCOVER_WHEN))
     if not 0.0 < cfg.discover.threshold <= 1.0:
         raise InputError("config", "discover.threshold", cfg.discover.threshold, "a number in (0, 1]")
     if not 0.0 < cfg.discover.peel_alpha < 0.5:
@@ -295,13 +336,13 @@ def planned_runs(cfg: DictConfig) -> int:
     """Runs a `sweep`, `sensitivity` or `calibrate` task plans at most (0 for other tasks)."""
     if cfg.task == "sweep":
         draws = cfg.posterior_draws if cfg.posterior else 1
-        return run_count(parse_spec(OmegaConf.to_container(cfg.sweep, resolve=True))) * draws
+        return run_count(parse_spec(OmegaConf.to_container(cfg.sweep, resolve=True, enum_to_str=True))) * draws
     if cfg.task == "sensitivity":
         options = cfg.sensitivity
         parameters = {name: {} for name in options.parameters}
         return point_count(options.method, options.samples, parameters) * options.seeds_per_point
     if cfg.task == "calibrate" or (cfg.task == "validate" and cfg.validate.split):
-        spec = parse_calibration(OmegaConf.to_container(cfg.calibrate, resolve=True))
+        spec = parse_calibration(OmegaConf.to_container(cfg.calibrate, resolve=True, enum_to_str=True))
         return spec.budget() * spec.seeds_per_particle * len(spec.scenario_names())
     return 0
 
@@ -314,8 +355,6 @@ def resolve(cfg: DictConfig, runtime: Any | None = None) -> RunSpec:
     """
     if runtime is None and "hydra" in cfg:
         runtime = cfg.hydra.runtime
-    if cfg.task not in TASKS:
-        raise InputError("config", "task", cfg.task, ", ".join(TASKS))
     for node in ("params", "sweep"):
         if cfg.get(node) is not None:
             refuse_interpolations(OmegaConf.to_container(cfg[node], resolve=False), "config", f"{node}.")

@@ -8,7 +8,7 @@ press play, and watch cohesion and the trust among members evolve quarter by qua
 from __future__ import annotations
 
 import os
-from dataclasses import replace
+from dataclasses import fields, replace
 from functools import lru_cache
 
 import numpy as np
@@ -22,6 +22,7 @@ from sim.app.config import RunSpec, compose, resolve
 from sim.app.explore import TELEMETRY
 from sim.core.observables import INSTITUTION_METRICS
 from sim.model import ProtectiveIntegrationModel
+from sim.core.params import Params
 from sim.app.plots import PALETTE
 
 if TELEMETRY not in os.environ:  # no usage telemetry unless asked for (also under `solara run`)
@@ -31,6 +32,14 @@ TITLE = "Protective integration explorer"
 SCENARIOS = ["history", "no_crimea", "no_georgia_recognition", "sco_enlarge_tm_mn", "no_bri",
              "no_csto_revision", "turkey_joins_sco", "iran_joins_sco", "no_sco_enlargement"]
 SHOCKS = {"georgia_magnitude": "georgia_war", "crimea_magnitude": "crimea_annexation"}
+#: The behavioural parameters the sliders move, with their labels; each slider starts at the
+#: parameter's default and spans its documented range (`Params` field metadata).
+SLIDERS = {"rally_gain": "Rally gain", "betrayal_exposure": "Betrayal x exposure",
+           "deference": "Deference to the drafter", "w_legitimacy": "Weight of legitimation"}
+#: Steps of a slider over its parameter's documented range (fine enough that the defaults sit on a step).
+SLIDER_STEPS = 200
+#: The parameters' defaults, where the sliders and the model's arguments start.
+DEFAULTS = Params()
 
 
 @lru_cache(maxsize=None)
@@ -41,9 +50,10 @@ def _spec(name: str) -> RunSpec:
 class ExplorerModel(ProtectiveIntegrationModel):
     """The model built from a scenario name, slider values and shock magnitudes."""
 
-    def __init__(self, scenario_name: str = "history", rally_gain: float = 1.5,
-                 betrayal_exposure: float = 5.0, deference: float = 1.65, w_legitimacy: float = 6.0,
-                 georgia_magnitude: float = 0.7, crimea_magnitude: float = 1.0, seed: int = 0) -> None:
+    def __init__(self, scenario_name: str = "history", rally_gain: float = DEFAULTS.rally_gain,
+                 betrayal_exposure: float = DEFAULTS.betrayal_exposure, deference: float = DEFAULTS.deference,
+                 w_legitimacy: float = DEFAULTS.w_legitimacy, georgia_magnitude: float = 0.7,
+                 crimea_magnitude: float = 1.0, seed: int = 0) -> None:
         spec = _spec(scenario_name)
         magnitudes = {SHOCKS[k]: v for k, v in (("georgia_magnitude", georgia_magnitude),
                                                    ("crimea_magnitude", crimea_magnitude))}
@@ -104,12 +114,15 @@ def _slider(value: float, low: float, high: float, step: float, label: str) -> d
     return {"type": "SliderFloat", "value": value, "min": low, "max": high, "step": step, "label": label}
 
 
+def parameter_slider(name: str, label: str) -> dict:
+    """A slider of a behavioural parameter: its default, over its documented range."""
+    low, high = next(f for f in fields(Params) if f.name == name).metadata["range"]
+    return _slider(getattr(DEFAULTS, name), low, high, (high - low) / SLIDER_STEPS, label)
+
+
 MODEL_PARAMS = {
     "scenario_name": {"type": "Select", "value": "history", "values": SCENARIOS, "label": "Scenario"},
-    "rally_gain": _slider(1.5, 0.0, 5.0, 0.1, "Rally gain"),
-    "betrayal_exposure": _slider(5.0, 0.0, 15.0, 0.5, "Betrayal x exposure"),
-    "deference": _slider(1.65, 0.0, 4.0, 0.05, "Deference to the drafter"),
-    "w_legitimacy": _slider(6.0, 0.0, 12.0, 0.5, "Weight of legitimation"),
+    **{name: parameter_slider(name, label) for name, label in SLIDERS.items()},
     "georgia_magnitude": _slider(0.7, 0.0, 1.0, 0.05, "Georgia 2008 magnitude"),
     "crimea_magnitude": _slider(1.0, 0.0, 1.0, 0.05, "Crimea 2014 magnitude"),
     "seed": {"type": "InputText", "value": 0, "label": "Seed"},

@@ -11,6 +11,8 @@ events in a strip above the panel, in rows so no two labels overlap; every legen
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib
@@ -26,7 +28,7 @@ from matplotlib.lines import Line2D
 from matplotlib.textpath import TextPath
 
 from sim.core.institutions import GOOD_STANDING, STATUS_NAMES
-from sim.experiments.sensitivity import parse_output
+from sim.experiments.sensitivity import output_values, parse_output
 from sim.io.store import write_if_changed
 from sim.core.observables import COMPONENTS
 
@@ -543,3 +545,82 @@ def quantiles(values: np.ndarray) -> tuple[float, float, float]:
     if values.size == 0:
         return (float("nan"),) * 3
     return tuple(float(v) for v in np.quantile(values, [0.05, 0.5, 0.95]))
+
+
+@dataclass
+class FigureInputs:
+    """What the registry's figures draw from; a field left None is not available, and the
+    figures needing it are skipped. `series` is a run's long time series (with its scenario,
+    institutions, event markers, and the `dates` and `threshold` of the trust figures);
+    `sweep_series` and `sweep_runs` a sweep's time series and runs, over its `swept`
+    parameters; `sensitivity` a sensitivity table of `method`."""
+
+    series: pd.DataFrame | None = None
+    scenario: str = ""
+    institutions: list[str] = field(default_factory=list)
+    markers: list[Marker] = field(default_factory=list)
+    dates: list[str] = field(default_factory=list)
+    threshold: float = 0.6
+    sweep_series: pd.DataFrame | None = None
+    sweep_runs: pd.DataFrame | None = None
+    swept: list[str] = field(default_factory=list)
+    outcome: str = ""
+    sensitivity: pd.DataFrame | None = None
+    method: str = ""
+
+
+@dataclass(frozen=True)
+class FigureEntry:
+    """A figure of the registry: the `FigureInputs` fields it `needs` (each not None and not
+    empty), any further `condition` on them, and how it is drawn; a `per_institution` figure
+    is drawn once per institution (`draw(inputs, institution)`), named `<name>_<institution>`."""
+
+    needs: tuple[str, ...]
+    draw: Callable[..., Figure]
+    per_institution: bool = False
+    condition: Callable[[FigureInputs], bool] | None = None
+
+    def available(self, inputs: FigureInputs) -> bool:
+        """Whether every input this figure needs is there (and meets its condition)."""
+        return (all(_given(getattr(inputs, name)) for name in self.needs)
+                and (self.condition is None or self.condition(inputs)))
+
+
+def _given(value: object) -> bool:
+    return value is not None and not (isinstance(value, (str, list)) and not value)
+
+
+#: Every figure `task=plot` and the main job draw, by name (the file's stem), in drawing order.
+FIGURES: dict[str, FigureEntry] = {
+    "cohesion": FigureEntry(("series", "institutions"), lambda i: cohesion_figure(
+        i.series, i.institutions, f"Cohesion, scenario '{i.scenario}'", i.markers)),
+    "trajectories": FigureEntry(("series", "institutions"), lambda i: trajectories_figure(
+        {i.scenario: i.series}, i.institutions, events={i.scenario: i.markers})),
+    "components": FigureEntry(("series", "institutions"), lambda i: components_figure(i.series, i.institutions)),
+    "engagement_timeline": FigureEntry(("series", "institutions"),
+                                       lambda i: engagement_timeline(i.series, i.institutions)),
+    "trust_heatmap": FigureEntry(("series", "institutions", "dates"),
+                                 lambda i, institution: trust_heatmap(i.series, institution, i.dates),
+                                 per_institution=True),
+    "trust_network": FigureEntry(("series", "institutions", "dates"), lambda i, institution: trust_network(
+        i.series, institution, i.dates, i.threshold), per_institution=True),
+    "phase_diagram": FigureEntry(("sweep_series", "sweep_runs", "swept", "outcome"), lambda i: phase_diagram(
+        output_values(i.sweep_series, [i.outcome]).merge(i.sweep_runs, on=["run", "point"]),
+        i.swept[0], i.swept[1], i.outcome), condition=lambda i: len(i.swept) >= 2),
+    "sensitivity": FigureEntry(("sensitivity", "method"), lambda i: sensitivity_figure(i.sensitivity, i.method)),
+}
+
+
+def draw_figures(inputs: FigureInputs, names: list[str] | None = None) -> dict[str, Figure]:
+    """The figures of `names` (default: every registered one) whose inputs are available,
+    by file stem."""
+    figures: dict[str, Figure] = {}
+    for name in names or list(FIGURES):
+        entry = FIGURES[name]
+        if not entry.available(inputs):
+            continue
+        if entry.per_institution:
+            figures.update({f"{name}_{inst}": entry.draw(inputs, inst) for inst in inputs.institutions})
+        else:
+            figures[name] = entry.draw(inputs)
+    return figures

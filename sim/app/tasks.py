@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -24,14 +25,14 @@ from sim.app.discover_plots import box_figure, tradeoff_figure
 from sim.experiments.ensemble import run_pairs, run_view
 from sim.experiments.ensemble_view import EnsembleView
 from sim.errors import DataError, InputError
+from sim.app.listing import listing
 from sim.core.params import BEHAVIOURAL, spread_bounds
-from sim.app.plots import (cohesion_figure, comparison_figure, components_figure, engagement_timeline,
-                       event_markers, phase_diagram, quantiles, quarter_label, save_figure,
-                       sensitivity_figure, trajectories_figure, trust_heatmap, trust_network)
+from sim.app.plots import (FigureInputs, comparison_figure, draw_figures, event_markers, quantiles, quarter_label,
+                       save_figure, sensitivity_figure)
 from sim.io.records import TIMESERIES_COLUMNS, check_metrics, summary_frame
 from sim.scenarios.schema import Scenario, load_scenario
 from sim.experiments.score import confusion, report, score_records, score_summary
-from sim.experiments.sensitivity import CSV_FLOAT_FORMAT, METHODS, analyse, output_values, parse_output
+from sim.experiments.sensitivity import CSV_FLOAT_FORMAT, analyse, output_values, parse_output
 from sim.io.store import (file_digest, provenance, read_json, read_table, reading, table_columns, write_csv,
                        write_table, write_yaml)
 from sim.experiments.sweep import SweepSpec, SweepStore, design_points, parse_spec, problem, run_sweep
@@ -57,7 +58,7 @@ KEY_DECISIONS = ("declaration", "intervention", "proposal", "solidarity", "desig
 def _provenance(spec: RunSpec, out: Path, seeds: list[int]) -> Path:
     """config.yaml next to a task's results: the resolved config, the seeds, the code version
     and, with a posterior, its file's SHA-256 and the parameter values of each draw."""
-    record = provenance(OmegaConf.to_container(spec.config, resolve=True), list(seeds))
+    record = provenance(OmegaConf.to_container(spec.config, resolve=True, enum_to_str=True), list(seeds))
     if spec.draw_values:
         source = posterior_file(spec.config.posterior)
         record["posterior"] = {"file": str(source.resolve()), "sha256": file_digest(source)["sha256"],
@@ -70,8 +71,8 @@ def run_task(spec: RunSpec, out: Path) -> dict[str, list[Path]]:
     figure; returns the files written, by kind."""
     series, decisions = run_pairs(spec.scenario, spec.runs(), progress=bool(spec.config.progress))
     institutions = [s.code for s in spec.scenario.institutions]
-    figure = cohesion_figure(series, institutions, title=f"Cohesion, scenario '{spec.scenario.name}'",
-                             events=event_markers(spec.scenario))
+    figure = draw_figures(FigureInputs(series, spec.scenario.name, institutions, event_markers(spec.scenario)),
+                          ["cohesion"])["cohesion"]
     fmt = spec.config.output.format
     paths = {
         "timeseries": write_table(series, out / "timeseries", fmt),
@@ -219,7 +220,7 @@ def _split_report(spec: RunSpec, scenarios: dict[str, Scenario], out: Path) -> N
     """Print and write time_split.csv: calibrated on one period's targets (the `calibrate`
     settings), the other period's predicted from posterior and prior draws."""
     options = spec.config.validate
-    calibration = parse_calibration(OmegaConf.to_container(spec.config.calibrate, resolve=True))
+    calibration = parse_calibration(OmegaConf.to_container(spec.config.calibrate, resolve=True, enum_to_str=True))
     folder = Path(calibration.dir or Path.cwd() / "calibrations" / calibration.name)
     folder = folder.with_name(f"{folder.name}_split")
     table = time_split(calibration, scenarios, spec.params, folder, options.split_draws,
@@ -351,32 +352,17 @@ def _check_target_window(spec: RunSpec) -> None:
 
 
 def check_inputs(spec: RunSpec, load: ScenarioLoader) -> None:
-    """Refuse, before any run or output folder, what the chosen task would fail on later:
-    a date outside the horizon (`check_dates`), a results folder `task=plot` cannot read,
-    a scenario of `sweep.scenarios` that is unknown or invalid."""
-    check_dates(spec, load)
-    if spec.config.task == "plot":
-        _check_results(Path(spec.config.results))
-    elif spec.config.task == "sweep":
-        sweep_inputs(spec, load)
+    """Refuse, before any run or output folder, what the chosen task would fail on later
+    (the task's `TaskEntry.check`): a date outside its scenario's horizon (`compare.dates`,
+    `plot.dates`, `sensitivity.outputs`, the validation targets' window), a results folder
+    `task=plot` cannot read, a scenario of `sweep.scenarios` that is unknown or invalid, a
+    discovery whose outcome cannot be read or splits no runs."""
+    TASK_TABLE[spec.config.task].check(spec, load)
 
 
-def check_dates(spec: RunSpec, load: ScenarioLoader) -> None:
-    """Refuse, before any run or output folder, a date the chosen task would read outside
-    its scenario's horizon (`compare.dates`, `plot.dates`, `sensitivity.outputs`, the
-    validation targets' window) and a discovery whose outcome cannot be read or splits
-    no runs."""
-    task = spec.config.task
-    if task == "discover":
-        _discovery_cases(spec)
-    if task == "validate":
-        _check_target_window(spec)
-    elif task == "compare":
-        compare_scenarios(spec, load)
-    elif task == "plot":
-        _check_plot_dates(spec, Path(spec.config.results))
-    elif task == "sensitivity":
-        _check_output_dates(spec)
+def run(spec: RunSpec, out: Path, load: ScenarioLoader) -> None:
+    """Run the task `spec.config.task` (its `TaskEntry.run`) into `out`."""
+    TASK_TABLE[spec.config.task].run(spec, out, load)
 
 
 def score_task(spec: RunSpec, out: Path) -> pd.DataFrame:
@@ -439,7 +425,7 @@ def _sweep_folder(spec_dir: str | None, name: str) -> Path:
 
 def sweep_inputs(spec: RunSpec, load: ScenarioLoader) -> tuple[SweepSpec, dict[str, Scenario]]:
     """The configured sweep and its scenarios by name, checked (names, metrics)."""
-    sweep = parse_spec(OmegaConf.to_container(spec.config.sweep, resolve=True))
+    sweep = parse_spec(OmegaConf.to_container(spec.config.sweep, resolve=True, enum_to_str=True))
     scenarios = load_named(load, sweep.scenarios, "sweep.scenarios")
     first = next(iter(scenarios.values()))
     check_metrics(sweep.metrics, first.cast.codes, [s.code for s in first.institutions],
@@ -463,7 +449,7 @@ def sweep_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> SweepStore:
 
 def calibrate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> Path:
     """Run (or resume) the configured calibration; print the posterior summary and files."""
-    calibration = parse_calibration(OmegaConf.to_container(spec.config.calibrate, resolve=True))
+    calibration = parse_calibration(OmegaConf.to_container(spec.config.calibrate, resolve=True, enum_to_str=True))
     scenarios = twin_scenarios(spec.scenario, load)
     folder = Path(calibration.dir) if calibration.dir else Path.cwd() / "calibrations" / calibration.name
     calibrate(calibration, scenarios, spec.params, folder, progress=bool(spec.config.progress))
@@ -482,11 +468,9 @@ def calibrate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> Path:
 def sensitivity_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame:
     """Morris screening or Sobol indices for the chosen outputs, through the sweep engine."""
     options = spec.config.sensitivity
-    if options.method not in METHODS:
-        raise InputError("config", "sensitivity.method", options.method, ", ".join(METHODS))
     outputs = list(options.outputs)
     _check_output_dates(spec)
-    engine = OmegaConf.to_container(spec.config.sweep, resolve=True)
+    engine = OmegaConf.to_container(spec.config.sweep, resolve=True, enum_to_str=True)
     bounds = {}
     for name in options.parameters:
         if name not in BEHAVIOURAL:
@@ -528,35 +512,21 @@ def plot_task(spec: RunSpec, results: Path) -> list[Path]:
     options = spec.config.plot
     _check_plot_dates(spec, results)
     out = results / "figures"
-    written: list[Path] = []
+    inputs = FigureInputs(dates=list(options.dates), threshold=options.network_threshold, outcome=options.outcome)
     if source := _timeseries_file(results):
-        series = read_table(source, dates=("date",))
+        inputs.series = read_table(source, dates=("date",))
         scenario = _scenario_of(results, spec)
-        institutions = [s.code for s in scenario.institutions]
-        markers = event_markers(scenario)
-        figures = {"cohesion": cohesion_figure(series, institutions, f"Cohesion, scenario '{scenario.name}'", markers),
-                   "trajectories": trajectories_figure({scenario.name: series}, institutions,
-                                                           events={scenario.name: markers}),
-                   "components": components_figure(series, institutions),
-                   "engagement_timeline": engagement_timeline(series, institutions)}
-        for inst in institutions:
-            figures[f"trust_heatmap_{inst}"] = trust_heatmap(series, inst, list(options.dates))
-            figures[f"trust_network_{inst}"] = trust_network(series, inst, list(options.dates),
-                                                             options.network_threshold)
-        for name, figure in figures.items():
-            written += save_figure(figure, out / name)
+        inputs.scenario, inputs.markers = scenario.name, event_markers(scenario)
+        inputs.institutions = [s.code for s in scenario.institutions]
     if (results / "manifest.json").exists():
         with reading(results / "parts"):
             store = SweepStore(results)
-            runs, series = store.runs(), store.timeseries()
-        names = list(read_json(results / "manifest.json")["spec"]["parameters"])
-        if len(names) >= 2:
-            values = output_values(series, [options.outcome]).merge(runs, on=["run", "point"])
-            written += save_figure(phase_diagram(values, names[0], names[1], options.outcome), out / "phase_diagram")
+            inputs.sweep_runs, inputs.sweep_series = store.runs(), store.timeseries()
+        inputs.swept = list(read_json(results / "manifest.json")["spec"]["parameters"])
     if (results / "sensitivity.csv").exists():
-        table = read_table(results / "sensitivity.csv")
-        method = "morris" if (table["index"] == "mu_star").any() else "sobol"
-        written += save_figure(sensitivity_figure(table, method), out / "sensitivity")
+        inputs.sensitivity = read_table(results / "sensitivity.csv")
+        inputs.method = "morris" if (inputs.sensitivity["index"] == "mu_star").any() else "sobol"
+    written = [path for name, figure in draw_figures(inputs).items() for path in save_figure(figure, out / name)]
     if not written:
         raise InputError("config", "results", str(results), PLOT_SOURCES)
     print("Figures:\n" + "\n".join(f"  {p}" for p in written))
@@ -596,3 +566,46 @@ def _scenario_of(results: Path, spec: RunSpec) -> Scenario:
     except (UnicodeDecodeError, yaml.YAMLError, TypeError, KeyError) as error:
         raise DataError(str(saved), "config.scenario", type(error).__name__,
                         "the config.yaml this project writes next to its results, or none") from None
+
+
+def _no_check(spec: RunSpec, load: ScenarioLoader) -> None:
+    """A task whose inputs `sim.app.config.resolve` has checked completely."""
+
+
+def _check_plot(spec: RunSpec, load: ScenarioLoader) -> None:
+    """`plot.dates` inside the drawn run's horizon, and tables `task=plot` can read."""
+    _check_plot_dates(spec, Path(spec.config.results))
+    _check_results(Path(spec.config.results))
+
+
+def _validate(spec: RunSpec, out: Path, load: ScenarioLoader) -> None:
+    """`task=validate`: exit status 1 when a target or the quiet future fails."""
+    if not validate_task(spec, out, load):
+        raise SystemExit(1)
+
+
+@dataclass(frozen=True)
+class TaskEntry:
+    """How a task of `sim.app.config.TASKS` (which describes it for `--help`) runs: `run` does
+    the work from the validated spec into the output folder, with the loader of other
+    scenarios; `check` refuses, before anything is run or written, inputs the task would
+    fail on later."""
+
+    run: Callable[[RunSpec, Path, ScenarioLoader], object]
+    check: Callable[[RunSpec, ScenarioLoader], object] = _no_check
+
+
+#: Every task (`task=NAME`) by name: the command line dispatches through this table.
+TASK_TABLE: dict[str, TaskEntry] = {
+    "run": TaskEntry(lambda spec, out, load: run_task(spec, out)),
+    "validate": TaskEntry(_validate, lambda spec, load: _check_target_window(spec)),
+    "calibrate": TaskEntry(calibrate_task),
+    "compare": TaskEntry(compare_task, compare_scenarios),
+    "sweep": TaskEntry(sweep_task, sweep_inputs),
+    "sensitivity": TaskEntry(sensitivity_task, lambda spec, load: _check_output_dates(spec)),
+    "plot": TaskEntry(lambda spec, out, load: plot_task(spec, Path(spec.config.results)), _check_plot),
+    "score": TaskEntry(lambda spec, out, load: score_task(spec, out)),
+    "discover": TaskEntry(lambda spec, out, load: discover_task(spec, out), lambda spec, load: _discovery_cases(spec)),
+    "collect": TaskEntry(lambda spec, out, load: collect_task(spec, Path(spec.config.results))),
+    "list": TaskEntry(lambda spec, out, load: print(listing())),
+}

@@ -30,29 +30,72 @@ import math
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import MISSING, asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 import pandas as pd
 from scipy.stats import gaussian_kde, multivariate_normal
 from tqdm.auto import tqdm
 
-from sim.checks import is_finite_number
+from sim.checks import allowed, choices, is_finite_number
 from sim.errors import InputError, UserError
+from sim.experiments.executors import BACKENDS, SCHEDULER_ADDRESS, Backend, Executor, executor
 from sim.core.params import BEHAVIOURAL, INTEGER_PARAMS, Params
 from sim.scenarios.schema import Scenario
-from sim.io.store import code_version, file_digest, read_json, write_csv, write_json, write_parquet, write_yaml
-from sim.experiments.sweep import BACKENDS, SCHEDULER_ADDRESS, dask_client, execute, fingerprint, folder_lock, spec_hash
+from sim.io.store import (code_version, file_digest, folder_lock, read_json, write_csv, write_json, write_parquet,
+                       write_yaml)
+from sim.experiments.sweep import SCHEDULERS, fingerprint, spec_hash
 from sim.experiments.validation import TARGETS, Target, run_pair_views
 
 log = logging.getLogger(__name__)
 OBSERVATIONS = ("article", "simulated")
 STATISTICS = ("shares", "shares_and_values")
-SPEC_KEYS = ("name", "free", "targets", "observed", "truth", "truth_seeds", "statistics", "particles", "alpha",
-             "generations", "min_acceptance", "seeds_per_particle", "seed", "backend", "workers", "scheduler",
-             "chunk", "dir")
+Observation = choices("Observation", OBSERVATIONS, __name__, "What a calibration fits (`calibrate.observed`).")
+Statistics = choices("Statistics", STATISTICS, __name__, "A particle's summary statistics (`calibrate.statistics`).")
+#: The inclusive bounds of the integer settings.
+INTEGER_BOUNDS = {"truth_seeds": (1, 10_000), "particles": (4, 1_000_000), "generations": (1, 1000),
+                  "seeds_per_particle": (1, 1000), "seed": (0, 2**31 - 1), "workers": (0, 4096),
+                  "chunk": (0, 1_000_000)}
+ALPHAS = "a number in (0, 1)"
+ACCEPTANCES = "a number in [0, 1)"
+
+
+def _integer_field(name: str, default: int) -> Any:
+    """A schema field of an integer setting, with what its bounds allow."""
+    low, high = INTEGER_BOUNDS[name]
+    return field(default=default, metadata=allowed(f"an integer in [{low}, {high}]"))
+
+
+@dataclass
+class CalibrateConfig:
+    """Schema of the `calibrate/` config group (registered with Hydra, so a key it lacks, a
+    value of the wrong type or an unknown observation, statistics or backend is refused as
+    the config is composed); `parse_calibration` checks the rest into a `CalibrationSpec`."""
+
+    name: str = "calibration"
+    free: dict[str, Any] = field(default_factory=dict)
+    targets: list[int] = field(default_factory=lambda: [t.number for t in TARGETS])
+    observed: Observation = Observation.article
+    truth: dict[str, float] = field(default_factory=dict)
+    truth_seeds: int = _integer_field("truth_seeds", 20)
+    statistics: Statistics = Statistics.shares
+    particles: int = _integer_field("particles", 500)
+    alpha: float = field(default=0.5, metadata=allowed(ALPHAS))
+    generations: int = _integer_field("generations", 8)
+    min_acceptance: float = field(default=0.05, metadata=allowed(ACCEPTANCES))
+    seeds_per_particle: int = _integer_field("seeds_per_particle", 5)
+    seed: int = _integer_field("seed", 0)
+    backend: Backend = Backend.local
+    workers: int = _integer_field("workers", 0)
+    scheduler: Optional[str] = field(default=None, metadata=allowed(SCHEDULERS))
+    chunk: int = _integer_field("chunk", 0)
+    dir: Optional[str] = None
+
+
+#: The keys of a calibrate config.
+SPEC_KEYS = tuple(f.name for f in fields(CalibrateConfig))
 #: The keys that determine a calibration's numbers (a resumed run must match them).
 RESULT_KEYS = ("free", "targets", "observed", "truth", "truth_seeds", "statistics", "particles", "alpha",
                "generations", "min_acceptance", "seeds_per_particle", "seed")
@@ -64,26 +107,27 @@ CALIBRATION_FILES = ("posterior.parquet", "populations.parquet", "posterior.csv"
 
 @dataclass(frozen=True)
 class CalibrationSpec:
-    """A calibration: free parameters with uniform priors, targets, observation and sampler."""
+    """A calibration: free parameters with uniform priors, targets, observation and sampler
+    (validated from a `CalibrateConfig` by `parse_calibration`)."""
 
     name: str
     free: dict[str, tuple[float, float]]
-    targets: tuple[int, ...] = tuple(t.number for t in TARGETS)
-    observed: str = "article"
-    truth: dict[str, float] = field(default_factory=dict)
-    truth_seeds: int = 20
-    statistics: str = "shares"
-    particles: int = 500
-    alpha: float = 0.5
-    generations: int = 8
-    min_acceptance: float = 0.05
-    seeds_per_particle: int = 5
-    seed: int = 0
-    backend: str = "local"
-    workers: int = 0
-    scheduler: str | None = None
-    chunk: int = 0
-    dir: str | None = None
+    targets: tuple[int, ...]
+    observed: str
+    truth: dict[str, float]
+    truth_seeds: int
+    statistics: str
+    particles: int
+    alpha: float
+    generations: int
+    min_acceptance: float
+    seeds_per_particle: int
+    seed: int
+    backend: str
+    workers: int
+    scheduler: str | None
+    chunk: int
+    dir: str | None
 
     @property
     def names(self) -> list[str]:
@@ -123,7 +167,8 @@ def _check(condition: bool, source: str, key: str, value: Any, allowed: str) -> 
         raise InputError(source, f"calibrate.{key}", value, allowed)
 
 
-def _integer(raw: Mapping[str, Any], source: str, key: str, low: int, high: int) -> int:
+def _integer(raw: Mapping[str, Any], source: str, key: str) -> int:
+    low, high = INTEGER_BOUNDS[key]
     value = raw[key]
     _check(isinstance(value, int) and not isinstance(value, bool) and low <= value <= high,
            source, key, value, f"an integer in [{low}, {high}]")
@@ -147,8 +192,7 @@ def parse_calibration(raw: Mapping[str, Any], source: str = "config") -> Calibra
     """Validate a `calibrate` config (one line per mistake) and build its spec."""
     unknown = sorted(set(raw) - set(SPEC_KEYS))
     _check(not unknown, source, unknown[0] if unknown else "", "", ", ".join(SPEC_KEYS))
-    defaults = {f.name: f.default for f in fields(CalibrationSpec) if f.default is not MISSING}
-    raw = {**defaults, "truth": {}, **raw}
+    raw = {**asdict(CalibrateConfig()), **raw}
     _check(isinstance(raw.get("name"), str) and raw["name"].strip() != "", source, "name", raw.get("name"),
            "a non-empty name")
     free = raw.get("free") or {}
@@ -171,22 +215,22 @@ def parse_calibration(raw: Mapping[str, Any], source: str = "config") -> Calibra
         _check(name in priors and is_finite_number(value) and priors[name][0] <= value <= priors[name][1],
                source, f"truth.{name}", value, "a free parameter's value inside its prior")
     alpha = raw["alpha"]
-    _check(is_finite_number(alpha) and 0.0 < alpha < 1.0, source, "alpha", alpha, "a number in (0, 1)")
+    _check(is_finite_number(alpha) and 0.0 < alpha < 1.0, source, "alpha", alpha, ALPHAS)
     acceptance = raw["min_acceptance"]
     _check(is_finite_number(acceptance) and 0.0 <= acceptance < 1.0, source, "min_acceptance", acceptance,
-           "a number in [0, 1)")
+           ACCEPTANCES)
     _check(raw["backend"] in BACKENDS, source, "backend", raw["backend"], ", ".join(BACKENDS))
     _check(raw["scheduler"] is None or bool(SCHEDULER_ADDRESS.match(str(raw["scheduler"]))), source, "scheduler",
-           raw["scheduler"], "a Dask scheduler address [PROTOCOL://]HOST:PORT (e.g. tcp://10.0.0.5:8786), or null")
+           raw["scheduler"], SCHEDULERS)
     spec = CalibrationSpec(
-        name=raw["name"], free=priors, targets=tuple(int(t) for t in targets), observed=raw["observed"],
-        truth={k: float(v) for k, v in truth.items()}, truth_seeds=_integer(raw, source, "truth_seeds", 1, 10_000),
-        statistics=raw["statistics"], particles=_integer(raw, source, "particles", 4, 1_000_000),
-        alpha=float(alpha), generations=_integer(raw, source, "generations", 1, 1000),
-        min_acceptance=float(acceptance), seeds_per_particle=_integer(raw, source, "seeds_per_particle", 1, 1000),
-        seed=_integer(raw, source, "seed", 0, 2**31 - 1), backend=raw["backend"],
-        workers=_integer(raw, source, "workers", 0, 4096), scheduler=raw["scheduler"],
-        chunk=_integer(raw, source, "chunk", 0, 1_000_000), dir=raw["dir"])
+        name=raw["name"], free=priors, targets=tuple(int(t) for t in targets), observed=str(raw["observed"]),
+        truth={k: float(v) for k, v in truth.items()}, truth_seeds=_integer(raw, source, "truth_seeds"),
+        statistics=str(raw["statistics"]), particles=_integer(raw, source, "particles"),
+        alpha=float(alpha), generations=_integer(raw, source, "generations"),
+        min_acceptance=float(acceptance), seeds_per_particle=_integer(raw, source, "seeds_per_particle"),
+        seed=_integer(raw, source, "seed"), backend=str(raw["backend"]),
+        workers=_integer(raw, source, "workers"), scheduler=raw["scheduler"],
+        chunk=_integer(raw, source, "chunk"), dir=raw["dir"])
     _check(spec.kept < spec.particles, source, "alpha", alpha, "a value leaving room for new particles")
     return spec
 
@@ -293,14 +337,14 @@ def _new_weights(spec: CalibrationSpec, population: pd.DataFrame, values: np.nda
 @dataclass
 class Problem:
     """A calibration's fixed inputs: spec, scenarios, base parameters, observation, and the
-    Dask client its generations share (None for the other backends)."""
+    started executor its generations share."""
 
     spec: CalibrationSpec
     scenarios: dict[str, Scenario]
     base: Params
     observation: np.ndarray
     statistics: list[str]
-    client: Any = None
+    engine: Executor
 
 
 def _tasks(problem: Problem, values: np.ndarray, seeds: np.ndarray) -> list[ParticleTask]:
@@ -313,17 +357,15 @@ def _tasks(problem: Problem, values: np.ndarray, seeds: np.ndarray) -> list[Part
 
 
 def simulate(problem: Problem, values: np.ndarray, seeds: np.ndarray, bar: tqdm | None = None) -> np.ndarray:
-    """Statistics of particles (rows of `values`), on the spec's backend; the result does
-    not depend on the backend, the worker count or the order tasks finish in."""
-    spec = problem.spec
-    tasks = _tasks(problem, values, seeds)
-    parts: dict[int, np.ndarray] = {}
-    for index, stats in execute(iter(tasks), spec.backend, spec.worker_count, spec.scheduler, simulate_particles,
-                                problem.client):
-        parts[index] = stats
+    """Statistics of particles (rows of `values`), on the problem's executor, in the rows'
+    order; the result does not depend on the backend, the worker count or the order tasks
+    finish in."""
+    parts = []
+    for _, stats in problem.engine.map(simulate_particles, _tasks(problem, values, seeds)):
+        parts.append(stats)
         if bar is not None:
             bar.update(len(stats))
-    return np.concatenate([parts[i] for i in range(len(tasks))])
+    return np.concatenate(parts)
 
 
 def observe(problem: Problem) -> np.ndarray:
@@ -479,12 +521,12 @@ def calibrate(spec: CalibrationSpec, scenarios: dict[str, Scenario], base: Param
     """Run (or resume) a calibration into `folder`, holding its lock; write the posterior
     files and return the folder."""
     scenarios = {name: scenarios[name] for name in spec.scenario_names()}
-    with dask_client(spec.backend, spec.worker_count, spec.scheduler) as client, folder_lock(folder, "calibration"):
+    with executor(spec.backend, spec.worker_count, spec.scheduler) as engine, folder_lock(folder, "calibration"):
         store = CalibrationStore(folder)
         store.open(spec, base, scenarios)
         history = store.load()
         names = statistic_names(spec.targets, spec.statistics == "shares_and_values")
-        problem = Problem(spec, scenarios, base, np.zeros(len(names)), names, client)
+        problem = Problem(spec, scenarios, base, np.zeros(len(names)), names, engine)
         simulated = sum(meta["simulated"] for _, meta in history)
         with tqdm(total=spec.budget(), initial=simulated, unit="particle", desc=f"calibrate {spec.name}",
                   disable=not progress) as bar:

@@ -12,56 +12,71 @@ parameters, seed), never on the backend, the worker count or the order chunks fi
 
 from __future__ import annotations
 
-import ctypes
-import gc
 import hashlib
 import json
 import logging
-import multiprocessing
 import os
-import re
-import signal
-import sys
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from sim.checks import is_finite_number
-from sim.errors import InputError, NetworkError, UserError
+from sim.checks import allowed, choices, is_finite_number
 from sim.core.observables import groups_for
 from sim.experiments.ensemble import BATCH_SIZE, run_batch
+from sim.errors import InputError, UserError
+from sim.experiments.executors import BACKENDS, SCHEDULER_ADDRESS, Backend, Executor, executor
 from sim.core.params import INTEGER_PARAMS, Params
 from sim.io.records import selected_frame, summary_frame
 from sim.scenarios.schema import Scenario
-from sim.io.store import code_version, file_digest, read_json, write_json, write_parquet
-
-try:
-    import fcntl
-except ImportError:  # not POSIX: no folder lock
-    fcntl = None
+from sim.io.store import code_version, file_digest, folder_lock, read_json, write_json, write_parquet
 
 log = logging.getLogger(__name__)
 DESIGNS = ("grid", "random", "lhs", "sobol", "morris", "points")
-BACKENDS = ("serial", "local", "dask")
-SPEC_KEYS = ("name", "scenarios", "design", "parameters", "samples", "seeds_per_point", "metrics",
-             "chunk_size", "seed", "backend", "workers", "scheduler", "dir")
 RUN_KEYS = ("name", "scenarios", "design", "parameters", "samples", "seeds_per_point", "metrics", "seed")
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-#: A Dask scheduler address: tcp, tls, ucx, ws or wss, a host (name, IPv4 or [IPv6]) and a port.
-SCHEDULER_ADDRESS = re.compile(r"^((tcp|tls|ucx|wss?)://)?([\w.-]+|\[[0-9A-Fa-f:]+\]):\d{1,5}$")
-#: Seconds to wait for a Dask scheduler to answer before giving up (Dask's default is 30).
-SCHEDULER_TIMEOUT = 5
-_HELD_LOCKS: set[int] = set()  # descriptors of the folder locks this process holds
+Design = choices("Design", DESIGNS, __name__, "How a sweep draws its design points (`sweep.design`).")
+#: What `sweep.samples` and `sweep.seeds_per_point` allow.
+AT_LEAST_ONE = "an integer >= 1"
+#: What `sweep.chunk_size` allows.
+CHUNK_SIZES = "an integer >= 1, or 0 (automatic)"
+#: What `sweep.workers` (and `calibrate.workers`) allow.
+WORKER_COUNTS = "an integer >= 0 (0: all cores)"
+#: What `sweep.seed` allows.
+SAMPLER_SEEDS = "an integer >= 0"
+#: What `sweep.scheduler` (and `calibrate.scheduler`) allow.
+SCHEDULERS = "a Dask scheduler address [PROTOCOL://]HOST:PORT (e.g. tcp://10.0.0.5:8786), or null"
+
+
+@dataclass
+class SweepConfig:
+    """Schema of the `sweep/` config group (registered with Hydra, so a key it lacks, a
+    value of the wrong type or an unknown design or backend is refused as the config is
+    composed); `parse_spec` checks the rest and resolves it into a `SweepSpec`."""
+
+    name: str = "sweep"
+    scenarios: list[str] = field(default_factory=lambda: ["history"])
+    design: Design = Design.grid
+    parameters: dict[str, Any] = field(default_factory=dict)
+    samples: int = field(default=1, metadata=allowed(AT_LEAST_ONE))
+    seeds_per_point: int = field(default=1, metadata=allowed(AT_LEAST_ONE))
+    metrics: list[str] = field(default_factory=lambda: ["cohesion", "trust", "congruence", "engagement"])
+    chunk_size: int = field(default=0, metadata=allowed(CHUNK_SIZES))
+    seed: int = field(default=0, metadata=allowed(SAMPLER_SEEDS))
+    backend: Backend = Backend.local
+    workers: int = field(default=0, metadata=allowed(WORKER_COUNTS))
+    scheduler: Optional[str] = field(default=None, metadata=allowed(SCHEDULERS))
+    dir: Optional[str] = None
+
+
+#: The keys of a sweep config.
+SPEC_KEYS = tuple(f.name for f in fields(SweepConfig))
 
 
 @dataclass
@@ -88,47 +103,47 @@ class SweepSpec:
 
 
 def parse_spec(raw: Mapping[str, Any], source: str = "sweep") -> SweepSpec:
-    """Validate a sweep mapping (one line per mistake, like every other input)."""
+    """Validate a sweep mapping (one line per mistake, like every other input); a key it
+    lacks takes its `SweepConfig` default."""
     for key in raw:
         if key not in SPEC_KEYS:
             raise InputError(source, f"sweep.{key}", raw[key], f"the keys {', '.join(SPEC_KEYS)}")
-    design = raw.get("design", "grid")
+    defaults = asdict(SweepConfig())
+    given = {**defaults, **raw}
+    design = given["design"]
     if design not in DESIGNS:
         raise InputError(source, "sweep.design", design, ", ".join(DESIGNS))
-    backend = raw.get("backend", "local")
+    backend = given["backend"]
     if backend not in BACKENDS:
         raise InputError(source, "sweep.backend", backend, ", ".join(BACKENDS))
     known = {f.name: f for f in fields(Params)}
-    parameters = dict(raw.get("parameters") or {})
+    parameters = dict(given["parameters"] or {})
     for name, values in parameters.items():
         if name not in known:
             raise InputError(source, f"sweep.parameters.{name}", values, f"a parameter ({', '.join(known)})")
         _check_parameter(source, name, dict(values or {}), design, known[name].metadata["range"])
     for name in ("samples", "seeds_per_point"):
-        value = raw.get(name, 1)
+        value = given[name]
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise InputError(source, f"sweep.{name}", value, "an integer >= 1")
-    chunk_size = raw.get("chunk_size", 0)
+            raise InputError(source, f"sweep.{name}", value, AT_LEAST_ONE)
+    chunk_size = given["chunk_size"]
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 0:
-        raise InputError(source, "sweep.chunk_size", chunk_size, "an integer >= 1, or 0 (automatic)")
-    workers = raw.get("workers", 0)
+        raise InputError(source, "sweep.chunk_size", chunk_size, CHUNK_SIZES)
+    workers = given["workers"]
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
-        raise InputError(source, "sweep.workers", workers, "an integer >= 0 (0: all cores)")
-    seed = raw.get("seed", 0)
+        raise InputError(source, "sweep.workers", workers, WORKER_COUNTS)
+    seed = given["seed"]
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise InputError(source, "sweep.seed", seed, "an integer >= 0")
-    scheduler = raw.get("scheduler")
+        raise InputError(source, "sweep.seed", seed, SAMPLER_SEEDS)
+    scheduler = given["scheduler"]
     if scheduler is not None and not SCHEDULER_ADDRESS.match(str(scheduler)):
-        raise InputError(source, "sweep.scheduler", scheduler,
-                         "a Dask scheduler address [PROTOCOL://]HOST:PORT (e.g. tcp://10.0.0.5:8786), or null")
-    scenarios = list(raw.get("scenarios") or ["history"])
-    return SweepSpec(name=str(raw.get("name", "sweep")), scenarios=scenarios, design=design,
-                     parameters={k: dict(v) for k, v in parameters.items()},
-                     samples=int(raw.get("samples", 1)), seeds_per_point=int(raw.get("seeds_per_point", 1)),
-                     metrics=list(raw.get("metrics") or ["cohesion", "trust", "congruence", "engagement"]),
-                     chunk_size=chunk_size, seed=seed,
-                     backend=backend, workers=workers or (os.cpu_count() or 1),
-                     scheduler=scheduler, dir=raw.get("dir"))
+        raise InputError(source, "sweep.scheduler", scheduler, SCHEDULERS)
+    return SweepSpec(name=str(given["name"]), scenarios=list(given["scenarios"] or defaults["scenarios"]),
+                     design=str(design), parameters={k: dict(v) for k, v in parameters.items()},
+                     samples=int(given["samples"]), seeds_per_point=int(given["seeds_per_point"]),
+                     metrics=list(given["metrics"] or defaults["metrics"]), chunk_size=chunk_size, seed=seed,
+                     backend=str(backend), workers=workers or (os.cpu_count() or 1),
+                     scheduler=scheduler, dir=given["dir"])
 
 
 def _check_parameter(source: str, name: str, values: dict[str, Any], design: str,
@@ -394,30 +409,6 @@ class SweepStore:
         return pd.read_parquet(self.folder / "runs.parquet")
 
 
-@contextmanager
-def folder_lock(folder: Path, job: str) -> Iterator[None]:
-    """Hold a folder's exclusive lock (flock on `<job>.lock`) until the block ends.
-
-    Non-blocking: if another job holds it, raise at once, having written nothing. The
-    kernel releases the lock when the holder exits, however it exits. No lock where
-    fcntl is missing (not POSIX).
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    handle = os.open(folder / f"{job}.lock", os.O_RDWR | os.O_CREAT, 0o666)
-    try:
-        if fcntl is not None:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(handle)
-        raise UserError(f"another {job} is writing to {folder}") from None
-    _HELD_LOCKS.add(handle)
-    try:
-        yield
-    finally:
-        _HELD_LOCKS.discard(handle)
-        os.close(handle)
-
-
 def _chunk_of(part: Path) -> int:
     """The chunk of a part file (part-NNNNN.parquet)."""
     return int(part.stem.split("-")[1])
@@ -459,144 +450,6 @@ def _tasks(runs: pd.DataFrame, todo: list[int], scenarios: dict[str, Scenario], 
                         str(store.part(int(chunk))))
 
 
-def execute(tasks: Iterator[Any], backend: str, workers: int, scheduler: str | None,
-            work: Callable[[Any], Any] | None = None, client: Any = None) -> Iterator[Any]:
-    """Run `work` (default: `run_and_store_chunk`, looked up when called) on each task on a
-    backend (serial, local processes or Dask: through `client`, else a client of its own
-    from `dask_client`), yielding results as they complete (in any order: callers key
-    results by task)."""
-    work = work or run_and_store_chunk
-    if backend == "serial":
-        for task in tasks:
-            yield work(task)
-        return
-    if backend == "local":
-        gc.freeze()  # forked workers then leave the parent's objects alone (no copy-on-write by their GC)
-        try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(),
-                                     initializer=_init_worker, initargs=(os.getpid(),)) as pool:
-                yield from _bounded(lambda task: pool.submit(work, task), tasks, 2 * workers,
-                                    lambda pending: wait(pending, return_when=FIRST_COMPLETED).done)
-        finally:
-            gc.unfreeze()
-        return
-    from distributed import wait as dask_wait
-    if client is None:
-        with dask_client(backend, workers, scheduler) as own:
-            yield from execute(tasks, backend, workers, scheduler, work, own)
-        return
-    submit = lambda task: client.submit(work, task, pure=False)  # noqa: E731
-    yield from _bounded(submit, tasks, 2 * max(workers, 1),
-                        lambda pending: dask_wait(pending, return_when="FIRST_COMPLETED").done)
-
-
-@contextmanager
-def _ignoring_ctrl_c() -> Iterator[None]:
-    """Ignore SIGINT while processes are started (they inherit it), in the main thread."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-@contextmanager
-def dask_client(backend: str, workers: int, scheduler: str | None) -> Iterator[Any]:
-    """For the dask backend, a client of `scheduler` (a `NetworkError` if it does not
-    answer within SCHEDULER_TIMEOUT seconds) or of a local cluster of `workers` (whose
-    logs show only critical messages unless `distributed` logs at INFO: verbose=true); else None."""
-    if backend != "dask":
-        yield None
-        return
-    from distributed import Client, LocalCluster
-    if scheduler is None:
-        verbose = logging.getLogger("distributed").getEffectiveLevel() <= logging.INFO
-        with _ignoring_ctrl_c():  # the workers inherit it: Ctrl-C stops the sweep, which stops them
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                                   silence_logs=False if verbose else logging.CRITICAL,
-                                   # the scheduler's HTTP server on a free local port, not 8787
-                                   scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
-        with cluster, Client(cluster) as client:
-            try:
-                yield client
-            except KeyboardInterrupt:  # Dask's warnings while it kills the busy workers are noise then
-                logging.getLogger("distributed").setLevel(logging.ERROR)
-                raise
-        return
-    try:
-        client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
-    except OSError as error:
-        reason = (str(error).splitlines() or [type(error).__name__])[0]
-        raise NetworkError(f"config: the Dask scheduler '{scheduler}' (sweep.scheduler or calibrate.scheduler) "
-                           f"did not answer within {SCHEDULER_TIMEOUT} s ({reason}); allowed: the address of a "
-                           "running Dask scheduler") from None
-    with client:
-        yield client
-
-
-def _worker_context() -> multiprocessing.context.BaseContext:
-    """Fork local workers on Linux (the platform default, which importing mesa.batchrunner
-    switches to spawn process-wide): a forked worker starts in milliseconds, a spawned
-    one re-imports numpy, pandas, Mesa and the model (about 1.5 s here). Elsewhere spawn."""
-    return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-
-
-def _init_worker(parent: int) -> None:
-    """Start a local worker: let go of the folder locks a forked worker inherits (the sweep's
-    process alone holds them), and exit when the parent dies."""
-    for handle in _HELD_LOCKS:
-        try:
-            os.close(handle)
-        except OSError:
-            pass
-    _HELD_LOCKS.clear()
-    _exit_with_parent(parent)
-
-
-def _exit_with_parent(parent: int) -> None:
-    """Best effort, Linux only: have the kernel SIGKILL this process when its parent dies
-    (prctl PR_SET_PDEATHSIG), or else poll the parent's pid from a daemon thread; either way
-    exit at once if the parent is already gone. Elsewhere, nothing."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        armed = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        armed = False
-    if not armed:
-        threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="parent-watch").start()
-    if os.getppid() != parent:
-        os._exit(1)
-
-
-def _watch_parent(parent: int, every: float = 0.5) -> None:
-    """Exit this process as soon as its parent is no longer `parent`."""
-    while os.getppid() == parent:
-        time.sleep(every)
-    os._exit(1)
-
-
-def _bounded(submit, tasks: Iterator[ChunkTask], window: int, wait_for) -> Iterator[PartRecord]:
-    """Keep at most `window` tasks in flight; yield each result as its future completes.
-
-    `wait_for(pending)` blocks until at least one future is done and returns the done ones.
-    """
-    pending: set = set()
-    for task in tasks:
-        pending.add(submit(task))
-        while len(pending) >= window:
-            for future in set(wait_for(pending)):
-                pending.discard(future)
-                yield future.result()
-    while pending:
-        for future in set(wait_for(pending)):
-            pending.discard(future)
-            yield future.result()
-
-
 def run_sweep(spec: SweepSpec, scenarios: dict[str, Scenario], base: Params, folder: Path,
               points: np.ndarray | None = None, progress: bool = True,
               draws: list[dict[str, float]] | None = None) -> SweepStore:
@@ -609,27 +462,28 @@ def run_sweep(spec: SweepSpec, scenarios: dict[str, Scenario], base: Params, fol
     """
     store = SweepStore(folder)
     identity = {**spec.identity(), "posterior_draws": draws} if draws else spec.identity()
-    with dask_client(spec.backend, spec.workers, spec.scheduler) as client, store.locked():
+    with executor(spec.backend, spec.workers, spec.scheduler) as engine, store.locked():
         runs = store.open(identity, plan(spec, points, draws), base, scenarios)
         todo = sorted(set(runs["chunk"].unique()) - store.verify())
         log.info("sweep %s: %d runs in %d chunks, %d chunks to run (%s backend, %d workers)",
                  spec.name, len(runs), runs["chunk"].nunique(), len(todo), spec.backend, spec.workers)
         _run_chunks(spec, store, runs, todo, _tasks(runs, todo, scenarios, base, spec.metrics, store), progress,
-                    client)
+                    engine)
         store.finish()
         store.write_summary(base)
     return store
 
 
 def _run_chunks(spec: SweepSpec, store: SweepStore, runs: pd.DataFrame, todo: list[int],
-                tasks: Iterator[ChunkTask], progress: bool, client: Any) -> None:
-    """Execute the chunk tasks (Dask: through `client`), recording each written part, with a
-    progress bar and a log line per chunk (shown above the bar, not over it)."""
+                tasks: Iterator[ChunkTask], progress: bool, engine: Executor) -> None:
+    """Execute the chunk tasks on the started `engine`, recording each written part as soon
+    as it is written (so an interrupted sweep keeps it), with a progress bar and a log line
+    per chunk (shown above the bar, not over it)."""
     sizes = runs.groupby("chunk").size()
     with tqdm(total=int(runs["chunk"].isin(todo).sum()), unit="run", desc=spec.name,
               disable=not progress) as bar, logging_redirect_tqdm():
         started = time.perf_counter()
-        for entry in execute(tasks, spec.backend, spec.workers, spec.scheduler, client=client):
+        for entry in engine.completed(run_and_store_chunk, tasks):
             store.record(entry)
             bar.update(int(sizes[entry.chunk]))
             log.info("chunk %d done (%d runs, %.1f s elapsed)", entry.chunk, sizes[entry.chunk],

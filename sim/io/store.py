@@ -20,12 +20,18 @@ import pyarrow.parquet as pq
 import yaml
 
 import sim
-from sim.errors import DataError
+from sim.errors import DataError, UserError
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: no folder lock
+    fcntl = None
 
 #: Values of `output.format`: the files a task writes each table as.
 OUTPUT_FORMATS = ("parquet", "csv", "both")
 #: How a missing number is written in CSV (an empty field is an empty string).
 CSV_NAN = "NaN"
+_HELD_LOCKS: set[int] = set()  # descriptors of the folder locks this process holds
 
 
 def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
@@ -189,3 +195,33 @@ def code_version() -> dict[str, Any]:
 def provenance(config: dict[str, Any], seeds: list[int]) -> dict[str, Any]:
     """The resolved config together with the seeds and the code version."""
     return {"config": config, "seeds": list(seeds), "code_version": code_version()}
+
+
+@contextmanager
+def folder_lock(folder: Path, job: str) -> Iterator[None]:
+    """Hold a folder's exclusive lock (flock on `<job>.lock`) until the block ends.
+
+    Non-blocking: if another job holds it, raise at once, having written nothing. The
+    kernel releases the lock when the holder exits, however it exits. No lock where
+    fcntl is missing (not POSIX).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = os.open(folder / f"{job}.lock", os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(handle)
+        raise UserError(f"another {job} is writing to {folder}") from None
+    _HELD_LOCKS.add(handle)
+    try:
+        yield
+    finally:
+        _HELD_LOCKS.discard(handle)
+        os.close(handle)
+
+
+def held_locks() -> set[int]:
+    """The descriptors of the folder locks this process holds (a forked worker closes the
+    ones it inherits: the coordinating process alone holds them)."""
+    return _HELD_LOCKS
