@@ -20,7 +20,6 @@ from datetime import datetime
 from dataclasses import fields
 from pathlib import Path
 
-import dask.config
 import hydra
 import matplotlib
 import yaml
@@ -33,6 +32,7 @@ from sim import tasks
 from sim.cast import Cast
 from sim.config import CONFIG_DIR, compose, register_configs, resolve, scenario_from
 from sim.errors import DataError, UserError, fault_report
+from sim.extras import check_extras
 from sim.limits import refuse_aliases
 from sim.listing import help_text, listing
 from sim.outdir import WRITING_TASKS, check_writable, discard, missing_folders, prepare, remove_if_empty
@@ -63,9 +63,19 @@ def configure_logging(verbose: bool) -> None:
     handler.setFormatter(_LogFormat("%(asctime)s %(name)s: %(message)s" if verbose else "%(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.getLogger("hydra").setLevel(logging.INFO)
-    dask.config.set({"logging.distributed": logging.getLevelName(level).lower()})
+    _dask_log_level(logging.getLevelName(level).lower())
     for name in CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(level)
+
+
+def _dask_log_level(level: str) -> None:
+    """Dask's cluster logs at `level` (its workers too, which take Dask's config with them).
+    Dask is optional and takes ~0.2 s to import: when it is not loaded yet, the setting goes
+    into the environment variable Dask reads its config from when it loads."""
+    if "dask.config" in sys.modules:
+        sys.modules["dask.config"].set({"logging.distributed": level})
+    else:
+        os.environ["DASK_LOGGING__DISTRIBUTED"] = level
 
 
 def _value_of(key: str, overrides: list[str]) -> str:
@@ -130,6 +140,7 @@ def prevalidate(argv: list[str]) -> None:
     try:
         _refuse_user_aliases(overrides)
         spec = resolve(compose(overrides, with_hydra=True))
+        check_extras(spec.config)
         tasks.check_inputs(spec, _scenario_loader(overrides))
     except (HydraException, OmegaConfBaseException, yaml.YAMLError) as error:
         raise UserError(explain_config_error(error, overrides)) from None
@@ -172,8 +183,10 @@ def app(cfg: DictConfig) -> None:
 
 
 def _dispatch(cfg: DictConfig, out: Path) -> None:
-    """Run the task `cfg.task` into `out`."""
+    """Run the task `cfg.task` into `out`; the optional-extras check is repeated here for a
+    multirun's jobs, which `prevalidate` does not see."""
     spec = resolve(cfg, HydraConfig.get().runtime)
+    check_extras(cfg)
     given = HydraConfig.get().overrides
     load = _scenario_loader(list(given.task) + list(given.hydra))
     if cfg.task == "run":
