@@ -7,8 +7,8 @@ Python API (for notebooks and other tools)::
     model = sim.build_model(cfg, seed=0); model.run_model()
     table = sim.run_ensemble(cfg, seeds=range(10))
 
-The API names load on first use (PEP 562 module `__getattr__`): `import sim.errors` or
-`python -m sim --help` must not pay for the model, Hydra, pandas and SciPy.
+The API names load on first use (PEP 562 module `__getattr__`), so that a leaf import such
+as `import sim.errors` does not pay for the model, Mesa, Hydra and pandas.
 """
 
 from __future__ import annotations

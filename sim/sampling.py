@@ -1,4 +1,4 @@
-"""The project's one Latin-hypercube sampler (the robustness design of `task=validate`).
+"""The project's Latin-hypercube sampler; the robustness design of `task=validate` draws from it.
 
 It wraps `scipy.stats.qmc.LatinHypercube` seeded with an integer through SciPy's `seed`
 argument, which draws from a legacy `numpy.random.RandomState(seed)` stream: the robustness

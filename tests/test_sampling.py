@@ -1,4 +1,4 @@
-"""The one Latin-hypercube sampler: a true Latin hypercube inside its bounds, reproducible,
+"""The Latin-hypercube sampler: a true Latin hypercube inside its bounds, reproducible,
 and on the stream the documented robustness design (docs/VALIDATION.md) was drawn from."""
 
 from __future__ import annotations
