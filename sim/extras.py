@@ -40,10 +40,16 @@ def backend_settings(cfg: DictConfig) -> list[str]:
     return [f"{section}.backend" for section in sections if cfg.get(section) is not None]
 
 
+def require_dask(source: str, setting: str) -> None:
+    """Refuse `setting` = dask (read from `source`) when Dask is not installed: an
+    `InputError`, one line naming the setting and the command that installs the extra."""
+    if not installed(DASK_MODULE):
+        raise InputError(source, setting, "dask", f"serial or local (the dask backend needs Dask, "
+                         f'an optional extra: pip install "{DISTRIBUTION}[dask]")')
+
+
 def check_extras(cfg: DictConfig) -> None:
-    """Refuse, naming the setting, a backend setting of this task that asks for Dask when
-    Dask is not installed (an `InputError`: one line, exit status 2)."""
+    """Refuse a backend setting of this task that asks for Dask when Dask is not installed."""
     for setting in backend_settings(cfg):
-        if OmegaConf.select(cfg, setting) == "dask" and not installed(DASK_MODULE):
-            raise InputError("config", setting, "dask", f"serial or local (the dask backend needs Dask, "
-                             f'an optional extra: pip install "{DISTRIBUTION}[dask]")')
+        if OmegaConf.select(cfg, setting) == "dask":
+            require_dask("config", setting)
