@@ -6,31 +6,38 @@ Python API (for notebooks and other tools)::
     cfg = sim.compose(["scenario=no_crimea", "seeds=10"])
     model = sim.build_model(cfg, seed=0); model.run_model()
     table = sim.run_ensemble(cfg, seeds=range(10))
+
+The API names load on first use (PEP 562 module `__getattr__`), so that a leaf import such
+as `import sim.errors` does not pay for the model, Mesa, Hydra and pandas.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import importlib
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-from omegaconf import DictConfig
-
-from sim.app.config import compose, resolve
-from sim.experiments.ensemble import run_seeds
-from sim.model import ProtectiveIntegrationModel
+if TYPE_CHECKING:
+    from sim.api import build_model, run_ensemble
+    from sim.app.config import compose, resolve
+    from sim.model import ProtectiveIntegrationModel
 
 __all__ = ["compose", "build_model", "run_ensemble", "ProtectiveIntegrationModel"]
 __version__ = "0.1.0"
 
-
-def build_model(cfg: DictConfig, seed: int) -> ProtectiveIntegrationModel:
-    """A model for the composed config and one seed; call `run_model()` to run it."""
-    spec = resolve(cfg)
-    return ProtectiveIntegrationModel(spec.scenario, spec.params, seed=seed)
+#: The module each lazily loaded name comes from (`resolve`: the validation the README names).
+_LAZY = {"compose": "sim.app.config", "resolve": "sim.app.config", "build_model": "sim.api",
+         "run_ensemble": "sim.api", "ProtectiveIntegrationModel": "sim.model"}
 
 
-def run_ensemble(cfg: DictConfig, seeds: Iterable[int] | None = None) -> pd.DataFrame:
-    """The long time-series table (as in timeseries.parquet) over the given seeds."""
-    spec = resolve(cfg)
-    series, _ = run_seeds(spec.scenario, spec.params, spec.seeds if seeds is None else seeds)
-    return series
+def __getattr__(name: str) -> Any:
+    """Load an API name from its module on first access and keep it in this namespace."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'sim' has no attribute '{name}'")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The module's names, the lazily loaded ones included."""
+    return sorted({*globals(), *_LAZY})

@@ -36,10 +36,12 @@ def test_readme_glossary_matches_the_help():
 
 def test_every_extra_the_readme_installs_exists():
     """`pip install -e ".[name]"` in the README names extras pyproject.toml defines; the
-    notebooks extra holds what opening and running the notebooks needs."""
+    notebooks extra holds what opening and running the notebooks needs, the test extra the
+    dask extra's packages."""
     root = ODD.parent.parent
     extras = tomllib.loads((root / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     named = set(re.findall(r'pip install -e "\.\[(\w+)\]"', (root / "README.md").read_text()))
-    assert {"notebooks", "test", "viz"} <= named <= set(extras)
+    assert {"dask", "notebooks", "test", "viz"} <= named <= set(extras)
+    assert set(extras["dask"]) <= set(extras["test"])   # the suite (CI installs .[test]) tests the Dask backend
     packages = {re.split(r"[<>=\[ ]", item)[0] for item in extras["notebooks"]}
     assert {"jupytext", "nbconvert", "ipykernel", "jupyterlab"} <= packages

@@ -36,7 +36,6 @@ from typing import Any, Optional
 
 import numpy as np
 import pandas as pd
-from scipy.stats import gaussian_kde, multivariate_normal
 from tqdm.auto import tqdm
 
 from sim.checks import allowed, choices, is_finite_number
@@ -326,6 +325,8 @@ def _perturbed(spec: CalibrationSpec, rng: np.random.Generator, population: pd.D
 def _new_weights(spec: CalibrationSpec, population: pd.DataFrame, values: np.ndarray) -> np.ndarray:
     """Importance weights of new particles: the prior density over the kernel mixture of
     the kept particles, on the scale of generation 0's weights of 1 (prior over prior)."""
+    from scipy.stats import multivariate_normal  # SciPy's stats take ~1 s to import: loaded when needed
+
     low, high = _bounds(spec)
     weights = population["weight"].to_numpy() / population["weight"].sum()
     density = multivariate_normal(cov=_kernel(population, spec.names), allow_singular=True)
@@ -610,6 +611,8 @@ def map_point(spec: CalibrationSpec, population: pd.DataFrame) -> tuple[dict[str
     """The maximum a posteriori point: the particle where a weighted Gaussian kernel
     density of the posterior is highest, or the closest particle when the sample is too
     small or degenerate for a density."""
+    from scipy.stats import gaussian_kde  # SciPy's stats take ~1 s to import: loaded when needed
+
     values = population[spec.names].to_numpy()
     try:
         density = gaussian_kde(values.T, weights=population["weight"].to_numpy())

@@ -37,6 +37,7 @@ from sim.core.params import INTEGER_PARAMS, Params
 from sim.io.records import selected_frame, summary_frame
 from sim.scenarios.schema import Scenario
 from sim.io.store import code_version, file_digest, folder_lock, read_json, write_json, write_parquet
+from sim.experiments.sampling import latin_hypercube
 
 log = logging.getLogger(__name__)
 DESIGNS = ("grid", "random", "lhs", "sobol", "morris", "points")
@@ -181,14 +182,14 @@ def design_points(spec: SweepSpec) -> np.ndarray:
             return np.zeros((1, 0))
         axes = [spec.parameters[n]["values"] for n in names]
         return np.array(np.meshgrid(*axes, indexing="ij")).reshape(len(names), -1).T.astype(float)
-    from SALib.sample import latin, morris, sobol
+    from SALib.sample import morris, sobol
     prob = problem(spec)
     if spec.design == "random":
         unit = np.random.default_rng(spec.seed).random((spec.samples, len(names)))
         bounds = np.array(prob["bounds"])
         return bounds[:, 0] + unit * (bounds[:, 1] - bounds[:, 0])
     if spec.design == "lhs":
-        return latin.sample(prob, spec.samples, seed=spec.seed)
+        return latin_hypercube(prob["bounds"], spec.samples, spec.seed)
     if spec.design == "sobol":
         return sobol.sample(prob, spec.samples, calc_second_order=False, seed=spec.seed)
     return morris.sample(prob, spec.samples, num_levels=4, seed=spec.seed)

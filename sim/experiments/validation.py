@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 import yaml
-from scipy.stats import qmc
 from tqdm.auto import tqdm
 
 from sim.experiments.ensemble import run_view
@@ -24,6 +23,7 @@ from sim.experiments.ensemble_view import EnsembleView
 from sim.core.institutions import GOOD_STANDING
 from sim.scenarios.cast import DATA_DIR, Cast
 from sim.core.params import BEHAVIOURAL, INTEGER_PARAMS, Params, spread_bounds
+from sim.experiments.sampling import latin_hypercube
 from sim.scenarios.calendar import Calendar
 from sim.scenarios.schema import Scenario
 
@@ -439,7 +439,7 @@ def perturbed_params(base: Params, points: int, spread: float, seed: int = 0) ->
     """
     names = list(BEHAVIOURAL)
     bounds = {name: spread_bounds(base, name, spread) for name in names}
-    unit_points = qmc.LatinHypercube(d=len(names), seed=seed).random(points)
+    unit_points = latin_hypercube([(0.0, 1.0)] * len(names), points, seed)
     result = []
     for row in unit_points:
         values = dict(base.__dict__)
