@@ -44,6 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import mesa
@@ -101,21 +102,21 @@ def run_ensemble_ms(cfg, seeds: int = 50, repeats: int = 3) -> float:
     return 1000 * best
 
 
-def command_seconds(command: list[str], repeats: int) -> float:
-    """Wall-clock seconds of a command in a fresh process (best of `repeats`)."""
+def command_seconds(command: Callable[[int], list[str]], repeats: int) -> float:
+    """Wall-clock seconds of a command (`command(i)` for repeat i) in a fresh process, best of `repeats`."""
     best = float("inf")
-    for _ in range(repeats):
+    for i in range(repeats):
         start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
+        subprocess.run(command(i), check=True, capture_output=True, cwd=ROOT)
         best = min(best, time.perf_counter() - start)
     return best
 
 
 def main_job_seconds(repeats: int = 3) -> float:
-    """`python -m sim` on its default config, start to finish (a throw-away output folder)."""
+    """`python -m sim` on its default config, start to finish (throw-away output folders)."""
     with tempfile.TemporaryDirectory() as folder:
-        return command_seconds([sys.executable, "-m", "sim", "progress=false", f"hydra.run.dir={folder}/run"],
-                               repeats)
+        return command_seconds(lambda i: [sys.executable, "-m", "sim", "progress=false",
+                                          f"hydra.run.dir={folder}/run{i}"], repeats)
 
 
 def profile_top(spec, entries: int, size: int = BATCH_SIZE) -> list[dict]:
@@ -273,7 +274,7 @@ def main() -> None:
               "engine_run_ms_median": statistics.median(alone),
               "batched_run_ms": batched_run_ms(spec), "run_ensemble_ms_per_run": run_ensemble_ms(cfg),
               "main_job_seconds": main_job_seconds(),
-              "import_errors_seconds": command_seconds([sys.executable, "-c", "import sim.errors"], 5),
+              "import_errors_seconds": command_seconds(lambda _: [sys.executable, "-c", "import sim.errors"], 5),
               "profile_top": profile_top(spec, args.top)}
     with tempfile.TemporaryDirectory() as folder:
         engine_sweep(spec, 2, Path(folder) / "warm-up")

@@ -13,7 +13,8 @@ from sim.experiments.ablation import (FULL_MODEL, NULL_MODEL_NAME, ORDINAL_SOURC
 from sim.scenarios.cast import DEFAULT_RELATIONS, DEFAULT_STATES, RELATION_KINDS, UNIT_INTERVAL
 from sim.app.config import scenario_from
 from sim.core.params import BEHAVIOURAL, MECHANISMS
-from sim.experiments.validation import LOADED_TWINS, TARGETS, robustness, twin_scenarios
+from sim.experiments.robustness import robustness
+from sim.experiments.validation import LOADED_TWINS, TARGETS, twin_scenarios
 from tests.helpers import packaged_scenario
 
 SEEDS = list(range(5))

@@ -7,7 +7,7 @@ import numpy as np
 
 from sim.core.params import BEHAVIOURAL, INTEGER_PARAMS, Params, spread_bounds
 from sim.experiments.sampling import latin_hypercube
-from sim.experiments.validation import perturbed_params
+from sim.experiments.robustness import perturbed_params
 
 BOUNDS = [(0.0, 1.0), (10.0, 20.0), (-2.0, -1.5)]
 

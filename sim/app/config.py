@@ -38,7 +38,8 @@ from sim.scenarios.schema import Scenario, load_scenario
 from sim.io.store import OUTPUT_FORMATS
 from sim.scenarios.calendar import MONTH
 from sim.experiments.sensitivity import METHODS
-from sim.experiments.sweep import SweepConfig, parse_spec, point_count, run_count
+from sim.experiments.executors import Backend
+from sim.experiments.sweep import SCHEDULERS, WORKER_COUNTS, SweepConfig, parse_spec, point_count, run_count
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 #: The command-line tasks (`task=NAME`), each with a one-line description.
@@ -81,6 +82,10 @@ class ValidateConfig:
     data_points: int = 0
     split: Optional[Split] = field(default=None, metadata=allowed("null (none) or time"))
     split_draws: int = 50
+    backend: Backend = Backend.local
+    workers: int = field(default=0, metadata=allowed(WORKER_COUNTS))
+    scheduler: Optional[str] = field(default=None, metadata=allowed(SCHEDULERS))
+    points_dir: Optional[str] = None
 
 
 @dataclass

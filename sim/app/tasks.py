@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -37,8 +38,9 @@ from sim.io.store import (file_digest, provenance, read_json, read_table, readin
                        write_table, write_yaml)
 from sim.experiments.sweep import SweepSpec, SweepStore, design_points, parse_spec, problem, run_sweep
 from sim.experiments.time_split import time_split
-from sim.experiments.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGET_WINDOW, evaluate, quiet_future, robustness,
-                            run_views, twin_scenarios)
+from sim.experiments.robustness import PointRunner, robustness
+from sim.experiments.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGET_WINDOW, evaluate, quiet_future,
+                                        run_views, twin_scenarios)
 
 
 class ScenarioLoader(Protocol):
@@ -182,9 +184,8 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
     write_csv(quiet, out / "quiet_future.csv")
     _provenance(spec, out, seeds)
     if options.robustness:
-        robust, points = robustness(scenarios, spec.params, options.points,
-                                    options.seeds_per_point, options.spread,
-                                    progress=bool(spec.config.progress))
+        robust, points = robustness(scenarios, spec.params, options.points, options.seeds_per_point,
+                                    options.spread, runner=point_runner(spec))
         _ensemble_report(f"Robustness: {options.points} Latin-hypercube points (+-{options.spread:.0%} on "
                          f"{len(robust.attrs['parameters'])} behavioural parameters) x {options.seeds_per_point} seeds",
                          robust, points, out / "robustness")
@@ -200,6 +201,16 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
     return passed
 
 
+def point_runner(spec: RunSpec) -> PointRunner:
+    """Where the validation's robustness points run and are kept (`validate.backend`,
+    `workers`, `scheduler`, `points_dir`)."""
+    options = spec.config.validate
+    return PointRunner(backend=str(options.backend), workers=options.workers or (os.cpu_count() or 1),
+                       scheduler=options.scheduler,
+                       folder=Path(options.points_dir) if options.points_dir else None,
+                       progress=bool(spec.config.progress))
+
+
 def _ablation_report(scenarios: dict[str, Scenario], quiet: tuple[Scenario, str], spec: RunSpec,
                      seeds: list[int], out: Path, robust: pd.DataFrame | None) -> None:
     """Print and write ablation.csv: the targets and the quiet future with each mechanism
@@ -209,7 +220,7 @@ def _ablation_report(scenarios: dict[str, Scenario], quiet: tuple[Scenario, str]
     if robust is not None:
         options = spec.config.validate
         table = robustness_needs(table, robust, scenarios, spec.params, options.points, options.seeds_per_point,
-                                 options.spread, progress=bool(spec.config.progress))
+                                 options.spread, runner=point_runner(spec))
     print(f"\nAblation over {len(seeds)} seeds (share of seeds meeting each target and the quiet-future "
           f"check; needed_by: checks passing in the full model that fail in this variant):\n")
     print(table.drop(columns="switched_off").to_string(index=False, float_format=lambda v: f"{v:.2f}"))
@@ -239,7 +250,7 @@ def _data_report(spec: RunSpec, load: ScenarioLoader, out: Path) -> None:
     states_file, relations_file = cast_files(spec.config)
     summary, points = data_ensemble(history_raw, load, spec.params, options.data_points, options.seeds_per_point,
                                     states_file=states_file, relations_file=relations_file,
-                                    progress=bool(spec.config.progress))
+                                    runner=point_runner(spec))
     _ensemble_report(f"Data robustness: {options.data_points} casts (ordinal codings +-{summary.attrs['spread']:.2f}) "
                      f"x {options.seeds_per_point} seeds", summary, points, out / "data_robustness")
 

@@ -24,8 +24,9 @@ from sim.scenarios.cast import (DEFAULT_RELATIONS, DEFAULT_STATES, NORM_ATTRIBUT
 from sim.core.params import MECHANISMS, NULL_MODEL, Params
 from sim.scenarios.schema import Scenario, load_scenario
 from sim.experiments.ensemble import run_view
+from sim.experiments.robustness import PointRunner, robustness, summarise_points
 from sim.experiments.validation import (QUIET_SHARE, REQUIRED_SHARE, ROBUST_SHARE, evaluate, quiet_future, quiet_shares,
-                            robustness, run_views, summarise_points, target_shares, twin_scenarios)
+                                        run_views, target_shares, twin_scenarios)
 
 FULL_MODEL = "full model"
 NULL_MODEL_NAME = "null model"
@@ -80,12 +81,14 @@ def _variant_row(name: str, overrides: Mapping[str, float], scenarios: dict[str,
 
 def robustness_needs(table: pd.DataFrame, full: pd.DataFrame, scenarios: dict[str, Scenario], params: Params,
                      points: int, seeds_per_point: int, spread: float, progress: bool = False,
-                     mechanisms: Mapping[str, Mapping[str, float]] = MECHANISMS) -> pd.DataFrame:
+                     mechanisms: Mapping[str, Mapping[str, float]] = MECHANISMS,
+                     runner: PointRunner | None = None) -> pd.DataFrame:
     """Add `robust_needed_by` to an ablation table: for each mechanism no check needs at the
     default point, the targets whose share over the robustness ensemble (`full`, from
     `sim.experiments.validation.robustness` on the same points) is at least ROBUST_SHARE with the
     mechanism and below it without (the second level of the acceptance). Mechanisms
-    already needed at the default point are not re-run (empty)."""
+    already needed at the default point are not re-run (empty). The points run on
+    `runner` (default: in this process)."""
     table = table.copy()
     table["robust_needed_by"] = [[] for _ in range(len(table))]
     robust = set(full.loc[full["share"] >= ROBUST_SHARE, "target"].astype(int))
@@ -93,7 +96,7 @@ def robustness_needs(table: pd.DataFrame, full: pd.DataFrame, scenarios: dict[st
         if row["needed_by"] or row["variant"] not in mechanisms:
             continue
         off = replace(params, **mechanisms[row["variant"]])
-        summary, _ = robustness(scenarios, off, points, seeds_per_point, spread, progress=progress)
+        summary, _ = robustness(scenarios, off, points, seeds_per_point, spread, progress=progress, runner=runner)
         still = set(summary.loc[summary["share"] >= ROBUST_SHARE, "target"].astype(int))
         table.at[index, "robust_needed_by"] = sorted(robust - still)
     return table
@@ -168,23 +171,23 @@ def _scenarios_on(cast: Cast, history_raw: Mapping, load: CastLoader) -> dict[st
 
 def data_ensemble(history_raw: Mapping, load: CastLoader, params: Params, points: int, seeds_per_point: int,
                   spread: float = 0.1, seed: int = 0, states_file: Path = DEFAULT_STATES,
-                  relations_file: Path = DEFAULT_RELATIONS,
-                  progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+                  relations_file: Path = DEFAULT_RELATIONS, progress: bool = False,
+                  runner: PointRunner | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Share of (point, seed) runs meeting each target over perturbed ordinal codings.
 
     On each cast of `perturbed_casts`, the history (`history_raw`, a scenario config) and
     its twins (`load(name, cast)`) are loaded anew and validated on seeds
     0..seeds_per_point-1. Returns the per-target summary (as `robustness` does) and the
     per-point table: the perturbed values and the share of that point's seeds meeting
-    each target.
+    each target. The points run on `runner` (default: in this process).
     """
-    seeds = list(range(seeds_per_point))
-    rows = []
+    runner = runner or PointRunner(progress=progress)
     casts = perturbed_casts(points, spread, seed, states_file, relations_file)
-    for number, (cast, values) in enumerate(tqdm(casts, desc="data ensemble", unit="point", disable=not progress)):
-        met = target_shares(evaluate(run_views(_scenarios_on(cast, history_raw, load), params, seeds)))
-        rows.append({"point": number, **values, **met})
-    per_point = pd.DataFrame(rows)
+    tasks = runner.tasks([(_scenarios_on(cast, history_raw, load), params) for cast, _ in casts],
+                         range(seeds_per_point))
+    shares = runner.run(tasks, "data ensemble")
+    per_point = pd.DataFrame([{"point": number, **values, **met}
+                              for number, ((_, values), met) in enumerate(zip(casts, shares))])
     summary = summarise_points(per_point)
     summary.attrs["spread"] = spread
     return summary, per_point

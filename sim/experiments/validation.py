@@ -16,14 +16,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 import yaml
-from tqdm.auto import tqdm
 
 from sim.experiments.ensemble import run_view
 from sim.experiments.ensemble_view import EnsembleView
 from sim.core.institutions import GOOD_STANDING
 from sim.scenarios.cast import DATA_DIR, Cast
-from sim.core.params import BEHAVIOURAL, INTEGER_PARAMS, Params, spread_bounds
-from sim.experiments.sampling import latin_hypercube
+from sim.core.params import Params
 from sim.scenarios.calendar import Calendar
 from sim.scenarios.schema import Scenario
 
@@ -431,54 +429,6 @@ def evaluate(views: Views) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def perturbed_params(base: Params, points: int, spread: float, seed: int = 0) -> list[Params]:
-    """Latin-hypercube perturbations of every behavioural parameter by +-`spread`.
-
-    Each value is scaled by a factor in [1 - spread, 1 + spread] and clipped to the
-    parameter's documented range (integers are rounded).
-    """
-    names = list(BEHAVIOURAL)
-    bounds = {name: spread_bounds(base, name, spread) for name in names}
-    unit_points = latin_hypercube([(0.0, 1.0)] * len(names), points, seed)
-    result = []
-    for row in unit_points:
-        values = dict(base.__dict__)
-        for name, u in zip(names, row):
-            value = float(np.clip(getattr(base, name) * (1.0 - spread + 2.0 * spread * u), *bounds[name]))
-            values[name] = int(round(value)) if name in INTEGER_PARAMS else value
-        result.append(Params(**values))
-    return result
-
-
-def robustness(scenarios: dict[str, Scenario], params: Params, points: int, seeds_per_point: int, spread: float,
-               progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Share of (point, seed) runs meeting each target over a Latin hypercube of parameters.
-
-    Returns the per-target summary and the per-point table (parameter values and the
-    share of that point's seeds meeting each target), for finding sensitive parameters.
-    """
-    seeds = list(range(seeds_per_point))
-    rows = []
-    for number, point in enumerate(tqdm(perturbed_params(params, points, spread), desc="robustness",
-                                        unit="point", disable=not progress)):
-        met = target_shares(evaluate(run_views(scenarios, point, seeds)))
-        rows.append({"point": number, **{n: getattr(point, n) for n in BEHAVIOURAL}, **met})
-    per_point = pd.DataFrame(rows)
-    summary = summarise_points(per_point)
-    summary.attrs["parameters"] = list(BEHAVIOURAL)
-    return summary, per_point
-
-
 def target_shares(table: pd.DataFrame) -> dict[str, float]:
     """The share column of an `evaluate` table as {"target_<n>": share}: one row of a wide table."""
     return {f"target_{n}": float(share) for n, share in zip(table["target"], table["share"])}
-
-
-def summarise_points(per_point: pd.DataFrame) -> pd.DataFrame:
-    """Per target, over a table of points (`target_<n>` columns from `target_shares`): the
-    share of (point, seed) runs meeting it and the share of points where at least
-    REQUIRED_SHARE of the seeds do."""
-    return pd.DataFrame([{"target": t.number, "name": t.name,
-                          "share": float(per_point[f"target_{t.number}"].mean()),
-                          "points_meeting_90pct": float((per_point[f"target_{t.number}"] >= REQUIRED_SHARE).mean())}
-                         for t in TARGETS])

@@ -1,0 +1,153 @@
+"""Robustness ensembles of the validation targets, parallel and resumable.
+
+The robustness checks of `task=validate` evaluate the targets at many points: parameter
+sets of a Latin hypercube (`robustness`), the same with a mechanism switched off
+(`ablation.robustness_needs`), or perturbed data casts (`ablation.data_ensemble`).
+Each point is one task for an executor (`sim.experiments.executors`), so points run on the
+serial, local-process or Dask backend with the same numbers; a finished point can be kept
+in a folder under a key that hashes everything its numbers depend on (its parameters,
+seeds and scenarios, and the code version), so an interrupted validation resumes where it
+stopped and a repeated one reuses what it already has.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from sim.core.params import BEHAVIOURAL, INTEGER_PARAMS, Params, spread_bounds
+from sim.experiments.executors import executor
+from sim.experiments.sweep import fingerprint
+from sim.experiments.sampling import latin_hypercube
+from sim.experiments.validation import REQUIRED_SHARE, TARGETS, evaluate, run_views, target_shares
+from sim.io.store import code_version, folder_lock, read_json, write_json
+from sim.scenarios.schema import Scenario
+
+
+@dataclass(frozen=True)
+class PointTask:
+    """One point: the targets on `scenarios` (the history and its twins) with `params`,
+    over `seeds`; `key` names its kept result."""
+
+    number: int
+    key: str
+    scenarios: dict[str, Scenario]
+    params: Params
+    seeds: tuple[int, ...]
+
+
+def evaluate_point(task: PointTask) -> tuple[int, dict[str, float]]:
+    """The share of the point's seeds meeting each target (`target_<n>`)."""
+    return task.number, target_shares(evaluate(run_views(task.scenarios, task.params, list(task.seeds))))
+
+
+@dataclass(frozen=True)
+class PointRunner:
+    """Where points run (`backend`, `workers`, `scheduler`, as for a sweep) and the folder
+    that keeps finished ones (None: nothing is kept)."""
+
+    backend: str = "serial"
+    workers: int = 1
+    scheduler: str | None = None
+    folder: Path | None = None
+    progress: bool = False
+
+    def tasks(self, points: Sequence[tuple[dict[str, Scenario], Params]], seeds: Sequence[int]) -> list[PointTask]:
+        """One task per (scenarios, parameters) point, keyed by its content."""
+        version = _version()
+        prints: dict[int, str] = {}
+        tasks = []
+        for number, (scenarios, params) in enumerate(points):
+            if id(scenarios) not in prints:
+                prints[id(scenarios)] = json.dumps({n: fingerprint(s) for n, s in scenarios.items()},
+                                                   sort_keys=True, default=str)
+            text = json.dumps({"params": asdict(params), "seeds": list(seeds), "code": version}, sort_keys=True)
+            key = hashlib.sha256((text + prints[id(scenarios)]).encode()).hexdigest()[:24]
+            tasks.append(PointTask(number, key, scenarios, params, tuple(seeds)))
+        return tasks
+
+    def run(self, tasks: Sequence[PointTask], desc: str) -> list[dict[str, float]]:
+        """Every task's target shares, in task order: kept points are read (unless the code
+        has uncommitted changes), the others run on the executor and are kept as they finish."""
+        reuse = self.folder is not None and not _version().endswith("dirty")
+        done = {task.number: kept for task in tasks if reuse and (kept := self._kept(task)) is not None}
+        todo = [task for task in tasks if task.number not in done]
+        keys = {task.number: task.key for task in tasks}
+        lock = folder_lock(self.folder, "points") if self.folder is not None else nullcontext()
+        with lock, tqdm(total=len(tasks), initial=len(done), desc=desc, unit="point",
+                                disable=not self.progress) as bar:
+            if todo:
+                with executor(self.backend, self.workers, self.scheduler) as pool:
+                    for number, shares in pool.completed(evaluate_point, todo):
+                        done[number] = shares
+                        if self.folder is not None:
+                            write_json({"key": keys[number], "shares": shares}, self.folder / f"{keys[number]}.json")
+                        bar.update()
+        return [done[task.number] for task in tasks]
+
+    def _kept(self, task: PointTask) -> dict[str, float] | None:
+        kept = read_json(self.folder / f"{task.key}.json")
+        return kept["shares"] if isinstance(kept, dict) and kept.get("key") == task.key else None
+
+
+def _version() -> str:
+    """The code version a kept point must match: package and commit ('dirty' when the
+    checkout has uncommitted changes: such points are kept but never reused)."""
+    info = code_version()
+    return f"{info['package']}:{info.get('git_commit', 'unknown')}:{'dirty' if info.get('git_dirty') else 'clean'}"
+
+
+def perturbed_params(base: Params, points: int, spread: float, seed: int = 0) -> list[Params]:
+    """Latin-hypercube perturbations of every behavioural parameter by +-`spread`.
+
+    Each value is scaled by a factor in [1 - spread, 1 + spread] and clipped to the
+    parameter's documented range (integers are rounded).
+    """
+    names = list(BEHAVIOURAL)
+    bounds = {name: spread_bounds(base, name, spread) for name in names}
+    unit_points = latin_hypercube([(0.0, 1.0)] * len(names), points, seed)
+    result = []
+    for row in unit_points:
+        values = dict(base.__dict__)
+        for name, u in zip(names, row):
+            value = float(np.clip(getattr(base, name) * (1.0 - spread + 2.0 * spread * u), *bounds[name]))
+            values[name] = int(round(value)) if name in INTEGER_PARAMS else value
+        result.append(Params(**values))
+    return result
+
+
+def robustness(scenarios: dict[str, Scenario], params: Params, points: int, seeds_per_point: int, spread: float,
+               progress: bool = False, runner: PointRunner | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Share of (point, seed) runs meeting each target over a Latin hypercube of parameters.
+
+    Returns the per-target summary and the per-point table (parameter values and the
+    share of that point's seeds meeting each target), for finding sensitive parameters.
+    The points run on `runner` (default: in this process, nothing kept).
+    """
+    runner = runner or PointRunner(progress=progress)
+    design = perturbed_params(params, points, spread)
+    shares = runner.run(runner.tasks([(scenarios, point) for point in design], range(seeds_per_point)),
+                        "robustness")
+    per_point = pd.DataFrame([{"point": number, **{n: getattr(point, n) for n in BEHAVIOURAL}, **met}
+                              for number, (point, met) in enumerate(zip(design, shares))])
+    summary = summarise_points(per_point)
+    summary.attrs["parameters"] = list(BEHAVIOURAL)
+    return summary, per_point
+
+
+def summarise_points(per_point: pd.DataFrame) -> pd.DataFrame:
+    """Per target, over a table of points (`target_<n>` columns from `target_shares`): the
+    share of (point, seed) runs meeting it and the share of points where at least
+    REQUIRED_SHARE of the seeds do."""
+    return pd.DataFrame([{"target": t.number, "name": t.name,
+                          "share": float(per_point[f"target_{t.number}"].mean()),
+                          "points_meeting_90pct": float((per_point[f"target_{t.number}"] >= REQUIRED_SHARE).mean())}
+                         for t in TARGETS])
