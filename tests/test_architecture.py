@@ -93,3 +93,15 @@ def test_the_engine_imports_no_framework():
     offences = [f"{_module(p)} -> {m}" for p in (SIM / "core").glob("*.py") for m in _imports(p)
                 if m.split(".")[0] in NOT_IN_CORE]
     assert not offences, offences
+
+
+def test_event_kinds_reach_the_state_only_through_operations():
+    """No event kind imports numpy or reads an attribute of `ops` other than its methods
+    (its arrays, `ops.s`, the generators, the parameters stay behind the operations)."""
+    from sim.core.operations import Operations
+    tree = ast.parse((SIM / "scenarios" / "events.py").read_text())
+    assert "numpy" not in _imports(SIM / "scenarios" / "events.py")
+    methods = {name for name in vars(Operations) if not name.startswith("_")}
+    used = {node.attr for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "ops"}
+    assert used and used <= methods, used - methods
