@@ -55,8 +55,11 @@ def club_shares(s: State, k: int, rs: np.ndarray) -> np.ndarray:
     good = standing(s.status[rs, k])[0]
     power = s.power[rs]
     shares = np.zeros(power.shape)
-    _, first, inverse = np.unique(np.concatenate([power, good], axis=1), axis=0,
-                                     return_index=True, return_inverse=True)
+    if len(rs) == 1:
+        first, inverse = np.zeros(1, dtype=int), np.zeros(1, dtype=int)
+    else:
+        _, first, inverse = np.unique(np.concatenate([power, good], axis=1), axis=0,
+                                      return_index=True, return_inverse=True)
     for u, j in enumerate(first):
         total = power[j][good[j]].sum()
         if total > 0:

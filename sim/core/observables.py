@@ -18,7 +18,7 @@ from functools import cached_property
 import numpy as np
 
 from sim.core.state import ParamColumns, State, World
-from sim.core.institutions import ACTIVE, HEDGING, OBSERVER, SUSPENDED, WITHDRAWN, standing
+from sim.core.institutions import ACTIVE, HEDGING, OBSERVER, STATUS_NAMES, SUSPENDED, WITHDRAWN, standing
 from sim.core.metrics import CLUB_METRICS, club_metrics
 
 
@@ -42,9 +42,14 @@ class Snapshot:
         return club_metrics(good, member, self.s.engagement, self.s.trust, self.s.distance,
                             (p.cohesion_trust, p.cohesion_congruence, p.cohesion_engagement))
 
+    @cached_property
+    def counts(self) -> np.ndarray:
+        """(R, K, 6) members with each status code."""
+        return (self.s.status[..., None] == np.arange(len(STATUS_NAMES))).sum(axis=2).astype(float)
+
     def count(self, status: int) -> np.ndarray:
         """(R, K) members with a status."""
-        return (self.s.status == status).sum(axis=2).astype(float)
+        return self.counts[:, :, status]
 
     def delivered(self) -> np.ndarray:
         """(R, K) mean legitimation the members in good standing would draw."""

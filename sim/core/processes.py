@@ -152,15 +152,15 @@ def utility(s: State, world: World, P: ParamColumns, good: np.ndarray) -> np.nda
     prop up (article 'Responses to intrastate crises').
     """
     p3 = P.like(s.benefit)
-    dependence, threat, distrust = (np.zeros(s.benefit.shape) for _ in range(3))
+    ties = np.zeros((3, *s.benefit.shape))
     rows = np.arange(world.n)
     for k, order in enumerate(world.setter_order):
         for g in order:
             present = good[:, k, g][:, None] & (rows != g)
-            np.maximum(dependence[:, k], np.where(present, world.security_dependence[:, g], 0.0),
-                       out=dependence[:, k])
-            np.maximum(threat[:, k], np.where(present, s.threat[:, :, g], 0.0), out=threat[:, k])
-            np.maximum(distrust[:, k], np.where(present, 1.0 - s.trust[:, :, g], 0.0), out=distrust[:, k])
+            toward = np.stack([np.broadcast_to(world.security_dependence[:, g], present.shape),
+                               s.threat[:, :, g], 1.0 - s.trust[:, :, g]])
+            np.maximum(ties[:, :, k], np.where(present, toward, 0.0), out=ties[:, :, k])
+    dependence, threat, distrust = ties
     rivals = np.where(good[:, :, None, :] & (world.off_diagonal > 0), s.rivalry[:, None], 0.0).max(axis=3)
     h = s.hierarchy[:, :, None]
     mandate = s.intrastate_mandate[:, :, None]
