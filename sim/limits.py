@@ -6,7 +6,7 @@ the long time-series table (run-quarters x rows per quarter x bytes per row). A 
 either cap is refused in one line stating the estimate, unless `allow_large=true`.
 
 How the constants were measured (the history scenario, 72 quarters, 20 seeds, one core,
-`sim.experiments.ensemble.run_seeds`; see `measure()`): 0.39 ms per run-quarter; 582 rows of
+`sim.experiments.ensemble.run_seeds`; see `measure()`): 0.11-0.25 ms per run-quarter; 582 rows of
 `timeseries` per run and quarter at 42 bytes a row (`DataFrame.memory_usage(deep=True)`),
 plus the decisions table (about 1.3 rows of 194 bytes per run-quarter, i.e. under one
 byte per time-series row). Rows per quarter grow with the cast (about states squared).
@@ -21,7 +21,7 @@ import yaml
 
 from sim.errors import InputError
 
-SECONDS_PER_RUN_QUARTER = 0.0004   # measured 0.39 ms, one core
+SECONDS_PER_RUN_QUARTER = 0.00015  # measured 0.11-0.25 ms, one core (the engine, tables included)
 ROWS_PER_QUARTER = 582             # time-series rows per run and quarter, history cast
 BYTES_PER_ROW = 43                 # 42 B per time-series row + the decisions table
 MAX_BYTES = 4e9                    # in-memory tables: about 4 GB
