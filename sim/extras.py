@@ -30,13 +30,16 @@ def installed(module: str) -> bool:
 
 def backend_settings(cfg: DictConfig) -> list[str]:
     """The backend settings the config's task reads: `sweep.backend` (a sweep, or the
-    sensitivity analysis run through the sweep engine) and `calibrate.backend` (a
-    calibration, or a validation with a time split, which calibrates)."""
+    sensitivity analysis run through the sweep engine), `calibrate.backend` (a
+    calibration, or a validation with a time split, which calibrates) and
+    `validate.backend` (a validation's robustness, ablation or data-ensemble points)."""
     sections = []
     if cfg.task in ("sweep", "sensitivity"):
         sections.append("sweep")
     if cfg.task == "calibrate" or (cfg.task == "validate" and cfg.validate.split):
         sections.append("calibrate")
+    if cfg.task == "validate" and (cfg.validate.robustness or cfg.validate.ablation or cfg.validate.data_points):
+        sections.append("validate")
     return [f"{section}.backend" for section in sections if cfg.get(section) is not None]
 
 

@@ -57,6 +57,7 @@ def test_the_api_names_load_on_first_use():
     (["task=sweep", "sweep.backend=dask"], "sweep.backend"),
     (["task=sensitivity", "sweep.backend=dask"], "sweep.backend"),
     (["task=calibrate", "calibrate.backend=dask"], "calibrate.backend"),
+    (["task=validate", "validate.robustness=true", "validate.backend=dask"], "validate.backend"),
 ])
 def test_a_dask_backend_without_dask_is_one_line_naming_the_setting(tmp_path, args, setting):
     done = _python(WITHOUT_DASK, "progress=false", *args, f"hydra.run.dir={tmp_path / 'out'}", cwd=tmp_path)
@@ -70,6 +71,15 @@ def test_a_multirun_job_without_dask_is_refused_the_same_way(tmp_path):
     done = _python(WITHOUT_DASK, "-m", "progress=false", "task=sweep", "sweep.backend=dask", cwd=tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.splitlines()[-1].startswith("error: config: sweep.backend = 'dask' is invalid")
+
+
+def test_the_python_api_refuses_a_dask_sweep_without_dask_in_one_line():
+    done = _python("import sys; sys.modules['dask'] = sys.modules['distributed'] = None\n"
+                   "from sim.errors import InputError\nfrom sim.experiments.sweep import parse_spec\n"
+                   "try:\n    parse_spec({'name': 'x', 'backend': 'dask', 'parameters': {}})\n"
+                   "except InputError as error:\n    print(error)")
+    assert done.returncode == 0, done.stderr
+    assert "sweep.backend = 'dask' is invalid" in done.stdout and "[dask]" in done.stdout
 
 
 def test_the_main_job_and_a_local_sweep_run_without_dask(tmp_path):

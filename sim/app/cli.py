@@ -142,8 +142,9 @@ def prevalidate(argv: list[str]) -> None:
     overrides = _config_overrides(argv)
     try:
         _refuse_user_aliases(overrides)
-        spec = resolve(compose(overrides, with_hydra=True))
-        check_extras(spec.config)
+        cfg = compose(overrides, with_hydra=True)
+        check_extras(cfg)
+        spec = resolve(cfg)
         tasks.check_inputs(spec, _scenario_loader(overrides))
     except (HydraException, OmegaConfBaseException, yaml.YAMLError) as error:
         raise UserError(explain_config_error(error, overrides)) from None
@@ -188,8 +189,8 @@ def app(cfg: DictConfig) -> None:
 def _dispatch(cfg: DictConfig, out: Path) -> None:
     """Run the task `cfg.task` into `out`; the optional-extras check is repeated here for a
     multirun's jobs, which `prevalidate` does not see."""
-    spec = resolve(cfg, HydraConfig.get().runtime)
     check_extras(cfg)
+    spec = resolve(cfg, HydraConfig.get().runtime)
     given = HydraConfig.get().overrides
     load = _scenario_loader(list(given.task) + list(given.hydra))
     tasks.run(spec, out, load)

@@ -47,6 +47,7 @@ from sim.io.store import (code_version, file_digest, folder_lock, read_json, wri
                        write_yaml)
 from sim.experiments.sweep import SCHEDULERS, fingerprint, spec_hash
 from sim.experiments.validation import TARGETS, Target, run_pair_views
+from sim.extras import require_dask
 
 log = logging.getLogger(__name__)
 OBSERVATIONS = ("article", "simulated")
@@ -219,6 +220,8 @@ def parse_calibration(raw: Mapping[str, Any], source: str = "config") -> Calibra
     _check(is_finite_number(acceptance) and 0.0 <= acceptance < 1.0, source, "min_acceptance", acceptance,
            ACCEPTANCES)
     _check(raw["backend"] in BACKENDS, source, "backend", raw["backend"], ", ".join(BACKENDS))
+    if raw["backend"] == "dask":
+        require_dask(source, "calibrate.backend")
     _check(raw["scheduler"] is None or bool(SCHEDULER_ADDRESS.match(str(raw["scheduler"]))), source, "scheduler",
            raw["scheduler"], SCHEDULERS)
     spec = CalibrationSpec(

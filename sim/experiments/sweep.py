@@ -38,6 +38,7 @@ from sim.io.records import selected_frame, summary_frame
 from sim.scenarios.schema import Scenario
 from sim.io.store import code_version, file_digest, folder_lock, read_json, write_json, write_parquet
 from sim.experiments.sampling import latin_hypercube
+from sim.extras import require_dask
 
 log = logging.getLogger(__name__)
 DESIGNS = ("grid", "random", "lhs", "sobol", "morris", "points")
@@ -117,6 +118,8 @@ def parse_spec(raw: Mapping[str, Any], source: str = "sweep") -> SweepSpec:
     backend = given["backend"]
     if backend not in BACKENDS:
         raise InputError(source, "sweep.backend", backend, ", ".join(BACKENDS))
+    if backend == "dask":
+        require_dask(source, "sweep.backend")
     known = {f.name: f for f in fields(Params)}
     parameters = dict(given["parameters"] or {})
     for name, values in parameters.items():
