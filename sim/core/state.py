@@ -76,10 +76,6 @@ class State:
         """Run r's slice of every array, as views (writes reach this state)."""
         return State(**{f.name: getattr(self, f.name)[r] for f in fields(self)})
 
-    def copy(self) -> "State":
-        """An independent copy of every array."""
-        return State(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
-
 
 @dataclass(frozen=True)
 class World:
