@@ -99,10 +99,13 @@ class PointRunner:
 
 
 def _version() -> str:
-    """The code version a kept point must match: package and commit ('dirty' when the
-    checkout has uncommitted changes: such points are kept but never reused)."""
+    """The code version a kept point must match: package and commit. It ends in 'dirty'
+    when the checkout has uncommitted changes or no commit is known (an installed package):
+    such points are kept but never reused, since the code behind them cannot be told apart."""
     info = code_version()
-    return f"{info['package']}:{info.get('git_commit', 'unknown')}:{'dirty' if info.get('git_dirty') else 'clean'}"
+    commit = info.get("git_commit", "unknown")
+    clean = commit != "unknown" and info.get("git_dirty") is False
+    return f"{info['package']}:{commit}:{'clean' if clean else 'dirty'}"
 
 
 def perturbed_params(base: Params, points: int, spread: float, seed: int = 0) -> list[Params]:
