@@ -36,10 +36,12 @@ class Engine:
     """R runs of one scenario: their state, parameters, generators and records."""
 
     def __init__(self, scenario: "Scenario", params: Sequence["Params"], seeds: Sequence[int | None],
-                 rngs: Sequence[np.random.Generator] | None = None, groups: Sequence[str] = GROUPS) -> None:
+                 rngs: Sequence[np.random.Generator] | None = None, groups: Sequence[str] = GROUPS,
+                 decisions: bool = True) -> None:
         """`rngs`: the runs' generators (default: one seeded with each run's seed), e.g. a
         Mesa model's `model.rng`; `groups`: the observables to record (default all; a sweep
-        that keeps a few metrics records only their groups, `observables.groups_for`)."""
+        that keeps a few metrics records only their groups, `observables.groups_for`);
+        `decisions`: whether to keep the decision log (a sweep does not)."""
         if len(params) != len(seeds) or not params:
             raise ValueError("an engine needs one parameter set per seed, and at least one run")
         self.scenario = scenario
@@ -51,7 +53,7 @@ class Engine:
         self.state = initial_state(scenario, self.columns)
         processes.refresh_trust(self.state)
         processes.refresh_distance(self.state, self.world)
-        self.log = DecisionLog(len(self.params))
+        self.log = DecisionLog(len(self.params), enabled=decisions)
         self.ops = Operations(self.state, self.world, self.columns, self.rngs, self.log)
         self.t = 0
         self.groups = tuple(groups)
@@ -166,7 +168,8 @@ class RunResult:
 
 
 def run_engine(scenario: "Scenario", runs: Sequence[tuple["Params", int | None]],
-               groups: Sequence[str] = GROUPS) -> list[RunResult]:
+               groups: Sequence[str] = GROUPS, decisions: bool = True) -> list[RunResult]:
     """Run (parameters, seed) pairs of one scenario together; their results (recording the
-    given observable groups), in order."""
-    return Engine(scenario, [p for p, _ in runs], [seed for _, seed in runs], groups=groups).run().results()
+    given observable groups, and the decisions unless `decisions` is false), in order."""
+    return Engine(scenario, [p for p, _ in runs], [seed for _, seed in runs], groups=groups,
+                  decisions=decisions).run().results()

@@ -31,16 +31,22 @@ ATTRIBUTE_ARRAYS = {"illiberalism": "illiberalism", "insecurity": "base_insecuri
 
 
 class DecisionLog:
-    """Every run's decisions, a list of rows (tuples in DECISION_FIELDS order) per run."""
+    """Every run's decisions, a list of rows (tuples in DECISION_FIELDS order) per run.
 
-    def __init__(self, runs: int) -> None:
+    A disabled log (`enabled=False`: a sweep keeps no decisions) records nothing, and the
+    operations skip composing its rows; the decisions themselves are unchanged."""
+
+    def __init__(self, runs: int, enabled: bool = True) -> None:
         self.rows: list[list[tuple]] = [[] for _ in range(runs)]
+        self.enabled = enabled
         self.step, self.date, self.event = 0, "", ""
 
     def add(self, r: int, institution: str, state: str, kind: str, outcome: str, subject: str = "",
             topic: str = "", blocked_by: str = "", setter: str = "", score: float = float("nan"),
             detail: str = "") -> None:
-        """Append one decision row to run r's log."""
+        """Append one decision row to run r's log (nothing when the log is disabled)."""
+        if not self.enabled:
+            return
         self.rows[r].append((self.step, self.date, self.event, institution, state, kind, subject, topic,
                              outcome, blocked_by, setter, score, detail))
 
@@ -175,6 +181,8 @@ class Operations:
             up = text > 0
             gap = 1.0 - s.legitimacy[rs[up], f]
             s.legitimacy[rs[up], f] += values["legitimacy_rate"][rs[up]] * motion.magnitude * text[up] * gap
+        if not self.log.enabled:
+            return
         codes = world.codes
         subject = codes[f] if f is not None else motion.topic
         for j, r in enumerate(rs):
@@ -237,6 +245,8 @@ class Operations:
         answers = decisions.accepts_proposal(s, self.world, self.P, self.rngs, k, rs, proposer, magnitude, pooling)
         passed, refusers = self._passes(k, rs, answers)
         s.projects[rs[passed], k] += values["project_output"][rs[passed]] * magnitude
+        if not self.log.enabled:
+            return
         code = self.world.codes[proposer]
         for j, r in enumerate(rs):
             self.log.add(int(r), self.world.institutions[k], code, "proposal",
@@ -280,6 +290,8 @@ class Operations:
         deciding = world.is_state.copy()
         deciding[[actor, target]] = False
         scores = decisions.recognition_scores(self.s, world, self.P, self.rngs, deciding, actor)
+        if not self.log.enabled:
+            return
         threshold = self.P.values["recognition_threshold"]
         for r in self.all_runs:
             for i in np.flatnonzero(deciding):
@@ -292,6 +304,8 @@ class Operations:
         """Every state votes yes / abstain / no on upholding `subject`'s territorial integrity."""
         world = self.world
         choice, net = decisions.votes(self.s, world, self.P, self.rngs, subject, violator, sponsor)
+        if not self.log.enabled:
+            return
         names = {1: "yes", 0: "abstain", -1: "no"}
         for r in self.all_runs:
             for i in np.flatnonzero(world.is_state):

@@ -32,18 +32,19 @@ def run_one(scenario: Scenario, params: Params, seed: int) -> ProtectiveIntegrat
     return model
 
 
-def iter_batches(scenario: Scenario, runs: Sequence[tuple[Params, int]],
-                 groups: Sequence[str] = GROUPS) -> Iterator[list[RunResult]]:
+def iter_batches(scenario: Scenario, runs: Sequence[tuple[Params, int]], groups: Sequence[str] = GROUPS,
+                 decisions: bool = True) -> Iterator[list[RunResult]]:
     """Run (parameters, seed) runs of one scenario BATCH_SIZE at a time together; yield the
-    results (recording the given observable groups) of each batch in order."""
+    results (recording the given observable groups, and the decisions unless not asked)
+    of each batch in order."""
     for start in range(0, len(runs), BATCH_SIZE):
-        yield run_engine(scenario, runs[start:start + BATCH_SIZE], groups)
+        yield run_engine(scenario, runs[start:start + BATCH_SIZE], groups, decisions)
 
 
-def run_batch(scenario: Scenario, runs: Sequence[tuple[Params, int]],
-              groups: Sequence[str] = GROUPS) -> list[RunResult]:
+def run_batch(scenario: Scenario, runs: Sequence[tuple[Params, int]], groups: Sequence[str] = GROUPS,
+              decisions: bool = True) -> list[RunResult]:
     """Run (parameters, seed) runs of one scenario, batched; their results in order."""
-    return [result for results in iter_batches(scenario, runs, groups) for result in results]
+    return [result for results in iter_batches(scenario, runs, groups, decisions) for result in results]
 
 
 def run_seeds(scenario: Scenario, params: Params, seeds: Iterable[int],

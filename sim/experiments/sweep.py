@@ -257,7 +257,7 @@ def run_chunk(task: ChunkTask) -> tuple[int, pd.DataFrame]:
     for scenario in dict.fromkeys(row["scenario"] for row in task.runs):
         rows = [row for row in task.runs if row["scenario"] == scenario]
         models = run_batch(task.scenarios[scenario], [(_params(task.base, row, names), int(row["seed"]))
-                                                      for row in rows], groups_for(task.metrics))
+                                                      for row in rows], groups_for(task.metrics), decisions=False)
         frame = selected_frame(models, [int(row["run"]) for row in rows], task.metrics)
         frame.insert(1, "scenario", scenario)
         frame.insert(2, "point", np.repeat([int(row["point"]) for row in rows], len(frame) // len(rows)))
