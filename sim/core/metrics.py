@@ -24,9 +24,14 @@ def norm_distances(norms: np.ndarray, charters: np.ndarray) -> np.ndarray:
     """
     n, d = norms.shape[-2:]
     out = np.zeros(norms.shape[:-2] + (charters.shape[1], n, n))
+    term = np.empty_like(out)
+    gap = np.empty(norms.shape[:-2] + (n, n))
     for j in range(d):
-        gap = np.abs(norms[..., :, None, j] - norms[..., None, :, j])
-        out += charters[j][:, None, None] * gap[..., None, :, :]
+        column = norms[..., j]
+        np.subtract(column[..., :, None], column[..., None, :], out=gap)
+        np.abs(gap, out=gap)
+        np.multiply(charters[j][:, None, None], gap[..., None, :, :], out=term)
+        out += term
     return out
 
 

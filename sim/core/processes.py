@@ -62,7 +62,8 @@ def socialise(s: State, world: World, P: ParamColumns, weights: np.ndarray, part
     """
     p3, p4 = P.like(s.trust), P.like(s.distance)
     part = part * (weights > 0)[:, :, None]
-    close = closeness(s.distance, p4.confidence_bound) * world.off_diagonal
+    close = closeness(s.distance, p4.confidence_bound)
+    close *= world.off_diagonal
     w = weights[:, :, None, None]
     contact = (w * part[:, :, :, None] * part[:, :, None, :] * close).sum(axis=1)
     root = np.sqrt(s.illiberalism * s.insecurity)
