@@ -146,7 +146,7 @@ class Operations:
         gain = p.trust_gain * p.accession_welcome * close
         s.positive[r][newcomer, members] += gain
         s.positive[r][members, newcomer] += gain
-        refresh_trust(s.run(r))
+        refresh_trust(s, r)
 
     def revise_charter(self, k: int, changes: dict[str, object]) -> None:
         """Set institution k's mandates or decision rule (in every run), recording it."""
@@ -233,7 +233,7 @@ class Operations:
                          setter=world.codes[leader[j]] if leader[j] >= 0 else "")
             if not reasons:
                 s.positive[r, host, leader[j]] += values["trust_gain"][r] * magnitude
-                refresh_trust(s.run(int(r)))
+                refresh_trust(s, int(r))
 
     def propose(self, k: int, proposer: int, topic: str, magnitude: float, pooling: float,
                 runs: np.ndarray | None = None) -> None:

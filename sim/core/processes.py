@@ -16,11 +16,14 @@ from sim.core.institutions import ACTIVE, HEDGING, OBSERVER, SUSPENDED, WITHDRAW
 from sim.core.metrics import closeness, norm_distances
 
 
-def refresh_trust(s: State) -> None:
-    """Beta-reputation trust (Josang & Ismail 2002), (r + 1) / (r + s + 2); self-trust is 1."""
-    np.divide(s.positive + 1.0, s.positive + s.negative + 2.0, out=s.trust)
-    diagonal = np.arange(s.trust.shape[-1])
-    s.trust[..., diagonal, diagonal] = 1.0
+def refresh_trust(s: State, r: int | None = None) -> None:
+    """Beta-reputation trust (Josang & Ismail 2002), (r + 1) / (r + s + 2); self-trust is 1.
+    Of every run, or of run `r` only."""
+    runs = slice(None) if r is None else r
+    positive, negative, trust = s.positive[runs], s.negative[runs], s.trust[runs]
+    np.divide(positive + 1.0, positive + negative + 2.0, out=trust)
+    diagonal = np.arange(trust.shape[-1])
+    trust[..., diagonal, diagonal] = 1.0
 
 
 def refresh_distance(s: State, world: World) -> None:

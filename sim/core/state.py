@@ -72,10 +72,6 @@ class State:
         """Number of runs (the leading axis)."""
         return self.trust.shape[0]
 
-    def run(self, r: int) -> "State":
-        """Run r's slice of every array, as views (writes reach this state)."""
-        return State(**{f.name: getattr(self, f.name)[r] for f in fields(self)})
-
 
 @dataclass(frozen=True)
 class World:

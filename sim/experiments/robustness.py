@@ -17,6 +17,7 @@ import json
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -60,16 +61,20 @@ class PointRunner:
     folder: Path | None = None
     progress: bool = False
 
+    @cached_property
+    def version(self) -> str:
+        """The code version the keys carry (`_version`), read once per runner."""
+        return _version()
+
     def tasks(self, points: Sequence[tuple[dict[str, Scenario], Params]], seeds: Sequence[int]) -> list[PointTask]:
         """One task per (scenarios, parameters) point, keyed by its content."""
-        version = _version()
         prints: dict[int, str] = {}
         tasks = []
         for number, (scenarios, params) in enumerate(points):
             if id(scenarios) not in prints:
                 prints[id(scenarios)] = json.dumps({n: fingerprint(s) for n, s in scenarios.items()},
                                                    sort_keys=True, default=str)
-            text = json.dumps({"params": asdict(params), "seeds": list(seeds), "code": version}, sort_keys=True)
+            text = json.dumps({"params": asdict(params), "seeds": list(seeds), "code": self.version}, sort_keys=True)
             key = hashlib.sha256((text + prints[id(scenarios)]).encode()).hexdigest()[:24]
             tasks.append(PointTask(number, key, scenarios, params, tuple(seeds)))
         return tasks
@@ -77,13 +82,13 @@ class PointRunner:
     def run(self, tasks: Sequence[PointTask], desc: str) -> list[dict[str, float]]:
         """Every task's target shares, in task order: kept points are read (unless the code
         has uncommitted changes), the others run on the executor and are kept as they finish."""
-        reuse = self.folder is not None and not _version().endswith("dirty")
+        reuse = self.folder is not None and not self.version.endswith("dirty")
         done = {task.number: kept for task in tasks if reuse and (kept := self._kept(task)) is not None}
         todo = [task for task in tasks if task.number not in done]
         keys = {task.number: task.key for task in tasks}
         lock = folder_lock(self.folder, "points") if self.folder is not None else nullcontext()
         with lock, tqdm(total=len(tasks), initial=len(done), desc=desc, unit="point",
-                                disable=not self.progress) as bar:
+                        disable=not self.progress) as bar:
             if todo:
                 with executor(self.backend, self.workers, self.scheduler) as pool:
                     for number, shares in pool.completed(evaluate_point, todo):

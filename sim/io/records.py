@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.core.observables import INSTITUTION_METRICS, STATE_FAMILIES, STATE_METRICS, blocks, suffixes
+from sim.core.observables import INSTITUTION_METRICS, STATE_FAMILIES, STATE_METRICS, block_values, blocks, suffixes
 from sim.errors import InputError
 
 if TYPE_CHECKING:
@@ -68,19 +68,20 @@ def _off_diagonal(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _values(model: "RunResult") -> np.ndarray:
     """Every value of a run's time-series table, in the order of `_layout`."""
-    *plain, (trust, codes, _) = observables(model)
-    rows, cols = _off_diagonal(len(codes))
-    return np.concatenate([values.ravel() for values, _, _ in plain] + [trust[:, rows, cols].ravel()])
+    *plain, trust = block_values(model.observations())
+    rows, cols = _off_diagonal(trust.shape[1])
+    return np.concatenate([values.ravel() for values in plain] + [trust[:, rows, cols].ravel()])
 
 
 def stacked_series(models: Sequence["RunResult"]) -> dict[tuple[str, str], np.ndarray]:
     """(entity, metric) -> array (runs, steps) over finished runs of one scenario: the
     time-series table's content without building the table (for validation and calibration)."""
-    per_run = [observables(model) for model in models]
+    named = observables(models[0])
+    per_run = [block_values(model.observations()) for model in models]
     series = {}
-    for b, (_, entities, metrics) in enumerate(per_run[0]):
-        stacked = np.stack([blocks[b][0] for blocks in per_run])
-        trust = b == len(per_run[0]) - 1
+    for b, (_, entities, metrics) in enumerate(named):
+        stacked = np.stack([values[b] for values in per_run])
+        trust = b == len(named) - 1
         for e, entity in enumerate(entities):
             for m, metric in enumerate(metrics):
                 if not (trust and e == m):

@@ -40,15 +40,18 @@ class Scenario:
     institutions: list[InstitutionSpec]
     events: list[Event]
     calendar: Calendar = field(init=False)
-    dates: list[str] = field(init=False)
     _by_step: dict[int, list[Event]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.calendar = Calendar(*self.start, self.n_steps)
-        self.dates = self.calendar.dates
         self._by_step = {}
         for event in self.events:
             self._by_step.setdefault(event.step, []).append(event)
+
+    @property
+    def dates(self) -> list[str]:
+        """The first day of each quarter of the horizon ('YYYY-MM-DD')."""
+        return self.calendar.dates
 
     def events_at(self, step: int) -> list[Event]:
         """Events dated in quarter `step`, in file order."""
