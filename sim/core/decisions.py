@@ -156,11 +156,7 @@ def ideal_texts(s: State, world: World, P: ParamColumns, rngs: Sequence[np.rando
     score = base + deference(s, P, k, rs, club_shares(s, k, rs), setter) * setter_ideal[:, None]
     if cost is not None:
         score = score - cost
-    ideals = np.clip(score + noise, -1.0, 1.0)
-    if motion.favoured is not None:
-        ideals[:, motion.favoured] = 1.0
-    if motion.disfavoured is not None:
-        ideals[:, motion.disfavoured] = -1.0
+    ideals = _fixed(np.clip(score + noise, -1.0, 1.0), np.arange(n), motion)
     ideals[j[has], setter[has]] = setter_ideal[has]
     ideals[~good] = np.nan
     return ideals, setter_ideal
