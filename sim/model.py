@@ -111,6 +111,7 @@ class ProtectiveIntegrationModel(mesa.Model):
         self.by_code = {inst.code: inst for inst in self.institutions}
         for i, code in enumerate(self.codes):
             StateAgent(self, i, code)
+        self.latest: list[float] = []  # the last quarter's institution metrics, what the reporters read
         self.datacollector = mesa.DataCollector(model_reporters=_reporters(self.institution_codes))
 
     @property
@@ -137,6 +138,7 @@ class ProtectiveIntegrationModel(mesa.Model):
     def step(self) -> None:
         """Advance one quarter: the engine's schedule, then Mesa's record of it."""
         self.engine.step()
+        self.latest = self.engine.frames[-1]["institutions"][0].ravel().tolist()
         self.datacollector.collect(self)
         self.running = not self.engine.done
 
@@ -186,11 +188,12 @@ for _field in fields(State):
 
 
 def _reporters(institutions: list[str]) -> dict[str, Any]:
-    """Mesa reporters `SCO.cohesion`, ...: every institution metric of the quarter just run."""
-    def reporter(k: int, m: int):
-        return lambda model: float(model.engine.frames[-1]["institutions"][0, k, m])
-    return {f"{code}.{metric}": reporter(k, m) for k, code in enumerate(institutions)
-            for m, metric in enumerate(INSTITUTION_METRICS)}
+    """Mesa reporters `SCO.cohesion`, ...: every institution metric of the quarter just run
+    (read from `model.latest`, the quarter's institution record as a flat list)."""
+    def reporter(position: int):
+        return lambda model: model.latest[position]
+    names = [f"{code}.{metric}" for code in institutions for metric in INSTITUTION_METRICS]
+    return {name: reporter(position) for position, name in enumerate(names)}
 
 
 def _resolve_params(params: Params | Mapping[str, Any] | None, extra: Mapping[str, Any]) -> Params:

@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit, vectorize
 
 from sim.core.state import ParamColumns, State, World
-from sim.core.institutions import DECISION_RULES, standing, text_scale
+from sim.core.institutions import ACTIVE, DECISION_RULES, HEDGING, standing, text_scale
 
 CONSENSUS, QUALIFIED = DECISION_RULES.index("consensus"), DECISION_RULES.index("qualified_majority")
 
@@ -50,21 +51,24 @@ def normals(rngs: Sequence[np.random.Generator], sigma: np.ndarray, rs: np.ndarr
 
 def club_shares(s: State, k: int, rs: np.ndarray) -> np.ndarray:
     """(len(rs), N) each state's share of the power of institution k's members in good
-    standing (summed over those members alone, as a member would; runs with the same
-    powers and members share one computation)."""
-    good = standing(s.status[rs, k])[0]
-    power = s.power[rs]
-    shares = np.zeros(power.shape)
-    if len(rs) == 1:
-        first, inverse = np.zeros(1, dtype=int), np.zeros(1, dtype=int)
-    else:
-        _, first, inverse = np.unique(np.concatenate([power, good], axis=1), axis=0,
-                                      return_index=True, return_inverse=True)
-    for u, j in enumerate(first):
-        total = power[j][good[j]].sum()
+    standing (zero for the others)."""
+    return _shares(s.status[rs, k], s.power[rs])
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def _shares(status, power):
+    runs, n = power.shape
+    out = np.zeros(power.shape)
+    for j in range(runs):
+        total = 0.0
+        for i in range(n):
+            if status[j, i] == ACTIVE or status[j, i] == HEDGING:
+                out[j, i] = power[j, i]
+                total += power[j, i]
         if total > 0:
-            shares[inverse.ravel() == u] = np.where(good[j], power[j] / total, 0.0)
-    return shares
+            for i in range(n):
+                out[j, i] /= total
+    return out
 
 
 def deference(s: State, P: ParamColumns, k: int, rs: np.ndarray, shares: np.ndarray,
@@ -171,13 +175,16 @@ def _fixed(values: np.ndarray, who: np.ndarray, motion: Motion) -> np.ndarray:
     return values
 
 
-def meets_quota(rule: np.ndarray, share: np.ndarray) -> np.ndarray:
-    """Whether shares of the members in good standing carry a decision under each run's
-    rule (`rule`: indices into DECISION_RULES, one per row of `share`): all of them for
-    consensus, two thirds for a qualified majority, more than half for a majority."""
-    rule = rule.reshape(rule.shape + (1,) * (share.ndim - rule.ndim))
-    return np.where(rule == CONSENSUS, share >= 1.0 - 1e-12,
-                    np.where(rule == QUALIFIED, share >= 2.0 / 3.0 - 1e-12, share > 0.5))
+@vectorize(["boolean(int8, float64)", "boolean(int64, float64)"], cache=True)
+def meets_quota(rule: int, share: float) -> bool:
+    """Whether a share of the members in good standing carries a decision under a rule
+    (an index into DECISION_RULES): all of them for consensus, two thirds for a qualified
+    majority, more than half for a majority. A ufunc: it broadcasts over arrays."""
+    if rule == CONSENSUS:
+        return share >= 1.0 - 1e-12
+    if rule == QUALIFIED:
+        return share >= 2.0 / 3.0 - 1e-12
+    return share > 0.5
 
 
 def adopt_texts(ideals: np.ndarray, setter_ideal: np.ndarray, rule: np.ndarray,
@@ -191,29 +198,42 @@ def adopt_texts(ideals: np.ndarray, setter_ideal: np.ndarray, rule: np.ndarray,
     at least as much as silence, |text - ideal| <= |ideal|, so under consensus no adopted
     text is one a veto holder likes less than silence. Blockers are the members that
     reject the text the setter would have written alone, when it was not adopted.
+    `ideals` are NaN for those with no say.
     """
-    runs = ideals.shape[0]
-    text = np.zeros(runs)
+    text = np.zeros(ideals.shape[0])
     blockers = np.zeros(ideals.shape, dtype=bool)
-    holders = ~np.isnan(ideals)
-    count = holders.sum(axis=1)
     for value in np.unique(grain):
-        rows = np.flatnonzero((grain == value) & (count > 0))
-        if rows.size == 0:
-            continue
-        texts = text_scale(float(value))
-        ideal = np.where(holders[rows], ideals[rows], 0.0)[:, None, :]
-        accepted = (np.abs(texts[None, :, None] - ideal) <= np.abs(ideal) + 1e-12) & holders[rows][:, None, :]
-        share = accepted.sum(axis=2) / count[rows][:, None]
-        feasible = meets_quota(rule[rows], share)
-        feasible[:, texts == 0.0] = True
-        loss = np.abs(texts[None, :] - setter_ideal[rows][:, None]) + 1e-9 * np.abs(texts)[None, :]
-        chosen = texts[np.argmin(np.where(feasible, loss, np.inf), axis=1)]
-        wanted = texts[np.argmin(loss, axis=1)]
-        text[rows] = chosen
-        refuse = (np.abs(wanted[:, None] - ideal[:, 0, :]) > np.abs(ideal[:, 0, :]) + 1e-12) & holders[rows]
-        blockers[rows] = refuse & (chosen != wanted)[:, None]
+        rows = np.flatnonzero(grain == value)
+        _bargain(ideals, setter_ideal, rule, rows, text_scale(float(value)), text, blockers)
     return text, blockers
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def _bargain(ideals, setter_ideal, rule, rows, texts, text, blockers):
+    """`adopt_texts` for the runs `rows`, whose texts are on the scale `texts`."""
+    for r in rows:
+        holders = ~np.isnan(ideals[r])
+        count = holders.sum()
+        if count == 0:
+            continue
+        ideal = ideals[r]
+        chosen, wanted = 0.0, 0.0
+        chosen_loss, wanted_loss = np.inf, np.inf
+        for t in texts:
+            loss = abs(t - setter_ideal[r]) + 1e-9 * abs(t)
+            if loss < wanted_loss:
+                wanted, wanted_loss = t, loss
+            if loss < chosen_loss:
+                accepted = 0
+                for i in range(ideal.shape[0]):
+                    if holders[i] and abs(t - ideal[i]) <= abs(ideal[i]) + 1e-12:
+                        accepted += 1
+                if t == 0.0 or meets_quota(rule[r], accepted / count):
+                    chosen, chosen_loss = t, loss
+        text[r] = chosen
+        if chosen != wanted:
+            for i in range(ideal.shape[0]):
+                blockers[r, i] = holders[i] and abs(wanted - ideal[i]) > abs(ideal[i]) + 1e-12
 
 
 def willingness_to_lead(s: State, world: World, P: ParamColumns, rngs: Sequence[np.random.Generator], k: int,

@@ -55,6 +55,7 @@ class Engine:
         processes.refresh_distance(self.state, self.world)
         self.log = DecisionLog(len(self.params), enabled=decisions)
         self.ops = Operations(self.state, self.world, self.columns, self.rngs, self.log)
+        self._draw_noise()
         self.t = 0
         self.groups = tuple(groups)
         self.frames: list[dict[str, np.ndarray]] = []
@@ -95,26 +96,34 @@ class Engine:
     def advance(self) -> None:
         """Processes 2-6 for every run (the dynamics between events)."""
         s, world, P = self.state, self.world, self.columns
-        weights = processes.meeting_weights(s, world, P, self.scenario.calendar.quarter_of(self.t))
-        part = processes.participation(s, P)
-        processes.socialise(s, world, P, weights, part, self._experience_noise(part, weights))
+        processes.socialise(s, world, P, self.scenario.calendar.quarter_of(self.t), self.experience[self.t])
         processes.refresh_distance(s, world)
         processes.update_insecurity_and_threat(s, P)
         processes.update_clubs(s, world, P)
-        draws = np.stack([rng.random(s.status.shape[1:]) for rng in self.rngs])
-        for mask, new, reason in processes.engagement_moves(s, P, draws):
-            for r, k, i in zip(*np.nonzero(mask)):
-                self.ops.change_status(int(r), int(k), int(i), new, reason)
+        moves = processes.engagement_moves(s, P, self.draws[self.t])
+        if moves.any():
+            for code, (new, reason) in enumerate(processes.MOVES, start=1):
+                for r, k, i in zip(*np.nonzero(moves == code)):
+                    self.ops.change_status(int(r), int(k), int(i), new, reason)
         processes.forget(s, P)
 
-    def _experience_noise(self, part: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """(R, N, N) lognormal experience noise with mean 1, drawn by each run that meets."""
-        n = self.world.n
-        noise = np.ones((self.runs, n, n))
+    def _draw_noise(self) -> None:
+        """Every run's quarterly noise for the whole horizon, drawn up front: (quarters, R,
+        N, N) log-normal experience noise with mean 1 and (quarters, R, K, N) uniform
+        engagement draws, each from its own child stream spawned from the run's generator.
+        The events' decisions draw from the generator itself, so neither kind of noise
+        shifts the other, and a longer horizon leaves the first quarters' noise as it was."""
+        quarters, n, k = self.scenario.n_steps, self.world.n, len(self.world.institutions)
         sigma = self.columns.values["experience_noise"]
-        for r in np.flatnonzero(processes.meets(part, weights)):
-            noise[r] = self.rngs[r].lognormal(-0.5 * sigma[r] ** 2, sigma[r], size=(n, n))
-        return noise
+        self.experience = np.empty((quarters, self.runs, n, n))
+        self.draws = np.empty((quarters, self.runs, k, n))
+        for r, rng in enumerate(self.rngs):
+            experience, engagement = rng.spawn(2)
+            noise = experience.standard_normal((quarters, n, n))
+            noise *= sigma[r]
+            noise -= 0.5 * sigma[r] ** 2
+            self.experience[:, r] = np.exp(noise)
+            self.draws[:, r] = engagement.random((quarters, k, n))
 
     def result(self, r: int) -> "RunResult":
         """Run r's records so far."""

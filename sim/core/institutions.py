@@ -9,6 +9,7 @@ state). Collective decisions are in `sim.core.decisions`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -50,12 +51,15 @@ class InstitutionSpec:
     intrastate_mandate: bool
 
 
+@lru_cache(maxsize=64)
 def text_scale(grain: float) -> np.ndarray:
     """The graded texts a draft can take, from condemnation of the favoured party (-1)
     through silence (0) to full endorsement (+1), in steps of `grain` (the last step to
-    either end may be shorter)."""
+    either end may be shorter). Read-only: one array per grain is shared."""
     steps = int(np.floor(1.0 / grain + 1e-9))
-    return np.unique(np.round(np.concatenate([grain * np.arange(-steps, steps + 1), [-1.0, 1.0]]), 12))
+    scale = np.unique(np.round(np.concatenate([grain * np.arange(-steps, steps + 1), [-1.0, 1.0]]), 12))
+    scale.flags.writeable = False
+    return scale
 
 
 def stance_of(text: float) -> int:

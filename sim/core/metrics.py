@@ -11,51 +11,96 @@ Cohesion (docs/ODD.md, 'Observation') is a weighted mean of three documented com
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
+
+from sim.core.institutions import ACTIVE, HEDGING, SUSPENDED
 
 #: What `club_metrics` returns for each institution, in this order.
 CLUB_METRICS = ("cohesion", "trust", "congruence", "engagement")
 
 
-def norm_distances(norms: np.ndarray, charters: np.ndarray) -> np.ndarray:
-    """Charter-weighted distances: norms (..., N, D) and charters (D, K) give (..., K, N, N).
-
-    Summed norm by norm, in a fixed order, so a run's distances do not depend on what
-    else is stacked with it.
-    """
-    n, d = norms.shape[-2:]
-    out = np.zeros(norms.shape[:-2] + (charters.shape[1], n, n))
-    term = np.empty_like(out)
-    gap = np.empty(norms.shape[:-2] + (n, n))
-    for j in range(d):
-        column = norms[..., j]
-        np.subtract(column[..., :, None], column[..., None, :], out=gap)
-        np.abs(gap, out=gap)
-        np.multiply(charters[j][:, None, None], gap[..., None, :, :], out=term)
-        out += term
-    return out
+@njit(cache=True, error_model="numpy", nogil=True)
+def distances_of(norms: np.ndarray, charters: np.ndarray, out: np.ndarray) -> None:
+    """Charter-weighted distances of one run into `out`: norms (N, D) and charters (D, K)
+    give (K, N, N), the sum over norms of charter weight x |norm_i - norm_j|."""
+    n, d = norms.shape
+    for k in range(charters.shape[1]):
+        for i in range(n):
+            for j in range(n):
+                total = 0.0
+                for m in range(d):
+                    total += charters[m, k] * abs(norms[i, m] - norms[j, m])
+                out[k, i, j] = total
 
 
-def closeness(distance: np.ndarray, bound: float | np.ndarray) -> np.ndarray:
-    """Bounded confidence: 1 - distance / bound, zero beyond the bound."""
+@njit(cache=True, error_model="numpy", nogil=True)
+def closeness(distance: float | np.ndarray, bound: float) -> float | np.ndarray:
+    """Bounded confidence: 1 - distance / bound, zero beyond the bound (of a number or an
+    array, from Python or inside compiled kernels)."""
     return np.maximum(1.0 - distance * (1.0 / bound), 0.0)
 
 
-def club_metrics(good: np.ndarray, member: np.ndarray, engagement: np.ndarray,
-                 trust: np.ndarray, distance: np.ndarray,
-                 weights: tuple[float, float, float]) -> np.ndarray:
-    """The CLUB_METRICS of K institutions, optionally over time.
+@njit(cache=True, error_model="numpy", nogil=True)
+def club_metrics(status: np.ndarray, engagement: np.ndarray, trust: np.ndarray, distance: np.ndarray,
+                 params: np.ndarray) -> np.ndarray:
+    """The CLUB_METRICS of K institutions in each of R runs: (R, K, 4).
 
-    Shapes: `good`, `member`, `engagement` (..., K, N); `trust` (..., N, N); `distance`
-    (..., K, N, N). Returns (..., K, 4).
+    Shapes: `status`, `engagement` (R, K, N); `trust` (R, N, N); `distance` (R, K, N, N);
+    `params` the runs' parameter table (the cohesion weights). Trust and congruence are
+    zero with fewer than two members in good standing, engagement with no member.
     """
-    weight = good.astype(float)
-    n = weight.sum(axis=-1)
-    pairs = np.maximum(n * (n - 1), 1.0)
-    mutual = np.where(n >= 2, (np.einsum("...ki,...ij,...kj->...k", weight, trust, weight) - n) / pairs, 0.0)
-    spread = np.einsum("...ki,...kij,...kj->...k", weight, distance, weight)
-    congruence = np.where(n >= 2, 1.0 - spread / pairs, 0.0)
-    members = member.sum(axis=-1)
-    engaged = np.divide((engagement * member).sum(axis=-1), members, out=np.zeros(members.shape),
-                        where=members > 0)
-    cohesion = weights[0] * mutual + weights[1] * congruence + weights[2] * engaged
-    return np.stack([cohesion, mutual, congruence, engaged], axis=-1)
+    runs, k_count, n = status.shape
+    out = np.zeros((runs, k_count, 4))
+    for r in range(runs):
+        p = params[r]
+        for k in range(k_count):
+            st = status[r, k]
+            count, members, engaged, together, spread = 0, 0, 0.0, 0.0, 0.0
+            for i in range(n):
+                if st[i] == ACTIVE or st[i] == HEDGING or st[i] == SUSPENDED:
+                    members += 1
+                    engaged += engagement[r, k, i]
+                if st[i] != ACTIVE and st[i] != HEDGING:
+                    continue
+                count += 1
+                for j in range(n):
+                    if j != i and (st[j] == ACTIVE or st[j] == HEDGING):
+                        together += trust[r, i, j]
+                        spread += distance[r, k, i, j]
+            pairs = count * (count - 1)
+            mutual = together / pairs if count >= 2 else 0.0
+            congruence = 1.0 - spread / pairs if count >= 2 else 0.0
+            engaged = engaged / members if members > 0 else 0.0
+            out[r, k, 0] = p.cohesion_trust * mutual + p.cohesion_congruence * congruence + p.cohesion_engagement * engaged
+            out[r, k, 1], out[r, k, 2], out[r, k, 3] = mutual, congruence, engaged
+    return out
+
+
+@njit(cache=True, nogil=True)
+def status_counts(status: np.ndarray, codes: int) -> np.ndarray:
+    """(R, K, codes) how many states hold each status code in each institution of each run."""
+    runs, k_count, n = status.shape
+    out = np.zeros((runs, k_count, codes))
+    for r in range(runs):
+        for k in range(k_count):
+            for i in range(n):
+                out[r, k, status[r, k, i]] += 1.0
+    return out
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def good_mean(status: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """(R, K) the mean of (R, K, N) values over each institution's members in good
+    standing (zero with none)."""
+    runs, k_count, n = status.shape
+    out = np.zeros((runs, k_count))
+    for r in range(runs):
+        for k in range(k_count):
+            total, count = 0.0, 0
+            for i in range(n):
+                if status[r, k, i] == ACTIVE or status[r, k, i] == HEDGING:
+                    total += values[r, k, i]
+                    count += 1
+            if count:
+                out[r, k] = total / count
+    return out

@@ -18,8 +18,8 @@ from functools import cached_property
 import numpy as np
 
 from sim.core.state import ParamColumns, State, World
-from sim.core.institutions import ACTIVE, HEDGING, OBSERVER, STATUS_NAMES, SUSPENDED, WITHDRAWN, standing
-from sim.core.metrics import CLUB_METRICS, club_metrics
+from sim.core.institutions import ACTIVE, HEDGING, OBSERVER, STATUS_NAMES, SUSPENDED, WITHDRAWN
+from sim.core.metrics import CLUB_METRICS, club_metrics, good_mean, status_counts
 
 
 class Snapshot:
@@ -30,22 +30,14 @@ class Snapshot:
         self.s, self.world, self.P = state, world, columns
 
     @cached_property
-    def standing(self) -> tuple[np.ndarray, np.ndarray]:
-        """(in good standing, member) masks, (R, K, N)."""
-        return standing(self.s.status)
-
-    @cached_property
     def club(self) -> np.ndarray:
         """(R, K, 4) cohesion and its three components."""
-        good, member = self.standing
-        p = self.P.like(self.s.founded)
-        return club_metrics(good, member, self.s.engagement, self.s.trust, self.s.distance,
-                            (p.cohesion_trust, p.cohesion_congruence, p.cohesion_engagement))
+        return club_metrics(self.s.status, self.s.engagement, self.s.trust, self.s.distance, self.P.table)
 
     @cached_property
     def counts(self) -> np.ndarray:
         """(R, K, 6) members with each status code."""
-        return (self.s.status[..., None] == np.arange(len(STATUS_NAMES))).sum(axis=2).astype(float)
+        return status_counts(self.s.status, len(STATUS_NAMES))
 
     def count(self, status: int) -> np.ndarray:
         """(R, K) members with a status."""
@@ -53,10 +45,7 @@ class Snapshot:
 
     def delivered(self) -> np.ndarray:
         """(R, K) mean legitimation the members in good standing would draw."""
-        good = self.standing[0]
-        n_good = good.sum(axis=2)
-        return np.divide((self.s.benefit * good).sum(axis=2), n_good, out=np.zeros(n_good.shape),
-                         where=n_good > 0)
+        return good_mean(self.s.status, self.s.benefit)
 
 
 @dataclass(frozen=True)
@@ -122,6 +111,8 @@ STATE_METRICS: tuple[str, ...] = tuple(o.name for o in OBSERVABLES if o.entity =
 STATE_FAMILIES: tuple[Observable, ...] = tuple(o for o in OBSERVABLES if o.per)
 COMPONENTS: tuple[str, ...] = tuple(o.name for o in OBSERVABLES if o.component)
 COMPARE_METRICS: tuple[str, ...] = tuple(o.name for o in OBSERVABLES if o.compare)
+_INSTITUTION_SERIES = tuple(o for o in OBSERVABLES if o.entity == "institution")
+_STATE_SERIES = tuple(o for o in OBSERVABLES if o.entity == "state" and not o.per)
 #: The groups of a run's observations: the institution and the state metrics, then each family.
 GROUPS: tuple[str, ...] = ("institutions", "states", *(o.name for o in STATE_FAMILIES))
 
@@ -134,11 +125,10 @@ def snapshot(state: State, world: World, columns: ParamColumns,
     snap = Snapshot(state, world, columns)
     out = {}
     if "institutions" in groups:
-        institutions = np.stack([o.compute(snap) for o in OBSERVABLES if o.entity == "institution"], axis=2)
-        out["institutions"] = np.where(state.founded[:, :, None], institutions, np.nan)
+        out["institutions"] = institutions = np.stack([o.compute(snap) for o in _INSTITUTION_SERIES], axis=2)
+        institutions[~state.founded] = np.nan
     if "states" in groups:
-        out["states"] = np.stack([o.compute(snap) for o in OBSERVABLES if o.entity == "state" and not o.per],
-                                 axis=2)
+        out["states"] = np.stack([o.compute(snap) for o in _STATE_SERIES], axis=2)
     out.update({o.name: np.array(o.compute(snap)) for o in STATE_FAMILIES if o.name in groups})
     return out
 

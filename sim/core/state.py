@@ -152,7 +152,8 @@ def initial_state(scenario: "Scenario", columns: "ParamColumns") -> State:
 class ParamColumns:
     """The parameters of R runs as columns that broadcast against (R, ...) arrays.
 
-    `like(array)` shapes every column for that array's rank, so a column can never meet an
+    `table` holds them as a record array (run r's parameters are `table[r].name`, what
+    the compiled processes read). `like(array)` shapes every column for that array's rank, so a column can never meet an
     array of another rank (an (R, 1) column against an (R, N) array would broadcast to
     (R, R, N) without a word); an array whose leading axis is not the runs is refused.
     """
@@ -163,6 +164,9 @@ class ParamColumns:
         self.values = {name: np.array([getattr(p, name) for p in params], dtype=float)
                        for name in PARAM_NAMES}
         self.values["retention"] = np.array([retention(p) for p in params])
+        self.table = np.zeros(self.runs, dtype=[(name, float) for name in self.values])
+        for name, column in self.values.items():
+            self.table[name] = column
         self._shaped: dict[int, SimpleNamespace] = {}
 
     def like(self, array: np.ndarray) -> SimpleNamespace:
