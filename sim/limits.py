@@ -21,7 +21,7 @@ import yaml
 
 from sim.errors import InputError
 
-SECONDS_PER_RUN_QUARTER = 0.00015  # measured 0.11-0.25 ms, one core (the engine, tables included)
+SECONDS_PER_RUN_QUARTER = 0.00005  # measured 0.03-0.05 ms, one core (the engine, tables included)
 ROWS_PER_QUARTER = 582             # time-series rows per run and quarter, history cast
 BYTES_PER_ROW = 43                 # 42 B per time-series row + the decisions table
 MAX_BYTES = 4e9                    # in-memory tables: about 4 GB

@@ -138,7 +138,7 @@ class ProtectiveIntegrationModel(mesa.Model):
     def step(self) -> None:
         """Advance one quarter: the engine's schedule, then Mesa's record of it."""
         self.engine.step()
-        self.latest = self.engine.frames[-1]["institutions"][0].ravel().tolist()
+        self.latest = self.engine.records["institutions"][0, self.engine.t - 1].ravel().tolist()
         self.datacollector.collect(self)
         self.running = not self.engine.done
 

@@ -35,7 +35,7 @@ def test_metric_specs_name_the_groups_they_read():
 def test_every_observable_is_recorded_with_its_declared_entities(spec):
     engine = Engine(spec.scenario, [spec.params], [0])
     engine.step()
-    frame = engine.frames[0]
+    frame = engine.result(0).observations()
     assert tuple(frame) == GROUPS
     n, k = len(engine.world.codes), len(engine.world.institutions)
     assert frame["institutions"].shape == (1, k, len(INSTITUTION_METRICS))
@@ -43,6 +43,7 @@ def test_every_observable_is_recorded_with_its_declared_entities(spec):
     for o in OBSERVABLES:
         if o.per:
             assert frame[o.name].shape == (1, n, sizes[o.per]), o.name
+    assert not np.isnan(frame["trust_in"]).any()
 
 
 def test_the_state_declares_every_array_with_runs_leading(spec):

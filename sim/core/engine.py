@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.core import processes
-from sim.core.observables import GROUPS, snapshot
+from sim.core.observables import GROUPS, record, record_layout
 from sim.core.operations import DECISION_FIELDS, DecisionLog, Operations
 from sim.core.state import ParamColumns, World, initial_state
 
@@ -57,8 +57,8 @@ class Engine:
         self.ops = Operations(self.state, self.world, self.columns, self.rngs, self.log)
         self._draw_noise()
         self.t = 0
-        self.groups = tuple(groups)
-        self.frames: list[dict[str, np.ndarray]] = []
+        self.records = {group: np.full((self.runs, scenario.n_steps, *shape), np.nan)
+                        for group, shape in record_layout(self.world, groups).items()}
 
     @property
     def runs(self) -> int:
@@ -76,7 +76,7 @@ class Engine:
             return
         self.apply_events()
         self.advance()
-        self.frames.append(snapshot(self.state, self.world, self.columns, self.groups))
+        record(self.state, self.world, self.columns, self.records, self.t)
         self.t += 1
 
     def run(self) -> "Engine":
@@ -96,11 +96,11 @@ class Engine:
     def advance(self) -> None:
         """Processes 2-6 for every run (the dynamics between events)."""
         s, world, P = self.state, self.world, self.columns
-        processes.socialise(s, world, P, self.scenario.calendar.quarter_of(self.t), self.experience[self.t])
+        processes.socialise(s, world, P, self.scenario.calendar.quarter_of(self.t), self.experience[:, self.t])
         processes.refresh_distance(s, world)
         processes.update_insecurity_and_threat(s, P)
         processes.update_clubs(s, world, P)
-        moves = processes.engagement_moves(s, P, self.draws[self.t])
+        moves = processes.engagement_moves(s, P, self.draws[:, self.t])
         if moves.any():
             for code, (new, reason) in enumerate(processes.MOVES, start=1):
                 for r, k, i in zip(*np.nonzero(moves == code)):
@@ -108,35 +108,34 @@ class Engine:
         processes.forget(s, P)
 
     def _draw_noise(self) -> None:
-        """Every run's quarterly noise for the whole horizon, drawn up front: (quarters, R,
-        N, N) log-normal experience noise with mean 1 and (quarters, R, K, N) uniform
+        """Every run's quarterly noise for the whole horizon, drawn up front: (R, quarters,
+        N, N) log-normal experience noise with mean 1 and (R, quarters, K, N) uniform
         engagement draws, each from its own child stream spawned from the run's generator.
         The events' decisions draw from the generator itself, so neither kind of noise
         shifts the other, and a longer horizon leaves the first quarters' noise as it was."""
         quarters, n, k = self.scenario.n_steps, self.world.n, len(self.world.institutions)
         sigma = self.columns.values["experience_noise"]
-        self.experience = np.empty((quarters, self.runs, n, n))
-        self.draws = np.empty((quarters, self.runs, k, n))
+        self.experience = np.empty((self.runs, quarters, n, n))
+        self.draws = np.empty((self.runs, quarters, k, n))
         for r, rng in enumerate(self.rngs):
             experience, engagement = rng.spawn(2)
-            noise = experience.standard_normal((quarters, n, n))
+            noise = experience.standard_normal(out=self.experience[r])
             noise *= sigma[r]
             noise -= 0.5 * sigma[r] ** 2
-            self.experience[:, r] = np.exp(noise)
-            self.draws[:, r] = engagement.random((quarters, k, n))
+            np.exp(noise, out=noise)
+            engagement.random(out=self.draws[r])
 
     def result(self, r: int) -> "RunResult":
-        """Run r's records so far."""
-        observations = {name: np.stack([frame[name][r] for frame in self.frames])
-                        for name in (self.frames[0] if self.frames else {})}
+        """Run r's records so far (read-only views of the engine's records)."""
+        observations = {}
+        for name, values in self.records.items():
+            observations[name] = view = values[r, :self.t]
+            view.flags.writeable = False
         return RunResult(self.scenario, self.params[r], self.seeds[r], observations, self.log.rows[r])
 
     def results(self) -> list["RunResult"]:
         """Every run's records, in run order."""
-        stacked = {name: np.stack([frame[name] for frame in self.frames], axis=1) for name in self.frames[0]}
-        return [RunResult(self.scenario, self.params[r], self.seeds[r],
-                          {name: values[r] for name, values in stacked.items()}, self.log.rows[r])
-                for r in range(self.runs)]
+        return [self.result(r) for r in range(self.runs)]
 
 
 @dataclass

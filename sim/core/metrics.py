@@ -26,11 +26,12 @@ def distances_of(norms: np.ndarray, charters: np.ndarray, out: np.ndarray) -> No
     n, d = norms.shape
     for k in range(charters.shape[1]):
         for i in range(n):
-            for j in range(n):
+            out[k, i, i] = 0.0
+            for j in range(i + 1, n):
                 total = 0.0
                 for m in range(d):
                     total += charters[m, k] * abs(norms[i, m] - norms[j, m])
-                out[k, i, j] = total
+                out[k, i, j] = out[k, j, i] = total
 
 
 @njit(cache=True, error_model="numpy", nogil=True)

@@ -117,20 +117,32 @@ _STATE_SERIES = tuple(o for o in OBSERVABLES if o.entity == "state" and not o.pe
 GROUPS: tuple[str, ...] = ("institutions", "states", *(o.name for o in STATE_FAMILIES))
 
 
-def snapshot(state: State, world: World, columns: ParamColumns,
-             groups: Sequence[str] = GROUPS) -> dict[str, np.ndarray]:
-    """This quarter's observations of every run, for the chosen groups (default all):
-    group -> (R, entities, metrics), copies (not views of the state), the institution
-    metrics NaN where the institution is not founded."""
+def record_layout(world: World, groups: Sequence[str] = GROUPS) -> dict[str, tuple[int, int]]:
+    """(entities, metrics) of each chosen group's per-quarter record, in GROUPS order."""
+    n, k = world.n, len(world.institutions)
+    sizes = {"state": n, "institution": k, "great_power": len(world.great_powers)}
+    layout = {"institutions": (k, len(_INSTITUTION_SERIES)), "states": (n, len(_STATE_SERIES)),
+              **{o.name: (n, sizes[o.per]) for o in STATE_FAMILIES}}
+    return {group: layout[group] for group in GROUPS if group in groups}
+
+
+def record(state: State, world: World, columns: ParamColumns, out: dict[str, np.ndarray], t: int) -> None:
+    """Write quarter t's observations of every run into `out`: group -> (R, quarters,
+    entities, metrics) arrays laid out by `record_layout`, for the groups it holds; the
+    institution metrics are NaN where the institution is not founded."""
     snap = Snapshot(state, world, columns)
-    out = {}
-    if "institutions" in groups:
-        out["institutions"] = institutions = np.stack([o.compute(snap) for o in _INSTITUTION_SERIES], axis=2)
-        institutions[~state.founded] = np.nan
-    if "states" in groups:
-        out["states"] = np.stack([o.compute(snap) for o in _STATE_SERIES], axis=2)
-    out.update({o.name: np.array(o.compute(snap)) for o in STATE_FAMILIES if o.name in groups})
-    return out
+    if "institutions" in out:
+        block = out["institutions"][:, t]
+        for m, o in enumerate(_INSTITUTION_SERIES):
+            block[:, :, m] = o.compute(snap)
+        block[~state.founded] = np.nan
+    if "states" in out:
+        block = out["states"][:, t]
+        for m, o in enumerate(_STATE_SERIES):
+            block[:, :, m] = o.compute(snap)
+    for o in STATE_FAMILIES:
+        if o.name in out:
+            out[o.name][:, t] = o.compute(snap)
 
 
 def groups_for(specs: Sequence[str]) -> tuple[str, ...]:

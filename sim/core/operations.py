@@ -9,6 +9,7 @@ decision logs. Events never touch the arrays themselves.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -185,12 +186,13 @@ class Operations:
             return
         codes = world.codes
         subject = codes[f] if f is not None else motion.topic
-        for j, r in enumerate(rs):
-            held = np.flatnonzero(~np.isnan(ideals[j]))
-            self.log.add(int(r), world.institutions[k], "", kind, STANCE_NAMES[stance_of(text[j])],
-                         subject=subject, topic=motion.topic, blocked_by=self._codes(blockers[j]),
-                         detail=";".join(f"{codes[i]}:{ideals[j, i]:+.2f}" for i in held), score=float(text[j]),
-                         setter=codes[setter[j]] if setter[j] >= 0 else "")
+        for r, row, blocked, adopted, drafter in zip(rs.tolist(), ideals.tolist(), blockers.tolist(),
+                                                      text.tolist(), setter.tolist()):
+            self.log.add(r, world.institutions[k], "", kind, STANCE_NAMES[stance_of(adopted)],
+                         subject=subject, topic=motion.topic,
+                         blocked_by=",".join(code for code, no in zip(codes, blocked) if no),
+                         detail=";".join(f"{code}:{value:+.2f}" for code, value in zip(codes, row) if not math.isnan(value)),
+                         score=adopted, setter=codes[drafter] if drafter >= 0 else "")
 
     def _codes(self, mask: np.ndarray) -> str:
         return ",".join(self.world.codes[i] for i in np.flatnonzero(mask))
