@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, vectorize
+from numba import njit
 
 from sim.core.state import ParamColumns, State, World
 from sim.core.institutions import ACTIVE, DECISION_RULES, HEDGING, standing, text_scale
@@ -175,11 +175,20 @@ def _fixed(values: np.ndarray, who: np.ndarray, motion: Motion) -> np.ndarray:
     return values
 
 
-@vectorize(["boolean(int8, float64)", "boolean(int64, float64)"], cache=True)
-def meets_quota(rule: int, share: float) -> bool:
-    """Whether a share of the members in good standing carries a decision under a rule
-    (an index into DECISION_RULES): all of them for consensus, two thirds for a qualified
-    majority, more than half for a majority. A ufunc: it broadcasts over arrays."""
+@njit(cache=True, nogil=True)
+def meets_quota(rule: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """Whether shares of the members in good standing carry a decision under each run's
+    rule (1-D arrays of the same length; `rule`: indices into DECISION_RULES)."""
+    out = np.empty(share.shape[0], dtype=np.bool_)
+    for j in range(share.shape[0]):
+        out[j] = _quota(rule[j], share[j])
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _quota(rule: int, share: float) -> bool:
+    """All of them for consensus, two thirds for a qualified majority, more than half for
+    a majority."""
     if rule == CONSENSUS:
         return share >= 1.0 - 1e-12
     if rule == QUALIFIED:
@@ -228,7 +237,7 @@ def _bargain(ideals, setter_ideal, rule, rows, texts, text, blockers):
                 for i in range(ideal.shape[0]):
                     if holders[i] and abs(t - ideal[i]) <= abs(ideal[i]) + 1e-12:
                         accepted += 1
-                if t == 0.0 or meets_quota(rule[r], accepted / count):
+                if t == 0.0 or _quota(rule[r], accepted / count):
                     chosen, chosen_loss = t, loss
         text[r] = chosen
         if chosen != wanted:
