@@ -43,9 +43,10 @@ def normals(rngs: Sequence[np.random.Generator], sigma: np.ndarray, rs: np.ndarr
     """(len(rs), n) normal noise: run rs[j] draws one N(0, sigma) per agent of orders[j],
     in that order; the other entries are zero."""
     noise = np.zeros((len(rs), n))
-    for j, (r, order) in enumerate(zip(rs, orders)):
+    scale = sigma.tolist()
+    for row, r, order in zip(noise, np.asarray(rs).tolist(), orders):
         if len(order):
-            noise[j, list(order)] = rngs[r].normal(0.0, sigma[r], size=len(order))
+            row[order] = rngs[r].normal(0.0, scale[r], size=len(order))
     return noise
 
 

@@ -9,9 +9,9 @@ engagement, (6) discounts old experience, and records the quarter's observables
 (docs/ODD.md, 'Process overview and scheduling').
 
 Runs may differ in parameters and seed, not in scenario. A run's numbers do not depend on
-the runs it is advanced with: each draws from its own generator in the order it would
-alone, parameters enter as per-run columns, and every reduction runs along the same axis
-and length whatever R is.
+the runs it is advanced with: each draws from its own generator and two child streams in
+the order it would alone (`draw_noise`), parameters enter as per-run columns, and the
+compiled processes work on one run at a time.
 """
 
 from __future__ import annotations
@@ -33,7 +33,10 @@ if TYPE_CHECKING:
 
 
 class Engine:
-    """R runs of one scenario: their state, parameters, generators and records."""
+    """R runs of one scenario: their state (`state`), parameters (`columns`), generators
+    (`rngs`) and pre-drawn quarterly noise (`experience`, `draws`), decision log (`log`)
+    and records (`records`: group -> (R, quarters, entities, metrics), filled up to
+    quarter `t`)."""
 
     def __init__(self, scenario: "Scenario", params: Sequence["Params"], seeds: Sequence[int | None],
                  rngs: Sequence[np.random.Generator] | None = None, groups: Sequence[str] = GROUPS,
@@ -55,7 +58,7 @@ class Engine:
         processes.refresh_distance(self.state, self.world)
         self.log = DecisionLog(len(self.params), enabled=decisions)
         self.ops = Operations(self.state, self.world, self.columns, self.rngs, self.log)
-        self._draw_noise()
+        self.experience, self.draws = draw_noise(self.rngs, self.columns, scenario.n_steps, self.world)
         self.t = 0
         self.records = {group: np.full((self.runs, scenario.n_steps, *shape), np.nan)
                         for group, shape in record_layout(self.world, groups).items()}
@@ -107,24 +110,6 @@ class Engine:
                     self.ops.change_status(int(r), int(k), int(i), new, reason)
         processes.forget(s, P)
 
-    def _draw_noise(self) -> None:
-        """Every run's quarterly noise for the whole horizon, drawn up front: (R, quarters,
-        N, N) log-normal experience noise with mean 1 and (R, quarters, K, N) uniform
-        engagement draws, each from its own child stream spawned from the run's generator.
-        The events' decisions draw from the generator itself, so neither kind of noise
-        shifts the other, and a longer horizon leaves the first quarters' noise as it was."""
-        quarters, n, k = self.scenario.n_steps, self.world.n, len(self.world.institutions)
-        sigma = self.columns.values["experience_noise"]
-        self.experience = np.empty((self.runs, quarters, n, n))
-        self.draws = np.empty((self.runs, quarters, k, n))
-        for r, rng in enumerate(self.rngs):
-            experience, engagement = rng.spawn(2)
-            noise = experience.standard_normal(out=self.experience[r])
-            noise *= sigma[r]
-            noise -= 0.5 * sigma[r] ** 2
-            np.exp(noise, out=noise)
-            engagement.random(out=self.draws[r])
-
     def result(self, r: int) -> "RunResult":
         """Run r's records so far (read-only views of the engine's records)."""
         observations = {}
@@ -136,6 +121,28 @@ class Engine:
     def results(self) -> list["RunResult"]:
         """Every run's records, in run order."""
         return [self.result(r) for r in range(self.runs)]
+
+
+def draw_noise(rngs: Sequence[np.random.Generator], columns: ParamColumns, quarters: int,
+               world: World) -> tuple[np.ndarray, np.ndarray]:
+    """Every run's quarterly noise for the whole horizon, drawn up front: (R, quarters, N,
+    N) log-normal experience noise with mean 1 (spread `experience_noise`) and (R,
+    quarters, K, N) uniform engagement draws, each from its own child stream spawned from
+    the run's generator. The events' decisions draw from the generator itself, so neither
+    kind of noise shifts the other, and a longer horizon leaves the first quarters' noise
+    as it was."""
+    n, k = world.n, len(world.institutions)
+    sigma = columns.values["experience_noise"]
+    experience = np.empty((len(rngs), quarters, n, n))
+    draws = np.empty((len(rngs), quarters, k, n))
+    for r, rng in enumerate(rngs):
+        stream, hazards = rng.spawn(2)
+        noise = stream.standard_normal(out=experience[r])
+        noise *= sigma[r]
+        noise -= 0.5 * sigma[r] ** 2
+        np.exp(noise, out=noise)
+        hazards.random(out=draws[r])
+    return experience, draws
 
 
 @dataclass

@@ -6,6 +6,9 @@ Cohesion (docs/ODD.md, 'Observation') is a weighted mean of three documented com
 - congruence: one minus the mean charter-weighted norm distance among them;
 - engagement: mean engagement of all members that have not withdrawn (a suspended member
   counts with its low engagement, so a suspension lowers cohesion).
+
+The module also holds what the processes and the observables share: charter-weighted norm
+distances and bounded-confidence closeness. Every function is compiled with numba.
 """
 
 from __future__ import annotations
