@@ -127,3 +127,19 @@ def test_particles_tied_at_the_tolerance_are_all_kept():
                                "distance": [0.0, 0.0, 0.0, 0.1, 0.1, 0.1, 0.3, 0.2]})
     kept, epsilon = calibration._keep(spec, candidates)
     assert epsilon == 0.1 and sorted(kept["particle"]) == [0, 1, 2, 3, 4, 5]
+
+
+def test_new_particles_weigh_as_exact_importance_weights():
+    """Prior over proposal has mean 1 under the proposal. A kernel twice as wide as the
+    kept particles' spread puts about half its mass outside the prior's support, which
+    `_perturbed` redraws; weights that ignored that cut would average about 2 and
+    over-weigh new particles against the kept ones."""
+    spec = _spec(free={"rally_gain": [0.0, 3.0], "deference": [0.0, 3.3]}, truth={"rally_gain": 1.5, "deference": 1.65})
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        population = pd.DataFrame({"rally_gain": rng.uniform(0.0, 3.0, 40), "deference": rng.uniform(0.0, 3.3, 40),
+                                   "weight": rng.uniform(0.5, 1.5, 40)})
+        values = calibration._perturbed(spec, np.random.default_rng(10 + seed), population, 20_000)
+        assert ((values >= 0.0) & (values <= [3.0, 3.3])).all()
+        weights = calibration._new_weights(spec, population, values, np.random.default_rng(20 + seed))
+        assert abs(weights.mean() - 1.0) < 0.02
