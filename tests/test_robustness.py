@@ -32,7 +32,6 @@ def test_points_give_the_same_numbers_in_worker_processes(scenarios, spec, seria
 
 
 def test_a_killed_validation_resumes_from_its_kept_points(scenarios, spec, serial, tmp_path, monkeypatch):
-    monkeypatch.setattr(robustness_module, "_version", lambda: "test:clean")
     calls = []
 
     def counted(task):
@@ -56,15 +55,32 @@ def test_a_killed_validation_resumes_from_its_kept_points(scenarios, spec, seria
     assert calls == []
 
 
-def test_points_of_a_changed_checkout_are_never_reused(scenarios, spec, tmp_path, monkeypatch):
-    monkeypatch.setattr(robustness_module, "_version", lambda: "test:dirty")
+def test_points_of_changed_code_are_never_reused(scenarios, spec, tmp_path, monkeypatch):
+    """The key carries the digest of the package's source: a point computed by other code,
+    committed or not, is computed again."""
     calls = []
     monkeypatch.setattr(robustness_module, "evaluate_point", lambda task: calls.append(task.number) or
                         evaluate_point(task))
-    runner = PointRunner(folder=tmp_path)
-    robustness(scenarios, spec.params, 1, SEEDS, SPREAD, runner=runner)
-    robustness(scenarios, spec.params, 1, SEEDS, SPREAD, runner=runner)
+    for source in ("before", "after", "after"):
+        monkeypatch.setattr(robustness_module, "source_digest", lambda: source)
+        robustness(scenarios, spec.params, 1, SEEDS, SPREAD, runner=PointRunner(folder=tmp_path))
     assert calls == [0, 0]
+
+
+def test_the_source_digest_follows_the_package_s_content(tmp_path, monkeypatch):
+    from sim.io import store
+    package = tmp_path / "sim"
+    (package / "core").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "core" / "engine.py").write_text("x = 1\n")
+    monkeypatch.setattr(store.sim, "__file__", str(package / "__init__.py"))
+    digests = []
+    for content in ("x = 1\n", "x = 1\n", "x = 2\n"):
+        (package / "core" / "engine.py").write_text(content)
+        store.source_digest.cache_clear()
+        digests.append(store.source_digest())
+    store.source_digest.cache_clear()
+    assert digests[0] == digests[1] != digests[2]
 
 
 def test_a_point_s_key_changes_with_what_its_numbers_depend_on(scenarios, spec):

@@ -45,8 +45,8 @@ from sim.errors import InputError, UserError
 from sim.experiments.executors import BACKENDS, SCHEDULER_ADDRESS, Backend, Executor, executor
 from sim.core.params import BEHAVIOURAL, INTEGER_PARAMS, Params
 from sim.scenarios.schema import Scenario
-from sim.io.store import (code_version, file_digest, folder_lock, read_json, write_csv, write_json, write_parquet,
-                       write_yaml)
+from sim.io.store import (code_version, file_digest, folder_lock, read_json, source_digest, write_csv, write_json,
+                       write_parquet, write_yaml)
 from sim.experiments.sweep import SCHEDULERS, fingerprint, spec_hash
 from sim.experiments.validation import TARGETS, Target, run_pair_views
 from sim.extras import require_dask
@@ -445,7 +445,8 @@ def _keep(spec: CalibrationSpec, candidates: pd.DataFrame) -> tuple[pd.DataFrame
 
 class CalibrationStore:
     """A calibration folder: manifest.json (spec, base parameters, scenarios' hash, code
-    version), generations/gNNN.parquet (the kept population after generation NNN) with
+    version; a calibration resumes only under the same spec and the same code, by the
+    digest of its source), generations/gNNN.parquet (the kept population after generation NNN) with
     gNNN.json (tolerance, acceptance, timing and the part's size and SHA-256), and, once
     finished, the posterior files (`write_results`). The lock (calibration.lock) is held by
     the calibration writing there."""
@@ -464,6 +465,11 @@ class CalibrationStore:
                 raise InputError(str(self.manifest), "spec_hash", (held or {}).get("spec_hash"),
                                  f"the same calibration as the one run there ({digest} now): "
                                  "use a new calibrate.dir (or calibrate.name) for a different one")
+            code = (held.get("code_version") or {}).get("source_digest")
+            if code != source_digest():
+                raise InputError(str(self.manifest), "code_version.source_digest", code,
+                                 f"generations computed by this code (source {source_digest()}): use a new "
+                                 "calibrate.dir, or delete the folder to recompute them")
             return
         if any(self.generations.glob("g*.parquet")):
             raise UserError(f"{self.folder} holds generations but no manifest.json, so they cannot be "

@@ -24,12 +24,13 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+import sim
 from sim.core.params import BEHAVIOURAL, INTEGER_PARAMS, Params, spread_bounds
 from sim.experiments.executors import executor
 from sim.experiments.sweep import fingerprint
 from sim.experiments.sampling import latin_hypercube
 from sim.experiments.validation import REQUIRED_SHARE, TARGETS, evaluate, run_views, target_shares
-from sim.io.store import code_version, folder_lock, read_json, write_json
+from sim.io.store import folder_lock, read_json, source_digest, write_json
 from sim.scenarios.schema import Scenario
 
 
@@ -80,9 +81,9 @@ class PointRunner:
         return tasks
 
     def run(self, tasks: Sequence[PointTask], desc: str) -> list[dict[str, float]]:
-        """Every task's target shares, in task order: kept points are read (unless the code
-        has uncommitted changes), the others run on the executor and are kept as they finish."""
-        reuse = self.folder is not None and not self.version.endswith("dirty")
+        """Every task's target shares, in task order: kept points are read, the others run on
+        the executor and are kept as they finish."""
+        reuse = self.folder is not None
         done = {task.number: kept for task in tasks if reuse and (kept := self._kept(task)) is not None}
         todo = [task for task in tasks if task.number not in done]
         keys = {task.number: task.key for task in tasks}
@@ -104,13 +105,10 @@ class PointRunner:
 
 
 def _version() -> str:
-    """The code version a kept point must match: package and commit. It ends in 'dirty'
-    when the checkout has uncommitted changes or no commit is known (an installed package):
-    such points are kept but never reused, since the code behind them cannot be told apart."""
-    info = code_version()
-    commit = info.get("git_commit", "unknown")
-    clean = commit != "unknown" and info.get("git_dirty") is False
-    return f"{info['package']}:{commit}:{'clean' if clean else 'dirty'}"
+    """The code version a kept point must match: the package version and the digest of its
+    source (`store.source_digest`), so a point is reused only by the very code that
+    computed it, committed or not."""
+    return f"{sim.__version__}:{source_digest()}"
 
 
 def perturbed_params(base: Params, points: int, spread: float, seed: int = 0) -> list[Params]:

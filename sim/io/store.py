@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -175,12 +176,27 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
+SOURCE_SUFFIXES = (".py", ".csv", ".yaml", ".md")
+
+
+@lru_cache(maxsize=1)
+def source_digest() -> str:
+    """SHA-256 (16 hex digits) of the package's own files (code and packaged data), by path
+    and content: the identity of the code behind a result, the same in any clone or
+    install of the same source, whether or not it is committed."""
+    package = Path(sim.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in package.rglob("*") if p.suffix in SOURCE_SUFFIXES and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
 def code_version() -> dict[str, Any]:
-    """Package version, the Python and library versions and, inside a git checkout, the
-    commit and whether it is dirty."""
+    """Package version, the digest of its source, the Python and library versions and,
+    inside a git checkout, the commit and whether it is dirty."""
     root = Path(__file__).resolve().parents[2]
-    info: dict[str, Any] = {"package": sim.__version__, "python": platform.python_version(),
-                            "libraries": library_versions()}
+    info: dict[str, Any] = {"package": sim.__version__, "source_digest": source_digest(),
+                            "python": platform.python_version(), "libraries": library_versions()}
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
                                 text=True, timeout=5, check=True).stdout.strip()
