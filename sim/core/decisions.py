@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit
 
 from sim.core.state import ParamColumns, State, World
-from sim.core.institutions import ACTIVE, DECISION_RULES, HEDGING, standing, text_scale
+from sim.core.institutions import DECISION_RULES, in_good_standing, standing, text_scale
 
 CONSENSUS, QUALIFIED = DECISION_RULES.index("consensus"), DECISION_RULES.index("qualified_majority")
 
@@ -63,7 +63,7 @@ def _shares(status, power):
     for j in range(runs):
         total = 0.0
         for i in range(n):
-            if status[j, i] == ACTIVE or status[j, i] == HEDGING:
+            if in_good_standing(status[j, i]):
                 out[j, i] = power[j, i]
                 total += power[j, i]
         if total > 0:

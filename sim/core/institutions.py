@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from numba import njit
 
 NONE, ACTIVE, HEDGING, SUSPENDED, WITHDRAWN, OBSERVER = range(6)
 STATUS_NAMES = ("none", "active", "hedging", "suspended", "withdrawn", "observer")
@@ -25,6 +26,13 @@ VALID_TRANSITIONS = frozenset({
 ENDORSE, NEUTRAL, OPPOSE = 1, 0, -1
 STANCE_NAMES = {ENDORSE: "endorse", NEUTRAL: "neutral", OPPOSE: "oppose"}
 DECISION_RULES = ("consensus", "qualified_majority", "majority")
+
+
+@njit(cache=True, nogil=True)
+def in_good_standing(code: int) -> bool:
+    """Whether one status code is in good standing (active or hedging): the test the
+    compiled kernels make, member by member."""
+    return code == ACTIVE or code == HEDGING
 
 
 def standing(status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.core.institutions import ACTIVE, HEDGING, SUSPENDED
+from sim.core.institutions import SUSPENDED, in_good_standing
 
 #: What `club_metrics` returns for each institution, in this order.
 CLUB_METRICS = ("cohesion", "trust", "congruence", "engagement")
@@ -61,14 +61,14 @@ def club_metrics(status: np.ndarray, engagement: np.ndarray, trust: np.ndarray, 
             st = status[r, k]
             count, members, engaged, together, spread = 0, 0, 0.0, 0.0, 0.0
             for i in range(n):
-                if st[i] == ACTIVE or st[i] == HEDGING or st[i] == SUSPENDED:
+                if in_good_standing(st[i]) or st[i] == SUSPENDED:
                     members += 1
                     engaged += engagement[r, k, i]
-                if st[i] != ACTIVE and st[i] != HEDGING:
+                if not in_good_standing(st[i]):
                     continue
                 count += 1
                 for j in range(n):
-                    if j != i and (st[j] == ACTIVE or st[j] == HEDGING):
+                    if j != i and in_good_standing(st[j]):
                         together += trust[r, i, j]
                         spread += distance[r, k, i, j]
             pairs = count * (count - 1)
@@ -102,7 +102,7 @@ def good_mean(status: np.ndarray, values: np.ndarray) -> np.ndarray:
         for k in range(k_count):
             total, count = 0.0, 0
             for i in range(n):
-                if status[r, k, i] == ACTIVE or status[r, k, i] == HEDGING:
+                if in_good_standing(status[r, k, i]):
                     total += values[r, k, i]
                     count += 1
             if count:

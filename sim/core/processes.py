@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.core.institutions import ACTIVE, HEDGING, OBSERVER, SUSPENDED, WITHDRAWN
+from sim.core.institutions import ACTIVE, HEDGING, OBSERVER, SUSPENDED, WITHDRAWN, in_good_standing
 from sim.core.metrics import closeness, distances_of
 from sim.core.state import ParamColumns, State, World
 
@@ -205,7 +205,7 @@ def _clubs(status, founded, power, illiberalism, insecurity, sovereignty, outsid
         good = np.zeros((k_count, n), dtype=np.bool_)
         for k in range(k_count):
             for i in range(n):
-                good[k, i] = status[r, k, i] == ACTIVE or status[r, k, i] == HEDGING
+                good[k, i] = in_good_standing(status[r, k, i])
             hierarchy[r, k] = _hierarchy(power[r], good[k], founded[r, k], shares[r, k])
             _legitimation(distance[r, k], trust[r], illiberalism[r], insecurity[r], good[k], status[r, k],
                           founded[r, k], benefit[r, k])
@@ -321,7 +321,7 @@ def _engagement(status, engagement, suspended_for, utility, params, draws, moves
         for k in range(k_count):
             for i in range(n):
                 st = status[r, k, i]
-                engaged = st == ACTIVE or st == HEDGING
+                engaged = in_good_standing(st)
                 target = 1.0 / (1.0 + np.exp(-utility[r, k, i] / p.engagement_temperature))
                 if engaged or st == SUSPENDED:
                     engagement[r, k, i] += p.engagement_rate * (target - engagement[r, k, i])
