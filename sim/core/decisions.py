@@ -80,26 +80,45 @@ def deference(s: State, P: ParamColumns, k: int, rs: np.ndarray, shares: np.ndar
     In the CSTO's hierarchy the smaller states comply reluctantly with Russian drafts; in
     the SCO the Russia-China balance leaves them room (article 'Foreign policy
     coordination'; 'Conclusion')."""
-    j = np.arange(len(rs))
-    lead = np.maximum(0.0, shares[j, np.maximum(leader, 0)][:, None] - shares)
-    out = (P.values["deference"][rs] * s.hierarchy[rs, k])[:, None] * lead
-    out[leader < 0] = 0.0
-    out[j[leader >= 0], leader[leader >= 0]] = 0.0
+    return _deferences(shares, leader, P.values["deference"][rs] * s.hierarchy[rs, k])
+
+
+@njit(cache=True, nogil=True)
+def _deferences(shares, leader, pull):
+    out = np.empty(shares.shape)
+    for j in range(shares.shape[0]):
+        _deference(shares[j], leader[j], pull[j], out[j])
     return out
+
+
+@njit(cache=True, nogil=True)
+def _deference(shares, leader, pull, out):
+    """One run's `deference` into `out`, given pull = deference x hierarchy."""
+    for i in range(shares.shape[0]):
+        if leader < 0 or i == leader:
+            out[i] = 0.0
+        else:
+            out[i] = pull * max(0.0, shares[leader] - shares[i])
 
 
 def agenda_setters(s: State, world: World, k: int, rs: np.ndarray, proposer: int | None) -> np.ndarray:
     """(len(rs),) who drafts: the proposer if in good standing, else the strongest agenda
     setter in good standing (the first listed among equals), else -1."""
-    good = standing(s.status[rs, k])[0]
-    order = np.array(world.setter_order[k], dtype=int)
-    out = np.full(len(rs), -1)
-    if order.size:
-        power = np.where(good[:, order], s.power[rs][:, order], -np.inf)
-        strongest = order[np.argmax(power, axis=1)]
-        out = np.where(good[:, order].any(axis=1), strongest, -1)
-    if proposer is not None:
-        out = np.where(good[:, proposer], proposer, out)
+    order = np.array(world.setter_order[k], dtype=np.int64)
+    return _setters(s.status[:, k], s.power, rs, order, -1 if proposer is None else proposer)
+
+
+@njit(cache=True, nogil=True)
+def _setters(status, power, rs, order, proposer):
+    out = np.full(rs.shape[0], -1)
+    for j in range(rs.shape[0]):
+        r = rs[j]
+        if proposer >= 0 and in_good_standing(status[r, proposer]):
+            out[j] = proposer
+            continue
+        for g in order:
+            if in_good_standing(status[r, g]) and (out[j] < 0 or power[r, g] > power[r, out[j]]):
+                out[j] = g
     return out
 
 
@@ -108,21 +127,37 @@ def stance_scores(s: State, world: World, P: ParamColumns, rs: np.ndarray, motio
     state's norms (territorial integrity weighing more for a state with restive regions:
     article 'The separatist challenge') plus loyalty to the favoured party and against the
     disfavoured one, less fear of the favoured party."""
-    norms, ti = s.norms[rs], world.territorial_integrity
-    total = 0.0
-    for norm, weight in motion.content.items():
-        salience = 1.0 + s.separatism[rs] if norm == ti else 1.0
-        total = total + weight * (2.0 * norms[:, :, norm] - 1.0) * salience
-    content = motion.magnitude * total
-    loyal = np.zeros(content.shape)
-    if motion.favoured is not None:
-        f = motion.favoured
-        loyal = loyal + (s.trust[rs, :, f] - 0.5)
-        loyal = loyal - (s.threat[rs, :, f] - s.baseline_threat[rs, :, f])
-    if motion.disfavoured is not None:
-        loyal = loyal - (s.trust[rs, :, motion.disfavoured] - 0.5)
-    values = P.values
-    return values["content_weight"][rs, None] * content + values["loyalty"][rs, None] * loyal
+    norms = np.array(list(motion.content), dtype=np.int64)
+    weights = np.array(list(motion.content.values()), dtype=float)
+    return _stances(s.norms, s.separatism, s.trust, s.threat, s.baseline_threat, rs, norms, weights,
+                    world.territorial_integrity, motion.magnitude, _party(motion.favoured),
+                    _party(motion.disfavoured), P.values["content_weight"], P.values["loyalty"])
+
+
+def _party(index: int | None) -> int:
+    return -1 if index is None else index
+
+
+@njit(cache=True, nogil=True)
+def _stances(norms, separatism, trust, threat, baseline, rs, content, weights, ti, magnitude, favoured,
+             disfavoured, content_weight, loyalty):
+    n = norms.shape[1]
+    out = np.empty((rs.shape[0], n))
+    for j in range(rs.shape[0]):
+        r = rs[j]
+        for i in range(n):
+            total = 0.0
+            for c in range(content.shape[0]):
+                salience = 1.0 + separatism[r, i] if content[c] == ti else 1.0
+                total = total + weights[c] * (2.0 * norms[r, i, content[c]] - 1.0) * salience
+            loyal = 0.0
+            if favoured >= 0:
+                loyal = loyal + (trust[r, i, favoured] - 0.5)
+                loyal = loyal - (threat[r, i, favoured] - baseline[r, i, favoured])
+            if disfavoured >= 0:
+                loyal = loyal - (trust[r, i, disfavoured] - 0.5)
+            out[j, i] = content_weight[r] * (magnitude * total) + loyalty[r] * loyal
+    return out
 
 
 def ideal_texts(s: State, world: World, P: ParamColumns, rngs: Sequence[np.random.Generator],
@@ -137,43 +172,52 @@ def ideal_texts(s: State, world: World, P: ParamColumns, rngs: Sequence[np.rando
     endorsement, the disfavoured one full condemnation. Hierarchy sets the agenda through
     deference; it never removes the veto.
     """
-    n = world.n
     good = standing(s.status[rs, k])[0]
-    fixed = np.zeros(n, dtype=bool)
-    for party in (motion.favoured, motion.disfavoured):
-        if party is not None:
-            fixed[party] = True
-    orders = [([int(st)] if st >= 0 and not fixed[st] else [])
-              + [int(i) for i in np.flatnonzero(good[j] & ~fixed) if i != st]
-              for j, st in enumerate(setter)]
-    noise = normals(rngs, P.values["stance_noise"], rs, orders, n)
+    parties = {p for p in (motion.favoured, motion.disfavoured) if p is not None}
+    orders = [([st] if st >= 0 and st not in parties else [])
+              + [i for i, g in enumerate(row) if g and i != st and i not in parties]
+              for row, st in zip(good.tolist(), setter.tolist())]
+    noise = normals(rngs, P.values["stance_noise"], rs, orders, world.n)
     base = stance_scores(s, world, P, rs, motion)
-    cost = (P.values["out_of_area_cost"][rs, None] * s.sovereignty[rs]) if motion.out_of_area else None
-    j = np.arange(len(rs))
-    has = setter >= 0
-    col = np.maximum(setter, 0)
-    own = base[j, col]
-    if cost is not None:
-        own = own - cost[j, col]
-    setter_ideal = np.clip(own + noise[j, col], -1.0, 1.0)
-    setter_ideal = _fixed(setter_ideal, col, motion)
-    setter_ideal = np.where(has, setter_ideal, 0.0)
-    score = base + deference(s, P, k, rs, club_shares(s, k, rs), setter) * setter_ideal[:, None]
-    if cost is not None:
-        score = score - cost
-    ideals = _fixed(np.clip(score + noise, -1.0, 1.0), np.arange(n), motion)
-    ideals[j[has], setter[has]] = setter_ideal[has]
-    ideals[~good] = np.nan
+    cost = P.values["out_of_area_cost"][rs, None] * s.sovereignty[rs] if motion.out_of_area else np.zeros((0, 0))
+    pull = P.values["deference"][rs] * s.hierarchy[rs, k]
+    return _ideals(base, noise, good, setter, club_shares(s, k, rs), pull, cost,
+                   _party(motion.favoured), _party(motion.disfavoured))
+
+
+@njit(cache=True, nogil=True)
+def _ideals(base, noise, good, setter, shares, pull, cost, favoured, disfavoured):
+    runs, n = base.shape
+    ideals = np.empty((runs, n))
+    setter_ideal = np.zeros(runs)
+    pulled = np.empty(n)
+    for j in range(runs):
+        st = setter[j]
+        if st >= 0:
+            own = base[j, st] - cost[j, st] if cost.size else base[j, st]
+            setter_ideal[j] = _party_ideal(st, min(max(own + noise[j, st], -1.0), 1.0), favoured, disfavoured)
+        _deference(shares[j], st, pull[j], pulled)
+        for i in range(n):
+            if not good[j, i]:
+                ideals[j, i] = np.nan
+            elif i == st:
+                ideals[j, i] = setter_ideal[j]
+            else:
+                score = base[j, i] + pulled[i] * setter_ideal[j]
+                if cost.size:
+                    score = score - cost[j, i]
+                ideals[j, i] = _party_ideal(i, min(max(score + noise[j, i], -1.0), 1.0), favoured, disfavoured)
     return ideals, setter_ideal
 
 
-def _fixed(values: np.ndarray, who: np.ndarray, motion: Motion) -> np.ndarray:
+@njit(cache=True, nogil=True)
+def _party_ideal(i, value, favoured, disfavoured):
     """The fixed ideals of the parties a motion favours (+1) or disfavours (-1)."""
-    if motion.favoured is not None:
-        values = np.where(who == motion.favoured, 1.0, values)
-    if motion.disfavoured is not None:
-        values = np.where(who == motion.disfavoured, -1.0, values)
-    return values
+    if i == disfavoured:
+        return -1.0
+    if i == favoured:
+        return 1.0
+    return value
 
 
 @njit(cache=True, nogil=True)
@@ -256,13 +300,22 @@ def willingness_to_lead(s: State, world: World, P: ParamColumns, rngs: Sequence[
     which grows with the crisis's severity (article 'Responses to intrastate crises')."""
     values = P.values
     noise = normals(rngs, values["stance_noise"], rs, candidates, s.power.shape[1])
-    shares = club_shares(s, k, rs)
+    is_candidate = np.zeros(noise.shape, dtype=bool)
+    for row, order in zip(is_candidate, candidates):
+        row[list(order)] = True
+    return _willingness(is_candidate, s.trust, world.security_dependence, club_shares(s, k, rs), noise,
+                        rs, host, values["embroilment_cost"], magnitude, regime_threat)
+
+
+@njit(cache=True, nogil=True)
+def _willingness(candidate, trust, dependence, shares, noise, rs, host, embroilment, magnitude, regime_threat):
     out = np.full(noise.shape, np.nan)
-    for j, order in enumerate(candidates):
-        g = np.array(order, dtype=int)
+    for j in range(rs.shape[0]):
         r = rs[j]
-        stake = regime_threat * s.trust[r, g, host] * (1.0 + world.security_dependence[host, g])
-        out[j, g] = shares[j, g] * stake - values["embroilment_cost"][r] * magnitude + noise[j, g]
+        for g in range(noise.shape[1]):
+            if candidate[j, g]:
+                stake = regime_threat * trust[r, g, host] * (1.0 + dependence[host, g])
+                out[j, g] = shares[j, g] * stake - embroilment[r] * magnitude + noise[j, g]
     return out
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
@@ -28,20 +27,21 @@ class Snapshot:
 
     def __init__(self, state: State, world: World, columns: ParamColumns) -> None:
         self.s, self.world, self.P = state, world, columns
+        self._club: np.ndarray | None = None
+        self._counts: np.ndarray | None = None
 
-    @cached_property
+    @property
     def club(self) -> np.ndarray:
         """(R, K, 4) cohesion and its three components."""
-        return club_metrics(self.s.status, self.s.engagement, self.s.trust, self.s.distance, self.P.table)
-
-    @cached_property
-    def counts(self) -> np.ndarray:
-        """(R, K, 6) members with each status code."""
-        return status_counts(self.s.status, len(STATUS_NAMES))
+        if self._club is None:
+            self._club = club_metrics(self.s.status, self.s.engagement, self.s.trust, self.s.distance, self.P.table)
+        return self._club
 
     def count(self, status: int) -> np.ndarray:
         """(R, K) members with a status."""
-        return self.counts[:, :, status]
+        if self._counts is None:
+            self._counts = status_counts(self.s.status, len(STATUS_NAMES))
+        return self._counts[:, :, status]
 
     def delivered(self) -> np.ndarray:
         """(R, K) mean legitimation the members in good standing would draw."""
@@ -135,7 +135,8 @@ def record(state: State, world: World, columns: ParamColumns, out: dict[str, np.
         block = out["institutions"][:, t]
         for m, o in enumerate(_INSTITUTION_SERIES):
             block[:, :, m] = o.compute(snap)
-        block[~state.founded] = np.nan
+        if not state.founded.all():
+            block[~state.founded] = np.nan
     if "states" in out:
         block = out["states"][:, t]
         for m, o in enumerate(_STATE_SERIES):

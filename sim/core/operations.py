@@ -17,11 +17,10 @@ import numpy as np
 from sim.scenarios.cast import NORMS
 from sim.core import decisions
 from sim.core.decisions import Motion
-from sim.core.processes import refresh_trust
+from sim.core.processes import refresh_trust, welcome
 from sim.core.state import ParamColumns, State, World
 from sim.core.institutions import (ACTIVE, NONE, OBSERVER, STANCE_NAMES, STATUS_NAMES, SUSPENDED,
                               VALID_TRANSITIONS, WITHDRAWN, DECISION_RULES, standing, stance_of)
-from sim.core.metrics import closeness
 
 #: The columns of a decision row, in the order `DecisionLog` stores them.
 DECISION_FIELDS = ("step", "date", "event", "institution", "state", "kind", "subject", "topic",
@@ -130,24 +129,11 @@ class Operations:
 
     def admit(self, k: int, i: int, as_observer: bool, runs: np.ndarray | None = None) -> None:
         """Accession of a member or an observer; admission by consensus bonds a new member
-        with the members close to it in norms."""
+        with the members close to it in norms (`processes.welcome`)."""
         rs = self._runs(runs)
         self.set_status(k, i, OBSERVER if as_observer else ACTIVE, "accession", rs)
         if not as_observer:
-            for r in rs:
-                self._welcome(int(r), k, i)
-
-    def _welcome(self, r: int, k: int, newcomer: int) -> None:
-        s, p = self.s, self.P.of(r)
-        members = np.flatnonzero(standing(s.status[r, k])[0] & (np.arange(self.world.n) != newcomer))
-        if members.size == 0:
-            return
-        close = (closeness(s.distance[r, k][newcomer, members], p.confidence_bound)
-                 * (1.0 - s.rivalry[r][newcomer, members]))
-        gain = p.trust_gain * p.accession_welcome * close
-        s.positive[r][newcomer, members] += gain
-        s.positive[r][members, newcomer] += gain
-        refresh_trust(s, r)
+            welcome(self.s, self.P, k, i, rs)
 
     def revise_charter(self, k: int, changes: dict[str, object]) -> None:
         """Set institution k's mandates or decision rule (in every run), recording it."""
@@ -294,13 +280,13 @@ class Operations:
         scores = decisions.recognition_scores(self.s, world, self.P, self.rngs, deciding, actor)
         if not self.log.enabled:
             return
-        threshold = self.P.values["recognition_threshold"]
-        for r in self.all_runs:
-            for i in np.flatnonzero(deciding):
-                score = float(scores[r, i])
-                self.log.add(int(r), "", world.codes[i], "recognition",
-                             "recognise" if score > threshold[r] else "not recognise",
-                             subject=world.codes[target], topic=act, score=score)
+        who = np.flatnonzero(deciding)
+        codes, subject = [world.codes[i] for i in who], world.codes[target]
+        for r, (row, threshold) in enumerate(zip(scores[:, who].tolist(),
+                                                 self.P.values["recognition_threshold"].tolist())):
+            for code, score in zip(codes, row):
+                self.log.add(r, "", code, "recognition", "recognise" if score > threshold else "not recognise",
+                             subject=subject, topic=act, score=score)
 
     def vote(self, subject: int, violator: int | None, sponsor: int | None) -> None:
         """Every state votes yes / abstain / no on upholding `subject`'s territorial integrity."""
@@ -309,10 +295,12 @@ class Operations:
         if not self.log.enabled:
             return
         names = {1: "yes", 0: "abstain", -1: "no"}
-        for r in self.all_runs:
-            for i in np.flatnonzero(world.is_state):
-                self.log.add(int(r), "", world.codes[i], "vote", names[int(choice[r, i])],
-                             subject=world.codes[subject], topic="territorial integrity", score=float(net[r, i]))
+        states = np.flatnonzero(world.is_state)
+        codes, subject_code = [world.codes[i] for i in states], world.codes[subject]
+        for r, (row, pulls) in enumerate(zip(choice[:, states].tolist(), net[:, states].tolist())):
+            for code, vote, pull in zip(codes, row, pulls):
+                self.log.add(r, "", code, "vote", names[vote], subject=subject_code, topic="territorial integrity",
+                             score=pull)
 
     # -- pressure and change of government ---------------------------------------------
     def pressure(self, magnitude: float, centre: int | None = None, targets: Sequence[int] = (),

@@ -341,6 +341,31 @@ def _engagement(status, engagement, suspended_for, utility, params, draws, moves
                     moves[r, k, i] = 5
 
 
+def welcome(s: State, P: ParamColumns, k: int, newcomer: int, rs: np.ndarray) -> None:
+    """On accession, in runs `rs`: the newcomer and each member in good standing of
+    institution k gain trust_gain x accession_welcome x closeness x (1 - rivalry) of
+    positive experience of each other (admission by consensus bonds the new member with
+    the members close to it in norms); their trust is refreshed."""
+    _welcome(s.status[:, k], s.distance[:, k], s.rivalry, s.positive, s.negative, s.trust, P.table, rs, newcomer)
+
+
+@kernel
+def _welcome(status, distance, rivalry, positive, negative, trust, params, rs, newcomer):
+    for r in rs:
+        p = params[r]
+        bonded = False
+        for m in range(status.shape[1]):
+            if m == newcomer or not in_good_standing(status[r, m]):
+                continue
+            close = closeness(distance[r, newcomer, m], p.confidence_bound) * (1.0 - rivalry[r, newcomer, m])
+            gain = p.trust_gain * p.accession_welcome * close
+            positive[r, newcomer, m] += gain
+            positive[r, m, newcomer] += gain
+            bonded = True
+        if bonded:
+            _trust(positive[r], negative[r], trust[r])
+
+
 def forget(s: State, P: ParamColumns) -> None:
     """Process 6: old experience is discounted; standing rivalries add friction every quarter."""
     _forget(s.positive, s.negative, s.rivalry, s.trust, P.table)
