@@ -13,7 +13,7 @@ for `mesa.batch_run` and for the explorer; the experiment engine runs ensembles 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 import mesa
@@ -23,7 +23,7 @@ from sim.core.engine import Engine, RunResult
 from sim.core.observables import INSTITUTION_METRICS
 from sim.core.state import State
 from sim.core.institutions import DECISION_RULES, standing
-from sim.core.params import Params, check_params
+from sim.core.params import PARAM_NAMES, Params, check_params
 from sim.scenarios.schema import Scenario
 
 
@@ -212,6 +212,6 @@ def _reporters(institutions: list[str]) -> dict[str, Any]:
 
 
 def _resolve_params(params: Params | Mapping[str, Any] | None, extra: Mapping[str, Any]) -> Params:
-    base = asdict(params) if isinstance(params, Params) else dict(params or {})
+    base = {name: getattr(params, name) for name in PARAM_NAMES} if isinstance(params, Params) else dict(params or {})
     base.update(extra)
     return check_params(base, source="model parameters")

@@ -333,13 +333,25 @@ def consents(s: State, world: World, P: ParamColumns, rngs: Sequence[np.random.G
     j = np.arange(len(rs))
     deciding[j[leader >= 0], leader[leader >= 0]] = False
     noise = normals(rngs, values["stance_noise"], rs, [np.flatnonzero(row) for row in deciding], n)
-    distrust = np.where(leader[:, None] >= 0, 1.0 - s.trust[rs, :, np.maximum(leader, 0)], 0.0)
-    loyalty = values["loyalty"][rs, None]
-    score = (values["intervention_solidarity"][rs, None] + 2.0 * loyalty * (s.trust[rs, :, host] - 0.5)
-             + deference(s, P, k, rs, club_shares(s, k, rs), leader)
-             - values["intervention_sovereignty"][rs, None] * s.sovereignty[rs]
-             * (1.0 + s.rivalry[rs, :, host] + distrust))
+    pull = values["deference"][rs] * s.hierarchy[rs, k]
+    score = _consent_scores(s.trust, s.sovereignty, s.rivalry, rs, host, leader, club_shares(s, k, rs), pull,
+                            values["intervention_solidarity"], values["loyalty"], values["intervention_sovereignty"])
     return np.where(deciding, score + noise > values["intervention_threshold"][rs, None], good)
+
+
+@njit(cache=True, nogil=True)
+def _consent_scores(trust, sovereignty, rivalry, rs, host, leader, shares, pull, solidarity, loyalty, cost):
+    """`consents`' scores before noise, (len(rs), N)."""
+    out = np.empty(shares.shape)
+    pulled = np.empty(shares.shape[1])
+    for j in range(rs.shape[0]):
+        r, lead = rs[j], leader[j]
+        _deference(shares[j], lead, pull[j], pulled)
+        for i in range(shares.shape[1]):
+            distrust = 1.0 - trust[r, i, lead] if lead >= 0 else 0.0
+            out[j, i] = (solidarity[r] + 2.0 * loyalty[r] * (trust[r, i, host] - 0.5) + pulled[i]
+                         - cost[r] * sovereignty[r, i] * (1.0 + rivalry[r, i, host] + distrust))
+    return out
 
 
 def accepts_proposal(s: State, world: World, P: ParamColumns, rngs: Sequence[np.random.Generator],

@@ -161,12 +161,10 @@ class ParamColumns:
     def __init__(self, params: "list[Params]") -> None:
         from sim.core.params import PARAM_NAMES, retention
         self.runs = len(params)
-        self.values = {name: np.array([getattr(p, name) for p in params], dtype=float)
-                       for name in PARAM_NAMES}
-        self.values["retention"] = np.array([retention(p) for p in params])
-        self.table = np.zeros(self.runs, dtype=[(name, float) for name in self.values])
-        for name, column in self.values.items():
-            self.table[name] = column
+        names = (*PARAM_NAMES, "retention")
+        rows = np.array([[getattr(p, name) for name in PARAM_NAMES] + [retention(p)] for p in params], dtype=float)
+        self.values = {name: rows[:, j].copy() for j, name in enumerate(names)}
+        self.table = rows.view([(name, float) for name in names])[:, 0]
         self._shaped: dict[int, SimpleNamespace] = {}
 
     def like(self, array: np.ndarray) -> SimpleNamespace:
