@@ -4,11 +4,8 @@
     python -m sim task=validate validate.split=time hydra.run.dir=SPLIT
     python -m sim task=compare posterior=CAL hydra.run.dir=COMPARE \
         'scenarios=[history,no_crimea,no_georgia_recognition,no_csto_revision,no_sco_enlargement,sco_enlarge_tm_mn]' \
-        'compare.dates=[2018-10]' 'compare.metrics=[cohesion]' allow_large=true
+        'compare.dates=[2018-10]' 'compare.metrics=[cohesion]'
     python experiments/calibration_report.py CAL SPLIT COMPARE
-
-(`allow_large=true`: the comparison holds the long tables of 2,400 runs, about 4.3 GB by
-the size estimate.)
 
 Every number in the document comes from these folders; the text around them says how to
 read them, not what they are.

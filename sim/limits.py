@@ -1,9 +1,10 @@
 """Size limits, checked before any work: the horizon, the job's time and memory, YAML aliases.
 
 A job is estimated as run-quarters (runs x simulated quarters). The tasks that keep their
-tables in memory (`run`, `score`, `compare`, `validate`) are also estimated in bytes of
-the long time-series table (run-quarters x rows per quarter x bytes per row). A job above
-either cap is refused in one line stating the estimate, unless `allow_large=true`.
+tables in memory (`run`, `score`, `validate`) are also estimated in bytes of the long
+time-series table (run-quarters x rows per quarter x bytes per row); `compare` keeps only
+the institutions' series as arrays (`VIEW_BYTES` per run-quarter). A job above either cap
+is refused in one line stating the estimate, unless `allow_large=true`.
 
 How the constants were measured (the history scenario, 72 quarters, 20 seeds, one core,
 `sim.experiments.ensemble.run_seeds`; see `measure()`): 0.11-0.25 ms per run-quarter; 582 rows of
@@ -24,11 +25,12 @@ from sim.errors import InputError
 SECONDS_PER_RUN_QUARTER = 0.00005  # measured 0.03-0.05 ms, one core (the engine, tables included)
 ROWS_PER_QUARTER = 582             # time-series rows per run and quarter, history cast
 BYTES_PER_ROW = 43                 # 42 B per time-series row + the decisions table
+VIEW_BYTES = 400                   # compare: 2 institutions x 12 metrics x 8 B, twice (batches, then joined)
 MAX_BYTES = 4e9                    # in-memory tables: about 4 GB
 MAX_SECONDS = 2 * 3600             # estimated single-core time: 2 hours
 MAX_QUARTERS = 400                 # a scenario horizon of at most 100 years
 YEARS = (1900, 2200)               # years a scenario date may use (pandas spans 1677-2262)
-IN_MEMORY_TASKS = ("run", "score", "compare", "validate")
+IN_MEMORY_TASKS = ("run", "score", "validate")
 
 
 @dataclass
@@ -39,6 +41,7 @@ class Estimate:
     value: Any
     run_quarters: int
     in_memory: int  # run-quarters whose tables are held in memory at once
+    bytes_per_run_quarter: float = ROWS_PER_QUARTER * BYTES_PER_ROW
 
     @property
     def seconds(self) -> float:
@@ -48,7 +51,7 @@ class Estimate:
     @property
     def bytes(self) -> float:
         """Estimated size of the tables held in memory."""
-        return self.in_memory * ROWS_PER_QUARTER * BYTES_PER_ROW
+        return self.in_memory * self.bytes_per_run_quarter
 
     def too_large(self) -> bool:
         """True when the job exceeds the time or memory cap."""
@@ -86,6 +89,8 @@ def estimate(cfg: Any, quarters: int, sweep_runs: int = 0) -> Estimate:
     scenarios = len(cfg.scenarios) if task == "compare" else 1
     draws = cfg.posterior_draws if cfg.get("posterior") else 1
     runs = seed_count(cfg.seeds) * scenarios * draws
+    if task == "compare":
+        return Estimate("seeds", cfg.seeds, runs * quarters, runs * quarters, VIEW_BYTES)
     held = runs if task in IN_MEMORY_TASKS else 0
     return Estimate("seeds", cfg.seeds, runs * quarters, held * quarters)
 

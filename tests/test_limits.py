@@ -39,6 +39,15 @@ def test_allow_large_passes_the_check():
     assert size.too_large() and size.run_quarters == 72 * 10**9
 
 
+def test_compare_is_sized_by_the_series_it_keeps():
+    """A comparison keeps the institutions' series as arrays, not the long tables: 40,000
+    runs fit where a run of 20,000 seeds (its long tables) is refused."""
+    size = check_size(compose(["task=compare", "scenarios=[history,no_crimea]", "seeds=20000"]), 72)
+    assert size.run_quarters == 2 * 20000 * 72 and 1e9 < size.bytes < 4e9
+    with pytest.raises(Exception, match="allow_large=true"):
+        check_size(compose(["seeds=20000"]), 72)
+
+
 def test_scenario_alias_bomb_is_one_line(tmp_path, monkeypatch, capsys):
     args, path = _scenario_case(tmp_path, HISTORY + BOMB)
     err = _run_cli(monkeypatch, capsys, args, tmp_path / "out")

@@ -24,7 +24,6 @@ from sim.app.config import RunSpec, cast_files
 from sim.experiments.discover import Condition, cases, discover
 from sim.app.discover_plots import box_figure, tradeoff_figure
 from sim.experiments.ensemble import run_pairs, run_view
-from sim.experiments.ensemble_view import EnsembleView
 from sim.errors import DataError, InputError
 from sim.app.listing import listing
 from sim.core.params import BEHAVIOURAL, spread_bounds
@@ -268,9 +267,9 @@ def compare_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame
     """Paired differences between scenarios, with bootstrap 95% intervals."""
     options = spec.config.compare
     names = list(spec.config.scenarios)
-    runs = {name: run_pairs(scenario, spec.runs(), progress=bool(spec.config.progress))
-            for name, scenario in compare_scenarios(spec, load).items()}
-    views = {name: EnsembleView(*tables) for name, tables in runs.items()}
+    views = {name: run_view(scenario, spec.runs(), bool(spec.config.progress), groups=("institutions",),
+                            decisions=False)
+             for name, scenario in compare_scenarios(spec, load).items()}
     institutions = [s.code for s in spec.scenario.institutions]
     table = differences(names[0], views, institutions, list(options.dates), list(options.metrics),
                         options.resamples, draws=len(spec.draws))
@@ -286,7 +285,8 @@ def compare_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame
               f"NaN: the institution is not yet founded):\n")
     print(shown[columns].to_string(index=False, float_format=lambda v: f"{v:+.4f}",
                                    formatters={"draws_same_sign": "{:.2f}".format}))
-    figure = comparison_figure({name: tables[0] for name, tables in runs.items()}, table, institutions)
+    drawn = [(inst, options.metrics[0]) for inst in institutions]
+    figure = comparison_figure({name: view.series_table(drawn) for name, view in views.items()}, table, institutions)
     written = [*write_table(table, out / "compare", spec.config.output.format), _provenance(spec, out, spec.seeds),
                *save_figure(figure, out / "compare.png")]
     print("\nFiles:\n" + "\n".join(f"  {path}" for path in written))

@@ -167,15 +167,15 @@ def suffixes(family: Observable, codes: list[str], institutions: list[str], grea
 
 def blocks(observations: dict[str, np.ndarray], codes: list[str], institutions: list[str],
            great_powers: list[str]) -> list[tuple[np.ndarray, list[str], list[str]]]:
-    """Every series of one run's time-series table as blocks (values (steps, entities,
-    metrics), entity names, metric names), in table order (GROUPS); trust_in's diagonal (a
-    state's trust in itself) is the caller's to drop."""
-    names = [(institutions, list(INSTITUTION_METRICS)), (codes, list(STATE_METRICS))]
-    names += [(codes, suffixes(f, codes, institutions, great_powers)) for f in STATE_FAMILIES]
-    return [(values, *pair) for values, pair in zip(block_values(observations), names)]
+    """Every series a run recorded as blocks (values (steps, entities, metrics), entity
+    names, metric names), in table order (GROUPS; a lean record holds some groups only);
+    trust_in's diagonal (a state's trust in itself) is the caller's to drop."""
+    names = {"institutions": (institutions, list(INSTITUTION_METRICS)), "states": (codes, list(STATE_METRICS)),
+             **{f.name: (codes, suffixes(f, codes, institutions, great_powers)) for f in STATE_FAMILIES}}
+    return [(observations[group], *names[group]) for group in GROUPS if group in observations]
 
 
 def block_values(observations: dict[str, np.ndarray]) -> list[np.ndarray]:
     """The value arrays of `blocks`, in table order, without their names (the same for
     every run of a scenario, so a caller naming many runs names the first only)."""
-    return [observations[group] for group in GROUPS]
+    return [observations[group] for group in GROUPS if group in observations]

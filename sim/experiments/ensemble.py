@@ -68,11 +68,13 @@ def run_pairs(scenario: Scenario, runs: Sequence[tuple[Params, int]],
     return _concat(series), _concat(decisions)
 
 
-def run_view(scenario: Scenario, runs: Sequence[tuple[Params, int]], progress: bool = False) -> EnsembleView:
-    """Run (parameters, seed) pairs and return their view (run = position in `runs`)."""
+def run_view(scenario: Scenario, runs: Sequence[tuple[Params, int]], progress: bool = False,
+             groups: Sequence[str] = GROUPS, decisions: bool = True) -> EnsembleView:
+    """Run (parameters, seed) pairs and return their view (run = position in `runs`),
+    holding the observable groups given (default all) and the decisions unless not asked."""
     views = []
     with tqdm(total=len(runs), desc=scenario.name, unit="run", disable=not progress) as bar:
-        for results in iter_batches(scenario, runs):
+        for results in iter_batches(scenario, runs, groups, decisions):
             views.append(EnsembleView.from_models(results))
             bar.update(len(results))
     return EnsembleView.concat(views)

@@ -73,6 +73,17 @@ class EnsembleView:
             raise ValueError(f"date {date!r} is outside this ensemble; allowed: {calendar.horizon_text()}")
         return step
 
+    def series_table(self, pairs: Sequence[tuple[str, str]]) -> pd.DataFrame:
+        """The long time-series rows (run, step, date, entity, metric, value) of some
+        (entity, metric) pairs: what a figure of them reads, without the whole table."""
+        dates = pd.to_datetime(pd.Series(self.dates), format="%Y-%m").to_numpy()
+        runs, steps = self.runs, self.steps
+        frames = [pd.DataFrame({"run": np.repeat(np.arange(runs), steps), "step": np.tile(np.arange(steps), runs),
+                                "date": np.tile(dates, runs), "entity": entity, "metric": metric,
+                                "value": self.values(entity, metric).ravel()})
+                  for entity, metric in pairs]
+        return pd.concat(frames, ignore_index=True)
+
     def at(self, entity: str, metric: str, date: str) -> np.ndarray:
         """Values per run at a date."""
         return self.values(entity, metric)[:, self.step(date)]

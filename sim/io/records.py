@@ -44,8 +44,8 @@ def _block(values: np.ndarray, entities: list[str], metrics: list[str]) -> tuple
 
 def observables(model: "RunResult") -> list[tuple[np.ndarray, list[str], list[str]]]:
     """Every series of the time-series table as blocks (values (steps, entities, metrics),
-    entity names, metric names); the last block is trust, whose diagonal (a state's trust
-    in itself) is not a series."""
+    entity names, metric names); the last block is trust (when recorded), whose diagonal (a
+    state's trust in itself) is not a series."""
     return blocks(model.observations(), model.codes, model.institution_codes, model.great_power_codes)
 
 
@@ -75,13 +75,15 @@ def _values(model: "RunResult") -> np.ndarray:
 
 def stacked_series(models: Sequence["RunResult"]) -> dict[tuple[str, str], np.ndarray]:
     """(entity, metric) -> array (runs, steps) over finished runs of one scenario: the
-    time-series table's content without building the table (for validation and calibration)."""
+    time-series table's content without building the table (for validation, calibration
+    and comparisons), of the groups the runs recorded."""
     named = observables(models[0])
     per_run = [block_values(model.observations()) for model in models]
     series = {}
+    has_trust = "trust_in" in models[0].observations()
     for b, (_, entities, metrics) in enumerate(named):
         stacked = np.stack([values[b] for values in per_run])
-        trust = b == len(named) - 1
+        trust = has_trust and b == len(named) - 1
         for e, entity in enumerate(entities):
             for m, metric in enumerate(metrics):
                 if not (trust and e == m):
