@@ -88,9 +88,6 @@ class QuarterCollector(mesa.DataCollector):
     of every value (which cost about a sixth of a run through this adapter). It takes
     model reporters only."""
 
-    def __init__(self, model_reporters: dict[str, Any]) -> None:
-        super().__init__(model_reporters=model_reporters)
-
     def collect(self, model: mesa.Model) -> None:
         """Append each reporter's value for the quarter just run."""
         for name, reporter in self.model_reporters.items():

@@ -4,7 +4,8 @@ Each rule reads a state's row of the run's arrays (its attributes, trust, norms,
 and the run's parameters, so states differ only by their data. Rules take `rs`, the runs
 deciding, and per-run noise drawn in a fixed order from each run's own generator (the
 agents in ascending order, a drafter before the others), so a run's choices do not depend
-on the runs decided with it.
+on the runs decided with it. A rule draws its noise in Python, then hands the arithmetic
+to a compiled kernel (`_name`, numba) that loops over the deciding runs one at a time.
 """
 
 from __future__ import annotations

@@ -177,10 +177,6 @@ class ParamColumns:
             self._shaped[array.ndim] = SimpleNamespace(**{k: v.reshape(shape) for k, v in self.values.items()})
         return self._shaped[array.ndim]
 
-    def of(self, r: int) -> SimpleNamespace:
-        """Run r's parameters as plain floats."""
-        return SimpleNamespace(**{k: float(v[r]) for k, v in self.values.items()})
-
 
 if TYPE_CHECKING:
     from sim.core.params import Params
