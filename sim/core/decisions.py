@@ -81,7 +81,13 @@ def deference(s: State, P: ParamColumns, k: int, rs: np.ndarray, shares: np.ndar
     In the CSTO's hierarchy the smaller states comply reluctantly with Russian drafts; in
     the SCO the Russia-China balance leaves them room (article 'Foreign policy
     coordination'; 'Conclusion')."""
-    return _deferences(shares, leader, P.values["deference"][rs] * s.hierarchy[rs, k])
+    return _deferences(shares, leader, deference_pull(s, P, k, rs))
+
+
+def deference_pull(s: State, P: ParamColumns, k: int, rs: np.ndarray) -> np.ndarray:
+    """(len(rs),) deference x institution k's hierarchy: what scales a member's pull
+    toward the drafter (or leader) per unit of its power lead."""
+    return P.values["deference"][rs] * s.hierarchy[rs, k]
 
 
 @njit(cache=True, nogil=True)
@@ -181,8 +187,7 @@ def ideal_texts(s: State, world: World, P: ParamColumns, rngs: Sequence[np.rando
     noise = normals(rngs, P.values["stance_noise"], rs, orders, world.n)
     base = stance_scores(s, world, P, rs, motion)
     cost = P.values["out_of_area_cost"][rs, None] * s.sovereignty[rs] if motion.out_of_area else np.zeros((0, 0))
-    pull = P.values["deference"][rs] * s.hierarchy[rs, k]
-    return _ideals(base, noise, good, setter, club_shares(s, k, rs), pull, cost,
+    return _ideals(base, noise, good, setter, club_shares(s, k, rs), deference_pull(s, P, k, rs), cost,
                    _party(motion.favoured), _party(motion.disfavoured))
 
 
@@ -334,8 +339,8 @@ def consents(s: State, world: World, P: ParamColumns, rngs: Sequence[np.random.G
     j = np.arange(len(rs))
     deciding[j[leader >= 0], leader[leader >= 0]] = False
     noise = normals(rngs, values["stance_noise"], rs, [np.flatnonzero(row) for row in deciding], n)
-    pull = values["deference"][rs] * s.hierarchy[rs, k]
-    score = _consent_scores(s.trust, s.sovereignty, s.rivalry, rs, host, leader, club_shares(s, k, rs), pull,
+    score = _consent_scores(s.trust, s.sovereignty, s.rivalry, rs, host, leader, club_shares(s, k, rs),
+                            deference_pull(s, P, k, rs),
                             values["intervention_solidarity"], values["loyalty"], values["intervention_sovereignty"])
     return np.where(deciding, score + noise > values["intervention_threshold"][rs, None], good)
 

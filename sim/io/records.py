@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.core.observables import INSTITUTION_METRICS, STATE_FAMILIES, STATE_METRICS, block_values, blocks, suffixes
+from sim.core.observables import GROUPS, INSTITUTION_METRICS, STATE_FAMILIES, STATE_METRICS, block_values, blocks, suffixes
 from sim.errors import InputError
 
 if TYPE_CHECKING:
@@ -77,13 +77,12 @@ def stacked_series(models: Sequence["RunResult"]) -> dict[tuple[str, str], np.nd
     """(entity, metric) -> array (runs, steps) over finished runs of one scenario: the
     time-series table's content without building the table (for validation, calibration
     and comparisons), of the groups the runs recorded."""
-    named = observables(models[0])
+    recorded = [group for group in GROUPS if group in models[0].observations()]
     per_run = [block_values(model.observations()) for model in models]
     series = {}
-    has_trust = "trust_in" in models[0].observations()
-    for b, (_, entities, metrics) in enumerate(named):
+    for b, (group, (_, entities, metrics)) in enumerate(zip(recorded, observables(models[0]))):
         stacked = np.stack([values[b] for values in per_run])
-        trust = has_trust and b == len(named) - 1
+        trust = group == "trust_in"
         for e, entity in enumerate(entities):
             for m, metric in enumerate(metrics):
                 if not (trust and e == m):
