@@ -11,8 +11,8 @@ import numpy as np
 
 import sim
 from sim.app.cli import main
-from sim.scenarios.cast import NORMS, load_cast
-from sim.app.config import resolve
+from sim.scenarios.cast import NORMS, Cast, load_cast
+from sim.app.config import resolve, scenario_from
 from sim.experiments.ensemble import run_one
 from sim.core.params import Params
 from sim.scenarios.schema import Scenario, load_scenario
@@ -76,9 +76,11 @@ def share(flags) -> float:
     return float(np.mean(list(flags)))
 
 
-def packaged_scenario(name: str) -> Scenario:
-    """A scenario of configs/scenario/ by name, resolved with the default config."""
-    return resolve(sim.compose([f"scenario={name}"])).scenario
+def packaged_scenario(name: str, cast: Cast | None = None) -> Scenario:
+    """A scenario of configs/scenario/ by name, resolved with the default config (against
+    `cast` when given)."""
+    cfg = sim.compose([f"scenario={name}"])
+    return resolve(cfg).scenario if cast is None else scenario_from(cfg, cast)
 
 
 def run_main(monkeypatch, *args: str) -> int:

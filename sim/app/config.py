@@ -79,6 +79,9 @@ class ValidateConfig:
     seeds_per_point: int = 5
     spread: float = 0.2
     ablation: bool = False
+    references: bool = False
+    prior_draws: int = 200
+    reference_seeds: int = 3
     data_points: int = 0
     split: Optional[Split] = field(default=None, metadata=allowed("null (none) or time"))
     split_draws: int = 50
@@ -300,6 +303,8 @@ def _check_options(cfg: DictConfig) -> None:
     checks = [("validate.seeds", cfg.validate.seeds, 1, 10_000), ("validate.points", cfg.validate.points, 2, 100_000),
               ("validate.seeds_per_point", cfg.validate.seeds_per_point, 1, 1000),
               ("validate.data_points", cfg.validate.data_points, 0, 100_000),
+              ("validate.prior_draws", cfg.validate.prior_draws, 1, 100_000),
+              ("validate.reference_seeds", cfg.validate.reference_seeds, 1, 1000),
               ("compare.resamples", cfg.compare.resamples, 100, 1_000_000)]
     for name, value, low, high in checks:
         if not low <= value <= high:

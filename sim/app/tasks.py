@@ -38,8 +38,9 @@ from sim.io.store import (file_digest, provenance, read_json, read_table, readin
 from sim.experiments.sweep import SweepSpec, SweepStore, design_points, parse_spec, problem, run_sweep
 from sim.experiments.time_split import time_split
 from sim.experiments.robustness import PointRunner, robustness
-from sim.experiments.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGET_WINDOW, evaluate, quiet_future,
-                                        run_views, twin_scenarios)
+from sim.experiments.references import informativeness, references, run_references
+from sim.experiments.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGET_WINDOW, evaluate, evaluate_checks,
+                                        quiet_future, run_views, twin_scenarios)
 
 
 class ScenarioLoader(Protocol):
@@ -176,12 +177,16 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
           f"(a target passes when >= {REQUIRED_SHARE:.0%} of seeds meet it):\n")
     print(table[["target", "name", "threshold", "value", "share", "result"]].to_string(index=False))
     write_csv(table, out / "validation.csv")
+    checks = evaluate_checks(views)
+    write_csv(checks, out / "checks.csv")
     quiet_scenario, history_end = load(QUIET_SCENARIO), spec.scenario.dates[-1][:7]
     quiet = quiet_future(run_view(quiet_scenario, [(spec.params, seed) for seed in seeds]), history_end)
     print(f"\nStability: '{QUIET_SCENARIO}' (no events after {history_end}):\n")
     print(quiet.to_string(index=False))
     write_csv(quiet, out / "quiet_future.csv")
     _provenance(spec, out, seeds)
+    if options.references:
+        _references_report(spec, load, checks, out)
     if options.robustness:
         robust, points = robustness(scenarios, spec.params, options.points, options.seeds_per_point,
                                     options.spread, runner=point_runner(spec))
@@ -198,6 +203,28 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
     passed = bool((table["result"] == "PASS").all() and (quiet["result"] == "PASS").all())
     print(f"\n{'All targets PASS' if passed else 'Some targets FAIL'}; table: {out / 'validation.csv'}")
     return passed
+
+
+def _references_report(spec: RunSpec, load: ScenarioLoader, checks: pd.DataFrame, out: Path) -> None:
+    """Print and write checks.csv with every check's pass rate under the prior predictive,
+    the null model and the flat-data null (`sim.experiments.references`), and
+    reference_targets.csv: which targets pass under each."""
+    options = spec.config.validate
+    calibration = parse_calibration(OmegaConf.to_container(spec.config.calibrate, resolve=True, enum_to_str=True))
+    history_raw = OmegaConf.to_container(spec.config.scenario, resolve=True)
+    refs = references(history_raw, load, spec.scenario.cast, spec.params, calibration.free, options.prior_draws,
+                      list(range(options.reference_seeds)))
+    shares, passes = run_references(refs, spec.scenario.cast, spec.params, progress=bool(spec.config.progress))
+    table = informativeness(checks, shares)
+    write_csv(table, out / "checks.csv")
+    write_csv(passes, out / "reference_targets.csv")
+    print(f"\nChecks under the references ({options.prior_draws} prior draws x {options.reference_seeds} seeds; "
+          f"null model and flat data x {options.reference_seeds} seeds); informative: some reference "
+          f"meets it in <= 50% of runs:\n")
+    print(table[["check", "kind", "share", "prior", "null", "flat_data", "informative"]].to_string(
+        index=False, float_format=lambda v: f"{v:.2f}"))
+    counts = ", ".join(f"{name} {int(passes[name].sum())}" for name in passes.columns if name != "target")
+    print(f"\nTargets passing under each reference (of {len(passes)}): {counts}")
 
 
 def point_runner(spec: RunSpec) -> PointRunner:

@@ -65,25 +65,66 @@ class Views:
 
 
 @dataclass(frozen=True)
-class Target:
-    """One calibration target: a statistic per run and the threshold it must meet.
+class Check:
+    """One claim of a target, met or not in each run.
 
-    `twins` are the twin scenarios its check reads besides the history; `period` is when
-    the article's events it reads happened: "early" (2001-2010), "late" (2011-2018) or
-    "span" (both; such a target sits on neither side of a time split).
+    `test` returns, per run, whether the claim holds and the statistic it reads (NaN
+    where there is none). `evidence=False` declares a consistency check: a claim the
+    references (`sim.experiments.references`) meet as often as the model does, so it
+    counts toward no target; the references report says whether each declaration holds.
+    """
+
+    key: str
+    claim: str
+    threshold: str
+    test: Callable[[Views], tuple[np.ndarray, np.ndarray]]
+    evidence: bool = True
+
+
+@dataclass(frozen=True)
+class Target:
+    """One calibration target: the article's pattern as a list of checks, one claim each.
+
+    A run meets the target when it meets every evidence check. `twins` are the twin
+    scenarios its checks read besides the history; `period` is when the article's events
+    it reads happened: "early" (2001-2010), "late" (2011-2018) or "span" (both; such a
+    target sits on neither side of a time split).
     """
 
     number: int
     name: str
-    statistic: str
-    threshold: str
-    check: Callable[[Views], tuple[np.ndarray, np.ndarray]]
+    checks: tuple[Check, ...]
     twins: tuple[str, ...] = ()
     period: str = "span"
 
     def scenarios(self) -> tuple[str, ...]:
-        """The runs the check reads: the history and its twins."""
+        """The runs the checks read: the history and its twins."""
         return ("history", *self.twins)
+
+    @property
+    def evidence(self) -> tuple[Check, ...]:
+        """The checks that count toward the target."""
+        return tuple(c for c in self.checks if c.evidence)
+
+    @property
+    def statistic(self) -> str:
+        return "; ".join(c.claim for c in self.evidence)
+
+    @property
+    def threshold(self) -> str:
+        return "; ".join(c.threshold for c in self.evidence)
+
+    def check(self, views: Views) -> tuple[np.ndarray, np.ndarray]:
+        """Per run: whether every evidence check holds, and the first evidence check's statistic."""
+        results = [c.test(views) for c in self.evidence]
+        ok = np.logical_and.reduce([r[0] for r in results])
+        return ok, np.asarray(results[0][1], dtype=float)
+
+
+def _per_run(ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A class check's result: whether it holds, and the same as its statistic."""
+    ok = np.asarray(ok, dtype=bool)
+    return ok, ok.astype(float)
 
 
 def _members(view: EnsembleView, inst: str, date: str) -> list[str]:
@@ -97,10 +138,23 @@ def _stance_is(view: EnsembleView, event: str, inst: str, topic: str, allowed: t
     return np.isin(outcomes, allowed)
 
 
-def _only_actor_recognises(view: EnsembleView, event: str) -> np.ndarray:
-    rows = view.outcomes(event=event, kind="recognition")
-    recognised = rows[rows["outcome"] == "recognise"]["run"].unique()
-    return ~np.isin(np.arange(view.runs), recognised)
+def _stance(event: str, inst: str, topic: str, stance: str) -> Callable[[Views], tuple[np.ndarray, np.ndarray]]:
+    """A check that `inst`'s text on `topic` at `event` is exactly `stance`."""
+    return lambda v: _per_run(_stance_is(v.history, event, inst, topic, (stance,)))
+
+
+def _only_actor_recognises(event: str) -> Callable[[Views], tuple[np.ndarray, np.ndarray]]:
+    """A check that no state but the actor recognises what `event` created."""
+    def test(v: Views) -> tuple[np.ndarray, np.ndarray]:
+        rows = v.history.outcomes(event=event, kind="recognition")
+        recognised = rows[rows["outcome"] == "recognise"]["run"].unique()
+        return _per_run(~np.isin(np.arange(v.history.runs), recognised))
+    return test
+
+
+def _outcome(event: str, kind: str, wanted: str, **match: str) -> Callable[[Views], tuple[np.ndarray, np.ndarray]]:
+    """A check that the decision of `kind` at `event` comes out `wanted`."""
+    return lambda v: _per_run(v.history.outcome_per_run(event=event, kind=kind, **match) == wanted)
 
 
 def _left(view: EnsembleView, inst: str) -> dict[str, np.ndarray]:
@@ -111,31 +165,35 @@ def _left(view: EnsembleView, inst: str) -> dict[str, np.ndarray]:
             for state, group in rows.groupby("state", observed=True)}
 
 
-def t1_persistence(v: Views) -> tuple[np.ndarray, np.ndarray]:
+def _nobody_leaves(inst: str, but: str | None = None) -> Callable[[Views], tuple[np.ndarray, np.ndarray]]:
+    """A check that no member of `inst` (other than `but`'s subject) suspends or withdraws."""
+    def test(v: Views) -> tuple[np.ndarray, np.ndarray]:
+        left = _left(v.history, inst)
+        spared = SUBJECTS[but] if but else None
+        ok = np.ones(v.history.runs, dtype=bool)
+        for state, runs in left.items():
+            if state != spared:
+                ok &= ~runs
+        return _per_run(ok)
+    return test
+
+
+def summits_continue(v: Views) -> tuple[np.ndarray, np.ndarray]:
     h = v.history
-    ok = np.ones(h.runs, dtype=bool)
-    for runs in _left(h, "SCO").values():
-        ok &= ~runs
-    for state, runs in _left(h, "CSTO").items():
-        if state != SUBJECTS["revision_leaver"]:
-            ok &= ~runs
     smallest = np.full(h.runs, np.inf)
     for inst, start in (("SCO", "2001-07"), ("CSTO", "2003-10")):
         good = h.values(inst, "n_active")[:, h.step(start):] + h.values(inst, "n_hedging")[:, h.step(start):]
         members = good + h.values(inst, "n_suspended")[:, h.step(start):]
         smallest = np.minimum(smallest, (good / members).min(axis=1))
-    return ok & (smallest >= 2.0 / 3.0), smallest
+    return smallest >= 2.0 / 3.0, smallest
 
 
-def t2_low_output(v: Views) -> tuple[np.ndarray, np.ndarray]:
+def stay_engaged(v: Views) -> tuple[np.ndarray, np.ndarray]:
     h = v.history
-    ok = np.ones(h.runs, dtype=bool)
-    for event in ("sco_development_bank", "sco_military_staff"):
-        ok &= h.outcome_per_run(event=event, kind="proposal") == "rejected"
     engaged = np.full(h.runs, np.inf)
     for inst, start in (("SCO", "2002-01"), ("CSTO", "2004-01")):
         engaged = np.minimum(engaged, h.mean_between(inst, "engagement", start, "2018-10"))
-    return ok & (engaged > ENGAGED), engaged
+    return engaged > ENGAGED, engaged
 
 
 def _common_trust(a: EnsembleView, b: EnsembleView, inst: str, date: str) -> np.ndarray:
@@ -152,14 +210,14 @@ def _common_trust(a: EnsembleView, b: EnsembleView, inst: str, date: str) -> np.
     return result
 
 
-def t3_rally(v: Views) -> tuple[np.ndarray, np.ndarray]:
-    h, c = v.history, v["calm"]
-    effects = [_common_trust(h, c, inst, date) - _common_trust(c, h, inst, date)
-               for inst, date in (("SCO", "2006-01"), ("CSTO", "2006-01"), ("SCO", "2012-01"),
-                                  ("CSTO", "2012-01"))]
-    andijan = _stance_is(h, "andijan_crackdown", "SCO", "backing a member's crackdown", ("endorse",))
-    smallest = np.min(effects, axis=0)
-    return (smallest >= RALLY) & andijan, smallest
+def _rally(date: str) -> Callable[[Views], tuple[np.ndarray, np.ndarray]]:
+    """A check that trust among common members at `date` is RALLY above the calm twin in both."""
+    def test(v: Views) -> tuple[np.ndarray, np.ndarray]:
+        h, c = v.history, v["calm"]
+        smallest = np.min([_common_trust(h, c, inst, date) - _common_trust(c, h, inst, date)
+                           for inst in ("SCO", "CSTO")], axis=0)
+        return smallest >= RALLY, smallest
+    return test
 
 
 def _exposed(v: Views, date: str) -> list[str]:
@@ -170,99 +228,123 @@ def _exposed(v: Views, date: str) -> list[str]:
                   if s in v.states_where("separatism_exposure", EXPOSED_MIN))
 
 
-def t4_georgia(v: Views) -> tuple[np.ndarray, np.ndarray]:
+def exposed_trust_falls(v: Views) -> tuple[np.ndarray, np.ndarray]:
     h, twin = v.history, v["no_georgia_war"]
-    ok = _only_actor_recognises(h, "georgia_war")
-    for inst, topic, stance in (("SCO", "support for the action", "neutral"),
-                                ("SCO", "endorsing recognition", "neutral"),
-                                ("CSTO", "support for the action", "endorse"),
-                                ("CSTO", "endorsing recognition", "neutral")):
-        ok &= _stance_is(h, "georgia_war", inst, topic, (stance,))
     trust_in = f"trust_in.{SUBJECTS['custodian']}"
     states = _exposed(v, "2008-07")
     drop = (np.mean([twin.at(s, trust_in, "2008-10") - h.at(s, trust_in, "2008-10") for s in states], axis=0)
             if states else np.full(h.runs, np.nan))
-    return ok & (drop >= CLEAR_FALL), drop
+    return drop >= CLEAR_FALL, drop
 
 
-def t5_xinjiang(v: Views) -> tuple[np.ndarray, np.ndarray]:
+def xinjiang_backed(v: Views) -> tuple[np.ndarray, np.ndarray]:
     rows = v.history.outcomes(event="xinjiang_unrest", institution="SCO")
     text = np.full(v.history.runs, np.nan)
     text[rows["run"].to_numpy()] = rows["score"].to_numpy()
     return text >= 1.0, text
 
 
-def t6_kyrgyzstan(v: Views) -> tuple[np.ndarray, np.ndarray]:
-    h, probe = v.history, v["csto_requested_crisis"]
-    ok = np.ones(h.runs, dtype=bool)
-    for event in ("kyrgyz_coup", "osh_violence"):
+def _no_intervention(event: str) -> Callable[[Views], tuple[np.ndarray, np.ndarray]]:
+    """A check that neither organisation intervenes at `event`."""
+    def test(v: Views) -> tuple[np.ndarray, np.ndarray]:
+        ok = np.ones(v.history.runs, dtype=bool)
         for inst in ("SCO", "CSTO"):
-            ok &= h.outcome_per_run(event=event, institution=inst, kind="intervention") == "no intervention"
+            ok &= v.history.outcome_per_run(event=event, institution=inst, kind="intervention") == "no intervention"
+        return _per_run(ok)
+    return test
+
+
+def osh_reasons(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    h = v.history
     osh = h.outcomes(event="osh_violence", institution="CSTO", kind="intervention")
     reasons = osh["detail"].str.contains("no mandate") & osh["detail"].str.contains("no willing great power")
-    ok &= np.isin(np.arange(h.runs), osh[reasons]["run"])
-    possible = probe.outcome_per_run(event="tajik_insurgency", institution="CSTO", kind="intervention") == "intervene"
-    return ok & possible, possible.astype(float)
+    return _per_run(np.isin(np.arange(h.runs), osh[reasons]["run"]))
 
 
-def t7_uzbekistan(v: Views) -> tuple[np.ndarray, np.ndarray]:
-    h, twin = v.history, v["no_csto_revision"]
-    leaver = SUBJECTS["revision_leaver"]
-    out = ~np.isin(h.values(leaver, "status.CSTO"), GOOD_STANDING)
+def intervention_possible(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    probe = v["csto_requested_crisis"]
+    return _per_run(probe.outcome_per_run(event="tajik_insurgency", institution="CSTO",
+                                          kind="intervention") == "intervene")
+
+
+def _first_out(v: Views) -> np.ndarray:
+    """Per run, the first step the revision leaver is out of good standing in the CSTO after
+    joining (-1: never)."""
+    h = v.history
+    out = ~np.isin(h.values(SUBJECTS["revision_leaver"], "status.CSTO"), GOOD_STANDING)
     joined = h.step("2006-07")
-    first_out = np.array([joined + np.argmax(row[joined:]) if row[joined:].any() else -1 for row in out])
-    window = (first_out >= h.step("2011-01")) & (first_out <= h.step("2013-10"))
-    stays_out = np.array([row[f:].all() if f >= 0 else False for row, f in zip(out, first_out)])
-    stays_in = np.isin(twin.at(leaver, "status.CSTO", "2013-10"), GOOD_STANDING)
-    year = np.where(first_out >= 0, Calendar.of_dates(h.dates).year_of(first_out), np.nan)
-    return window & stays_out & stays_in, year
+    return np.array([joined + np.argmax(row[joined:]) if row[joined:].any() else -1 for row in out])
 
 
-def t8_crimea(v: Views) -> tuple[np.ndarray, np.ndarray]:
-    h, twin = v.history, v["no_crimea"]
-    ok = _only_actor_recognises(h, "crimea_annexation")
-    for inst in ("SCO", "CSTO"):
-        for topic in ("support for the action", "endorsing recognition"):
-            ok &= _stance_is(h, "crimea_annexation", inst, topic, ("neutral",))
+def suspends_after_revision(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    h, first = v.history, _first_out(v)
+    year = np.where(first >= 0, Calendar.of_dates(h.dates).year_of(first), np.nan)
+    return (first >= h.step("2011-01")) & (first <= h.step("2013-10")), year
+
+
+def stays_out(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    out = ~np.isin(v.history.values(SUBJECTS["revision_leaver"], "status.CSTO"), GOOD_STANDING)
+    return _per_run([row[f:].all() if f >= 0 else False for row, f in zip(out, _first_out(v))])
+
+
+def stays_without_revision(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    twin = v["no_csto_revision"]
+    return _per_run(np.isin(twin.at(SUBJECTS["revision_leaver"], "status.CSTO", "2013-10"), GOOD_STANDING))
+
+
+def hedgers_abstain(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    h = v.history
     votes = h.outcomes(event="unga_68_262", kind="vote")
+    ok = np.ones(h.runs, dtype=bool)
     for state in SUBJECTS["hedgers"]:
         abstained = votes[(votes["state"] == state) & (votes["outcome"] == "abstain")]["run"]
         ok &= np.isin(np.arange(h.runs), abstained)
+    return _per_run(ok)
+
+
+def compatriot_threat_rises(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    h, twin = v.history, v["no_crimea"]
     exposed, threat = SUBJECTS["compatriot_exposed"], f"threat_from.{SUBJECTS['custodian']}"
-    ok &= h.at(exposed, threat, "2014-04") - twin.at(exposed, threat, "2014-04") >= CLEAR_FALL
+    rise = h.at(exposed, threat, "2014-04") - twin.at(exposed, threat, "2014-04")
+    return rise >= CLEAR_FALL, rise
+
+
+def crimea_cohesion_falls(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    h, twin = v.history, v["no_crimea"]
     gap = np.full(h.runs, np.inf)
     for inst in ("SCO", "CSTO"):
         gap = np.minimum(gap, twin.at(inst, "cohesion", "2015-01") - h.at(inst, "cohesion", "2015-01"))
-    return ok & (gap >= COHESION_FALL), gap
+    return gap >= COHESION_FALL, gap
 
 
-def t9_out_of_area(v: Views) -> tuple[np.ndarray, np.ndarray]:
-    h = v.history
-    ok = h.outcome_per_run(event="csto_terrorism_statement", kind="statement") == "endorse"
-    for event in ("su24_turkey", "syria_peacekeepers"):
-        ok &= h.outcome_per_run(event=event, kind="solidarity") == "neutral"
-    return ok, ok.astype(float)
-
-
-def t10_bri(v: Views) -> tuple[np.ndarray, np.ndarray]:
+def investment_falls(v: Views) -> tuple[np.ndarray, np.ndarray]:
     h, twin = v.history, v["no_bri"]
     power = SUBJECTS["outside_channel_power"]
     fall = (twin.mean_between(power, "investment.SCO", "2016-01", "2018-10")
             - h.mean_between(power, "investment.SCO", "2016-01", "2018-10"))
-    stagnates = (twin.mean_between("SCO", "functional_output", "2016-01", "2018-10")
-                 > h.mean_between("SCO", "functional_output", "2016-01", "2018-10"))
-    return (fall >= INVESTMENT_FALL) & stagnates, fall
+    return fall >= INVESTMENT_FALL, fall
 
 
-def t11_enlargement(v: Views) -> tuple[np.ndarray, np.ndarray]:
-    h, alt, base = v.history, v["sco_enlarge_tm_mn"], v["no_sco_enlargement"]
-    effect = {m: base.at("SCO", m, "2018-10") - h.at("SCO", m, "2018-10")
-              for m in ("congruence", "cohesion")}
-    ok = (effect["congruence"] >= COHESION_FALL) & (effect["cohesion"] >= COHESION_FALL)
-    ok &= h.outcome_per_run(event="sco_terrorist_listing", kind="designation") == "neutral"
-    alt_effect = np.abs(base.at("SCO", "cohesion", "2018-10") - alt.at("SCO", "cohesion", "2018-10"))
-    ok &= alt_effect < ABOUT_THE_SAME
-    return ok, effect["cohesion"]
+def output_stagnates(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    h, twin = v.history, v["no_bri"]
+    gap = (twin.mean_between("SCO", "functional_output", "2016-01", "2018-10")
+           - h.mean_between("SCO", "functional_output", "2016-01", "2018-10"))
+    return gap > 0, gap
+
+
+def _enlargement_effect(metric: str) -> Callable[[Views], tuple[np.ndarray, np.ndarray]]:
+    """A check that the India-Pakistan accession lowers the SCO's `metric` in 2018Q4 by
+    COHESION_FALL against the twin without enlargement."""
+    def test(v: Views) -> tuple[np.ndarray, np.ndarray]:
+        effect = v["no_sco_enlargement"].at("SCO", metric, "2018-10") - v.history.at("SCO", metric, "2018-10")
+        return effect >= COHESION_FALL, effect
+    return test
+
+
+def other_enlargement_neutral(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    base, alt = v["no_sco_enlargement"], v["sco_enlarge_tm_mn"]
+    effect = np.abs(base.at("SCO", "cohesion", "2018-10") - alt.at("SCO", "cohesion", "2018-10"))
+    return effect < COHESION_FALL, effect
 
 
 def _ideals(detail: pd.Series) -> pd.DataFrame:
@@ -271,7 +353,7 @@ def _ideals(detail: pd.Series) -> pd.DataFrame:
         index="level_0", columns="state", values="ideal").astype(float)
 
 
-def t12_hierarchy(v: Views) -> tuple[np.ndarray, np.ndarray]:
+def tracking_gap(v: Views) -> tuple[np.ndarray, np.ndarray]:
     """On each draft put to both organisations, the states in both state ideal texts
     closer to the custodian's inside the CSTO than inside the SCO: mean |ideal - the
     custodian's ideal|, SCO minus CSTO (the same states on the same drafts)."""
@@ -296,62 +378,113 @@ TARGET_WINDOW = ("2001-07", "2018-10")
 ENGAGED = 0.6           # "keep meeting": mean engagement of members in good standing
 RALLY = 0.01            # "strengthen bonding": trust among common members, vs. the calm twin
 CLEAR_FALL = 0.05       # "clearly": trust or threat, vs. the twin without the shock
-COHESION_FALL = 0.01    # cohesion or congruence "falls", vs. the twin without the shock
+COHESION_FALL = 0.01    # cohesion or congruence "falls", vs. the twin without the shock; a
+                        # smaller |difference| is "about the same" (the two never overlap)
 INVESTMENT_FALL = 0.05  # "invests less", vs. the twin without the Belt and Road
-ABOUT_THE_SAME = 0.02   # "about where it was": |cohesion difference| between the two enlargements
 TRACKING_GAP = 0.1      # "track Russia's more closely": ideal-text distance, SCO minus CSTO
 EXPOSED_MIN = 0.5
 TEXT_KINDS = ("declaration", "statement", "solidarity", "designation")
 
+C = Check
 TARGETS: tuple[Target, ...] = (
-    Target(1, "Both persist; no SCO member leaves; Uzbekistan the only CSTO leaver; summits continue",
-           "suspensions or withdrawals; lowest share of members in good standing",
-           "none in the SCO, none but UZB in the CSTO; >= 2/3", t1_persistence,
-           period="span"),
-    Target(2, "Low output: the SCO's pooling proposals fail; members stay engaged",
-           "development bank and military staff outcomes; lowest mean engagement of the two",
-           "rejected (both); > 0.6", t2_low_output,
-           period="span"),
-    Target(3, "Rally effect of colour revolutions and the Arab Spring; Andijan backed",
-           "trust among common members, history - calm twin: SCO, CSTO in 2006Q1 and 2012Q1; SCO stance on Andijan",
-           ">= 0.01 (all four); endorse", t3_rally,
-           twins=("calm",), period="span"),
-    Target(4, "Georgia 2008: SCO neutral, CSTO backs the action and is silent on recognition, exposed trust in Russia falls",
-           "SCO action and recognition texts; CSTO action and recognition texts; recognitions; exposed members' trust in Russia 2008Q4, twin without the war - history",
-           "neutral, neutral; endorse, neutral; Russia only; >= 0.05", t4_georgia,
-           twins=("no_georgia_war",), period="early"),
-    Target(5, "Xinjiang 2009: the SCO backs China at once and unequivocally",
-           "SCO text in the quarter of the unrest", "full endorsement (+1)", t5_xinjiang,
-           period="early"),
-    Target(6, "Kyrgyzstan 2010: no intervention (in June no mandate, no Russian will); one possible after the revision when asked",
-           "coup and Osh outcomes in both; Osh reasons; CSTO outcome in the probe with a requested intervention in 2013",
-           "no intervention (all four); 'no mandate', 'no willing great power'; intervene", t6_kyrgyzstan,
-           twins=("csto_requested_crisis",), period="early"),
-    Target(7, "Uzbekistan suspends CSTO membership after the revision and stays out; not without the revision",
-           "first quarter not in good standing in the CSTO after joining; status to 2018; status in 2013Q4 in the twin without the revision",
-           "2011Q1-2013Q4; out to the end; in good standing", t7_uzbekistan,
-           twins=("no_csto_revision",), period="late"),
-    Target(8, "Crimea 2014: silence in both, no recognitions, Kazakhstan and Kyrgyzstan hedge, Kazakh threat up, cohesion down",
-           "SCO and CSTO texts; recognitions; KAZ and KGZ UN votes; KAZ threat from Russia 2014Q2 and cohesion 2015Q1, history vs twin without the annexation",
-           "neutral (all four); Russia only; abstain; >= +0.05; >= 0.01 lower in both", t8_crimea,
-           twins=("no_crimea",), period="late"),
-    Target(9, "CSTO: terrorism statement yes, out-of-area solidarity met with silence",
-           "stance on the 2015 terrorism statement; Turkey 2015 and Syria 2017 requests",
-           "endorse; neutral (both)", t9_out_of_area,
-           period="late"),
-    Target(10, "After the Belt and Road China invests less in the SCO and its output stagnates",
-           "China's mean SCO investment and SCO output 2016-18, twin without the Belt and Road - history",
-           ">= 0.05; > 0", t10_bri,
-           twins=("no_bri",), period="late"),
-    Target(11, "India-Pakistan accession lowers congruence and cohesion and blocks designations; TM+MN would not",
-           "SCO congruence and cohesion 2018Q4, twin without enlargement - history; designation; |cohesion, TM+MN - no enlargement|",
-           ">= 0.01 both; neutral; < 0.02", t11_enlargement,
-           twins=("sco_enlarge_tm_mn", "no_sco_enlargement"), period="late"),
-    Target(12, "Inside the CSTO the same states track Russia's position more closely than inside the SCO",
-           "on drafts put to both: mean |member's ideal text - Russia's|, SCO minus CSTO, states in both",
-           ">= 0.1", t12_hierarchy,
-           period="span"),
+    Target(1, "Both persist; no SCO member leaves; Uzbekistan the only CSTO leaver; summits continue", (
+        C("1.no_sco_leaver", "SCO members who suspend or withdraw", "none", _nobody_leaves("SCO")),
+        C("1.one_csto_leaver", "CSTO members other than UZB who suspend or withdraw", "none",
+          _nobody_leaves("CSTO", "revision_leaver")),
+        C("1.summits_continue", "lowest share of members in good standing", ">= 2/3", summits_continue),
+    ), period="span"),
+    Target(2, "Low output: the SCO's pooling proposals fail; members stay engaged", (
+        C("2.bank_rejected", "SCO development bank", "rejected",
+          _outcome("sco_development_bank", "proposal", "rejected")),
+        C("2.staff_rejected", "SCO military staff", "rejected",
+          _outcome("sco_military_staff", "proposal", "rejected")),
+        C("2.stay_engaged", "lowest mean engagement of the two, 2002/04-2018", "> 0.6", stay_engaged),
+    ), period="span"),
+    Target(3, "Rally effect of colour revolutions and the Arab Spring; Andijan backed", (
+        C("3.rally_colour", "trust among common members 2006Q1, history - calm twin (lower of SCO, CSTO)",
+          ">= 0.01", _rally("2006-01")),
+        C("3.rally_arab_spring", "trust among common members 2012Q1, history - calm twin (lower of SCO, CSTO)",
+          ">= 0.01", _rally("2012-01")),
+        C("3.andijan_backed", "SCO stance on Andijan", "endorse",
+          _stance("andijan_crackdown", "SCO", "backing a member's crackdown", "endorse")),
+    ), twins=("calm",), period="span"),
+    Target(4, "Georgia 2008: SCO neutral, CSTO backs the action and is silent on recognition, exposed trust in Russia falls", (
+        C("4.sco_action_neutral", "SCO text on the action", "neutral",
+          _stance("georgia_war", "SCO", "support for the action", "neutral")),
+        C("4.sco_recognition_neutral", "SCO text on recognition", "neutral",
+          _stance("georgia_war", "SCO", "endorsing recognition", "neutral")),
+        C("4.csto_action_backed", "CSTO text on the action", "endorse",
+          _stance("georgia_war", "CSTO", "support for the action", "endorse")),
+        C("4.csto_recognition_neutral", "CSTO text on recognition", "neutral",
+          _stance("georgia_war", "CSTO", "endorsing recognition", "neutral")),
+        C("4.only_russia_recognises", "recognitions", "Russia only", _only_actor_recognises("georgia_war")),
+        C("4.exposed_trust_falls", "exposed members' trust in Russia 2008Q4, twin without the war - history",
+          ">= 0.05", exposed_trust_falls),
+    ), twins=("no_georgia_war",), period="early"),
+    Target(5, "Xinjiang 2009: the SCO backs China at once and unequivocally", (
+        C("5.xinjiang_backed", "SCO text in the quarter of the unrest", "full endorsement (+1)", xinjiang_backed),
+    ), period="early"),
+    Target(6, "Kyrgyzstan 2010: no intervention (in June no mandate, no Russian will); one possible after the revision when asked", (
+        C("6.no_intervention_coup", "April coup, SCO and CSTO", "no intervention (both)",
+          _no_intervention("kyrgyz_coup")),
+        C("6.no_intervention_osh", "June violence in Osh, SCO and CSTO", "no intervention (both)",
+          _no_intervention("osh_violence")),
+        C("6.osh_reasons", "the CSTO's reasons in June", "'no mandate' and 'no willing great power'", osh_reasons),
+        C("6.intervention_possible", "CSTO outcome in the probe with a requested intervention in 2013",
+          "intervene", intervention_possible),
+    ), twins=("csto_requested_crisis",), period="early"),
+    Target(7, "Uzbekistan suspends CSTO membership after the revision and stays out; not without the revision", (
+        C("7.suspends_after_revision", "first quarter not in good standing in the CSTO after joining",
+          "2011Q1-2013Q4", suspends_after_revision),
+        C("7.stays_out", "status after leaving, to 2018", "out to the end", stays_out),
+        C("7.stays_without_revision", "status in 2013Q4 in the twin without the revision", "in good standing",
+          stays_without_revision),
+    ), twins=("no_csto_revision",), period="late"),
+    Target(8, "Crimea 2014: silence in both, no recognitions, Kazakhstan and Kyrgyzstan hedge, Kazakh threat up, cohesion down", (
+        C("8.sco_action_neutral", "SCO text on the action", "neutral",
+          _stance("crimea_annexation", "SCO", "support for the action", "neutral")),
+        C("8.sco_recognition_neutral", "SCO text on recognition", "neutral",
+          _stance("crimea_annexation", "SCO", "endorsing recognition", "neutral")),
+        C("8.csto_action_neutral", "CSTO text on the action", "neutral",
+          _stance("crimea_annexation", "CSTO", "support for the action", "neutral")),
+        C("8.csto_recognition_neutral", "CSTO text on recognition", "neutral",
+          _stance("crimea_annexation", "CSTO", "endorsing recognition", "neutral")),
+        C("8.only_russia_recognises", "recognitions", "Russia only", _only_actor_recognises("crimea_annexation")),
+        C("8.hedgers_abstain", "KAZ and KGZ on the UN vote", "abstain (both)", hedgers_abstain),
+        C("8.compatriot_threat_rises", "KAZ threat from Russia 2014Q2, history - twin without the annexation",
+          ">= +0.05", compatriot_threat_rises),
+        C("8.cohesion_falls", "cohesion 2015Q1, twin without the annexation - history (lower of SCO, CSTO)",
+          ">= 0.01", crimea_cohesion_falls),
+    ), twins=("no_crimea",), period="late"),
+    Target(9, "CSTO: terrorism statement yes, out-of-area solidarity met with silence", (
+        C("9.terrorism_statement", "stance on the 2015 terrorism statement", "endorse",
+          _outcome("csto_terrorism_statement", "statement", "endorse")),
+        C("9.no_solidarity_turkey", "Turkey 2015 request", "neutral", _outcome("su24_turkey", "solidarity", "neutral")),
+        C("9.no_solidarity_syria", "Syria 2017 request", "neutral",
+          _outcome("syria_peacekeepers", "solidarity", "neutral")),
+    ), period="late"),
+    Target(10, "After the Belt and Road China invests less in the SCO and its output stagnates", (
+        C("10.investment_falls", "China's mean SCO investment 2016-18, twin without the Belt and Road - history",
+          ">= 0.05", investment_falls),
+        C("10.output_stagnates", "SCO output 2016-18, twin without the Belt and Road - history", "> 0",
+          output_stagnates),
+    ), twins=("no_bri",), period="late"),
+    Target(11, "India-Pakistan accession lowers congruence and cohesion and blocks designations; TM+MN would not", (
+        C("11.congruence_falls", "SCO congruence 2018Q4, twin without enlargement - history", ">= 0.01",
+          _enlargement_effect("congruence")),
+        C("11.cohesion_falls", "SCO cohesion 2018Q4, twin without enlargement - history", ">= 0.01",
+          _enlargement_effect("cohesion")),
+        C("11.designation_blocked", "terrorist designation", "neutral",
+          _outcome("sco_terrorist_listing", "designation", "neutral")),
+        C("11.other_enlargement_neutral", "|SCO cohesion 2018Q4, TM+MN - no enlargement|", "< 0.01 (not a fall)",
+          other_enlargement_neutral),
+    ), twins=("sco_enlarge_tm_mn", "no_sco_enlargement"), period="late"),
+    Target(12, "Inside the CSTO the same states track Russia's position more closely than inside the SCO", (
+        C("12.tracking_gap", "on drafts put to both: mean |member's ideal text - Russia's|, SCO minus CSTO",
+          ">= 0.1", tracking_gap),
+    ), period="span"),
 )
+CHECKS: tuple[Check, ...] = tuple(c for t in TARGETS for c in t.checks)
 
 
 QUIET_SCENARIO = "quiet_future"
@@ -426,6 +559,27 @@ def evaluate(views: Views) -> pd.DataFrame:
                      "threshold": target.threshold,
                      "value": float(np.median(finite)) if finite.size else float("nan"),
                      "share": share, "result": "PASS" if share >= REQUIRED_SHARE else "FAIL"})
+    return pd.DataFrame(rows)
+
+
+def check_results(views: Views) -> dict[str, np.ndarray]:
+    """Per check (evidence and consistency alike), whether each run meets it."""
+    return {c.key: np.asarray(c.test(views)[0], dtype=bool) for c in CHECKS}
+
+
+def evaluate_checks(views: Views) -> pd.DataFrame:
+    """One row per check: its target, claim, threshold, kind (evidence or consistency),
+    median statistic and share of runs meeting it."""
+    rows = []
+    for target in TARGETS:
+        for check in target.checks:
+            ok, value = check.test(views)
+            value = np.asarray(value, dtype=float)
+            finite = value[np.isfinite(value)]
+            rows.append({"target": target.number, "check": check.key, "claim": check.claim,
+                         "threshold": check.threshold, "kind": "evidence" if check.evidence else "consistency",
+                         "value": float(np.median(finite)) if finite.size else float("nan"),
+                         "share": float(np.mean(ok))})
     return pd.DataFrame(rows)
 
 

@@ -1,0 +1,147 @@
+"""How much each validation check could have failed: its pass rate under three references.
+
+A check is evidence for the model only if something could have failed it. Each check of
+`sim.experiments.validation` is run under three references, on the same twins:
+
+- the **prior predictive**: parameter sets drawn uniformly from the calibration's prior
+  (`configs/calibrate`, the free weights between 0 and twice their default), a few seeds
+  each: what the model's structure gives whatever the weights;
+- the **null model** (`sim.core.params.NULL_MODEL`): the protective-integration mechanisms
+  switched off;
+- the **flat-data null**: every state's regime attributes (`REGIME_ATTRIBUTES`) and norm
+  positions set to their mean over the cast's states: what the model gives when states
+  differ only by power and relations, not by how insecure or illiberal their regimes are.
+
+A check is *informative* when at least one reference meets it in at most
+`INFORMATIVE_SHARE` of its runs; one all references meet as often is a consistency check
+and counts toward nothing (`Check.evidence` declares which, and the table says whether the
+declaration holds). The checks read the subjects (exposed states, ...) of the real cast in
+every reference, so the flat-data null asks the same questions of other data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from sim.core.params import INTEGER_PARAMS, NULL_MODEL, Params
+from sim.experiments.ensemble import run_view
+from sim.experiments.validation import REQUIRED_SHARE, TARGETS, Views, check_results, twin_scenarios
+from sim.scenarios.cast import NORMS, Cast
+from sim.scenarios.schema import Scenario, load_scenario
+
+#: A check is informative when some reference meets it in at most this share of runs.
+INFORMATIVE_SHARE = 0.5
+#: The states-table attributes that describe a regime (not its power): flattened by the
+#: flat-data null together with the norm positions.
+REGIME_ATTRIBUTES = ("illiberalism", "insecurity", "sovereignty_sensitivity", "separatism_exposure")
+REFERENCES = ("prior", "null", "flat_data")
+#: Loads a scenario config by name against a given cast.
+CastLoader = Callable[[str, Cast], Scenario]
+
+
+def prior_draws(priors: Mapping[str, tuple[float, float]], base: Params, draws: int, seed: int = 0) -> list[Params]:
+    """`draws` parameter sets: each free parameter uniform on its prior, the rest at `base`.
+
+    One numpy Generator seeded by `seed` draws them in order, so the draws are reproducible.
+    """
+    rng = np.random.default_rng(seed)
+    names = sorted(priors)
+    result = []
+    for _ in range(draws):
+        values = {}
+        for name in names:
+            value = float(rng.uniform(*priors[name]))
+            values[name] = int(round(value)) if name in INTEGER_PARAMS else value
+        result.append(replace(base, **values))
+    return result
+
+
+def flat_cast(cast: Cast) -> Cast:
+    """The cast with every state's regime attributes and norm positions at their mean over
+    the states (external sources of pressure keep theirs)."""
+    states = np.array([kind == "state" for kind in cast.kinds])
+    attributes = dict(cast.attributes)
+    for name in REGIME_ATTRIBUTES:
+        values = attributes[name].copy()
+        values[states] = values[states].mean()
+        attributes[name] = values
+    norms = cast.norms.copy()
+    norms[states] = norms[states].mean(axis=0)
+    return replace(cast, attributes=attributes, norms=norms)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One reference: its scenarios (the history and its twins) and its (parameters, seed) runs."""
+
+    name: str
+    scenarios: dict[str, Scenario]
+    runs: list[tuple[Params, int]]
+
+
+def references(history_raw: Mapping, load: CastLoader, cast: Cast, params: Params,
+               priors: Mapping[str, tuple[float, float]], draws: int, seeds: Sequence[int],
+               null: Mapping[str, float] = NULL_MODEL) -> list[Reference]:
+    """The three references of the module docstring, each on `seeds` (the prior's on
+    every draw x seed)."""
+    history = load_scenario(history_raw, cast, source="history")
+    scenarios = twin_scenarios(history, lambda name: load(name, cast))
+    flat = flat_cast(cast)
+    flat_history = load_scenario(history_raw, flat, source="history")
+    flat_scenarios = twin_scenarios(flat_history, lambda name: load(name, flat))
+    nulled = replace(params, **null)
+    return [
+        Reference("prior", scenarios, [(p, s) for p in prior_draws(priors, params, draws) for s in seeds]),
+        Reference("null", scenarios, [(nulled, s) for s in seeds]),
+        Reference("flat_data", flat_scenarios, [(params, s) for s in seeds]),
+    ]
+
+
+def reference_views(reference: Reference, cast: Cast, params: Params, progress: bool = False) -> Views:
+    """Run a reference's scenarios on its runs; the views read the subjects of `cast`."""
+    runs = {name: run_view(s, reference.runs) for name, s in
+            tqdm(reference.scenarios.items(), desc=reference.name, unit="scenario", disable=not progress)}
+    return Views(runs=runs, params=params, cast=cast)
+
+
+def informativeness(checks: pd.DataFrame, shares: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
+    """The per-check table of `evaluate_checks` with each reference's share of runs meeting
+    the check, the lowest of them, whether it is informative and whether that agrees
+    with the check's declared kind."""
+    table = checks.copy()
+    for name in REFERENCES:
+        table[name] = table["check"].map(shares[name])
+    table["lowest"] = table[list(REFERENCES)].min(axis=1)
+    table["informative"] = table["lowest"] <= INFORMATIVE_SHARE
+    table["as_declared"] = table["informative"] == (table["kind"] == "evidence")
+    return table
+
+
+def target_passes(views: Views) -> dict[int, bool]:
+    """Per target, whether at least REQUIRED_SHARE of the runs meet all its evidence checks."""
+    return {t.number: bool(np.mean(t.check(views)[0]) >= REQUIRED_SHARE) for t in TARGETS}
+
+
+def run_references(refs: Sequence[Reference], cast: Cast, params: Params,
+                   progress: bool = False) -> tuple[dict[str, dict[str, float]], pd.DataFrame]:
+    """Per reference, the share of its runs meeting each check, and a table of which
+    targets pass under each (a row per target, a column per reference)."""
+    shares, passes = {}, {}
+    for reference in refs:
+        views = reference_views(reference, cast, params, progress)
+        shares[reference.name] = {key: float(np.mean(ok)) for key, ok in check_results(views).items()}
+        passes[reference.name] = target_passes(views)
+    table = pd.DataFrame({"target": [t.number for t in TARGETS],
+                          **{name: [passes[name][t.number] for t in TARGETS] for name in passes}})
+    return shares, table
+
+
+def uninformative(table: pd.DataFrame) -> list[str]:
+    """The checks of an `informativeness` table that no reference fails often enough."""
+    return list(table.loc[~table["informative"], "check"])
+

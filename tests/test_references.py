@@ -1,0 +1,76 @@
+"""The references that measure how informative each validation check is (CI-sized)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from omegaconf import OmegaConf
+
+from sim.core.params import Params
+from sim.experiments.calibration import parse_calibration
+from sim.experiments.references import (REFERENCES, REGIME_ATTRIBUTES, flat_cast, informativeness, prior_draws,
+                                        references, run_references, uninformative)
+from sim.experiments.validation import CHECKS, run_views, evaluate_checks, twin_scenarios
+from tests.helpers import packaged_scenario
+
+PRIORS = {"trust_gain": (0.0, 0.6), "deference": (0.0, 3.3), "withdraw_after": (1.0, 40.0)}
+
+
+def test_prior_draws_are_reproducible_and_inside_the_prior():
+    first, again = prior_draws(PRIORS, Params(), 50, seed=3), prior_draws(PRIORS, Params(), 50, seed=3)
+    assert first == again and first != prior_draws(PRIORS, Params(), 50, seed=4)
+    for name, (low, high) in PRIORS.items():
+        values = np.array([getattr(p, name) for p in first])
+        assert values.min() >= low and values.max() <= high and values.std() > 0.1 * (high - low)
+    assert all(isinstance(p.withdraw_after, int) for p in first)
+    assert all(p.memory == Params().memory for p in first)
+
+
+def test_flat_cast_levels_regimes_and_norms_but_not_power(spec):
+    cast = spec.scenario.cast
+    flat = flat_cast(cast)
+    states = np.array([k == "state" for k in cast.kinds])
+    for name in REGIME_ATTRIBUTES:
+        assert np.ptp(flat.attributes[name][states]) == 0
+        assert flat.attributes[name][states][0] == pytest.approx(cast.attributes[name][states].mean())
+        assert np.array_equal(flat.attributes[name][~states], cast.attributes[name][~states])
+    assert np.ptp(flat.norms[states], axis=0).max() == 0
+    assert np.array_equal(flat.attributes["power"], cast.attributes["power"])
+    assert np.ptp(cast.attributes["insecurity"][states]) > 0
+
+
+@pytest.fixture(scope="module")
+def reference_table(spec):
+    """Every check under the three references: 6 prior draws x 2 seeds, the nulls x 2 seeds."""
+    calibration = parse_calibration(OmegaConf.to_container(spec.config.calibrate, resolve=True, enum_to_str=True))
+    history_raw = OmegaConf.to_container(spec.config.scenario, resolve=True)
+    refs = references(history_raw, packaged_scenario, spec.scenario.cast,
+                      spec.params, calibration.free, draws=6, seeds=[0, 1])
+    assert [len(r.runs) for r in refs] == [12, 2, 2]
+    shares, passes = run_references(refs, spec.scenario.cast, spec.params)
+    views = run_views(twin_scenarios(spec.scenario, packaged_scenario), spec.params, [0, 1])
+    return informativeness(evaluate_checks(views), shares), passes
+
+
+def test_every_check_gets_a_rate_under_every_reference(reference_table):
+    table, passes = reference_table
+    assert list(table["check"]) == [c.key for c in CHECKS]
+    assert table[list(REFERENCES)].apply(lambda col: col.between(0, 1)).all().all()
+    assert list(passes.columns) == ["target", *REFERENCES] and len(passes) == 12
+
+
+def test_a_known_identity_is_reported_uninformative(reference_table):
+    """The old target 12 (ideal texts differ by the deference term alone) and the
+    Belt and Road's investment fall (the investment rule read back) pass under every
+    reference, so they are consistency checks, not evidence."""
+    table, _ = reference_table
+    assert {"12.tracking_gap", "10.investment_falls"} <= set(uninformative(table))
+
+
+def test_a_check_the_flat_data_fails_is_informative(reference_table):
+    """A requested intervention needs a host whose regime is insecure enough to ask and
+    members who consent: with every regime alike, the probe's intervention never comes."""
+    table, passes = reference_table
+    row = table.set_index("check").loc["6.intervention_possible"]
+    assert row["share"] == 1.0 and row["flat_data"] == 0.0 and row["informative"]
+    assert not passes.set_index("target").loc[6, "flat_data"]
