@@ -37,7 +37,7 @@ from sim.io.store import (file_digest, provenance, read_json, read_table, readin
                        write_table, write_yaml)
 from sim.experiments.sweep import SweepSpec, SweepStore, design_points, parse_spec, problem, run_sweep
 from sim.experiments.time_split import time_split
-from sim.experiments.robustness import PointRunner, robustness
+from sim.experiments.robustness import PointRunner, robustness, summarise_checks
 from sim.experiments.references import informativeness, references, run_references
 from sim.experiments.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGET_WINDOW, evaluate, evaluate_checks,
                                         quiet_future, run_views, twin_scenarios)
@@ -282,12 +282,13 @@ def _data_report(spec: RunSpec, load: ScenarioLoader, out: Path) -> None:
 
 
 def _ensemble_report(title: str, summary: pd.DataFrame, points: pd.DataFrame, stem: Path) -> None:
-    """Print a robustness summary under its title; write it as STEM.csv and the per-point
-    table as STEM_points.csv."""
+    """Print a robustness summary under its title; write it as STEM.csv, the per-point
+    table as STEM_points.csv and the share of runs meeting each check as STEM_checks.csv."""
     print(f"\n{title}:\n")
     print(summary.to_string(index=False))
     write_csv(summary, stem.with_name(f"{stem.name}.csv"))
     write_csv(points, stem.with_name(f"{stem.name}_points.csv"))
+    write_csv(summarise_checks(points), stem.with_name(f"{stem.name}_checks.csv"))
 
 
 def compare_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame:

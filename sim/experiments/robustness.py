@@ -29,7 +29,7 @@ from sim.core.params import BEHAVIOURAL, INTEGER_PARAMS, Params, spread_bounds
 from sim.experiments.executors import executor
 from sim.experiments.sweep import fingerprint
 from sim.experiments.sampling import latin_hypercube
-from sim.experiments.validation import REQUIRED_SHARE, TARGETS, evaluate, run_views, target_shares
+from sim.experiments.validation import CHECKS, REQUIRED_SHARE, TARGETS, check_results, evaluate, run_views, target_shares
 from sim.io.store import folder_lock, read_json, source_digest, write_json
 from sim.scenarios.schema import Scenario
 
@@ -47,8 +47,11 @@ class PointTask:
 
 
 def evaluate_point(task: PointTask) -> tuple[int, dict[str, float]]:
-    """The share of the point's seeds meeting each target (`target_<n>`)."""
-    return task.number, target_shares(evaluate(run_views(task.scenarios, task.params, list(task.seeds))))
+    """The share of the point's seeds meeting each target (`target_<n>`) and each check
+    (`check_<key>`)."""
+    views = run_views(task.scenarios, task.params, list(task.seeds))
+    checks = {f"check_{key}": float(np.mean(ok)) for key, ok in check_results(views).items()}
+    return task.number, {**target_shares(evaluate(views)), **checks}
 
 
 @dataclass(frozen=True)
@@ -157,3 +160,10 @@ def summarise_points(per_point: pd.DataFrame) -> pd.DataFrame:
                           "share": float(per_point[f"target_{t.number}"].mean()),
                           "points_meeting_90pct": float((per_point[f"target_{t.number}"] >= REQUIRED_SHARE).mean())}
                          for t in TARGETS])
+
+
+def summarise_checks(per_point: pd.DataFrame) -> pd.DataFrame:
+    """Per check, over a table of points (`check_<key>` columns from `evaluate_point`): the
+    share of (point, seed) runs meeting it."""
+    return pd.DataFrame([{"check": c.key, "share": float(per_point[f"check_{c.key}"].mean())}
+                         for c in CHECKS if f"check_{c.key}" in per_point])
