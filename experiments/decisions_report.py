@@ -12,6 +12,7 @@ the header records.
 from __future__ import annotations
 
 import argparse
+import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -24,8 +25,17 @@ from sim.io.store import code_version
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "DECISIONS.md"
 DEFAULT_SEEDS = 50
+#: Width of the document's prose (its tables stay within it too).
+WIDTH = 100
 #: Shown for an empty cell (no blocker, no target reading the decision).
 EMPTY = "-"
+
+
+def prose(text: str) -> str:
+    """A paragraph, or a list whose items start with '- ', wrapped to WIDTH columns."""
+    items = text.split("\n")
+    return "\n".join(textwrap.fill(item, WIDTH, subsequent_indent="  " if item.startswith("- ") else "")
+                     for item in items)
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
@@ -84,13 +94,13 @@ def report(seeds: int) -> str:
     commit = version.get("git_commit", "unknown")[:10] + (" (dirty)" if version.get("git_dirty") else "")
     sections = [
         "# Every decision of the history",
-        f"Produced by `python experiments/decisions_report.py --seeds {seeds}` on the default configuration "
+        prose(f"Produced by `python experiments/decisions_report.py --seeds {seeds}` on the default configuration "
         f"(scenario `{spec.scenario.name}`, commit `{commit}`, seeds 0-{seeds - 1}). It lists every decision "
         "the model makes in the 2001-2018 history, with the share of seeds giving each outcome, so that "
         "a reader can judge the decisions no validation check reads. The table behind it is "
-        "`sim.experiments.decision_shares.decision_shares`.",
+        "`sim.experiments.decision_shares.decision_shares`."),
         "## How to read it",
-        "- One section per event, in date order (the quarter the model puts it in); in it, one table "
+        prose("- One section per event, in date order (the quarter the model puts it in); in it, one table "
         "per kind and topic of decision.\n"
         "- `decider`: an organisation in bold (its collective outcome: the adopted text, a proposal, an "
         "operation); `ORG STATE`, a member's stance inside that organisation, the graded text nearest "
@@ -103,13 +113,13 @@ def report(seeds: int) -> str:
         "the operation.\n"
         f"- `read by`: the validation targets (`sim/experiments/validation.py`, `docs/VALIDATION.md`) "
         f"that read the decision, as declared in `sim.experiments.decision_shares.READS`; `{EMPTY}`: no "
-        f"check reads it. {read} of the {len(decisions)} decisions below are read by some check.",
+        f"check reads it. {read} of the {len(decisions)} decisions below are read by some check."),
         "## Decisions by event",
         *[event_section(event, rows) for event, rows in shares.groupby("event", sort=False)],
         "## Membership moves the states make themselves",
-        "Hedging, suspension, withdrawal and return (`active`) happen when a member's engagement "
+        prose("Hedging, suspension, withdrawal and return (`active`) happen when a member's engagement "
         "utility says so (`docs/ODD.md` 7.4), not on a date: the share of seeds in which the move "
-        "happens at least once, and the median and range of the quarter it first happens.",
+        "happens at least once, and the median and range of the quarter it first happens."),
         moves_section(membership_moves(view)),
     ]
     return "\n\n".join(sections) + "\n"

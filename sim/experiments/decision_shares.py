@@ -70,7 +70,8 @@ COLLECTIVE = ("collective",)
 #: What each target of `sim/experiments/validation.py` reads from the history's decision
 #: log (target 10 reads only series; the twins' decisions, e.g. target 6's probe, are not
 #: the history's). Target 1 reads every suspension and withdrawal; target 7 the revision
-#: leaver's CSTO status (its status series, the same moves); target 8 the votes of the
+#: leaver's CSTO status (its status series: leaving good standing and returning; hedging
+#: keeps good standing); target 8 the votes of the
 #: hedgers named in sim/data/targets.yaml only.
 READS: tuple[Read, ...] = (
     Read(1, "", "membership", moves=("suspended", "withdrawn")),
@@ -82,7 +83,8 @@ READS: tuple[Read, ...] = (
     Read(5, "xinjiang_unrest", "declaration", institutions=("SCO",), who=COLLECTIVE),
     Read(6, "kyrgyz_coup", "intervention"),
     Read(6, "osh_violence", "intervention"),
-    Read(7, "", "membership", institutions=("CSTO",), states=(SUBJECTS["revision_leaver"],)),
+    Read(7, "", "membership", institutions=("CSTO",), states=(SUBJECTS["revision_leaver"],),
+         moves=("suspended", "withdrawn", "active")),
     Read(8, "crimea_annexation", "recognition"),
     Read(8, "crimea_annexation", "declaration", who=COLLECTIVE),
     Read(8, "unga_68_262", "vote", states=tuple(SUBJECTS["hedgers"])),
