@@ -122,7 +122,7 @@ def _decided(decisions: pd.DataFrame) -> pd.DataFrame:
     texts = rows["kind"].isin(TEXT_KINDS)
     rows.loc[texts, "outcome"] = rows.loc[texts, "score"].map(_text_label)
     rows["who"] = np.where(rows["state"] == "", "collective", "state")
-    rows.loc[rows["kind"].isin(("proposal",)), "who"] = "collective"
+    rows.loc[rows["kind"] == "proposal", "who"] = "collective"  # the proposer is named, the outcome is the club's
     return rows
 
 
