@@ -50,6 +50,7 @@ class Params:
     threat_decay: float = _p(0.03, 0.0, 1.0, "Quarterly decay of perceived threat toward its rivalry baseline")
     # Engagement decisions (ODD process 4; Axelrod-Bennett style utility)
     w_legitimacy: float = _p(6.0, 0.0, 50.0, "Weight of the legitimation benefit; article 'Protective integration'")
+    w_functional: float = _p(3.0, 0.0, 50.0, "Weight of the functional benefit: the great powers' investment in the club reaching a member through its economic dependence on them, plus adopted projects; article 'Literature review' (functionalist account), 'Protective integration' and 'Conclusion' (it weighs less than legitimation); assumption, fitted by calibration")
     w_security: float = _p(2.0, 0.0, 50.0, "Weight of security dependence on the institution's dominant powers")
     w_sovereignty: float = _p(3.0, 0.0, 50.0, "Weight of sovereignty costs (hierarchy, mandates); article 'Conclusion'")
     w_balance: float = _p(1.0, 0.0, 50.0, "Weight of the room for manoeuvre a balanced club gives smaller members (1 - hierarchy) x (1 - share); article 'Literature review'")
@@ -151,6 +152,7 @@ MECHANISMS: dict[str, dict[str, float]] = {
     "norm convergence": {"norm_rate": 0.0},
     "accession bonding": {"accession_welcome": 0.0},
     "legitimation": {"w_legitimacy": 0.0},
+    "functional benefit": {"w_functional": 0.0},
     "regime protection": {"regime_protection": 0.0},
     "abstention (cross-pressure, indifference)": {"cross_pressure": 0.0, "vote_indifference": 0.0},
     "embroilment cost": {"embroilment_cost": 0.0},

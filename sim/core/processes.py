@@ -181,24 +181,26 @@ def update_clubs(s: State, world: World, P: ParamColumns) -> None:
     their outside channels; output is the investment pooled (one minus the largest
     sovereignty sensitivity in good standing) plus adopted projects.
 
-    Utility (process 4): legitimation, security dependence on the agenda setters, room for
+    Utility (process 4): legitimation, functional benefit (the club's output times economic
+    dependence on the agenda setters), security dependence on the setters, room for
     manoeuvre ((1 - hierarchy) x (1 - share)), less sovereignty costs and threat from the
-    setters, plus `engagement_bias`. Dependence, threat and distrust of the setters are
-    each the largest over the setters in good standing other than the member (zero when
-    there is none). An intrastate-crisis mandate costs a member by its distrust of the
+    setters, plus `engagement_bias`. Economic and security dependence, threat and distrust
+    of the setters are each the largest over the setters in good standing other than the
+    member (zero when there is none). An intrastate-crisis mandate costs a member by its distrust of the
     setter who would lead an operation plus its rivalry with the fellow members an
     operation could prop up (article 'Responses to intrastate crises').
     """
     _clubs(s.status, s.founded, s.power, s.illiberalism, s.insecurity, s.sovereignty, s.outside, s.engagement,
            s.distance, s.trust, s.threat, s.rivalry, s.intrastate_mandate, s.rule, s.shares, s.hierarchy,
-           s.benefit, s.legitimacy, s.investment, s.projects, s.functional, s.utility, P.table,
-           world.setters, world.great_powers, world.security_dependence)
+           s.benefit, s.legitimacy, s.investment, s.projects, s.functional, s.functional_benefit, s.utility,
+           P.table, world.setters, world.great_powers, world.security_dependence, world.economic_dependence)
 
 
 @kernel
 def _clubs(status, founded, power, illiberalism, insecurity, sovereignty, outside, engagement, distance, trust,
            threat, rivalry, mandate, rule, shares, hierarchy, benefit, legitimacy, investment, projects,
-           functional, utility, params, setters, great_powers, security_dependence):
+           functional, functional_benefit, utility, params, setters, great_powers, security_dependence,
+           economic_dependence):
     runs, k_count, n = status.shape
     for r in range(runs):
         p = params[r]
@@ -225,9 +227,11 @@ def _clubs(status, founded, power, illiberalism, insecurity, sovereignty, outsid
                 output += investment[r, k, i] * shares[r, k, i]
             output *= 1.0 - strictest
             functional[r, k] = min(output + projects[r, k], 1.0) * founded[r, k]
+            _functional_benefit(good[k], great_powers, economic_dependence, investment[r, k], shares[r, k],
+                                projects[r, k], functional_benefit[r, k])
             _utility(good[k], setters[k], security_dependence, threat[r], trust[r], rivalry[r],
-                     sovereignty[r], benefit[r, k], shares[r, k], hierarchy[r, k], mandate[r, k],
-                     rule[r, k], p, utility[r, k])
+                     sovereignty[r], benefit[r, k], functional_benefit[r, k], shares[r, k], hierarchy[r, k],
+                     mandate[r, k], rule[r, k], p, utility[r, k])
 
 
 @kernel
@@ -278,8 +282,23 @@ def _invest(benefit, outside, good, great_powers, rate, investment):
 
 
 @kernel
-def _utility(good, setters, security_dependence, threat, trust, rivalry, sovereignty, benefit, shares,
-             h, mandate, rule, p, utility):
+def _functional_benefit(good, great_powers, economic_dependence, investment, shares, projects, functional_benefit):
+    """What each state draws from the club's functional side: every other great power's
+    investment in it, weighted by that power's share of the club (as in the output) and by
+    the state's economic dependence on it, plus the adopted projects; at most 1. Unlike the
+    output, no pooling ceiling: a member credits a power's investment under the club's
+    label whether or not the members pool it."""
+    for i in range(good.shape[0]):
+        channel = 0.0
+        for g in great_powers:
+            if g != i and good[g]:
+                channel += economic_dependence[i, g] * shares[g] * investment[g]
+        functional_benefit[i] = min(channel + projects, 1.0)
+
+
+@kernel
+def _utility(good, setters, security_dependence, threat, trust, rivalry, sovereignty, benefit, functional_benefit,
+             shares, h, mandate, rule, p, utility):
     n = good.shape[0]
     for i in range(n):
         dependence, fear, distrust, rivals = 0.0, 0.0, 0.0, 0.0
@@ -293,7 +312,8 @@ def _utility(good, setters, security_dependence, threat, trust, rivalry, soverei
                 distrust = max(distrust, 1.0 - trust[i, j])
         cost = h * (1.0 - shares[i]) + p.mandate_cost * mandate * (distrust + rivals) + p.rule_cost * (rule != 0)
         room = (1.0 - h) * (1.0 - shares[i])
-        utility[i] = (p.w_legitimacy * benefit[i] + p.w_security * dependence + p.w_balance * room
+        utility[i] = (p.w_legitimacy * benefit[i] + p.w_functional * functional_benefit[i]
+                      + p.w_security * dependence + p.w_balance * room
                       - p.w_sovereignty * sovereignty[i] * cost - p.w_threat * fear + p.engagement_bias)
 
 

@@ -52,6 +52,7 @@ class State:
     shares: np.ndarray = _array("K N", doc="share of the power in good standing")
     utility: np.ndarray = _array("K N", doc="payoff of staying engaged")
     benefit: np.ndarray = _array("K N", doc="legitimation a member would draw")
+    functional_benefit: np.ndarray = _array("K N", doc="functional benefit a member would draw")
     projects: np.ndarray = _array("K", doc="output of adopted great-power projects")
     hierarchy: np.ndarray = _array("K", doc="power lead of the strongest member in good standing")
     functional: np.ndarray = _array("K", doc="functional output")
