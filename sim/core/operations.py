@@ -256,6 +256,7 @@ class Operations:
         penalty[:, target] += factor[:, 0] * v["betrayal_exposure"]
         observers = world.is_state & (np.arange(world.n) != actor)
         s.negative[:, observers, actor] += penalty[:, observers]
+        s.grievance[:, observers, actor] += penalty[:, observers]
         exposure = v["separatism_threat"][:, None] * s.separatism + (world.compatriots[:, actor] if compatriot_claim else 0.0)
         s.threat[:, observers, actor] += v["threat_gain"][:, None] * factor * exposure[:, observers]
         np.clip(s.threat, 0.0, 1.0, out=s.threat)
@@ -265,8 +266,9 @@ class Operations:
         """An armed clash: mutual negative experience and threat."""
         s, v = self.s, self.P.values
         hit = magnitude * (v["betrayal_base"] + v["betrayal_exposure"])
-        s.negative[:, a, b] += hit
-        s.negative[:, b, a] += hit
+        for i, j in ((a, b), (b, a)):
+            s.negative[:, i, j] += hit
+            s.grievance[:, i, j] += hit
         s.threat[:, a, b] += v["threat_gain"] * magnitude
         s.threat[:, b, a] += v["threat_gain"] * magnitude
         np.clip(s.threat, 0.0, 1.0, out=s.threat)

@@ -29,6 +29,7 @@ class Params:
     observer_weight: float = _p(0.5, 0.0, 1.0, "Weight of observers' participation in meetings; article 'Implications of enlargement'")
     accession_welcome: float = _p(3.0, 0.0, 20.0, "Summit-equivalents of bonding between a newcomer and the members who admitted it by consensus; assumption")
     memory: float = _p(10.0, 1.0, 200.0, "Half-life of remembered experience in quarters (beta-reputation forgetting factor 0.5^(1/memory)); assumption: a few years")
+    grievance_memory: float = _p(20.0, 1.0, 400.0, "Half-life in quarters of the memory of a breach (support for separatism, an armed clash), longer than `memory`: trust is destroyed faster than it is rebuilt (Slovic 1993); article 'The separatist challenge' (Crimea a lasting fraying, the reverberations of 2008); assumption: five years, the span from the Georgia war to Crimea")
     rivalry_friction: float = _p(0.20, 0.0, 2.0, "Negative experience per quarter per unit of rivalry; article 'Conclusion'")
     confidence_bound: float = _p(0.30, 0.01, 1.0, "Bounded-confidence radius on the charter-weighted norm distance (Deffuant-Weisbuch)")
     norm_rate: float = _p(0.01, 0.0, 0.5, "Norm convergence rate per meeting (weighted Hegselmann-Krause)")

@@ -387,17 +387,25 @@ def _welcome(status, distance, rivalry, positive, negative, trust, params, rs, n
 
 
 def forget(s: State, P: ParamColumns) -> None:
-    """Process 6: old experience is discounted; standing rivalries add friction every quarter."""
-    _forget(s.positive, s.negative, s.rivalry, s.trust, P.table)
+    """Process 6: old experience is discounted; standing rivalries add friction every quarter.
+
+    Everyday experience keeps `retention` (half-life `memory`); the part of the negative
+    experience that records breaches (`grievance`: support for separatism, armed
+    clashes) keeps 0.5^(1/grievance_memory), so a betrayal is remembered longer than
+    everyday friction (the asymmetry of trust, Slovic 1993)."""
+    _forget(s.positive, s.negative, s.grievance, s.rivalry, s.trust, P.table)
 
 
 @kernel
-def _forget(positive, negative, rivalry, trust, params):
+def _forget(positive, negative, grievance, rivalry, trust, params):
     runs, n = positive.shape[:2]
     for r in range(runs):
         p = params[r]
+        kept = 0.5 ** (1.0 / p.grievance_memory)
         for i in range(n):
             for j in range(n):
                 positive[r, i, j] *= p.retention
-                negative[r, i, j] = negative[r, i, j] * p.retention + p.rivalry_friction * rivalry[r, i, j]
+                everyday = (negative[r, i, j] - grievance[r, i, j]) * p.retention + p.rivalry_friction * rivalry[r, i, j]
+                grievance[r, i, j] *= kept
+                negative[r, i, j] = everyday + grievance[r, i, j]
         _trust(positive[r], negative[r], trust[r])

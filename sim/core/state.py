@@ -29,7 +29,8 @@ class State:
     """Every dynamic quantity of R runs; the leading axis of each array is the run."""
 
     positive: np.ndarray = _array("N N", doc="positive experience of i with j (beta reputation)")
-    negative: np.ndarray = _array("N N", doc="negative experience of i with j")
+    negative: np.ndarray = _array("N N", doc="negative experience of i with j (grievance included)")
+    grievance: np.ndarray = _array("N N", doc="the part of `negative` that records breaches by j (slow to fade)")
     trust: np.ndarray = _array("N N", doc="trust of i in j, (r + 1) / (r + s + 2)")
     rivalry: np.ndarray = _array("N N", doc="standing rivalry (relations table; leadership changes)")
     baseline_threat: np.ndarray = _array("N N", doc="threat i feels from great power j at rest")

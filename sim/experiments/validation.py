@@ -310,6 +310,17 @@ def exposed_lose_more(v: Views) -> tuple[np.ndarray, np.ndarray]:
     return gap >= CLEAR_FALL, gap
 
 
+def georgia_reverberates(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    """The war still weighs on exposed members' trust in Russia in the last quarter before
+    the next breach (2013Q4): twin without the war - history."""
+    h, twin = v.history, v["no_georgia_war"]
+    trust_in = f"trust_in.{SUBJECTS['custodian']}"
+    states = _exposed(v, "2008-07")
+    drop = (np.mean([twin.at(s, trust_in, "2013-10") - h.at(s, trust_in, "2013-10") for s in states], axis=0)
+            if states else np.full(h.runs, np.nan))
+    return drop >= CLEAR_FALL, drop
+
+
 def xinjiang_backed(v: Views) -> tuple[np.ndarray, np.ndarray]:
     rows = v.history.outcomes(event="xinjiang_unrest", institution="SCO")
     text = np.full(v.history.runs, np.nan)
@@ -444,6 +455,15 @@ def sovereign_members_object(v: Views) -> tuple[np.ndarray, np.ndarray]:
     return smallest >= SCALES_WITH, smallest
 
 
+def crimea_fraying_lasts(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    """The fall in cohesion after the annexation lasts to the end of the history: cohesion
+    2018Q4, twin without the annexation - history, the lower of the SCO and the CSTO."""
+    h, twin = v.history, v["no_crimea"]
+    gap = np.min([twin.at(inst, "cohesion", "2018-10") - h.at(inst, "cohesion", "2018-10")
+                  for inst in ("SCO", "CSTO")], axis=0)
+    return gap >= COHESION_FALL, gap
+
+
 def investment_falls(v: Views) -> tuple[np.ndarray, np.ndarray]:
     h, twin = v.history, v["no_bri"]
     power = SUBJECTS["outside_channel_power"]
@@ -552,6 +572,8 @@ TARGETS: tuple[Target, ...] = (
         C("4.only_russia_recognises", "recognitions", "Russia only", _only_actor_recognises("georgia_war"), evidence=False),
         C("4.exposed_trust_falls", "exposed members' trust in Russia 2008Q4, twin without the war - history",
           ">= 0.05", exposed_trust_falls, evidence=False),
+        C("4.georgia_reverberates", "exposed members' trust in Russia 2013Q4, twin without the war - history",
+          ">= 0.05", georgia_reverberates),
         C("4.exposed_lose_more", "fall in trust in Russia 2008Q4 (twin - history), exposed - unexposed members",
           ">= 0.05", exposed_lose_more),
     ), twins=("no_georgia_war",), period="early"),
@@ -589,6 +611,8 @@ TARGETS: tuple[Target, ...] = (
         C("8.hedgers_abstain", "KAZ and KGZ on the UN vote", "abstain (both)", hedgers_abstain, evidence=False),
         C("8.compatriot_threat_rises", "KAZ threat from Russia 2014Q2, history - twin without the annexation",
           ">= +0.05", compatriot_threat_rises, evidence=False),
+        C("8.fraying_lasts", "cohesion 2018Q4, twin without the annexation - history (lower of SCO, CSTO)",
+          ">= 0.01", crimea_fraying_lasts),
         C("8.cohesion_falls", "cohesion 2015Q1, twin without the annexation - history (lower of SCO, CSTO)",
           ">= 0.01", crimea_cohesion_falls, evidence=False),
     ), twins=("no_crimea",), period="late"),
