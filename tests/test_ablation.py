@@ -126,7 +126,7 @@ def test_data_ensemble_is_reproducible_and_runs_on_the_perturbed_casts(spec):
     summary, per_point = first
     assert list(summary["target"]) == [t.number for t in TARGETS]
     assert list(per_point["point"]) == [0, 1]
-    assert len(seen) == 4 * len(LOADED_TWINS)
+    assert len(seen) == 4 * (len(LOADED_TWINS) + 1)   # the twins and the probe its family moves
     assert all(not np.array_equal(cast.norms, spec.scenario.cast.norms) for cast in seen)
     other = perturbed_casts(2, SPREAD, seed=8)
     assert not np.array_equal(other[0][0].norms, seen[0].norms)

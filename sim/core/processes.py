@@ -181,8 +181,9 @@ def update_clubs(s: State, world: World, P: ParamColumns) -> None:
     their outside channels; output is the investment pooled (one minus the largest
     sovereignty sensitivity in good standing) plus adopted projects.
 
-    Utility (process 4): legitimation, functional benefit (the club's output times economic
-    dependence on the agenda setters), security dependence on the setters, room for
+    Utility (process 4): legitimation, functional benefit (`_functional_benefit`: the other
+    great powers' investment in the club by their share of it and the member's economic
+    dependence on them, plus adopted projects), security dependence on the setters, room for
     manoeuvre ((1 - hierarchy) x (1 - share)), less sovereignty costs and threat from the
     setters, plus `engagement_bias`. Economic and security dependence, threat and distrust
     of the setters are each the largest over the setters in good standing other than the
