@@ -41,12 +41,12 @@ def test_flat_cast_levels_regimes_and_norms_but_not_power(spec):
 
 @pytest.fixture(scope="module")
 def reference_table(spec):
-    """Every check under the three references: 6 prior draws x 2 seeds, the nulls x 2 seeds."""
+    """Every check under the three references: 6 prior draws x 2 seeds, the nulls x 3 seeds."""
     calibration = parse_calibration(OmegaConf.to_container(spec.config.calibrate, resolve=True, enum_to_str=True))
     history_raw = OmegaConf.to_container(spec.config.scenario, resolve=True)
     refs = references(history_raw, packaged_scenario, spec.scenario.cast,
-                      spec.params, calibration.free, draws=6, seeds=[0, 1])
-    assert [len(r.runs) for r in refs] == [12, 2, 2]
+                      spec.params, calibration.free, draws=6, prior_seeds=[0, 1], null_seeds=[0, 1, 2])
+    assert [len(r.runs) for r in refs] == [12, 3, 3]
     shares, passes = run_references(refs, spec.scenario.cast, spec.params)
     views = run_views(twin_scenarios(spec.scenario, packaged_scenario), spec.params, [0, 1])
     return informativeness(evaluate_checks(views), shares), passes
@@ -60,11 +60,14 @@ def test_every_check_gets_a_rate_under_every_reference(reference_table):
 
 
 def test_a_known_identity_is_reported_uninformative(reference_table):
-    """The old target 12 (ideal texts differ by the deference term alone) and the
-    Belt and Road's investment fall (the investment rule read back) pass under every
-    reference, so they are consistency checks, not evidence."""
+    """The Belt and Road's investment fall is the investment rule read back (a larger
+    outside option lowers the target investment whatever the weights) and the SCO's
+    silence on Georgia holds whoever drafts it: every reference meets them, so they are
+    consistency checks, not evidence, as declared."""
     table, _ = reference_table
-    assert {"12.tracking_gap", "10.investment_falls"} <= set(uninformative(table))
+    found = table.set_index("check").loc[["10.investment_falls", "4.sco_action_neutral"]]
+    assert set(found.index) <= set(uninformative(table))
+    assert (found["kind"] == "consistency").all() and found["as_declared"].all()
 
 
 def test_a_check_the_flat_data_fails_is_informative(reference_table):

@@ -26,6 +26,8 @@ def views(spec):
 #: Targets the model fails today, with the reason; each is expected to fail (strict), so a
 #: model that starts meeting one is noticed. docs/VALIDATION.md reports them.
 KNOWN_FAILURES = {
+    10: "the Belt and Road lowers SCO cohesion 2016-18 by about 0.0015 through the functional channel "
+        "(w_functional half of w_legitimacy), short of the 0.01 the validation calls a fall",
     11: "Turkmenistan and Mongolia lower SCO cohesion by about 0.017 (engagement and congruence), "
         "a fall by the same size that calls India-Pakistan's a fall; the article reads it as about the same",
 }

@@ -85,10 +85,10 @@ class Reference:
 
 
 def references(history_raw: Mapping, load: CastLoader, cast: Cast, params: Params,
-               priors: Mapping[str, tuple[float, float]], draws: int, seeds: Sequence[int],
-               null: Mapping[str, float] = NULL_MODEL) -> list[Reference]:
-    """The three references of the module docstring, each on `seeds` (the prior's on
-    every draw x seed)."""
+               priors: Mapping[str, tuple[float, float]], draws: int, prior_seeds: Sequence[int],
+               null_seeds: Sequence[int], null: Mapping[str, float] = NULL_MODEL) -> list[Reference]:
+    """The three references of the module docstring: the prior's on every draw x
+    `prior_seeds`, the two nulls (one parameter set each) on `null_seeds`."""
     history = load_scenario(history_raw, cast, source="history")
     scenarios = twin_scenarios(history, lambda name: load(name, cast))
     flat = flat_cast(cast)
@@ -96,9 +96,9 @@ def references(history_raw: Mapping, load: CastLoader, cast: Cast, params: Param
     flat_scenarios = twin_scenarios(flat_history, lambda name: load(name, flat))
     nulled = replace(params, **null)
     return [
-        Reference("prior", scenarios, [(p, s) for p in prior_draws(priors, params, draws) for s in seeds]),
-        Reference("null", scenarios, [(nulled, s) for s in seeds]),
-        Reference("flat_data", flat_scenarios, [(params, s) for s in seeds]),
+        Reference("prior", scenarios, [(p, s) for p in prior_draws(priors, params, draws) for s in prior_seeds]),
+        Reference("null", scenarios, [(nulled, s) for s in null_seeds]),
+        Reference("flat_data", flat_scenarios, [(params, s) for s in null_seeds]),
     ]
 
 
