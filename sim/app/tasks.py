@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import textwrap
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -39,8 +40,8 @@ from sim.io.store import (file_digest, provenance, read_json, read_table, readin
 from sim.experiments.sweep import SweepSpec, SweepStore, design_points, parse_spec, problem, run_sweep
 from sim.experiments.time_split import time_split
 from sim.experiments.robustness import PointRunner, robustness
-from sim.experiments.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGET_WINDOW, evaluate, quiet_future,
-                                        run_views, twin_scenarios)
+from sim.experiments.validation import (QUIET_SCENARIO, REQUIRED_SHARE, ROBUST_SHARE, TARGET_WINDOW, evaluate,
+                                        quiet_future, run_views, twin_scenarios)
 
 
 class ScenarioLoader(Protocol):
@@ -224,26 +225,28 @@ def _ablation_report(scenarios: dict[str, Scenario], quiet: tuple[Scenario, str]
         options = spec.config.validate
         table = robustness_needs(table, robust, scenarios, spec.params, options.points, options.seeds_per_point,
                                  options.spread, mechanisms=one_at_a_time_variants(), runner=runner)
-    print(f"\nAblation, one field at a time, over {len(seeds)} seeds (passing: targets met by >= "
-          f"{REQUIRED_SHARE:.0%} of seeds; quiet: the quiet-future check's smaller share; needed_by: checks "
-          f"passing in the full model that fail in this variant):\n")
+    print(f"\nAblation, one field at a time, over {len(seeds)} seeds: each field alone at its neutral value.\n"
+          f"pass: targets met by >= {REQUIRED_SHARE:.0%} of seeds; needed_by: checks (quiet: the quiet future) that\n"
+          f"pass in the full model and fail in the variant; robust_by: targets holding in >= {ROBUST_SHARE:.0%} of\n"
+          f"the robustness ensemble only with it. Per-target and quiet-future shares: ablation.csv.\n")
     print(_ablation_text(table[table["kind"] != BUNDLE], ["variant", "default", "neutral"]))
     print("\nBundles (fields switched off together):\n")
     print(_ablation_text(table[table["kind"] == BUNDLE], ["variant"]))
     fields = inert(table)
     level = "at the default point or over the robustness ensemble" if robust is not None else "at the default point"
-    print(f"\nInert ({level}; noise scales excepted): {', '.join(fields) if fields else 'none'}")
+    print("\n" + textwrap.fill(f"Inert ({level}; noise scales excepted): {', '.join(fields) or 'none'}", 100))
     write_csv(table, out / "ablation.csv")
 
 
 def _ablation_text(table: pd.DataFrame, head: list[str]) -> str:
-    """An ablation table without the per-target shares, its check lists compact (1,7,quiet)."""
+    """An ablation table without the shares, its check lists compact (1,7,quiet), in about
+    100 columns."""
+    names = {"passing": "pass", "robust_needed_by": "robust_by"}
     lists = [c for c in ("needed_by", "robust_needed_by") if c in table]
-    shown = table[head + ["passing", "quiet_future"] + lists + ["verdict"]].rename(columns={"quiet_future": "quiet"})
+    shown = table[head + ["passing"] + lists + ["verdict"]].rename(columns=names)
     for column in lists:
-        shown[column] = [",".join(map(str, checks)) or "-" for checks in shown[column]]
-    number = {"default": "g", "neutral": "g", "quiet": ".2f"}
-    formatters = {c: (lambda v, f=f: "" if pd.isna(v) else format(v, f)) for c, f in number.items() if c in shown}
+        shown[names.get(column, column)] = [",".join(map(str, checks)) or "-" for checks in table[column]]
+    formatters = {c: (lambda v: "" if pd.isna(v) else f"{v:g}") for c in ("default", "neutral") if c in shown}
     return shown.to_string(index=False, formatters=formatters, na_rep="")
 
 
