@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from sim.scenarios.cast import (DEFAULT_RELATIONS, DEFAULT_STATES, NORM_ATTRIBUTES, NUMERIC_ATTRIBUTES, UNIT_INTERVAL, Cast,
                       load_cast)
