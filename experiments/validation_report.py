@@ -12,10 +12,13 @@ document always matches one run of the code, whose version config.yaml records.
 from __future__ import annotations
 
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 import pandas as pd
 import yaml
+
+from sim.core.params import OBSERVATION, Params
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "VALIDATION.md"
 
@@ -31,6 +34,24 @@ def markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def ablation_table(path: Path) -> pd.DataFrame:
+    """The one-at-a-time ablation table of a run (ablation.csv), check lists without quotes,
+    target columns as tN, with a row for each observation weight (not ablated), so every
+    `Params` field is listed."""
+    table = pd.read_csv(path, keep_default_na=False, na_values=["NaN", ""])
+    for column in ("needed_by", "robust_needed_by"):
+        table[column] = table[column].str.replace("'", "")
+    shares = [c for c in table.columns if c.startswith("target_")]
+    table = table[["variant", "kind", "default", "neutral", "passing", "needed_by", "robust_needed_by", "verdict"]
+                  + shares + ["quiet_future"]]
+    table.columns = [c.replace("target_", "t") for c in table.columns]
+    observation = pd.DataFrame([{"variant": f.name, "kind": f.metadata["kind"], "default": f.default,
+                                 "verdict": "observation weight (not ablated)"}
+                                for f in fields(Params) if f.metadata["kind"] == OBSERVATION])
+    at = table.index[table["variant"] == "null model"][0]
+    return pd.concat([table.iloc[:at], observation, table.iloc[at:]], ignore_index=True).fillna("")
+
+
 def report(results: Path) -> str:
     """The document, from one results folder."""
     config = yaml.safe_load((results / "config.yaml").read_text())
@@ -40,16 +61,11 @@ def report(results: Path) -> str:
     data = pd.read_csv(results / "data_robustness.csv").set_index("target")
     main["robustness share"] = main["target"].map(robust["share"])
     main["data share"] = main["target"].map(data["share"])
-    ablation = pd.read_csv(results / "ablation.csv", keep_default_na=False)
-    for column in ("needed_by", "robust_needed_by"):
-        ablation[column] = ablation[column].str.replace("'", "")
-    shares = [c for c in ablation.columns if c.startswith("target_")]
-    ablation = ablation[["variant", "switched_off", "passing", "needed_by", "robust_needed_by"] + shares
-                        + ["quiet_future"]]
-    ablation.columns = [c.replace("target_", "t") for c in ablation.columns]
-    null = ablation[ablation["variant"] == "null model"]["passing"].iloc[0]
-    unneeded = ablation[(ablation["needed_by"] == "[]") & (ablation["robust_needed_by"] == "[]")
-                        & ~ablation["variant"].isin(["full model", "null model"])]
+    ablation = ablation_table(results / "ablation.csv")
+    null = int(ablation.loc[ablation["variant"] == "null model", "passing"].iloc[0])
+    per_field = ablation[ablation["kind"] != "bundle"]
+    bundles = ablation[ablation["kind"] == "bundle"].drop(columns=["kind", "default", "neutral"])
+    inert = per_field.loc[(per_field["kind"] == "field") & (per_field["verdict"] == "inert"), "variant"]
     quiet = pd.read_csv(results / "quiet_future.csv")
     sections = [
         "# Validation report",
@@ -69,19 +85,24 @@ def report(results: Path) -> str:
                        "data share"]]),
         "## Stability without shocks (`quiet_future`: the history, then no events to 2030)",
         markdown(quiet),
-        "## Ablation: which mechanism each target needs",
-        f"Each row switches one mechanism off (`sim/core/params.py`, `MECHANISMS`) and re-runs every "
-        f"target and the quiet-future check on {options['seeds']} seeds (`tN`: share of seeds "
-        f"meeting target N; `quiet_future`: the smaller share of the stability check); "
-        f"`needed_by` lists the checks that pass with the full model and fail without it "
-        f"(`quiet`: the stability check). For a mechanism no check needs at the default point, "
-        f"`robust_needed_by` lists the targets that hold in at least 70% of the robustness "
-        f"ensemble's runs with it and in fewer without it (the same {options['points']} points "
-        f"x {options['seeds_per_point']} seeds, the mechanism kept off). The null model (no "
-        f"socialisation, no legitimation, stances that are noise) passes {null} of the 12.",
-        markdown(ablation),
-        ("Mechanisms no check needs: " + ", ".join(unneeded["variant"]) + "."
-         if len(unneeded) else "Every mechanism is needed by at least one check."),
+        "## Ablation: what each parameter does, one at a time",
+        f"Each row sets one `Params` field to its neutral value (the value that switches its own "
+        f"effect off, declared in `sim/core/params.py` and listed in `docs/ODD.md`, 7.10) and re-runs "
+        f"every target and the quiet-future check on {options['seeds']} seeds (`tN`: share of seeds "
+        f"meeting target N; `quiet_future`: the smaller share of the stability check); `needed_by` "
+        f"lists the checks that pass with the full model and fail in the variant (`quiet`: the "
+        f"stability check). For a field no check needs at the default point, `robust_needed_by` lists "
+        f"the targets that hold in at least 70% of the robustness ensemble's runs with it and in fewer "
+        f"without it (the same {options['points']} points x {options['seeds_per_point']} seeds, the "
+        f"field held at its neutral value). `verdict`: needed, robust only, inert (neither), or noise "
+        f"scale (judged by the calibration, never counted as inert). The cohesion weights define the "
+        f"observation and are not ablated. The null model (no socialisation, no legitimation, stances "
+        f"that are noise) passes {null} of the 12.",
+        markdown(per_field),
+        ("Inert fields (no check needs them at either level): " + ", ".join(inert) + "."
+         if len(inert) else "Every field but the noise scales is needed by at least one check."),
+        "Bundles (`MECHANISMS`: fields that may substitute for each other, switched off together):",
+        markdown(bundles),
         "## What these numbers do not show",
         "The defaults were calibrated on these same 12 targets (`docs/ODD.md`, 7.9): two "
         "weights were chosen from a +-20% grid so that targets 1 and 7 hold together, so the "

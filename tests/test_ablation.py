@@ -8,13 +8,15 @@ import pytest
 from omegaconf import OmegaConf
 
 import sim
-from sim.experiments.ablation import (FULL_MODEL, NULL_MODEL_NAME, ORDINAL_SOURCE, ablation, data_ensemble, perturbed_casts,
-                          robustness_needs)
+from sim.experiments.ablation import (BUNDLE, FIELD, FULL_MODEL, INERT, NEEDED, NOISE_SCALE, NOISE_VERDICT,
+                                      NULL_MODEL_NAME, ORDINAL_SOURCE, REFERENCE, ROBUST_ONLY, ablation,
+                                      data_ensemble, inert, one_at_a_time, perturbed_casts, robustness_needs,
+                                      verdicts)
 from sim.scenarios.cast import DEFAULT_RELATIONS, DEFAULT_STATES, RELATION_KINDS, UNIT_INTERVAL
 from sim.app.config import scenario_from
-from sim.core.params import BEHAVIOURAL, MECHANISMS
+from sim.core.params import BEHAVIOURAL, MECHANISMS, NEUTRAL
 from sim.experiments.robustness import robustness
-from sim.experiments.validation import LOADED_TWINS, TARGETS, twin_scenarios
+from sim.experiments.validation import LOADED_TWINS, QUIET_SCENARIO, TARGETS, twin_scenarios
 from tests.helpers import packaged_scenario
 
 SEEDS = list(range(5))
@@ -62,7 +64,7 @@ def test_the_robustness_level_finds_what_a_mechanism_keeps_robust(table, spec):
     rows = pd.DataFrame([{"variant": "rally effect", "needed_by": []}, {"variant": "no-op", "needed_by": []},
                          {"variant": "betrayal penalty", "needed_by": [8]}])
     first = BEHAVIOURAL[0]
-    mechanisms = {"rally effect": MECHANISMS["rally effect"], "no-op": {first: getattr(spec.params, first)},
+    mechanisms = {"rally effect": {"rally_gain": 0.0}, "no-op": {first: getattr(spec.params, first)},
                   "betrayal penalty": MECHANISMS["betrayal penalty"]}
     result = robustness_needs(rows, full, scenarios, spec.params, 2, 2, 0.2, mechanisms=mechanisms)
     rally, no_op, betrayal = result["robust_needed_by"]
@@ -72,6 +74,60 @@ def test_the_robustness_level_finds_what_a_mechanism_keeps_robust(table, spec):
 def test_the_null_model_loses_targets(table):
     assert table.loc[NULL_MODEL_NAME, "passing"] < table.loc[FULL_MODEL, "passing"]
     assert table.loc[NULL_MODEL_NAME, "needed_by"]
+
+
+@pytest.fixture(scope="module")
+def fields_table(spec):
+    """One at a time: the legitimation weight at its neutral 0, a field at its own default (a
+    variant that provably changes nothing), a noise scale off, and one bundle; with the quiet future."""
+    scenarios = twin_scenarios(spec.scenario, packaged_scenario)
+    no_op = BEHAVIOURAL[0]
+    neutral = {"w_legitimacy": NEUTRAL["w_legitimacy"], no_op: getattr(spec.params, no_op), "stance_noise": 0.0}
+    quiet = (packaged_scenario(QUIET_SCENARIO), spec.scenario.dates[-1][:7])
+    table = one_at_a_time(scenarios, spec.params, SEEDS, neutral=neutral,
+                          bundles={"betrayal penalty": MECHANISMS["betrayal penalty"]}, quiet=quiet)
+    return table.set_index("variant"), no_op
+
+
+def test_one_at_a_time_has_a_row_per_field_and_bundle_between_the_references(fields_table):
+    table, no_op = fields_table
+    assert list(table.index) == [FULL_MODEL, "w_legitimacy", no_op, "stance_noise", "betrayal penalty",
+                                 NULL_MODEL_NAME]
+    assert list(table["kind"]) == [REFERENCE, FIELD, FIELD, NOISE_SCALE, BUNDLE, REFERENCE]
+    assert table.loc["w_legitimacy", ["default", "neutral"]].tolist() == [6.0, 0.0]
+    assert table.loc["betrayal penalty", "neutral"] != table.loc["betrayal penalty", "neutral"]   # NaN
+    assert ((table["quiet_future"] >= 0) & (table["quiet_future"] <= 1)).all()
+
+
+def test_the_legitimation_weight_is_needed_one_at_a_time(fields_table):
+    """Without legitimation nothing keeps the weak members engaged: targets fail (article
+    'Protective integration')."""
+    table, _ = fields_table
+    assert [n for n in table.loc["w_legitimacy", "needed_by"] if isinstance(n, int)]
+    assert table.loc["w_legitimacy", "passing"] < table.loc[FULL_MODEL, "passing"]
+    assert table.loc["w_legitimacy", "verdict"] == NEEDED
+
+
+def test_a_field_set_to_a_value_that_changes_nothing_is_inert(fields_table):
+    table, no_op = fields_table
+    assert table.loc[no_op, "needed_by"] == []
+    assert (table.loc[no_op].filter(like="target_") == table.loc[FULL_MODEL].filter(like="target_")).all()
+    assert table.loc[no_op, "quiet_future"] == table.loc[FULL_MODEL, "quiet_future"]
+    assert table.loc[no_op, "verdict"] == INERT
+    assert inert(table.reset_index()) == [no_op]
+
+
+def test_a_noise_scale_is_reported_but_never_counted_inert(fields_table):
+    table, _ = fields_table
+    assert table.loc["stance_noise", "verdict"] == NOISE_VERDICT
+    assert "stance_noise" not in inert(table.reset_index())
+
+
+def test_a_field_needed_only_over_the_robustness_ensemble_is_not_inert():
+    rows = pd.DataFrame({"variant": ["a", "b", "c"], "kind": [FIELD] * 3, "needed_by": [[], [], [3]],
+                         "robust_needed_by": [[], [11], []]})
+    assert list(verdicts(rows)["verdict"]) == [INERT, ROBUST_ONLY, NEEDED]
+    assert inert(verdicts(rows)) == ["a"]
 
 
 def _ordinal(path) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import yaml
 from sim.app.config import TASKS
 from sim.app.listing import GLOSSARY
 from sim.core.observables import INSTITUTION_METRICS
-from sim.core.params import MECHANISMS
+from sim.core.params import MECHANISMS, NEUTRAL
 from sim.io.store import read_table
 from sim.app.tasks import TASK_TABLE, TaskEntry
 from sim.experiments.validation import TARGETS
@@ -138,13 +138,15 @@ def test_validate_writes_the_ablation_and_data_robustness_tables(tmp_path, monke
                       "validate.data_points=1", "validate.seeds_per_point=1", f"hydra.run.dir={out}")
     assert status == (0 if (pd.read_csv(out / "validation.csv")["result"] == "PASS").all() else 1)
     ablation = pd.read_csv(out / "ablation.csv")
-    assert list(ablation["variant"]) == ["full model", *MECHANISMS, "null model"]
-    assert {f"target_{t.number}" for t in TARGETS} <= set(ablation.columns)
+    assert list(ablation["variant"]) == ["full model", *NEUTRAL, *MECHANISMS, "null model"]
+    assert {f"target_{t.number}" for t in TARGETS} | {"kind", "neutral", "verdict"} <= set(ablation.columns)
     assert ablation.loc[0, "needed_by"] == "[]"
     assert len(pd.read_csv(out / "data_robustness.csv")) == len(TARGETS)
     assert len(pd.read_csv(out / "data_robustness_points.csv")) == 1
     printed = capsys.readouterr().out
-    assert "Ablation over 1 seeds" in printed and "Data robustness: 1 casts" in printed
+    assert "Ablation, one field at a time, over 1 seeds" in printed and "Data robustness: 1 casts" in printed
+    section = printed.split("Ablation, one field", 1)[1].split("Data robustness", 1)[0]
+    assert max(len(line) for line in section.splitlines()) <= 100
 
 
 def test_sweep_task_runs_and_resumes_from_the_command_line(tmp_path, monkeypatch):

@@ -1,5 +1,5 @@
 """The ODD document stays current with the code: its parameter table (section 7.10) lists
-every `Params` field with the default and range the code has, and nothing else."""
+every `Params` field with the default, range and neutral value the code has, and nothing else."""
 
 from __future__ import annotations
 
@@ -9,20 +9,26 @@ from dataclasses import MISSING, fields
 from pathlib import Path
 
 from sim.app.listing import GLOSSARY
-from sim.core.params import Params
+from sim.core.params import MECHANISM, Params
 
 ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
-ROW = re.compile(r"^\| `(\w+)` \| ([-\d.]+) \| \[([-\d.]+), ([-\d.]+)\] \|")
+ROW = re.compile(r"^\| `(\w+)` \| ([-\d.]+) \| \[([-\d.]+), ([-\d.]+)\] \| ([-\d.]+|-)(?: \((\w+)\))? \|")
 
 
 def test_odd_parameter_table_matches_params():
-    table = {m.group(1): tuple(float(x) for x in m.groups()[1:])
-             for m in map(ROW.match, ODD.read_text().splitlines()) if m}
+    """Default, range, neutral value and kind (noise scale, observation weight) as the code has them."""
+    table = {}
+    for m in filter(None, map(ROW.match, ODD.read_text().splitlines())):
+        name, default, low, high, neutral, kind = m.groups()
+        table[name] = (float(default), float(low), float(high), None if neutral == "-" else float(neutral),
+                       kind or MECHANISM)
     code = {}
     for f in fields(Params):
         assert f.default is not MISSING
         low, high = f.metadata["range"]
-        code[f.name] = (float(f.default), float(low), float(high))
+        neutral = f.metadata["neutral"]
+        code[f.name] = (float(f.default), float(low), float(high), None if neutral is None else float(neutral),
+                        f.metadata["kind"])
     assert table == code
 
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import sim.experiments.robustness as robustness_module
-from sim.experiments.robustness import PointRunner, evaluate_point, robustness
-from sim.experiments.validation import twin_scenarios
+from sim.experiments.robustness import PointRunner, evaluate_point, perturbed_params, robustness
+from sim.experiments.validation import QUIET_SCENARIO, twin_scenarios
 from tests.helpers import packaged_scenario
 
 POINTS, SEEDS, SPREAD = 3, 1, 0.2
@@ -92,3 +92,16 @@ def test_a_point_s_key_changes_with_what_its_numbers_depend_on(scenarios, spec):
     assert runner.tasks([(scenarios, changed)], [0])[0].key != base
     fewer = {k: v for k, v in scenarios.items() if k != next(iter(scenarios))}
     assert runner.tasks([(fewer, spec.params)], [0])[0].key != base
+    quiet = (packaged_scenario(QUIET_SCENARIO), "2018-10")
+    assert runner.tasks([(scenarios, spec.params)], [0], quiet)[0].key != base
+
+
+def test_fixed_parameters_stay_put_and_the_others_pair_with_the_free_design(spec):
+    """A switched-off field keeps its value at every point of the robustness ensemble."""
+    free = perturbed_params(spec.params, 4, SPREAD)
+    held = perturbed_params(spec.params, 4, SPREAD, fixed={"memory": 200.0, "rally_gain": 0.0})
+    for a, b in zip(free, held):
+        assert (b.memory, b.rally_gain) == (200.0, 0.0)
+        assert {k: v for k, v in a.__dict__.items() if k not in ("memory", "rally_gain")} == \
+            {k: v for k, v in b.__dict__.items() if k not in ("memory", "rally_gain")}
+    assert len({p.memory for p in free}) == 4

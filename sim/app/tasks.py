@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import textwrap
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -14,7 +15,8 @@ import yaml
 from hydra.errors import MissingConfigException
 from omegaconf import OmegaConf
 
-from sim.experiments.ablation import ablation, data_ensemble, robustness_needs
+from sim.experiments.ablation import (BUNDLE, data_ensemble, inert, one_at_a_time, one_at_a_time_variants,
+                                      robustness_needs)
 from sim.experiments.calibration import CALIBRATION_FILES, calibrate, parse_calibration, posterior_file
 from sim.app.calibration_plots import calibration_figures
 from sim.scenarios.cast import Cast
@@ -39,8 +41,8 @@ from sim.experiments.sweep import SweepSpec, SweepStore, design_points, parse_sp
 from sim.experiments.time_split import time_split
 from sim.experiments.robustness import PointRunner, robustness, summarise_checks
 from sim.experiments.references import informativeness, references, run_references
-from sim.experiments.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGET_WINDOW, evaluate, evaluate_checks,
-                                        quiet_future, run_views, twin_scenarios)
+from sim.experiments.validation import (QUIET_SCENARIO, REQUIRED_SHARE, ROBUST_SHARE, TARGET_WINDOW, evaluate,
+                                        evaluate_checks, quiet_future, run_views, twin_scenarios)
 
 
 class ScenarioLoader(Protocol):
@@ -239,18 +241,40 @@ def point_runner(spec: RunSpec) -> PointRunner:
 
 def _ablation_report(scenarios: dict[str, Scenario], quiet: tuple[Scenario, str], spec: RunSpec,
                      seeds: list[int], out: Path, robust: pd.DataFrame | None) -> None:
-    """Print and write ablation.csv: the targets and the quiet future with each mechanism
-    off and in the null model; with the robustness summary `robust`, also which targets a
-    mechanism no check needs at the default point keeps robust (`robust_needed_by`)."""
-    table = ablation(scenarios, spec.params, seeds, progress=bool(spec.config.progress), quiet=quiet)
+    """Print and write ablation.csv: the targets and the quiet future with each behavioural
+    field alone at its neutral value, each bundle of `MECHANISMS` and the null model; with
+    the robustness summary `robust`, also which targets a field or bundle no check needs at
+    the default point keeps robust (`robust_needed_by`). The per-target shares go to the
+    CSV only, so the printed tables fit about 100 columns."""
+    runner = point_runner(spec)
+    table = one_at_a_time(scenarios, spec.params, seeds, quiet=quiet, runner=runner)
     if robust is not None:
         options = spec.config.validate
         table = robustness_needs(table, robust, scenarios, spec.params, options.points, options.seeds_per_point,
-                                 options.spread, runner=point_runner(spec))
-    print(f"\nAblation over {len(seeds)} seeds (share of seeds meeting each target and the quiet-future "
-          f"check; needed_by: checks passing in the full model that fail in this variant):\n")
-    print(table.drop(columns="switched_off").to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+                                 options.spread, mechanisms=one_at_a_time_variants(), runner=runner)
+    print(f"\nAblation, one field at a time, over {len(seeds)} seeds: each field alone at its neutral value.\n"
+          f"pass: targets met by >= {REQUIRED_SHARE:.0%} of seeds; needed_by: checks (quiet: the quiet future) that\n"
+          f"pass in the full model and fail in the variant; robust_by: targets holding in >= {ROBUST_SHARE:.0%} of\n"
+          f"the robustness ensemble only with it. Per-target and quiet-future shares: ablation.csv.\n")
+    print(_ablation_text(table[table["kind"] != BUNDLE], ["variant", "default", "neutral"]))
+    print("\nBundles (fields switched off together):\n")
+    print(_ablation_text(table[table["kind"] == BUNDLE], ["variant"]))
+    fields = inert(table)
+    level = "at the default point or over the robustness ensemble" if robust is not None else "at the default point"
+    print("\n" + textwrap.fill(f"Inert ({level}; noise scales excepted): {', '.join(fields) or 'none'}", 100))
     write_csv(table, out / "ablation.csv")
+
+
+def _ablation_text(table: pd.DataFrame, head: list[str]) -> str:
+    """An ablation table without the shares, its check lists compact (1,7,quiet), in about
+    100 columns."""
+    names = {"passing": "pass", "robust_needed_by": "robust_by"}
+    lists = [c for c in ("needed_by", "robust_needed_by") if c in table]
+    shown = table[head + ["passing"] + lists + ["verdict"]].rename(columns=names)
+    for column in lists:
+        shown[names.get(column, column)] = [",".join(map(str, checks)) or "-" for checks in table[column]]
+    formatters = {c: (lambda v: "" if pd.isna(v) else f"{v:g}") for c in ("default", "neutral") if c in shown}
+    return shown.to_string(index=False, formatters=formatters, na_rep="")
 
 
 def _split_report(spec: RunSpec, scenarios: dict[str, Scenario], out: Path) -> None:

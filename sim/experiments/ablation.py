@@ -1,11 +1,15 @@
-"""Which mechanisms the targets need, and whether they survive other codings of the data.
+"""Which parameters the targets need, and whether they survive other codings of the data.
 
-`ablation` re-runs the validation with each mechanism of `MECHANISMS` switched off (and
-with the `NULL_MODEL`): a target that passes in the full model but fails without a
-mechanism needs it, and a mechanism no target needs is visible as such. `data_ensemble`
-re-runs it on casts whose ordinal codings (the values the states and relations tables
-source as "Ordinal coding from the article") are perturbed, the data counterpart of the
-parameter robustness check in `sim.experiments.validation.robustness`.
+`one_at_a_time` re-runs the validation with each behavioural `Params` field alone at its
+neutral value (the value that switches its own effect off, declared in its metadata),
+with each bundle of `MECHANISMS` (fields that carry one mechanism together) and with the
+`NULL_MODEL`: a check that passes in the full model but fails in a variant needs it, and a
+field no check needs at the default point or over the robustness ensemble
+(`robustness_needs`) is inert. Noise scales are reported but never counted as inert.
+`ablation` is the general table behind it (any mapping of variants to values).
+`data_ensemble` re-runs the targets on casts whose ordinal codings (the values the states
+and relations tables source as "Ordinal coding from the article") are perturbed, the data
+counterpart of the parameter robustness check in `sim.experiments.robustness`.
 """
 
 from __future__ import annotations
@@ -17,20 +21,24 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from sim.scenarios.cast import (DEFAULT_RELATIONS, DEFAULT_STATES, NORM_ATTRIBUTES, NUMERIC_ATTRIBUTES, UNIT_INTERVAL, Cast,
                       load_cast)
-from sim.core.params import MECHANISMS, NULL_MODEL, Params
+from sim.core.params import MECHANISMS, NEUTRAL, NOISE_SCALES, NULL_MODEL, Params
 from sim.scenarios.schema import Scenario, load_scenario
-from sim.experiments.ensemble import run_view
 from sim.experiments.robustness import PointRunner, robustness, summarise_points
-from sim.experiments.validation import (QUIET_SHARE, REQUIRED_SHARE, ROBUST_SHARE, evaluate, quiet_future, quiet_shares,
-                                        run_views, target_shares, twin_scenarios)
+from sim.experiments.validation import QUIET_SHARE, REQUIRED_SHARE, ROBUST_SHARE, twin_scenarios
 
 FULL_MODEL = "full model"
 NULL_MODEL_NAME = "null model"
 ORDINAL_SOURCE = "Ordinal coding"
+#: The `kind` of an ablation row: the two references, a field at its neutral value, a
+#: noise scale at zero, a bundle of fields (`MECHANISMS`).
+REFERENCE, FIELD, NOISE_SCALE, BUNDLE = "reference", "field", "noise", "bundle"
+#: The `verdict` of a field or bundle row: needed by a check at the default point, needed
+#: only over the robustness ensemble, needed by nothing (inert), or a noise scale (judged
+#: by the calibration, never counted as inert).
+NEEDED, ROBUST_ONLY, INERT, NOISE_VERDICT = "needed", "robust only", "inert", "noise scale"
 #: Loads a scenario config by name against a given cast.
 CastLoader = Callable[[str, Cast], Scenario]
 
@@ -41,8 +49,8 @@ def _switched_off(overrides: Mapping[str, float]) -> str:
 
 def ablation(scenarios: dict[str, Scenario], params: Params, seeds: list[int], progress: bool = False,
              mechanisms: Mapping[str, Mapping[str, float]] = MECHANISMS,
-             quiet: tuple[Scenario, str] | None = None) -> pd.DataFrame:
-    """One row per variant: the full model, each mechanism switched off, the null model.
+             quiet: tuple[Scenario, str] | None = None, runner: PointRunner | None = None) -> pd.DataFrame:
+    """One row per variant: the full model, each entry of `mechanisms` switched off, the null model.
 
     Each row has the share of seeds meeting every target (`target_<n>`), the number of
     targets passing, and `needed_by`: the targets that pass in the full model but fail
@@ -50,12 +58,14 @@ def ablation(scenarios: dict[str, Scenario], params: Params, seeds: list[int], p
     future scenario and the last date of the history) each row also has `quiet_future`,
     the smaller share of the stability check (`quiet_future`), and `needed_by` lists
     "quiet" when the check passes in the full model and fails in the variant.
-    `mechanisms` defaults to every entry of `MECHANISMS`; a subset serves quick checks.
+    `mechanisms` maps a variant's name to the values it sets. The variants run as points
+    on `runner` (default: in this process, nothing kept).
     """
     variants = {FULL_MODEL: {}, **mechanisms, NULL_MODEL_NAME: NULL_MODEL}
-    rows = [_variant_row(name, overrides, scenarios, replace(params, **overrides), seeds, quiet)
-            for name, overrides in tqdm(variants.items(), desc="ablation", unit="variant",
-                                        disable=not progress)]
+    runner = runner or PointRunner(progress=progress)
+    points = [(scenarios, replace(params, **overrides)) for overrides in variants.values()]
+    shares = runner.run(runner.tasks(points, seeds, quiet), "ablation")
+    rows = [_variant_row(name, overrides, met) for (name, overrides), met in zip(variants.items(), shares)]
     full = rows[0]["passed"]
     for row in rows:
         needed = full - row.pop("passed")
@@ -63,48 +73,98 @@ def ablation(scenarios: dict[str, Scenario], params: Params, seeds: list[int], p
     return pd.DataFrame(rows)
 
 
-def _variant_row(name: str, overrides: Mapping[str, float], scenarios: dict[str, Scenario], params: Params,
-                 seeds: list[int], quiet: tuple[Scenario, str] | None) -> dict:
-    table = evaluate(run_views(scenarios, params, seeds))
-    passed: set = _passing(table)
-    row = {"variant": name, "switched_off": _switched_off(overrides), **target_shares(table),
-           "passing": len(passed)}
-    if quiet is not None:
-        scenario, history_end = quiet
-        share = float(quiet_shares(quiet_future(run_view(scenario, [(params, seed) for seed in seeds]),
-                                                history_end)).min())
-        row["quiet_future"] = share
-        if share >= QUIET_SHARE:
+def _variant_row(name: str, overrides: Mapping[str, float], shares: Mapping[str, float]) -> dict:
+    """A variant's row from its point's shares, with the set of checks it passes."""
+    targets = {key: value for key, value in shares.items() if key.startswith("target_")}
+    passed: set = {int(key.removeprefix("target_")) for key, value in targets.items() if value >= REQUIRED_SHARE}
+    row = {"variant": name, "switched_off": _switched_off(overrides), **targets, "passing": len(passed)}
+    if "quiet_future" in shares:
+        row["quiet_future"] = shares["quiet_future"]
+        if shares["quiet_future"] >= QUIET_SHARE:
             passed.add("quiet")
     return {**row, "passed": passed}
+
+
+def one_at_a_time_variants(neutral: Mapping[str, float] = NEUTRAL,
+                           bundles: Mapping[str, Mapping[str, float]] = MECHANISMS) -> dict[str, dict[str, float]]:
+    """The variants of the one-at-a-time ablation: each field alone at its neutral value
+    (named by the field), then each bundle of `bundles`."""
+    return {**{name: {name: value} for name, value in neutral.items()}, **{n: dict(o) for n, o in bundles.items()}}
+
+
+def one_at_a_time(scenarios: dict[str, Scenario], params: Params, seeds: list[int], progress: bool = False,
+                  neutral: Mapping[str, float] = NEUTRAL, bundles: Mapping[str, Mapping[str, float]] = MECHANISMS,
+                  quiet: tuple[Scenario, str] | None = None, runner: PointRunner | None = None) -> pd.DataFrame:
+    """The `ablation` table with one variant per field of `neutral` (default: every
+    behavioural `Params` field at its neutral value) and one per bundle of `bundles`
+    (fields that carry one mechanism together), between the full and the null model.
+
+    Adds `kind` (reference, field, noise, bundle), each field's `default` and `neutral`
+    value (NaN for the other rows) and the `verdict` of `verdicts`. A field whose own
+    effect no check needs shows an empty `needed_by`, which a bundle would hide."""
+    table = ablation(scenarios, params, seeds, progress, one_at_a_time_variants(neutral, bundles), quiet, runner)
+    table.insert(1, "kind", [_kind(name, neutral) for name in table["variant"]])
+    table.insert(2, "default", [float(getattr(params, n)) if n in neutral else np.nan for n in table["variant"]])
+    table.insert(3, "neutral", [float(neutral[n]) if n in neutral else np.nan for n in table["variant"]])
+    return verdicts(table)
+
+
+def _kind(variant: str, neutral: Mapping[str, float]) -> str:
+    if variant in (FULL_MODEL, NULL_MODEL_NAME):
+        return REFERENCE
+    if variant in neutral:
+        return NOISE_SCALE if variant in NOISE_SCALES else FIELD
+    return BUNDLE
+
+
+def verdicts(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with `verdict` set for every field, noise and bundle row: needed (some
+    check fails without it at the default point), robust only (none does, but a target
+    loses its robustness: `robust_needed_by`, when the table has it), inert (neither), or
+    noise scale (never counted as inert); empty for the references."""
+    robust = table["robust_needed_by"] if "robust_needed_by" in table else pd.Series([[]] * len(table), table.index)
+    table = table.copy()
+    table["verdict"] = [_verdict(kind, bool(needed), bool(kept))
+                        for kind, needed, kept in zip(table["kind"], table["needed_by"], robust)]
+    return table
+
+
+def _verdict(kind: str, needed: bool, robust: bool) -> str:
+    if kind == REFERENCE:
+        return ""
+    if kind == NOISE_SCALE:
+        return NOISE_VERDICT
+    return NEEDED if needed else ROBUST_ONLY if robust else INERT
+
+
+def inert(table: pd.DataFrame) -> list[str]:
+    """The fields of a `one_at_a_time` table no check needs at either level."""
+    return list(table.loc[(table["kind"] == FIELD) & (table["verdict"] == INERT), "variant"])
 
 
 def robustness_needs(table: pd.DataFrame, full: pd.DataFrame, scenarios: dict[str, Scenario], params: Params,
                      points: int, seeds_per_point: int, spread: float, progress: bool = False,
                      mechanisms: Mapping[str, Mapping[str, float]] = MECHANISMS,
                      runner: PointRunner | None = None) -> pd.DataFrame:
-    """Add `robust_needed_by` to an ablation table: for each mechanism no check needs at the
-    default point, the targets whose share over the robustness ensemble (`full`, from
-    `sim.experiments.validation.robustness` on the same points) is at least ROBUST_SHARE with the
-    mechanism and below it without (the second level of the acceptance). Mechanisms
-    already needed at the default point are not re-run (empty). The points run on
-    `runner` (default: in this process)."""
+    """Add `robust_needed_by` to an ablation table: for each variant of `mechanisms` no check
+    needs at the default point, the targets whose share over the robustness ensemble (`full`,
+    from `sim.experiments.validation.robustness` on the same points) is at least ROBUST_SHARE
+    with the mechanism and below it without (the second level of the acceptance). The
+    switched-off values are held at every point (`robustness`, `fixed`). Variants already
+    needed at the default point are not re-run (empty). The points run on `runner`
+    (default: in this process). A table with `kind` gets its verdicts anew (`verdicts`)."""
     table = table.copy()
     table["robust_needed_by"] = [[] for _ in range(len(table))]
     robust = set(full.loc[full["share"] >= ROBUST_SHARE, "target"].astype(int))
     for index, row in table.iterrows():
         if row["needed_by"] or row["variant"] not in mechanisms:
             continue
-        off = replace(params, **mechanisms[row["variant"]])
-        summary, _ = robustness(scenarios, off, points, seeds_per_point, spread, progress=progress, runner=runner)
+        overrides = mechanisms[row["variant"]]
+        summary, _ = robustness(scenarios, replace(params, **overrides), points, seeds_per_point, spread,
+                                progress=progress, runner=runner, fixed=overrides)
         still = set(summary.loc[summary["share"] >= ROBUST_SHARE, "target"].astype(int))
         table.at[index, "robust_needed_by"] = sorted(robust - still)
-    return table
-
-
-def _passing(table: pd.DataFrame) -> set[int]:
-    """Numbers of the targets met by at least REQUIRED_SHARE of the seeds."""
-    return {int(n) for n in table.loc[table["share"] >= REQUIRED_SHARE, "target"]}
+    return verdicts(table) if "kind" in table else table
 
 
 def _read_table(path: Path) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from functools import cached_property
@@ -29,7 +29,9 @@ from sim.core.params import BEHAVIOURAL, INTEGER_PARAMS, Params, spread_bounds
 from sim.experiments.executors import executor
 from sim.experiments.sweep import fingerprint
 from sim.experiments.sampling import latin_hypercube
-from sim.experiments.validation import CHECKS, REQUIRED_SHARE, TARGETS, check_results, evaluate, run_views, target_shares
+from sim.experiments.ensemble import run_view
+from sim.experiments.validation import (CHECKS, REQUIRED_SHARE, TARGETS, check_results, evaluate, quiet_future,
+                                        quiet_shares, run_views, target_shares)
 from sim.io.store import folder_lock, read_json, source_digest, write_json
 from sim.scenarios.schema import Scenario
 
@@ -37,21 +39,30 @@ from sim.scenarios.schema import Scenario
 @dataclass(frozen=True)
 class PointTask:
     """One point: the targets on `scenarios` (the history and its twins) with `params`,
-    over `seeds`; `key` names its kept result."""
+    over `seeds`; with `quiet` (the quiet-future scenario and the last date of the
+    history) also the stability check; `key` names its kept result."""
 
     number: int
     key: str
     scenarios: dict[str, Scenario]
     params: Params
     seeds: tuple[int, ...]
+    quiet: tuple[Scenario, str] | None = None
 
 
 def evaluate_point(task: PointTask) -> tuple[int, dict[str, float]]:
     """The share of the point's seeds meeting each target (`target_<n>`) and each check
-    (`check_<key>`)."""
-    views = run_views(task.scenarios, task.params, list(task.seeds))
-    checks = {f"check_{key}": float(np.mean(ok)) for key, ok in check_results(views).items()}
-    return task.number, {**target_shares(evaluate(views)), **checks}
+    (`check_<key>`) and, with `task.quiet`, the smaller share of the quiet-future check
+    (`quiet_future`)."""
+    seeds = list(task.seeds)
+    views = run_views(task.scenarios, task.params, seeds)
+    shares = {**target_shares(evaluate(views)),
+              **{f"check_{key}": float(np.mean(ok)) for key, ok in check_results(views).items()}}
+    if task.quiet is not None:
+        scenario, history_end = task.quiet
+        view = run_view(scenario, [(task.params, seed) for seed in seeds])
+        shares["quiet_future"] = float(quiet_shares(quiet_future(view, history_end)).min())
+    return task.number, shares
 
 
 @dataclass(frozen=True)
@@ -70,17 +81,20 @@ class PointRunner:
         """The code version the keys carry (`_version`), read once per runner."""
         return _version()
 
-    def tasks(self, points: Sequence[tuple[dict[str, Scenario], Params]], seeds: Sequence[int]) -> list[PointTask]:
-        """One task per (scenarios, parameters) point, keyed by its content."""
+    def tasks(self, points: Sequence[tuple[dict[str, Scenario], Params]], seeds: Sequence[int],
+              quiet: tuple[Scenario, str] | None = None) -> list[PointTask]:
+        """One task per (scenarios, parameters) point, keyed by its content (`quiet`: add
+        the quiet-future check to every point)."""
         prints: dict[int, str] = {}
+        extra = "" if quiet is None else json.dumps([fingerprint(quiet[0]), quiet[1]], sort_keys=True, default=str)
         tasks = []
         for number, (scenarios, params) in enumerate(points):
             if id(scenarios) not in prints:
                 prints[id(scenarios)] = json.dumps({n: fingerprint(s) for n, s in scenarios.items()},
                                                    sort_keys=True, default=str)
             text = json.dumps({"params": asdict(params), "seeds": list(seeds), "code": self.version}, sort_keys=True)
-            key = hashlib.sha256((text + prints[id(scenarios)]).encode()).hexdigest()[:24]
-            tasks.append(PointTask(number, key, scenarios, params, tuple(seeds)))
+            key = hashlib.sha256((text + prints[id(scenarios)] + extra).encode()).hexdigest()[:24]
+            tasks.append(PointTask(number, key, scenarios, params, tuple(seeds), quiet))
         return tasks
 
     def run(self, tasks: Sequence[PointTask], desc: str) -> list[dict[str, float]]:
@@ -114,11 +128,14 @@ def _version() -> str:
     return f"{sim.__version__}:{source_digest()}"
 
 
-def perturbed_params(base: Params, points: int, spread: float, seed: int = 0) -> list[Params]:
+def perturbed_params(base: Params, points: int, spread: float, seed: int = 0,
+                     fixed: Mapping[str, float] | None = None) -> list[Params]:
     """Latin-hypercube perturbations of every behavioural parameter by +-`spread`.
 
     Each value is scaled by a factor in [1 - spread, 1 + spread] and clipped to the
-    parameter's documented range (integers are rounded).
+    parameter's documented range (integers are rounded). The parameters in `fixed` keep
+    the given values at every point (a switched-off mechanism stays off); the others take
+    the same values as without them, so the points pair with the unfixed design.
     """
     names = list(BEHAVIOURAL)
     bounds = {name: spread_bounds(base, name, spread) for name in names}
@@ -129,20 +146,22 @@ def perturbed_params(base: Params, points: int, spread: float, seed: int = 0) ->
         for name, u in zip(names, row):
             value = float(np.clip(getattr(base, name) * (1.0 - spread + 2.0 * spread * u), *bounds[name]))
             values[name] = int(round(value)) if name in INTEGER_PARAMS else value
-        result.append(Params(**values))
+        result.append(Params(**{**values, **(fixed or {})}))
     return result
 
 
 def robustness(scenarios: dict[str, Scenario], params: Params, points: int, seeds_per_point: int, spread: float,
-               progress: bool = False, runner: PointRunner | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+               progress: bool = False, runner: PointRunner | None = None,
+               fixed: Mapping[str, float] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Share of (point, seed) runs meeting each target over a Latin hypercube of parameters.
 
     Returns the per-target summary and the per-point table (parameter values and the
     share of that point's seeds meeting each target), for finding sensitive parameters.
-    The points run on `runner` (default: in this process, nothing kept).
+    The points run on `runner` (default: in this process, nothing kept); the parameters
+    in `fixed` are held at the given values (`perturbed_params`).
     """
     runner = runner or PointRunner(progress=progress)
-    design = perturbed_params(params, points, spread)
+    design = perturbed_params(params, points, spread, fixed=fixed)
     shares = runner.run(runner.tasks([(scenarios, point) for point in design], range(seeds_per_point)),
                         "robustness")
     per_point = pd.DataFrame([{"point": number, **{n: getattr(point, n) for n in BEHAVIOURAL}, **met}
