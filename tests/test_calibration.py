@@ -115,7 +115,7 @@ def test_time_split_fits_one_period_and_predicts_only_the_other(tmp_path, scenar
     early, late = period_targets("early"), period_targets("late")
     assert early and late and not set(early) & set(late)
     assert all(t.period in ("early", "late", "span") for t in TARGETS)
-    tiny = parse_calibration({"name": "split", "free": {"deference": [0.0, 3.3], "loyalty": [0.0, 2.4]},
+    tiny = parse_calibration({"name": "split", "free": {"betrayal_exposure": [0.0, 10.0], "deference": [0.0, 3.3]},
                               "particles": 8, "generations": 2, "seeds_per_particle": 1, "backend": "serial"})
     table = time_split(tiny, scenarios, spec.params, tmp_path, draws=2, seeds=[0])
     for fit, predicted in (("early", late), ("late", early)):
