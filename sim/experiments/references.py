@@ -31,7 +31,7 @@ from tqdm.auto import tqdm
 from sim.core.params import INTEGER_PARAMS, NULL_MODEL, Params
 from sim.experiments.ensemble import run_view
 from sim.experiments.validation import REQUIRED_SHARE, TARGETS, Views, check_results, twin_scenarios
-from sim.scenarios.cast import NORMS, Cast
+from sim.scenarios.cast import Cast
 from sim.scenarios.schema import Scenario, load_scenario
 
 #: A check is informative when some reference meets it in at most this share of runs.
