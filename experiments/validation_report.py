@@ -4,6 +4,14 @@
         validate.data_points=32 validate.references=true hydra.run.dir=RESULTS
     python experiments/validation_report.py RESULTS
 
+or, when the ablation's robustness level is too slow to wait for, from three runs of the
+same code, each in its own folder (the ablation then at the default point only):
+
+    python -m sim task=validate validate.robustness=true validate.references=true hydra.run.dir=RESULTS
+    python -m sim task=validate validate.ablation=true hydra.run.dir=ABLATION
+    python -m sim task=validate validate.data_points=32 hydra.run.dir=DATA
+    python experiments/validation_report.py RESULTS ABLATION DATA
+
 Every number in the report is read from RESULTS (validation.csv, checks.csv,
 reference_targets.csv, quiet_future.csv, robustness.csv, robustness_checks.csv,
 ablation.csv, data_robustness.csv, data_robustness_checks.csv and the run's config.yaml), so the
@@ -40,6 +48,8 @@ def ablation_table(path: Path) -> pd.DataFrame:
     target columns as tN, with a row for each observation weight (not ablated), so every
     `Params` field is listed."""
     table = pd.read_csv(path, keep_default_na=False, na_values=["NaN", ""])
+    if "robust_needed_by" not in table:
+        table["robust_needed_by"] = "not run"
     for column in ("needed_by", "robust_needed_by"):
         table[column] = table[column].str.replace("'", "")
     shares = [c for c in table.columns if c.startswith("target_")]
@@ -53,14 +63,15 @@ def ablation_table(path: Path) -> pd.DataFrame:
     return pd.concat([table.iloc[:at], observation, table.iloc[at:]], ignore_index=True).fillna("")
 
 
-def check_tables(results: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def check_tables(results: Path, data_run: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """The informative and the consistency checks of a run (checks.csv with the robustness
     and data ensembles' shares per check), and the findings the acceptance asks for, one
     line each: targets with fewer than two informative checks, informative checks that
     fall short at any level, and how many targets each reference passes."""
     checks = pd.read_csv(results / "checks.csv")
-    for name, stem in (("robustness", "robustness_checks"), ("data", "data_robustness_checks")):
-        checks[name] = checks["check"].map(pd.read_csv(results / f"{stem}.csv").set_index("check")["share"])
+    for name, path in (("robustness", results / "robustness_checks.csv"),
+                       ("data", data_run / "data_robustness_checks.csv")):
+        checks[name] = checks["check"].map(pd.read_csv(path).set_index("check")["share"])
     columns = ["check", "kind", "value", "share", "robustness", "data", "prior", "null", "flat_data", "as_declared"]
     informative = checks[checks["informative"]]
     counts = informative.groupby("target").size().reindex(range(1, 13), fill_value=0)
@@ -80,37 +91,52 @@ def check_tables(results: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     return informative[columns], checks.loc[~checks["informative"], columns], findings
 
 
-def report(results: Path) -> str:
-    """The document, from one results folder."""
+def _run_line(folder: Path) -> str:
+    """Which run a folder holds: its command-line settings and the commit of its code."""
+    config = yaml.safe_load((folder / "config.yaml").read_text())
+    options = {k: v for k, v in config["config"]["validate"].items()
+               if k in ("robustness", "references", "ablation", "data_points") and v}
+    version = config["code_version"]
+    return (f"`{folder.name}`: `task=validate " + " ".join(f"validate.{k}={str(v).lower()}" for k, v in options.items())
+            + f"` at commit `{version.get('git_commit', 'unknown')[:10]}`"
+            + (" (uncommitted changes)" if version.get("git_dirty") else ""))
+
+
+def report(results: Path, ablation_run: Path | None = None, data_run: Path | None = None) -> str:
+    """The document, from one results folder, or from three runs of the same code: the
+    main one (targets, checks, references, robustness), the ablation's and the data
+    ensemble's (each its own folder, so no folder mixes two runs)."""
+    ablation_run, data_run = ablation_run or results, data_run or results
     config = yaml.safe_load((results / "config.yaml").read_text())
     options = config["config"]["validate"]
+    data_options = yaml.safe_load((data_run / "config.yaml").read_text())["config"]["validate"]
     main = pd.read_csv(results / "validation.csv")
     robust = pd.read_csv(results / "robustness.csv").set_index("target")
-    data = pd.read_csv(results / "data_robustness.csv").set_index("target")
+    data = pd.read_csv(data_run / "data_robustness.csv").set_index("target")
     main["robustness share"] = main["target"].map(robust["share"])
     main["data share"] = main["target"].map(data["share"])
-    ablation = ablation_table(results / "ablation.csv")
+    ablation = ablation_table(ablation_run / "ablation.csv")
     null = int(ablation.loc[ablation["variant"] == "null model", "passing"].iloc[0])
     per_field = ablation[ablation["kind"] != "bundle"]
     bundles = ablation[ablation["kind"] == "bundle"].drop(columns=["kind", "default", "neutral"])
     inert = per_field.loc[(per_field["kind"] == "field") & (per_field["verdict"] == "inert"), "variant"]
     quiet = pd.read_csv(results / "quiet_future.csv")
-    informative, consistency, findings = check_tables(results)
+    informative, consistency, findings = check_tables(results, data_run)
+    runs = sorted({results, ablation_run, data_run}, key=str)
     sections = [
         "# Validation report",
-        f"Produced by `python experiments/validation_report.py` from one run of `python -m sim task=validate "
-        f"validate.robustness=true validate.ablation=true validate.data_points={options['data_points']} "
-        f"validate.references=true` "
-        f"on the default configuration (commit `{config['code_version'].get('git_commit', 'unknown')[:10]}`, "
-        f"{options['seeds']} seeds). A target passes when at least 90% of seeds meet it. Each target "
+        "Produced by `python experiments/validation_report.py` from "
+        + ("; ".join(_run_line(folder) for folder in runs) if len(runs) > 1 else _run_line(results))
+        + f", on the default configuration ({options['seeds']} seeds). A target passes when at least 90% "
+        "of seeds meet its evidence checks. Each target "
         "is an exact class or a contrast, on the same seed, against a twin of the history without "
         "the shock (sizes in `sim/experiments/validation.py`); `docs/ODD.md` (7.9) describes them.",
         "## Targets",
         "`robustness share`: share of all (point, seed) runs meeting the target over "
         f"{options['points']} Latin-hypercube points of +-{options['spread']:.0%} on every behavioural "
         f"parameter and structural constant, {options['seeds_per_point']} seeds each. `data share`: the "
-        f"same over {options['data_points']} casts whose ordinal codings are perturbed by +-0.1 (clipped), "
-        f"{options['seeds_per_point']} seeds each.",
+        f"same over {data_options['data_points']} casts whose ordinal codings are perturbed by +-0.1 (clipped), "
+        f"{data_options['seeds_per_point']} seeds each.",
         markdown(main[["target", "name", "threshold", "value", "share", "result", "robustness share",
                        "data share"]]),
         "## Checks: what could have failed",
@@ -138,12 +164,16 @@ def report(results: Path) -> str:
         f"stability check). For a field no check needs at the default point, `robust_needed_by` lists "
         f"the targets that hold in at least 70% of the robustness ensemble's runs with it and in fewer "
         f"without it (the same {options['points']} points x {options['seeds_per_point']} seeds, the "
-        f"field held at its neutral value). `verdict`: needed, robust only, inert (neither), or noise "
+        f"field held at its neutral value)"
+        + ("; in this report that level was not run (`not run`: one robustness ensemble per field "
+           "took about 7 minutes each on the 2-core machine), so `inert` means inert at the default point"
+           if (per_field["robust_needed_by"] == "not run").any() else "")
+        + ". `verdict`: needed, robust only, inert (neither), or noise "
         f"scale (judged by the calibration, never counted as inert). The cohesion weights define the "
         f"observation and are not ablated. The null model (no socialisation, no legitimation, stances "
         f"that are noise) passes {null} of the 12.",
         markdown(per_field),
-        ("Inert fields (no check needs them at either level): " + ", ".join(inert) + "."
+        ("Inert fields (no check needs them at the levels run): " + ", ".join(inert) + "."
          if len(inert) else "Every field but the noise scales is needed by at least one check."),
         "Bundles (`MECHANISMS`: fields that may substitute for each other, switched off together):",
         markdown(bundles),
@@ -160,9 +190,9 @@ def report(results: Path) -> str:
 
 
 def main() -> None:
-    if len(sys.argv) != 2:
-        sys.exit("usage: python experiments/validation_report.py RESULTS_DIR")
-    OUT.write_text(report(Path(sys.argv[1])))
+    if not 2 <= len(sys.argv) <= 4:
+        sys.exit("usage: python experiments/validation_report.py RESULTS_DIR [ABLATION_DIR [DATA_DIR]]")
+    OUT.write_text(report(*(Path(a) for a in sys.argv[1:])))
     print(OUT)
 
 
