@@ -60,7 +60,7 @@ def ablation_table(path: Path) -> pd.DataFrame:
                                  "verdict": "observation weight (not ablated)"}
                                 for f in fields(Params) if f.metadata["kind"] == OBSERVATION])
     at = table.index[table["variant"] == "null model"][0]
-    return pd.concat([table.iloc[:at], observation, table.iloc[at:]], ignore_index=True).fillna("")
+    return pd.concat([table.iloc[:at], observation, table.iloc[at:]], ignore_index=True).astype(object).fillna("")
 
 
 def check_tables(results: Path, data_run: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
@@ -91,15 +91,18 @@ def check_tables(results: Path, data_run: Path) -> tuple[pd.DataFrame, pd.DataFr
     return informative[columns], checks.loc[~checks["informative"], columns], findings
 
 
-def _run_line(folder: Path) -> str:
-    """Which run a folder holds: its command-line settings and the commit of its code."""
-    config = yaml.safe_load((folder / "config.yaml").read_text())
-    options = {k: v for k, v in config["config"]["validate"].items()
-               if k in ("robustness", "references", "ablation", "data_points") and v}
-    version = config["code_version"]
-    return (f"`{folder.name}`: `task=validate " + " ".join(f"validate.{k}={str(v).lower()}" for k, v in options.items())
-            + f"` at commit `{version.get('git_commit', 'unknown')[:10]}`"
-            + (" (uncommitted changes)" if version.get("git_dirty") else ""))
+#: The parts of the report each kind of run folder provides, by the file that holds them.
+PARTS = {"validation.csv": "targets", "checks.csv": "checks", "reference_targets.csv": "references",
+         "robustness.csv": "robustness", "ablation.csv": "ablation", "data_robustness.csv": "data ensemble"}
+
+
+def _run_line(folder: Path, used: set[str]) -> str:
+    """Which run a folder holds and what of it the report uses: the parts read from it, the
+    commit of its code and whether that had uncommitted changes."""
+    version = yaml.safe_load((folder / "config.yaml").read_text())["code_version"]
+    parts = [part for name, part in PARTS.items() if part in used and (folder / name).is_file()]
+    return (f"`{folder.name}` ({', '.join(parts)}; commit `{version.get('git_commit', 'unknown')[:10]}`"
+            + (", uncommitted changes" if version.get("git_dirty") else "") + ")")
 
 
 def report(results: Path, ablation_run: Path | None = None, data_run: Path | None = None) -> str:
@@ -122,11 +125,15 @@ def report(results: Path, ablation_run: Path | None = None, data_run: Path | Non
     inert = per_field.loc[(per_field["kind"] == "field") & (per_field["verdict"] == "inert"), "variant"]
     quiet = pd.read_csv(results / "quiet_future.csv")
     informative, consistency, findings = check_tables(results, data_run)
-    runs = sorted({results, ablation_run, data_run}, key=str)
+    main_parts = {"targets", "checks", "references", "robustness"}
+    used = {results: main_parts | ({"ablation"} if ablation_run == results else set())
+            | ({"data ensemble"} if data_run == results else set())}
+    used.setdefault(ablation_run, set()).add("ablation")
+    used.setdefault(data_run, set()).add("data ensemble")
     sections = [
         "# Validation report",
-        "Produced by `python experiments/validation_report.py` from "
-        + ("; ".join(_run_line(folder) for folder in runs) if len(runs) > 1 else _run_line(results))
+        "Produced by `python experiments/validation_report.py` from the `task=validate` run folders "
+        + "; ".join(_run_line(folder, parts) for folder, parts in used.items())
         + f", on the default configuration ({options['seeds']} seeds). A target passes when at least 90% "
         "of seeds meet its evidence checks. Each target "
         "is an exact class or a contrast, on the same seed, against a twin of the history without "
