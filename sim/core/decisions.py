@@ -342,7 +342,7 @@ def consents(s: State, world: World, P: ParamColumns, rngs: Sequence[np.random.G
     score = _consent_scores(s.trust, s.sovereignty, s.rivalry, rs, host, leader, club_shares(s, k, rs),
                             deference_pull(s, P, k, rs),
                             values["intervention_solidarity"], values["loyalty"], values["intervention_sovereignty"])
-    return np.where(deciding, score + noise > values["intervention_threshold"][rs, None], good)
+    return np.where(deciding, score + noise > 0.0, good)
 
 
 @njit(cache=True, nogil=True)

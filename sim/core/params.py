@@ -29,11 +29,11 @@ def _p(default: float, low: float, high: float, source: str, neutral: float | No
     The neutral value switches the field's own effect off, and is what the one-at-a-time
     ablation sets it to: 0 for a weight, gain, cost, hazard or rate (a rate's clause then
     does nothing); for a threshold that gates a move (hedge, suspend, return, withdraw),
-    the value at which the move never fires; for a cut-point on a signed score (consent,
-    willingness, recognition), 0, so the decision is the score's sign and the whole
+    the value at which the move never fires; for a cut-point on a signed score
+    (willingness, recognition), 0, so the decision is the score's sign and the whole
     decision is not ablated with it; for a relative weight whose identity is 1
-    (`hedging_participation`, `recognition_factor`) or a scale (`engagement_temperature`,
-    `text_grain`, `confidence_bound`, `joining_engagement`), the value at which the clause
+    (`hedging_participation`, `recognition_factor`) or a scale (`text_grain`,
+    `confidence_bound`, `joining_engagement`), the value at which the clause
     changes nothing; for a decay or forgetting rate the range excludes, the end of its range
     nearest no decay (`memory` 200 quarters, `pressure_decay` 0.01). docs/ODD.md (7.10)
     gives the reason for each value that is not 0.
@@ -82,7 +82,6 @@ class Params:
     mandate_cost: float = _p(1.5, 0.0, 10.0, "Sovereignty cost of an intrastate-crisis mandate per unit of distrust of the agenda setter who would lead it plus rivalry with the fellow members it could prop up; article 'Responses to intrastate crises'", neutral=0.0)
     rule_cost: float = _p(0.4, 0.0, 5.0, "Sovereignty cost of a non-consensus decision rule; article 'Responses to intrastate crises'", neutral=0.0)
     engagement_bias: float = _p(0.4, -10.0, 10.0, "Utility offset of staying engaged (status-quo habit); calibrated", neutral=0.0)
-    engagement_temperature: float = _p(1.0, 0.01, 10.0, "Logistic temperature mapping utility to target engagement", neutral=1.0)
     engagement_rate: float = _p(0.25, 0.0, 1.0, "Quarterly adjustment of engagement toward its target", neutral=0.0)
     joining_engagement: float = _p(0.8, 0.0, 1.0, "Engagement of a state on joining or returning as a member; assumption", neutral=1.0)
     hedging_participation: float = _p(0.5, 0.0, 1.0, "Weight of a hedging member's participation in meetings relative to an active one; assumption", neutral=1.0)
@@ -101,8 +100,7 @@ class Params:
     deference: float = _p(1.65, 0.0, 10.0, "Pull toward the agenda setter's stance per unit hierarchy x dependence", neutral=0.0)
     out_of_area_cost: float = _p(2.0, 0.0, 10.0, "Aversion to solidarity beyond the organisation's zone per unit sovereignty sensitivity; article 'Foreign policy coordination'", neutral=0.0)
     relative_gain: float = _p(1.5, 0.0, 10.0, "Great powers' aversion to proposals that raise a rival's weight; article 'Conclusion'", neutral=0.0)
-    intervention_threshold: float = _p(0.5, 0.0, 5.0, "Score a member needs to consent to an intervention", neutral=0.0)
-    intervention_solidarity: float = _p(1.0, 0.0, 5.0, "Baseline support for helping a fellow member's government; article 'Responses to intrastate crises'", neutral=0.0)
+    intervention_solidarity: float = _p(0.5, -5.0, 5.0, "Baseline support for helping a fellow member's government, net of the cut-point a consent score must pass (a member consents when its score is above 0; a separate cut-point would only shift this value); article 'Responses to intrastate crises'", neutral=0.0)
     intervention_sovereignty: float = _p(2.0, 0.0, 10.0, "Sovereignty objection to an operation per unit sovereignty sensitivity x (1 + rivalry with the host + distrust of the leader); article 'Responses to intrastate crises'", neutral=0.0)
     willingness_threshold: float = _p(0.45, 0.0, 5.0, "Willingness a great power needs to lead an intervention", neutral=0.0)
     embroilment_cost: float = _p(0.25, 0.0, 5.0, "Cost to a leading power of an operation per unit severity of the crisis; article 'Responses to intrastate crises'", neutral=0.0)

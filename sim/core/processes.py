@@ -343,7 +343,7 @@ def _engagement(status, engagement, suspended_for, utility, params, draws, moves
             for i in range(n):
                 st = status[r, k, i]
                 engaged = in_good_standing(st)
-                target = 1.0 / (1.0 + np.exp(-utility[r, k, i] / p.engagement_temperature))
+                target = 1.0 / (1.0 + np.exp(-utility[r, k, i]))
                 if engaged or st == SUSPENDED:
                     engagement[r, k, i] += p.engagement_rate * (target - engagement[r, k, i])
                 e, draw = engagement[r, k, i], draws[r, k, i]
