@@ -1,11 +1,14 @@
 """Validation against the article: its 12 patterns as targets that could fail.
 
-Each target is a per-run claim with its threshold written next to it; a target PASSES
+Each target is a list of named checks, one per-run claim each with its threshold written
+next to it; a run meets a target when it meets every evidence check, and a target PASSES
 when the share of runs meeting it is at least `REQUIRED_SHARE`. A claim is either an exact
 class (the SCO's text on Georgia is *neutral*, not "not endorse") or a contrast, on the
 same seed, against a twin of the history without the shock (`twin_scenarios`), with a
-size stated next to it (the size constants below). Pattern-oriented modelling (Grimm et
-al. 2005): all patterns at once. `quiet_future` checks that nothing drifts without shocks.
+size stated next to it (the size constants below). Which checks are evidence and which
+only consistency is declared here and measured by `sim.experiments.references`.
+Pattern-oriented modelling (Grimm et al. 2005): all patterns at once. `quiet_future`
+checks that nothing drifts without shocks.
 """
 
 from __future__ import annotations
