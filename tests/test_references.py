@@ -10,7 +10,7 @@ from sim.core.params import Params
 from sim.experiments.calibration import parse_calibration
 from sim.experiments.references import (REFERENCES, REGIME_ATTRIBUTES, flat_cast, informativeness, prior_draws,
                                         references, run_references, uninformative)
-from sim.experiments.validation import CHECKS, run_views, evaluate_checks, twin_scenarios
+from sim.experiments.validation import CHECKS, check_outcomes, evaluate_checks, run_views, twin_scenarios
 from tests.helpers import packaged_scenario
 
 PRIORS = {"trust_gain": (0.0, 0.6), "deference": (0.0, 3.3), "withdraw_after": (1.0, 40.0)}
@@ -49,7 +49,7 @@ def reference_table(spec):
     assert [len(r.runs) for r in refs] == [12, 3, 3]
     shares, passes = run_references(refs, spec.scenario.cast, spec.params)
     views = run_views(twin_scenarios(spec.scenario, packaged_scenario), spec.params, [0, 1])
-    return informativeness(evaluate_checks(views), shares), passes
+    return informativeness(evaluate_checks(check_outcomes(views)), shares), passes
 
 
 def test_every_check_gets_a_rate_under_every_reference(reference_table):

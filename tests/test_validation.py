@@ -9,8 +9,8 @@ import pytest
 from sim.experiments.ensemble import run_seeds
 from sim.experiments.ensemble_view import EnsembleView
 from sim.core.institutions import ACTIVE, HEDGING
-from sim.experiments.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGETS, Views, evaluate_checks, quiet_future,
-                                        run_views, twin_scenarios)
+from sim.experiments.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGETS, Views, check_outcomes, evaluate_checks,
+                                        quiet_future, run_views, twin_scenarios)
 from tests.helpers import packaged_scenario
 
 SEEDS = list(range(30))   # with a true rate of 0.97 or more, >= 27/30 is met with probability > 0.9
@@ -48,7 +48,7 @@ def test_every_check_is_one_named_claim(views):
     keys = [c.key for t in TARGETS for c in t.checks]
     assert len(keys) == len(set(keys)) and len(TARGETS) == 12
     assert all(t.evidence and all(c.key.startswith(f"{t.number}.") for c in t.checks) for t in TARGETS)
-    table = evaluate_checks(views)
+    table = evaluate_checks(check_outcomes(views))
     assert list(table["check"]) == keys and table["share"].between(0, 1).all()
 
 

@@ -41,8 +41,8 @@ from sim.experiments.sweep import SweepSpec, SweepStore, design_points, parse_sp
 from sim.experiments.time_split import time_split
 from sim.experiments.robustness import PointRunner, robustness, summarise_checks
 from sim.experiments.references import informativeness, references, run_references
-from sim.experiments.validation import (QUIET_SCENARIO, REQUIRED_SHARE, ROBUST_SHARE, TARGET_WINDOW, evaluate,
-                                        evaluate_checks, quiet_future, run_views, twin_scenarios)
+from sim.experiments.validation import (QUIET_SCENARIO, REQUIRED_SHARE, ROBUST_SHARE, TARGET_WINDOW, check_outcomes,
+                                        evaluate, evaluate_checks, quiet_future, run_views, twin_scenarios)
 
 
 class ScenarioLoader(Protocol):
@@ -173,22 +173,22 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
     options = spec.config.validate
     seeds = list(range(options.seeds))
     scenarios = twin_scenarios(spec.scenario, load)
-    views = run_views(scenarios, spec.params, seeds, progress=bool(spec.config.progress))
-    table = evaluate(views)
+    outcomes = check_outcomes(run_views(scenarios, spec.params, seeds, progress=bool(spec.config.progress)))
+    table = evaluate(outcomes)
     print(f"Validation of '{spec.scenario.name}' over {len(seeds)} seeds "
           f"(a target passes when >= {REQUIRED_SHARE:.0%} of seeds meet it):\n")
     print(table[["target", "name", "threshold", "value", "share", "result"]].to_string(index=False))
     write_csv(table, out / "validation.csv")
-    checks = evaluate_checks(views)
-    write_csv(checks, out / "checks.csv")
     quiet_scenario, history_end = load(QUIET_SCENARIO), spec.scenario.dates[-1][:7]
     quiet = quiet_future(run_view(quiet_scenario, [(spec.params, seed) for seed in seeds]), history_end)
     print(f"\nStability: '{QUIET_SCENARIO}' (no events after {history_end}):\n")
     print(quiet.to_string(index=False))
     write_csv(quiet, out / "quiet_future.csv")
     _provenance(spec, out, seeds)
+    checks = evaluate_checks(outcomes)
     if options.references:
-        _references_report(spec, load, checks, out)
+        checks = _references_report(spec, load, checks, out)
+    write_csv(checks, out / "checks.csv")
     if options.robustness:
         robust, points = robustness(scenarios, spec.params, options.points, options.seeds_per_point,
                                     options.spread, runner=point_runner(spec))
@@ -207,9 +207,9 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
     return passed
 
 
-def _references_report(spec: RunSpec, load: ScenarioLoader, checks: pd.DataFrame, out: Path) -> None:
-    """Print and write checks.csv with every check's pass rate under the prior predictive,
-    the null model and the flat-data null (`sim.experiments.references`), and
+def _references_report(spec: RunSpec, load: ScenarioLoader, checks: pd.DataFrame, out: Path) -> pd.DataFrame:
+    """Every check's pass rate under the prior predictive, the null model and the flat-data
+    null (`sim.experiments.references`) added to `checks`, printed and returned; writes
     reference_targets.csv: which targets pass under each."""
     options = spec.config.validate
     calibration = parse_calibration(OmegaConf.to_container(spec.config.calibrate, resolve=True, enum_to_str=True))
@@ -218,7 +218,6 @@ def _references_report(spec: RunSpec, load: ScenarioLoader, checks: pd.DataFrame
                       list(range(options.reference_seeds)), list(range(options.seeds)))
     shares, passes = run_references(refs, spec.scenario.cast, spec.params, progress=bool(spec.config.progress))
     table = informativeness(checks, shares)
-    write_csv(table, out / "checks.csv")
     write_csv(passes, out / "reference_targets.csv")
     print(f"\nChecks under the references ({options.prior_draws} prior draws x {options.reference_seeds} seeds; "
           f"null model and flat data x {options.seeds} seeds); informative: some reference "
@@ -227,6 +226,7 @@ def _references_report(spec: RunSpec, load: ScenarioLoader, checks: pd.DataFrame
         index=False, float_format=lambda v: f"{v:.2f}"))
     counts = ", ".join(f"{name} {int(passes[name].sum())}" for name in passes.columns if name != "target")
     print(f"\nTargets passing under each reference (of {len(passes)}): {counts}")
+    return table
 
 
 def point_runner(spec: RunSpec) -> PointRunner:

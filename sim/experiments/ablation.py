@@ -15,7 +15,7 @@ counterpart of the parameter robustness check in `sim.experiments.robustness`.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,9 +25,9 @@ import pandas as pd
 from sim.scenarios.cast import (DEFAULT_RELATIONS, DEFAULT_STATES, NORM_ATTRIBUTES, NUMERIC_ATTRIBUTES, UNIT_INTERVAL, Cast,
                       load_cast)
 from sim.core.params import MECHANISMS, NEUTRAL, NOISE_SCALES, NULL_MODEL, Params
-from sim.scenarios.schema import Scenario, load_scenario
+from sim.scenarios.schema import Scenario
 from sim.experiments.robustness import PointRunner, robustness, summarise_points
-from sim.experiments.validation import QUIET_SHARE, REQUIRED_SHARE, ROBUST_SHARE, twin_scenarios
+from sim.experiments.validation import QUIET_SHARE, REQUIRED_SHARE, ROBUST_SHARE, CastLoader, scenarios_on
 
 FULL_MODEL = "full model"
 NULL_MODEL_NAME = "null model"
@@ -39,8 +39,6 @@ REFERENCE, FIELD, NOISE_SCALE, BUNDLE = "reference", "field", "noise", "bundle"
 #: only over the robustness ensemble, needed by nothing (inert), or a noise scale (judged
 #: by the calibration, never counted as inert).
 NEEDED, ROBUST_ONLY, INERT, NOISE_VERDICT = "needed", "robust only", "inert", "noise scale"
-#: Loads a scenario config by name against a given cast.
-CastLoader = Callable[[str, Cast], Scenario]
 
 
 def _switched_off(overrides: Mapping[str, float]) -> str:
@@ -223,12 +221,6 @@ def _coded_values(table: pd.DataFrame, *keys: str) -> dict[str, float]:
     return dict(zip(labels, coded["value"].astype(float)))
 
 
-def _scenarios_on(cast: Cast, history_raw: Mapping, load: CastLoader) -> dict[str, Scenario]:
-    """The history and its twins, each scenario config loaded anew against `cast`."""
-    history = load_scenario(history_raw, cast, source="history")
-    return twin_scenarios(history, lambda name: load(name, cast))
-
-
 def data_ensemble(history_raw: Mapping, load: CastLoader, params: Params, points: int, seeds_per_point: int,
                   spread: float = 0.1, seed: int = 0, states_file: Path = DEFAULT_STATES,
                   relations_file: Path = DEFAULT_RELATIONS, progress: bool = False,
@@ -243,7 +235,7 @@ def data_ensemble(history_raw: Mapping, load: CastLoader, params: Params, points
     """
     runner = runner or PointRunner(progress=progress)
     casts = perturbed_casts(points, spread, seed, states_file, relations_file)
-    tasks = runner.tasks([(_scenarios_on(cast, history_raw, load), params) for cast, _ in casts],
+    tasks = runner.tasks([(scenarios_on(cast, history_raw, load), params) for cast, _ in casts],
                          range(seeds_per_point))
     shares = runner.run(tasks, "data ensemble")
     per_point = pd.DataFrame([{"point": number, **values, **met}

@@ -21,7 +21,7 @@ every reference, so the flat-data null asks the same questions of other data.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -30,9 +30,10 @@ from tqdm.auto import tqdm
 
 from sim.core.params import INTEGER_PARAMS, NULL_MODEL, Params
 from sim.experiments.ensemble import run_view
-from sim.experiments.validation import REQUIRED_SHARE, TARGETS, Views, check_results, twin_scenarios
+from sim.experiments.validation import (REQUIRED_SHARE, TARGETS, CastLoader, Outcomes, Views, check_outcomes,
+                                        check_shares, scenarios_on)
 from sim.scenarios.cast import Cast
-from sim.scenarios.schema import Scenario, load_scenario
+from sim.scenarios.schema import Scenario
 
 #: A check is informative when some reference meets it in at most this share of runs.
 INFORMATIVE_SHARE = 0.5
@@ -40,8 +41,6 @@ INFORMATIVE_SHARE = 0.5
 #: flat-data null together with the norm positions.
 REGIME_ATTRIBUTES = ("illiberalism", "insecurity", "sovereignty_sensitivity", "separatism_exposure")
 REFERENCES = ("prior", "null", "flat_data")
-#: Loads a scenario config by name against a given cast.
-CastLoader = Callable[[str, Cast], Scenario]
 
 
 def prior_draws(priors: Mapping[str, tuple[float, float]], base: Params, draws: int, seed: int = 0) -> list[Params]:
@@ -89,16 +88,12 @@ def references(history_raw: Mapping, load: CastLoader, cast: Cast, params: Param
                null_seeds: Sequence[int], null: Mapping[str, float] = NULL_MODEL) -> list[Reference]:
     """The three references of the module docstring: the prior's on every draw x
     `prior_seeds`, the two nulls (one parameter set each) on `null_seeds`."""
-    history = load_scenario(history_raw, cast, source="history")
-    scenarios = twin_scenarios(history, lambda name: load(name, cast))
-    flat = flat_cast(cast)
-    flat_history = load_scenario(history_raw, flat, source="history")
-    flat_scenarios = twin_scenarios(flat_history, lambda name: load(name, flat))
+    scenarios = scenarios_on(cast, history_raw, load)
     nulled = replace(params, **null)
     return [
         Reference("prior", scenarios, [(p, s) for p in prior_draws(priors, params, draws) for s in prior_seeds]),
         Reference("null", scenarios, [(nulled, s) for s in null_seeds]),
-        Reference("flat_data", flat_scenarios, [(params, s) for s in null_seeds]),
+        Reference("flat_data", scenarios_on(flat_cast(cast), history_raw, load), [(params, s) for s in null_seeds]),
     ]
 
 
@@ -122,9 +117,10 @@ def informativeness(checks: pd.DataFrame, shares: Mapping[str, Mapping[str, floa
     return table
 
 
-def target_passes(views: Views) -> dict[int, bool]:
-    """Per target, whether at least REQUIRED_SHARE of the runs meet all its evidence checks."""
-    return {t.number: bool(np.mean(t.check(views)[0]) >= REQUIRED_SHARE) for t in TARGETS}
+def target_passes(outcomes: Outcomes) -> dict[int, bool]:
+    """Per target, whether at least REQUIRED_SHARE of the runs meet all its evidence checks
+    (from `check_outcomes`)."""
+    return {t.number: bool(np.mean(t.combine(outcomes)[0]) >= REQUIRED_SHARE) for t in TARGETS}
 
 
 def run_references(refs: Sequence[Reference], cast: Cast, params: Params,
@@ -133,9 +129,9 @@ def run_references(refs: Sequence[Reference], cast: Cast, params: Params,
     targets pass under each (a row per target, a column per reference)."""
     shares, passes = {}, {}
     for reference in refs:
-        views = reference_views(reference, cast, params, progress)
-        shares[reference.name] = {key: float(np.mean(ok)) for key, ok in check_results(views).items()}
-        passes[reference.name] = target_passes(views)
+        outcomes = check_outcomes(reference_views(reference, cast, params, progress))
+        shares[reference.name] = check_shares(outcomes)
+        passes[reference.name] = target_passes(outcomes)
     table = pd.DataFrame({"target": [t.number for t in TARGETS],
                           **{name: [passes[name][t.number] for t in TARGETS] for name in passes}})
     return shares, table

@@ -30,8 +30,8 @@ from sim.experiments.executors import executor
 from sim.experiments.sweep import fingerprint
 from sim.experiments.sampling import latin_hypercube
 from sim.experiments.ensemble import run_view
-from sim.experiments.validation import (CHECKS, REQUIRED_SHARE, TARGETS, check_results, evaluate, quiet_future,
-                                        quiet_shares, run_views, target_shares)
+from sim.experiments.validation import (CHECKS, REQUIRED_SHARE, TARGETS, check_outcomes, check_shares, evaluate,
+                                        quiet_future, quiet_shares, run_views, target_shares)
 from sim.io.store import folder_lock, read_json, source_digest, write_json
 from sim.scenarios.schema import Scenario
 
@@ -55,9 +55,9 @@ def evaluate_point(task: PointTask) -> tuple[int, dict[str, float]]:
     (`check_<key>`) and, with `task.quiet`, the smaller share of the quiet-future check
     (`quiet_future`)."""
     seeds = list(task.seeds)
-    views = run_views(task.scenarios, task.params, seeds)
-    shares = {**target_shares(evaluate(views)),
-              **{f"check_{key}": float(np.mean(ok)) for key, ok in check_results(views).items()}}
+    outcomes = check_outcomes(run_views(task.scenarios, task.params, seeds))
+    shares = {**target_shares(evaluate(outcomes)),
+              **{f"check_{key}": share for key, share in check_shares(outcomes).items()}}
     if task.quiet is not None:
         scenario, history_end = task.quiet
         view = run_view(scenario, [(task.params, seed) for seed in seeds])

@@ -13,7 +13,7 @@ checks that nothing drifts without shocks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -26,7 +26,7 @@ from sim.core.institutions import GOOD_STANDING
 from sim.scenarios.cast import DATA_DIR, Cast
 from sim.core.params import Params
 from sim.scenarios.calendar import Calendar
-from sim.scenarios.schema import Scenario
+from sim.scenarios.schema import Scenario, load_scenario
 
 REQUIRED_SHARE = 0.9
 #: The share of a robustness ensemble's runs (parameters or data perturbed) a target must
@@ -42,15 +42,19 @@ LOADED_TWINS = ("no_crimea", "no_bri", "no_sco_enlargement", "sco_enlarge_tm_mn"
 #: revision (`probe_family`); a general claim holds in FAMILY_SHARE of a family's probes.
 PROBE = ("csto_requested_crisis", "tajik_insurgency")
 PROBE_DATES = ("2011-07", "2013-04", "2015-04", "2017-04")
-PROBE_PREFIX = "probe:"
 FAMILY_SHARE = 0.8
-FAMILY_TWINS = tuple(f"{PROBE_PREFIX}{host}@{date}" for host in SUBJECTS["probe_hosts"] for date in PROBE_DATES)
+#: The probe family's twins by name (`probe:HOST@YYYY-MM`): their host and date.
+FAMILY: dict[str, tuple[str, str]] = {f"probe:{host}@{date}": (host, date)
+                                      for host in SUBJECTS["probe_hosts"] for date in PROBE_DATES}
+FAMILY_TWINS = tuple(FAMILY)
 #: Twin scenarios derived here from the history: name -> (event kinds dropped, event keys dropped).
 DERIVED_TWINS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "calm": (PRESSURE_KINDS, ()),
     "no_georgia_war": ((), ("georgia_war",)),
 }
 ScenarioLoader = Callable[[str], Scenario]
+#: Loads a scenario config by name against a given cast.
+CastLoader = Callable[[str, Cast], Scenario]
 
 
 @dataclass
@@ -72,6 +76,10 @@ class Views:
         """Codes of states whose attribute (from the states table) is at least `minimum`."""
         values = self.cast.attributes[attribute]
         return {c for c, v in zip(self.cast.codes, values) if v >= minimum}
+
+
+#: Each check's result by key: per run, whether it holds and the statistic it reads.
+Outcomes = dict[str, tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -127,8 +135,12 @@ class Target:
 
     def check(self, views: Views) -> tuple[np.ndarray, np.ndarray]:
         """Per run: whether every evidence check holds, and the first evidence check's statistic."""
-        results = [c.test(views) for c in self.evidence]
-        ok = np.logical_and.reduce([r[0] for r in results])
+        return self.combine({c.key: c.test(views) for c in self.evidence})
+
+    def combine(self, outcomes: Outcomes) -> tuple[np.ndarray, np.ndarray]:
+        """`check` from checks already run (`check_outcomes`), so no check runs twice."""
+        results = [outcomes[c.key] for c in self.evidence]
+        ok = np.logical_and.reduce([np.asarray(r[0], dtype=bool) for r in results])
         return ok, np.asarray(results[0][1], dtype=float)
 
 
@@ -346,11 +358,8 @@ def intervention_possible(v: Views) -> tuple[np.ndarray, np.ndarray]:
     run, the share of the probe family (`probe_family`) whose CSTO outcome is an
     intervention, among the probes whose host is a member in good standing when it asks."""
     done, asked = np.zeros(v.history.runs), np.zeros(v.history.runs)
-    for name in v.runs:
-        if not name.startswith(PROBE_PREFIX):
-            continue
+    for name, (host, date) in FAMILY.items():
         probe = v[name]
-        host, date = name[len(PROBE_PREFIX):].split("@")
         eligible = np.isin(probe.at(host, "status.CSTO", date), GOOD_STANDING)
         outcome = probe.outcome_per_run(event=PROBE[1], institution="CSTO", kind="intervention")
         asked += eligible
@@ -360,12 +369,11 @@ def intervention_possible(v: Views) -> tuple[np.ndarray, np.ndarray]:
 
 
 def probe_family(probe: Scenario) -> dict[str, Scenario]:
-    """The requested-intervention probe moved to every host of FAMILY_TWINS (the
+    """The requested-intervention probe moved to every host and date of FAMILY (the
     validation's probe hosts at each of PROBE_DATES): one twin per host and date."""
     crisis = next(e for e in probe.events if e.key == PROBE[1])
     family = {}
-    for name in FAMILY_TWINS:
-        host, date = name[len(PROBE_PREFIX):].split("@")
+    for name, (host, date) in FAMILY.items():
         moved = replace(crisis, state=host, date=f"{date}-01",
                         step=probe.calendar.step_of(*map(int, date.split("-"))))
         events = sorted([e for e in probe.events if e is not crisis] + [moved], key=lambda e: e.step)
@@ -721,6 +729,13 @@ def twin_scenarios(history: Scenario, load: ScenarioLoader) -> dict[str, Scenari
     return twins
 
 
+def scenarios_on(cast: Cast, history_raw: Mapping, load: CastLoader) -> dict[str, Scenario]:
+    """The history (`history_raw`, a scenario config) and its twins, each loaded anew
+    against `cast` (a perturbed or flattened cast)."""
+    history = load_scenario(history_raw, cast, source="history")
+    return twin_scenarios(history, lambda name: load(name, cast))
+
+
 def run_views(scenarios: dict[str, Scenario], params: Params, seeds: list[int],
               progress: bool = False) -> Views:
     """Run the history and its twins (from `twin_scenarios`) on the same seeds."""
@@ -734,40 +749,43 @@ def run_pair_views(scenarios: dict[str, Scenario], runs: list[tuple[Params, int]
     return Views(runs=views, params=base, cast=scenarios["history"].cast)
 
 
-def evaluate(views: Views) -> pd.DataFrame:
-    """One row per target: statistic, threshold, median value, share of runs, PASS/FAIL."""
+def check_outcomes(views: Views) -> Outcomes:
+    """Every check (evidence and consistency alike) run once on `views`."""
+    return {c.key: c.test(views) for c in CHECKS}
+
+
+def _median(value: np.ndarray) -> float:
+    finite = np.asarray(value, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    return float(np.median(finite)) if finite.size else float("nan")
+
+
+def evaluate(outcomes: Outcomes) -> pd.DataFrame:
+    """One row per target (from `check_outcomes`): statistic, threshold, median value,
+    share of runs, PASS/FAIL."""
     rows = []
     for target in TARGETS:
-        ok, value = target.check(views)
+        ok, value = target.combine(outcomes)
         share = float(np.mean(ok))
-        finite = value[np.isfinite(value)]
         rows.append({"target": target.number, "name": target.name,
                      "evidence_checks": sum(c.evidence for c in target.checks), "statistic": target.statistic,
-                     "threshold": target.threshold,
-                     "value": float(np.median(finite)) if finite.size else float("nan"),
+                     "threshold": target.threshold, "value": _median(value),
                      "share": share, "result": "PASS" if share >= REQUIRED_SHARE else "FAIL"})
     return pd.DataFrame(rows)
 
 
-def check_results(views: Views) -> dict[str, np.ndarray]:
-    """Per check (evidence and consistency alike), whether each run meets it."""
-    return {c.key: np.asarray(c.test(views)[0], dtype=bool) for c in CHECKS}
+def evaluate_checks(outcomes: Outcomes) -> pd.DataFrame:
+    """One row per check (from `check_outcomes`): its target, claim, threshold, kind
+    (evidence or consistency), median statistic and share of runs meeting it."""
+    return pd.DataFrame([{"target": target.number, "check": check.key, "claim": check.claim,
+                          "threshold": check.threshold, "kind": "evidence" if check.evidence else "consistency",
+                          "value": _median(outcomes[check.key][1]), "share": float(np.mean(outcomes[check.key][0]))}
+                         for target in TARGETS for check in target.checks])
 
 
-def evaluate_checks(views: Views) -> pd.DataFrame:
-    """One row per check: its target, claim, threshold, kind (evidence or consistency),
-    median statistic and share of runs meeting it."""
-    rows = []
-    for target in TARGETS:
-        for check in target.checks:
-            ok, value = check.test(views)
-            value = np.asarray(value, dtype=float)
-            finite = value[np.isfinite(value)]
-            rows.append({"target": target.number, "check": check.key, "claim": check.claim,
-                         "threshold": check.threshold, "kind": "evidence" if check.evidence else "consistency",
-                         "value": float(np.median(finite)) if finite.size else float("nan"),
-                         "share": float(np.mean(ok))})
-    return pd.DataFrame(rows)
+def check_shares(outcomes: Outcomes) -> dict[str, float]:
+    """The share of runs meeting each check, by key."""
+    return {key: float(np.mean(ok)) for key, (ok, _) in outcomes.items()}
 
 
 def target_shares(table: pd.DataFrame) -> dict[str, float]:
