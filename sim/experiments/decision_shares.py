@@ -89,13 +89,14 @@ READS: tuple[Read, ...] = (
     Read(8, "crimea_annexation", "declaration", who=COLLECTIVE),
     Read(8, "unga_68_262", "vote", states=tuple(SUBJECTS["hedgers"])),
     Read(9, "csto_terrorism_statement", "statement", who=COLLECTIVE),
-    Read(9, "su24_turkey", "solidarity", who=COLLECTIVE),
-    Read(9, "syria_peacekeepers", "solidarity", who=COLLECTIVE),
+    Read(9, "su24_turkey", "solidarity"),          # the outcome and, for 9.sovereign_members_object,
+    Read(9, "syria_peacekeepers", "solidarity"),   # the members' ideal texts
     Read(11, "sco_terrorist_listing", "designation", who=COLLECTIVE),
 )
-#: Target 12 (`t12_hierarchy`) reads the members' ideal texts on every draft put to both
-#: organisations (same event and topic), of the states with an ideal in both; which
-#: drafts and states those are follows from the log, so `decision_shares` marks them.
+#: Target 12 reads, on every draft put to both organisations (same event and topic), the
+#: ideal texts of the states with an ideal in both (12.tracking_gap) and the texts both
+#: adopt (12.outcomes_track_russia); which drafts and states those are follows from the
+#: log, so `decision_shares` marks them.
 BOTH_ORGANISATIONS_TARGET = 12
 
 
@@ -168,12 +169,12 @@ def decision_shares(view: EnsembleView, grain: float) -> pd.DataFrame:
 
 
 def _mark_both(table: pd.DataFrame) -> pd.DataFrame:
-    """Add BOTH_ORGANISATIONS_TARGET to the members' stances on drafts put to both
-    organisations, for the states with a stance in both."""
-    members = table[(table["who"] == "member") & table["kind"].isin(TEXT_KINDS)]
-    places = members.groupby(["date", "event", "topic", "state"], observed=True)["institution"].nunique()
+    """Add BOTH_ORGANISATIONS_TARGET to the members' stances and the adopted texts on
+    drafts put to both organisations (for a member, if it has a stance in both)."""
+    texts = table["who"].isin(["member", "collective"]) & table["kind"].isin(TEXT_KINDS)
+    places = table[texts].groupby(["date", "event", "topic", "state"], observed=True)["institution"].nunique()
     both = places[places >= 2].index
-    marked = (table["who"] == "member") & pd.MultiIndex.from_frame(
+    marked = texts & pd.MultiIndex.from_frame(
         table[["date", "event", "topic", "state"]]).isin(both)
     target = str(BOTH_ORGANISATIONS_TARGET)
     table.loc[marked, "read_by"] = table.loc[marked, "read_by"].map(lambda r: f"{r}, {target}" if r else target)
