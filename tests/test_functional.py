@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from sim.core.params import Params
-from sim.experiments.functional import channel_ratio, twin_effect
+from sim.experiments.ensemble import run_view
+from sim.experiments.functional import channel_ratio
 from tests.helpers import club, ensemble, packaged_scenario, scenario, share
 
 SEEDS = 20
@@ -33,9 +34,9 @@ def bri_twins():
 
 
 def _bri(twins, metric: str, **overrides: float) -> np.ndarray:
-    history, no_bri = twins
-    params = replace(Params(), **overrides)
-    return twin_effect(history, no_bri, params, range(SEEDS), "SCO", metric, "2016-01", "2018-10")
+    runs = [(replace(Params(), **overrides), seed) for seed in range(SEEDS)]
+    history, no_bri = (run_view(scenario, runs).mean_between("SCO", metric, "2016-01", "2018-10") for scenario in twins)
+    return history - no_bri
 
 
 def test_belt_and_road_lowers_sco_engagement_and_cohesion_through_the_channel(bri_twins):

@@ -5,9 +5,7 @@ give their regimes and less for what they deliver functionally ('Protective inte
 'Conclusion'); the model leaves that to the weights `w_legitimacy` and `w_functional`
 (docs/ODD.md, 7.4). `channel_ratio` measures what the claim says at a parameter point, or
 at each draw of a posterior: the mean legitimation term of the utility over the mean
-functional term, over members in good standing and quarters. `twin_effect` measures what
-a shock does through the channels, e.g. the Belt and Road (history minus the twin
-without it, paired by seed).
+functional term, over members in good standing and quarters.
 """
 
 from __future__ import annotations
@@ -19,9 +17,8 @@ import pandas as pd
 
 from sim.core.engine import Engine
 from sim.core.institutions import standing
-from sim.core.observables import INSTITUTION_METRICS
 from sim.core.params import Params
-from sim.experiments.ensemble import BATCH_SIZE, run_batch
+from sim.experiments.ensemble import BATCH_SIZE
 from sim.scenarios.schema import Scenario
 
 #: The quarters the ratio reads by default: the history after the SCO's first full year.
@@ -85,17 +82,3 @@ def channel_ratio(scenario: Scenario, points: Sequence[Params], seeds: Sequence[
             rows.append({"point": point, "institution": code, "legitimation": legit, "functional": func,
                          "ratio": float(ratio)})
     return pd.DataFrame(rows)
-
-
-def twin_effect(scenario: Scenario, twin: Scenario, params: Params, seeds: Sequence[int], institution: str,
-                metric: str, start: str, end: str) -> np.ndarray:
-    """Per seed, the mean of an institution metric (`engagement`, `cohesion`, ...) over the
-    quarters `start`..`end` in `scenario` minus the same in `twin`, paired by seed."""
-    first, last = _steps(scenario, start, end)
-    k = [spec.code for spec in scenario.institutions].index(institution)
-    m = INSTITUTION_METRICS.index(metric)
-    runs = [(params, seed) for seed in seeds]
-    means = [np.array([result.series["institutions"][first:last + 1, k, m].mean()
-                       for result in run_batch(scn, runs, groups=("institutions",), decisions=False)])
-             for scn in (scenario, twin)]
-    return means[0] - means[1]
