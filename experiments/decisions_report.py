@@ -19,6 +19,7 @@ import pandas as pd
 
 import sim
 from sim.app.config import resolve
+from sim.core.params import CONSTANTS
 from sim.experiments.decision_shares import decision_shares, membership_moves
 from sim.experiments.ensemble import run_view
 from sim.io.store import code_version
@@ -87,7 +88,7 @@ def report(seeds: int) -> str:
     """The document, from one ensemble of the default history."""
     spec = resolve(sim.compose([f"seeds={seeds}"]))
     view = run_view(spec.scenario, spec.runs())
-    shares = decision_shares(view, spec.params.text_grain)
+    shares = decision_shares(view, CONSTANTS["text_grain"].value)
     decisions = shares.drop_duplicates(["date", "event", "institution", "state", "kind", "topic", "who"])
     read = int((decisions["read_by"] != "").sum())
     version = code_version()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ from sim.app.cli import main
 from sim.scenarios.cast import NORMS, Cast, load_cast
 from sim.app.config import resolve, scenario_from
 from sim.experiments.ensemble import run_one
-from sim.core.params import Params
+from sim.core.params import CONSTANTS, Constant, Params
 from sim.scenarios.schema import Scenario, load_scenario
 
 BASE_STATE = {
@@ -65,10 +67,26 @@ def final_trust(model, a: str, b: str) -> float:
 
 
 def ensemble(scn: Scenario, seeds: int, params: Params | None = None, **overrides: Any) -> list:
-    """Run a scenario over seeds 0..seeds-1 and return the finished models."""
+    """Run a scenario over seeds 0..seeds-1 and return the finished models; an override
+    may name a parameter or a fixed assumption (`params.CONSTANTS`), so a mechanism test
+    can switch off a mechanism whose setting is not a parameter."""
     base = params or Params()
-    values = {**base.__dict__, **overrides}
-    return [run_one(scn, Params(**values), seed) for seed in range(seeds)]
+    fixed = {name: value for name, value in overrides.items() if name in CONSTANTS}
+    values = {**base.__dict__, **{n: v for n, v in overrides.items() if n not in fixed}}
+    with assumed(**fixed):
+        return [run_one(scn, Params(**values), seed) for seed in range(seeds)]
+
+
+@contextmanager
+def assumed(**values: float) -> Iterator[None]:
+    """Within the block, the named fixed assumptions take the given values (runs in this
+    process only)."""
+    kept = {name: CONSTANTS[name] for name in values}
+    try:
+        CONSTANTS.update({name: Constant(value, kept[name].source) for name, value in values.items()})
+        yield
+    finally:
+        CONSTANTS.update(kept)
 
 
 def share(flags) -> float:

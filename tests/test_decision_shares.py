@@ -14,6 +14,7 @@ from sim.app.config import resolve
 from sim.experiments import validation
 from sim.experiments.decision_shares import KEY, READS, decision_shares, membership_moves
 from sim.experiments.ensemble import run_view
+from sim.core.params import CONSTANTS
 
 SEEDS = 6
 
@@ -21,7 +22,7 @@ SEEDS = 6
 def table(*overrides: str) -> pd.DataFrame:
     """The decision table of the history on SEEDS seeds."""
     spec = resolve(sim.compose([f"seeds={SEEDS}", *overrides]))
-    return decision_shares(run_view(spec.scenario, spec.runs()), spec.params.text_grain)
+    return decision_shares(run_view(spec.scenario, spec.runs()), CONSTANTS["text_grain"].value)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from dataclasses import MISSING, fields
 from pathlib import Path
 
 from sim.app.listing import GLOSSARY
-from sim.core.params import MECHANISM, Params
+from sim.core.params import CONSTANTS, MECHANISM, Params
 
 ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
 ROW = re.compile(r"^\| `(\w+)` \| ([-\d.]+) \| \[([-\d.]+), ([-\d.]+)\] \| ([-\d.]+|-)(?: \((\w+)\))? \|")
@@ -51,3 +51,11 @@ def test_every_extra_the_readme_installs_exists():
     assert set(extras["dask"]) <= set(extras["test"])   # the suite (CI installs .[test]) tests the Dask backend
     packages = {re.split(r"[<>=\[ ]", item)[0] for item in extras["notebooks"]}
     assert {"jupytext", "nbconvert", "ipykernel", "jupyterlab"} <= packages
+
+
+def test_odd_lists_every_fixed_assumption_with_its_value():
+    """The fixed assumptions' table (7.10) holds exactly `CONSTANTS`, at the code's values,
+    and none of them is also a parameter."""
+    rows = dict(re.findall(r"^\| `(\w+)` \| ([-\d.]+) \| [^|\[]", ODD.read_text(), re.M))
+    assert {name: float(value) for name, value in rows.items()} == {n: c.value for n, c in CONSTANTS.items()}
+    assert not set(CONSTANTS) & {f.name for f in fields(Params)}

@@ -13,7 +13,7 @@ from sim.experiments.references import (REFERENCES, REGIME_ATTRIBUTES, flat_cast
 from sim.experiments.validation import CHECKS, check_outcomes, evaluate_checks, run_views, twin_scenarios
 from tests.helpers import packaged_scenario
 
-PRIORS = {"trust_gain": (0.0, 0.6), "deference": (0.0, 3.3), "withdraw_after": (1.0, 40.0)}
+PRIORS = {"trust_gain": (0.0, 0.6), "deference": (0.0, 3.3), "grievance_memory": (1.0, 40.0)}
 
 
 def test_prior_draws_are_reproducible_and_inside_the_prior():
@@ -22,7 +22,6 @@ def test_prior_draws_are_reproducible_and_inside_the_prior():
     for name, (low, high) in PRIORS.items():
         values = np.array([getattr(p, name) for p in first])
         assert values.min() >= low and values.max() <= high and values.std() > 0.1 * (high - low)
-    assert all(isinstance(p.withdraw_after, int) for p in first)
     assert all(p.memory == Params().memory for p in first)
 
 

@@ -29,7 +29,7 @@ GLOSSARY = {
                 " more cohesive; missing (NaN) before the organisation is founded",
     "trust": "0-1, what a state expects of another, from remembered good and bad experience",
     "engagement": "0-1, how fully a member takes part in an organisation",
-    "active": "a member in good standing taking full part (engagement >= params.hedge_threshold)",
+    "active": "a member in good standing taking full part (engagement at or above the hedging threshold, 0.7)",
     "hedging": "a member in good standing that takes part less (engagement below the hedge"
                " threshold) but keeps its seat",
     "suspended": "a member that has stopped taking part; it may return or withdraw",

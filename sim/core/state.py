@@ -155,16 +155,19 @@ class ParamColumns:
     """The parameters of R runs as columns that broadcast against (R, ...) arrays.
 
     `table` holds them as a record array (run r's parameters are `table[r].name`, what
-    the compiled processes read). `like(array)` shapes every column for that array's rank, so a column can never meet an
+    the compiled processes read), followed by the fixed assumptions (`params.CONSTANTS`),
+    the same in every run. `like(array)` shapes every column for that array's rank, so a column can never meet an
     array of another rank (an (R, 1) column against an (R, N) array would broadcast to
     (R, R, N) without a word); an array whose leading axis is not the runs is refused.
     """
 
     def __init__(self, params: "list[Params]") -> None:
-        from sim.core.params import PARAM_NAMES, retention
+        from sim.core.params import CONSTANTS, PARAM_NAMES, retention
         self.runs = len(params)
-        names = (*PARAM_NAMES, "retention")
-        rows = np.array([[getattr(p, name) for name in PARAM_NAMES] + [retention(p)] for p in params], dtype=float)
+        names = (*PARAM_NAMES, *CONSTANTS, "retention")
+        fixed = [c.value for c in CONSTANTS.values()]
+        rows = np.array([[getattr(p, name) for name in PARAM_NAMES] + fixed + [retention(p)] for p in params],
+                        dtype=float)
         self.values = {name: rows[:, j].copy() for j, name in enumerate(names)}
         self.table = rows.view([(name, float) for name in names])[:, 0]
         self._shaped: dict[int, SimpleNamespace] = {}
