@@ -70,6 +70,15 @@ def channel_table(calibration: Path) -> tuple[pd.DataFrame, int]:
     return table, len(draws)
 
 
+def _stopped_by(diagnostics: pd.DataFrame) -> str:
+    """The rule that ended the sampler, in words (diagnostics.csv of a calibration made
+    before the column existed stopped at its cap or by acceptance; it does not say which)."""
+    rule = diagnostics["stopped_by"].fillna("").iloc[-1] if "stopped_by" in diagnostics else ""
+    return {"acceptance": "acceptance (few new particles beat the last tolerance): converged",
+            "tolerance": "tolerance (it no longer falls): converged",
+            "cap": "the generation cap: NOT converged"}.get(rule, "not recorded (an older calibration)")
+
+
 def report(calibration: Path, split: Path, compare: Path) -> str:
     """The document, from the three folders."""
     manifest = read_json(calibration / "manifest.json")
@@ -97,9 +106,12 @@ def report(calibration: Path, split: Path, compare: Path) -> str:
         + ", ".join(f"`{name}` [{low:g}, {high:g}]" for name, (low, high) in spec["free"].items()),
         f"- targets: {spec['targets']}; observation: `{spec['observed']}` (each target met: a share of 1); "
         f"statistics: `{spec['statistics']}` (per target, the share of a particle's seeds meeting it)",
-        f"- {spec['particles']} particles per generation, alpha = {spec['alpha']} kept, at most "
-        f"{spec['generations']} generations, stop when fewer than {spec['min_acceptance']:.0%} of new particles "
-        f"beat the last tolerance; {spec['seeds_per_particle']} seeds per particle; sampler seed {spec['seed']}",
+        f"- {spec['particles']} particles per generation, alpha = {spec['alpha']} kept; stop when fewer than "
+        f"{spec['min_acceptance']:.0%} of new particles beat the last tolerance or the tolerance falls by less "
+        f"than {spec.get('min_improvement', 0.0):.0%} of itself in a generation (a cap of {spec['generations']} "
+        f"generations guards against a sampler that never converges); {spec['seeds_per_particle']} seeds per "
+        f"particle; sampler seed {spec['seed']}",
+        f"- stopped by: **{_stopped_by(diagnostics)}**",
         (f"- runtime on this project's 2-core machine: {bench['model_runs']:,} model runs "
          f"({bench['particles']:,} particles) in {bench['seconds'] / 60:.1f} minutes, "
          f"{bench['runs_per_second']:.0f} runs/s ({bench['backend']} backend, {bench['workers']} workers)"
@@ -110,7 +122,8 @@ def report(calibration: Path, split: Path, compare: Path) -> str:
         markdown(posterior),
         "## Generations",
         "`epsilon`: the tolerance (largest kept distance); `acceptance`: share of a generation's new "
-        "particles within the previous tolerance; `ess`: effective sample size of the kept particles.",
+        "particles within the previous tolerance; `ess`: effective sample size of the kept particles; "
+        "`stopped_by`: the rule that ended the sampler.",
         markdown(diagnostics),
         *_figures(calibration),
         "## Legitimation against functional benefit",

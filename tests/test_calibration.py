@@ -11,7 +11,8 @@ import pytest
 
 from sim.experiments import calibration
 from sim.io import store
-from sim.experiments.calibration import CalibrationSpec, calibrate, parse_calibration, weighted_quantiles
+from sim.experiments.calibration import (CalibrationSpec, calibrate, parse_calibration, stopping_rule,
+                                         weighted_quantiles)
 from sim.errors import InputError
 from sim.experiments.time_split import period_targets, time_split
 from sim.experiments.validation import TARGETS, twin_scenarios
@@ -31,7 +32,7 @@ def _spec(**changes) -> CalibrationSpec:
                                     "deference": [0.0, 3.3]},
            "targets": [3, 4, 12], "observed": "simulated", "truth": TRUTH, "truth_seeds": 8,
            "statistics": "shares_and_values", "particles": 60, "alpha": 0.5, "generations": 3,
-           "min_acceptance": 0.0, "seeds_per_particle": 2, "seed": 1, "backend": "serial", "workers": 1}
+           "min_acceptance": 0.0, "min_improvement": 0.0, "seeds_per_particle": 2, "seed": 1, "backend": "serial", "workers": 1}
     return parse_calibration({**raw, **changes})
 
 
@@ -45,6 +46,7 @@ def test_a_small_calibration_recovers_the_parameters_that_simulated_the_data(tmp
     diagnostics = pd.read_csv(folder / "diagnostics.csv")
     assert list(diagnostics["generation"]) == [0, 1, 2]
     assert diagnostics["epsilon"].is_monotonic_decreasing
+    assert diagnostics["stopped_by"].fillna("").tolist() == ["", "", "cap"]
     point = (folder / "map.yaml").read_text()
     assert "params_schema" in point and all(name in point for name in TRUTH)
 
@@ -157,3 +159,29 @@ def test_new_particles_weigh_as_exact_importance_weights():
         assert ((values >= 0.0) & (values <= [3.0, 3.3])).all()
         weights = calibration._new_weights(spec, population, values, np.random.default_rng(20 + seed))
         assert abs(weights.mean() - 1.0) < 0.02
+
+
+@pytest.mark.parametrize("epsilons, acceptance, expected", [
+    ((1.0, 0.5), 0.3, None),               # tolerance halved, many new particles accepted: go on
+    ((1.0, 0.5), 0.04, "acceptance"),      # fewer than min_acceptance beat the last tolerance
+    ((1.0, 0.99), 0.3, "tolerance"),       # fell by 1%, less than min_improvement (2%)
+    ((1.0, 0.97), 0.3, None),              # fell by 3%
+    ((1.0, 0.5, 0.25), 0.3, "cap"),        # the third generation of three
+])
+def test_the_sampler_stops_by_its_convergence_rules_before_the_cap(epsilons, acceptance, expected):
+    spec = _spec(min_acceptance=0.05, min_improvement=0.02, generations=3)
+    metas = [{"generation": t, "epsilon": e, "acceptance": 1.0 if t == 0 else acceptance}
+             for t, e in enumerate(epsilons)]
+    assert stopping_rule(spec, metas) == expected
+    assert stopping_rule(spec, metas[:1]) is None
+
+
+def test_a_calibration_whose_tolerance_stalls_stops_before_its_cap(tmp_path, scenarios, spec):
+    """With a cap far away, the default rules stop a small calibration on its own, and
+    diagnostics.csv names the rule (here the targets' shares leave little to learn)."""
+    folder = calibrate(_spec(targets=[12], particles=12, seeds_per_particle=1, truth_seeds=4, generations=30,
+                             min_acceptance=0.05, min_improvement=0.02), scenarios, spec.params, tmp_path / "c",
+                       progress=False)
+    diagnostics = pd.read_csv(folder / "diagnostics.csv")
+    assert len(diagnostics) < 30
+    assert diagnostics["stopped_by"].iloc[-1] in ("acceptance", "tolerance")

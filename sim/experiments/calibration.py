@@ -31,7 +31,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Optional
@@ -85,8 +85,9 @@ class CalibrateConfig:
     statistics: Statistics = Statistics.shares
     particles: int = _integer_field("particles", 500)
     alpha: float = field(default=0.5, metadata=allowed(ALPHAS))
-    generations: int = _integer_field("generations", 8)
+    generations: int = _integer_field("generations", 40)
     min_acceptance: float = field(default=0.05, metadata=allowed(ACCEPTANCES))
+    min_improvement: float = field(default=0.02, metadata=allowed(ACCEPTANCES))
     seeds_per_particle: int = _integer_field("seeds_per_particle", 5)
     seed: int = _integer_field("seed", 0)
     backend: Backend = Backend.local
@@ -100,7 +101,7 @@ class CalibrateConfig:
 SPEC_KEYS = tuple(f.name for f in fields(CalibrateConfig))
 #: The keys that determine a calibration's numbers (a resumed run must match them).
 RESULT_KEYS = ("free", "targets", "observed", "truth", "truth_seeds", "statistics", "particles", "alpha",
-               "generations", "min_acceptance", "seeds_per_particle", "seed")
+               "generations", "min_acceptance", "min_improvement", "seeds_per_particle", "seed")
 QUANTILES = (0.05, 0.5, 0.95)
 #: What a finished calibration folder holds besides its generations.
 CALIBRATION_FILES = ("posterior.parquet", "populations.parquet", "posterior.csv", "diagnostics.csv", "map.yaml",
@@ -123,6 +124,7 @@ class CalibrationSpec:
     alpha: float
     generations: int
     min_acceptance: float
+    min_improvement: float
     seeds_per_particle: int
     seed: int
     backend: str
@@ -218,7 +220,9 @@ def parse_calibration(raw: Mapping[str, Any], source: str = "config") -> Calibra
                source, f"truth.{name}", value, "a free parameter's value inside its prior")
     alpha = raw["alpha"]
     _check(is_finite_number(alpha) and 0.0 < alpha < 1.0, source, "alpha", alpha, ALPHAS)
-    acceptance = raw["min_acceptance"]
+    acceptance, improvement = raw["min_acceptance"], raw["min_improvement"]
+    _check(is_finite_number(improvement) and 0.0 <= improvement < 1.0, source, "min_improvement", improvement,
+           ACCEPTANCES)
     _check(is_finite_number(acceptance) and 0.0 <= acceptance < 1.0, source, "min_acceptance", acceptance,
            ACCEPTANCES)
     _check(raw["backend"] in BACKENDS, source, "backend", raw["backend"], ", ".join(BACKENDS))
@@ -231,7 +235,7 @@ def parse_calibration(raw: Mapping[str, Any], source: str = "config") -> Calibra
         truth={k: float(v) for k, v in truth.items()}, truth_seeds=_integer(raw, source, "truth_seeds"),
         statistics=str(raw["statistics"]), particles=_integer(raw, source, "particles"),
         alpha=float(alpha), generations=_integer(raw, source, "generations"),
-        min_acceptance=float(acceptance), seeds_per_particle=_integer(raw, source, "seeds_per_particle"),
+        min_acceptance=float(acceptance), min_improvement=float(improvement), seeds_per_particle=_integer(raw, source, "seeds_per_particle"),
         seed=_integer(raw, source, "seed"), backend=str(raw["backend"]),
         workers=_integer(raw, source, "workers"), scheduler=raw["scheduler"],
         chunk=_integer(raw, source, "chunk"), dir=raw["dir"])
@@ -537,11 +541,23 @@ def _next_generation(problem: Problem, previous: pd.DataFrame, first_meta: dict[
     return kept, meta
 
 
-def finished(spec: CalibrationSpec, meta: dict[str, Any]) -> bool:
-    """Whether the sampler stops after this generation: the last one, or too few new
-    particles beat the previous tolerance (APMC's stopping rule)."""
-    last = int(meta["generation"]) + 1 >= spec.generations
-    return last or (meta["generation"] > 0 and meta["acceptance"] <= spec.min_acceptance)
+#: Why a calibration stopped (`stopping_rule`): its convergence rules, then the cap.
+ACCEPTANCE_RULE, TOLERANCE_RULE, CAP_RULE = "acceptance", "tolerance", "cap"
+
+
+def stopping_rule(spec: CalibrationSpec, metas: Sequence[Mapping[str, Any]]) -> str | None:
+    """The rule that stops the sampler after the last of `metas` (the generations so far),
+    or None to go on. Convergence: too few new particles beat the previous tolerance
+    (`min_acceptance`, APMC's rule, Lenormand et al. 2013), or the tolerance fell by less
+    than `min_improvement` of itself in the last generation (it no longer falls); the
+    generation cap only guards against a sampler that never converges, and the report
+    says when it is what stopped one."""
+    meta = metas[-1]
+    if meta["generation"] > 0 and meta["acceptance"] <= spec.min_acceptance:
+        return ACCEPTANCE_RULE
+    if meta["generation"] > 0 and meta["epsilon"] >= (1.0 - spec.min_improvement) * metas[-2]["epsilon"]:
+        return TOLERANCE_RULE
+    return CAP_RULE if int(meta["generation"]) + 1 >= spec.generations else None
 
 
 def calibrate(spec: CalibrationSpec, scenarios: dict[str, Scenario], base: Params, folder: Path,
@@ -563,7 +579,7 @@ def calibrate(spec: CalibrationSpec, scenarios: dict[str, Scenario], base: Param
                 history.append(_first_generation(problem, bar))
                 store.save(*history[-1])
             problem.observation = np.asarray(history[0][1]["observation"])
-            while not finished(spec, history[-1][1]):
+            while stopping_rule(spec, [meta for _, meta in history]) is None:
                 history.append(_next_generation(problem, history[-1][0], history[0][1], history[-1][1], bar))
                 store.save(*history[-1])
                 log.info("generation %d: tolerance %.4f, acceptance %.3f", history[-1][1]["generation"],
@@ -659,19 +675,21 @@ def write_results(spec: CalibrationSpec, folder: Path, history: list[tuple[pd.Da
     write_parquet(pd.concat([pop.assign(population=meta["generation"]) for pop, meta in history],
                             ignore_index=True), folder / "populations.parquet")
     write_csv(summary(spec, posterior), folder / "posterior.csv")
-    write_csv(diagnostics(history), folder / "diagnostics.csv")
+    write_csv(diagnostics(spec, history), folder / "diagnostics.csv")
     point, method = map_point(spec, posterior)
     write_yaml({"defaults": ["params_schema", "_self_"], **point}, folder / "map.yaml")
     log.info("MAP point by %s: %s", method, point)
 
 
-def diagnostics(history: list[tuple[pd.DataFrame, dict[str, Any]]]) -> pd.DataFrame:
+def diagnostics(spec: CalibrationSpec, history: list[tuple[pd.DataFrame, dict[str, Any]]]) -> pd.DataFrame:
     """Per generation: tolerance, acceptance of new particles, particles simulated, seconds,
-    effective sample size of the kept population."""
+    effective sample size of the kept population, and on the last row the rule that stopped
+    the sampler (`stopped_by`: acceptance, tolerance or cap)."""
     rows = []
     for population, meta in history:
         w = population["weight"].to_numpy()
         rows.append({"generation": meta["generation"], "epsilon": meta["epsilon"],
                      "acceptance": meta["acceptance"], "simulated": meta["simulated"],
-                     "seconds": meta["seconds"], "ess": float(w.sum() ** 2 / (w ** 2).sum())})
+                     "seconds": meta["seconds"], "ess": float(w.sum() ** 2 / (w ** 2).sum()), "stopped_by": ""})
+    rows[-1]["stopped_by"] = stopping_rule(spec, [meta for _, meta in history]) or ""
     return pd.DataFrame(rows)
