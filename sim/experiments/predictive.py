@@ -1,0 +1,44 @@
+"""Posterior predictive check: does a calibrated model reproduce every pattern at once?
+
+A calibration reports where the parameters sit; it does not say whether the draws it keeps
+make the model meet the article's patterns. `posterior_predictive` runs the history and its
+twins at parameter draws (from a posterior, or any list) on a few seeds each and reports,
+per draw, the share of its seeds meeting every evidence check of the validation together,
+and the share of draws doing so in at least `REQUIRED_SHARE` of their seeds: the number
+docs/CALIBRATION.md reports (goal: at least 0.8 of the draws).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from sim.core.params import Params
+from sim.experiments.ensemble import run_view
+from sim.experiments.validation import CHECKS, REQUIRED_SHARE, Views, check_outcomes
+from sim.scenarios.cast import Cast
+from sim.scenarios.schema import Scenario
+
+
+def predictive_table(scenarios: dict[str, Scenario], draws: Sequence[Params], seeds: Sequence[int],
+                     cast: Cast, checks: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per draw: `draw` (its position), `all_checks` (share of its seeds meeting
+    every check of `checks` at once; default: every evidence check) and, per check, the
+    share of its seeds meeting it (`check_<key>`)."""
+    runs = [(params, int(seed)) for params in draws for seed in seeds]
+    views = Views(runs={name: run_view(scenario, runs) for name, scenario in scenarios.items()},
+                  params=draws[0], cast=cast)
+    outcomes = check_outcomes(views)
+    evidence = list(checks) if checks is not None else [c.key for c in CHECKS if c.evidence]
+    met = {key: outcomes[key][0].reshape(len(draws), len(seeds)) for key in evidence}
+    every = np.logical_and.reduce([met[key] for key in evidence])
+    return pd.DataFrame({"draw": np.arange(len(draws)), "all_checks": every.mean(axis=1),
+                         **{f"check_{key}": met[key].mean(axis=1) for key in evidence}})
+
+
+def predictive_share(table: pd.DataFrame, column: str = "all_checks") -> float:
+    """The share of draws whose seeds meet `column` (default: every evidence check at once)
+    in at least REQUIRED_SHARE of runs."""
+    return float((table[column] >= REQUIRED_SHARE).mean())
