@@ -5,7 +5,8 @@
     python -m sim task=compare posterior=CAL hydra.run.dir=COMPARE \
         'scenarios=[history,no_crimea,no_georgia_recognition,no_csto_revision,no_sco_enlargement,sco_enlarge_tm_mn]' \
         'compare.dates=[2018-10]' 'compare.metrics=[cohesion]'
-    python experiments/calibration_report.py CAL SPLIT COMPARE
+    python experiments/sbc_study.py SBC calibrate=sbc 20
+    python experiments/calibration_report.py CAL SPLIT COMPARE SBC
 
 Every number in the document comes from these folders; the text around them says how to
 read them, not what they are.
@@ -101,7 +102,33 @@ def predictive_check(calibration: Path) -> tuple[float, float, pd.DataFrame]:
     return predictive_share(table), predictive_share(default), per_check
 
 
-def report(calibration: Path, split: Path, compare: Path) -> str:
+def sbc_section(folder: Path) -> list[str]:
+    """The simulation-based calibration of the method: its settings, coverage and rank
+    histogram (copied next to the docs)."""
+    summary = read_json(folder / "sbc_summary.json")
+    table = pd.read_csv(folder / "sbc.csv")
+    shutil.copyfile(folder / "rank_histogram.png", FIGURES / "calibration_sbc_ranks.png")
+    settings = summary["calibrate"]
+    per_parameter = table.groupby("parameter", sort=False).agg(
+        coverage=("covered", "mean"), mean_rank=("rank", "mean")).reset_index()
+    low, high = summary["coverage_bounds"]
+    return [
+        "## Simulation-based calibration of the method",
+        f"Does the sampler give honest posteriors? {summary['truths']} truths drawn from the prior of the "
+        f"`calibrate={settings['name']}` settings (free: {', '.join(f'`{n}`' for n in settings['free'])}; "
+        f"targets {settings['targets']}; {settings['particles']} particles; the same stopping rules), each "
+        "calibrated against the model's own statistics simulated at it (Talts et al. 2018; "
+        "`sim/experiments/sbc.py`, `experiments/sbc_study.py`). The 90% intervals cover the truth in "
+        f"**{summary['coverage']:.0%}** of the (truth, parameter) pairs (pass: {low:.0%}-{high:.0%}; "
+        f"{'passes' if summary['coverage_holds'] else 'FAILS'}). A calibrated method gives ranks uniform on "
+        "[0, 1] (mean 0.5, a flat histogram); ranks piled at the ends mean overconfident posteriors, in the "
+        "middle too wide ones.",
+        markdown(per_parameter),
+        "![sbc rank histogram](figures/calibration_sbc_ranks.png)",
+    ]
+
+
+def report(calibration: Path, split: Path, compare: Path, sbc: Path | None = None) -> str:
     """The document, from the three folders."""
     manifest = read_json(calibration / "manifest.json")
     spec = manifest["spec"]
@@ -156,6 +183,8 @@ def report(calibration: Path, split: Path, compare: Path) -> str:
         f"hand-set defaults: {predictive_default:.0f}). Per check, the share of draws meeting it in at least "
         "90% of their seeds:",
         markdown(per_check),
+        *(sbc_section(sbc) if sbc else ["## Simulation-based calibration of the method",
+                                         "Not run for this report (`experiments/sbc_study.py`)."]),
         "## Legitimation against functional benefit",
         f"The article holds that members value the clubs for the legitimation they give their regimes more "
         f"than for what they deliver. Over {ratio_draws} posterior draws x {RATIO_SEEDS} seeds of the history: "
@@ -181,8 +210,8 @@ def report(calibration: Path, split: Path, compare: Path) -> str:
 
 
 def main() -> None:
-    if len(sys.argv) != 4:
-        sys.exit("usage: python experiments/calibration_report.py CALIBRATION_DIR SPLIT_DIR COMPARE_DIR")
+    if len(sys.argv) not in (4, 5):
+        sys.exit("usage: python experiments/calibration_report.py CALIBRATION_DIR SPLIT_DIR COMPARE_DIR [SBC_DIR]")
     OUT.write_text(report(*(Path(a) for a in sys.argv[1:])))
     print(OUT)
 
