@@ -102,6 +102,17 @@ def predictive_check(calibration: Path) -> tuple[float, float, pd.DataFrame]:
     return predictive_share(table), predictive_share(default), per_check
 
 
+def dropped_statistics(calibration: Path) -> str:
+    """The summary statistics that did not vary over the prior's particles, so the distance
+    leaves them out (`calibration.distances`): named, never dropped silently."""
+    first = read_json(calibration / "generations" / "g000.json")
+    flat = [name for name, scale in zip(first["statistics"], first["scales"]) if scale == 0]
+    if not flat:
+        return "Every summary statistic varied over the prior's particles and enters the distance."
+    return ("Statistics that did not vary over the prior's particles and so carry no information to the "
+            f"distance (every particle scored the same): {', '.join(f'`{n}`' for n in flat)}.")
+
+
 def sbc_section(folder: Path) -> list[str]:
     """The simulation-based calibration of the method: its settings, coverage and rank
     histogram (copied next to the docs)."""
@@ -175,6 +186,7 @@ def report(calibration: Path, split: Path, compare: Path, sbc: Path | None = Non
         "particles within the previous tolerance; `ess`: effective sample size of the kept particles; "
         "`stopped_by`: the rule that ended the sampler.",
         markdown(diagnostics),
+        dropped_statistics(calibration),
         *_figures(calibration),
         "## Posterior predictive check",
         f"Over {PREDICTIVE_DRAWS} posterior draws x {PREDICTIVE_SEEDS} seeds of the history and its twins "
