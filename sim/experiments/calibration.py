@@ -514,6 +514,9 @@ def _first_generation(problem: Problem, bar: tqdm) -> tuple[pd.DataFrame, dict[s
     values = _from_prior(spec, np.random.default_rng([spec.seed, 0]), spec.particles)
     stats = simulate(problem, values, _seeds(spec, 0, spec.particles), bar)
     spread = scales(stats)
+    flat = [name for name, scale in zip(problem.statistics, spread) if scale == 0]
+    if flat:
+        log.warning("no spread over the prior, left out of the distance: %s", ", ".join(flat))
     d = distances(stats, problem.observation, spread)
     frame = _frame(spec, 0, 0, values, stats, problem.statistics, np.ones(len(values)), d)
     kept, epsilon = _keep(spec, frame)
