@@ -47,6 +47,14 @@ FAMILY_SHARE = 0.8
 FAMILY: dict[str, tuple[str, str]] = {f"probe:{host}@{date}": (host, date)
                                       for host in SUBJECTS["probe_hosts"] for date in PROBE_DATES}
 FAMILY_TWINS = tuple(FAMILY)
+#: Target 5's general claim (a member's own action against separatists is backed at once)
+#: as a family: the Xinjiang unrest repeated for every other SCO founding member
+#: (`unrest_hosts` in targets.yaml), one host per quarter of UNREST_DATES in order, all in
+#: one twin of the history (`unrest_family`), before the 2011 events so the target stays early.
+UNREST = "xinjiang_unrest"
+UNREST_DATES = ("2003-07", "2004-07", "2006-07", "2007-07", "2010-01")
+UNREST_TWIN = "unrest_family"
+UNREST_PROBES: dict[str, str] = dict(zip(SUBJECTS["unrest_hosts"], UNREST_DATES))
 #: Twin scenarios derived here from the history: name -> (event kinds dropped, event keys dropped).
 DERIVED_TWINS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "calm": (PRESSURE_KINDS, ()),
@@ -330,10 +338,41 @@ def exposed_lose_more(v: Views) -> tuple[np.ndarray, np.ndarray]:
 
 
 def xinjiang_backed(v: Views) -> tuple[np.ndarray, np.ndarray]:
-    rows = v.history.outcomes(event="xinjiang_unrest", institution="SCO")
+    rows = v.history.outcomes(event=UNREST, institution="SCO")
     text = np.full(v.history.runs, np.nan)
     text[rows["run"].to_numpy()] = rows["score"].to_numpy()
     return text >= 1.0, text
+
+
+def members_backed(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    """Per run, the share of the unrest family's probes (`unrest_family`) on which the SCO's
+    text fully endorses the host's action, among hosts in good standing at the time; the
+    claim holds in FAMILY_SHARE of them."""
+    twin = v[UNREST_TWIN]
+    backed, asked = np.zeros(twin.runs), np.zeros(twin.runs)
+    for host, date in UNREST_PROBES.items():
+        eligible = np.isin(twin.at(host, "status.SCO", date), GOOD_STANDING)
+        rows = twin.outcomes(event=_unrest_key(host), institution="SCO")
+        text = np.full(twin.runs, np.nan)
+        text[rows["run"].to_numpy()] = rows["score"].to_numpy()
+        asked += eligible
+        backed += eligible & (text >= 1.0)
+    share = np.divide(backed, asked, out=np.full(backed.shape, np.nan), where=asked > 0)
+    return share >= FAMILY_SHARE, share
+
+
+def _unrest_key(host: str) -> str:
+    return f"unrest_probe_{host}"
+
+
+def unrest_family(history: Scenario) -> Scenario:
+    """The history with the Xinjiang unrest repeated for each host of UNREST_PROBES at its
+    quarter (the original stays)."""
+    unrest = next(e for e in history.events if e.key == UNREST)
+    probes = [replace(unrest, key=_unrest_key(host), state=host, date=f"{date}-01",
+                      step=history.calendar.step_of(*map(int, date.split("-"))))
+              for host, date in UNREST_PROBES.items()]
+    return replace(history, name=UNREST_TWIN, events=sorted([*history.events, *probes], key=lambda e: e.step))
 
 
 def _no_intervention(event: str) -> Callable[[Views], tuple[np.ndarray, np.ndarray]]:
@@ -606,7 +645,9 @@ TARGETS: tuple[Target, ...] = (
     ), twins=("no_georgia_war",), period="early"),
     Target(5, "Xinjiang 2009: the SCO backs China at once and unequivocally", (
         C("5.xinjiang_backed", "SCO text in the quarter of the unrest", "full endorsement (+1)", xinjiang_backed),
-    ), period="early"),
+        C("5.members_backed", "share of probes (the unrest repeated for every other SCO founder, 2003-10) "
+          "whose SCO text fully endorses the host", ">= 0.8", members_backed),
+    ), twins=(UNREST_TWIN,), period="early"),
     Target(6, "Kyrgyzstan 2010: no intervention (in June no mandate, no Russian will); one possible after the revision when asked", (
         C("6.no_intervention_coup", "April coup, SCO and CSTO", "no intervention (both)",
           _no_intervention("kyrgyz_coup"), evidence=False),
@@ -726,6 +767,7 @@ def twin_scenarios(history: Scenario, load: ScenarioLoader) -> dict[str, Scenari
     twins.update({name: drop_events(history, name, kinds, keys)
                   for name, (kinds, keys) in DERIVED_TWINS.items()})
     twins.update(probe_family(load(PROBE[0])))
+    twins[UNREST_TWIN] = unrest_family(history)
     return twins
 
 
