@@ -322,19 +322,21 @@ def need_engages(v: Views) -> tuple[np.ndarray, np.ndarray]:
     return smallest >= DIFFERENCE, smallest
 
 
-def exposed_lose_more(v: Views) -> tuple[np.ndarray, np.ndarray]:
-    """The war costs Russia more trust among members exposed to separatism than among the
-    others: fall in trust in Russia 2008Q4 (twin without the war - history), exposed minus
-    unexposed members of either organisation."""
-    h, twin = v.history, v["no_georgia_war"]
-    custodian = SUBJECTS["custodian"]
-    members = (set(_members(h, "SCO", "2008-07")) | set(_members(h, "CSTO", "2008-07"))) - {custodian}
-    exposure = _attribute(v, "separatism_exposure")
-    drop = {s: twin.at(s, f"trust_in.{custodian}", "2008-10") - h.at(s, f"trust_in.{custodian}", "2008-10")
-            for s in members}
-    gap = _gap(drop, [s for s in members if exposure[s] >= EXPOSED_MIN],
-               [s for s in members if exposure[s] < EXPOSED_MIN])
-    return gap >= CLEAR_FALL, gap
+def _exposed_lose_more(twin_name: str, before: str, after: str) -> Callable[[Views], tuple[np.ndarray, np.ndarray]]:
+    """A check that support for separatism costs Russia more trust among members exposed to
+    separatism than among the others: fall in trust in Russia at `after` (twin without the
+    shock - history), exposed minus unexposed members of either organisation at `before`."""
+    def test(v: Views) -> tuple[np.ndarray, np.ndarray]:
+        h, twin = v.history, v[twin_name]
+        custodian = SUBJECTS["custodian"]
+        members = (set(_members(h, "SCO", before)) | set(_members(h, "CSTO", before))) - {custodian}
+        exposure = _attribute(v, "separatism_exposure")
+        drop = {s: twin.at(s, f"trust_in.{custodian}", after) - h.at(s, f"trust_in.{custodian}", after)
+                for s in members}
+        gap = _gap(drop, [s for s in members if exposure[s] >= EXPOSED_MIN],
+                   [s for s in members if exposure[s] < EXPOSED_MIN])
+        return gap >= CLEAR_FALL, gap
+    return test
 
 
 def xinjiang_backed(v: Views) -> tuple[np.ndarray, np.ndarray]:
@@ -641,7 +643,7 @@ TARGETS: tuple[Target, ...] = (
         C("4.georgia_reverberates", "exposed members' trust in Russia 2013Q4, twin without the war - history",
           ">= 0.05", _exposed_trust_drop("2013-10"), evidence=False),
         C("4.exposed_lose_more", "fall in trust in Russia 2008Q4 (twin - history), exposed - unexposed members",
-          ">= 0.05", exposed_lose_more),
+          ">= 0.05", _exposed_lose_more("no_georgia_war", "2008-07", "2008-10")),
     ), twins=("no_georgia_war",), period="early"),
     Target(5, "Xinjiang 2009: the SCO backs China at once and unequivocally", (
         C("5.xinjiang_backed", "SCO text in the quarter of the unrest", "full endorsement (+1)", xinjiang_backed),
@@ -679,6 +681,8 @@ TARGETS: tuple[Target, ...] = (
         C("8.hedgers_abstain", "KAZ and KGZ on the UN vote", "abstain (both)", hedgers_abstain, evidence=False),
         C("8.compatriot_threat_rises", "KAZ threat from Russia 2014Q2, history - twin without the annexation",
           ">= +0.05", compatriot_threat_rises, evidence=False),
+        C("8.exposed_lose_more", "fall in trust in Russia 2014Q2 (twin - history), exposed - unexposed members",
+          ">= 0.05", _exposed_lose_more("no_crimea", "2014-01", "2014-04")),
         C("8.fraying_lasts", "cohesion 2018Q4, twin without the annexation - history (lower of SCO, CSTO)",
           ">= 0.01", crimea_fraying_lasts),
         C("8.cohesion_falls", "cohesion 2015Q1, twin without the annexation - history (lower of SCO, CSTO)",
