@@ -87,7 +87,7 @@ class CalibrateConfig:
     alpha: float = field(default=0.5, metadata=allowed(ALPHAS))
     generations: int = _integer_field("generations", 40)
     min_acceptance: float = field(default=0.05, metadata=allowed(ACCEPTANCES))
-    min_improvement: float = field(default=0.02, metadata=allowed(ACCEPTANCES))
+    min_improvement: float = field(default=0.01, metadata=allowed(ACCEPTANCES))
     seeds_per_particle: int = _integer_field("seeds_per_particle", 5)
     seed: int = _integer_field("seed", 0)
     backend: Backend = Backend.local
