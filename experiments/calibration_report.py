@@ -127,7 +127,8 @@ def sbc_section(folder: Path) -> list[str]:
         "## Simulation-based calibration of the method",
         f"Does the sampler give honest posteriors? {summary['truths']} truths drawn from the prior of the "
         f"`calibrate={settings['name']}` settings (free: {', '.join(f'`{n}`' for n in settings['free'])}; "
-        f"targets {settings['targets']}; {settings['particles']} particles; the same stopping rules), each "
+        f"targets {settings['targets']}; {settings['particles']} particles; stopping rules: acceptance "
+        f"{settings['min_acceptance']:g}, tolerance improvement {settings['min_improvement']:g}), each "
         "calibrated against the model's own statistics simulated at it (Talts et al. 2018; "
         "`sim/experiments/sbc.py`, `experiments/sbc_study.py`). The 90% intervals cover the truth in "
         f"**{summary['coverage']:.0%}** of the (truth, parameter) pairs (pass: {low:.0%}-{high:.0%}; "
@@ -139,17 +140,30 @@ def sbc_section(folder: Path) -> list[str]:
     ]
 
 
-def report(calibration: Path, split: Path, compare: Path, sbc: Path | None = None) -> str:
+def split_section(split: Path | None) -> list[str]:
+    """The out-of-sample check by time, from a `validate.split=time` folder (None: not run)."""
+    title = "## Out of sample by time"
+    if split is None:
+        return [title, "Not run for this report (`python -m sim task=validate validate.split=time`)."]
+    time_split = pd.read_csv(split / "time_split.csv")
+    wide = time_split.pivot_table(index=["fitted_on", "predicted", "target"], columns="draws_from",
+                                  values=["share_of_runs", "share_of_draws_passing"]).reset_index()
+    wide.columns = [" ".join(c).strip().replace("share_of_", "") for c in wide.columns]
+    return [title,
+            "Calibrated on the early targets (2001-2010 events) alone, the late ones (2011-2018) predicted, and "
+            "the reverse, with the same settings. `runs`: share of (draw, seed) runs meeting the held-out "
+            "target; `draws_passing`: share of parameter draws meeting it in at least 90% of their seeds; "
+            "`posterior` against `prior` draws shows what the fit to one period carries to the other.",
+            markdown(wide)]
+
+
+def report(calibration: Path, split: Path | None, compare: Path, sbc: Path | None = None) -> str:
     """The document, from the three folders."""
     manifest = read_json(calibration / "manifest.json")
     spec = manifest["spec"]
     bench = read_json(calibration / "benchmark.json") or {}
     posterior = pd.read_csv(calibration / "posterior.csv")
     diagnostics = pd.read_csv(calibration / "diagnostics.csv")
-    time_split = pd.read_csv(split / "time_split.csv")
-    wide = time_split.pivot_table(index=["fitted_on", "predicted", "target"], columns="draws_from",
-                                  values=["share_of_runs", "share_of_draws_passing"]).reset_index()
-    wide.columns = [" ".join(c).strip().replace("share_of_", "") for c in wide.columns]
     contrasts = pd.read_parquet(compare / "compare.parquet")
     contrasts = contrasts[["scenario", "institution", "metric", "date", "difference", "ci_low", "ci_high",
                            "posterior_low", "posterior_high", "draws_same_sign"]]
@@ -205,12 +219,7 @@ def report(calibration: Path, split: Path, compare: Path, sbc: Path | None = Non
         "(`sim/experiments/functional.py`); `share_of_draws_above_1`: how often the claim holds. Both weights "
         "are free, so the ratio could have come out below 1.",
         markdown(ratios),
-        "## Out of sample by time",
-        "Calibrated on the early targets (2001-2010 events) alone, the late ones (2011-2018) predicted, and "
-        "the reverse, with the same settings. `runs`: share of (draw, seed) runs meeting the held-out "
-        "target; `draws_passing`: share of parameter draws meeting it in at least 90% of their seeds; "
-        "`posterior` against `prior` draws shows what the fit to one period carries to the other.",
-        markdown(wide),
+        *split_section(split),
         "## Counterfactual contrasts over the posterior",
         f"Each scenario minus the history in 2018Q4, paired by draw and seed over {draws} draws from the "
         "posterior: `difference` with its bootstrap 95% interval (`ci_low`, `ci_high`: precision of the "
@@ -223,8 +232,8 @@ def report(calibration: Path, split: Path, compare: Path, sbc: Path | None = Non
 
 def main() -> None:
     if len(sys.argv) not in (4, 5):
-        sys.exit("usage: python experiments/calibration_report.py CALIBRATION_DIR SPLIT_DIR COMPARE_DIR [SBC_DIR]")
-    OUT.write_text(report(*(Path(a) for a in sys.argv[1:])))
+        sys.exit("usage: python experiments/calibration_report.py CALIBRATION_DIR SPLIT_DIR|- COMPARE_DIR [SBC_DIR]")
+    OUT.write_text(report(*(None if a == "-" else Path(a) for a in sys.argv[1:])))
     print(OUT)
 
 
