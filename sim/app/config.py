@@ -165,6 +165,7 @@ class RunConfig:
     observed: str = ""
     posterior: str = ""
     posterior_draws: int = 20
+    allow_mismatch: bool = False
     allow_large: bool = False
     overwrite: bool = False
     sweep: SweepConfig = field(default_factory=SweepConfig)
@@ -365,14 +366,16 @@ def resolve(cfg: DictConfig, runtime: Any | None = None) -> RunSpec:
     """
     if runtime is None and "hydra" in cfg:
         runtime = cfg.hydra.runtime
-    for node in ("params", "sweep"):
-        if cfg.get(node) is not None:
-            refuse_interpolations(OmegaConf.to_container(cfg[node], resolve=False), "config", f"{node}.")
+    raw = OmegaConf.to_container(cfg, resolve=False)
+    for node, value in raw.items():
+        if node not in ("hydra", "scenario"):  # the scenario is checked naming its file (`scenario_from`)
+            refuse_interpolations(value, "config", f"{node}.")
     _check_options(cfg)
     params = check_params(OmegaConf.to_container(cfg.params, resolve=True), source="params")
     scenario = scenario_from(cfg, load_cast_from(cfg), source=scenario_source(runtime))
     check_size(cfg, scenario.n_steps, planned_runs(cfg))
     observed = load_observed(cfg.observed, scenario) if cfg.task == "score" else None
-    draws = posterior_values(cfg.posterior, cfg.posterior_draws) if cfg.posterior else []
+    draws = (posterior_values(cfg.posterior, cfg.posterior_draws, params, allow_mismatch=bool(cfg.allow_mismatch))
+             if cfg.posterior else [])
     return RunSpec(scenario=scenario, params=params, seeds=seeds_from(cfg.seeds), config=cfg, observed=observed,
                    draw_values=draws)
