@@ -48,6 +48,8 @@ from sim.scenarios.schema import Scenario
 register_configs()
 matplotlib.use("Agg")
 
+#: How a boolean override reads true on the command line.
+TRUE = ("true", "yes", "1", "on")
 #: Loggers quiet unless `verbose=true`: this project's progress details and Dask's cluster.
 CHATTY_LOGGERS = ("sim", "distributed", "MESA")
 
@@ -261,21 +263,22 @@ def _run_owned(cfg: DictConfig, out: Path, writing: bool) -> None:
         raise
 
 
-def hold_multirun(folder: Path, overwrite: bool | None) -> None:
+def hold_multirun(folder: Path, overwrite: bool) -> None:
     """Hold a multirun folder's lock until this process exits (once per folder), so that
-    no other job writes there meanwhile; with `overwrite` known (inside the first job),
-    refuse earlier results there unless it is true (`prepare_multirun`)."""
+    no other job writes there meanwhile, and refuse earlier results there unless
+    `overwrite` (`prepare_multirun`, once per folder): before Hydra starts (`main`) and,
+    should the folder only be known then, as its first job starts."""
     key = str(folder)
     if key not in _MULTIRUN_FOLDERS:
         stack = ExitStack()
         stack.callback(remove_if_empty, folder, Path.cwd())
         try:
-            stack.enter_context(folder_lock(folder, "multirun", JOB_LOCK, remove=True))
+            stack.enter_context(folder_lock(folder, "job", JOB_LOCK, remove=True))
         except BaseException:
             stack.pop_all()
             raise
         _MULTIRUN_FOLDERS[key] = stack
-    if overwrite is not None and key not in _PREPARED:
+    if key not in _PREPARED:
         prepare_multirun(folder, overwrite)
         _PREPARED.add(key)
 
@@ -342,7 +345,7 @@ def main() -> None:
     if {"--help", "-h"} & set(sys.argv[1:]):
         print(help_text())
         return
-    configure_logging(_value_of("verbose", sys.argv[1:]).lower() in ("true", "yes", "1", "on"))
+    configure_logging(_value_of("verbose", sys.argv[1:]).lower() in TRUE)
     try:
         if (error := _failure(lambda: _start(sys.argv[1:]))) is not None:
             _report(error)
@@ -376,7 +379,7 @@ def _start(argv: list[str]) -> None:
         run_dir = os.path.abspath(hydra_value(argv, "hydra.run.dir"))
         _CREATED[:] = [str(path) for path in missing_folders(Path(run_dir))]
     elif multirun(argv) and "${" not in (sweep_dir := hydra_value(argv, "hydra.sweep.dir")):
-        hold_multirun(Path(os.path.abspath(sweep_dir)), None)
+        hold_multirun(Path(os.path.abspath(sweep_dir)), _value_of("overwrite", argv).lower() in TRUE)
 
 
 def _run_app() -> None:
