@@ -166,6 +166,7 @@ class RunConfig:
     posterior: str = ""
     posterior_draws: int = 20
     allow_mismatch: bool = False
+    allow_partial: bool = False
     allow_large: bool = False
     overwrite: bool = False
     sweep: SweepConfig = field(default_factory=SweepConfig)

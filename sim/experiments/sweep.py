@@ -424,10 +424,31 @@ class SweepStore:
         series = pd.read_parquet(self.parts, columns=["run", "step", "entity", "metric", "value"])
         return write_parquet(summary_frame(series, run_parameters(runs, base)), self.folder / "runs_summary.parquet")
 
-    def timeseries(self) -> pd.DataFrame:
-        """All parts as one table, ordered by run and row."""
-        frame = pd.read_parquet(self.parts)
+    def timeseries(self, chunks: set[int] | None = None) -> pd.DataFrame:
+        """All parts (or those of `chunks`) as one table, ordered by run and row."""
+        source = self.parts if chunks is None else [str(self.part(c)) for c in sorted(chunks)]
+        frame = pd.read_parquet(source)
         return frame.sort_values(["run", "entity", "metric", "step"], kind="stable").reset_index(drop=True)
+
+    def intact(self) -> set[int]:
+        """Chunks whose part is on disk and matches its ledger record (read only: unlike
+        `verify`, nothing is removed)."""
+        return {_chunk_of(part) for part in self.parts.glob("part-*.parquet")
+                if _part_problem(part, self.ledger.get(str(_chunk_of(part)))) is None}
+
+    def finished(self, allow_partial: bool, field: str = "results") -> tuple[pd.DataFrame, pd.DataFrame, str]:
+        """The runs whose part is intact, their time series and a line saying how many of
+        the planned runs they are. Refuses, in one line, a sweep with no finished run, and
+        an incomplete one unless `allow_partial`."""
+        runs, chunks = self.runs(), self.intact()
+        done = runs[runs["chunk"].isin(chunks)]
+        total = int((read_json(self.manifest) or {}).get("runs", len(runs)))
+        line = f"{len(done)} of {total} runs of the sweep in {self.folder}"
+        if done.empty or (len(done) < total and not allow_partial):
+            raise InputError("config", field, str(self.folder),
+                             f"a complete sweep (it holds {line.split(' of the')[0]} finished: run it again to "
+                             f"finish it{'' if done.empty else ', or allow_partial=true to use the finished ones'})")
+        return done, self.timeseries(chunks), line + (" (allow_partial=true)" if len(done) < total else "")
 
     def runs(self) -> pd.DataFrame:
         """The run plan with parameters, seeds and status."""

@@ -107,7 +107,8 @@ def prepare_multirun(folder: Path, overwrite: bool) -> None:
     be mixed with this one's."""
     refuse_links(folder, "hydra.sweep.dir")
     jobs = sorted(path for path in folder.iterdir() if path.is_dir() and our_files(path))
-    collected = [folder / name for name in ("runs_summary.parquet", "runs_summary.csv") if (folder / name).is_file()]
+    collected = [folder / name for name in ("runs_summary.parquet", "runs_summary.csv", "collect.yaml")
+                 if (folder / name).is_file()]
     if (jobs or collected) and not overwrite:
         held = f"{len(jobs)} job folders with results" if jobs else collected[0].name
         raise InputError("config", "hydra.sweep.dir", str(folder),
