@@ -175,7 +175,6 @@ def prevalidate(argv: list[str]) -> None:
         return
     overrides = _config_overrides(argv)
     try:
-        _refuse_user_aliases(overrides)
         cfg = compose(overrides, with_hydra=True)
         check_extras(cfg)
         spec = resolve(cfg)
@@ -186,16 +185,35 @@ def prevalidate(argv: list[str]) -> None:
         check_writable(Path(run_dir))
 
 
-def _refuse_user_aliases(overrides: list[str]) -> None:
-    """Refuse YAML anchors and aliases, and files not in UTF-8, in the user's config folders
-    (`hydra.searchpath`) before Hydra reads them: scenario, params and sweep files are plain data."""
-    for folder in re.findall(r"file://([^,\]\s]+)", _value_of("hydra.searchpath", overrides)):
-        root = Path(folder)
+def user_config_folders(argv: list[str]) -> list[Path]:
+    """The user's config folders: the `file://` entries of `hydra.searchpath`, read as Hydra
+    reads the override (quotes included)."""
+    for item in argv:
+        if item.lstrip("+~").partition("=")[0] == "hydra.searchpath":
+            value = OverridesParser.create().parse_overrides([item])[0].value()
+            entries = value if isinstance(value, list) else [value]
+            return [Path(str(entry)[len("file://"):]) for entry in entries if str(entry).startswith("file://")]
+    return []
+
+
+def check_user_configs(argv: list[str]) -> None:
+    """Refuse, before Hydra reads them, files of the user's config folders (`hydra.searchpath`)
+    that are not plain UTF-8 data (YAML anchors and aliases included: scenario, params and
+    sweep files are data), and files named like a packaged config: Hydra would silently use
+    the packaged one (its folder comes first on the search path)."""
+    for root in user_config_folders(argv):
         for path in sorted([*root.glob("*.yaml"), *root.glob("*/*.yaml")]):
             try:
                 refuse_aliases(str(path), path.read_text(encoding="utf-8"))
             except UnicodeDecodeError:
                 raise DataError(str(path), "encoding", "not UTF-8", "a UTF-8 YAML text file") from None
+            packaged = CONFIG_DIR / path.relative_to(root)
+            if packaged.is_file():
+                group = path.parent.name if path.parent != root else "config"
+                shown = packaged.relative_to(CONFIG_DIR.parent)
+                raise InputError(str(path), "file name", path.name,
+                                 f"a name no packaged config has (Hydra would use the packaged {shown} instead): "
+                                 f"rename it and choose it by its new name, e.g. {group}=my_{path.stem}")
 
 
 class JobFailed(BaseException):
@@ -373,6 +391,7 @@ def _start(argv: list[str]) -> None:
     make the output folder explicit, note which folders creating it creates, and hold a
     multirun folder's lock (so a second multirun into it stops before Hydra writes there)."""
     check_overrides(argv)
+    check_user_configs(argv)
     sys.argv[1:] = argv = with_run_dir(argv)
     prevalidate(argv)
     if single_run(argv):
