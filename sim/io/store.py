@@ -113,11 +113,44 @@ def parquet_record(path: Path) -> dict[str, Any] | None:
     return record if isinstance(record, dict) else None
 
 
+#: The first characters that make a spreadsheet read a cell as a formula (CSV injection:
+#: `=HYPERLINK(...)`, `=cmd|...`, `+`, `-`, `@`, tab, carriage return).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: The end of a CSV line (RFC 4180): a text cell holding a line break of either kind is quoted.
+CSV_LINE_END = "\r\n"
+#: What escapes a text cell in a CSV: a leading apostrophe, which spreadsheets show as text.
+ESCAPE = "'"
+
+
+def escape_text(value: Any) -> Any:
+    """A text cell as written to CSV: with a leading apostrophe when it starts like a formula,
+    starts with an apostrophe itself, or reads `NaN` (the missing-number mark), so that no
+    spreadsheet runs it and `unescape_text` gives back exactly the text; other values as they are."""
+    if isinstance(value, str) and (value.startswith((*FORMULA_PREFIXES, ESCAPE)) or value == CSV_NAN):
+        return ESCAPE + value
+    return value
+
+
+def unescape_text(value: Any) -> Any:
+    """A text cell as read from a CSV this project wrote: `escape_text` undone."""
+    return value[1:] if isinstance(value, str) and value.startswith(ESCAPE) else value
+
+
+def _text_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns of `frame` that may hold text (object, string or categorical)."""
+    return [c for c in frame.columns if frame[c].dtype == object or isinstance(
+        frame[c].dtype, (pd.CategoricalDtype, pd.StringDtype))]
+
+
 def write_csv(frame: pd.DataFrame, path: Path, float_format: str | None = None) -> Path:
     """Atomically write a frame as CSV: no index column, dates in ISO 8601, a missing number
-    as `NaN` (an empty field is an empty string), floats as `float_format` if given."""
-    return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False, na_rep=CSV_NAN,
-                                                       float_format=float_format))
+    as `NaN` (an empty field is an empty string), floats as `float_format` if given, lines
+    ended CRLF (RFC 4180), and text cells and column names safe for spreadsheets (`escape_text`)."""
+    safe = frame.rename(columns=escape_text)
+    for column in _text_columns(safe):
+        safe[column] = safe[column].astype(object).map(escape_text)
+    return write_atomic(path, lambda tmp: safe.to_csv(tmp, index=False, na_rep=CSV_NAN, float_format=float_format,
+                                                      lineterminator=CSV_LINE_END))
 
 
 def write_table(frame: pd.DataFrame, base: Path, fmt: str) -> list[Path]:
@@ -150,7 +183,11 @@ def read_table(path: Path, dates: tuple[str, ...] = ()) -> pd.DataFrame:
     with reading(path):
         if path.suffix == ".parquet":
             return pd.read_parquet(path)
-        return pd.read_csv(path, keep_default_na=False, na_values=[CSV_NAN], parse_dates=list(dates))
+        frame = pd.read_csv(path, keep_default_na=False, na_values=[CSV_NAN], parse_dates=list(dates))
+    frame = frame.rename(columns=unescape_text)
+    for column in _text_columns(frame):
+        frame[column] = frame[column].map(unescape_text)
+    return frame
 
 
 def table_columns(path: Path) -> list[str]:
@@ -158,7 +195,7 @@ def table_columns(path: Path) -> list[str]:
     with reading(path):
         if path.suffix == ".parquet":
             return list(pq.read_schema(path).names)
-        return list(pd.read_csv(path, nrows=0).columns)
+        return [unescape_text(name) for name in pd.read_csv(path, nrows=0).columns]
 
 
 def read_json(path: Path) -> Any:
