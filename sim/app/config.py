@@ -42,6 +42,8 @@ from sim.experiments.executors import Backend
 from sim.experiments.sweep import SCHEDULERS, WORKER_COUNTS, SweepConfig, parse_spec, point_count, run_count
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
+#: The largest seed a run may have (its tables store seeds as 64-bit integers).
+MAX_SEED = 2**63 - 1
 #: The command-line tasks (`task=NAME`), each with a one-line description.
 TASKS = {
     "run": "run a scenario's seed ensemble: tables, config and cohesion figure (the default)",
@@ -263,8 +265,9 @@ def seeds_from(value: Any) -> list[int]:
             raise InputError("config", "seeds", value, "a positive integer or a list of integers >= 0")
         return list(range(value))
     items = list(value) if OmegaConf.is_list(value) or isinstance(value, (list, tuple)) else None
-    if not items or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in items):
-        raise InputError("config", "seeds", value, "a positive integer or a list of integers >= 0")
+    if not items or any(isinstance(s, bool) or not isinstance(s, int) or not 0 <= s <= MAX_SEED for s in items):
+        raise InputError("config", "seeds", value, f"a positive integer or a list of integers in [0, {MAX_SEED}] "
+                         "(the tables store seeds as 64-bit integers)")
     if len(set(items)) != len(items):
         raise InputError("config", "seeds", value, "a list without repeated seeds")
     return items
