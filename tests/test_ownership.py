@@ -186,3 +186,15 @@ def test_a_symbolic_link_in_a_results_folder_is_refused(args, link, tmp_path, mo
     assert "symbolic links" in line and str(results / link) in line, line
     assert _contents(outside) == before and (results / "timeseries.parquet").is_file()
     assert not (tmp_path / "run").exists()
+
+
+def test_a_symbolic_link_in_a_sweep_folder_is_refused(tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "sweep"
+    folder.mkdir()
+    outside = _outside(tmp_path)
+    (folder / "parts").symlink_to(outside)
+    before = _contents(outside)
+    line = _fails(monkeypatch, capsys, ["task=sweep", "sweep.backend=serial", f"sweep.dir={folder}",
+                                        f"hydra.run.dir={tmp_path / 'run'}"], 2)
+    assert "sweep.dir" in line and "symbolic links" in line, line
+    assert _contents(outside) == before and sorted(p.name for p in folder.iterdir()) == ["parts"]

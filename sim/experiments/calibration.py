@@ -48,7 +48,7 @@ from sim.experiments.gate import checked
 from sim.experiments.executors import BACKENDS, SCHEDULER_ADDRESS, Backend, Executor, executor
 from sim.core.params import BEHAVIOURAL, INTEGER_PARAMS, Params
 from sim.scenarios.schema import Scenario
-from sim.io.outdir import check_folder_name
+from sim.io.outdir import check_folder_name, refuse_links
 from sim.io.store import (code_version, file_digest, folder_lock, parquet_record, read_json, source_digest,
                           write_csv, write_json, write_parquet, write_yaml)
 from sim.experiments.sweep import SCHEDULERS, fingerprint, spec_hash
@@ -572,6 +572,7 @@ def calibrate(spec: CalibrationSpec, scenarios: dict[str, Scenario], base: Param
     """Run (or resume) a calibration into `folder`, holding its lock; write the posterior
     files and return the folder."""
     scenarios = {name: scenarios[name] for name in spec.scenario_names()}
+    refuse_links(Path(folder), "calibrate.dir", ("generations",))
     with executor(spec.backend, spec.worker_count, spec.scheduler) as engine, folder_lock(folder, "calibration"):
         store = CalibrationStore(folder)
         store.open(spec, base, scenarios)

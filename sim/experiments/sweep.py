@@ -35,7 +35,7 @@ from sim.errors import InputError, UserError
 from sim.experiments.executors import BACKENDS, SCHEDULER_ADDRESS, Backend, Executor, executor
 from sim.core.params import INTEGER_PARAMS, PARAM_NAMES, Params
 from sim.experiments.gate import checked
-from sim.io.outdir import check_folder_name
+from sim.io.outdir import check_folder_name, refuse_links
 from sim.io.records import selected_frame, summary_frame
 from sim.scenarios.schema import Scenario
 from sim.io.store import code_version, file_digest, folder_lock, read_json, write_json, write_parquet
@@ -510,6 +510,7 @@ def run_sweep(spec: SweepSpec, scenarios: dict[str, Scenario], base: Params, fol
     identity = {**spec.identity(), "posterior_draws": draws} if draws else spec.identity()
     planned = plan(spec, points, draws)
     check_plan(planned, base, spec.name)
+    refuse_links(Path(folder), "sweep.dir", ("parts",))
     with executor(spec.backend, spec.workers, spec.scheduler) as engine, store.locked():
         runs = store.open(identity, planned, base, scenarios)
         todo = sorted(set(runs["chunk"].unique()) - store.verify())
