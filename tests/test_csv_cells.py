@@ -20,15 +20,16 @@ TEXTS = ['=HYPERLINK("http://evil.example","x")', "=cmd|' /C calc'!A0", "+1", "-
 
 
 def test_text_cells_are_written_safe_and_read_back_as_written(tmp_path):
-    frame = pd.DataFrame({"name": TEXTS + [None], "kind": pd.Categorical(["-x"] * (len(TEXTS) + 1)),
-                          "value": [float(i) for i in range(len(TEXTS))] + [math.nan], "=col": ["ok"] * (len(TEXTS) + 1)})
+    rows = len(TEXTS) + 1
+    frame = pd.DataFrame({"name": TEXTS + [None], "kind": pd.Categorical(["-x"] * rows),
+                          "value": [float(i) for i in range(len(TEXTS))] + [math.nan], "=col": ["ok"] * rows})
     path = write_csv(frame, tmp_path / "t.csv")
     with path.open(newline="") as handle:
         cells = [cell for row in csv.reader(handle) for cell in row]
     assert not any(cell.startswith(FORMULA_PREFIXES) for cell in cells), cells
     back = read_table(path)
     assert back["name"].tolist()[:-1] == TEXTS and pd.isna(back["name"].iloc[-1])
-    assert back["kind"].tolist() == ["-x"] * (len(TEXTS) + 1)
+    assert back["kind"].tolist() == ["-x"] * rows
     assert back["value"].tolist()[:-1] == frame["value"].tolist()[:-1] and math.isnan(back["value"].iloc[-1])
     assert list(back.columns) == list(frame.columns) == table_columns(path)
 

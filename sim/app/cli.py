@@ -5,7 +5,9 @@ and the whole config, cast and scenario are validated: a user mistake ends in on
 on stderr and exit status 2, with no traceback and no files written. A fault during the
 run (a file that cannot be read or written, an unreachable Dask scheduler, Ctrl-C) ends
 the same way with the exit status of its class (`sim.errors.EXIT_STATUS`), and the run
-folder it created is removed.
+folder it created is removed. Every folder a job writes into is locked for that job before
+anything is written there (`app`, `hold_multirun`), so no two jobs write into, or clean up,
+the same folder; folder paths are read as Hydra reads them (`hydra_value`).
 """
 
 from __future__ import annotations
@@ -416,14 +418,12 @@ def _failure(step: Callable[[], None]) -> BaseException | None:
     return None
 
 
-def _report(error: BaseException, cleanup: Callable[[], None] | None = None) -> None:
-    """Exit with an expected fault's line and status, after `cleanup` (removing what the
-    failed run created); re-raise anything else."""
+def _report(error: BaseException) -> None:
+    """Exit with an expected fault's line and status (what the failed job wrote is already
+    removed, by the job itself); re-raise anything else."""
     report = fault_report(error)
     if report is None:
         raise error
-    if cleanup is not None:
-        cleanup()
     print(f"error: {report[0]}", file=sys.stderr)
     raise SystemExit(report[1]) from None
 

@@ -385,8 +385,9 @@ def simulate(problem: Problem, values: np.ndarray, seeds: np.ndarray, bar: tqdm 
     """Statistics of particles (rows of `values`), on the problem's executor, in the rows'
     order; the result does not depend on the backend, the worker count or the order tasks
     finish in. Every particle passes the parameter gate (`sim.experiments.gate`) first."""
+    spec = problem.spec
     for number, row in enumerate(values.tolist()):
-        checked(problem.base, dict(zip(problem.spec.names, row)), f"calibration '{problem.spec.name}' particle {number}")
+        checked(problem.base, dict(zip(spec.names, row)), f"calibration '{spec.name}' particle {number}")
     parts = []
     for _, stats in problem.engine.map(simulate_particles, _tasks(problem, values, seeds)):
         parts.append(stats)

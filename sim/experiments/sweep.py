@@ -436,19 +436,20 @@ class SweepStore:
         return {_chunk_of(part) for part in self.parts.glob("part-*.parquet")
                 if _part_problem(part, self.ledger.get(str(_chunk_of(part)))) is None}
 
-    def finished(self, allow_partial: bool, field: str = "results") -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    def finished(self, allow_partial: bool) -> tuple[pd.DataFrame, pd.DataFrame, str]:
         """The runs whose part is intact, their time series and a line saying how many of
-        the planned runs they are. Refuses, in one line, a sweep with no finished run, and
-        an incomplete one unless `allow_partial`."""
+        the planned runs they are. Refuses, in one line naming `results`, a sweep with no
+        finished run, and an incomplete one unless `allow_partial`."""
         runs, chunks = self.runs(), self.intact()
         done = runs[runs["chunk"].isin(chunks)]
         total = int((read_json(self.manifest) or {}).get("runs", len(runs)))
-        line = f"{len(done)} of {total} runs of the sweep in {self.folder}"
+        counted = f"{len(done)} of {total} runs"
         if done.empty or (len(done) < total and not allow_partial):
-            raise InputError("config", field, str(self.folder),
-                             f"a complete sweep (it holds {line.split(' of the')[0]} finished: run it again to "
-                             f"finish it{'' if done.empty else ', or allow_partial=true to use the finished ones'})")
-        return done, self.timeseries(chunks), line + (" (allow_partial=true)" if len(done) < total else "")
+            raise InputError("config", "results", str(self.folder),
+                             f"a complete sweep (it holds {counted} finished: run it again to finish it"
+                             f"{'' if done.empty else ', or allow_partial=true to use the finished ones'})")
+        partial = " (allow_partial=true)" if len(done) < total else ""
+        return done, self.timeseries(chunks), f"{counted} of the sweep in {self.folder}{partial}"
 
     def runs(self) -> pd.DataFrame:
         """The run plan with parameters, seeds and status."""
