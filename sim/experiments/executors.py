@@ -161,10 +161,13 @@ class DaskExecutor(Executor):
         self.client = self._resources.enter_context(Client(cluster))
 
     def close(self, error: BaseException | None = None) -> None:
-        if isinstance(error, KeyboardInterrupt):  # Dask's warnings while it kills busy workers are noise then
+        interrupted = isinstance(error, KeyboardInterrupt)
+        if interrupted:  # Dask's warnings while it kills busy workers are noise then
             logging.getLogger("distributed").setLevel(logging.ERROR)
         self.client = None
-        self._resources.close()
+        self._resources.close()  # gives back the level the block had (`_log_level`)
+        if interrupted:  # and after it, as the killed workers go
+            logging.getLogger("distributed").setLevel(logging.ERROR)
 
     def completed(self, work: Work, tasks: Iterable[Any]) -> Iterator[Any]:
         from distributed import wait as dask_wait
