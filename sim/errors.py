@@ -20,6 +20,7 @@ EXIT_STATUS = {
     "input": 2,          # a wrong value in a config, an override or a data file
     "data": 65,          # an input file that cannot be read as what it should be (EX_DATAERR)
     "network": 69,       # a service (a Dask scheduler) that cannot be reached (EX_UNAVAILABLE)
+    "worker": 71,        # a worker process that died as it ran (killed, out of memory) (EX_OSERR)
     "io": 74,            # reading or writing a file failed: disk full, no permission (EX_IOERR)
     "interrupted": 130,  # Ctrl-C (128 + SIGINT)
 }
@@ -58,6 +59,17 @@ class NetworkError(UserError):
     """A service the run needs (a Dask scheduler) cannot be reached."""
 
     exit_status = EXIT_STATUS["network"]
+
+
+class WorkerLost(UserError):
+    """A worker process died as it ran (killed, or out of memory): the work it held is lost,
+    what was finished is kept (a sweep or calibration resumes when run again)."""
+
+    exit_status = EXIT_STATUS["worker"]
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what}; allowed: workers that finish their work (fewer workers use less memory; "
+                         "a sweep or calibration resumes where it stopped when run again)")
 
 
 _IO_REASONS = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",

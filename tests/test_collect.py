@@ -37,7 +37,7 @@ def test_collect_stacks_every_job_with_its_folder_name(multirun, monkeypatch, ca
     assert table.loc[0, "SCO.cohesion"] != table.loc[2, "SCO.cohesion"]   # the gain made a difference
     as_csv = read_table(multirun / "runs_summary.csv")
     assert as_csv["job"].astype(str).tolist() == ["0", "0", "1", "1"]
-    assert "Collected 4 runs from 2 job folders" in capsys.readouterr().out
+    assert f"Collected 4 runs from 2 of 2 jobs of the multirun in {multirun}" in capsys.readouterr().out
 
 
 def test_collect_refuses_a_folder_without_jobs_in_one_line(tmp_path, monkeypatch, capsys):

@@ -31,7 +31,8 @@ DATA, NETWORK, IO, INTERRUPTED = (EXIT_STATUS[k] for k in ("data", "network", "i
 def _fails(monkeypatch, capsys, args: list[str], status: int) -> str:
     """Run the command line (progress off), which must stop with `status` and one stderr
     line without a traceback; returns the line."""
-    monkeypatch.setattr(sys, "argv", ["sim", "progress=false", *args])
+    flags = [arg for arg in args if arg.startswith("-")]
+    monkeypatch.setattr(sys, "argv", ["sim", *flags, "progress=false", *(a for a in args if a not in flags)])
     with pytest.raises(SystemExit) as stop:
         main()
     err = capsys.readouterr().err.strip()

@@ -2,25 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
+from sim.core.params import Params
 from sim.experiments.calibration import posterior_draws
+from sim.io.store import write_parquet
 from sim.experiments.compare import over_draws
 from tests.helpers import run_main
 from tests.test_bad_input import _run_cli
 
 
+def write_posterior(path: Path, frame: pd.DataFrame, base: Params | None = None, kind: str = "posterior") -> Path:
+    """A posterior file as task=calibrate writes it: the sample, with the record of the
+    calibration (name, base parameters) that made it."""
+    free = [c for c in frame.columns if c in asdict(Params())]
+    return write_parquet(frame, path, {"kind": kind, "calibration": "test", "spec_hash": "0" * 16,
+                                       "base_params": asdict(base or Params()), "free": free})
+
+
 @pytest.fixture
 def posterior(tmp_path):
-    """A hand-made posterior: two particles far apart in rally_gain, one with all the weight
-    on the high one except a sliver."""
-    path = tmp_path / "posterior.parquet"
-    pd.DataFrame({"rally_gain": [0.2, 2.8], "deference": [1.6, 1.7], "weight": [0.0, 1.0],
-                  "distance": [1.0, 0.0]}).to_parquet(path)
-    return path
+    """A posterior: two particles far apart in rally_gain, one with all the weight on the
+    high one except a sliver."""
+    return write_posterior(tmp_path / "posterior.parquet", pd.DataFrame(
+        {"rally_gain": [0.2, 2.8], "deference": [1.6, 1.7], "weight": [0.0, 1.0], "distance": [1.0, 0.0]}))
 
 
 def test_draws_follow_the_weights_and_keep_the_other_parameters(posterior, spec):
@@ -77,6 +88,5 @@ def test_a_sweep_with_a_posterior_runs_each_point_with_each_draw(posterior, tmp_
     runs = pd.read_parquet(folder / "runs.parquet")
     assert list(runs["draw"]) == [0, 1, 0, 1] and list(runs["rally_gain"]) == [0.5, 0.5, 1.0, 1.0]
     assert (runs["deference"] == 1.7).all()
-    other = tmp_path / "other.parquet"
-    pd.DataFrame({"deference": [1.2], "weight": [1.0]}).to_parquet(other)
+    other = write_posterior(tmp_path / "other.parquet", pd.DataFrame({"deference": [1.2], "weight": [1.0]}))
     assert run_main(monkeypatch, *args, f"posterior={other}") != 0

@@ -5,17 +5,20 @@ and the whole config, cast and scenario are validated: a user mistake ends in on
 on stderr and exit status 2, with no traceback and no files written. A fault during the
 run (a file that cannot be read or written, an unreachable Dask scheduler, Ctrl-C) ends
 the same way with the exit status of its class (`sim.errors.EXIT_STATUS`), and the run
-folder it created is removed.
+folder it created is removed. Every folder a job writes into is locked for that job before
+anything is written there (`app`, `hold_multirun`), so no two jobs write into, or clean up,
+the same folder; folder paths are read as Hydra reads them (`hydra_value`).
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import re
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from dataclasses import fields
 from pathlib import Path
@@ -25,24 +28,30 @@ import hydra
 import matplotlib
 import yaml
 from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
+from hydra.types import RunMode
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.app import tasks
 from sim.scenarios.cast import Cast
 from sim.app.config import CONFIG_DIR, compose, explain_schema_error, register_configs, resolve, scenario_from
-from sim.errors import DataError, UserError, fault_report
+from sim.errors import DataError, InputError, UserError, fault_report
 from sim.extras import check_extras
 from sim.limits import refuse_aliases
 from sim.app.listing import help_text, listing
-from sim.io.outdir import WRITING_TASKS, check_writable, discard, missing_folders, prepare, remove_if_empty
+from sim.io.outdir import (WRITING_TASKS, check_writable, discard, missing_folders, prepare, prepare_multirun,
+                           refuse_links, remove_if_empty)
+from sim.io.store import JOB_LOCK, folder_lock
 from sim.core.params import Params
 from sim.scenarios.schema import Scenario
 
 register_configs()
 matplotlib.use("Agg")
 
+#: How a boolean override reads true on the command line.
+TRUE = ("true", "yes", "1", "on")
 #: Loggers quiet unless `verbose=true`: this project's progress details and Dask's cluster.
 CHATTY_LOGGERS = ("sim", "distributed", "MESA")
 
@@ -85,6 +94,33 @@ def _value_of(key: str, overrides: list[str]) -> str:
         if name == key:
             return value
     return ""
+
+
+def hydra_value(argv: list[str], key: str) -> str:
+    """The value of the override `key=...` in `argv` as Hydra reads it (quotes and escapes
+    removed, e.g. `hydra.run.dir='my results'`), or '' when it is not given."""
+    for item in argv:
+        name, sep, _ = item.lstrip("+~").partition("=")
+        if name == key and sep:
+            value = OverridesParser.create().parse_overrides([item])[0].value()
+            if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+                raise InputError("command line", key, item.partition("=")[2], "a folder path")
+            return str(value)
+    return ""
+
+
+def check_overrides(argv: list[str]) -> None:
+    """Parse every override as Hydra will (Hydra's own ones included), refusing one it
+    cannot read in one line, before anything is created."""
+    parser = OverridesParser.create()
+    for item in argv:
+        if not item.startswith("-") and "=" in item:
+            try:
+                parser.parse_overrides([item])
+            except HydraException:
+                key, _, value = item.partition("=")
+                raise InputError("command line", key, value, "a value Hydra can read: quote one with spaces or "
+                                 f"other special characters, e.g. {key}='{value}'") from None
 
 
 def explain_config_error(error: Exception, overrides: list[str]) -> str:
@@ -141,29 +177,45 @@ def prevalidate(argv: list[str]) -> None:
         return
     overrides = _config_overrides(argv)
     try:
-        _refuse_user_aliases(overrides)
         cfg = compose(overrides, with_hydra=True)
         check_extras(cfg)
         spec = resolve(cfg)
         tasks.check_inputs(spec, _scenario_loader(overrides))
     except (HydraException, OmegaConfBaseException, yaml.YAMLError) as error:
         raise UserError(explain_config_error(error, overrides)) from None
-    if run_dir := _value_of("hydra.run.dir", argv):
+    if (run_dir := hydra_value(argv, "hydra.run.dir")) and "${" not in run_dir:
         check_writable(Path(run_dir))
-        if spec.config.task in WRITING_TASKS:
-            prepare(Path(run_dir), bool(spec.config.overwrite))
 
 
-def _refuse_user_aliases(overrides: list[str]) -> None:
-    """Refuse YAML anchors and aliases, and files not in UTF-8, in the user's config folders
-    (`hydra.searchpath`) before Hydra reads them: scenario, params and sweep files are plain data."""
-    for folder in re.findall(r"file://([^,\]\s]+)", _value_of("hydra.searchpath", overrides)):
-        root = Path(folder)
+def user_config_folders(argv: list[str]) -> list[Path]:
+    """The user's config folders: the `file://` entries of `hydra.searchpath`, read as Hydra
+    reads the override (quotes included)."""
+    for item in argv:
+        if item.lstrip("+~").partition("=")[0] == "hydra.searchpath":
+            value = OverridesParser.create().parse_overrides([item])[0].value()
+            entries = value if isinstance(value, list) else [value]
+            return [Path(str(entry)[len("file://"):]) for entry in entries if str(entry).startswith("file://")]
+    return []
+
+
+def check_user_configs(argv: list[str]) -> None:
+    """Refuse, before Hydra reads them, files of the user's config folders (`hydra.searchpath`)
+    that are not plain UTF-8 data (YAML anchors and aliases included: scenario, params and
+    sweep files are data), and files named like a packaged config: Hydra would silently use
+    the packaged one (its folder comes first on the search path)."""
+    for root in user_config_folders(argv):
         for path in sorted([*root.glob("*.yaml"), *root.glob("*/*.yaml")]):
             try:
                 refuse_aliases(str(path), path.read_text(encoding="utf-8"))
             except UnicodeDecodeError:
                 raise DataError(str(path), "encoding", "not UTF-8", "a UTF-8 YAML text file") from None
+            packaged = CONFIG_DIR / path.relative_to(root)
+            if packaged.is_file():
+                group = path.parent.name if path.parent != root else "config"
+                shown = packaged.relative_to(CONFIG_DIR.parent)
+                raise InputError(str(path), "file name", path.name,
+                                 f"a name no packaged config has (Hydra would use the packaged {shown} instead): "
+                                 f"rename it and choose it by its new name, e.g. {group}=my_{path.stem}")
 
 
 class JobFailed(BaseException):
@@ -171,19 +223,84 @@ class JobFailed(BaseException):
     without printing its own report); the task's exception is its `__cause__`."""
 
 
+#: Folders a multirun's jobs write into, with the locks this process holds on them
+#: (released, and the folder removed if empty, when the process exits).
+_MULTIRUN_FOLDERS: dict[str, ExitStack] = {}
+#: The folders `main` saw missing before Hydra created the run folder, deepest first
+#: (absolute): what a failed run removes.
+_CREATED: list[str] = []
+#: The multirun folders whose earlier results have been checked (`prepare_multirun`).
+_PREPARED: set[str] = set()
+
+
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
 def app(cfg: DictConfig) -> None:
-    """The Hydra application: run the chosen task (its exception reaches `main` as
-    `JobFailed`); remove the run folder if the task left it empty (a sweep writes under
-    sweeps/, a plot into the results folder)."""
+    """The Hydra application: own the folders the task writes into (a lock on each, taken
+    before anything is written: the run folder, a multirun's folder, the results folder
+    `task=plot` and `task=collect` write into), refuse earlier results there unless
+    `overwrite=true`, then run the chosen task (its exception reaches `main` as
+    `JobFailed`). A failed task leaves no results: what it wrote is removed while the lock
+    is still held, so no other job's files are touched. A folder left empty (a sweep
+    writes under sweeps/, a plot into the results folder) is removed."""
     configure_logging(bool(cfg.verbose))
     out = Path(HydraConfig.get().runtime.output_dir)
+    writing = str(cfg.task) in WRITING_TASKS
     try:
-        _dispatch(cfg, out)
+        with ExitStack() as held:
+            if HydraConfig.get().mode == RunMode.MULTIRUN:
+                hold_multirun(Path(os.path.abspath(str(HydraConfig.get().sweep.dir))), bool(cfg.overwrite))
+            for folder in _owned_folders(cfg, out):
+                held.enter_context(folder_lock(folder, "job", JOB_LOCK, remove=True))
+            if writing:
+                prepare(out, bool(cfg.overwrite))
+            _run_owned(cfg, out, writing)
     except Exception as error:
         raise JobFailed() from error
     finally:
         remove_if_empty(out, Path.cwd())
+
+
+def _owned_folders(cfg: DictConfig, out: Path) -> list[Path]:
+    """The folders a task writes into: its run folder and, for `task=plot` and
+    `task=collect`, the results folder (refused if it holds a symbolic link); each once."""
+    folders = [out]
+    if str(cfg.task) in ("plot", "collect"):
+        results = Path(os.path.abspath(str(cfg.results)))
+        refuse_links(results, "results")
+        folders.append(results)
+    return list({os.path.realpath(folder): folder for folder in folders}.values())
+
+
+def _run_owned(cfg: DictConfig, out: Path, writing: bool) -> None:
+    """Run the task into `out`, which this job owns; if it fails (Ctrl-C included), remove
+    what it wrote: the folders it created, or its result files in a folder that existed (a
+    task that ends with its own exit status, e.g. a failed validation, keeps them)."""
+    try:
+        _dispatch(cfg, out)
+    except (Exception, KeyboardInterrupt):
+        created = [Path(p) for p in _CREATED] if _CREATED and _CREATED[0] == str(out) else []
+        discard(out, created, writing)
+        raise
+
+
+def hold_multirun(folder: Path, overwrite: bool) -> None:
+    """Hold a multirun folder's lock until this process exits (once per folder), so that
+    no other job writes there meanwhile, and refuse earlier results there unless
+    `overwrite` (`prepare_multirun`, once per folder): before Hydra starts (`main`) and,
+    should the folder only be known then, as its first job starts."""
+    key = str(folder)
+    if key not in _MULTIRUN_FOLDERS:
+        stack = ExitStack()
+        stack.callback(remove_if_empty, folder, Path.cwd())
+        try:
+            stack.enter_context(folder_lock(folder, "job", JOB_LOCK, remove=True))
+        except BaseException:
+            stack.pop_all()
+            raise
+        _MULTIRUN_FOLDERS[key] = stack
+    if key not in _PREPARED:
+        prepare_multirun(folder, overwrite)
+        _PREPARED.add(key)
 
 
 def _dispatch(cfg: DictConfig, out: Path) -> None:
@@ -207,12 +324,21 @@ def _scenario_loader(overrides: list[str]) -> "tasks.ScenarioLoader":
     return load
 
 
+def multirun(argv: list[str]) -> bool:
+    """True when the arguments start a Hydra multirun (`-m`, `--multirun`)."""
+    return any(a in ("-m", "--multirun") for a in argv)
+
+
 def with_run_dir(argv: list[str]) -> list[str]:
-    """`argv` with Hydra's default run folder (`outputs/DATE/TIME`) made explicit, so that
-    the folder a failed run created is known and can be removed."""
-    if not single_run(argv) or _value_of("hydra.run.dir", argv):
-        return argv
-    return [*argv, f"hydra.run.dir=outputs/{datetime.now():%Y-%m-%d/%H-%M-%S}"]
+    """`argv` with Hydra's default run folder (`outputs/DATE/TIME`), or a multirun's
+    (`multirun/DATE/TIME`), made explicit, so that the folder is known before Hydra
+    creates it: to lock it, and to remove it after a failed run."""
+    now = datetime.now()
+    if single_run(argv) and not _value_of("hydra.run.dir", argv):
+        return [*argv, f"hydra.run.dir=outputs/{now:%Y-%m-%d/%H-%M-%S}"]
+    if multirun(argv) and not _value_of("hydra.sweep.dir", argv):
+        return [*argv, f"hydra.sweep.dir=multirun/{now:%Y-%m-%d/%H-%M-%S}"]
+    return argv
 
 
 @contextmanager
@@ -239,15 +365,42 @@ def main() -> None:
     if {"--help", "-h"} & set(sys.argv[1:]):
         print(help_text())
         return
-    configure_logging(_value_of("verbose", sys.argv[1:]).lower() in ("true", "yes", "1", "on"))
-    sys.argv[1:] = with_run_dir(sys.argv[1:])
-    if (error := _failure(lambda: prevalidate(sys.argv[1:]))) is not None:
-        _report(error)
-    run_dir = Path(_value_of("hydra.run.dir", sys.argv[1:]) or ".")
-    created = missing_folders(run_dir)
-    results = _value_of("task", sys.argv[1:]) in ("", *WRITING_TASKS)
-    if (error := _failure(_run_app)) is not None:
-        _report(error, (lambda: discard(run_dir, created, results)) if single_run(sys.argv[1:]) else None)
+    configure_logging(_value_of("verbose", sys.argv[1:]).lower() in TRUE)
+    try:
+        if (error := _failure(lambda: _start(sys.argv[1:]))) is not None:
+            _report(error)
+        if (error := _failure(_run_app)) is not None:
+            if _CREATED and Path(_CREATED[0]).is_dir():
+                remove_if_empty(Path(_CREATED[0]), Path.cwd())
+            _report(error)
+    finally:
+        release_folders()
+
+
+@atexit.register
+def release_folders() -> None:
+    """Release the multirun folders' locks this process holds (removing a folder left
+    empty) and forget the folders of the last run."""
+    for stack in _MULTIRUN_FOLDERS.values():
+        stack.close()
+    _MULTIRUN_FOLDERS.clear()
+    _PREPARED.clear()
+    _CREATED.clear()
+
+
+def _start(argv: list[str]) -> None:
+    """Before Hydra starts: check every override and the whole config (`prevalidate`),
+    make the output folder explicit, note which folders creating it creates, and hold a
+    multirun folder's lock (so a second multirun into it stops before Hydra writes there)."""
+    check_overrides(argv)
+    check_user_configs(argv)
+    sys.argv[1:] = argv = with_run_dir(argv)
+    prevalidate(argv)
+    if single_run(argv):
+        run_dir = os.path.abspath(hydra_value(argv, "hydra.run.dir"))
+        _CREATED[:] = [str(path) for path in missing_folders(Path(run_dir))]
+    elif multirun(argv) and "${" not in (sweep_dir := hydra_value(argv, "hydra.sweep.dir")):
+        hold_multirun(Path(os.path.abspath(sweep_dir)), _value_of("overwrite", argv).lower() in TRUE)
 
 
 def _run_app() -> None:
@@ -265,14 +418,12 @@ def _failure(step: Callable[[], None]) -> BaseException | None:
     return None
 
 
-def _report(error: BaseException, cleanup: Callable[[], None] | None = None) -> None:
-    """Exit with an expected fault's line and status, after `cleanup` (removing what the
-    failed run created); re-raise anything else."""
+def _report(error: BaseException) -> None:
+    """Exit with an expected fault's line and status (what the failed job wrote is already
+    removed, by the job itself); re-raise anything else."""
     report = fault_report(error)
     if report is None:
         raise error
-    if cleanup is not None:
-        cleanup()
     print(f"error: {report[0]}", file=sys.stderr)
     raise SystemExit(report[1]) from None
 

@@ -42,6 +42,8 @@ from sim.experiments.executors import Backend
 from sim.experiments.sweep import SCHEDULERS, WORKER_COUNTS, SweepConfig, parse_spec, point_count, run_count
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
+#: The largest seed a run may have (its tables store seeds as 64-bit integers).
+MAX_SEED = 2**63 - 1
 #: The command-line tasks (`task=NAME`), each with a one-line description.
 TASKS = {
     "run": "run a scenario's seed ensemble: tables, config and cohesion figure (the default)",
@@ -165,6 +167,8 @@ class RunConfig:
     observed: str = ""
     posterior: str = ""
     posterior_draws: int = 20
+    allow_mismatch: bool = False
+    allow_partial: bool = False
     allow_large: bool = False
     overwrite: bool = False
     sweep: SweepConfig = field(default_factory=SweepConfig)
@@ -261,8 +265,9 @@ def seeds_from(value: Any) -> list[int]:
             raise InputError("config", "seeds", value, "a positive integer or a list of integers >= 0")
         return list(range(value))
     items = list(value) if OmegaConf.is_list(value) or isinstance(value, (list, tuple)) else None
-    if not items or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in items):
-        raise InputError("config", "seeds", value, "a positive integer or a list of integers >= 0")
+    if not items or any(isinstance(s, bool) or not isinstance(s, int) or not 0 <= s <= MAX_SEED for s in items):
+        raise InputError("config", "seeds", value, f"a positive integer or a list of integers in [0, {MAX_SEED}] "
+                         "(the tables store seeds as 64-bit integers)")
     if len(set(items)) != len(items):
         raise InputError("config", "seeds", value, "a list without repeated seeds")
     return items
@@ -365,14 +370,16 @@ def resolve(cfg: DictConfig, runtime: Any | None = None) -> RunSpec:
     """
     if runtime is None and "hydra" in cfg:
         runtime = cfg.hydra.runtime
-    for node in ("params", "sweep"):
-        if cfg.get(node) is not None:
-            refuse_interpolations(OmegaConf.to_container(cfg[node], resolve=False), "config", f"{node}.")
+    raw = OmegaConf.to_container(cfg, resolve=False)
+    for node, value in raw.items():
+        if node not in ("hydra", "scenario"):  # the scenario is checked naming its file (`scenario_from`)
+            refuse_interpolations(value, "config", f"{node}.")
     _check_options(cfg)
     params = check_params(OmegaConf.to_container(cfg.params, resolve=True), source="params")
     scenario = scenario_from(cfg, load_cast_from(cfg), source=scenario_source(runtime))
     check_size(cfg, scenario.n_steps, planned_runs(cfg))
     observed = load_observed(cfg.observed, scenario) if cfg.task == "score" else None
-    draws = posterior_values(cfg.posterior, cfg.posterior_draws) if cfg.posterior else []
+    draws = (posterior_values(cfg.posterior, cfg.posterior_draws, params, allow_mismatch=bool(cfg.allow_mismatch))
+             if cfg.posterior else [])
     return RunSpec(scenario=scenario, params=params, seeds=seeds_from(cfg.seeds), config=cfg, observed=observed,
                    draw_values=draws)

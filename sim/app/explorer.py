@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 import solara
+import solara.checks
 import solara.server.settings
 from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
@@ -27,6 +28,15 @@ from sim.app.plots import PALETTE
 
 if TELEMETRY not in os.environ:  # no usage telemetry unless asked for (also under `solara run`)
     solara.server.settings.telemetry.mixpanel_enable = False
+
+
+def _no_install_check() -> bool:
+    """Solara's first-run check embeds a hidden frame to solara.dev in the served page, so
+    every browser that opens it would call out: never (whatever the telemetry setting)."""
+    return False
+
+
+solara.checks.should_perform_solara_check = _no_install_check
 
 TITLE = "Protective integration explorer"
 SCENARIOS = ["history", "no_crimea", "no_georgia_recognition", "sco_enlarge_tm_mn", "no_bri",

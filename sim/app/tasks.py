@@ -59,10 +59,13 @@ SENSITIVITY_COLUMNS = ("output", "parameter", "index", "value", "conf", "seed_va
 KEY_DECISIONS = ("declaration", "intervention", "proposal", "solidarity", "designation", "statement")
 
 
-def _provenance(spec: RunSpec, out: Path, seeds: list[int]) -> Path:
-    """config.yaml next to a task's results: the resolved config, the seeds, the code version
-    and, with a posterior, its file's SHA-256 and the parameter values of each draw."""
+def _provenance(spec: RunSpec, out: Path, seeds: list[int], used: str | None = None) -> Path:
+    """config.yaml next to a task's results: the resolved config, the seeds, the code version,
+    what part of a store the results come from (`used`, e.g. '50 of 90 runs of the sweep in
+    DIR') and, with a posterior, its file's SHA-256 and the parameter values of each draw."""
     record = provenance(OmegaConf.to_container(spec.config, resolve=True, enum_to_str=True), list(seeds))
+    if used is not None:
+        record["results_used"] = used
     if spec.draw_values:
         source = posterior_file(spec.config.posterior)
         record["posterior"] = {"file": str(source.resolve()), "sha256": file_digest(source)["sha256"],
@@ -442,17 +445,17 @@ def score_task(spec: RunSpec, out: Path) -> pd.DataFrame:
     return summary
 
 
-def _discovery_cases(spec: RunSpec) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+def _discovery_cases(spec: RunSpec) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, str]:
     """The finished runs of the sweep in `results`: their varied parameters, whether the
-    outcome's condition holds, and the runs table; refuses an outcome the sweep did not
-    record and a condition that holds in all runs or none."""
+    outcome's condition holds, the runs table and how many of the planned runs they are;
+    refuses an incomplete sweep unless `allow_partial`, an outcome the sweep did not record
+    and a condition that holds in all runs or none."""
     options = spec.config.discover
     condition = Condition(options.when, options.level)
-    store = SweepStore(Path(spec.config.results))
-    runs = store.runs()
-    runs = runs[runs["status"] == "done"]
+    with reading(Path(spec.config.results) / "parts"):
+        runs, series, used = SweepStore(Path(spec.config.results)).finished(bool(spec.config.allow_partial))
     try:
-        values = output_values(store.timeseries(), [options.outcome])
+        values = output_values(series, [options.outcome])
     except InputError as error:
         raise InputError("config", "discover.outcome", options.outcome, error.allowed) from None
     merged = runs.merge(values, on=["run", "point"])
@@ -460,22 +463,23 @@ def _discovery_cases(spec: RunSpec) -> tuple[pd.DataFrame, np.ndarray, pd.DataFr
     if not y.any() or y.all():
         raise InputError("config", "discover.level", f"{options.level} (met in {int(y.sum())} of {y.size} runs)",
                          "a condition that holds in some runs but not all (PRIM needs both)")
-    return x, y, runs
+    return x, y, runs, used
 
 
 def discover_task(spec: RunSpec, out: Path) -> pd.DataFrame:
     """PRIM on a sweep folder: the parameter box in which the outcome's condition holds."""
     options = spec.config.discover
-    x, y, runs = _discovery_cases(spec)
+    x, y, runs, used = _discovery_cases(spec)
     trajectory, box, step = discover(x, y, options.threshold, options.peel_alpha)
     condition = Condition(options.when, options.level)
     title = f"{options.outcome} {condition} ({int(y.sum())} of {y.size} runs)"
+    print(f"Runs used: {used}")
     chosen = trajectory.loc[step]
     print(f"Scenario discovery (PRIM) for {title}: box at step {step}, coverage {chosen['coverage']:.2f}, "
           f"density {chosen['density']:.2f}, {int(chosen['res_dim'])} restricted parameters\n")
     print(box.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     written = [write_csv(trajectory, out / "discover_trajectory.csv"), write_csv(box, out / "discover_box.csv"),
-               _provenance(spec, out, sorted(runs["seed"].unique().tolist())),
+               _provenance(spec, out, sorted(runs["seed"].unique().tolist()), used),
                *save_figure(tradeoff_figure(trajectory, step, title), out / "discover_tradeoff"),
                *save_figure(box_figure(box, chosen["coverage"], chosen["density"], title), out / "discover_box")]
     print("\nFiles:\n" + "\n".join(f"  {path}" for path in written))
@@ -563,9 +567,10 @@ def sensitivity_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataF
 def collect_task(spec: RunSpec, results: Path) -> pd.DataFrame:
     """Join the runs_summary tables of the multirun job folders in `results` into
     `results/runs_summary` (in `output.format`)."""
-    table = collect(results)
-    written = write_table(table, results / "runs_summary", spec.config.output.format)
-    print(f"Collected {len(table)} runs from {table['job'].nunique()} job folders of {results}")
+    table, used = collect(results, bool(spec.config.allow_partial))
+    written = [*write_table(table, results / "runs_summary", spec.config.output.format),
+               write_yaml({"results_used": used}, results / "collect.yaml")]
+    print(f"Collected {len(table)} runs from {used}")
     print("Files:\n" + "\n".join(f"  {path}" for path in written))
     return table
 
@@ -581,10 +586,10 @@ def plot_task(spec: RunSpec, results: Path) -> list[Path]:
         scenario = _scenario_of(results, spec)
         inputs.scenario, inputs.markers = scenario.name, event_markers(scenario)
         inputs.institutions = [s.code for s in scenario.institutions]
+    used = None
     if (results / "manifest.json").exists():
         with reading(results / "parts"):
-            store = SweepStore(results)
-            inputs.sweep_runs, inputs.sweep_series = store.runs(), store.timeseries()
+            inputs.sweep_runs, inputs.sweep_series, used = SweepStore(results).finished(bool(spec.config.allow_partial))
         inputs.swept = list(read_json(results / "manifest.json")["spec"]["parameters"])
     if (results / "sensitivity.csv").exists():
         inputs.sensitivity = read_table(results / "sensitivity.csv")
@@ -592,6 +597,9 @@ def plot_task(spec: RunSpec, results: Path) -> list[Path]:
     written = [path for name, figure in draw_figures(inputs).items() for path in save_figure(figure, out / name)]
     if not written:
         raise InputError("config", "results", str(results), PLOT_SOURCES)
+    if used is not None:
+        written.append(write_yaml({"results_used": used}, out / "results_used.yaml"))
+        print(f"Runs used: {used}")
     print("Figures:\n" + "\n".join(f"  {p}" for p in written))
     return written
 

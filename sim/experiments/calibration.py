@@ -27,6 +27,8 @@ stopped and ends with the same posterior as an uninterrupted one, on any backend
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import math
 import os
@@ -41,12 +43,14 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sim.checks import allowed, choices, is_finite_number
-from sim.errors import InputError, UserError
+from sim.errors import DataError, InputError, UserError
+from sim.experiments.gate import checked
 from sim.experiments.executors import BACKENDS, SCHEDULER_ADDRESS, Backend, Executor, executor
 from sim.core.params import BEHAVIOURAL, INTEGER_PARAMS, Params
 from sim.scenarios.schema import Scenario
-from sim.io.store import (code_version, file_digest, folder_lock, read_json, source_digest, write_csv, write_json,
-                       write_parquet, write_yaml)
+from sim.io.outdir import check_folder_name, refuse_links
+from sim.io.store import (code_version, file_digest, folder_lock, parquet_record, read_json, source_digest,
+                          write_csv, write_json, write_parquet, write_yaml)
 from sim.experiments.sweep import SCHEDULERS, fingerprint, spec_hash
 from sim.experiments.validation import TARGETS, Target, run_pair_views
 from sim.extras import require_dask
@@ -197,8 +201,7 @@ def parse_calibration(raw: Mapping[str, Any], source: str = "config") -> Calibra
     unknown = sorted(set(raw) - set(SPEC_KEYS))
     _check(not unknown, source, unknown[0] if unknown else "", "", ", ".join(SPEC_KEYS))
     raw = {**asdict(CalibrateConfig()), **raw}
-    _check(isinstance(raw.get("name"), str) and raw["name"].strip() != "", source, "name", raw.get("name"),
-           "a non-empty name")
+    check_folder_name(source, "calibrate.name", raw.get("name"))
     free = raw.get("free") or {}
     _check(isinstance(free, Mapping) and len(free) >= 1, source, "free", free,
            "a mapping of at least one parameter to [low, high] or null")
@@ -385,7 +388,10 @@ def _tasks(problem: Problem, values: np.ndarray, seeds: np.ndarray) -> list[Part
 def simulate(problem: Problem, values: np.ndarray, seeds: np.ndarray, bar: tqdm | None = None) -> np.ndarray:
     """Statistics of particles (rows of `values`), on the problem's executor, in the rows'
     order; the result does not depend on the backend, the worker count or the order tasks
-    finish in."""
+    finish in. Every particle passes the parameter gate (`sim.experiments.gate`) first."""
+    spec = problem.spec
+    for number, row in enumerate(values.tolist()):
+        checked(problem.base, dict(zip(spec.names, row)), f"calibration '{spec.name}' particle {number}")
     parts = []
     for _, stats in problem.engine.map(simulate_particles, _tasks(problem, values, seeds)):
         parts.append(stats)
@@ -463,6 +469,7 @@ class CalibrationStore:
     def open(self, spec: CalibrationSpec, base: Params, scenarios: dict[str, Scenario]) -> None:
         """Create the folder for this calibration, or check that it holds the same one."""
         digest = spec_hash(spec.identity(), asdict(base), {n: fingerprint(s) for n, s in scenarios.items()})
+        self.spec_hash = digest
         if self.manifest.exists():
             held = read_json(self.manifest)
             if held is None or held.get("spec_hash") != digest:
@@ -484,26 +491,43 @@ class CalibrationStore:
                     "created": time.strftime("%Y-%m-%dT%H:%M:%S")}, self.manifest)
 
     def save(self, population: pd.DataFrame, meta: dict[str, Any]) -> None:
-        """Write a generation's kept population, then its record (which makes it count)."""
+        """Write a generation's kept population, then its record (which makes it count): the
+        generation's meta data, the part's size and SHA-256 and the record's own SHA-256."""
         t = int(meta["generation"])
         part = write_parquet(population, self.generations / f"g{t:03d}.parquet")
-        write_json({**meta, "part": file_digest(part)}, self.generations / f"g{t:03d}.json")
+        record = {**meta, "part": file_digest(part)}
+        write_json({**record, "sha256": _record_digest(record)}, self.generations / f"g{t:03d}.json")
 
     def load(self) -> list[tuple[pd.DataFrame, dict[str, Any]]]:
-        """The complete generations in order; the first incomplete or corrupt one and all
-        after it are removed (reported in one warning line each), so they run again."""
+        """The complete generations in order; the first incomplete, corrupt or edited one
+        (its part or its record not matching the record's digests) and all after it are
+        removed (reported in one warning line each), so they run again."""
         done = []
         for t in range(len(list(self.generations.glob("g*.json"))) + 1):
             part, record = self.generations / f"g{t:03d}.parquet", self.generations / f"g{t:03d}.json"
             meta = read_json(record)
-            if meta is None or not part.exists() or file_digest(part) != meta.get("part"):
+            if not _intact(meta, part):
                 break
-            done.append((pd.read_parquet(part), meta))
+            done.append((pd.read_parquet(part), {k: v for k, v in meta.items() if k != "sha256"}))
         for stale in sorted(self.generations.glob("g*.*")):
             if int(stale.stem[1:]) >= len(done):
-                log.warning("%s: incomplete or corrupt generation, removed; it runs again", stale)
+                log.warning("%s: incomplete, corrupt or edited generation, removed; it runs again", stale)
                 stale.unlink()
         return done
+
+
+def _record_digest(record: dict[str, Any]) -> str:
+    """SHA-256 of a generation record's content (canonical JSON, keys sorted)."""
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+
+
+def _intact(meta: Any, part: Path) -> bool:
+    """Whether a generation's record is unedited (its own digest) and its part is the one
+    it records (size and SHA-256)."""
+    if not isinstance(meta, dict) or not part.exists():
+        return False
+    record = {k: v for k, v in meta.items() if k != "sha256"}
+    return meta.get("sha256") == _record_digest(record) and file_digest(part) == record.get("part")
 
 
 # -- the run ------------------------------------------------------------------------------
@@ -568,6 +592,7 @@ def calibrate(spec: CalibrationSpec, scenarios: dict[str, Scenario], base: Param
     """Run (or resume) a calibration into `folder`, holding its lock; write the posterior
     files and return the folder."""
     scenarios = {name: scenarios[name] for name in spec.scenario_names()}
+    refuse_links(Path(folder), "calibrate.dir", ("generations",))
     with executor(spec.backend, spec.worker_count, spec.scheduler) as engine, folder_lock(folder, "calibration"):
         store = CalibrationStore(folder)
         store.open(spec, base, scenarios)
@@ -587,7 +612,7 @@ def calibrate(spec: CalibrationSpec, scenarios: dict[str, Scenario], base: Param
                 store.save(*history[-1])
                 log.info("generation %d: tolerance %.4f, acceptance %.3f", history[-1][1]["generation"],
                          history[-1][1]["epsilon"], history[-1][1]["acceptance"])
-        write_results(spec, folder, history, base)
+        write_results(spec, folder, history, base, store.spec_hash)
     return folder
 
 
@@ -599,30 +624,85 @@ def posterior_file(path: str | Path) -> Path:
     return path / "posterior.parquet" if path.is_dir() else path
 
 
-def posterior_draws(path: str | Path, base: Params, count: int, seed: int = 0) -> list[Params]:
+def posterior_draws(path: str | Path, base: Params, count: int, seed: int = 0,
+                    allow_mismatch: bool = False) -> list[Params]:
     """`count` parameter sets drawn from a posterior sample (`posterior_values`) on top of
     `base`."""
-    return [replace(base, **values) for values in posterior_values(path, count, seed)]
+    return [replace(base, **values) for values in posterior_values(path, count, base, seed, allow_mismatch)]
 
 
-def posterior_values(path: str | Path, count: int, seed: int = 0) -> list[dict[str, float]]:
+#: What `posterior=PATH` allows.
+POSTERIOR_FILES = "a calibration folder or its posterior.parquet (python -m sim task=calibrate)"
+
+
+def posterior_values(path: str | Path, count: int, base: Params, seed: int = 0,
+                     allow_mismatch: bool = False) -> list[dict[str, float]]:
     """`count` draws by weight (with replacement) from a posterior sample: each draw's
-    values of the sample's parameters. Deterministic for a given seed."""
+    values of the sample's parameters. Deterministic for a given seed.
+
+    The sample must be a calibration's posterior (not its populations, which hold every
+    generation) made under the base parameters `base` has outside the free ones, unless
+    `allow_mismatch`; every row, on top of `base`, must pass the parameter gate
+    (`sim.experiments.gate`), so one bad row refuses the file, named with its row and column."""
     source = posterior_file(path)
     try:
         sample = pd.read_parquet(source)
-    except (OSError, ValueError) as error:
-        raise InputError("config", "posterior", str(path), "a calibration folder or its posterior.parquet "
-                         f"(python -m sim task=calibrate); reading it failed: {type(error).__name__}") from None
+        record = parquet_record(source) or _manifest_record(source)
+    except (OSError, ValueError, DataError) as error:
+        raise InputError("config", "posterior", str(path), f"{POSTERIOR_FILES}; reading it failed: "
+                         f"{type(error).__name__}") from None
     known = {f.name for f in fields(Params)}
     free = [c for c in sample.columns if c in known]
     weights = sample["weight"].to_numpy(dtype=float) if "weight" in sample else np.array([])
     if not free or weights.size == 0 or not np.isfinite(weights).all() or (weights < 0).any() or weights.sum() <= 0:
         raise InputError(str(source), "weight", "", "a posterior sample: parameter columns and finite "
                          "non-negative weights with a positive sum")
+    _check_identity(source, record, "population" in sample.columns, base, free, allow_mismatch)
+    rows = []
+    for number, row in enumerate(sample[free].to_dict("records")):
+        point = checked(base, {n: _plain(v) for n, v in row.items()}, f"{source} row {number}")
+        rows.append({n: getattr(point, n) for n in free})
     picks = np.random.default_rng(seed).choice(len(sample), size=count, p=weights / weights.sum())
-    rows = sample.iloc[picks][free].to_dict("records")
-    return [{n: int(round(v)) if n in INTEGER_PARAMS else float(v) for n, v in row.items()} for row in rows]
+    return [rows[int(k)] for k in picks]
+
+
+def _manifest_record(source: Path) -> dict[str, Any] | None:
+    """The record of a posterior.parquet written before the file carried one: from the
+    manifest.json of its calibration folder, if there is one."""
+    manifest = read_json(source.parent / "manifest.json") if source.name == "posterior.parquet" else None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("base_params"), dict):
+        return None
+    return {"kind": "posterior", "calibration": source.parent.name, "spec_hash": manifest.get("spec_hash"),
+            "base_params": manifest["base_params"]}
+
+
+def _plain(value: Any) -> Any:
+    """A NumPy scalar as the Python number it holds (what the parameter gate checks)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _check_identity(source: Path, record: dict[str, Any] | None, populations: bool, base: Params,
+                    free: list[str], allow_mismatch: bool) -> None:
+    """Refuse a calibration's populations file (every generation, prior included) always;
+    a sample with no record of the calibration that made it, or one made under other base
+    parameters (outside its free ones) than `base`, unless `allow_mismatch`."""
+    kind = (record or {}).get("kind")
+    if populations or kind == "populations":
+        raise InputError(str(source), "kind", "populations", f"{POSTERIOR_FILES}: populations.parquet holds "
+                         "every generation, the prior included, not the posterior")
+    if allow_mismatch:
+        return
+    if record is None or kind != "posterior" or not isinstance(record.get("base_params"), dict):
+        raise InputError(str(source), "calibration record", "none", "a posterior.parquet written by "
+                         "task=calibrate (it records the calibration and base parameters that made it), "
+                         "or allow_mismatch=true to use this sample as it is")
+    made = record["base_params"]
+    for name, value in asdict(base).items():
+        if name not in free and name in made and made[name] != value:
+            raise InputError(str(source), f"params.{name}", value,
+                             f"{made[name]!r}, the value of the calibration '{record.get('calibration')}' that "
+                             f"made this posterior (run with params.{name}={made[name]!r}), or "
+                             "allow_mismatch=true to draw from it under other base parameters")
 
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: tuple[float, ...]) -> np.ndarray:
@@ -669,14 +749,17 @@ def map_point(spec: CalibrationSpec, population: pd.DataFrame) -> tuple[dict[str
 
 
 def write_results(spec: CalibrationSpec, folder: Path, history: list[tuple[pd.DataFrame, dict[str, Any]]],
-                  base: Params) -> None:
+                  base: Params, digest: str) -> None:
     """posterior.parquet (the final population: parameters, weight, distance, statistics,
     generation sampled), populations.parquet (every generation's), posterior.csv (summary),
-    diagnostics.csv (per generation), map.yaml (a params-group file of the MAP point)."""
+    diagnostics.csv (per generation), map.yaml (a params-group file of the MAP point). The
+    two Parquet files record (in their metadata) what they are and the calibration that made
+    them: its name, spec hash `digest` and base parameters (`posterior_values` checks them)."""
     posterior = history[-1][0]
-    write_parquet(posterior, folder / "posterior.parquet")
+    made_by = {"calibration": spec.name, "spec_hash": digest, "base_params": asdict(base), "free": spec.names}
+    write_parquet(posterior, folder / "posterior.parquet", {"kind": "posterior", **made_by})
     write_parquet(pd.concat([pop.assign(population=meta["generation"]) for pop, meta in history],
-                            ignore_index=True), folder / "populations.parquet")
+                            ignore_index=True), folder / "populations.parquet", {"kind": "populations", **made_by})
     write_csv(summary(spec, posterior), folder / "posterior.csv")
     write_csv(diagnostics(spec, history), folder / "diagnostics.csv")
     point, method = map_point(spec, posterior)

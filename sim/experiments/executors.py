@@ -24,13 +24,13 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, CancelledError, Future, ProcessPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from types import TracebackType
 from typing import Any, ClassVar
 
 from sim.checks import choices
-from sim.errors import NetworkError
+from sim.errors import NetworkError, WorkerLost
 from sim.io.store import held_locks
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
@@ -123,8 +123,11 @@ class LocalExecutor(Executor):
 
     def completed(self, work: Work, tasks: Iterable[Any]) -> Iterator[Any]:
         pool = _started(self.pool, self.name)
-        yield from _bounded(lambda task: pool.submit(work, task), tasks, TASKS_PER_WORKER * self.workers,
-                            lambda pending: wait(pending, return_when=FIRST_COMPLETED).done)
+        try:
+            yield from _bounded(lambda task: pool.submit(work, task), tasks, TASKS_PER_WORKER * self.workers,
+                                lambda pending: wait(pending, return_when=FIRST_COMPLETED).done)
+        except BrokenExecutor:
+            raise WorkerLost("a local worker process died as it ran (killed, or out of memory)") from None
 
 
 class DaskExecutor(Executor):
@@ -142,10 +145,13 @@ class DaskExecutor(Executor):
 
     def start(self) -> None:
         from distributed import Client, LocalCluster
+        verbose = logging.getLogger("distributed").getEffectiveLevel() <= logging.INFO
+        if not verbose:  # a lost scheduler is one line of ours, not Dask's reconnection tracebacks
+            for name in ("distributed", "distributed.client"):  # Dask's config sets the client's level apart
+                self._resources.enter_context(_log_level(name, logging.CRITICAL))
         if self.scheduler is not None:
             self.client = self._resources.enter_context(_remote_client(self.scheduler))
             return
-        verbose = logging.getLogger("distributed").getEffectiveLevel() <= logging.INFO
         with _ignoring_ctrl_c():  # the workers inherit it: Ctrl-C stops the caller, which stops them
             cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                    dashboard_address=None, silence_logs=False if verbose else logging.CRITICAL,
@@ -155,17 +161,31 @@ class DaskExecutor(Executor):
         self.client = self._resources.enter_context(Client(cluster))
 
     def close(self, error: BaseException | None = None) -> None:
-        if isinstance(error, KeyboardInterrupt):  # Dask's warnings while it kills busy workers are noise then
+        interrupted = isinstance(error, KeyboardInterrupt)
+        if interrupted:  # Dask's warnings while it kills busy workers are noise then
             logging.getLogger("distributed").setLevel(logging.ERROR)
         self.client = None
-        self._resources.close()
+        self._resources.close()  # gives back the level the block had (`_log_level`)
+        if interrupted:  # and after it, as the killed workers go
+            logging.getLogger("distributed").setLevel(logging.ERROR)
 
     def completed(self, work: Work, tasks: Iterable[Any]) -> Iterator[Any]:
         from distributed import wait as dask_wait
+        from distributed.scheduler import KilledWorker
         client = _started(self.client, self.name)
-        yield from _bounded(lambda task: client.submit(work, task, pure=False), tasks,
-                            TASKS_PER_WORKER * self.workers,
-                            lambda pending: dask_wait(pending, return_when="FIRST_COMPLETED").done)
+        try:
+            yield from _bounded(lambda task: client.submit(work, task, pure=False), tasks,
+                                TASKS_PER_WORKER * self.workers,
+                                lambda pending: dask_wait(pending, return_when="FIRST_COMPLETED").done)
+        except KilledWorker:
+            raise WorkerLost("Dask workers died as they ran a task (killed, or out of memory)") from None
+        except (OSError, CancelledError) as error:
+            if not type(error).__module__.startswith(("distributed", "tornado", "concurrent")):
+                raise  # a file error of the work itself
+            where = f"'{self.scheduler}'" if self.scheduler else "of the local cluster"
+            raise NetworkError(f"network: the Dask scheduler {where} was lost as the work ran "
+                               f"({type(error).__name__}); allowed: a scheduler that stays reachable (a sweep or "
+                               "calibration resumes where it stopped when run again)") from None
 
 
 #: The backends by name: every caller chooses its executor here.
@@ -197,6 +217,18 @@ def _started(handle: Any, name: str) -> Any:
     if handle is None:
         raise RuntimeError(f"the {name} executor runs work only inside its `with` block")
     return handle
+
+
+@contextmanager
+def _log_level(name: str, level: int) -> Iterator[None]:
+    """The logger `name` at `level` inside the block, at its own level again after it."""
+    logger = logging.getLogger(name)
+    saved = logger.level
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.setLevel(saved)
 
 
 @contextmanager

@@ -265,19 +265,47 @@ def _record(c: _Checker, key: Any, raw: Any) -> Record:
     return Record(id=str(key), kind=kind, observed=observed, ref=ref, **built)
 
 
+#: The largest observed-outcomes file read (the example is about 10 kB; a file of many
+#: megabytes is a mistake, and would take minutes to parse and score).
+MAX_OBSERVED_BYTES = 5_000_000
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses a key repeated in one mapping (a record id given
+    twice), where PyYAML would keep the last one without a word."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                continue  # not a plain key: the safe loader's own check refuses it
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"the key {key!r} appears twice",
+                                                        key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _read(path: Path) -> Any:
-    """The file's plain data (safe_load: nothing in it is executed)."""
+    """The file's plain data (a safe load: nothing in it is executed), refusing a file over
+    `MAX_OBSERVED_BYTES` and a key repeated in one mapping."""
     source = str(path)
     if not path.is_file():
         raise InputError("config", "observed", source, "the path of an observed-outcomes YAML file")
+    size = path.stat().st_size
+    if size > MAX_OBSERVED_BYTES:
+        raise InputError(source, "size", f"{size} bytes", f"an observed-outcomes file of at most "
+                         f"{MAX_OBSERVED_BYTES // 1_000_000} MB")
     try:
         text = path.read_text(encoding="utf-8")
         refuse_aliases(source, text)
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "(file)"
-        raise InputError(source, where, getattr(error, "problem", None) or str(error), "valid YAML") from None
+        raise InputError(source, where, getattr(error, "problem", None) or str(error),
+                         "valid YAML, each key once in a mapping") from None
     except UnicodeDecodeError:
         raise DataError(source, "encoding", "not UTF-8", "a UTF-8 YAML text file") from None
 

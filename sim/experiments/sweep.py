@@ -33,7 +33,9 @@ from sim.core.observables import groups_for
 from sim.experiments.ensemble import BATCH_SIZE, run_batch
 from sim.errors import InputError, UserError
 from sim.experiments.executors import BACKENDS, SCHEDULER_ADDRESS, Backend, Executor, executor
-from sim.core.params import INTEGER_PARAMS, Params
+from sim.core.params import INTEGER_PARAMS, PARAM_NAMES, Params
+from sim.experiments.gate import checked
+from sim.io.outdir import check_folder_name, refuse_links
 from sim.io.records import selected_frame, summary_frame
 from sim.scenarios.schema import Scenario
 from sim.io.store import code_version, file_digest, folder_lock, read_json, write_json, write_parquet
@@ -142,7 +144,8 @@ def parse_spec(raw: Mapping[str, Any], source: str = "sweep") -> SweepSpec:
     scheduler = given["scheduler"]
     if scheduler is not None and not SCHEDULER_ADDRESS.match(str(scheduler)):
         raise InputError(source, "sweep.scheduler", scheduler, SCHEDULERS)
-    return SweepSpec(name=str(given["name"]), scenarios=list(given["scenarios"] or defaults["scenarios"]),
+    name = check_folder_name(source, "sweep.name", given["name"])
+    return SweepSpec(name=name, scenarios=list(given["scenarios"] or defaults["scenarios"]),
                      design=str(design), parameters={k: dict(v) for k, v in parameters.items()},
                      samples=int(given["samples"]), seeds_per_point=int(given["seeds_per_point"]),
                      metrics=list(given["metrics"] or defaults["metrics"]), chunk_size=chunk_size, seed=seed,
@@ -158,9 +161,11 @@ def _check_parameter(source: str, name: str, values: dict[str, Any], design: str
         grid = values.get("values")
         if not isinstance(grid, list) or not grid:
             raise InputError(source, f"{where}.values", grid, "a non-empty list of values")
+        integer = name in INTEGER_PARAMS
         for value in grid:
-            if not is_finite_number(value) or not low <= value <= high:
-                raise InputError(source, f"{where}.values", value, f"numbers in [{low}, {high}]")
+            if not is_finite_number(value) or not low <= value <= high or (integer and value != int(value)):
+                raise InputError(source, f"{where}.values", value,
+                                 f"{'integers' if integer else 'numbers'} in [{low}, {high}]")
         return
     bounds = (values.get("low"), values.get("high"))
     for label, value in zip(("low", "high"), bounds):
@@ -265,12 +270,28 @@ def run_chunk(task: ChunkTask) -> tuple[int, pd.DataFrame]:
     return task.chunk, pd.concat(frames, ignore_index=True)
 
 
-def _params(base: dict[str, Any], row: dict[str, Any], names: list[str]) -> Params:
-    """A run's parameters: the base values with the run's design-point values."""
-    values = dict(base)
-    for name in names:
-        values[name] = int(round(row[name])) if name in INTEGER_PARAMS else row[name]
-    return Params(**values)
+def _params(base: dict[str, Any], row: dict[str, Any], names: list[str], source: str = "sweep") -> Params:
+    """A run's parameters: the base values with the run's design-point values (integer
+    fields rounded), through the parameter gate (`sim.experiments.gate`)."""
+    plain = {name: _plain(row[name]) for name in names}
+    values = {name: int(round(value)) if name in INTEGER_PARAMS and is_finite_number(value) else value
+              for name, value in plain.items()}
+    return checked(Params(**base), values, source)
+
+
+def check_plan(runs: pd.DataFrame, base: Params, name: str) -> None:
+    """Refuse, before anything is written, a plan with a parameter set the gate refuses
+    (e.g. swept cohesion weights that no longer sum to 1), naming its design point (and
+    posterior draw)."""
+    names = [c for c in runs.columns if c in PARAM_NAMES]
+    for row in runs.drop_duplicates(subset=names).to_dict("records"):
+        where = f"sweep '{name}' design point {row['point']}" + (f" draw {row['draw']}" if "draw" in row else "")
+        _params(asdict(base), row, names, where)
+
+
+def _plain(value: Any) -> Any:
+    """A NumPy scalar as the Python number it holds (what the parameter gate checks)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def run_parameters(runs: pd.DataFrame, base: Params) -> pd.DataFrame:
@@ -403,10 +424,32 @@ class SweepStore:
         series = pd.read_parquet(self.parts, columns=["run", "step", "entity", "metric", "value"])
         return write_parquet(summary_frame(series, run_parameters(runs, base)), self.folder / "runs_summary.parquet")
 
-    def timeseries(self) -> pd.DataFrame:
-        """All parts as one table, ordered by run and row."""
-        frame = pd.read_parquet(self.parts)
+    def timeseries(self, chunks: set[int] | None = None) -> pd.DataFrame:
+        """All parts (or those of `chunks`) as one table, ordered by run and row."""
+        source = self.parts if chunks is None else [str(self.part(c)) for c in sorted(chunks)]
+        frame = pd.read_parquet(source)
         return frame.sort_values(["run", "entity", "metric", "step"], kind="stable").reset_index(drop=True)
+
+    def intact(self) -> set[int]:
+        """Chunks whose part is on disk and matches its ledger record (read only: unlike
+        `verify`, nothing is removed)."""
+        return {_chunk_of(part) for part in self.parts.glob("part-*.parquet")
+                if _part_problem(part, self.ledger.get(str(_chunk_of(part)))) is None}
+
+    def finished(self, allow_partial: bool) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+        """The runs whose part is intact, their time series and a line saying how many of
+        the planned runs they are. Refuses, in one line naming `results`, a sweep with no
+        finished run, and an incomplete one unless `allow_partial`."""
+        runs, chunks = self.runs(), self.intact()
+        done = runs[runs["chunk"].isin(chunks)]
+        total = int((read_json(self.manifest) or {}).get("runs", len(runs)))
+        counted = f"{len(done)} of {total} runs"
+        if done.empty or (len(done) < total and not allow_partial):
+            raise InputError("config", "results", str(self.folder),
+                             f"a complete sweep (it holds {counted} finished: run it again to finish it"
+                             f"{'' if done.empty else ', or allow_partial=true to use the finished ones'})")
+        partial = " (allow_partial=true)" if len(done) < total else ""
+        return done, self.timeseries(chunks), f"{counted} of the sweep in {self.folder}{partial}"
 
     def runs(self) -> pd.DataFrame:
         """The run plan with parameters, seeds and status."""
@@ -466,8 +509,11 @@ def run_sweep(spec: SweepSpec, scenarios: dict[str, Scenario], base: Params, fol
     """
     store = SweepStore(folder)
     identity = {**spec.identity(), "posterior_draws": draws} if draws else spec.identity()
+    planned = plan(spec, points, draws)
+    check_plan(planned, base, spec.name)
+    refuse_links(Path(folder), "sweep.dir", ("parts",))
     with executor(spec.backend, spec.workers, spec.scheduler) as engine, store.locked():
-        runs = store.open(identity, plan(spec, points, draws), base, scenarios)
+        runs = store.open(identity, planned, base, scenarios)
         todo = sorted(set(runs["chunk"].unique()) - store.verify())
         log.info("sweep %s: %d runs in %d chunks, %d chunks to run (%s backend, %d workers)",
                  spec.name, len(runs), runs["chunk"].nunique(), len(todo), spec.backend, spec.workers)

@@ -27,6 +27,21 @@ FIGURE_STEMS = ("cohesion", "trajectories", "components", "engagement_timeline",
 WRITING_TASKS = ("run", "validate", "compare", "score", "sensitivity", "discover")
 
 
+#: What a `sweep.name` or `calibrate.name` allows (it names a folder under sweeps/ or calibrations/).
+FOLDER_NAMES = ("a folder name without a path: no '/' or '\\', not starting with '.', at most 200 "
+                "characters (sweep.dir or calibrate.dir choose another place)")
+
+
+def check_folder_name(source: str, field: str, name: object) -> str:
+    """A name that becomes a folder under a root (`sweeps/<name>`, `calibrations/<name>`):
+    refused, in one line, unless it stays inside that root (no separator, no `..`)."""
+    text = name if isinstance(name, str) else ""
+    if (not text.strip() or "/" in text or "\\" in text or "\0" in text or text.startswith(".")
+            or len(text) > 200):
+        raise InputError(source, field, name, FOLDER_NAMES)
+    return text
+
+
 def check_writable(folder: Path) -> None:
     """Refuse, in one line, a run folder that is a file or that cannot be created or written."""
     missing = missing_folders(folder)
@@ -58,9 +73,23 @@ def our_files(folder: Path) -> list[Path]:
     return found
 
 
+def refuse_links(folder: Path, field: str, inside: tuple[str, ...] = ("figures",)) -> None:
+    """Refuse, in one line, a results folder holding a symbolic link, directly or in its
+    subfolders `inside` (figures/, parts/, ...): a task would write or delete through it,
+    in a folder it does not own."""
+    for where in (folder, *(folder / name for name in inside)):
+        if not where.is_dir():
+            continue
+        for path in sorted(where.iterdir()):
+            if path.is_symlink():
+                raise InputError("config", field, str(folder), f"a folder without symbolic links ({path} links "
+                                 f"to {os.readlink(path)}; results are written and deleted inside the folder only)")
+
+
 def prepare(folder: Path, overwrite: bool) -> None:
-    """Refuse a run folder that holds our results, in one line, unless `overwrite`; with it,
-    delete our files there (files we did not write are kept)."""
+    """Refuse a run folder that holds a symbolic link, or our results unless `overwrite`,
+    in one line; with it, delete our files there (files we did not write are kept)."""
+    refuse_links(folder, "hydra.run.dir")
     found = our_files(folder)
     if found and not overwrite:
         raise InputError("config", "hydra.run.dir", str(folder),
@@ -68,6 +97,26 @@ def prepare(folder: Path, overwrite: bool) -> None:
                          f"{f' and {len(found) - 1} more' if len(found) > 1 else ''}), "
                          "or overwrite=true to replace them")
     for path in found:
+        path.unlink()
+
+
+def prepare_multirun(folder: Path, overwrite: bool) -> None:
+    """Refuse a multirun folder (`hydra.sweep.dir`) that holds a symbolic link or results of
+    this project (in its job folders, or a collected runs_summary), in one line, unless
+    `overwrite`; with it, delete them all, so that no job of an earlier multirun is left to
+    be mixed with this one's."""
+    refuse_links(folder, "hydra.sweep.dir")
+    jobs = sorted(path for path in folder.iterdir() if path.is_dir() and our_files(path))
+    collected = [folder / name for name in ("runs_summary.parquet", "runs_summary.csv", "collect.yaml")
+                 if (folder / name).is_file()]
+    if (jobs or collected) and not overwrite:
+        held = f"{len(jobs)} job folders with results" if jobs else collected[0].name
+        raise InputError("config", "hydra.sweep.dir", str(folder),
+                         f"a folder without results of this project (it holds {held}), or overwrite=true "
+                         "to replace them")
+    for job in jobs:
+        refuse_links(job, "hydra.sweep.dir")
+    for path in [*collected, *(path for job in jobs for path in our_files(job))]:
         path.unlink()
 
 

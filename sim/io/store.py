@@ -87,16 +87,70 @@ def file_digest(path: Path) -> dict[str, Any]:
     return {"size": size, "sha256": digest.hexdigest()}
 
 
-def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
-    """Atomically write a frame as Parquet (pyarrow)."""
-    return write_atomic(path, lambda tmp: frame.to_parquet(tmp, engine="pyarrow", index=False))
+#: The key of this project's record in a Parquet file's metadata (`write_parquet`).
+RECORD_KEY = b"sim.record"
+
+
+def write_parquet(frame: pd.DataFrame, path: Path, record: dict[str, Any] | None = None) -> Path:
+    """Atomically write a frame as Parquet (pyarrow), with `record` (plain data: what the
+    file is and what made it) as JSON in the file's metadata (`parquet_record` reads it)."""
+    if record is None:
+        return write_atomic(path, lambda tmp: frame.to_parquet(tmp, engine="pyarrow", index=False))
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    metadata = {**(table.schema.metadata or {}), RECORD_KEY: json.dumps(record, sort_keys=True).encode()}
+    return write_atomic(path, lambda tmp: pq.write_table(table.replace_schema_metadata(metadata), tmp))
+
+
+def parquet_record(path: Path) -> dict[str, Any] | None:
+    """The record `write_parquet` stored in a Parquet file's metadata, or None if it has none
+    (a file written by hand or by other code). An unreadable file is a `DataError`."""
+    with reading(path):
+        raw = (pq.read_schema(path).metadata or {}).get(RECORD_KEY)
+    try:
+        record = json.loads(raw) if raw is not None else None
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
+
+
+#: The first characters that make a spreadsheet read a cell as a formula (CSV injection:
+#: `=HYPERLINK(...)`, `=cmd|...`, `+`, `-`, `@`, tab, carriage return).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: The end of a CSV line (RFC 4180): a text cell holding a line break of either kind is quoted.
+CSV_LINE_END = "\r\n"
+#: What escapes a text cell in a CSV: a leading apostrophe, which spreadsheets show as text.
+ESCAPE = "'"
+
+
+def escape_text(value: Any) -> Any:
+    """A text cell as written to CSV: with a leading apostrophe when it starts like a formula,
+    starts with an apostrophe itself, or reads `NaN` (the missing-number mark), so that no
+    spreadsheet runs it and `unescape_text` gives back exactly the text; other values as they are."""
+    if isinstance(value, str) and (value.startswith((*FORMULA_PREFIXES, ESCAPE)) or value == CSV_NAN):
+        return ESCAPE + value
+    return value
+
+
+def unescape_text(value: Any) -> Any:
+    """A text cell as read from a CSV this project wrote: `escape_text` undone."""
+    return value[1:] if isinstance(value, str) and value.startswith(ESCAPE) else value
+
+
+def _text_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns of `frame` that may hold text (object, string or categorical)."""
+    return [c for c in frame.columns if frame[c].dtype == object or isinstance(
+        frame[c].dtype, (pd.CategoricalDtype, pd.StringDtype))]
 
 
 def write_csv(frame: pd.DataFrame, path: Path, float_format: str | None = None) -> Path:
     """Atomically write a frame as CSV: no index column, dates in ISO 8601, a missing number
-    as `NaN` (an empty field is an empty string), floats as `float_format` if given."""
-    return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False, na_rep=CSV_NAN,
-                                                       float_format=float_format))
+    as `NaN` (an empty field is an empty string), floats as `float_format` if given, lines
+    ended CRLF (RFC 4180), and text cells and column names safe for spreadsheets (`escape_text`)."""
+    safe = frame.rename(columns=escape_text)
+    for column in _text_columns(safe):
+        safe[column] = safe[column].astype(object).map(escape_text)
+    return write_atomic(path, lambda tmp: safe.to_csv(tmp, index=False, na_rep=CSV_NAN, float_format=float_format,
+                                                      lineterminator=CSV_LINE_END))
 
 
 def write_table(frame: pd.DataFrame, base: Path, fmt: str) -> list[Path]:
@@ -129,7 +183,11 @@ def read_table(path: Path, dates: tuple[str, ...] = ()) -> pd.DataFrame:
     with reading(path):
         if path.suffix == ".parquet":
             return pd.read_parquet(path)
-        return pd.read_csv(path, keep_default_na=False, na_values=[CSV_NAN], parse_dates=list(dates))
+        frame = pd.read_csv(path, keep_default_na=False, na_values=[CSV_NAN], parse_dates=list(dates))
+    frame = frame.rename(columns=unescape_text)
+    for column in _text_columns(frame):
+        frame[column] = frame[column].map(unescape_text)
+    return frame
 
 
 def table_columns(path: Path) -> list[str]:
@@ -137,7 +195,7 @@ def table_columns(path: Path) -> list[str]:
     with reading(path):
         if path.suffix == ".parquet":
             return list(pq.read_schema(path).names)
-        return list(pd.read_csv(path, nrows=0).columns)
+        return [unescape_text(name) for name in pd.read_csv(path, nrows=0).columns]
 
 
 def read_json(path: Path) -> Any:
@@ -213,28 +271,62 @@ def provenance(config: dict[str, Any], seeds: list[int]) -> dict[str, Any]:
     return {"config": config, "seeds": list(seeds), "code_version": code_version()}
 
 
+#: The lock file of a folder a task writes into (a run folder, a multirun folder, a results
+#: folder `task=plot` or `task=collect` writes into); sweeps and calibrations keep their own.
+JOB_LOCK = ".sim.lock"
+
+
 @contextmanager
-def folder_lock(folder: Path, job: str) -> Iterator[None]:
-    """Hold a folder's exclusive lock (flock on `<job>.lock`) until the block ends.
+def folder_lock(folder: Path, job: str, name: str | None = None, remove: bool = False) -> Iterator[None]:
+    """Hold a folder's exclusive lock (flock on `name`, by default `<job>.lock`) until the
+    block ends.
 
     Non-blocking: if another job holds it, raise at once, having written nothing. The
-    kernel releases the lock when the holder exits, however it exits. No lock where
+    kernel releases the lock when the holder exits, however it exits. With `remove`, the
+    lock file is deleted as the block ends (while still held; a job waiting on the deleted
+    file sees that it changed and takes the lock of the new one instead). No lock where
     fcntl is missing (not POSIX).
     """
-    folder.mkdir(parents=True, exist_ok=True)
-    handle = os.open(folder / f"{job}.lock", os.O_RDWR | os.O_CREAT, 0o666)
-    try:
-        if fcntl is not None:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(handle)
-        raise UserError(f"another {job} is writing to {folder}") from None
+    path = folder / (name or f"{job}.lock")
+    handle = _acquire(folder, path, job)
     _HELD_LOCKS.add(handle)
     try:
         yield
     finally:
+        if remove:
+            path.unlink(missing_ok=True)
         _HELD_LOCKS.discard(handle)
         os.close(handle)
+
+
+def _acquire(folder: Path, path: Path, job: str) -> int:
+    """The descriptor of `path`, locked: created (with its folder) if missing; a lock file
+    that a finishing job removed as this one waited for it is opened anew."""
+    for _ in range(20):
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            handle = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
+        except FileNotFoundError:  # the folder was removed as it emptied: make it again
+            continue
+        if fcntl is None:
+            return handle
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)
+            raise UserError(f"another {job} is writing to {folder}") from None
+        if _same_file(handle, path):
+            return handle
+        os.close(handle)
+    raise UserError(f"another {job} is writing to {folder}")
+
+
+def _same_file(handle: int, path: Path) -> bool:
+    """Whether the open `handle` is still the file at `path` (not one removed meanwhile)."""
+    try:
+        return os.path.samestat(os.fstat(handle), os.stat(path, follow_symlinks=False))
+    except FileNotFoundError:
+        return False
 
 
 def held_locks() -> set[int]:
