@@ -34,7 +34,7 @@ import pandas as pd
 
 from sim.app.config import compose, resolve
 from sim.experiments.ensemble import run_pairs
-from sim.core.params import BEHAVIOURAL, INTEGER_PARAMS, Params, check_params, spread_bounds
+from sim.core.params import BEHAVIOURAL, Params, check_params, spread_bounds
 
 SCENARIOS = ("history", "no_crimea", "no_sco_enlargement", "quiet_future", "csto_requested_crisis",
              "iran_joins_sco")
@@ -51,8 +51,7 @@ def points() -> list[Params]:
         values = dict(base)
         for name in BEHAVIOURAL:
             low, high = spread_bounds(Params(), name, abs(factor - 1.0))
-            value = low if factor < 1.0 else high
-            values[name] = int(round(value)) if name in INTEGER_PARAMS else value
+            values[name] = low if factor < 1.0 else high
         shifted.append(check_params(values, source="regression points"))
     return [Params(), *shifted]
 

@@ -46,8 +46,6 @@ def _refused(monkeypatch, capsys, tmp_path: Path, args: list[str], expected: lis
     ("rally_gain", [1.0, -5.0], ["row 1", "params.rally_gain", "-5.0", "[0.0, 10.0]"]),
     ("deference", [1e6, 1.0], ["row 0", "params.deference", "1000000.0", "[0.0, 10.0]"]),
     ("rally_gain", [1.0, math.inf], ["row 1", "params.rally_gain", "inf"]),
-    ("withdraw_after", [16.0, math.nan], ["row 1", "params.withdraw_after", "nan", "an integer"]),
-    ("withdraw_after", [16.5, 16.0], ["row 0", "params.withdraw_after", "16.5", "an integer"]),
 ])
 def test_a_posterior_row_outside_what_params_allow_is_refused(column, values, expected, tmp_path, monkeypatch,
                                                              capsys):
@@ -109,8 +107,8 @@ def test_the_free_parameters_of_a_posterior_may_differ_from_the_base(tmp_path):
 
 @pytest.mark.parametrize("parameters, expected", [
     (["+sweep.parameters.cohesion_trust.values=[0.4,0.9]"], ["design point 1", "cohesion", "summing to 1"]),
-    (["+sweep.parameters.withdraw_after.values=[1.5]"], ["sweep.parameters.withdraw_after.values", "1.5",
-                                                         "integers"]),
+    (["+sweep.parameters.rally_gain.values=[1.5,11.0]"], ["sweep.parameters.rally_gain.values", "11.0",
+                                                           "numbers in [0.0, 10.0]"]),
 ])
 def test_a_sweep_design_point_the_gate_refuses_stops_before_the_sweep_folder(parameters, expected, tmp_path,
                                                                             monkeypatch, capsys):
@@ -125,7 +123,7 @@ def test_a_sweep_design_point_the_gate_refuses_stops_before_the_sweep_folder(par
 def test_the_gate_names_where_a_parameter_set_came_from():
     with pytest.raises(InputError, match=r"^calibration 'x' particle 3: params.rally_gain = -1.0 is invalid"):
         checked(Params(), {"rally_gain": -1.0}, "calibration 'x' particle 3")
-    assert checked(Params(), {"withdraw_after": 12.0}, "here").withdraw_after == 12
+    assert checked(Params(), {"memory": 12.0}, "here").memory == 12.0
 
 
 def test_a_calibration_particle_outside_the_ranges_never_reaches_the_model(tmp_path):

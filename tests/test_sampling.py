@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core.params import BEHAVIOURAL, INTEGER_PARAMS, Params, spread_bounds
+from sim.core.params import BEHAVIOURAL, Params, spread_bounds
 from sim.experiments.sampling import latin_hypercube
 from sim.experiments.robustness import perturbed_params
 
@@ -42,8 +42,6 @@ def test_the_robustness_design_scales_the_sampler_s_points():
     design = perturbed_params(base, 5, spread, seed=0)
     unit = latin_hypercube([(0.0, 1.0)] * len(BEHAVIOURAL), 5, seed=0)
     for column, name in enumerate(BEHAVIOURAL):
-        if name in INTEGER_PARAMS:
-            continue
         expected = np.clip(getattr(base, name) * (1 - spread + 2 * spread * unit[:, column]),
                            *spread_bounds(base, name, spread))
         np.testing.assert_allclose([getattr(point, name) for point in design], expected, err_msg=name)

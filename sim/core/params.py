@@ -153,9 +153,6 @@ NEUTRAL: dict[str, float] = {name: Params.__dataclass_fields__[name].metadata["n
 NOISE_SCALES: frozenset[str] = frozenset(f.name for f in fields(Params) if f.metadata["kind"] == NOISE)
 
 
-INTEGER_PARAMS: frozenset[str] = frozenset(f.name for f in fields(Params) if f.type in (int, "int"))
-
-
 def spread_bounds(params: Params, name: str, spread: float) -> tuple[float, float]:
     """The interval value x (1 -+ spread) of one parameter, clipped to its documented range."""
     low, high = Params.__dataclass_fields__[name].metadata["range"]
@@ -171,16 +168,12 @@ def check_params(values: dict[str, Any], source: str = "params") -> Params:
             raise InputError(source, name, values[name], f"one of the parameters {', '.join(known)}")
     checked: dict[str, Any] = {}
     for name, value in values.items():
-        spec = known[name]
-        low, high = spec.metadata["range"]
-        want_int = spec.type in (int, "int")
+        low, high = known[name].metadata["range"]
         if not is_finite_number(value):
-            raise InputError(source, f"params.{name}", value, "an integer" if want_int else "a finite number")
-        if want_int and float(value) != int(value):
-            raise InputError(source, f"params.{name}", value, "an integer")
+            raise InputError(source, f"params.{name}", value, "a finite number")
         if not low <= value <= high:
             raise InputError(source, f"params.{name}", value, f"a number in [{low}, {high}]")
-        checked[name] = int(value) if want_int else float(value)
+        checked[name] = float(value)
     weights = [checked.get(n, getattr(Params, n)) for n in
                ("cohesion_trust", "cohesion_congruence", "cohesion_engagement")]
     if abs(sum(weights) - 1.0) > 1e-9:

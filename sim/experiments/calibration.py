@@ -46,7 +46,7 @@ from sim.checks import allowed, choices, is_finite_number
 from sim.errors import DataError, InputError, UserError
 from sim.experiments.gate import checked
 from sim.experiments.executors import BACKENDS, SCHEDULER_ADDRESS, Backend, Executor, executor
-from sim.core.params import BEHAVIOURAL, INTEGER_PARAMS, Params
+from sim.core.params import BEHAVIOURAL, Params
 from sim.scenarios.schema import Scenario
 from sim.io.outdir import check_folder_name, refuse_links
 from sim.io.store import (code_version, file_digest, folder_lock, parquet_record, read_json, source_digest,
@@ -185,8 +185,7 @@ def _integer(raw: Mapping[str, Any], source: str, key: str) -> int:
 
 def _prior(source: str, name: Any, bounds: Any) -> tuple[float, float]:
     """A free parameter's prior bounds: [low, high] inside its documented range, or null for the range."""
-    _check(name in BEHAVIOURAL and name not in INTEGER_PARAMS, source, "free", name,
-           "names of real-valued behavioural parameters (docs/ODD.md 7.10)")
+    _check(name in BEHAVIOURAL, source, "free", name, "names of behavioural parameters (docs/ODD.md 7.10)")
     low, high = Params.__dataclass_fields__[name].metadata["range"]
     if bounds is None:
         return float(low), float(high)

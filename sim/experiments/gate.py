@@ -3,7 +3,7 @@
 Parameters arrive from configs and overrides (`sim.app.config.resolve`), posterior draws
 (`sim.experiments.calibration.posterior_values`), sweep designs (`run_sweep`) and
 calibration particles (`simulate`). Each set is checked here, whole, by the same rules
-(`sim.core.params.check_params`: known names, finite numbers, integer fields integral,
+(`sim.core.params.check_params`: known names, finite numbers,
 each value inside its documented range, cohesion weights summing to 1), so a value that a
 config would refuse cannot reach the model by another road. A refusal is one line naming
 where the set came from (file and row, design point, particle), the field, the value and

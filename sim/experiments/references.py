@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from sim.core.params import INTEGER_PARAMS, NULL_MODEL, Params
+from sim.core.params import NULL_MODEL, Params
 from sim.experiments.ensemble import run_view
 from sim.experiments.validation import (REQUIRED_SHARE, TARGETS, CastLoader, Outcomes, Views, check_outcomes,
                                         check_shares, scenarios_on)
@@ -52,11 +52,7 @@ def prior_draws(priors: Mapping[str, tuple[float, float]], base: Params, draws: 
     names = sorted(priors)
     result = []
     for _ in range(draws):
-        values = {}
-        for name in names:
-            value = float(rng.uniform(*priors[name]))
-            values[name] = int(round(value)) if name in INTEGER_PARAMS else value
-        result.append(replace(base, **values))
+        result.append(replace(base, **{name: float(rng.uniform(*priors[name])) for name in names}))
     return result
 
 

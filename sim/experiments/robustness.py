@@ -25,7 +25,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 import sim
-from sim.core.params import BEHAVIOURAL, INTEGER_PARAMS, Params, spread_bounds
+from sim.core.params import BEHAVIOURAL, Params, spread_bounds
 from sim.experiments.executors import executor
 from sim.experiments.sweep import fingerprint
 from sim.experiments.sampling import latin_hypercube
@@ -144,8 +144,7 @@ def perturbed_params(base: Params, points: int, spread: float, seed: int = 0,
     for row in unit_points:
         values = dict(base.__dict__)
         for name, u in zip(names, row):
-            value = float(np.clip(getattr(base, name) * (1.0 - spread + 2.0 * spread * u), *bounds[name]))
-            values[name] = int(round(value)) if name in INTEGER_PARAMS else value
+            values[name] = float(np.clip(getattr(base, name) * (1.0 - spread + 2.0 * spread * u), *bounds[name]))
         result.append(Params(**{**values, **(fixed or {})}))
     return result
 

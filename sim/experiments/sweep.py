@@ -33,7 +33,7 @@ from sim.core.observables import groups_for
 from sim.experiments.ensemble import BATCH_SIZE, run_batch
 from sim.errors import InputError, UserError
 from sim.experiments.executors import BACKENDS, SCHEDULER_ADDRESS, Backend, Executor, executor
-from sim.core.params import INTEGER_PARAMS, PARAM_NAMES, Params
+from sim.core.params import PARAM_NAMES, Params
 from sim.experiments.gate import checked
 from sim.io.outdir import check_folder_name, refuse_links
 from sim.io.records import selected_frame, summary_frame
@@ -161,11 +161,9 @@ def _check_parameter(source: str, name: str, values: dict[str, Any], design: str
         grid = values.get("values")
         if not isinstance(grid, list) or not grid:
             raise InputError(source, f"{where}.values", grid, "a non-empty list of values")
-        integer = name in INTEGER_PARAMS
         for value in grid:
-            if not is_finite_number(value) or not low <= value <= high or (integer and value != int(value)):
-                raise InputError(source, f"{where}.values", value,
-                                 f"{'integers' if integer else 'numbers'} in [{low}, {high}]")
+            if not is_finite_number(value) or not low <= value <= high:
+                raise InputError(source, f"{where}.values", value, f"numbers in [{low}, {high}]")
         return
     bounds = (values.get("low"), values.get("high"))
     for label, value in zip(("low", "high"), bounds):
@@ -271,12 +269,9 @@ def run_chunk(task: ChunkTask) -> tuple[int, pd.DataFrame]:
 
 
 def _params(base: dict[str, Any], row: dict[str, Any], names: list[str], source: str = "sweep") -> Params:
-    """A run's parameters: the base values with the run's design-point values (integer
-    fields rounded), through the parameter gate (`sim.experiments.gate`)."""
-    plain = {name: _plain(row[name]) for name in names}
-    values = {name: int(round(value)) if name in INTEGER_PARAMS and is_finite_number(value) else value
-              for name, value in plain.items()}
-    return checked(Params(**base), values, source)
+    """A run's parameters: the base values with the run's design-point values, through the
+    parameter gate (`sim.experiments.gate`)."""
+    return checked(Params(**base), {name: _plain(row[name]) for name in names}, source)
 
 
 def check_plan(runs: pd.DataFrame, base: Params, name: str) -> None:
