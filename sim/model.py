@@ -12,7 +12,8 @@ for `mesa.batch_run` and for the explorer; the experiment engine runs ensembles 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import inspect
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -82,25 +83,14 @@ class InstitutionView:
         return DECISION_RULES[int(self.model.rule[self.index])]
 
 
-class QuarterCollector(mesa.DataCollector):
-    """Mesa's DataCollector for the model's reporters (floats read from the quarter's
-    record): it appends their values as they are, without the defensive copy Mesa makes
-    of every value (which cost about a sixth of a run through this adapter). It takes
-    model reporters only."""
-
-    def collect(self, model: mesa.Model) -> None:
-        """Append each reporter's value for the quarter just run."""
-        for name, reporter in self.model_reporters.items():
-            self.model_vars[name].append(reporter(model))
-
-
 class ProtectiveIntegrationModel(mesa.Model):
     """Agent-based model of protective integration in Eurasian regional organisations.
 
     Args:
         scenario: a validated `Scenario` (cast, institutions, dated events, horizon).
         params: behavioural parameters (a `Params` or a mapping of overrides).
-        seed / rng: an integer seed for `model.rng`, the run's only source of randomness.
+        seed / rng: an integer seed for `model.rng`, the run's only source of randomness
+            (`mesa.batch_run` passes its `rng` values here).
         **param_values: individual parameter overrides (for `mesa.batch_run`).
 
     Every array of the run's state (`sim.core.state.State`) reads as a property of the
@@ -114,7 +104,6 @@ class ProtectiveIntegrationModel(mesa.Model):
         seed = seed if seed is not None else rng
         super().__init__(rng=seed)
         self.seed = seed
-        self.scenario = scenario
         self.params = _resolve_params(params, param_values)
         self.engine = Engine(scenario, [self.params], [seed], rngs=[self.rng])
         self.codes = list(scenario.cast.codes)
@@ -124,7 +113,21 @@ class ProtectiveIntegrationModel(mesa.Model):
         for i, code in enumerate(self.codes):
             StateAgent(self, i, code)
         self.latest: list[float] = []  # the last quarter's institution metrics, what the reporters read
-        self.datacollector = QuarterCollector(model_reporters=_reporters(self.institution_codes))
+        self.datacollector = mesa.DataCollector(model_reporters=_reporters(self.institution_codes))
+
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario this model runs (the engine's)."""
+        return self.engine.scenario
+
+    @scenario.setter
+    def scenario(self, value: object) -> None:
+        """Mesa >= 3.5 also calls what a model runs its scenario and, as `Model.__init__`
+        starts, stores a default one of its own (which would point back at the model); this
+        model's scenario is the engine's, so that default is not kept, and a scenario
+        cannot be swapped once the engine exists (build a new model instead)."""
+        if "engine" in self.__dict__:
+            raise AttributeError("a model's scenario is fixed once built; build a new model")
 
     @property
     def n(self) -> int:
@@ -141,14 +144,12 @@ class ProtectiveIntegrationModel(mesa.Model):
         """The codes of the cast's great powers."""
         return [self.codes[g] for g in self.engine.world.great_powers]
 
-    def _wrapped_step(self, *args: Any, **kwargs: Any) -> None:
-        """Mesa's wrapper of `step` (it counts the step, then calls `step`): a finished run
-        stays as it is, step count included."""
-        if self.running:
-            super()._wrapped_step(*args, **kwargs)
-
     def step(self) -> None:
-        """Advance one quarter: the engine's schedule, then Mesa's record of it."""
+        """Advance one quarter: the engine's schedule, then Mesa's record of it. A finished
+        run stays as it is (Mesa still counts the call in `model.steps`)."""
+        if self.engine.done:
+            self.running = False
+            return
         self.engine.step()
         self.latest = self.engine.records["institutions"][0, self.engine.t - 1].ravel().tolist()
         self.datacollector.collect(self)
@@ -158,19 +159,6 @@ class ProtectiveIntegrationModel(mesa.Model):
         """Run to the end of the scenario's horizon."""
         while self.running:
             self.step()
-
-    def release(self) -> None:
-        """Let a finished model be garbage-collected once its records have been taken.
-
-        Mesa 3.3 keeps every model in a class-level dict of agent ids (mesa/mesa#3179,
-        fixed in later releases); without this, a loop over many models grows without
-        bound. The experiment engine builds no Mesa models, so only callers of this
-        adapter need it.
-        """
-        ids = getattr(mesa.Agent, "_ids", None)
-        if ids is not None:
-            ids.pop(self, None)
-        self.remove_all_agents()
 
     def result(self) -> RunResult:
         """The run's records so far (observations and decisions)."""
@@ -189,6 +177,16 @@ class ProtectiveIntegrationModel(mesa.Model):
     def rows(self) -> list[tuple]:
         """Every decision the run made so far, as rows (sim.core.operations.DECISION_FIELDS)."""
         return self.engine.log.rows[0]
+
+
+def batch_run_arguments(parameters: Mapping[str, Any], seeds: Sequence[int]) -> dict[str, Any]:
+    """Keyword arguments of `mesa.batch_run` for one run per seed at every point of
+    `parameters`, on any Mesa 3.x: Mesa >= 3.5 seeds runs through its own `rng` argument
+    (and would replace a `seed` among the parameters with it), Mesa 3.3 has no `rng` and
+    takes the seeds as a parameter. Either way each run gets `seed=` one of `seeds`."""
+    if "rng" in inspect.signature(mesa.batch_run).parameters:
+        return {"parameters": dict(parameters), "rng": list(seeds)}
+    return {"parameters": {**parameters, "seed": list(seeds)}, "iterations": 1}
 
 
 def _state_property(name: str, doc: str) -> property:
