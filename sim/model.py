@@ -3,9 +3,11 @@
 `ProtectiveIntegrationModel` wraps an `Engine` of one run (sim.core.engine). Its `step()`
 advances the engine one quarter (the scenario's events, then socialisation, insecurity
 and threat, what each club delivers, engagement and forgetting) and lets Mesa's
-`DataCollector` record the institutions' metrics under their names. Its state agents are
-the cast; what they decide is computed by the engine's choice rules (sim.core.decisions)
-for all of them at once. Use this class for one run you want to watch or step by hand,
+`DataCollector` record the institutions' metrics under their names (and, when asked, the
+states' quantities). Its state agents (`model.agents`) are the cast: each reads its
+entries of the engine's arrays as properties, so Mesa's `select`, `groupby` and `agg`
+work on them; what they decide is computed by the engine's choice rules
+(sim.core.decisions) for all of them at once. Use this class for one run you want to watch or step by hand,
 for `mesa.batch_run` and for the explorer; the experiment engine runs ensembles through
 `Engine` directly (same numbers, without Mesa's per-run costs).
 """
@@ -13,7 +15,7 @@ for `mesa.batch_run` and for the explorer; the experiment engine runs ensembles 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -23,13 +25,32 @@ import numpy as np
 from sim.core.engine import Engine, RunResult
 from sim.core.observables import INSTITUTION_METRICS
 from sim.core.state import State
-from sim.core.institutions import DECISION_RULES, standing
+from sim.core.institutions import DECISION_RULES, STATUS_NAMES, standing
 from sim.core.params import PARAM_NAMES, Params, check_params
+from sim.scenarios.cast import NORMS
 from sim.scenarios.schema import Scenario
 
 
+#: What a per-state array of the engine is keyed by, from its declared shape
+#: (`sim.core.state.State`): a number, or one value per other state, institution or norm.
+_KEYED_BY = {("N",): "", ("N", "N"): "state", ("K", "N"): "institution", ("N", "D"): "norm"}
+
+#: Every per-state quantity a `StateAgent` reads, in `State` order: the names of its
+#: properties, and what `agent_reporters` may ask for.
+AGENT_QUANTITIES: tuple[str, ...] = tuple(f.name for f in fields(State) if f.metadata["shape"] in _KEYED_BY)
+_SHAPES = {f.name: f.metadata["shape"] for f in fields(State)}
+
+
 class StateAgent(mesa.Agent):
-    """One state of the cast: its row of the model's arrays."""
+    """One state of the cast, reading its entries of the engine's arrays.
+
+    Every per-state quantity of the engine (`AGENT_QUANTITIES`, the fields of
+    `sim.core.state.State`) is a property of the current quarter (the state after the last
+    quarter run): a number (`insecurity`, `legitimacy`, ...) or a mapping keyed by the other
+    states (`trust`, `threat`, ...), by institution (`engagement`, `status` as names, ...) or
+    by norm (`norms`). Properties read the arrays when asked, so agents cost a run nothing;
+    what the states decide is computed by the engine's choice rules for all of them at once.
+    """
 
     model: "ProtectiveIntegrationModel"
 
@@ -39,15 +60,68 @@ class StateAgent(mesa.Agent):
         self.code = code
 
     @property
-    def engagement(self) -> dict[str, float]:
-        """Engagement in each institution (0-1)."""
-        return {code: float(self.model.engagement[k, self.index])
-                for k, code in enumerate(self.model.institution_codes)}
+    def region(self) -> str:
+        """The state's region (the cast's data; fixed)."""
+        return str(self.model.engine.world.region[self.index])
 
-    @property
-    def legitimacy(self) -> float:
-        """Legitimacy the state's regime draws from its clubs (0-1)."""
-        return float(self.model.legitimacy[self.index])
+    def keys(self, quantity: str) -> list[str]:
+        """What a quantity is keyed by for this state: the other states' codes, the
+        institutions' codes or the norms; empty for a number."""
+        return [key for key in _keys(self.model, quantity) if key != self.code]
+
+    def value(self, quantity: str, key: str | None = None) -> float | int | bool | str:
+        """One entry of a quantity at the current quarter (`key` for a keyed one: a state,
+        institution or norm); a status reads as its name (`active`, `hedging`, ...)."""
+        array = getattr(self.model.engine.state, quantity)[0]
+        over = _KEYED_BY[_SHAPES[quantity]]
+        if over == "":
+            entry = array[self.index]
+        elif over == "institution":
+            entry = array[self.model.institution_codes.index(key), self.index]
+        else:
+            entry = array[self.index, (self.model.codes if over == "state" else NORMS).index(key)]
+        return STATUS_NAMES[entry] if quantity == "status" else entry.item()
+
+
+def _keys(model: "ProtectiveIntegrationModel", quantity: str) -> list[str]:
+    """Every key of a quantity in a model: all the states' codes, the institutions' codes
+    or the norms; empty for a number."""
+    over = _KEYED_BY[_SHAPES[quantity]]
+    return {"": [], "state": model.codes, "institution": model.institution_codes, "norm": list(NORMS)}[over]
+
+
+def _agent_property(name: str, doc: str) -> property:
+    if _KEYED_BY[_SHAPES[name]] == "":
+        return property(lambda agent: agent.value(name), doc=f"{doc} (current quarter).")
+    return property(lambda agent: {key: agent.value(name, key) for key in agent.keys(name)},
+                    doc=f"{doc} (current quarter), keyed by {_KEYED_BY[_SHAPES[name]]}.")
+
+
+for _field in fields(State):
+    if _field.name in AGENT_QUANTITIES:
+        setattr(StateAgent, _field.name, _agent_property(_field.name, _field.metadata["doc"]))
+
+
+def state_reporters(model: "ProtectiveIntegrationModel", quantities: Sequence[str]) -> dict[str, Callable | str]:
+    """Mesa agent reporters of the given quantities, one column per number: `insecurity`,
+    `engagement.CSTO`, `trust.RUS` (NaN in RUS's own row: a state's trust in itself is
+    not a relation), `norms.multipolarity`, ...; with any, the state's `code` first (the
+    DataCollector indexes rows by Mesa's agent id)."""
+    unknown = sorted(set(quantities) - set(AGENT_QUANTITIES))
+    if unknown:
+        raise ValueError(f"agent_reporters: unknown {unknown}; allowed: {', '.join(AGENT_QUANTITIES)}")
+    def number(name: str) -> Callable:
+        return lambda agent: agent.value(name)
+    def entry(name: str, key: str) -> Callable:
+        return lambda agent: agent.value(name, key) if key != agent.code else np.nan
+    reporters: dict[str, Callable | str] = {"code": "code"} if quantities else {}
+    for name in quantities:
+        keys = _keys(model, name)
+        if not keys:
+            reporters[name] = number(name)
+        for key in keys:
+            reporters[f"{name}.{key}"] = entry(name, key)
+    return reporters
 
 
 @dataclass(frozen=True)
@@ -91,14 +165,19 @@ class ProtectiveIntegrationModel(mesa.Model):
         params: behavioural parameters (a `Params` or a mapping of overrides).
         seed / rng: an integer seed for `model.rng`, the run's only source of randomness
             (`mesa.batch_run` passes its `rng` values here).
+        agent_reporters: the per-state quantities (`AGENT_QUANTITIES`) the DataCollector
+            records for every state each quarter (`"all"` for every one); none by default,
+            so a batch of runs pays nothing for them.
         **param_values: individual parameter overrides (for `mesa.batch_run`).
 
     Every array of the run's state (`sim.core.state.State`) reads as a property of the
-    same name: `model.trust` (N, N), `model.engagement` (K, N), ...
+    same name: `model.trust` (N, N), `model.engagement` (K, N), ...; each state agent
+    (`model.agents`) reads its own entries.
     """
 
     def __init__(self, scenario: Scenario, params: Params | Mapping[str, Any] | None = None,
-                 seed: int | None = None, rng: int | None = None, **param_values: Any) -> None:
+                 seed: int | None = None, rng: int | None = None,
+                 agent_reporters: str | Sequence[str] = (), **param_values: Any) -> None:
         if seed is not None and rng is not None:
             raise ValueError("pass either seed or rng, not both")
         seed = seed if seed is not None else rng
@@ -113,7 +192,10 @@ class ProtectiveIntegrationModel(mesa.Model):
         for i, code in enumerate(self.codes):
             StateAgent(self, i, code)
         self.latest: list[float] = []  # the last quarter's institution metrics, what the reporters read
-        self.datacollector = mesa.DataCollector(model_reporters=_reporters(self.institution_codes))
+        quantities = AGENT_QUANTITIES if agent_reporters == "all" else (
+            [agent_reporters] if isinstance(agent_reporters, str) else list(agent_reporters))
+        self.datacollector = mesa.DataCollector(model_reporters=_reporters(self.institution_codes),
+                                                agent_reporters=state_reporters(self, quantities))
 
     @property
     def scenario(self) -> Scenario:
