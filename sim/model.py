@@ -7,9 +7,9 @@ and threat, what each club delivers, engagement and forgetting) and lets Mesa's
 states' quantities). Its state agents (`model.agents`) are the cast: each reads its
 entries of the engine's arrays as properties, so Mesa's `select`, `groupby` and `agg`
 work on them; what they decide is computed by the engine's choice rules
-(sim.core.decisions) for all of them at once. Use this class for one run you want to watch or step by hand,
-for `mesa.batch_run` and for the explorer; the experiment engine runs ensembles through
-`Engine` directly (same numbers, without Mesa's per-run costs).
+(sim.core.decisions) for all of them at once. Use this class for one run you want to
+watch or step by hand, for `mesa.batch_run` and for the explorer; the experiment engine
+runs ensembles through `Engine` directly (same numbers, without Mesa's per-run costs).
 """
 
 from __future__ import annotations
