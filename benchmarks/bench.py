@@ -54,7 +54,7 @@ import sim
 from sim.app.config import resolve
 from sim.core.engine import run_engine
 from sim.experiments.ensemble import BATCH_SIZE, run_batch
-from sim.model import ProtectiveIntegrationModel
+from sim.model import ProtectiveIntegrationModel, batch_run_arguments
 from sim.experiments.sweep import parse_spec, run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,9 +159,8 @@ def batch_run_sweep(spec):
     """The same 200 runs through mesa.batch_run; returns (seconds, final cohesion per run)."""
     start = time.perf_counter()
     results = mesa.batch_run(ProtectiveIntegrationModel,
-                             parameters={"scenario": spec.scenario, "seed": SEEDS, **GRID},
-                             iterations=1, number_processes=1, data_collection_period=-1,
-                             display_progress=False)
+                             **batch_run_arguments({"scenario": spec.scenario, **GRID}, SEEDS),
+                             number_processes=1, data_collection_period=-1, display_progress=False)
     elapsed = time.perf_counter() - start
     keyed = {(row["rally_gain"], row["memory"], row["seed"]): (row["SCO.cohesion"], row["CSTO.cohesion"])
              for row in results}

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import mesa
 import numpy as np
+import pytest
+from packaging.version import Version
 
 import sim
 from sim.core.engine import run_engine
 from sim.core.observables import INSTITUTION_METRICS
 from sim.experiments.ensemble import run_one
 from sim.io.records import TIMESERIES_COLUMNS
+from sim.model import batch_run_arguments
 
 
 def test_compose_build_and_run_to_the_scenario_end():
@@ -31,9 +34,8 @@ def test_run_ensemble_returns_the_long_table():
 
 def test_mesa_batch_run_gives_the_engines_numbers_under_the_metric_names(spec):
     results = mesa.batch_run(sim.ProtectiveIntegrationModel,
-                             parameters={"scenario": spec.scenario, "seed": [5, 6]},
-                             iterations=1, number_processes=1, data_collection_period=-1,
-                             display_progress=False)
+                             **batch_run_arguments({"scenario": spec.scenario}, [5, 6]),
+                             number_processes=1, data_collection_period=-1, display_progress=False)
     assert len(results) == 2
     engine = run_engine(spec.scenario, [(spec.params, 5), (spec.params, 6)])
     for row, result in zip(sorted(results, key=lambda r: r["seed"]), engine):
@@ -66,13 +68,14 @@ def test_ci_runs_the_readme_test_command_verbatim():
     assert command in ci.splitlines()
 
 
-def test_released_models_are_garbage_collected(spec):
+@pytest.mark.xfail(Version(mesa.__version__) < Version("3.5"),
+                   reason="Mesa 3.3 keeps every model with agents in a class-level dict (mesa#3179, fixed by mesa#3180)")
+def test_finished_models_are_garbage_collected(spec):
     import gc
     import weakref
     model = sim.ProtectiveIntegrationModel(spec.scenario, seed=2)
     model.run_model()
     ref = weakref.ref(model)
-    model.release()
     del model
     gc.collect()
     assert ref() is None

@@ -11,7 +11,7 @@ import pytest
 
 from sim.app.cli import main
 from sim.app.config import compose
-from sim.limits import check_size
+from sim.app.job_size import check_size
 from tests.test_bad_input import HISTORY, _run_cli, _scenario_case
 
 BOMB = 'a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: [*b,*b,*b,*b,*b]\n'
@@ -102,3 +102,15 @@ def test_overwrite_replaces_results(earlier_run, monkeypatch, capsys):
     assert not (earlier_run / "figures" / "cohesion.png").exists()
     assert (earlier_run / "timeseries.csv").exists() and (earlier_run / "notes.txt").read_text() == "mine"
     assert "seeds: 3" in (earlier_run / "config.yaml").read_text()
+
+
+def test_limits_is_a_leaf_that_knows_no_task():
+    """`sim.limits` (which the scenarios import) imports nothing of the package but its
+    faults, at any level: the job-size estimate, which reads every task, is in sim.app."""
+    import ast
+    import sim.limits
+    tree = ast.parse(Path(sim.limits.__file__).read_text())
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    assert {m for m in imported if m.startswith("sim")} == {"sim.errors"}
+

@@ -31,7 +31,7 @@ from sim.checks import allowed, choices, refuse_interpolations
 from sim.core.observables import COMPARE_METRICS
 from sim.experiments.discover import OPERATORS as DISCOVER_WHEN
 from sim.errors import InputError
-from sim.limits import check_size
+from sim.app.job_size import check_size
 from sim.experiments.observed import Observed, load_observed
 from sim.core.params import Params, check_params
 from sim.scenarios.schema import Scenario, load_scenario

@@ -21,7 +21,7 @@ from mesa.visualization.utils import update_counter
 
 from sim.app.config import RunSpec, compose, resolve
 from sim.app.explore import TELEMETRY
-from sim.core.observables import INSTITUTION_METRICS
+from sim.core.institutions import GOOD_STANDING, STATUS_NAMES
 from sim.model import ProtectiveIntegrationModel
 from sim.core.params import Params
 from sim.app.plots import PALETTE
@@ -48,6 +48,8 @@ SLIDERS = {"rally_gain": "Rally gain", "betrayal_exposure": "Betrayal x exposure
            "deference": "Deference to the drafter", "w_legitimacy": "Weight of legitimation"}
 #: Steps of a slider over its parameter's documented range (fine enough that the defaults sit on a step).
 SLIDER_STEPS = 200
+#: The statuses of a member in good standing, by name (what a state agent's `status` reads).
+GOOD_STANDING_NAMES = tuple(STATUS_NAMES[code] for code in GOOD_STANDING)
 #: The parameters' defaults, where the sliders and the model's arguments start.
 DEFAULTS = Params()
 
@@ -75,16 +77,17 @@ class ExplorerModel(ProtectiveIntegrationModel):
 
 
 def cohesion_figure(model: ExplorerModel) -> Figure:
-    """Cohesion of each institution in the quarters collected so far; its line starts at
-    its founding (the metrics are NaN before, which matplotlib leaves undrawn)."""
+    """Cohesion of each institution in the quarters the model's DataCollector has recorded;
+    its line starts at its founding (the metrics are NaN before, which matplotlib leaves
+    undrawn)."""
     fig = Figure(figsize=(7, 3.6), layout="constrained")
     ax = fig.subplots()
-    quarters = model.engine.t
+    frame = model.datacollector.get_model_vars_dataframe()
+    quarters = len(frame)
     dates = model.scenario.dates[:quarters]
     if quarters:
-        series = model.observations()["institutions"][:, :, INSTITUTION_METRICS.index("cohesion")]
-        for k, inst in enumerate(model.institutions):
-            ax.plot(range(quarters), series[:, k], color=PALETTE[k], label=inst.code)
+        for k, code in enumerate(model.institution_codes):
+            ax.plot(range(quarters), frame[f"{code}.cohesion"].to_numpy(), color=PALETTE[k], label=code)
         ax.set_xticks(range(0, quarters, 8), [d[:4] for d in dates[::8]])
         ax.legend(loc="lower right")
     ax.set_ylim(0.6, 1.0)
@@ -102,22 +105,30 @@ def CohesionPlot(model: ExplorerModel) -> None:
     solara.FigureMatplotlib(cohesion_figure(model))
 
 
-@solara.component
-def TrustHeatmap(model: ExplorerModel) -> None:
-    """Current trust among the members in good standing of the first institution."""
-    update_counter.get()
-    inst = model.institutions[0]
-    members = list(np.flatnonzero(inst.good))
+def trust_figure(model: ExplorerModel) -> Figure:
+    """Current trust among the members in good standing of the first institution, read
+    from the state agents (the members: `model.agents.select` on their status there)."""
+    code = model.institution_codes[0]
+    members = model.agents.select(lambda agent: agent.status[code] in GOOD_STANDING_NAMES)
     fig = Figure(figsize=(4.6, 4), layout="constrained")
     ax = fig.subplots()
     if members:
-        image = ax.imshow(model.trust[members][:, members], vmin=0, vmax=1, cmap="viridis")
-        labels = [model.codes[i] for i in members]
-        ax.set_xticks(range(len(members)), labels, rotation=90)
-        ax.set_yticks(range(len(members)), labels)
+        labels = sorted(members.get("code"), key=model.codes.index)
+        trust = {agent.code: agent.trust for agent in members}
+        matrix = [[trust[i][j] if i != j else np.nan for j in labels] for i in labels]
+        image = ax.imshow(matrix, vmin=0, vmax=1, cmap="viridis")
+        ax.set_xticks(range(len(labels)), labels, rotation=90)
+        ax.set_yticks(range(len(labels)), labels)
         fig.colorbar(image, ax=ax, label="Trust (0-1)")
-    ax.set_title(f"{inst.code} trust among members")
-    solara.FigureMatplotlib(fig)
+    ax.set_title(f"{code} trust among members")
+    return fig
+
+
+@solara.component
+def TrustHeatmap(model: ExplorerModel) -> None:
+    """The trust heatmap, redrawn at every step."""
+    update_counter.get()
+    solara.FigureMatplotlib(trust_figure(model))
 
 
 def _slider(value: float, low: float, high: float, step: float, label: str) -> dict:

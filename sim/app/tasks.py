@@ -548,7 +548,7 @@ def sensitivity_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataF
                         "name": f"sensitivity_{options.method}", "scenarios": [spec.scenario.name],
                         "design": options.method, "parameters": bounds, "samples": options.samples,
                         "seeds_per_point": options.seeds_per_point,
-                        "metrics": sorted({t.split("@")[0] for t in outputs}), "dir": options.dir})
+                        "metrics": sorted({parse_output(t).series for t in outputs}), "dir": options.dir})
     folder = _sweep_folder(sweep.dir, sweep.name)
     store = run_sweep(sweep, {spec.scenario.name: spec.scenario}, spec.params, folder,
                       progress=bool(spec.config.progress))

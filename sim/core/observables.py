@@ -19,6 +19,7 @@ import numpy as np
 from sim.core.state import ParamColumns, State, World
 from sim.core.institutions import ACTIVE, HEDGING, OBSERVER, STATUS_NAMES, SUSPENDED, WITHDRAWN
 from sim.core.metrics import CLUB_METRICS, club_metrics, good_mean, status_counts
+from sim.core.outcomes import Outcome
 
 
 class Snapshot:
@@ -151,11 +152,11 @@ def groups_for(specs: Sequence[str]) -> tuple[str, ...]:
     reads: a lean record for sweeps that keep a few metrics."""
     needed = set()
     for spec in specs:
-        metric = str(spec).rpartition(":")[2]
-        if "." in metric:
-            needed.add(metric.partition(".")[0])
+        outcome = Outcome.parse(spec)
+        if outcome.family != outcome.metric:
+            needed.add(outcome.family)
         else:
-            needed.add("states" if metric in STATE_METRICS else "institutions")
+            needed.add("states" if outcome.metric in STATE_METRICS else "institutions")
     return tuple(g for g in GROUPS if g in needed)
 
 

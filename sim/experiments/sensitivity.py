@@ -8,15 +8,14 @@ effect from noise (ten Broeke et al. 2016).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from sim.core.outcomes import Outcome
 from sim.errors import InputError
 
-OUTPUT = re.compile(r"^(?P<entity>[^:@]+):(?P<metric>[^@]+)@(?P<date>\d{4}-\d{2})$")
 METHODS = ("morris", "sobol")
 #: Significant digits of the numbers in sensitivity.csv: enough for the indices, and few
 #: enough that the file does not change with the last bits of floating-point arithmetic.
@@ -24,13 +23,16 @@ SIGNIFICANT_DIGITS = 4
 CSV_FLOAT_FORMAT = f"%.{SIGNIFICANT_DIGITS}g"
 
 
-def parse_output(text: str) -> tuple[str, str, str]:
-    """(entity, metric, YYYY-MM) of an output written ENTITY:metric@YYYY-MM."""
-    match = OUTPUT.match(str(text))
-    if not match:
+def parse_output(text: str) -> Outcome:
+    """The output written ENTITY:metric@YYYY-MM (it unpacks as entity, metric, month)."""
+    try:
+        outcome = Outcome.parse(text)
+    except ValueError:
+        outcome = None
+    if outcome is None or not outcome.entity or not outcome.month:
         raise InputError("config", "sensitivity.outputs", text,
                          "outputs written ENTITY:metric@YYYY-MM, e.g. SCO:cohesion@2018-10")
-    return match["entity"], match["metric"], match["date"]
+    return outcome
 
 
 def output_values(series: pd.DataFrame, outputs: list[str]) -> pd.DataFrame:

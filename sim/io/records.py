@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.core.outcomes import Outcome
 from sim.core.observables import GROUPS, INSTITUTION_METRICS, STATE_FAMILIES, STATE_METRICS, block_values, blocks, suffixes
 from sim.errors import InputError
 
@@ -155,7 +156,7 @@ def metric_series(model: "RunResult", spec: str,
     """
     data = model.observations() if data is None else data
     insts = model.institution_codes
-    entity, _, metric = spec.rpartition(":")
+    entity, metric, _ = Outcome.parse(spec)
     if not entity:
         k = INSTITUTION_METRICS.index(metric)
         return [(code, metric, data["institutions"][:, j, k]) for j, code in enumerate(insts)]
@@ -178,9 +179,12 @@ def check_metrics(specs: list[str], codes: list[str], institutions: list[str], g
                   source: str = "sweep") -> None:
     """Refuse metric specs that name no known entity or metric."""
     for spec in specs:
-        entity, _, metric = str(spec).rpartition(":")
-        ok = (not entity and metric in INSTITUTION_METRICS) or \
-            known_metric(entity, metric, codes, institutions, great_powers)
+        try:
+            entity, metric, month = Outcome.parse(spec)
+        except ValueError:
+            entity, metric, month = "", "", ""
+        ok = not month and ((not entity and metric in INSTITUTION_METRICS)
+                            or known_metric(entity, metric, codes, institutions, great_powers))
         if not ok:
             raise InputError(source, "metrics", spec,
                              f"an institution metric ({', '.join(INSTITUTION_METRICS)}), optionally "
