@@ -165,7 +165,7 @@ def test_list_prints_tasks_scenarios_events_and_metrics_without_an_output_folder
     monkeypatch.chdir(tmp_path)
     assert run_main(monkeypatch, "task=list") == 0
     printed = capsys.readouterr().out
-    assert list(tmp_path.iterdir()) == []                     # no outputs/ folder
+    assert list(tmp_path.iterdir()) == []                     # no results/ folder
     for task in TASKS:
         assert re.search(rf"^  {task} +\S", printed, re.M)
     assert re.search(r"^  no_crimea +History without the annexation of Crimea", printed, re.M)

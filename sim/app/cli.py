@@ -25,6 +25,7 @@ import hydra
 import matplotlib
 import yaml
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from hydra.errors import HydraException
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
@@ -37,6 +38,7 @@ from sim.extras import check_extras
 from sim.limits import refuse_aliases
 from sim.app.listing import help_text, listing
 from sim.io.outdir import WRITING_TASKS, check_writable, discard, missing_folders, prepare, remove_if_empty
+from sim.io.results import mark_latest, timestamped_folder
 from sim.core.params import Params
 from sim.scenarios.schema import Scenario
 
@@ -184,6 +186,10 @@ def app(cfg: DictConfig) -> None:
         raise JobFailed() from error
     finally:
         remove_if_empty(out, Path.cwd())
+    if HydraConfig.get().mode == RunMode.MULTIRUN:
+        mark_latest("multirun", Path(HydraConfig.get().sweep.dir))
+    elif cfg.task in WRITING_TASKS and out.is_dir():
+        mark_latest(str(cfg.task), out)
 
 
 def _dispatch(cfg: DictConfig, out: Path) -> None:
@@ -208,11 +214,11 @@ def _scenario_loader(overrides: list[str]) -> "tasks.ScenarioLoader":
 
 
 def with_run_dir(argv: list[str]) -> list[str]:
-    """`argv` with Hydra's default run folder (`outputs/DATE/TIME`) made explicit, so that
-    the folder a failed run created is known and can be removed."""
+    """`argv` with the default run folder (`results/<task>/<date>_<time>`) made explicit,
+    so that the folder a failed run created is known and can be removed."""
     if not single_run(argv) or _value_of("hydra.run.dir", argv):
         return argv
-    return [*argv, f"hydra.run.dir=outputs/{datetime.now():%Y-%m-%d/%H-%M-%S}"]
+    return [*argv, f"hydra.run.dir={timestamped_folder(_value_of('task', argv) or 'run', datetime.now())}"]
 
 
 @contextmanager

@@ -7,7 +7,7 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -17,18 +17,20 @@ from omegaconf import OmegaConf
 
 from sim.experiments.ablation import (BUNDLE, data_ensemble, inert, one_at_a_time, one_at_a_time_variants,
                                       robustness_needs)
-from sim.experiments.calibration import CALIBRATION_FILES, calibrate, parse_calibration, posterior_file
+from sim.experiments.calibration import (CALIBRATION_FILES, CalibrationSpec, calibrate, calibration_digest,
+                                         parse_calibration, posterior_file)
+from sim.app.console import console_table, shown, sweep_outcomes
 from sim.app.calibration_plots import calibration_figures
 from sim.scenarios.cast import Cast
 from sim.experiments.collect import collect
 from sim.experiments.compare import differences
 from sim.app.config import RunSpec, cast_files
-from sim.experiments.discover import Condition, cases, discover
+from sim.experiments.discover import Condition, cases, default_level, discover
 from sim.app.discover_plots import box_figure, tradeoff_figure
 from sim.experiments.ensemble import run_pairs, run_view
 from sim.errors import DataError, InputError
 from sim.app.listing import listing
-from sim.core.params import BEHAVIOURAL, spread_bounds
+from sim.core.params import BEHAVIOURAL, Params, spread_bounds
 from sim.app.plots import (FigureInputs, comparison_figure, draw_figures, event_markers, quantiles, quarter_label,
                        save_figure, sensitivity_figure)
 from sim.io.records import TIMESERIES_COLUMNS, check_metrics, summary_frame
@@ -37,7 +39,9 @@ from sim.experiments.score import confusion, report, score_records, score_summar
 from sim.experiments.sensitivity import CSV_FLOAT_FORMAT, analyse, output_values, parse_output
 from sim.io.store import (file_digest, provenance, read_json, read_table, reading, table_columns, write_csv,
                        write_table, write_yaml)
-from sim.experiments.sweep import SweepSpec, SweepStore, design_points, parse_spec, problem, run_sweep
+from sim.experiments.sweep import (SweepSpec, SweepStore, design_points, parse_spec, problem, run_sweep,
+                                   store_digest, sweep_identity)
+from sim.io.results import mark_latest, named_folder
 from sim.experiments.time_split import time_split
 from sim.experiments.robustness import PointRunner, robustness, summarise_checks
 from sim.experiments.references import informativeness, references, run_references
@@ -282,8 +286,7 @@ def _split_report(spec: RunSpec, scenarios: dict[str, Scenario], out: Path) -> N
     settings), the other period's predicted from posterior and prior draws."""
     options = spec.config.validate
     calibration = parse_calibration(OmegaConf.to_container(spec.config.calibrate, resolve=True, enum_to_str=True))
-    folder = Path(calibration.dir or Path.cwd() / "calibrations" / calibration.name)
-    folder = folder.with_name(f"{folder.name}_split")
+    folder = _calibration_folder(calibration, spec.params, scenarios, "_split")
     table = time_split(calibration, scenarios, spec.params, folder, options.split_draws,
                        list(range(options.seeds_per_point)), progress=bool(spec.config.progress))
     print(f"\nTime split: calibrated on one period's targets, the other's predicted from {options.split_draws} "
@@ -442,12 +445,12 @@ def score_task(spec: RunSpec, out: Path) -> pd.DataFrame:
     return summary
 
 
-def _discovery_cases(spec: RunSpec) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+def _discovery_cases(spec: RunSpec) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, Condition]:
     """The finished runs of the sweep in `results`: their varied parameters, whether the
-    outcome's condition holds, and the runs table; refuses an outcome the sweep did not
-    record and a condition that holds in all runs or none."""
+    outcome's condition holds, the runs table and the condition (`discover.level`, or,
+    when null, `default_level` of the outcome's values); refuses an outcome the sweep did
+    not record and a condition that holds in all runs or none."""
     options = spec.config.discover
-    condition = Condition(options.when, options.level)
     store = SweepStore(Path(spec.config.results))
     runs = store.runs()
     runs = runs[runs["status"] == "done"]
@@ -456,24 +459,31 @@ def _discovery_cases(spec: RunSpec) -> tuple[pd.DataFrame, np.ndarray, pd.DataFr
     except InputError as error:
         raise InputError("config", "discover.outcome", options.outcome, error.allowed) from None
     merged = runs.merge(values, on=["run", "point"])
+    outcome = merged[options.outcome].to_numpy(dtype=float)
+    level = options.level if options.level is not None else default_level(outcome, str(options.when))
+    condition = Condition(str(options.when), float(level))
     x, y = cases(merged.drop(columns=options.outcome), merged[options.outcome], condition)
     if not y.any() or y.all():
-        raise InputError("config", "discover.level", f"{options.level} (met in {int(y.sum())} of {y.size} runs)",
-                         "a condition that holds in some runs but not all (PRIM needs both)")
-    return x, y, runs
+        observed = f"{np.nanmin(outcome):.4g} to {np.nanmax(outcome):.4g}" if np.isfinite(outcome).any() else "none"
+        raise InputError("config", "discover.level", f"{level:g} (met in {int(y.sum())} of {y.size} runs)",
+                         f"a level between the outcome's values in this sweep ({observed}) that some runs "
+                         "meet and some do not, or null (the level that splits them most evenly)")
+    return x, y, runs, condition
 
 
 def discover_task(spec: RunSpec, out: Path) -> pd.DataFrame:
     """PRIM on a sweep folder: the parameter box in which the outcome's condition holds."""
     options = spec.config.discover
-    x, y, runs = _discovery_cases(spec)
+    x, y, runs, condition = _discovery_cases(spec)
+    if options.level is None:
+        print(f"discover.level not given: {condition.level:g}, the level that splits the {y.size} runs most "
+              f"evenly ({options.outcome} {condition} in {int(y.sum())} of them)\n")
     trajectory, box, step = discover(x, y, options.threshold, options.peel_alpha)
-    condition = Condition(options.when, options.level)
     title = f"{options.outcome} {condition} ({int(y.sum())} of {y.size} runs)"
     chosen = trajectory.loc[step]
     print(f"Scenario discovery (PRIM) for {title}: box at step {step}, coverage {chosen['coverage']:.2f}, "
           f"density {chosen['density']:.2f}, {int(chosen['res_dim'])} restricted parameters\n")
-    print(box.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print(console_table(box, float_format=lambda v: f"{v:.4g}"))
     written = [write_csv(trajectory, out / "discover_trajectory.csv"), write_csv(box, out / "discover_box.csv"),
                _provenance(spec, out, sorted(runs["seed"].unique().tolist())),
                *save_figure(tradeoff_figure(trajectory, step, title), out / "discover_tradeoff"),
@@ -482,8 +492,24 @@ def discover_task(spec: RunSpec, out: Path) -> pd.DataFrame:
     return box
 
 
-def _sweep_folder(spec_dir: str | None, name: str) -> Path:
-    return Path(spec_dir) if spec_dir else Path.cwd() / "sweeps" / name
+def _sweep_folder(sweep: SweepSpec, kind: str, name: str, identity: dict[str, Any], base: Params,
+                  scenarios: dict[str, Scenario]) -> Path:
+    """A sweep's folder: `sweep.dir` when given, else `results/<kind>/<name>-<hash>`, named
+    by the hash of everything its numbers depend on (`store_digest`), so another spec gets
+    another folder and the same spec finds, and resumes, its own."""
+    if sweep.dir:
+        return Path(sweep.dir)
+    return named_folder(kind, name, store_digest(identity, base, scenarios))
+
+
+def _computed_line(store: SweepStore, total: int) -> str:
+    """What this call of the sweep computed: nothing (all stored), everything, or the rest
+    of an interrupted sweep."""
+    if store.computed == 0:
+        return f"Nothing to compute: all {total} runs were already in {shown(store.folder)}"
+    if store.computed < total:
+        return f"Resumed: {total - store.computed} of {total} runs were already stored, {store.computed} computed"
+    return f"Computed {total} runs"
 
 
 def sweep_inputs(spec: RunSpec, load: ScenarioLoader) -> tuple[SweepSpec, dict[str, Scenario]]:
@@ -499,14 +525,17 @@ def sweep_inputs(spec: RunSpec, load: ScenarioLoader) -> tuple[SweepSpec, dict[s
 def sweep_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> SweepStore:
     """Run (or resume) the configured sweep; print where its tables are."""
     sweep, scenarios = sweep_inputs(spec, load)
-    folder = _sweep_folder(sweep.dir, sweep.name)
-    store = run_sweep(sweep, scenarios, spec.params, folder, progress=bool(spec.config.progress),
-                      draws=spec.draw_values or None)
+    draws = spec.draw_values or None
+    folder = _sweep_folder(sweep, "sweep", sweep.name, sweep_identity(sweep, draws), spec.params, scenarios)
+    store = run_sweep(sweep, scenarios, spec.params, folder, progress=bool(spec.config.progress), draws=draws)
     runs = store.runs()
     print(f"Sweep '{sweep.name}': {len(runs)} runs ({(runs['status'] == 'done').sum()} done), "
           f"{runs['chunk'].nunique()} chunks, backend {sweep.backend} x {sweep.workers}")
-    print(f"Files:\n  {folder / 'manifest.json'}\n  {folder / 'runs.parquet'}\n  {folder / 'runs_summary.parquet'}"
-          f"\n  {folder / 'parts'}/")
+    print(_computed_line(store, len(runs)))
+    print(sweep_outcomes(pd.read_parquet(folder / "runs_summary.parquet"), list(sweep.parameters)))
+    where = shown(folder)
+    print(f"Files (also {shown(mark_latest('sweep', folder))}):\n  {where / 'manifest.json'}\n  {where / 'runs.parquet'}"
+          f"\n  {where / 'runs_summary.parquet'}\n  {where / 'parts'}/")
     return store
 
 
@@ -514,9 +543,13 @@ def calibrate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> Path:
     """Run (or resume) the configured calibration; print the posterior summary and files."""
     calibration = parse_calibration(OmegaConf.to_container(spec.config.calibrate, resolve=True, enum_to_str=True))
     scenarios = twin_scenarios(spec.scenario, load)
-    folder = Path(calibration.dir) if calibration.dir else Path.cwd() / "calibrations" / calibration.name
+    folder = _calibration_folder(calibration, spec.params, scenarios)
+    before = _generations(folder)
     calibrate(calibration, scenarios, spec.params, folder, progress=bool(spec.config.progress))
+    if before and before == _generations(folder):
+        print(f"Nothing to compute: all {len(before)} generations were already in {shown(folder)}\n")
     _provenance(spec, folder, [])
+    mark_latest("calibrate", folder)
     figures = calibration_figures(folder)
     table = pd.read_csv(folder / "posterior.csv")
     print(f"Calibration '{calibration.name}': posterior of {len(calibration.free)} parameters "
@@ -526,6 +559,22 @@ def calibrate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> Path:
     print("\nFiles:\n" + "\n".join(f"  {folder / name}" for name in CALIBRATION_FILES)
           + "".join(f"\n  {path}" for path in figures))
     return folder
+
+
+def _calibration_folder(calibration: CalibrationSpec, base: Params, scenarios: dict[str, Scenario],
+                        suffix: str = "") -> Path:
+    """A calibration's folder: `calibrate.dir` when given, else
+    `results/calibrations/<name><suffix>-<hash>`, the hash covering the spec, the base
+    parameters, the scenarios and the code (`calibration_digest`)."""
+    if calibration.dir:
+        folder = Path(calibration.dir)
+        return folder.with_name(f"{folder.name}{suffix}") if suffix else folder
+    return named_folder("calibrate", f"{calibration.name}{suffix}", calibration_digest(calibration, base, scenarios))
+
+
+def _generations(folder: Path) -> list[str]:
+    """The generation records a calibration folder holds (names of generations/g*.json)."""
+    return sorted(path.name for path in (folder / "generations").glob("g*.json"))
 
 
 def sensitivity_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame:
@@ -545,18 +594,22 @@ def sensitivity_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataF
                         "design": options.method, "parameters": bounds, "samples": options.samples,
                         "seeds_per_point": options.seeds_per_point,
                         "metrics": sorted({t.split("@")[0] for t in outputs}), "dir": options.dir})
-    folder = _sweep_folder(sweep.dir, sweep.name)
-    store = run_sweep(sweep, {spec.scenario.name: spec.scenario}, spec.params, folder,
-                      progress=bool(spec.config.progress))
+    scenarios = {spec.scenario.name: spec.scenario}
+    extra = {"outputs": outputs}
+    folder = _sweep_folder(sweep, "sensitivity", str(options.method), sweep_identity(sweep, extra=extra),
+                           spec.params, scenarios)
+    store = run_sweep(sweep, scenarios, spec.params, folder, progress=bool(spec.config.progress), extra=extra)
     points = design_points(sweep)
     table = analyse(options.method, problem(sweep), points, output_values(store.timeseries(), outputs), outputs)
-    print(f"Sensitivity ({options.method}, {len(points)} points x {options.seeds_per_point} seeds):\n")
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    print(f"Sensitivity ({options.method}, {len(points)} points x {options.seeds_per_point} seeds); "
+          f"{_computed_line(store, len(store.runs())).lower()}:\n")
+    print(console_table(table, float_format=lambda v: f"{v:.4f}"))
     figure = sensitivity_figure(table, options.method)
-    write_csv(table, out / "sensitivity.csv", float_format=CSV_FLOAT_FORMAT)
-    _provenance(spec, out, list(range(options.seeds_per_point)))
-    save_figure(figure, out / "sensitivity.png")
-    print(f"\nFiles:\n  {out / 'sensitivity.csv'}\n  {out / 'sensitivity.png'}\n  runs: {folder}")
+    written = [write_csv(table, folder / "sensitivity.csv", float_format=CSV_FLOAT_FORMAT),
+               _provenance(spec, folder, list(range(options.seeds_per_point))),
+               *save_figure(figure, folder / "sensitivity.png")]
+    print(f"\nFiles (also {shown(mark_latest('sensitivity', folder))}):\n"
+          + "\n".join(f"  {shown(path)}" for path in written) + f"\n  runs: {shown(folder) / 'parts'}/")
     return table
 
 

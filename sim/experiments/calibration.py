@@ -464,7 +464,7 @@ class CalibrationStore:
             if held is None or held.get("spec_hash") != digest:
                 raise InputError(str(self.manifest), "spec_hash", (held or {}).get("spec_hash"),
                                  f"the same calibration as the one run there ({digest} now): "
-                                 "use a new calibrate.dir (or calibrate.name) for a different one")
+                                 "leave calibrate.dir empty (each calibration gets its own folder) or use a new one")
             code = (held.get("code_version") or {}).get("source_digest")
             if code != source_digest():
                 raise InputError(str(self.manifest), "code_version.source_digest", code,
@@ -542,6 +542,14 @@ def finished(spec: CalibrationSpec, meta: dict[str, Any]) -> bool:
     particles beat the previous tolerance (APMC's stopping rule)."""
     last = int(meta["generation"]) + 1 >= spec.generations
     return last or (meta["generation"] > 0 and meta["acceptance"] <= spec.min_acceptance)
+
+
+def calibration_digest(spec: CalibrationSpec, base: Params, scenarios: dict[str, Scenario]) -> str:
+    """The hash of what a calibration's numbers depend on (its spec, the base parameters,
+    the scenarios it runs and the code's source digest, since a calibration resumes only
+    under the same code): the suffix of its default folder."""
+    used = {name: fingerprint(scenarios[name]) for name in spec.scenario_names()}
+    return spec_hash({**spec.identity(), "source_digest": source_digest()}, asdict(base), used)
 
 
 def calibrate(spec: CalibrationSpec, scenarios: dict[str, Scenario], base: Params, folder: Path,

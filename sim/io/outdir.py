@@ -23,8 +23,9 @@ RESULT_FILES = (
       for ext in ("png", "svg")))
 FIGURE_STEMS = ("cohesion", "trajectories", "components", "engagement_timeline", "trust_heatmap_*",
                 "trust_network_*", "phase_diagram", "sensitivity")
-#: Tasks that write their results into the run folder.
-WRITING_TASKS = ("run", "validate", "compare", "score", "sensitivity", "discover")
+#: Tasks that write their results into the run folder (a sweep, sensitivity or calibration writes
+#: into its own folder, `sim.io.results`).
+WRITING_TASKS = ("run", "validate", "compare", "score", "discover")
 
 
 def check_writable(folder: Path) -> None:
