@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.experiments.discover import Condition, cases, discover
+from sim.experiments.discover import Condition, cases, default_level, discover
 from tests.helpers import run_main
 from tests.test_bad_input import _run_cli
 
@@ -32,6 +32,15 @@ def test_cases_keep_the_varied_parameters_and_apply_the_condition():
     assert list(x.columns) == ["rally_gain"] and list(y) == [False, True, True]
 
 
+def test_the_default_level_splits_the_runs_most_evenly():
+    values = np.array([0.3, 0.1, 0.4, 0.2, 0.5, 0.6])
+    assert default_level(values, "below") == 0.4 and Condition("below", 0.4)(values).mean() == 0.5
+    assert default_level(values, "at_least") == 0.4
+    codes = np.array([4.0] * 13 + [3.0] * 5)          # Uzbekistan withdrawn in 13 runs, suspended in 5
+    assert default_level(codes, "at_least") == 4.0 and default_level(codes, "below") == 4.0
+    assert default_level(np.array([1.0, 1.0]), "below") == 1.0   # no split exists: the one value
+
+
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory):
     folder = tmp_path_factory.mktemp("sweep") / "grid"
@@ -54,7 +63,7 @@ def test_discover_on_a_sweep_writes_the_box_and_figures(sweep, tmp_path, monkeyp
 
 @pytest.mark.parametrize("args, expected", [
     (["discover.when=sideways"], ["discover.when", "below, at_most, above, at_least"]),
-    (["discover.level=-1"], ["discover.level", "some runs but not all"]),
+    (["discover.level=-1"], ["discover.level", "between the outcome's values in this sweep", "or null"]),
     (["discover.outcome=SCO:cohesion@1990-01"], ["discover.outcome", "present in the results"]),
 ])
 def test_bad_discovery_settings_are_refused_in_one_line(sweep, tmp_path, monkeypatch, capsys, args, expected):

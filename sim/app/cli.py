@@ -31,6 +31,7 @@ from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.app import tasks
+from sim.app.console import compile_kernels
 from sim.scenarios.cast import Cast
 from sim.app.config import CONFIG_DIR, compose, explain_schema_error, register_configs, resolve, scenario_from
 from sim.errors import DataError, UserError, fault_report
@@ -45,6 +46,8 @@ from sim.scenarios.schema import Scenario
 register_configs()
 matplotlib.use("Agg")
 
+#: The tasks that run the model (and so need its compiled kernels).
+MODEL_TASKS = ("run", "validate", "calibrate", "compare", "sweep", "sensitivity", "score")
 #: Loggers quiet unless `verbose=true`: this project's progress details and Dask's cluster.
 CHATTY_LOGGERS = ("sim", "distributed", "MESA")
 
@@ -199,6 +202,8 @@ def _dispatch(cfg: DictConfig, out: Path) -> None:
     spec = resolve(cfg, HydraConfig.get().runtime)
     given = HydraConfig.get().overrides
     load = _scenario_loader(list(given.task) + list(given.hydra))
+    if cfg.task in MODEL_TASKS:
+        compile_kernels(spec.scenario, spec.params)
     tasks.run(spec, out, load)
 
 

@@ -7,10 +7,17 @@ task writes, which the printed text names.
 
 from __future__ import annotations
 
+import importlib
+import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from sim.core.params import Params
+from sim.experiments.ensemble import run_one
+from sim.scenarios.schema import Scenario
 
 #: Width of everything the tasks print.
 COLUMNS = 100
@@ -22,16 +29,40 @@ SHOWN_POINTS = 12
 SHOWN_REPORTERS = 4
 
 
-def console_table(frame: pd.DataFrame, width: int = COLUMNS, cell_width: int = CELL_WIDTH, **options: Any) -> str:
+def console_table(frame: pd.DataFrame, width: int = COLUMNS, cell_width: int = CELL_WIDTH, wrap: str | None = None,
+                  **options: Any) -> str:
     """`frame.to_string(index=False, **options)` fitted to `width` columns: text cells
     longer than `cell_width` shortened, columns that do not fit wrapped into further
-    blocks, each under its own header."""
+    blocks, each under its own header. A `wrap` column (a long text such as a target's
+    name) is not shortened but printed last, wrapped within the width left beside the
+    other columns."""
+    if wrap is not None:
+        return _with_wrapped(frame, wrap, width, cell_width, options)
     shown = frame.copy()
     for column in shown.columns:
-        if shown[column].dtype == object:
+        if not pd.api.types.is_numeric_dtype(shown[column]) and not pd.api.types.is_bool_dtype(shown[column]):
             shown[column] = [_shorten(value, cell_width) for value in shown[column]]
     text = shown.to_string(index=False, line_width=width, **options)
     return "\n".join(line.rstrip(" \\") if len(line) > width else line for line in text.splitlines())
+
+
+#: The narrowest a wrapped column may be before the table is cut into blocks instead.
+MIN_WRAPPED = 24
+
+
+def _with_wrapped(frame: pd.DataFrame, column: str, width: int, cell_width: int, options: dict[str, Any]) -> str:
+    """The table without `column`, each row followed on the right by `column`'s text wrapped
+    to the width left (continued lines indented under it)."""
+    rest = console_table(frame.drop(columns=column), width, cell_width, **options).splitlines()
+    left = max(map(len, rest)) + 2
+    if width - left < MIN_WRAPPED or len(rest) != len(frame) + 1:
+        return console_table(frame, width, cell_width, **options)
+    lines = [f"{rest[0]:{left}s}{column}"]
+    for row, text in zip(rest[1:], frame[column].astype(str)):
+        pieces = textwrap.wrap(text, width - left) or [""]
+        lines.append(f"{row:{left}s}{pieces[0]}")
+        lines += [" " * left + piece for piece in pieces[1:]]
+    return "\n".join(lines)
 
 
 def shown(path: Path) -> Path:
@@ -74,3 +105,41 @@ def sweep_outcomes(summary: pd.DataFrame, parameters: list[str]) -> str:
     tail = [f"... {more} more points in runs_summary.parquet"] if more else []
     formats = {**{name: "{:g}".format for name in parameters}, **{name: "{:.3f}".format for name in reporters}}
     return "\n".join([title, console_table(shown, formatters=formats), *tail])
+
+
+#: The modules whose numba kernels compile on first use.
+KERNEL_MODULES = ("sim.core.decisions", "sim.core.institutions", "sim.core.metrics", "sim.core.processes")
+#: The line printed (on stderr) while the kernels compile.
+COMPILE_NOTICE = ("note: compiling the model's kernels on first use (numba; once per machine and code version, "
+                  "20-60 s)")
+
+
+def uncompiled_kernels(modules: tuple[str, ...] = KERNEL_MODULES) -> list[str]:
+    """The model's numba kernels without a valid entry in numba's cache (none yet, or one
+    left stale by an edit of their file): what the next run compiles. Read from numba's
+    cache index; a numba whose cache cannot be read this way counts every kernel as cached
+    (no notice rather than a wrong one)."""
+    from numba.core.dispatcher import Dispatcher
+    missing = []
+    for name in modules:
+        module = importlib.import_module(name)
+        for attribute, value in vars(module).items():
+            if not isinstance(value, Dispatcher) or value.py_func.__module__ != name:
+                continue
+            try:
+                cached = bool(value._cache._cache_file._load_index())
+            except (AttributeError, OSError):
+                cached = True
+            if not cached:
+                missing.append(f"{name}.{attribute}")
+    return missing
+
+
+def compile_kernels(scenario: Scenario, params: Params) -> None:
+    """If kernels would compile, say so in one line on stderr and compile them here, with
+    one run of `scenario`: local workers forked afterwards inherit them, and later
+    processes (Dask's workers too) load them from numba's cache."""
+    if not uncompiled_kernels():
+        return
+    print(COMPILE_NOTICE, file=sys.stderr, flush=True)
+    run_one(scenario, params, 0)

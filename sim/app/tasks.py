@@ -19,7 +19,7 @@ from sim.experiments.ablation import (BUNDLE, data_ensemble, inert, one_at_a_tim
                                       robustness_needs)
 from sim.experiments.calibration import (CALIBRATION_FILES, CalibrationSpec, calibrate, calibration_digest,
                                          parse_calibration, posterior_file)
-from sim.app.console import console_table, shown, sweep_outcomes
+from sim.app.console import COLUMNS, console_table, shown, sweep_outcomes
 from sim.app.calibration_plots import calibration_figures
 from sim.scenarios.cast import Cast
 from sim.experiments.collect import collect
@@ -121,7 +121,8 @@ def summary(series: pd.DataFrame, decisions: pd.DataFrame, institutions: list[st
              *_decision_lines(decisions, runs),
              "", "Membership changes (median first quarter; share of runs in which they happen):",
              *_membership_lines(decisions, runs)]
-    return "\n".join(lines)
+    return "\n".join(piece for line in lines
+                     for piece in (textwrap.wrap(line, COLUMNS, subsequent_indent=" " * 10) or [""]))
 
 
 def _cohesion_lines(series: pd.DataFrame, institutions: list[str]) -> list[str]:
@@ -181,12 +182,13 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
     table = evaluate(outcomes)
     print(f"Validation of '{spec.scenario.name}' over {len(seeds)} seeds "
           f"(a target passes when >= {REQUIRED_SHARE:.0%} of seeds meet it):\n")
-    print(table[["target", "name", "threshold", "value", "share", "result"]].to_string(index=False))
+    print(console_table(table[["target", "result", "share", "value", "threshold", "name"]], wrap="name",
+                        float_format=lambda v: f"{v:.4g}"))
     write_csv(table, out / "validation.csv")
     quiet_scenario, history_end = load(QUIET_SCENARIO), spec.scenario.dates[-1][:7]
     quiet = quiet_future(run_view(quiet_scenario, [(spec.params, seed) for seed in seeds]), history_end)
     print(f"\nStability: '{QUIET_SCENARIO}' (no events after {history_end}):\n")
-    print(quiet.to_string(index=False))
+    print(console_table(quiet, float_format=lambda v: f"{v:.4g}"))
     write_csv(quiet, out / "quiet_future.csv")
     _provenance(spec, out, seeds)
     checks = evaluate_checks(outcomes)
@@ -226,8 +228,8 @@ def _references_report(spec: RunSpec, load: ScenarioLoader, checks: pd.DataFrame
     print(f"\nChecks under the references ({options.prior_draws} prior draws x {options.reference_seeds} seeds; "
           f"null model and flat data x {options.seeds} seeds); informative: some reference "
           f"meets it in <= 50% of runs:\n")
-    print(table[["check", "kind", "share", "prior", "null", "flat_data", "informative"]].to_string(
-        index=False, float_format=lambda v: f"{v:.2f}"))
+    print(console_table(table[["check", "kind", "share", "prior", "null", "flat_data", "informative"]],
+                        float_format=lambda v: f"{v:.2f}"))
     counts = ", ".join(f"{name} {int(passes[name].sum())}" for name in passes.columns if name != "target")
     print(f"\nTargets passing under each reference (of {len(passes)}): {counts}")
     return table
@@ -265,7 +267,7 @@ def _ablation_report(scenarios: dict[str, Scenario], quiet: tuple[Scenario, str]
     print(_ablation_text(table[table["kind"] == BUNDLE], ["variant"]))
     fields = inert(table)
     level = "at the default point or over the robustness ensemble" if robust is not None else "at the default point"
-    print("\n" + textwrap.fill(f"Inert ({level}; noise scales excepted): {', '.join(fields) or 'none'}", 100))
+    print("\n" + textwrap.fill(f"Inert ({level}; noise scales excepted): {', '.join(fields) or 'none'}", COLUMNS))
     write_csv(table, out / "ablation.csv")
 
 
@@ -278,7 +280,7 @@ def _ablation_text(table: pd.DataFrame, head: list[str]) -> str:
     for column in lists:
         shown[names.get(column, column)] = [",".join(map(str, checks)) or "-" for checks in table[column]]
     formatters = {c: (lambda v: "" if pd.isna(v) else f"{v:g}") for c in ("default", "neutral") if c in shown}
-    return shown.to_string(index=False, formatters=formatters, na_rep="")
+    return console_table(shown, formatters=formatters, na_rep="")
 
 
 def _split_report(spec: RunSpec, scenarios: dict[str, Scenario], out: Path) -> None:
@@ -291,7 +293,7 @@ def _split_report(spec: RunSpec, scenarios: dict[str, Scenario], out: Path) -> N
                        list(range(options.seeds_per_point)), progress=bool(spec.config.progress))
     print(f"\nTime split: calibrated on one period's targets, the other's predicted from {options.split_draws} "
           f"posterior (and prior) draws x {options.seeds_per_point} seeds; calibrations in {folder}:\n")
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    print(console_table(table, wrap="name" if "name" in table else None, float_format=lambda v: f"{v:.2f}"))
     write_csv(table, out / "time_split.csv")
 
 
@@ -312,7 +314,7 @@ def _ensemble_report(title: str, summary: pd.DataFrame, points: pd.DataFrame, st
     """Print a robustness summary under its title; write it as STEM.csv, the per-point
     table as STEM_points.csv and the share of runs meeting each check as STEM_checks.csv."""
     print(f"\n{title}:\n")
-    print(summary.to_string(index=False))
+    print(console_table(summary, wrap="name" if "name" in summary else None, float_format=lambda v: f"{v:.3g}"))
     write_csv(summary, stem.with_name(f"{stem.name}.csv"))
     write_csv(points, stem.with_name(f"{stem.name}_points.csv"))
     write_csv(summarise_checks(points), stem.with_name(f"{stem.name}_checks.csv"))
@@ -338,8 +340,8 @@ def compare_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame
     else:
         print(f"Differences from '{names[0]}' over {len(spec.seeds)} paired seeds (mean, bootstrap 95% CI; "
               f"NaN: the institution is not yet founded):\n")
-    print(shown[columns].to_string(index=False, float_format=lambda v: f"{v:+.4f}",
-                                   formatters={"draws_same_sign": "{:.2f}".format}))
+    print(console_table(shown[columns], float_format=lambda v: f"{v:+.4f}",
+                        formatters={"draws_same_sign": "{:.2f}".format}))
     drawn = [(inst, options.metrics[0]) for inst in institutions]
     figure = comparison_figure({name: view.series_table(drawn) for name, view in views.items()}, table, institutions)
     written = [*write_table(table, out / "compare", spec.config.output.format), _provenance(spec, out, spec.seeds),
@@ -554,8 +556,8 @@ def calibrate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> Path:
     table = pd.read_csv(folder / "posterior.csv")
     print(f"Calibration '{calibration.name}': posterior of {len(calibration.free)} parameters "
           f"(weighted mean and 90% interval):\n")
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
-    print(f"\nGenerations:\n{pd.read_csv(folder / 'diagnostics.csv').to_string(index=False)}")
+    print(console_table(table, float_format=lambda v: f"{v:.3g}"))
+    print(f"\nGenerations:\n{console_table(pd.read_csv(folder / 'diagnostics.csv'), float_format=lambda v: f'{v:.4g}')}")
     print("\nFiles:\n" + "\n".join(f"  {folder / name}" for name in CALIBRATION_FILES)
           + "".join(f"\n  {path}" for path in figures))
     return folder

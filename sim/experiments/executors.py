@@ -158,7 +158,8 @@ class DaskExecutor(Executor):
         if isinstance(error, KeyboardInterrupt):  # Dask's warnings while it kills busy workers are noise then
             logging.getLogger("distributed").setLevel(logging.ERROR)
         self.client = None
-        self._resources.close()
+        with _without_slow_exit_warnings():
+            self._resources.close()
 
     def completed(self, work: Work, tasks: Iterable[Any]) -> Iterator[Any]:
         from distributed import wait as dask_wait
@@ -166,6 +167,30 @@ class DaskExecutor(Executor):
         yield from _bounded(lambda task: client.submit(work, task, pure=False), tasks,
                             TASKS_PER_WORKER * self.workers,
                             lambda pending: dask_wait(pending, return_when="FIRST_COMPLETED").done)
+
+
+#: What a Dask nanny logs when a worker it closes takes longer than its wait (a loaded machine):
+#: the worker is killed then, after its results were written and recorded, so it is noise.
+SLOW_EXIT = "Worker process still alive"
+
+
+class _SlowExitFilter(logging.Filter):
+    """Drops the nanny's `SLOW_EXIT` lines unless `distributed` logs at INFO (verbose=true)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        verbose = logging.getLogger("distributed").getEffectiveLevel() <= logging.INFO
+        return verbose or not record.getMessage().startswith(SLOW_EXIT)
+
+
+@contextmanager
+def _without_slow_exit_warnings() -> Iterator[None]:
+    """While a LocalCluster closes, its nannies' `SLOW_EXIT` warnings are not shown."""
+    nanny, quiet = logging.getLogger("distributed.nanny"), _SlowExitFilter()
+    nanny.addFilter(quiet)
+    try:
+        yield
+    finally:
+        nanny.removeFilter(quiet)
 
 
 #: The backends by name: every caller chooses its executor here.
