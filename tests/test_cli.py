@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 
 import mesa
 import numpy as np
@@ -13,7 +14,7 @@ import yaml
 from sim.app.config import TASKS
 from sim.app.listing import GLOSSARY
 from sim.core.observables import INSTITUTION_METRICS
-from sim.core.params import MECHANISMS, NEUTRAL
+from sim.core.params import MECHANISMS, NEUTRAL, Params
 from sim.io.store import read_table
 from sim.app.tasks import TASK_TABLE, TaskEntry
 from sim.experiments.validation import TARGETS
@@ -172,6 +173,11 @@ def test_list_prints_tasks_scenarios_events_and_metrics_without_an_output_folder
     assert re.search(r"^  separatism_support +A state backs separatists", printed, re.M)
     for metric in (*INSTITUTION_METRICS, "trust_in.<STATE>", "engagement.<INSTITUTION>", "legitimacy"):
         assert re.search(rf"^  {re.escape(metric)} +\S", printed, re.M)
+    for field in fields(Params):
+        low, high = field.metadata["range"]
+        assert re.search(rf"^  {field.name} +{field.default:g} in \[{low:g}, {high:g}\]: \S", printed, re.M)
+    assert f"Parameters (params.NAME=VALUE; {len(fields(Params))})" in printed
+    assert max(map(len, printed.splitlines())) <= 100
 
 
 def test_every_task_runs_through_its_entry_in_the_task_table(tmp_path, monkeypatch):

@@ -143,3 +143,13 @@ def compile_kernels(scenario: Scenario, params: Params) -> None:
         return
     print(COMPILE_NOTICE, file=sys.stderr, flush=True)
     run_one(scenario, params, 0)
+
+
+def wrapped(text: str, width: int = COLUMNS) -> str:
+    """`text` with each of its lines longer than `width` wrapped (continued lines indented
+    like the line's start), for titles and notes printed above tables."""
+    lines = []
+    for line in text.split("\n"):
+        indent = " " * (len(line) - len(line.lstrip()))
+        lines += textwrap.wrap(line, width, subsequent_indent=indent) if len(line) > width else [line]
+    return "\n".join(lines)

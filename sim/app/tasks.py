@@ -19,7 +19,7 @@ from sim.experiments.ablation import (BUNDLE, data_ensemble, inert, one_at_a_tim
                                       robustness_needs)
 from sim.experiments.calibration import (CALIBRATION_FILES, CalibrationSpec, calibrate, calibration_digest,
                                          parse_calibration, posterior_file)
-from sim.app.console import COLUMNS, console_table, shown, sweep_outcomes
+from sim.app.console import COLUMNS, console_table, shown, sweep_outcomes, wrapped
 from sim.app.calibration_plots import calibration_figures
 from sim.scenarios.cast import Cast
 from sim.experiments.collect import collect
@@ -92,7 +92,7 @@ def run_task(spec: RunSpec, out: Path) -> dict[str, list[Path]]:
     print(summary(series, decisions, institutions, spec))
     print("\nFiles:")
     for path in (path for group in paths.values() for path in group):
-        print(f"  {path}")
+        print(f"  {shown(path)}")
     return paths
 
 
@@ -209,7 +209,7 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
     if options.split:
         _split_report(spec, scenarios, out)
     passed = bool((table["result"] == "PASS").all() and (quiet["result"] == "PASS").all())
-    print(f"\n{'All targets PASS' if passed else 'Some targets FAIL'}; table: {out / 'validation.csv'}")
+    print(f"\n{'All targets PASS' if passed else 'Some targets FAIL'}; table: {shown(out / 'validation.csv')}")
     return passed
 
 
@@ -225,9 +225,9 @@ def _references_report(spec: RunSpec, load: ScenarioLoader, checks: pd.DataFrame
     shares, passes = run_references(refs, spec.scenario.cast, spec.params, progress=bool(spec.config.progress))
     table = informativeness(checks, shares)
     write_csv(passes, out / "reference_targets.csv")
-    print(f"\nChecks under the references ({options.prior_draws} prior draws x {options.reference_seeds} seeds; "
+    print(wrapped(f"\nChecks under the references ({options.prior_draws} prior draws x {options.reference_seeds} seeds; "
           f"null model and flat data x {options.seeds} seeds); informative: some reference "
-          f"meets it in <= 50% of runs:\n")
+          f"meets it in <= 50% of runs:\n"))
     print(console_table(table[["check", "kind", "share", "prior", "null", "flat_data", "informative"]],
                         float_format=lambda v: f"{v:.2f}"))
     counts = ", ".join(f"{name} {int(passes[name].sum())}" for name in passes.columns if name != "target")
@@ -276,11 +276,11 @@ def _ablation_text(table: pd.DataFrame, head: list[str]) -> str:
     100 columns."""
     names = {"passing": "pass", "robust_needed_by": "robust_by"}
     lists = [c for c in ("needed_by", "robust_needed_by") if c in table]
-    shown = table[head + ["passing"] + lists + ["verdict"]].rename(columns=names)
+    compact = table[head + ["passing"] + lists + ["verdict"]].rename(columns=names)
     for column in lists:
-        shown[names.get(column, column)] = [",".join(map(str, checks)) or "-" for checks in table[column]]
-    formatters = {c: (lambda v: "" if pd.isna(v) else f"{v:g}") for c in ("default", "neutral") if c in shown}
-    return console_table(shown, formatters=formatters, na_rep="")
+        compact[names.get(column, column)] = [",".join(map(str, checks)) or "-" for checks in table[column]]
+    formatters = {c: (lambda v: "" if pd.isna(v) else f"{v:g}") for c in ("default", "neutral") if c in compact}
+    return console_table(compact, formatters=formatters, na_rep="")
 
 
 def _split_report(spec: RunSpec, scenarios: dict[str, Scenario], out: Path) -> None:
@@ -291,8 +291,8 @@ def _split_report(spec: RunSpec, scenarios: dict[str, Scenario], out: Path) -> N
     folder = _calibration_folder(calibration, spec.params, scenarios, "_split")
     table = time_split(calibration, scenarios, spec.params, folder, options.split_draws,
                        list(range(options.seeds_per_point)), progress=bool(spec.config.progress))
-    print(f"\nTime split: calibrated on one period's targets, the other's predicted from {options.split_draws} "
-          f"posterior (and prior) draws x {options.seeds_per_point} seeds; calibrations in {folder}:\n")
+    print(wrapped(f"\nTime split: calibrated on one period's targets, the other's predicted from {options.split_draws} "
+          f"posterior (and prior) draws x {options.seeds_per_point} seeds; calibrations in {shown(folder)}:\n"))
     print(console_table(table, wrap="name" if "name" in table else None, float_format=lambda v: f"{v:.2f}"))
     write_csv(table, out / "time_split.csv")
 
@@ -313,7 +313,7 @@ def _data_report(spec: RunSpec, load: ScenarioLoader, out: Path) -> None:
 def _ensemble_report(title: str, summary: pd.DataFrame, points: pd.DataFrame, stem: Path) -> None:
     """Print a robustness summary under its title; write it as STEM.csv, the per-point
     table as STEM_points.csv and the share of runs meeting each check as STEM_checks.csv."""
-    print(f"\n{title}:\n")
+    print(wrapped(f"\n{title}:\n"))
     print(console_table(summary, wrap="name" if "name" in summary else None, float_format=lambda v: f"{v:.3g}"))
     write_csv(summary, stem.with_name(f"{stem.name}.csv"))
     write_csv(points, stem.with_name(f"{stem.name}_points.csv"))
@@ -330,23 +330,23 @@ def compare_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame
     institutions = [s.code for s in spec.scenario.institutions]
     table = differences(names[0], views, institutions, list(options.dates), list(options.metrics),
                         options.resamples, draws=len(spec.draws))
-    shown = table.assign(ci=table.apply(_interval_text, axis=1))
+    printed = table.assign(ci=table.apply(_interval_text, axis=1))
     columns = ["scenario", "institution", "metric", "date", "difference", "ci"]
     if spec.draws:
         columns += ["posterior_low", "posterior_high", "draws_same_sign"]
-        print(f"Differences from '{names[0]}' over {len(spec.draws)} posterior draws x {len(spec.seeds)} seeds, "
+        print(wrapped(f"Differences from '{names[0]}' over {len(spec.draws)} posterior draws x {len(spec.seeds)} seeds, "
               "paired (mean, bootstrap 95% CI of the mean; 90% interval of the per-draw mean over the posterior; "
-              "share of draws whose mean has the overall sign; NaN: not yet founded):\n")
+              "share of draws whose mean has the overall sign; NaN: not yet founded):\n"))
     else:
-        print(f"Differences from '{names[0]}' over {len(spec.seeds)} paired seeds (mean, bootstrap 95% CI; "
-              f"NaN: the institution is not yet founded):\n")
-    print(console_table(shown[columns], float_format=lambda v: f"{v:+.4f}",
+        print(wrapped(f"Differences from '{names[0]}' over {len(spec.seeds)} paired seeds (mean, bootstrap 95% CI; "
+              f"NaN: the institution is not yet founded):\n"))
+    print(console_table(printed[columns], float_format=lambda v: f"{v:+.4f}",
                         formatters={"draws_same_sign": "{:.2f}".format}))
     drawn = [(inst, options.metrics[0]) for inst in institutions]
     figure = comparison_figure({name: view.series_table(drawn) for name, view in views.items()}, table, institutions)
     written = [*write_table(table, out / "compare", spec.config.output.format), _provenance(spec, out, spec.seeds),
                *save_figure(figure, out / "compare.png")]
-    print("\nFiles:\n" + "\n".join(f"  {path}" for path in written))
+    print("\nFiles:\n" + "\n".join(f"  {shown(path)}" for path in written))
     return table
 
 
@@ -443,7 +443,7 @@ def score_task(spec: RunSpec, out: Path) -> pd.DataFrame:
              write_csv(confusion(spec.observed, outcomes), out / "score_confusion.csv"),
              _provenance(spec, out, spec.seeds)]
     print(report(spec.observed, records, summary, spec.scenario.name))
-    print("\nFiles:\n" + "\n".join(f"  {path}" for path in paths))
+    print("\nFiles:\n" + "\n".join(f"  {shown(path)}" for path in paths))
     return summary
 
 
@@ -478,19 +478,19 @@ def discover_task(spec: RunSpec, out: Path) -> pd.DataFrame:
     options = spec.config.discover
     x, y, runs, condition = _discovery_cases(spec)
     if options.level is None:
-        print(f"discover.level not given: {condition.level:g}, the level that splits the {y.size} runs most "
-              f"evenly ({options.outcome} {condition} in {int(y.sum())} of them)\n")
+        print(wrapped(f"discover.level not given: {condition.level:g}, the level that splits the {y.size} runs most "
+              f"evenly ({options.outcome} {condition} in {int(y.sum())} of them)\n"))
     trajectory, box, step = discover(x, y, options.threshold, options.peel_alpha)
     title = f"{options.outcome} {condition} ({int(y.sum())} of {y.size} runs)"
     chosen = trajectory.loc[step]
-    print(f"Scenario discovery (PRIM) for {title}: box at step {step}, coverage {chosen['coverage']:.2f}, "
-          f"density {chosen['density']:.2f}, {int(chosen['res_dim'])} restricted parameters\n")
+    print(wrapped(f"Scenario discovery (PRIM) for {title}: box at step {step}, coverage {chosen['coverage']:.2f}, "
+          f"density {chosen['density']:.2f}, {int(chosen['res_dim'])} restricted parameters\n"))
     print(console_table(box, float_format=lambda v: f"{v:.4g}"))
     written = [write_csv(trajectory, out / "discover_trajectory.csv"), write_csv(box, out / "discover_box.csv"),
                _provenance(spec, out, sorted(runs["seed"].unique().tolist())),
                *save_figure(tradeoff_figure(trajectory, step, title), out / "discover_tradeoff"),
                *save_figure(box_figure(box, chosen["coverage"], chosen["density"], title), out / "discover_box")]
-    print("\nFiles:\n" + "\n".join(f"  {path}" for path in written))
+    print("\nFiles:\n" + "\n".join(f"  {shown(path)}" for path in written))
     return box
 
 
@@ -554,12 +554,12 @@ def calibrate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> Path:
     mark_latest("calibrate", folder)
     figures = calibration_figures(folder)
     table = pd.read_csv(folder / "posterior.csv")
-    print(f"Calibration '{calibration.name}': posterior of {len(calibration.free)} parameters "
-          f"(weighted mean and 90% interval):\n")
+    print(wrapped(f"Calibration '{calibration.name}': posterior of {len(calibration.free)} parameters "
+          f"(weighted mean and 90% interval):\n"))
     print(console_table(table, float_format=lambda v: f"{v:.3g}"))
     print(f"\nGenerations:\n{console_table(pd.read_csv(folder / 'diagnostics.csv'), float_format=lambda v: f'{v:.4g}')}")
-    print("\nFiles:\n" + "\n".join(f"  {folder / name}" for name in CALIBRATION_FILES)
-          + "".join(f"\n  {path}" for path in figures))
+    print("\nFiles:\n" + "\n".join(f"  {shown(folder) / name}" for name in CALIBRATION_FILES)
+          + "".join(f"\n  {shown(path)}" for path in figures))
     return folder
 
 
@@ -603,8 +603,8 @@ def sensitivity_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataF
     store = run_sweep(sweep, scenarios, spec.params, folder, progress=bool(spec.config.progress), extra=extra)
     points = design_points(sweep)
     table = analyse(options.method, problem(sweep), points, output_values(store.timeseries(), outputs), outputs)
-    print(f"Sensitivity ({options.method}, {len(points)} points x {options.seeds_per_point} seeds); "
-          f"{_computed_line(store, len(store.runs())).lower()}:\n")
+    print(wrapped(f"Sensitivity ({options.method}, {len(points)} points x {options.seeds_per_point} seeds); "
+          f"{_computed_line(store, len(store.runs())).lower()}:\n"))
     print(console_table(table, float_format=lambda v: f"{v:.4f}"))
     figure = sensitivity_figure(table, options.method)
     written = [write_csv(table, folder / "sensitivity.csv", float_format=CSV_FLOAT_FORMAT),
@@ -621,7 +621,7 @@ def collect_task(spec: RunSpec, results: Path) -> pd.DataFrame:
     table = collect(results)
     written = write_table(table, results / "runs_summary", spec.config.output.format)
     print(f"Collected {len(table)} runs from {table['job'].nunique()} job folders of {results}")
-    print("Files:\n" + "\n".join(f"  {path}" for path in written))
+    print("Files:\n" + "\n".join(f"  {shown(path)}" for path in written))
     return table
 
 
@@ -647,7 +647,7 @@ def plot_task(spec: RunSpec, results: Path) -> list[Path]:
     written = [path for name, figure in draw_figures(inputs).items() for path in save_figure(figure, out / name)]
     if not written:
         raise InputError("config", "results", str(results), PLOT_SOURCES)
-    print("Figures:\n" + "\n".join(f"  {p}" for p in written))
+    print("Figures:\n" + "\n".join(f"  {shown(p)}" for p in written))
     return written
 
 
