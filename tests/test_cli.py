@@ -109,6 +109,21 @@ def test_run_writes_its_tables_in_the_chosen_format(tmp_path, monkeypatch, fmt):
         assert (out / "figures" / "cohesion.svg").exists()
 
 
+def test_wide_output_has_one_row_per_run_and_quarter_with_reporters_as_columns(tmp_path, monkeypatch):
+    out = tmp_path / "wide"
+    assert run_main(monkeypatch, "seeds=[4,9]", "output.format=wide", f"hydra.run.dir={out}") == 0
+    long = pd.read_parquet(out / "timeseries.parquet")
+    wide = read_table(out / "timeseries_wide.csv", dates=("date",))
+    assert list(wide.columns[:4]) == ["run", "seed", "step", "date"]
+    assert len(wide) == long.groupby(["run", "step"]).ngroups and not wide.duplicated(["run", "step"]).any()
+    assert {"SCO.cohesion", "CSTO.n_active", "UZB.engagement.CSTO"} <= set(wide.columns)
+    assert len(wide.columns) == 4 + long.groupby(["entity", "metric"], observed=True).ngroups
+    row = long[(long["run"] == 1) & (long["step"] == 40) & (long["entity"] == "SCO") & (long["metric"] == "cohesion")]
+    shown = wide.loc[(wide["run"] == 1) & (wide["step"] == 40), "SCO.cohesion"]
+    assert shown.iloc[0] == pytest.approx(row["value"].iloc[0])
+    assert run_main(monkeypatch, "task=plot", f"results={out}") == 0     # the long table is kept for the figures
+
+
 def test_compare_writes_its_table_as_csv_and_parquet_alike(tmp_path, monkeypatch):
     out = tmp_path / "compare"
     assert run_main(monkeypatch, "task=compare", "scenarios=[history,no_crimea]", "seeds=2", "output.format=both",
@@ -120,7 +135,7 @@ def test_compare_writes_its_table_as_csv_and_parquet_alike(tmp_path, monkeypatch
 def test_a_wrong_output_format_is_one_line(monkeypatch, capsys):
     assert run_main(monkeypatch, "output.format=xlsx") == 2
     error = capsys.readouterr().err.strip()
-    assert error == "error: command line: output.format = 'xlsx' is invalid; allowed: parquet, csv, both"
+    assert error == "error: command line: output.format = 'xlsx' is invalid; allowed: parquet, csv, both, wide"
 
 
 def test_validate_exits_non_zero_when_a_target_fails(tmp_path, monkeypatch, capsys):

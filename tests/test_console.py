@@ -60,3 +60,13 @@ def test_the_notice_is_one_line_before_the_kernels_compile(tmp_path, monkeypatch
     monkeypatch.setattr(console, "uncompiled_kernels", lambda: [])
     assert run_main(monkeypatch, "seeds=1", f"hydra.run.dir={tmp_path / 'again'}") == 0
     assert capsys.readouterr().err == "" and compiled == ["history"]
+
+
+def test_the_progress_bar_needs_no_notebook_widgets(monkeypatch):
+    import tqdm.auto
+    import tqdm.std
+    import sim.extras
+    monkeypatch.setattr(sim.extras, "installed", lambda module: module != "ipywidgets")
+    assert sim.extras.progress_bar() is tqdm.std.tqdm      # without ipywidgets: no IProgress warning
+    monkeypatch.setattr(sim.extras, "installed", lambda module: True)
+    assert sim.extras.progress_bar() is tqdm.auto.tqdm

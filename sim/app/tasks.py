@@ -33,7 +33,7 @@ from sim.app.listing import listing
 from sim.core.params import BEHAVIOURAL, Params, spread_bounds
 from sim.app.plots import (FigureInputs, comparison_figure, draw_figures, event_markers, quantiles, quarter_label,
                        save_figure, sensitivity_figure)
-from sim.io.records import TIMESERIES_COLUMNS, check_metrics, summary_frame
+from sim.io.records import TIMESERIES_COLUMNS, check_metrics, summary_frame, wide_frame
 from sim.scenarios.schema import Scenario, load_scenario
 from sim.experiments.score import confusion, report, score_records, score_summary
 from sim.experiments.sensitivity import CSV_FLOAT_FORMAT, analyse, output_values, parse_output
@@ -89,6 +89,8 @@ def run_task(spec: RunSpec, out: Path) -> dict[str, list[Path]]:
         "config": [_provenance(spec, out, spec.seeds)],
         "figure": save_figure(figure, out / "cohesion.png"),
     }
+    if fmt == "wide":
+        paths["timeseries"].append(write_csv(wide_frame(series), out / "timeseries_wide.csv"))
     print(summary(series, decisions, institutions, spec))
     print("\nFiles:")
     for path in (path for group in paths.values() for path in group):

@@ -38,8 +38,8 @@ from typing import Any, Optional
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
+from sim.extras import progress_bar
 from sim.checks import allowed, choices, is_finite_number
 from sim.errors import InputError, UserError
 from sim.experiments.executors import BACKENDS, SCHEDULER_ADDRESS, Backend, Executor, executor
@@ -51,6 +51,8 @@ from sim.experiments.sweep import SCHEDULERS, fingerprint, spec_hash
 from sim.experiments.validation import TARGETS, Target, run_pair_views
 from sim.extras import require_dask
 
+#: The progress bar class (`sim.extras.progress_bar`: no widget warning in a notebook).
+tqdm = progress_bar()
 log = logging.getLogger(__name__)
 OBSERVATIONS = ("article", "simulated")
 STATISTICS = ("shares", "shares_and_values")

@@ -25,9 +25,9 @@ from typing import Any, Optional
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
+from sim.extras import progress_bar
 from sim.checks import allowed, choices, is_finite_number
 from sim.core.observables import groups_for
 from sim.experiments.ensemble import BATCH_SIZE, run_batch
@@ -40,6 +40,8 @@ from sim.io.store import code_version, file_digest, folder_lock, read_json, writ
 from sim.experiments.sampling import latin_hypercube
 from sim.extras import require_dask
 
+#: The progress bar class (`sim.extras.progress_bar`: no widget warning in a notebook).
+tqdm = progress_bar()
 log = logging.getLogger(__name__)
 DESIGNS = ("grid", "random", "lhs", "sobol", "morris", "points")
 RUN_KEYS = ("name", "scenarios", "design", "parameters", "samples", "seeds_per_point", "metrics", "seed")

@@ -14,7 +14,7 @@ from sim.errors import InputError
 
 #: Files the tasks write into a run folder (figures also as .svg; task=plot under figures/).
 RESULT_FILES = (
-    "timeseries.parquet", "timeseries.csv", "decisions.parquet", "decisions.csv",
+    "timeseries.parquet", "timeseries.csv", "timeseries_wide.csv", "decisions.parquet", "decisions.csv",
     "runs_summary.parquet", "runs_summary.csv", "compare.parquet", "compare.csv",
     "validation.csv", "quiet_future.csv", "robustness.csv", "robustness_points.csv", "ablation.csv",
     "data_robustness.csv", "data_robustness_points.csv", "time_split.csv", "score_records.csv", "score_summary.csv",
