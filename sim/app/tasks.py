@@ -109,7 +109,7 @@ def run_table(spec: RunSpec) -> pd.DataFrame:
 
 
 SUMMARY_LEGEND = ("Legend: cohesion 0-1 (mean trust, norm congruence and engagement of the members);",
-                  "        stances endorse / neutral (silence) / oppose; statuses active / hedging / suspended / withdrawn.")
+                  "  stances endorse / neutral (silence) / oppose; statuses active / hedging / suspended / withdrawn.")
 
 
 def summary(series: pd.DataFrame, decisions: pd.DataFrame, institutions: list[str],
@@ -121,7 +121,7 @@ def summary(series: pd.DataFrame, decisions: pd.DataFrame, institutions: list[st
              *SUMMARY_LEGEND, "", "Final cohesion (median [5%, 95%]):", *_cohesion_lines(series, institutions),
              "", "Key decisions (most common outcome, share of runs; most common blocker, share of runs):",
              *_decision_lines(decisions, runs),
-             "", "Membership changes (median first quarter; share of runs in which they happen):",
+             "", "Membership changes (from -> to; median first quarter; share of runs in which they happen):",
              *_membership_lines(decisions, runs)]
     return "\n".join(piece for line in lines
                      for piece in (textwrap.wrap(line, COLUMNS, subsequent_indent=" " * 10) or [""]))
@@ -161,13 +161,16 @@ def _decision_lines(decisions: pd.DataFrame, runs: int) -> list[str]:
 
 
 def _membership_lines(decisions: pd.DataFrame, runs: int) -> list[str]:
-    """Status changes other than foundings and accessions, ordered by their median first quarter."""
+    """Status changes other than foundings and accessions, each with the status it leaves
+    (`hedging -> active`: a return, not a status the state already had), ordered by their
+    median first quarter."""
     moves = decisions[(decisions["kind"] == "membership")
                       & ~decisions["detail"].str.contains("founding|accession")]
+    moves = moves.assign(change=moves["detail"].str.replace(r"\s*\(.*\)$", "", regex=True))
     rows = []
-    for (inst, state, outcome), group in moves.groupby(["institution", "state", "outcome"], observed=True):
+    for (inst, state, change), group in moves.groupby(["institution", "state", "change"], observed=True):
         first = group.groupby("run")["date"].min().median()
-        rows.append((first, f"  {quarter_label(first)} {inst:5s} {state} {outcome:10s} "
+        rows.append((first, f"  {quarter_label(first)} {inst:5s} {state} {change:22s} "
                             f"{group['run'].nunique() / runs:.0%}"))
     return [line for _, line in sorted(rows)] or ["  none"]
 
@@ -622,7 +625,7 @@ def collect_task(spec: RunSpec, results: Path) -> pd.DataFrame:
     `results/runs_summary` (in `output.format`)."""
     table = collect(results)
     written = write_table(table, results / "runs_summary", spec.config.output.format)
-    print(f"Collected {len(table)} runs from {table['job'].nunique()} job folders of {results}")
+    print(f"Collected {len(table)} runs from {table['job'].nunique()} job folders of {shown(results)}")
     print("Files:\n" + "\n".join(f"  {shown(path)}" for path in written))
     return table
 
