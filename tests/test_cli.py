@@ -64,7 +64,7 @@ def test_runs_summary_has_one_row_per_run_with_the_final_quarter(run_folder):
 def test_plot_task_draws_from_a_run_folder(run_folder, monkeypatch):
     assert run_main(monkeypatch, "task=plot", f"results={run_folder}") == 0
     figures = {p.name for p in (run_folder / "figures").iterdir()}
-    assert {"cohesion.png", "components.svg", "trust_heatmap_SCO.png", "engagement_timeline.png"} <= figures
+    assert {"cohesion.png", "components.svg", "trust_heatmap_SCO.png", "membership_timeline.png"} <= figures
 
 
 def test_compare_task_writes_paired_differences(tmp_path, monkeypatch, capsys):

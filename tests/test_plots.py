@@ -122,9 +122,9 @@ def test_trust_network_draws_members_and_edges(ensemble):
     plt.close(fig)
 
 
-def test_engagement_timeline_has_one_strip_per_member(ensemble):
+def test_membership_timeline_has_one_strip_per_member(ensemble):
     series, _ = ensemble
-    fig = plots.engagement_timeline(series, ["SCO", "CSTO"])
+    fig = plots.membership_timeline(series, ["SCO", "CSTO"])
     sco, csto = fig.axes[0], fig.axes[1]
     assert sco.images[0].get_array().shape[0] == 10  # six members and four observers over time
     assert {t.get_text() for t in csto.get_yticklabels()} >= {"UZB", "KAZ", "ARM"}
@@ -227,7 +227,7 @@ def test_every_legend_uses_one_font_size(spec, ensemble):
                plots.trajectories_figure({"history": series, "alt": series}, ["SCO"]),
                plots.comparison_figure({"history": series, "alt": series}, _comparison_table(), ["SCO"]),
                plots.trust_network(series, "CSTO", ["2007-10"]),
-               plots.engagement_timeline(series, ["SCO"])]
+               plots.membership_timeline(series, ["SCO"])]
     sizes = {text.get_fontsize() for fig in figures for ax in fig.axes if ax.get_legend()
              for text in ax.get_legend().get_texts()}
     sizes |= {text.get_fontsize() for fig in figures for legend in fig.legends for text in legend.get_texts()}
@@ -268,7 +268,7 @@ def test_the_figure_registry_draws_what_its_inputs_allow_as_the_functions_do(spe
     markers = plots.event_markers(spec.scenario)
     inputs = plots.FigureInputs(series, "history", ["SCO", "CSTO"], markers, dates=["2007-10"], swept=["a"])
     figures = plots.draw_figures(inputs)
-    assert list(figures) == ["cohesion", "trajectories", "components", "engagement_timeline", "trust_heatmap_SCO",
+    assert list(figures) == ["cohesion", "trajectories", "components", "membership_timeline", "trust_heatmap_SCO",
                              "trust_heatmap_CSTO", "trust_network_SCO", "trust_network_CSTO"]
     direct = plots.cohesion_figure(series, ["SCO", "CSTO"], "Cohesion, scenario 'history'", markers)
     assert plots.render(figures["cohesion"], "svg") == plots.render(direct, "svg")

@@ -394,7 +394,7 @@ def trust_network(series: pd.DataFrame, institution: str, dates: list[str], thre
     return fig
 
 
-def engagement_timeline(series: pd.DataFrame, institutions: list[str], run: int = 0) -> Figure:
+def membership_timeline(series: pd.DataFrame, institutions: list[str], run: int = 0) -> Figure:
     """Membership status of every state over time, one strip chart per institution (one run)."""
     fig, axes = new_figure(len(institutions), 1, size=(10, 3.2 * len(institutions)), sharex=True)
     cmap = ListedColormap(STATUS_COLOURS)
@@ -597,8 +597,8 @@ FIGURES: dict[str, FigureEntry] = {
     "trajectories": FigureEntry(("series", "institutions"), lambda i: trajectories_figure(
         {i.scenario: i.series}, i.institutions, events={i.scenario: i.markers})),
     "components": FigureEntry(("series", "institutions"), lambda i: components_figure(i.series, i.institutions)),
-    "engagement_timeline": FigureEntry(("series", "institutions"),
-                                       lambda i: engagement_timeline(i.series, i.institutions)),
+    "membership_timeline": FigureEntry(("series", "institutions"),
+                                       lambda i: membership_timeline(i.series, i.institutions)),
     "trust_heatmap": FigureEntry(("series", "institutions", "dates"),
                                  lambda i, institution: trust_heatmap(i.series, institution, i.dates),
                                  per_institution=True),

@@ -21,7 +21,7 @@ RESULT_FILES = (
     "score_confusion.csv", "sensitivity.csv", "discover_trajectory.csv", "discover_box.csv",
     *(f"{name}.{ext}" for name in ("cohesion", "compare", "sensitivity", "discover_tradeoff", "discover_box")
       for ext in ("png", "svg")))
-FIGURE_STEMS = ("cohesion", "trajectories", "components", "engagement_timeline", "trust_heatmap_*",
+FIGURE_STEMS = ("cohesion", "trajectories", "components", "membership_timeline", "trust_heatmap_*",
                 "trust_network_*", "phase_diagram", "sensitivity")
 #: Tasks that write their results into the run folder (a sweep, sensitivity or calibration writes
 #: into its own folder, `sim.io.results`).
