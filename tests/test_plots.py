@@ -153,7 +153,7 @@ def test_phase_diagram_cells_centred_on_sampled_values():
     plt.close(fig)
 
 
-def test_sensitivity_bars_readable_names_and_inert_parameters():
+def test_sensitivity_bars_readable_names_and_inert_parameters(tmp_path):
     table = pd.DataFrame({"output": ["UZB:engagement.CSTO@2014-01"] * 4,
                           "parameter": ["w_sovereignty", "trust_gain", "mandate_cost", "deference"],
                           "index": ["mu_star"] * 4, "value": [0.3, 0.1, 0.2, 1e-6],
@@ -167,7 +167,13 @@ def test_sensitivity_bars_readable_names_and_inert_parameters():
     assert ax.texts[0].get_position()[1] == 0  # on deference's row
     errorbars = [c for c in ax.containers if c.__class__.__name__ == "ErrorbarContainer"]
     assert len(errorbars) == 1 and len(errorbars[0].lines[2][0].get_segments()) == 3
-    assert "mu*" in ax.get_xlabel() and "2%" in ax.get_title()
+    assert r"$\mu^*$" in ax.get_xlabel() and "output units" in ax.get_xlabel() and "2% of its variance" in ax.get_title()
+    below = fig.axes[1]                         # mu*-sigma view: the three active parameters named
+    assert below.get_ylabel().startswith(r"$\sigma$") and len(below.collections[0].get_offsets()) == 4
+    assert sorted(t.get_text() for t in below.texts) == ["Mandate cost", "Sovereignty weight", "Trust gain"]
+    assert plots._share_text(0.0013) == "0.13%" and plots._share_text(0.25) == "25%"
+    assert sum(path.stat().st_size for path in plots.save_figure(fig, tmp_path / "sensitivity.png")
+               if path.suffix == ".png") < 500_000
     assert ax.get_title().startswith("UZB engagement in CSTO, 2014Q1")
     assert "95%" in fig.get_suptitle()
     plt.close(fig)

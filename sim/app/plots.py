@@ -26,6 +26,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.textpath import TextPath
+from matplotlib.ticker import MaxNLocator
 
 from sim.core.institutions import GOOD_STANDING, STATUS_NAMES
 from sim.experiments.sensitivity import output_values, parse_output
@@ -465,18 +466,50 @@ def sensitivity_figure(table: pd.DataFrame, method: str) -> Figure:
     a parameter whose index and interval stay below `INERT_SHARE` of the panel's largest
     is written as inert instead of drawn as an empty bar."""
     outputs = list(dict.fromkeys(table["output"]))
-    fig, axes = new_figure(1, len(outputs), size=(4.8 * len(outputs), 4.8))
-    index = "mu_star" if method == "morris" else "ST"
-    for ax, text in zip(axes[0], outputs):
+    morris = method == "morris"
+    fig, axes = new_figure(2 if morris else 1, len(outputs), size=(4.8 * len(outputs), 9.0 if morris else 4.8))
+    index = "mu_star" if morris else "ST"
+    for column, text in enumerate(outputs):
+        ax = axes[0][column]
         rows = table[(table["output"] == text) & (table["index"] == index)].sort_values("value")
         _sensitivity_panel(ax, rows)
         share = rows["seed_variance_share"].iloc[0] if len(rows) else float("nan")
-        ax.set_title(f"{output_label(text)}\n(seed variance share {share:.0%})")
-        ax.set_xlabel("Morris mu* (mean |elementary effect|)" if method == "morris"
-                      else "Sobol total-order index ST")
+        ax.set_title(f"{output_label(text)}\n(seeds alone: {_share_text(share)} of its variance)")
+        ax.set_xlabel(r"Morris $\mu^*$: mean |elementary effect| (output units)" if morris
+                      else r"Sobol total-order index $S_T$ (share of variance)")
         ax.set_ylabel("Parameter")
-    fig.suptitle("Bars: index; whiskers: 95% bootstrap interval")
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        if morris:
+            _mu_sigma_panel(axes[1][column], rows)
+    fig.suptitle("Bars: index; whiskers: 95% bootstrap interval" +
+                 (r"; below: $\sigma$ against $\mu^*$ (high $\sigma$: non-linear or interacting)" if morris else ""))
     return fig
+
+
+def _share_text(share: float) -> str:
+    """A share as a percentage readable at any size: `12%`, `0.13%`, `< 0.01%`."""
+    if pd.isna(share):
+        return "n/a"
+    if share >= 0.01 or share == 0:
+        return f"{share:.0%}"
+    return f"{share:.2%}" if share >= 1e-4 else "< 0.01%"
+
+
+def _mu_sigma_panel(ax: Axes, rows: pd.DataFrame) -> None:
+    """Morris's sigma against mu* for each parameter, the ones that matter named."""
+    ax.scatter(rows["value"], rows["sigma"], color=PALETTE[0], s=18)
+    top = rows["value"].max()
+    for name, mu, sigma in zip(rows["parameter"], rows["value"], rows["sigma"]):
+        if top > 0 and mu >= INERT_SHARE * top:
+            ax.annotate(parameter_label(name), (mu, sigma), fontsize="x-small", xytext=(3, 3), textcoords="offset points")
+    reach = float(np.nanmax([rows["value"].max(), rows["sigma"].max(), 0.0])) * 1.15 or 1.0
+    ax.plot([0, reach], [0, reach], color="grey", linestyle="--", linewidth=0.8, label=r"$\sigma = \mu^*$")
+    ax.set_xlim(0, reach)
+    ax.set_ylim(0, reach)
+    ax.xaxis.set_major_locator(MaxNLocator(4))
+    ax.legend(loc="upper left", fontsize="small")
+    ax.set_xlabel(r"$\mu^*$ (output units)")
+    ax.set_ylabel(r"$\sigma$ of the elementary effects")
 
 
 def _sensitivity_panel(ax: Axes, rows: pd.DataFrame) -> None:
