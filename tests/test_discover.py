@@ -74,3 +74,20 @@ def test_bad_discovery_settings_are_refused_in_one_line(sweep, tmp_path, monkeyp
 def test_discover_needs_a_sweep_folder(tmp_path, monkeypatch, capsys):
     _run_cli(monkeypatch, capsys, ["task=discover", f"results={tmp_path}"], tmp_path / "out",
              ["results", "manifest.json"])
+
+
+def test_the_discovery_figures_explain_every_colour():
+    from sim.app.discover_plots import box_figure, tradeoff_figure
+    trajectory = pd.DataFrame({"coverage": [1.0, 0.9, 0.7], "density": [0.5, 0.7, 1.0], "res_dim": [0, 1, 2]})
+    fig = tradeoff_figure(trajectory, 2, "t")
+    assert len(fig.axes) == 1                                   # a count gets a legend, not a colour bar
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels == ["0 restricted parameters", "1 restricted parameter", "2 restricted parameters",
+                      "reported box (step 2)"]
+    box = pd.DataFrame({"parameter": ["rally_gain", "memory"], "lower": [0.5, 6.0], "upper": [1.0, 14.0],
+                        "sampled_min": [0.5, 6.0], "sampled_max": [3.0, 14.0], "restricted": [True, False]})
+    fig = box_figure(box, 0.67, 1.0, "t")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "box: restricted", "box: unrestricted (whole range)", "sampled range"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Rally gain", "Memory"]   # readable names

@@ -32,7 +32,7 @@ from sim.errors import DataError, InputError
 from sim.app.listing import listing
 from sim.core.params import BEHAVIOURAL, Params, spread_bounds
 from sim.app.plots import (FigureInputs, comparison_figure, draw_figures, event_markers, quantiles, quarter_label,
-                       save_figure, sensitivity_figure)
+                       output_label, save_figure, sensitivity_figure)
 from sim.io.records import TIMESERIES_COLUMNS, check_metrics, summary_frame, wide_frame
 from sim.scenarios.schema import Scenario, load_scenario
 from sim.experiments.score import confusion, report, score_records, score_summary
@@ -486,7 +486,7 @@ def discover_task(spec: RunSpec, out: Path) -> pd.DataFrame:
         print(wrapped(f"discover.level not given: {condition.level:g}, the level that splits the {y.size} runs most "
               f"evenly ({options.outcome} {condition} in {int(y.sum())} of them)\n"))
     trajectory, box, step = discover(x, y, options.threshold, options.peel_alpha)
-    title = f"{options.outcome} {condition} ({int(y.sum())} of {y.size} runs)"
+    title = f"{output_label(options.outcome)} {condition} ({int(y.sum())} of {y.size} runs)"
     chosen = trajectory.loc[step]
     print(wrapped(f"Scenario discovery (PRIM) for {title}: box at step {step}, coverage {chosen['coverage']:.2f}, "
           f"density {chosen['density']:.2f}, {int(chosen['res_dim'])} restricted parameters\n"))
