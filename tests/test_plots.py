@@ -147,9 +147,12 @@ def test_phase_diagram_cells_centred_on_sampled_values():
     assert [t.get_text() for t in ax.get_yticklabels()] == ["6", "14"]
     means = table.groupby(["b", "a"])["SCO:cohesion@2018-10"].mean().to_numpy().reshape(2, 3)
     assert np.allclose(image.get_array(), means)
-    assert {t.get_text() for t in ax.texts} == {f"{v:.3f}" for v in means.ravel()}
-    assert ax.get_xlabel() == "A (a)" and "SCO cohesion, 2018Q4" in ax.get_title()
-    assert "mean over 2 seeds" in fig.axes[1].get_ylabel()
+    spread = table.groupby(["b", "a"])["SCO:cohesion@2018-10"].std().to_numpy().reshape(2, 3)
+    assert {t.get_text() for t in ax.texts} == {f"{v:.3f}\n±{d:.3f}" for v, d in zip(means.ravel(), spread.ravel())}
+    assert ax.get_xlabel() == "A" and "SCO cohesion, 2018Q4" in ax.get_title()
+    assert "mean over 2 seeds" in fig.axes[1].get_ylabel() and "± standard deviation over 2 seeds" in ax.get_title()
+    assert plots.parameter_axis_label("memory") == "Memory (quarters, half-life)"
+    assert plots.parameter_axis_label("w_sovereignty") == "Sovereignty weight (w_sovereignty)"
     plt.close(fig)
 
 

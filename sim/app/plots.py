@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 
 import matplotlib
@@ -32,6 +33,7 @@ from sim.core.institutions import GOOD_STANDING, STATUS_NAMES
 from sim.experiments.sensitivity import output_values, parse_output
 from sim.io.store import write_if_changed
 from sim.core.observables import COMPONENTS
+from sim.core.params import Params
 
 #: Okabe-Ito colour-blind-safe palette.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
@@ -85,6 +87,10 @@ def metric_label(metric: str) -> str:
     if not target:
         return words
     return f"{words} {target}" if words.endswith((" in", " from")) else f"{words} in {target}"
+
+
+#: The parameters' fields (their metadata: range, source), by name.
+PARAM_FIELDS = {f.name: f for f in dataclass_fields(Params)}
 
 
 def parameter_label(name: str) -> str:
@@ -429,11 +435,13 @@ def _number(value: float) -> str:
 
 def phase_diagram(outcomes: pd.DataFrame, x: str, y: str, outcome: str) -> Figure:
     """An outcome (mean over seeds) over two swept parameters: on a grid, one cell centred on
-    each sampled pair, ticks at the sampled values and each cell's value written in it; a
-    sampled design (not a grid) as coloured points."""
+    each sampled pair, ticks at the sampled values and each cell's mean written in it with
+    its spread over seeds (standard deviation); a sampled design (not a grid) as coloured
+    points."""
     fig, axes = new_figure(size=(6.5, 5.2))
     ax = axes[0][0]
-    means = outcomes.groupby([x, y])[outcome].mean().reset_index()
+    groups = outcomes.groupby([x, y])[outcome]
+    means, spread = groups.mean().reset_index(), groups.std().reset_index()
     seeds = int(outcomes.groupby([x, y]).size().max())
     if means[x].nunique() * means[y].nunique() == len(means):
         grid = means.pivot(index=y, columns=x, values=outcome)
@@ -442,22 +450,38 @@ def phase_diagram(outcomes: pd.DataFrame, x: str, y: str, outcome: str) -> Figur
         ax.set_yticks(range(grid.shape[0]), [_number(v) for v in grid.index])
         ax.grid(False)
         if grid.size <= 64:
-            _write_cells(ax, grid.to_numpy(), image)
+            deviations = spread.pivot(index=y, columns=x, values=outcome).to_numpy() if seeds > 1 else None
+            _write_cells(ax, grid.to_numpy(), image, deviations)
     else:
         image = ax.scatter(means[x], means[y], c=means[outcome], cmap="viridis", s=40)
     label = output_label(outcome)
     fig.colorbar(image, ax=ax, label=f"{label} (mean over {seeds} seeds)")
-    ax.set_xlabel(f"{parameter_label(x)} ({x})")
-    ax.set_ylabel(f"{parameter_label(y)} ({y})")
-    ax.set_title(f"{label}, by {parameter_label(x).lower()} and {parameter_label(y).lower()}")
+    ax.set_xlabel(parameter_axis_label(x))
+    ax.set_ylabel(parameter_axis_label(y))
+    spread_note = f"\n(cells: mean ± standard deviation over {seeds} seeds)" if seeds > 1 and ax.texts else ""
+    ax.set_title(f"{label}, by {parameter_label(x).lower()} and {parameter_label(y).lower()}{spread_note}")
     return fig
 
 
-def _write_cells(ax: Axes, values: np.ndarray, image) -> None:
-    """Each cell's value written in it, dark on light cells and light on dark ones."""
+def parameter_axis_label(name: str) -> str:
+    """A parameter's axis label: its name in words, with its code name when the words do
+    not spell it (`Sovereignty weight (w_sovereignty)`, but `Memory`) and its unit when its
+    source states one (`Memory (quarters, half-life)`)."""
+    words = parameter_label(name)
+    source = str(PARAM_FIELDS[name].metadata.get("source", "")).lower() if name in PARAM_FIELDS else ""
+    notes = [] if words.lower().replace(" ", "_") == name else [name]
+    if "half-life" in source and "quarters" in source:
+        notes.append("quarters, half-life")
+    return f"{words} ({'; '.join(notes)})" if notes else words
+
+
+def _write_cells(ax: Axes, values: np.ndarray, image, deviations: np.ndarray | None = None) -> None:
+    """Each cell's value written in it (with its standard deviation over seeds below it,
+    when given), dark on light cells and light on dark ones."""
     for (row, col), value in np.ndenumerate(values):
         light = sum(image.cmap(image.norm(value))[:3]) > 1.5
-        ax.text(col, row, f"{value:.3f}", ha="center", va="center", fontsize=8,
+        text = f"{value:.3f}" if deviations is None else f"{value:.3f}\n±{deviations[row, col]:.3f}"
+        ax.text(col, row, text, ha="center", va="center", fontsize=8,
                 color="black" if light else "white")
 
 
