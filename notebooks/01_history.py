@@ -81,7 +81,7 @@ votes.groupby(["state", "outcome"]).size().unstack(fill_value=0)
 # join the SCO in 2017.
 
 # %%
-fig = plots.engagement_timeline(series, ["SCO", "CSTO"])
+fig = plots.membership_timeline(series, ["SCO", "CSTO"])
 
 # %% [markdown]
 # ## Trust among SCO members before and after the shocks

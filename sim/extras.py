@@ -56,3 +56,14 @@ def check_extras(cfg: DictConfig) -> None:
     for setting in backend_settings(cfg):
         if OmegaConf.select(cfg, setting) == "dask":
             require_dask("config", setting)
+
+
+def progress_bar() -> type:
+    """The progress bar class: tqdm's notebook widget where Jupyter's widgets (ipywidgets)
+    are installed (`tqdm.auto` picks it inside a notebook, the text bar elsewhere), else the
+    text bar: `tqdm.auto` without ipywidgets would warn `IProgress not found` in a notebook."""
+    if installed("ipywidgets"):
+        from tqdm.auto import tqdm
+    else:
+        from tqdm.std import tqdm
+    return tqdm

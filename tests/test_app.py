@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sim.app.explorer import DESCRIPTION
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -22,6 +24,10 @@ if not Path(CHROMIUM).exists():
     if os.environ.get("CI"):
         raise RuntimeError("CI must install Debian's chromium for the explorer test (.ci/run does)")
     pytest.skip("Debian's chromium is not installed here (apt-get install chromium)", allow_module_level=True)
+
+
+#: The log of the explorer the `server` fixture started.
+SERVER_LOG: list[Path] = []
 
 
 def _free_port() -> int:
@@ -34,6 +40,7 @@ def _free_port() -> int:
 def server(tmp_path_factory):
     port = _free_port()
     log = tmp_path_factory.mktemp("explorer") / "solara.log"
+    SERVER_LOG.append(log)
     with log.open("w") as sink:
         process = subprocess.Popen([sys.executable, "-m", "sim.app.explore", "--port", str(port), "--production"],
                                    stdout=sink, stderr=subprocess.STDOUT)
@@ -77,6 +84,7 @@ def test_explorer_shows_its_plots_in_headless_chromium(server, tmp_path):
     with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         page = _open(browser, server)
+        page.get_by_text(DESCRIPTION[:60]).wait_for(timeout=60_000)     # the page says what it is
         _step(page, 12)
         time.sleep(2)
         shot = tmp_path / "explorer.png"
@@ -106,3 +114,13 @@ def test_each_browser_session_has_its_own_model_and_slider_values_are_shown(serv
     assert shown                             # the deference slider shows its value
     for text in texts:
         assert "Traceback" not in text and "Error" not in text
+
+
+def test_the_explorer_served_its_pages_without_a_warning(server):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        _step(_open(browser, server), 1)
+        browser.close()
+    log = SERVER_LOG[-1].read_text()
+    assert "Warning" not in log, log[-2000:]

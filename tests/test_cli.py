@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 
 import mesa
 import numpy as np
@@ -13,7 +14,7 @@ import yaml
 from sim.app.config import TASKS
 from sim.app.listing import GLOSSARY
 from sim.core.observables import INSTITUTION_METRICS
-from sim.core.params import MECHANISMS, NEUTRAL
+from sim.core.params import MECHANISMS, NEUTRAL, Params
 from sim.io.store import read_table
 from sim.app.tasks import TASK_TABLE, TaskEntry
 from sim.experiments.validation import TARGETS
@@ -63,7 +64,7 @@ def test_runs_summary_has_one_row_per_run_with_the_final_quarter(run_folder):
 def test_plot_task_draws_from_a_run_folder(run_folder, monkeypatch):
     assert run_main(monkeypatch, "task=plot", f"results={run_folder}") == 0
     figures = {p.name for p in (run_folder / "figures").iterdir()}
-    assert {"cohesion.png", "components.svg", "trust_heatmap_SCO.png", "engagement_timeline.png"} <= figures
+    assert {"cohesion.png", "components.svg", "trust_heatmap_SCO.png", "membership_timeline.png"} <= figures
 
 
 def test_compare_task_writes_paired_differences(tmp_path, monkeypatch, capsys):
@@ -108,6 +109,21 @@ def test_run_writes_its_tables_in_the_chosen_format(tmp_path, monkeypatch, fmt):
         assert (out / "figures" / "cohesion.svg").exists()
 
 
+def test_wide_output_has_one_row_per_run_and_quarter_with_reporters_as_columns(tmp_path, monkeypatch):
+    out = tmp_path / "wide"
+    assert run_main(monkeypatch, "seeds=[4,9]", "output.format=wide", f"hydra.run.dir={out}") == 0
+    long = pd.read_parquet(out / "timeseries.parquet")
+    wide = read_table(out / "timeseries_wide.csv", dates=("date",))
+    assert list(wide.columns[:4]) == ["run", "seed", "step", "date"]
+    assert len(wide) == long.groupby(["run", "step"]).ngroups and not wide.duplicated(["run", "step"]).any()
+    assert {"SCO.cohesion", "CSTO.n_active", "UZB.engagement.CSTO"} <= set(wide.columns)
+    assert len(wide.columns) == 4 + long.groupby(["entity", "metric"], observed=True).ngroups
+    row = long[(long["run"] == 1) & (long["step"] == 40) & (long["entity"] == "SCO") & (long["metric"] == "cohesion")]
+    shown = wide.loc[(wide["run"] == 1) & (wide["step"] == 40), "SCO.cohesion"]
+    assert shown.iloc[0] == pytest.approx(row["value"].iloc[0])
+    assert run_main(monkeypatch, "task=plot", f"results={out}") == 0     # the long table is kept for the figures
+
+
 def test_compare_writes_its_table_as_csv_and_parquet_alike(tmp_path, monkeypatch):
     out = tmp_path / "compare"
     assert run_main(monkeypatch, "task=compare", "scenarios=[history,no_crimea]", "seeds=2", "output.format=both",
@@ -119,7 +135,7 @@ def test_compare_writes_its_table_as_csv_and_parquet_alike(tmp_path, monkeypatch
 def test_a_wrong_output_format_is_one_line(monkeypatch, capsys):
     assert run_main(monkeypatch, "output.format=xlsx") == 2
     error = capsys.readouterr().err.strip()
-    assert error == "error: command line: output.format = 'xlsx' is invalid; allowed: parquet, csv, both"
+    assert error == "error: command line: output.format = 'xlsx' is invalid; allowed: parquet, csv, both, wide"
 
 
 def test_validate_exits_non_zero_when_a_target_fails(tmp_path, monkeypatch, capsys):
@@ -165,13 +181,18 @@ def test_list_prints_tasks_scenarios_events_and_metrics_without_an_output_folder
     monkeypatch.chdir(tmp_path)
     assert run_main(monkeypatch, "task=list") == 0
     printed = capsys.readouterr().out
-    assert list(tmp_path.iterdir()) == []                     # no outputs/ folder
+    assert list(tmp_path.iterdir()) == []                     # no results/ folder
     for task in TASKS:
         assert re.search(rf"^  {task} +\S", printed, re.M)
     assert re.search(r"^  no_crimea +History without the annexation of Crimea", printed, re.M)
     assert re.search(r"^  separatism_support +A state backs separatists", printed, re.M)
     for metric in (*INSTITUTION_METRICS, "trust_in.<STATE>", "engagement.<INSTITUTION>", "legitimacy"):
         assert re.search(rf"^  {re.escape(metric)} +\S", printed, re.M)
+    for field in fields(Params):
+        low, high = field.metadata["range"]
+        assert re.search(rf"^  {field.name} +{field.default:g} in \[{low:g}, {high:g}\]: \S", printed, re.M)
+    assert f"Parameters (params.NAME=VALUE; {len(fields(Params))})" in printed
+    assert max(map(len, printed.splitlines())) <= 100
 
 
 def test_every_task_runs_through_its_entry_in_the_task_table(tmp_path, monkeypatch):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.experiments.discover import Condition, cases, discover
+from sim.experiments.discover import Condition, cases, default_level, discover
 from tests.helpers import run_main
 from tests.test_bad_input import _run_cli
 
@@ -32,6 +32,15 @@ def test_cases_keep_the_varied_parameters_and_apply_the_condition():
     assert list(x.columns) == ["rally_gain"] and list(y) == [False, True, True]
 
 
+def test_the_default_level_splits_the_runs_most_evenly():
+    values = np.array([0.3, 0.1, 0.4, 0.2, 0.5, 0.6])
+    assert default_level(values, "below") == 0.4 and Condition("below", 0.4)(values).mean() == 0.5
+    assert default_level(values, "at_least") == 0.4
+    codes = np.array([4.0] * 13 + [3.0] * 5)          # Uzbekistan withdrawn in 13 runs, suspended in 5
+    assert default_level(codes, "at_least") == 4.0 and default_level(codes, "below") == 4.0
+    assert default_level(np.array([1.0, 1.0]), "below") == 1.0   # no split exists: the one value
+
+
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory):
     folder = tmp_path_factory.mktemp("sweep") / "grid"
@@ -54,7 +63,7 @@ def test_discover_on_a_sweep_writes_the_box_and_figures(sweep, tmp_path, monkeyp
 
 @pytest.mark.parametrize("args, expected", [
     (["discover.when=sideways"], ["discover.when", "below, at_most, above, at_least"]),
-    (["discover.level=-1"], ["discover.level", "some runs but not all"]),
+    (["discover.level=-1"], ["discover.level", "between the outcome's values in this sweep", "or null"]),
     (["discover.outcome=SCO:cohesion@1990-01"], ["discover.outcome", "present in the results"]),
 ])
 def test_bad_discovery_settings_are_refused_in_one_line(sweep, tmp_path, monkeypatch, capsys, args, expected):
@@ -65,3 +74,20 @@ def test_bad_discovery_settings_are_refused_in_one_line(sweep, tmp_path, monkeyp
 def test_discover_needs_a_sweep_folder(tmp_path, monkeypatch, capsys):
     _run_cli(monkeypatch, capsys, ["task=discover", f"results={tmp_path}"], tmp_path / "out",
              ["results", "manifest.json"])
+
+
+def test_the_discovery_figures_explain_every_colour():
+    from sim.app.discover_plots import box_figure, tradeoff_figure
+    trajectory = pd.DataFrame({"coverage": [1.0, 0.9, 0.7], "density": [0.5, 0.7, 1.0], "res_dim": [0, 1, 2]})
+    fig = tradeoff_figure(trajectory, 2, "t")
+    assert len(fig.axes) == 1                                   # a count gets a legend, not a colour bar
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels == ["0 restricted parameters", "1 restricted parameter", "2 restricted parameters",
+                      "reported box (step 2)"]
+    box = pd.DataFrame({"parameter": ["rally_gain", "memory"], "lower": [0.5, 6.0], "upper": [1.0, 14.0],
+                        "sampled_min": [0.5, 6.0], "sampled_max": [3.0, 14.0], "restricted": [True, False]})
+    fig = box_figure(box, 0.67, 1.0, "t")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "box: restricted", "box: unrestricted (whole range)", "sampled range"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Rally gain", "Memory"]   # readable names

@@ -69,3 +69,19 @@ def test_a_local_pool_is_shut_down_and_the_heap_unfrozen_after_an_error():
 def test_work_outside_the_block_is_refused():
     with pytest.raises(RuntimeError, match="inside its `with` block"):
         list(executor("local", 1).completed(_late_square, [1]))
+
+
+def test_dask_closes_without_the_slow_worker_exit_warning_and_keeps_others(monkeypatch):
+    monkeypatch.setattr(logging.getLogger("distributed"), "level", logging.WARNING)   # not verbose
+    nanny, seen = logging.getLogger("distributed.nanny"), []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: seen.append(record.getMessage())
+    nanny.addHandler(handler)
+    try:
+        with executor("dask", 1) as engine:
+            engine._resources.callback(nanny.warning, "Worker process still alive after 4.0 seconds, killing")
+            engine._resources.callback(nanny.warning, "another warning")
+        nanny.warning("Worker process still alive after 4.0 seconds, killing")   # outside a close: shown
+    finally:
+        nanny.removeHandler(handler)
+    assert seen == ["another warning", "Worker process still alive after 4.0 seconds, killing"]

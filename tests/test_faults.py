@@ -178,11 +178,11 @@ def test_a_failed_write_is_one_line_and_leaves_no_folder(code, reason, tmp_path,
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_full_disk_in_the_default_folder_leaves_no_outputs_folder(tmp_path, monkeypatch, capsys):
+def test_a_full_disk_in_the_default_folder_leaves_no_results_folder(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sim.app.tasks, "save_figure", _failing_write(errno.ENOSPC))
     err = _fails(monkeypatch, capsys, ["seeds=1"], IO)
-    assert "outputs" in err and "cohesion" in err and "the disk is full" in err
+    assert "results/run/" in err and "cohesion" in err and "the disk is full" in err
     assert list(tmp_path.iterdir()) == []
 
 

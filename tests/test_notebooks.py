@@ -21,4 +21,5 @@ def test_notebook_executes(path, monkeypatch, tmp_path):
     client.execute()
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
+    assert not [o["text"] for o in outputs if o.get("name") == "stderr"]   # no warning (TqdmWarning, ...)
     assert any(o.get("output_type") in ("display_data", "execute_result") for o in outputs)

@@ -122,9 +122,9 @@ def test_trust_network_draws_members_and_edges(ensemble):
     plt.close(fig)
 
 
-def test_engagement_timeline_has_one_strip_per_member(ensemble):
+def test_membership_timeline_has_one_strip_per_member(ensemble):
     series, _ = ensemble
-    fig = plots.engagement_timeline(series, ["SCO", "CSTO"])
+    fig = plots.membership_timeline(series, ["SCO", "CSTO"])
     sco, csto = fig.axes[0], fig.axes[1]
     assert sco.images[0].get_array().shape[0] == 10  # six members and four observers over time
     assert {t.get_text() for t in csto.get_yticklabels()} >= {"UZB", "KAZ", "ARM"}
@@ -147,13 +147,16 @@ def test_phase_diagram_cells_centred_on_sampled_values():
     assert [t.get_text() for t in ax.get_yticklabels()] == ["6", "14"]
     means = table.groupby(["b", "a"])["SCO:cohesion@2018-10"].mean().to_numpy().reshape(2, 3)
     assert np.allclose(image.get_array(), means)
-    assert {t.get_text() for t in ax.texts} == {f"{v:.3f}" for v in means.ravel()}
-    assert ax.get_xlabel() == "A (a)" and "SCO cohesion, 2018Q4" in ax.get_title()
-    assert "mean over 2 seeds" in fig.axes[1].get_ylabel()
+    spread = table.groupby(["b", "a"])["SCO:cohesion@2018-10"].std().to_numpy().reshape(2, 3)
+    assert {t.get_text() for t in ax.texts} == {f"{v:.3f}\n±{d:.3f}" for v, d in zip(means.ravel(), spread.ravel())}
+    assert ax.get_xlabel() == "A" and "SCO cohesion, 2018Q4" in ax.get_title()
+    assert "mean over 2 seeds" in fig.axes[1].get_ylabel() and "± standard deviation over 2 seeds" in ax.get_title()
+    assert plots.parameter_axis_label("memory") == "Memory (quarters, half-life)"
+    assert plots.parameter_axis_label("w_sovereignty") == "Sovereignty weight (w_sovereignty)"
     plt.close(fig)
 
 
-def test_sensitivity_bars_readable_names_and_inert_parameters():
+def test_sensitivity_bars_readable_names_and_inert_parameters(tmp_path):
     table = pd.DataFrame({"output": ["UZB:engagement.CSTO@2014-01"] * 4,
                           "parameter": ["w_sovereignty", "trust_gain", "mandate_cost", "deference"],
                           "index": ["mu_star"] * 4, "value": [0.3, 0.1, 0.2, 1e-6],
@@ -167,7 +170,13 @@ def test_sensitivity_bars_readable_names_and_inert_parameters():
     assert ax.texts[0].get_position()[1] == 0  # on deference's row
     errorbars = [c for c in ax.containers if c.__class__.__name__ == "ErrorbarContainer"]
     assert len(errorbars) == 1 and len(errorbars[0].lines[2][0].get_segments()) == 3
-    assert "mu*" in ax.get_xlabel() and "2%" in ax.get_title()
+    assert r"$\mu^*$" in ax.get_xlabel() and "output units" in ax.get_xlabel() and "2% of its variance" in ax.get_title()
+    below = fig.axes[1]                         # mu*-sigma view: the three active parameters named
+    assert below.get_ylabel().startswith(r"$\sigma$") and len(below.collections[0].get_offsets()) == 4
+    assert sorted(t.get_text() for t in below.texts) == ["Mandate cost", "Sovereignty weight", "Trust gain"]
+    assert plots._share_text(0.0013) == "0.13%" and plots._share_text(0.25) == "25%"
+    assert sum(path.stat().st_size for path in plots.save_figure(fig, tmp_path / "sensitivity.png")
+               if path.suffix == ".png") < 500_000
     assert ax.get_title().startswith("UZB engagement in CSTO, 2014Q1")
     assert "95%" in fig.get_suptitle()
     plt.close(fig)
@@ -227,7 +236,7 @@ def test_every_legend_uses_one_font_size(spec, ensemble):
                plots.trajectories_figure({"history": series, "alt": series}, ["SCO"]),
                plots.comparison_figure({"history": series, "alt": series}, _comparison_table(), ["SCO"]),
                plots.trust_network(series, "CSTO", ["2007-10"]),
-               plots.engagement_timeline(series, ["SCO"])]
+               plots.membership_timeline(series, ["SCO"])]
     sizes = {text.get_fontsize() for fig in figures for ax in fig.axes if ax.get_legend()
              for text in ax.get_legend().get_texts()}
     sizes |= {text.get_fontsize() for fig in figures for legend in fig.legends for text in legend.get_texts()}
@@ -268,7 +277,7 @@ def test_the_figure_registry_draws_what_its_inputs_allow_as_the_functions_do(spe
     markers = plots.event_markers(spec.scenario)
     inputs = plots.FigureInputs(series, "history", ["SCO", "CSTO"], markers, dates=["2007-10"], swept=["a"])
     figures = plots.draw_figures(inputs)
-    assert list(figures) == ["cohesion", "trajectories", "components", "engagement_timeline", "trust_heatmap_SCO",
+    assert list(figures) == ["cohesion", "trajectories", "components", "membership_timeline", "trust_heatmap_SCO",
                              "trust_heatmap_CSTO", "trust_network_SCO", "trust_network_CSTO"]
     direct = plots.cohesion_figure(series, ["SCO", "CSTO"], "Cohesion, scenario 'history'", markers)
     assert plots.render(figures["cohesion"], "svg") == plots.render(direct, "svg")

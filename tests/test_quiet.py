@@ -28,7 +28,8 @@ def test_a_dask_sweep_prints_its_result_and_nothing_else(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""                       # no scheduler logs, no "Lost all workers"
     assert done.stdout.startswith("Sweep 'rally_memory_grid': 2 runs (2 done)")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["sweeps"]   # no empty outputs/<date>/<time>/
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["sweeps"]   # no empty results/sweep/<time>/
 
 
 def test_verbose_logs_each_chunk_on_its_own_line_above_the_bar(tmp_path):
@@ -43,7 +44,7 @@ def test_verbose_logs_each_chunk_on_its_own_line_above_the_bar(tmp_path):
 def test_a_run_leaves_its_results_and_no_log_file_or_hydra_folder(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert run_main(monkeypatch, "seeds=2") == 0
-    folders = list((tmp_path / "outputs").glob("*/*"))
+    folders = list((tmp_path / "results" / "run").glob("20*"))
     assert len(folders) == 1
     names = {p.name for p in folders[0].iterdir()}
     assert {"config.yaml", "timeseries.parquet", "cohesion.png"} <= names

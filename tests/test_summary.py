@@ -28,9 +28,13 @@ def test_membership_changes_are_ordered_by_date(text):
     section = text.split("Membership changes")[1].splitlines()[1:]
     quarters = [line.split()[0] for line in section if line.strip()]
     assert len(quarters) >= 3 and quarters == sorted(quarters)
+    assert any(re.match(r"^  20\d\dQ\d CSTO  UZB hedging -> suspended +\d+%$", line) for line in section)
+    assert all(" -> " in line for line in section if line.strip())   # each says which status it leaves
 
 
 def test_a_blocked_text_names_its_blocker(text):
+    assert max(map(len, text.splitlines())) <= 100
+    text = re.sub(r"\n {10}", " ", text)          # a long line continues, indented, on the next
     line = next(line for line in text.splitlines()
                 if line.startswith("  2008Q3 SCO   declaration  support for the action"))
     assert re.search(r": neutral \(\d+%\); blocked by [A-Z,]*CHN[A-Z,]* \(\d+%\)$", line)

@@ -135,12 +135,13 @@ def test_morris_screening_of_eight_parameters_end_to_end(tmp_path, monkeypatch, 
         "sensitivity.samples=2", "sensitivity.seeds_per_point=2", f"sensitivity.dir={tmp_path / 'runs'}",
         "sweep.backend=serial", "progress=false", f"hydra.run.dir={tmp_path / 'out'}"])
     main()
-    table = pd.read_csv(tmp_path / "out" / "sensitivity.csv")
+    assert not (tmp_path / "out").exists()                   # everything is in the sensitivity folder
+    table = pd.read_csv(tmp_path / "runs" / "sensitivity.csv")
     assert set(table["parameter"]) == set(params)
     assert len(table) == 8 * 3 and (table["value"] >= 0).all()
     numbers = table[["value", "conf", "sigma", "seed_variance_share"]].to_numpy().ravel()
     assert all(v == float(f"{v:.4g}") for v in numbers)     # rounded to 4 significant digits
-    assert (tmp_path / "out" / "sensitivity.png").stat().st_size > 10_000
+    assert (tmp_path / "runs" / "sensitivity.png").stat().st_size > 10_000
     assert table.loc[table["output"] == "UZB:engagement.CSTO@2014-01", "value"].max() > 0
 
 

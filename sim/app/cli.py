@@ -35,6 +35,7 @@ from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.app import tasks
+from sim.app.console import compile_kernels
 from sim.scenarios.cast import Cast
 from sim.app.config import CONFIG_DIR, compose, explain_schema_error, register_configs, resolve, scenario_from
 from sim.errors import DataError, InputError, UserError, fault_report
@@ -43,6 +44,7 @@ from sim.limits import refuse_aliases
 from sim.app.listing import help_text, listing
 from sim.io.outdir import (WRITING_TASKS, check_writable, discard, missing_folders, prepare, prepare_multirun,
                            refuse_links, remove_if_empty)
+from sim.io.results import mark_latest, timestamped_folder
 from sim.io.store import JOB_LOCK, folder_lock
 from sim.core.params import Params
 from sim.scenarios.schema import Scenario
@@ -52,6 +54,8 @@ matplotlib.use("Agg")
 
 #: How a boolean override reads true on the command line.
 TRUE = ("true", "yes", "1", "on")
+#: The tasks that run the model (and so need its compiled kernels).
+MODEL_TASKS = ("run", "validate", "calibrate", "compare", "sweep", "sensitivity", "score")
 #: Loggers quiet unless `verbose=true`: this project's progress details and Dask's cluster.
 CHATTY_LOGGERS = ("sim", "distributed", "MESA")
 
@@ -258,6 +262,10 @@ def app(cfg: DictConfig) -> None:
         raise JobFailed() from error
     finally:
         remove_if_empty(out, Path.cwd())
+    if HydraConfig.get().mode == RunMode.MULTIRUN:
+        mark_latest("multirun", Path(HydraConfig.get().sweep.dir))
+    elif cfg.task in WRITING_TASKS and out.is_dir():
+        mark_latest(str(cfg.task), out)
 
 
 def _owned_folders(cfg: DictConfig, out: Path) -> list[Path]:
@@ -310,6 +318,8 @@ def _dispatch(cfg: DictConfig, out: Path) -> None:
     spec = resolve(cfg, HydraConfig.get().runtime)
     given = HydraConfig.get().overrides
     load = _scenario_loader(list(given.task) + list(given.hydra))
+    if cfg.task in MODEL_TASKS:
+        compile_kernels(spec.scenario, spec.params)
     tasks.run(spec, out, load)
 
 
@@ -330,14 +340,14 @@ def multirun(argv: list[str]) -> bool:
 
 
 def with_run_dir(argv: list[str]) -> list[str]:
-    """`argv` with Hydra's default run folder (`outputs/DATE/TIME`), or a multirun's
-    (`multirun/DATE/TIME`), made explicit, so that the folder is known before Hydra
-    creates it: to lock it, and to remove it after a failed run."""
+    """`argv` with the default run folder (`results/<task>/<date>_<time>`), or a
+    multirun's (`results/multirun/<date>_<time>`), made explicit, so that the folder is
+    known before Hydra creates it: to lock it, and to remove it after a failed run."""
     now = datetime.now()
     if single_run(argv) and not _value_of("hydra.run.dir", argv):
-        return [*argv, f"hydra.run.dir=outputs/{now:%Y-%m-%d/%H-%M-%S}"]
+        return [*argv, f"hydra.run.dir={timestamped_folder(_value_of('task', argv) or 'run', now)}"]
     if multirun(argv) and not _value_of("hydra.sweep.dir", argv):
-        return [*argv, f"hydra.sweep.dir=multirun/{now:%Y-%m-%d/%H-%M-%S}"]
+        return [*argv, f"hydra.sweep.dir={timestamped_folder('multirun', now)}"]
     return argv
 
 

@@ -35,6 +35,7 @@ from sim.app.job_size import check_size
 from sim.experiments.observed import Observed, load_observed
 from sim.core.params import Params, check_params
 from sim.scenarios.schema import Scenario, load_scenario
+from sim.io.results import resolve_folder
 from sim.io.store import OUTPUT_FORMATS
 from sim.scenarios.calendar import MONTH
 from sim.experiments.sensitivity import METHODS
@@ -134,7 +135,8 @@ class DiscoverConfig:
 
     outcome: str = "SCO:cohesion@2018-10"
     when: When = When.below
-    level: float = 0.75
+    level: Optional[float] = field(default=None, metadata=allowed("a number, or null (the level that splits the "
+                                                                   "sweep's runs most evenly)"))
     threshold: float = 0.8
     peel_alpha: float = 0.05
 
@@ -304,6 +306,24 @@ def scenario_from(cfg: DictConfig, cast: Cast, source: str = "scenario") -> Scen
     return load_scenario(OmegaConf.to_container(cfg.scenario, resolve=True), cast, source=source)
 
 
+#: The task folders `results=latest` may name, by task: the newest of their `latest` links.
+LATEST_RESULTS = {"plot": ("run", "sweep", "sensitivity"), "discover": ("sweep",), "collect": ("multirun",)}
+#: What `results` names, by task.
+RESULTS_ALLOWED = {"plot": "the folder of a run, sweep or sensitivity", "discover": "the folder of a sweep",
+                   "collect": "the folder of a Hydra multirun"}
+
+
+def resolve_latest(cfg: DictConfig) -> None:
+    """Replace `results=latest` (by the task's newest results folder, `LATEST_RESULTS`) and
+    `posterior=latest` (by the newest calibration) with the folders' paths, in place, so
+    the tasks and the provenance see the real folder."""
+    if cfg.results and cfg.task in LATEST_RESULTS:
+        cfg.results = resolve_folder(str(cfg.results), LATEST_RESULTS[cfg.task], "results",
+                                     RESULTS_ALLOWED[cfg.task])
+    if cfg.posterior:
+        cfg.posterior = resolve_folder(str(cfg.posterior), ("calibrate",), "posterior", "a calibration folder")
+
+
 def _check_options(cfg: DictConfig) -> None:
     checks = [("validate.seeds", cfg.validate.seeds, 1, 10_000), ("validate.points", cfg.validate.points, 2, 100_000),
               ("validate.seeds_per_point", cfg.validate.seeds_per_point, 1, 1000),
@@ -374,6 +394,7 @@ def resolve(cfg: DictConfig, runtime: Any | None = None) -> RunSpec:
     for node, value in raw.items():
         if node not in ("hydra", "scenario"):  # the scenario is checked naming its file (`scenario_from`)
             refuse_interpolations(value, "config", f"{node}.")
+    resolve_latest(cfg)
     _check_options(cfg)
     params = check_params(OmegaConf.to_container(cfg.params, resolve=True), source="params")
     scenario = scenario_from(cfg, load_cast_from(cfg), source=scenario_source(runtime))

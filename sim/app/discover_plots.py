@@ -5,16 +5,26 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from sim.app.plots import parameter_label
+
+#: Colours of the box figure: a restricted parameter's box, an unrestricted one's, the sampled range.
+RESTRICTED, UNRESTRICTED, SAMPLED = "tab:blue", "tab:gray", "0.88"
 
 
 def tradeoff_figure(trajectory: pd.DataFrame, step: int, title: str) -> Figure:
-    """Coverage against density along PRIM's peeling trajectory (colour: restricted
-    parameters), the reported box circled."""
+    """Coverage against density along PRIM's peeling trajectory, one colour per number of
+    restricted parameters (a count, so a legend, not a colour bar), the reported box circled."""
     fig, ax = plt.subplots(figsize=(5.5, 4.2))
-    points = ax.scatter(trajectory["coverage"], trajectory["density"], c=trajectory["res_dim"], cmap="viridis", s=18)
+    counts = sorted(int(k) for k in trajectory["res_dim"].unique())
+    colours = plt.get_cmap("viridis", max(len(counts), 2))
+    for position, count in enumerate(counts):
+        steps = trajectory[trajectory["res_dim"] == count]
+        ax.scatter(steps["coverage"], steps["density"], color=colours(position), s=18,
+                   label=f"{count} restricted parameter{'s' if count != 1 else ''}")
     ax.scatter([trajectory.at[step, "coverage"]], [trajectory.at[step, "density"]], s=120, facecolors="none",
                edgecolors="red", label=f"reported box (step {step})")
-    fig.colorbar(points, ax=ax, label="restricted parameters", ticks=range(int(trajectory["res_dim"].max()) + 1))
     ax.set_xlabel("coverage (share of the outcome's runs inside the box)")
     ax.set_ylabel("density (share of the box's runs with the outcome)")
     ax.set_xlim(0, 1.02)
@@ -33,14 +43,18 @@ def box_figure(box: pd.DataFrame, coverage: float, density: float, title: str) -
     lower = (box["lower"] - box["sampled_min"]) / span
     upper = (box["upper"] - box["sampled_min"]) / span
     rows = range(len(box))[::-1]
-    ax.barh(rows, [1.0] * len(box), color="0.88")
-    ax.barh(rows, upper - lower, left=lower, color=["tab:blue" if r else "tab:gray" for r in box["restricted"]])
+    ax.barh(rows, [1.0] * len(box), color=SAMPLED)
+    ax.barh(rows, upper - lower, left=lower, color=[RESTRICTED if r else UNRESTRICTED for r in box["restricted"]])
     for row, (_, item) in zip(rows, box.iterrows()):
         ax.text(-0.02, row, f"{item['lower']:.3g}", ha="right", va="center", fontsize=8)
         ax.text(1.02, row, f"{item['upper']:.3g}", ha="left", va="center", fontsize=8)
-    ax.set_yticks(list(rows), box["parameter"])
+    ax.set_yticks(list(rows), [parameter_label(name) for name in box["parameter"]])
     ax.set_xlim(-0.15, 1.15)
     ax.set_xticks([0, 1], ["sampled min", "sampled max"])
-    ax.set_title(f"{title}\ncoverage {coverage:.2f}, density {density:.2f} (blue: restricted)", fontsize=10)
+    ax.legend(handles=[Patch(color=RESTRICTED, label="box: restricted"),
+                       Patch(color=UNRESTRICTED, label="box: unrestricted (whole range)"),
+                       Patch(color=SAMPLED, label="sampled range")],
+              fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, frameon=False)
+    ax.set_title(f"{title}\ncoverage {coverage:.2f}, density {density:.2f}", fontsize=10)
     fig.tight_layout()
     return fig

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from pathlib import Path
 
 APP = Path(__file__).resolve().with_name("explorer.py")
@@ -16,6 +17,11 @@ APP = Path(__file__).resolve().with_name("explorer.py")
 TELEMETRY = "SOLARA_TELEMETRY_MIXPANEL_ENABLE"
 #: Environment defaults that keep Solara from contacting anyone (a value already set wins).
 PRIVATE_ENV = {TELEMETRY: "False"}
+#: Solara's warnings about code and settings that are not the explorer's: its rules-of-hooks
+#: check on Mesa's own SolaraViz, and its note that a page served over plain http on an address
+#: other than `localhost` gets a `samesite=lax` session cookie (right for a local explorer).
+FOREIGN_WARNINGS = (r".*ComponentsView: `use_state` found despite early return",
+                    r"Cookies with samesite=none require https")
 
 
 def solara_arguments(extra: list[str]) -> list[str]:
@@ -26,10 +32,13 @@ def solara_arguments(extra: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Set the private environment defaults, then run Solara's command line (it must be
-    imported after them: its settings read the environment once, at import)."""
+    """Set the private environment defaults and hide Solara's `FOREIGN_WARNINGS`, then run
+    Solara's command line (it must be imported after them: its settings read the
+    environment once, at import)."""
     for key, value in PRIVATE_ENV.items():
         os.environ.setdefault(key, value)
+    for message in FOREIGN_WARNINGS:
+        warnings.filterwarnings("ignore", message=message, category=UserWarning)
     from solara.__main__ import cli
     cli(solara_arguments(sys.argv[1:] if argv is None else argv))
 

@@ -39,6 +39,10 @@ def _no_install_check() -> bool:
 solara.checks.should_perform_solara_check = _no_install_check
 
 TITLE = "Protective integration explorer"
+#: What the page says it is, above the plots.
+DESCRIPTION = ("An agent-based model of protective integration in the SCO and the CSTO, 2001-2018: choose a "
+               "scenario, move the sliders (behavioural parameters, shock magnitudes), press Reset, then Play "
+               "or Step to watch each organisation's cohesion and the trust among its members quarter by quarter.")
 SCENARIOS = ["history", "no_crimea", "no_georgia_recognition", "sco_enlarge_tm_mn", "no_bri",
              "no_csto_revision", "turkey_joins_sco", "iran_joins_sco", "no_sco_enlargement"]
 SHOCKS = {"georgia_magnitude": "georgia_war", "crimea_magnitude": "crimea_annexation"}
@@ -163,6 +167,7 @@ def Page() -> None:
     render; Reset replaces it with one built from the session's slider values)."""
     model = solara.use_reactive(solara.use_memo(ExplorerModel, dependencies=[]))
     solara.Title(TITLE)
+    solara.Markdown(DESCRIPTION)
     solara.Style(SLIDER_VALUES_SHOWN)
     SolaraViz(model, components=[CohesionPlot, TrustHeatmap], model_params=MODEL_PARAMS,
               name=TITLE, play_interval=50)

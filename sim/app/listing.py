@@ -3,13 +3,15 @@ the configs.
 
 `task=list`: tasks (with their one-line descriptions), the scenarios of `configs/scenario/`
 (with their `description`), the event kinds of the catalogue (with the first line of their
-docstrings) and the metric names of the time-series table. `--help`: usage, the tasks, the
+docstrings), the metric names of the time-series table and the behavioural parameters
+(default, range, source). `--help`: usage, the tasks, the
 common settings and a glossary of the words the summary and the tables use.
 """
 
 from __future__ import annotations
 
 import textwrap
+from dataclasses import fields
 from pathlib import Path
 
 import yaml
@@ -17,6 +19,7 @@ import yaml
 from sim.app.config import CONFIG_DIR, TASKS
 from sim.scenarios.events import REGISTRY
 from sim.core.observables import OBSERVABLES
+from sim.core.params import Params
 
 #: What the families of per-state metrics are suffixed with, as shown in the listing.
 PLACEHOLDERS = {"state": "<STATE>", "institution": "<INSTITUTION>", "great_power": "<GREAT_POWER>"}
@@ -46,7 +49,8 @@ COMMON_SETTINGS = {
     "scenario=NAME": "a scenario of configs/scenario/ (task=list shows them with descriptions)",
     "seeds=N | seeds=[3,7,11]": "ensemble size (seeds 0..N-1) or explicit seeds",
     "params.NAME=VALUE": "a behavioural parameter (sim/core/params.py, docs/ODD.md)",
-    "hydra.run.dir=DIR": "the output folder (default outputs/<date>/<time>/)",
+    "hydra.run.dir=DIR": "the output folder (default results/<task>/<date>_<time>/)",
+    "results=latest": "the newest results folder (plot, discover, collect; also posterior=latest)",
     "output.format=csv": "tables as parquet (default), csv or both",
     "progress=false": "no progress bar",
     "verbose=true": "also log progress details (sweep chunks, Dask's cluster)",
@@ -106,13 +110,25 @@ def metric_names() -> dict[str, str]:
     return names
 
 
+def parameters() -> dict[str, str]:
+    """Parameter name -> its default, its allowed range and its source (an article section
+    or an assumption), as `sim.core.params.Params` declares them."""
+    return {f.name: f"{f.default:g} in [{f.metadata['range'][0]:g}, {f.metadata['range'][1]:g}]: {f.metadata['source']}"
+            for f in fields(Params)}
+
+
 def listing() -> str:
-    """The full text printed by `task=list`."""
+    """The full text printed by `task=list`, every line within `HELP_COLUMNS` columns."""
     return "\n".join([
-        "Tasks (python -m sim task=NAME):", *_rows(TASKS), "",
-        f"Scenarios (scenario=NAME, from {CONFIG_DIR / 'scenario'}):", *_rows(scenario_descriptions()), "",
-        "Event kinds (the `kind` of a scenario event):", *_rows(event_kinds()), "",
-        "Metrics of timeseries.parquet (sweep metrics and observed records: ENTITY:metric; sensitivity "
-        "outputs: ENTITY:metric@YYYY-MM; institution metrics are NaN before the founding):",
-        *_rows(metric_names()),
+        "Tasks (python -m sim task=NAME):", *_rows(TASKS, HELP_COLUMNS), "",
+        f"Scenarios (scenario=NAME, from {CONFIG_DIR / 'scenario'}):",
+        *_rows(scenario_descriptions(), HELP_COLUMNS), "",
+        "Event kinds (the `kind` of a scenario event):", *_rows(event_kinds(), HELP_COLUMNS), "",
+        *textwrap.wrap("Metrics of timeseries.parquet (sweep metrics and observed records: ENTITY:metric; "
+                       "sensitivity outputs: ENTITY:metric@YYYY-MM; institution metrics are NaN before the "
+                       "founding):", HELP_COLUMNS),
+        *_rows(metric_names(), HELP_COLUMNS), "",
+        *textwrap.wrap(f"Parameters (params.NAME=VALUE; {len(fields(Params))}): default in [allowed range]: "
+                       "source (docs/ODD.md explains each)", HELP_COLUMNS),
+        *_rows(parameters(), HELP_COLUMNS),
     ])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 
 import matplotlib
@@ -26,11 +27,13 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.textpath import TextPath
+from matplotlib.ticker import MaxNLocator
 
 from sim.core.institutions import GOOD_STANDING, STATUS_NAMES
 from sim.experiments.sensitivity import output_values, parse_output
 from sim.io.store import write_if_changed
 from sim.core.observables import COMPONENTS
+from sim.core.params import Params
 
 #: Okabe-Ito colour-blind-safe palette.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
@@ -84,6 +87,10 @@ def metric_label(metric: str) -> str:
     if not target:
         return words
     return f"{words} {target}" if words.endswith((" in", " from")) else f"{words} in {target}"
+
+
+#: The parameters' fields (their metadata: range, source), by name.
+PARAM_FIELDS = {f.name: f for f in dataclass_fields(Params)}
 
 
 def parameter_label(name: str) -> str:
@@ -394,7 +401,7 @@ def trust_network(series: pd.DataFrame, institution: str, dates: list[str], thre
     return fig
 
 
-def engagement_timeline(series: pd.DataFrame, institutions: list[str], run: int = 0) -> Figure:
+def membership_timeline(series: pd.DataFrame, institutions: list[str], run: int = 0) -> Figure:
     """Membership status of every state over time, one strip chart per institution (one run)."""
     fig, axes = new_figure(len(institutions), 1, size=(10, 3.2 * len(institutions)), sharex=True)
     cmap = ListedColormap(STATUS_COLOURS)
@@ -428,11 +435,13 @@ def _number(value: float) -> str:
 
 def phase_diagram(outcomes: pd.DataFrame, x: str, y: str, outcome: str) -> Figure:
     """An outcome (mean over seeds) over two swept parameters: on a grid, one cell centred on
-    each sampled pair, ticks at the sampled values and each cell's value written in it; a
-    sampled design (not a grid) as coloured points."""
+    each sampled pair, ticks at the sampled values and each cell's mean written in it with
+    its spread over seeds (standard deviation); a sampled design (not a grid) as coloured
+    points."""
     fig, axes = new_figure(size=(6.5, 5.2))
     ax = axes[0][0]
-    means = outcomes.groupby([x, y])[outcome].mean().reset_index()
+    groups = outcomes.groupby([x, y])[outcome]
+    means, spread = groups.mean().reset_index(), groups.std().reset_index()
     seeds = int(outcomes.groupby([x, y]).size().max())
     if means[x].nunique() * means[y].nunique() == len(means):
         grid = means.pivot(index=y, columns=x, values=outcome)
@@ -441,22 +450,38 @@ def phase_diagram(outcomes: pd.DataFrame, x: str, y: str, outcome: str) -> Figur
         ax.set_yticks(range(grid.shape[0]), [_number(v) for v in grid.index])
         ax.grid(False)
         if grid.size <= 64:
-            _write_cells(ax, grid.to_numpy(), image)
+            deviations = spread.pivot(index=y, columns=x, values=outcome).to_numpy() if seeds > 1 else None
+            _write_cells(ax, grid.to_numpy(), image, deviations)
     else:
         image = ax.scatter(means[x], means[y], c=means[outcome], cmap="viridis", s=40)
     label = output_label(outcome)
     fig.colorbar(image, ax=ax, label=f"{label} (mean over {seeds} seeds)")
-    ax.set_xlabel(f"{parameter_label(x)} ({x})")
-    ax.set_ylabel(f"{parameter_label(y)} ({y})")
-    ax.set_title(f"{label}, by {parameter_label(x).lower()} and {parameter_label(y).lower()}")
+    ax.set_xlabel(parameter_axis_label(x))
+    ax.set_ylabel(parameter_axis_label(y))
+    spread_note = f"\n(cells: mean ± standard deviation over {seeds} seeds)" if seeds > 1 and ax.texts else ""
+    ax.set_title(f"{label}, by {parameter_label(x).lower()} and {parameter_label(y).lower()}{spread_note}")
     return fig
 
 
-def _write_cells(ax: Axes, values: np.ndarray, image) -> None:
-    """Each cell's value written in it, dark on light cells and light on dark ones."""
+def parameter_axis_label(name: str) -> str:
+    """A parameter's axis label: its name in words, with its code name when the words do
+    not spell it (`Sovereignty weight (w_sovereignty)`, but `Memory`) and its unit when its
+    source states one (`Memory (quarters, half-life)`)."""
+    words = parameter_label(name)
+    source = str(PARAM_FIELDS[name].metadata.get("source", "")).lower() if name in PARAM_FIELDS else ""
+    notes = [] if words.lower().replace(" ", "_") == name else [name]
+    if "half-life" in source and "quarters" in source:
+        notes.append("quarters, half-life")
+    return f"{words} ({'; '.join(notes)})" if notes else words
+
+
+def _write_cells(ax: Axes, values: np.ndarray, image, deviations: np.ndarray | None = None) -> None:
+    """Each cell's value written in it (with its standard deviation over seeds below it,
+    when given), dark on light cells and light on dark ones."""
     for (row, col), value in np.ndenumerate(values):
         light = sum(image.cmap(image.norm(value))[:3]) > 1.5
-        ax.text(col, row, f"{value:.3f}", ha="center", va="center", fontsize=8,
+        text = f"{value:.3f}" if deviations is None else f"{value:.3f}\n±{deviations[row, col]:.3f}"
+        ax.text(col, row, text, ha="center", va="center", fontsize=8,
                 color="black" if light else "white")
 
 
@@ -465,18 +490,50 @@ def sensitivity_figure(table: pd.DataFrame, method: str) -> Figure:
     a parameter whose index and interval stay below `INERT_SHARE` of the panel's largest
     is written as inert instead of drawn as an empty bar."""
     outputs = list(dict.fromkeys(table["output"]))
-    fig, axes = new_figure(1, len(outputs), size=(4.8 * len(outputs), 4.8))
-    index = "mu_star" if method == "morris" else "ST"
-    for ax, text in zip(axes[0], outputs):
+    morris = method == "morris"
+    fig, axes = new_figure(2 if morris else 1, len(outputs), size=(4.8 * len(outputs), 9.0 if morris else 4.8))
+    index = "mu_star" if morris else "ST"
+    for column, text in enumerate(outputs):
+        ax = axes[0][column]
         rows = table[(table["output"] == text) & (table["index"] == index)].sort_values("value")
         _sensitivity_panel(ax, rows)
         share = rows["seed_variance_share"].iloc[0] if len(rows) else float("nan")
-        ax.set_title(f"{output_label(text)}\n(seed variance share {share:.0%})")
-        ax.set_xlabel("Morris mu* (mean |elementary effect|)" if method == "morris"
-                      else "Sobol total-order index ST")
+        ax.set_title(f"{output_label(text)}\n(seeds alone: {_share_text(share)} of its variance)")
+        ax.set_xlabel(r"Morris $\mu^*$: mean |elementary effect| (output units)" if morris
+                      else r"Sobol total-order index $S_T$ (share of variance)")
         ax.set_ylabel("Parameter")
-    fig.suptitle("Bars: index; whiskers: 95% bootstrap interval")
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        if morris:
+            _mu_sigma_panel(axes[1][column], rows)
+    fig.suptitle("Bars: index; whiskers: 95% bootstrap interval" +
+                 (r"; below: $\sigma$ against $\mu^*$ (high $\sigma$: non-linear or interacting)" if morris else ""))
     return fig
+
+
+def _share_text(share: float) -> str:
+    """A share as a percentage readable at any size: `12%`, `0.13%`, `< 0.01%`."""
+    if pd.isna(share):
+        return "n/a"
+    if share >= 0.01 or share == 0:
+        return f"{share:.0%}"
+    return f"{share:.2%}" if share >= 1e-4 else "< 0.01%"
+
+
+def _mu_sigma_panel(ax: Axes, rows: pd.DataFrame) -> None:
+    """Morris's sigma against mu* for each parameter, the ones that matter named."""
+    ax.scatter(rows["value"], rows["sigma"], color=PALETTE[0], s=18)
+    top = rows["value"].max()
+    for name, mu, sigma in zip(rows["parameter"], rows["value"], rows["sigma"]):
+        if top > 0 and mu >= INERT_SHARE * top:
+            ax.annotate(parameter_label(name), (mu, sigma), fontsize="x-small", xytext=(3, 3), textcoords="offset points")
+    reach = float(np.nanmax([rows["value"].max(), rows["sigma"].max(), 0.0])) * 1.15 or 1.0
+    ax.plot([0, reach], [0, reach], color="grey", linestyle="--", linewidth=0.8, label=r"$\sigma = \mu^*$")
+    ax.set_xlim(0, reach)
+    ax.set_ylim(0, reach)
+    ax.xaxis.set_major_locator(MaxNLocator(4))
+    ax.legend(loc="upper left", fontsize="small")
+    ax.set_xlabel(r"$\mu^*$ (output units)")
+    ax.set_ylabel(r"$\sigma$ of the elementary effects")
 
 
 def _sensitivity_panel(ax: Axes, rows: pd.DataFrame) -> None:
@@ -597,8 +654,8 @@ FIGURES: dict[str, FigureEntry] = {
     "trajectories": FigureEntry(("series", "institutions"), lambda i: trajectories_figure(
         {i.scenario: i.series}, i.institutions, events={i.scenario: i.markers})),
     "components": FigureEntry(("series", "institutions"), lambda i: components_figure(i.series, i.institutions)),
-    "engagement_timeline": FigureEntry(("series", "institutions"),
-                                       lambda i: engagement_timeline(i.series, i.institutions)),
+    "membership_timeline": FigureEntry(("series", "institutions"),
+                                       lambda i: membership_timeline(i.series, i.institutions)),
     "trust_heatmap": FigureEntry(("series", "institutions", "dates"),
                                  lambda i, institution: trust_heatmap(i.series, institution, i.dates),
                                  per_institution=True),

@@ -7,7 +7,7 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -17,27 +17,31 @@ from omegaconf import OmegaConf
 
 from sim.experiments.ablation import (BUNDLE, data_ensemble, inert, one_at_a_time, one_at_a_time_variants,
                                       robustness_needs)
-from sim.experiments.calibration import CALIBRATION_FILES, calibrate, parse_calibration, posterior_file
+from sim.experiments.calibration import (CALIBRATION_FILES, CalibrationSpec, calibrate, calibration_digest,
+                                         parse_calibration, posterior_file)
+from sim.app.console import COLUMNS, console_table, shown, sweep_outcomes, wrapped
 from sim.app.calibration_plots import calibration_figures
 from sim.scenarios.cast import Cast
 from sim.experiments.collect import collect
 from sim.experiments.compare import differences
 from sim.app.config import RunSpec, cast_files
-from sim.experiments.discover import Condition, cases, discover
+from sim.experiments.discover import Condition, cases, default_level, discover
 from sim.app.discover_plots import box_figure, tradeoff_figure
 from sim.experiments.ensemble import run_pairs, run_view
 from sim.errors import DataError, InputError
 from sim.app.listing import listing
-from sim.core.params import BEHAVIOURAL, spread_bounds
+from sim.core.params import BEHAVIOURAL, Params, spread_bounds
 from sim.app.plots import (FigureInputs, comparison_figure, draw_figures, event_markers, quantiles, quarter_label,
-                       save_figure, sensitivity_figure)
-from sim.io.records import TIMESERIES_COLUMNS, check_metrics, summary_frame
+                       output_label, save_figure, sensitivity_figure)
+from sim.io.records import TIMESERIES_COLUMNS, check_metrics, summary_frame, wide_frame
 from sim.scenarios.schema import Scenario, load_scenario
 from sim.experiments.score import confusion, report, score_records, score_summary
 from sim.experiments.sensitivity import CSV_FLOAT_FORMAT, analyse, output_values, parse_output
 from sim.io.store import (file_digest, provenance, read_json, read_table, reading, table_columns, write_csv,
                        write_table, write_yaml)
-from sim.experiments.sweep import SweepSpec, SweepStore, design_points, parse_spec, problem, run_sweep
+from sim.experiments.sweep import (SweepSpec, SweepStore, design_points, parse_spec, problem, run_sweep,
+                                   store_digest, sweep_identity)
+from sim.io.results import mark_latest, named_folder
 from sim.experiments.time_split import time_split
 from sim.experiments.robustness import PointRunner, robustness, summarise_checks
 from sim.experiments.references import informativeness, references, run_references
@@ -88,10 +92,12 @@ def run_task(spec: RunSpec, out: Path) -> dict[str, list[Path]]:
         "config": [_provenance(spec, out, spec.seeds)],
         "figure": save_figure(figure, out / "cohesion.png"),
     }
+    if fmt == "wide":
+        paths["timeseries"].append(write_csv(wide_frame(series), out / "timeseries_wide.csv"))
     print(summary(series, decisions, institutions, spec))
     print("\nFiles:")
     for path in (path for group in paths.values() for path in group):
-        print(f"  {path}")
+        print(f"  {shown(path)}")
     return paths
 
 
@@ -106,7 +112,7 @@ def run_table(spec: RunSpec) -> pd.DataFrame:
 
 
 SUMMARY_LEGEND = ("Legend: cohesion 0-1 (mean trust, norm congruence and engagement of the members);",
-                  "        stances endorse / neutral (silence) / oppose; statuses active / hedging / suspended / withdrawn.")
+                  "  stances endorse / neutral (silence) / oppose; statuses active / hedging / suspended / withdrawn.")
 
 
 def summary(series: pd.DataFrame, decisions: pd.DataFrame, institutions: list[str],
@@ -118,9 +124,10 @@ def summary(series: pd.DataFrame, decisions: pd.DataFrame, institutions: list[st
              *SUMMARY_LEGEND, "", "Final cohesion (median [5%, 95%]):", *_cohesion_lines(series, institutions),
              "", "Key decisions (most common outcome, share of runs; most common blocker, share of runs):",
              *_decision_lines(decisions, runs),
-             "", "Membership changes (median first quarter; share of runs in which they happen):",
+             "", "Membership changes (from -> to; median first quarter; share of runs in which they happen):",
              *_membership_lines(decisions, runs)]
-    return "\n".join(lines)
+    return "\n".join(piece for line in lines
+                     for piece in (textwrap.wrap(line, COLUMNS, subsequent_indent=" " * 10) or [""]))
 
 
 def _cohesion_lines(series: pd.DataFrame, institutions: list[str]) -> list[str]:
@@ -157,13 +164,16 @@ def _decision_lines(decisions: pd.DataFrame, runs: int) -> list[str]:
 
 
 def _membership_lines(decisions: pd.DataFrame, runs: int) -> list[str]:
-    """Status changes other than foundings and accessions, ordered by their median first quarter."""
+    """Status changes other than foundings and accessions, each with the status it leaves
+    (`hedging -> active`: a return, not a status the state already had), ordered by their
+    median first quarter."""
     moves = decisions[(decisions["kind"] == "membership")
                       & ~decisions["detail"].str.contains("founding|accession")]
+    moves = moves.assign(change=moves["detail"].str.replace(r"\s*\(.*\)$", "", regex=True))
     rows = []
-    for (inst, state, outcome), group in moves.groupby(["institution", "state", "outcome"], observed=True):
+    for (inst, state, change), group in moves.groupby(["institution", "state", "change"], observed=True):
         first = group.groupby("run")["date"].min().median()
-        rows.append((first, f"  {quarter_label(first)} {inst:5s} {state} {outcome:10s} "
+        rows.append((first, f"  {quarter_label(first)} {inst:5s} {state} {change:22s} "
                             f"{group['run'].nunique() / runs:.0%}"))
     return [line for _, line in sorted(rows)] or ["  none"]
 
@@ -180,12 +190,13 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
     table = evaluate(outcomes)
     print(f"Validation of '{spec.scenario.name}' over {len(seeds)} seeds "
           f"(a target passes when >= {REQUIRED_SHARE:.0%} of seeds meet it):\n")
-    print(table[["target", "name", "threshold", "value", "share", "result"]].to_string(index=False))
+    print(console_table(table[["target", "result", "share", "value", "threshold", "name"]], wrap="name",
+                        float_format=lambda v: f"{v:.4g}"))
     write_csv(table, out / "validation.csv")
     quiet_scenario, history_end = load(QUIET_SCENARIO), spec.scenario.dates[-1][:7]
     quiet = quiet_future(run_view(quiet_scenario, [(spec.params, seed) for seed in seeds]), history_end)
     print(f"\nStability: '{QUIET_SCENARIO}' (no events after {history_end}):\n")
-    print(quiet.to_string(index=False))
+    print(console_table(quiet, float_format=lambda v: f"{v:.4g}"))
     write_csv(quiet, out / "quiet_future.csv")
     _provenance(spec, out, seeds)
     checks = evaluate_checks(outcomes)
@@ -206,7 +217,7 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
     if options.split:
         _split_report(spec, scenarios, out)
     passed = bool((table["result"] == "PASS").all() and (quiet["result"] == "PASS").all())
-    print(f"\n{'All targets PASS' if passed else 'Some targets FAIL'}; table: {out / 'validation.csv'}")
+    print(f"\n{'All targets PASS' if passed else 'Some targets FAIL'}; table: {shown(out / 'validation.csv')}")
     return passed
 
 
@@ -222,11 +233,11 @@ def _references_report(spec: RunSpec, load: ScenarioLoader, checks: pd.DataFrame
     shares, passes = run_references(refs, spec.scenario.cast, spec.params, progress=bool(spec.config.progress))
     table = informativeness(checks, shares)
     write_csv(passes, out / "reference_targets.csv")
-    print(f"\nChecks under the references ({options.prior_draws} prior draws x {options.reference_seeds} seeds; "
+    print(wrapped(f"\nChecks under the references ({options.prior_draws} prior draws x {options.reference_seeds} seeds; "
           f"null model and flat data x {options.seeds} seeds); informative: some reference "
-          f"meets it in <= 50% of runs:\n")
-    print(table[["check", "kind", "share", "prior", "null", "flat_data", "informative"]].to_string(
-        index=False, float_format=lambda v: f"{v:.2f}"))
+          f"meets it in <= 50% of runs:\n"))
+    print(console_table(table[["check", "kind", "share", "prior", "null", "flat_data", "informative"]],
+                        float_format=lambda v: f"{v:.2f}"))
     counts = ", ".join(f"{name} {int(passes[name].sum())}" for name in passes.columns if name != "target")
     print(f"\nTargets passing under each reference (of {len(passes)}): {counts}")
     return table
@@ -264,7 +275,7 @@ def _ablation_report(scenarios: dict[str, Scenario], quiet: tuple[Scenario, str]
     print(_ablation_text(table[table["kind"] == BUNDLE], ["variant"]))
     fields = inert(table)
     level = "at the default point or over the robustness ensemble" if robust is not None else "at the default point"
-    print("\n" + textwrap.fill(f"Inert ({level}; noise scales excepted): {', '.join(fields) or 'none'}", 100))
+    print("\n" + textwrap.fill(f"Inert ({level}; noise scales excepted): {', '.join(fields) or 'none'}", COLUMNS))
     write_csv(table, out / "ablation.csv")
 
 
@@ -273,11 +284,11 @@ def _ablation_text(table: pd.DataFrame, head: list[str]) -> str:
     100 columns."""
     names = {"passing": "pass", "robust_needed_by": "robust_by"}
     lists = [c for c in ("needed_by", "robust_needed_by") if c in table]
-    shown = table[head + ["passing"] + lists + ["verdict"]].rename(columns=names)
+    compact = table[head + ["passing"] + lists + ["verdict"]].rename(columns=names)
     for column in lists:
-        shown[names.get(column, column)] = [",".join(map(str, checks)) or "-" for checks in table[column]]
-    formatters = {c: (lambda v: "" if pd.isna(v) else f"{v:g}") for c in ("default", "neutral") if c in shown}
-    return shown.to_string(index=False, formatters=formatters, na_rep="")
+        compact[names.get(column, column)] = [",".join(map(str, checks)) or "-" for checks in table[column]]
+    formatters = {c: (lambda v: "" if pd.isna(v) else f"{v:g}") for c in ("default", "neutral") if c in compact}
+    return console_table(compact, formatters=formatters, na_rep="")
 
 
 def _split_report(spec: RunSpec, scenarios: dict[str, Scenario], out: Path) -> None:
@@ -285,13 +296,12 @@ def _split_report(spec: RunSpec, scenarios: dict[str, Scenario], out: Path) -> N
     settings), the other period's predicted from posterior and prior draws."""
     options = spec.config.validate
     calibration = parse_calibration(OmegaConf.to_container(spec.config.calibrate, resolve=True, enum_to_str=True))
-    folder = Path(calibration.dir or Path.cwd() / "calibrations" / calibration.name)
-    folder = folder.with_name(f"{folder.name}_split")
+    folder = _calibration_folder(calibration, spec.params, scenarios, "_split")
     table = time_split(calibration, scenarios, spec.params, folder, options.split_draws,
                        list(range(options.seeds_per_point)), progress=bool(spec.config.progress))
-    print(f"\nTime split: calibrated on one period's targets, the other's predicted from {options.split_draws} "
-          f"posterior (and prior) draws x {options.seeds_per_point} seeds; calibrations in {folder}:\n")
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    print(wrapped(f"\nTime split: calibrated on one period's targets, the other's predicted from {options.split_draws} "
+          f"posterior (and prior) draws x {options.seeds_per_point} seeds; calibrations in {shown(folder)}:\n"))
+    print(console_table(table, wrap="name" if "name" in table else None, float_format=lambda v: f"{v:.2f}"))
     write_csv(table, out / "time_split.csv")
 
 
@@ -311,8 +321,8 @@ def _data_report(spec: RunSpec, load: ScenarioLoader, out: Path) -> None:
 def _ensemble_report(title: str, summary: pd.DataFrame, points: pd.DataFrame, stem: Path) -> None:
     """Print a robustness summary under its title; write it as STEM.csv, the per-point
     table as STEM_points.csv and the share of runs meeting each check as STEM_checks.csv."""
-    print(f"\n{title}:\n")
-    print(summary.to_string(index=False))
+    print(wrapped(f"\n{title}:\n"))
+    print(console_table(summary, wrap="name" if "name" in summary else None, float_format=lambda v: f"{v:.3g}"))
     write_csv(summary, stem.with_name(f"{stem.name}.csv"))
     write_csv(points, stem.with_name(f"{stem.name}_points.csv"))
     write_csv(summarise_checks(points), stem.with_name(f"{stem.name}_checks.csv"))
@@ -328,23 +338,23 @@ def compare_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame
     institutions = [s.code for s in spec.scenario.institutions]
     table = differences(names[0], views, institutions, list(options.dates), list(options.metrics),
                         options.resamples, draws=len(spec.draws))
-    shown = table.assign(ci=table.apply(_interval_text, axis=1))
+    printed = table.assign(ci=table.apply(_interval_text, axis=1))
     columns = ["scenario", "institution", "metric", "date", "difference", "ci"]
     if spec.draws:
         columns += ["posterior_low", "posterior_high", "draws_same_sign"]
-        print(f"Differences from '{names[0]}' over {len(spec.draws)} posterior draws x {len(spec.seeds)} seeds, "
+        print(wrapped(f"Differences from '{names[0]}' over {len(spec.draws)} posterior draws x {len(spec.seeds)} seeds, "
               "paired (mean, bootstrap 95% CI of the mean; 90% interval of the per-draw mean over the posterior; "
-              "share of draws whose mean has the overall sign; NaN: not yet founded):\n")
+              "share of draws whose mean has the overall sign; NaN: not yet founded):\n"))
     else:
-        print(f"Differences from '{names[0]}' over {len(spec.seeds)} paired seeds (mean, bootstrap 95% CI; "
-              f"NaN: the institution is not yet founded):\n")
-    print(shown[columns].to_string(index=False, float_format=lambda v: f"{v:+.4f}",
-                                   formatters={"draws_same_sign": "{:.2f}".format}))
+        print(wrapped(f"Differences from '{names[0]}' over {len(spec.seeds)} paired seeds (mean, bootstrap 95% CI; "
+              f"NaN: the institution is not yet founded):\n"))
+    print(console_table(printed[columns], float_format=lambda v: f"{v:+.4f}",
+                        formatters={"draws_same_sign": "{:.2f}".format}))
     drawn = [(inst, options.metrics[0]) for inst in institutions]
     figure = comparison_figure({name: view.series_table(drawn) for name, view in views.items()}, table, institutions)
     written = [*write_table(table, out / "compare", spec.config.output.format), _provenance(spec, out, spec.seeds),
                *save_figure(figure, out / "compare.png")]
-    print("\nFiles:\n" + "\n".join(f"  {path}" for path in written))
+    print("\nFiles:\n" + "\n".join(f"  {shown(path)}" for path in written))
     return table
 
 
@@ -440,18 +450,18 @@ def score_task(spec: RunSpec, out: Path) -> pd.DataFrame:
     paths = [write_csv(records, out / "score_records.csv"), write_csv(summary, out / "score_summary.csv"),
              write_csv(confusion(spec.observed, outcomes), out / "score_confusion.csv"),
              _provenance(spec, out, spec.seeds)]
-    print(report(spec.observed, records, summary, spec.scenario.name))
-    print("\nFiles:\n" + "\n".join(f"  {path}" for path in paths))
+    print(wrapped(report(spec.observed, records, summary, spec.scenario.name)))
+    print("\nFiles:\n" + "\n".join(f"  {shown(path)}" for path in paths))
     return summary
 
 
-def _discovery_cases(spec: RunSpec) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, str]:
+def _discovery_cases(spec: RunSpec) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, Condition, str]:
     """The finished runs of the sweep in `results`: their varied parameters, whether the
-    outcome's condition holds, the runs table and how many of the planned runs they are;
-    refuses an incomplete sweep unless `allow_partial`, an outcome the sweep did not record
-    and a condition that holds in all runs or none."""
+    outcome's condition holds, the runs table, the condition (`discover.level`, or, when
+    null, `default_level` of the outcome's values) and how many of the planned runs they
+    are; refuses an incomplete sweep unless `allow_partial`, an outcome the sweep did not
+    record and a condition that holds in all runs or none."""
     options = spec.config.discover
-    condition = Condition(options.when, options.level)
     with reading(Path(spec.config.results) / "parts"):
         runs, series, used = SweepStore(Path(spec.config.results)).finished(bool(spec.config.allow_partial))
     try:
@@ -459,35 +469,58 @@ def _discovery_cases(spec: RunSpec) -> tuple[pd.DataFrame, np.ndarray, pd.DataFr
     except InputError as error:
         raise InputError("config", "discover.outcome", options.outcome, error.allowed) from None
     merged = runs.merge(values, on=["run", "point"])
+    outcome = merged[options.outcome].to_numpy(dtype=float)
+    level = options.level if options.level is not None else default_level(outcome, str(options.when))
+    condition = Condition(str(options.when), float(level))
     x, y = cases(merged.drop(columns=options.outcome), merged[options.outcome], condition)
     if not y.any() or y.all():
-        raise InputError("config", "discover.level", f"{options.level} (met in {int(y.sum())} of {y.size} runs)",
-                         "a condition that holds in some runs but not all (PRIM needs both)")
-    return x, y, runs, used
+        observed = f"{np.nanmin(outcome):.4g} to {np.nanmax(outcome):.4g}" if np.isfinite(outcome).any() else "none"
+        raise InputError("config", "discover.level", f"{level:g} (met in {int(y.sum())} of {y.size} runs)",
+                         f"a level between the outcome's values in this sweep ({observed}) that some runs "
+                         "meet and some do not, or null (the level that splits them most evenly)")
+    return x, y, runs, condition, used
 
 
 def discover_task(spec: RunSpec, out: Path) -> pd.DataFrame:
     """PRIM on a sweep folder: the parameter box in which the outcome's condition holds."""
     options = spec.config.discover
-    x, y, runs, used = _discovery_cases(spec)
+    x, y, runs, condition, used = _discovery_cases(spec)
+    if options.level is None:
+        print(wrapped(f"discover.level not given: {condition.level:g}, the level that splits the {y.size} runs most "
+              f"evenly ({options.outcome} {condition} in {int(y.sum())} of them)\n"))
     trajectory, box, step = discover(x, y, options.threshold, options.peel_alpha)
-    condition = Condition(options.when, options.level)
-    title = f"{options.outcome} {condition} ({int(y.sum())} of {y.size} runs)"
+    title = f"{output_label(options.outcome)} {condition} ({int(y.sum())} of {y.size} runs)"
     print(f"Runs used: {used}")
     chosen = trajectory.loc[step]
-    print(f"Scenario discovery (PRIM) for {title}: box at step {step}, coverage {chosen['coverage']:.2f}, "
-          f"density {chosen['density']:.2f}, {int(chosen['res_dim'])} restricted parameters\n")
-    print(box.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print(wrapped(f"Scenario discovery (PRIM) for {title}: box at step {step}, coverage {chosen['coverage']:.2f}, "
+          f"density {chosen['density']:.2f}, {int(chosen['res_dim'])} restricted parameters\n"))
+    print(console_table(box, float_format=lambda v: f"{v:.4g}"))
     written = [write_csv(trajectory, out / "discover_trajectory.csv"), write_csv(box, out / "discover_box.csv"),
                _provenance(spec, out, sorted(runs["seed"].unique().tolist()), used),
                *save_figure(tradeoff_figure(trajectory, step, title), out / "discover_tradeoff"),
                *save_figure(box_figure(box, chosen["coverage"], chosen["density"], title), out / "discover_box")]
-    print("\nFiles:\n" + "\n".join(f"  {path}" for path in written))
+    print("\nFiles:\n" + "\n".join(f"  {shown(path)}" for path in written))
     return box
 
 
-def _sweep_folder(spec_dir: str | None, name: str) -> Path:
-    return Path(spec_dir) if spec_dir else Path.cwd() / "sweeps" / name
+def _sweep_folder(sweep: SweepSpec, kind: str, name: str, identity: dict[str, Any], base: Params,
+                  scenarios: dict[str, Scenario]) -> Path:
+    """A sweep's folder: `sweep.dir` when given, else `results/<kind>/<name>-<hash>`, named
+    by the hash of everything its numbers depend on (`store_digest`), so another spec gets
+    another folder and the same spec finds, and resumes, its own."""
+    if sweep.dir:
+        return Path(sweep.dir)
+    return named_folder(kind, name, store_digest(identity, base, scenarios))
+
+
+def _computed_line(store: SweepStore, total: int) -> str:
+    """What this call of the sweep computed: nothing (all stored), everything, or the rest
+    of an interrupted sweep."""
+    if store.computed == 0:
+        return f"Nothing to compute: all {total} runs were already in {shown(store.folder)}"
+    if store.computed < total:
+        return f"Resumed: {total - store.computed} of {total} runs were already stored, {store.computed} computed"
+    return f"Computed {total} runs"
 
 
 def sweep_inputs(spec: RunSpec, load: ScenarioLoader) -> tuple[SweepSpec, dict[str, Scenario]]:
@@ -503,14 +536,17 @@ def sweep_inputs(spec: RunSpec, load: ScenarioLoader) -> tuple[SweepSpec, dict[s
 def sweep_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> SweepStore:
     """Run (or resume) the configured sweep; print where its tables are."""
     sweep, scenarios = sweep_inputs(spec, load)
-    folder = _sweep_folder(sweep.dir, sweep.name)
-    store = run_sweep(sweep, scenarios, spec.params, folder, progress=bool(spec.config.progress),
-                      draws=spec.draw_values or None)
+    draws = spec.draw_values or None
+    folder = _sweep_folder(sweep, "sweep", sweep.name, sweep_identity(sweep, draws), spec.params, scenarios)
+    store = run_sweep(sweep, scenarios, spec.params, folder, progress=bool(spec.config.progress), draws=draws)
     runs = store.runs()
     print(f"Sweep '{sweep.name}': {len(runs)} runs ({(runs['status'] == 'done').sum()} done), "
           f"{runs['chunk'].nunique()} chunks, backend {sweep.backend} x {sweep.workers}")
-    print(f"Files:\n  {folder / 'manifest.json'}\n  {folder / 'runs.parquet'}\n  {folder / 'runs_summary.parquet'}"
-          f"\n  {folder / 'parts'}/")
+    print(_computed_line(store, len(runs)))
+    print(sweep_outcomes(pd.read_parquet(folder / "runs_summary.parquet"), list(sweep.parameters)))
+    where = shown(folder)
+    print(f"Files (also {shown(mark_latest('sweep', folder))}):\n  {where / 'manifest.json'}\n  {where / 'runs.parquet'}"
+          f"\n  {where / 'runs_summary.parquet'}\n  {where / 'parts'}/")
     return store
 
 
@@ -518,18 +554,38 @@ def calibrate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> Path:
     """Run (or resume) the configured calibration; print the posterior summary and files."""
     calibration = parse_calibration(OmegaConf.to_container(spec.config.calibrate, resolve=True, enum_to_str=True))
     scenarios = twin_scenarios(spec.scenario, load)
-    folder = Path(calibration.dir) if calibration.dir else Path.cwd() / "calibrations" / calibration.name
+    folder = _calibration_folder(calibration, spec.params, scenarios)
+    before = _generations(folder)
     calibrate(calibration, scenarios, spec.params, folder, progress=bool(spec.config.progress))
+    if before and before == _generations(folder):
+        print(f"Nothing to compute: all {len(before)} generations were already in {shown(folder)}\n")
     _provenance(spec, folder, [])
+    mark_latest("calibrate", folder)
     figures = calibration_figures(folder)
     table = pd.read_csv(folder / "posterior.csv")
-    print(f"Calibration '{calibration.name}': posterior of {len(calibration.free)} parameters "
-          f"(weighted mean and 90% interval):\n")
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
-    print(f"\nGenerations:\n{pd.read_csv(folder / 'diagnostics.csv').to_string(index=False)}")
-    print("\nFiles:\n" + "\n".join(f"  {folder / name}" for name in CALIBRATION_FILES)
-          + "".join(f"\n  {path}" for path in figures))
+    print(wrapped(f"Calibration '{calibration.name}': posterior of {len(calibration.free)} parameters "
+          f"(weighted mean and 90% interval):\n"))
+    print(console_table(table, float_format=lambda v: f"{v:.3g}"))
+    print(f"\nGenerations:\n{console_table(pd.read_csv(folder / 'diagnostics.csv'), float_format=lambda v: f'{v:.4g}')}")
+    print("\nFiles:\n" + "\n".join(f"  {shown(folder) / name}" for name in CALIBRATION_FILES)
+          + "".join(f"\n  {shown(path)}" for path in figures))
     return folder
+
+
+def _calibration_folder(calibration: CalibrationSpec, base: Params, scenarios: dict[str, Scenario],
+                        suffix: str = "") -> Path:
+    """A calibration's folder: `calibrate.dir` when given, else
+    `results/calibrations/<name><suffix>-<hash>`, the hash covering the spec, the base
+    parameters, the scenarios and the code (`calibration_digest`)."""
+    if calibration.dir:
+        folder = Path(calibration.dir)
+        return folder.with_name(f"{folder.name}{suffix}") if suffix else folder
+    return named_folder("calibrate", f"{calibration.name}{suffix}", calibration_digest(calibration, base, scenarios))
+
+
+def _generations(folder: Path) -> list[str]:
+    """The generation records a calibration folder holds (names of generations/g*.json)."""
+    return sorted(path.name for path in (folder / "generations").glob("g*.json"))
 
 
 def sensitivity_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame:
@@ -549,18 +605,22 @@ def sensitivity_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataF
                         "design": options.method, "parameters": bounds, "samples": options.samples,
                         "seeds_per_point": options.seeds_per_point,
                         "metrics": sorted({parse_output(t).series for t in outputs}), "dir": options.dir})
-    folder = _sweep_folder(sweep.dir, sweep.name)
-    store = run_sweep(sweep, {spec.scenario.name: spec.scenario}, spec.params, folder,
-                      progress=bool(spec.config.progress))
+    scenarios = {spec.scenario.name: spec.scenario}
+    extra = {"outputs": outputs}
+    folder = _sweep_folder(sweep, "sensitivity", str(options.method), sweep_identity(sweep, extra=extra),
+                           spec.params, scenarios)
+    store = run_sweep(sweep, scenarios, spec.params, folder, progress=bool(spec.config.progress), extra=extra)
     points = design_points(sweep)
     table = analyse(options.method, problem(sweep), points, output_values(store.timeseries(), outputs), outputs)
-    print(f"Sensitivity ({options.method}, {len(points)} points x {options.seeds_per_point} seeds):\n")
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    print(wrapped(f"Sensitivity ({options.method}, {len(points)} points x {options.seeds_per_point} seeds); "
+          f"{_computed_line(store, len(store.runs())).lower()}:\n"))
+    print(console_table(table, float_format=lambda v: f"{v:.4f}"))
     figure = sensitivity_figure(table, options.method)
-    write_csv(table, out / "sensitivity.csv", float_format=CSV_FLOAT_FORMAT)
-    _provenance(spec, out, list(range(options.seeds_per_point)))
-    save_figure(figure, out / "sensitivity.png")
-    print(f"\nFiles:\n  {out / 'sensitivity.csv'}\n  {out / 'sensitivity.png'}\n  runs: {folder}")
+    written = [write_csv(table, folder / "sensitivity.csv", float_format=CSV_FLOAT_FORMAT),
+               _provenance(spec, folder, list(range(options.seeds_per_point))),
+               *save_figure(figure, folder / "sensitivity.png")]
+    print(f"\nFiles (also {shown(mark_latest('sensitivity', folder))}):\n"
+          + "\n".join(f"  {shown(path)}" for path in written) + f"\n  runs: {shown(folder) / 'parts'}/")
     return table
 
 
@@ -571,7 +631,7 @@ def collect_task(spec: RunSpec, results: Path) -> pd.DataFrame:
     written = [*write_table(table, results / "runs_summary", spec.config.output.format),
                write_yaml({"results_used": used}, results / "collect.yaml")]
     print(f"Collected {len(table)} runs from {used}")
-    print("Files:\n" + "\n".join(f"  {path}" for path in written))
+    print("Files:\n" + "\n".join(f"  {shown(path)}" for path in written))
     return table
 
 
@@ -600,7 +660,7 @@ def plot_task(spec: RunSpec, results: Path) -> list[Path]:
     if used is not None:
         written.append(write_yaml({"results_used": used}, out / "results_used.yaml"))
         print(f"Runs used: {used}")
-    print("Figures:\n" + "\n".join(f"  {p}" for p in written))
+    print("Figures:\n" + "\n".join(f"  {shown(p)}" for p in written))
     return written
 
 

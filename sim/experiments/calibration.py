@@ -40,8 +40,8 @@ from typing import Any, Optional
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
+from sim.extras import progress_bar
 from sim.checks import allowed, choices, is_finite_number
 from sim.errors import DataError, InputError, UserError
 from sim.experiments.gate import checked
@@ -55,6 +55,8 @@ from sim.experiments.sweep import SCHEDULERS, fingerprint, spec_hash
 from sim.experiments.validation import TARGETS, Target, run_pair_views
 from sim.extras import require_dask
 
+#: The progress bar class (`sim.extras.progress_bar`: no widget warning in a notebook).
+tqdm = progress_bar()
 log = logging.getLogger(__name__)
 OBSERVATIONS = ("article", "simulated")
 STATISTICS = ("shares", "shares_and_values")
@@ -474,7 +476,7 @@ class CalibrationStore:
             if held is None or held.get("spec_hash") != digest:
                 raise InputError(str(self.manifest), "spec_hash", (held or {}).get("spec_hash"),
                                  f"the same calibration as the one run there ({digest} now): "
-                                 "use a new calibrate.dir (or calibrate.name) for a different one")
+                                 "leave calibrate.dir empty (each calibration gets its own folder) or use a new one")
             code = (held.get("code_version") or {}).get("source_digest")
             if code != source_digest():
                 raise InputError(str(self.manifest), "code_version.source_digest", code,
@@ -584,6 +586,14 @@ def stopping_rule(spec: CalibrationSpec, metas: Sequence[Mapping[str, Any]]) -> 
     if meta["generation"] > 0 and meta["epsilon"] >= (1.0 - spec.min_improvement) * metas[-2]["epsilon"]:
         return TOLERANCE_RULE
     return CAP_RULE if int(meta["generation"]) + 1 >= spec.generations else None
+
+
+def calibration_digest(spec: CalibrationSpec, base: Params, scenarios: dict[str, Scenario]) -> str:
+    """The hash of what a calibration's numbers depend on (its spec, the base parameters,
+    the scenarios it runs and the code's source digest, since a calibration resumes only
+    under the same code): the suffix of its default folder."""
+    used = {name: fingerprint(scenarios[name]) for name in spec.scenario_names()}
+    return spec_hash({**spec.identity(), "source_digest": source_digest()}, asdict(base), used)
 
 
 def calibrate(spec: CalibrationSpec, scenarios: dict[str, Scenario], base: Params, folder: Path,

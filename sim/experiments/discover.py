@@ -53,6 +53,20 @@ def cases(runs: pd.DataFrame, outcome: pd.Series, condition: Condition) -> tuple
     return x, condition(outcome.to_numpy(dtype=float))
 
 
+def default_level(values: np.ndarray, when: str) -> float:
+    """The level that splits the runs most evenly under `when`: of the outcome's observed
+    values, the one whose condition holds in the share of runs nearest one half (for a
+    continuous outcome about the median; for a coded one, such as a status, the code that
+    separates the commonest classes). With one value only, that value (no split exists)."""
+    observed = np.unique(values[~np.isnan(values)])
+    if observed.size < 2:
+        return float(observed[0]) if observed.size else float("nan")
+    shares = np.array([OPERATORS[when][0](values, level).mean() for level in observed])
+    usable = (shares > 0) & (shares < 1)
+    distance = np.where(usable, np.abs(shares - 0.5), np.inf)
+    return float(observed[int(np.argmin(distance))])
+
+
 def _chosen(trajectory: pd.DataFrame, threshold: float) -> int:
     """The box to report: the widest-covering one at or above the density threshold, else
     the densest."""

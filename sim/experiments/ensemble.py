@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 
 import pandas as pd
-from tqdm.auto import tqdm
 
+from sim.extras import progress_bar
 from sim.core.engine import RunResult, run_engine
 from sim.core.observables import GROUPS
 from sim.experiments.ensemble_view import EnsembleView
@@ -20,6 +20,8 @@ from sim.core.params import Params
 from sim.io.records import decisions_table, timeseries_table
 from sim.scenarios.schema import Scenario
 
+#: The progress bar class (`sim.extras.progress_bar`: no widget warning in a notebook).
+tqdm = progress_bar()
 #: Runs advanced together at most: past a few dozen, a quarter's arrays outgrow the CPU
 #: caches and a run gets no cheaper (benchmarks/bench.py).
 BATCH_SIZE = 50

@@ -165,7 +165,8 @@ class DaskExecutor(Executor):
         if interrupted:  # Dask's warnings while it kills busy workers are noise then
             logging.getLogger("distributed").setLevel(logging.ERROR)
         self.client = None
-        self._resources.close()  # gives back the level the block had (`_log_level`)
+        with _without_slow_exit_warnings():
+            self._resources.close()  # gives back the level the block had (`_log_level`)
         if interrupted:  # and after it, as the killed workers go
             logging.getLogger("distributed").setLevel(logging.ERROR)
 
@@ -186,6 +187,30 @@ class DaskExecutor(Executor):
             raise NetworkError(f"network: the Dask scheduler {where} was lost as the work ran "
                                f"({type(error).__name__}); allowed: a scheduler that stays reachable (a sweep or "
                                "calibration resumes where it stopped when run again)") from None
+
+
+#: What a Dask nanny logs when a worker it closes takes longer than its wait (a loaded machine):
+#: the worker is killed then, after its results were written and recorded, so it is noise.
+SLOW_EXIT = "Worker process still alive"
+
+
+class _SlowExitFilter(logging.Filter):
+    """Drops the nanny's `SLOW_EXIT` lines unless `distributed` logs at INFO (verbose=true)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        verbose = logging.getLogger("distributed").getEffectiveLevel() <= logging.INFO
+        return verbose or not record.getMessage().startswith(SLOW_EXIT)
+
+
+@contextmanager
+def _without_slow_exit_warnings() -> Iterator[None]:
+    """While a LocalCluster closes, its nannies' `SLOW_EXIT` warnings are not shown."""
+    nanny, quiet = logging.getLogger("distributed.nanny"), _SlowExitFilter()
+    nanny.addFilter(quiet)
+    try:
+        yield
+    finally:
+        nanny.removeFilter(quiet)
 
 
 #: The backends by name: every caller chooses its executor here.

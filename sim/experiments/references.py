@@ -26,8 +26,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
+from sim.extras import progress_bar
 from sim.core.params import NULL_MODEL, Params
 from sim.experiments.ensemble import run_view
 from sim.experiments.validation import (REQUIRED_SHARE, TARGETS, CastLoader, Outcomes, Views, check_outcomes,
@@ -35,6 +35,8 @@ from sim.experiments.validation import (REQUIRED_SHARE, TARGETS, CastLoader, Out
 from sim.scenarios.cast import Cast
 from sim.scenarios.schema import Scenario
 
+#: The progress bar class (`sim.extras.progress_bar`: no widget warning in a notebook).
+tqdm = progress_bar()
 #: A check is informative when some reference meets it in at most this share of runs.
 INFORMATIVE_SHARE = 0.5
 #: The states-table attributes that describe a regime (not its power): flattened by the

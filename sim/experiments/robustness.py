@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 import sim
+from sim.extras import progress_bar
 from sim.core.params import BEHAVIOURAL, Params, spread_bounds
 from sim.experiments.executors import executor
 from sim.experiments.sweep import fingerprint
@@ -36,6 +36,8 @@ from sim.io.store import folder_lock, read_json, source_digest, write_json
 from sim.scenarios.schema import Scenario
 
 
+#: The progress bar class (`sim.extras.progress_bar`: no widget warning in a notebook).
+tqdm = progress_bar()
 @dataclass(frozen=True)
 class PointTask:
     """One point: the targets on `scenarios` (the history and its twins) with `params`,

@@ -76,13 +76,13 @@ def confusion(observed: Observed, outcomes: dict[str, np.ndarray]) -> pd.DataFra
 
 
 def report(observed: Observed, records: pd.DataFrame, summary: pd.DataFrame, scenario: str) -> str:
-    """A short text summary: each record's observed and modal outcome, and the shares."""
+    """A short text summary: each record (id, kind, what it names; then its observed and
+    modal outcome and match share), and the shares by kind."""
     seeds = int(records["seeds"].iloc[0])
     lines = [f"Observed outcomes '{observed.name}' ({observed.source}) against scenario '{scenario}', "
              f"{seeds} seeds", "", "Records (observed -> the model's most common outcome; share of seeds matching):"]
-    for row in records.itertuples():
-        lines.append(f"  {row.id:24s} {row.kind:12s} {row.names:44s} {row.observed} -> {row.model}  "
-                     f"{row.match_share:.2f}")
+    for row in records.itertuples():   # two lines a record, so that it fits 100 columns
+        lines += [f"  {row.id} ({row.kind}): {row.names}", f"      {row.observed} -> {row.model}  {row.match_share:.2f}"]
     lines += ["", "Match share (mean over records):"]
     lines += [f"  {row.kind:12s} {row.match_share:.2f}  (records: {row.records})" for row in summary.itertuples()]
     return "\n".join(lines)

@@ -25,9 +25,9 @@ from typing import Any, Optional
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
+from sim.extras import progress_bar
 from sim.checks import allowed, choices, is_finite_number
 from sim.core.observables import groups_for
 from sim.experiments.ensemble import BATCH_SIZE, run_batch
@@ -42,6 +42,8 @@ from sim.io.store import code_version, file_digest, folder_lock, read_json, writ
 from sim.experiments.sampling import latin_hypercube
 from sim.extras import require_dask
 
+#: The progress bar class (`sim.extras.progress_bar`: no widget warning in a notebook).
+tqdm = progress_bar()
 log = logging.getLogger(__name__)
 DESIGNS = ("grid", "random", "lhs", "sobol", "morris", "points")
 RUN_KEYS = ("name", "scenarios", "design", "parameters", "samples", "seeds_per_point", "metrics", "seed")
@@ -331,6 +333,8 @@ class SweepStore:
         self.ledger_path = self.folder / "ledger.json"
         self.manifest = self.folder / "manifest.json"
         self.ledger: dict[str, dict[str, Any]] = read_json(self.ledger_path) or {}
+        #: Runs the last `run_sweep` into this folder computed (0: all were stored already).
+        self.computed = 0
 
     @contextmanager
     def locked(self) -> Iterator["SweepStore"]:
@@ -343,7 +347,7 @@ class SweepStore:
         """Create the folder for this spec and plan, or check that it already holds the same
         spec; returns the plan to run: a resumed sweep keeps its first chunking, whatever
         chunk size or worker count it is resumed with."""
-        digest = spec_hash(identity, asdict(base), {n: fingerprint(s) for n, s in scenarios.items()})
+        digest = store_digest(identity, base, scenarios)
         if self.manifest.exists():
             return self._resume(digest)
         if any(self.parts.glob("part-*.parquet")):
@@ -368,7 +372,7 @@ class SweepStore:
         if held.get("spec_hash") != digest:
             raise InputError(str(self.manifest), "spec_hash", held.get("spec_hash"),
                              f"the same sweep spec as the one run there ({digest} now): "
-                             "use a new sweep.dir for a different sweep")
+                             "leave sweep.dir empty (each spec gets its own folder) or use a new one")
         for stale in [*self.parts.glob(".part-*.tmp"), *self.folder.glob(".*.tmp")]:
             stale.unlink()
         self.ledger = read_json(self.ledger_path)
@@ -484,6 +488,20 @@ def spec_hash(identity: dict[str, Any], base: dict[str, Any], scenarios: dict[st
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def store_digest(identity: dict[str, Any], base: Params, scenarios: dict[str, Scenario]) -> str:
+    """The hash of what determines a sweep's numbers (its identity, the base parameters and
+    the scenarios' content): the manifest's `spec_hash` and the suffix of its default folder."""
+    return spec_hash(identity, asdict(base), {n: fingerprint(s) for n, s in scenarios.items()})
+
+
+def sweep_identity(spec: SweepSpec, draws: list[dict[str, float]] | None = None,
+                   extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The fields a resumed sweep must match: the spec's `identity`, the posterior `draws`
+    (when given) and `extra` fields of the analysis built on it (e.g. sensitivity outputs)."""
+    identity = {**spec.identity(), "posterior_draws": draws} if draws else spec.identity()
+    return {**identity, **(extra or {})}
+
+
 def _tasks(runs: pd.DataFrame, todo: list[int], scenarios: dict[str, Scenario], base: Params,
            metrics: list[str], store: "SweepStore") -> Iterator[ChunkTask]:
     for chunk, group in runs[runs["chunk"].isin(todo)].groupby("chunk", sort=True):
@@ -494,22 +512,24 @@ def _tasks(runs: pd.DataFrame, todo: list[int], scenarios: dict[str, Scenario], 
 
 def run_sweep(spec: SweepSpec, scenarios: dict[str, Scenario], base: Params, folder: Path,
               points: np.ndarray | None = None, progress: bool = True,
-              draws: list[dict[str, float]] | None = None) -> SweepStore:
-    """Run (or resume) a sweep into `folder`, holding its lock throughout; return its store.
-    With posterior `draws` (free parameter values), each point runs every draw on every
-    seed, and the draws are part of the spec a resumed sweep must match.
+              draws: list[dict[str, float]] | None = None, extra: dict[str, Any] | None = None) -> SweepStore:
+    """Run (or resume) a sweep into `folder`, holding its lock throughout; return its store
+    (`computed`: how many runs this call ran). With posterior `draws` (free parameter
+    values), each point runs every draw on every seed; the draws and `extra` fields are
+    part of the spec a resumed sweep must match (`sweep_identity`).
 
     Raises `UserError` at once if another sweep is writing there, or if the folder holds
     parts but no manifest.
     """
     store = SweepStore(folder)
-    identity = {**spec.identity(), "posterior_draws": draws} if draws else spec.identity()
+    identity = sweep_identity(spec, draws, extra)
     planned = plan(spec, points, draws)
     check_plan(planned, base, spec.name)
     refuse_links(Path(folder), "sweep.dir", ("parts",))
     with executor(spec.backend, spec.workers, spec.scheduler) as engine, store.locked():
         runs = store.open(identity, planned, base, scenarios)
         todo = sorted(set(runs["chunk"].unique()) - store.verify())
+        store.computed = int(runs["chunk"].isin(todo).sum())
         log.info("sweep %s: %d runs in %d chunks, %d chunks to run (%s backend, %d workers)",
                  spec.name, len(runs), runs["chunk"].nunique(), len(todo), spec.backend, spec.workers)
         _run_chunks(spec, store, runs, todo, _tasks(runs, todo, scenarios, base, spec.metrics, store), progress,
@@ -526,7 +546,7 @@ def _run_chunks(spec: SweepSpec, store: SweepStore, runs: pd.DataFrame, todo: li
     per chunk (shown above the bar, not over it)."""
     sizes = runs.groupby("chunk").size()
     with tqdm(total=int(runs["chunk"].isin(todo).sum()), unit="run", desc=spec.name,
-              disable=not progress) as bar, logging_redirect_tqdm():
+              disable=not progress or not todo) as bar, logging_redirect_tqdm():
         started = time.perf_counter()
         for entry in engine.completed(run_and_store_chunk, tasks):
             store.record(entry)

@@ -14,17 +14,18 @@ from sim.errors import InputError
 
 #: Files the tasks write into a run folder (figures also as .svg; task=plot under figures/).
 RESULT_FILES = (
-    "timeseries.parquet", "timeseries.csv", "decisions.parquet", "decisions.csv",
+    "timeseries.parquet", "timeseries.csv", "timeseries_wide.csv", "decisions.parquet", "decisions.csv",
     "runs_summary.parquet", "runs_summary.csv", "compare.parquet", "compare.csv",
     "validation.csv", "quiet_future.csv", "robustness.csv", "robustness_points.csv", "ablation.csv",
     "data_robustness.csv", "data_robustness_points.csv", "time_split.csv", "score_records.csv", "score_summary.csv",
     "score_confusion.csv", "sensitivity.csv", "discover_trajectory.csv", "discover_box.csv",
     *(f"{name}.{ext}" for name in ("cohesion", "compare", "sensitivity", "discover_tradeoff", "discover_box")
       for ext in ("png", "svg")))
-FIGURE_STEMS = ("cohesion", "trajectories", "components", "engagement_timeline", "trust_heatmap_*",
+FIGURE_STEMS = ("cohesion", "trajectories", "components", "membership_timeline", "trust_heatmap_*",
                 "trust_network_*", "phase_diagram", "sensitivity")
-#: Tasks that write their results into the run folder.
-WRITING_TASKS = ("run", "validate", "compare", "score", "sensitivity", "discover")
+#: Tasks that write their results into the run folder (a sweep, sensitivity or calibration writes
+#: into its own folder, `sim.io.results`).
+WRITING_TASKS = ("run", "validate", "compare", "score", "discover")
 
 
 #: What a `sweep.name` or `calibrate.name` allows (it names a folder under sweeps/ or calibrations/).

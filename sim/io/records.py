@@ -217,6 +217,18 @@ def selected_frame(models: Sequence["RunResult"], runs: Sequence[int],
     })
 
 
+def wide_frame(series: pd.DataFrame) -> pd.DataFrame:
+    """The long time-series table as BehaviorSpace's "table" output lays it out: one row per
+    (run, quarter) with `run, seed, step, date`, then one column per reporter named
+    ENTITY.metric (e.g. `SCO.cohesion`, `UZB.engagement.CSTO`), in the long table's order."""
+    names = series["entity"].astype(str) + "." + series["metric"].astype(str)
+    keys = ["run", "seed", "step", "date"]
+    wide = series.assign(column=names).pivot(index=keys, columns="column", values="value")
+    wide = wide[list(dict.fromkeys(names))]
+    wide.columns.name = None
+    return wide.reset_index()
+
+
 def summary_frame(series: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     """One row per run of `series` listed in `runs`: the columns of `runs` (run, seed,
     parameters, ...), then the reporters of the run's final quarter present in `series`,

@@ -29,7 +29,7 @@ except ImportError:  # not POSIX: no folder lock
     fcntl = None
 
 #: Values of `output.format`: the files a task writes each table as.
-OUTPUT_FORMATS = ("parquet", "csv", "both")
+OUTPUT_FORMATS = ("parquet", "csv", "both", "wide")
 #: How a missing number is written in CSV (an empty field is an empty string).
 CSV_NAN = "NaN"
 _HELD_LOCKS: set[int] = set()  # descriptors of the folder locks this process holds
@@ -154,8 +154,9 @@ def write_csv(frame: pd.DataFrame, path: Path, float_format: str | None = None) 
 
 
 def write_table(frame: pd.DataFrame, base: Path, fmt: str) -> list[Path]:
-    """Write a table as `base`.parquet, `base`.csv or both (`fmt`, one of OUTPUT_FORMATS)."""
-    suffixes = ("parquet", "csv") if fmt == "both" else (fmt,)
+    """Write a table as `base`.parquet, `base`.csv or both (`fmt`, one of OUTPUT_FORMATS;
+    `wide`, which adds a wide time-series table beside the main job's tables, writes Parquet)."""
+    suffixes = ("parquet", "csv") if fmt == "both" else ("parquet",) if fmt == "wide" else (fmt,)
     writers = {"parquet": write_parquet, "csv": write_csv}
     return [writers[suffix](frame, base.with_suffix(f".{suffix}")) for suffix in suffixes]
 
