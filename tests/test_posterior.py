@@ -50,6 +50,7 @@ def test_run_with_a_posterior_runs_every_draw_on_every_seed(posterior, tmp_path,
     assert (runs["rally_gain"] == 2.8).all()
     record = yaml.safe_load((out / "config.yaml").read_text())["posterior"]
     assert record["draws"] == [{"rally_gain": 2.8, "deference": 1.7}] * 2 and len(record["sha256"]) == 64
+    assert record["calibration"] == "test" and record["spec_hash"] == "0" * 16 and not record["allow_mismatch"]
 
 
 def test_a_contrast_over_draws_reports_the_posterior_interval_and_sign_share():

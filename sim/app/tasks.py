@@ -37,8 +37,8 @@ from sim.io.records import TIMESERIES_COLUMNS, check_metrics, summary_frame, wid
 from sim.scenarios.schema import Scenario, load_scenario
 from sim.experiments.score import confusion, report, score_records, score_summary
 from sim.experiments.sensitivity import CSV_FLOAT_FORMAT, analyse, output_values, parse_output
-from sim.io.store import (file_digest, provenance, read_json, read_table, reading, table_columns, write_csv,
-                       write_table, write_yaml)
+from sim.io.store import (file_digest, parquet_record, provenance, read_json, read_table, reading, table_columns,
+                          write_csv, write_table, write_yaml)
 from sim.experiments.sweep import (SweepSpec, SweepStore, design_points, parse_spec, problem, run_sweep,
                                    store_digest, sweep_identity)
 from sim.io.results import mark_latest, named_folder
@@ -66,14 +66,16 @@ KEY_DECISIONS = ("declaration", "intervention", "proposal", "solidarity", "desig
 def _provenance(spec: RunSpec, out: Path, seeds: list[int], used: str | None = None) -> Path:
     """config.yaml next to a task's results: the resolved config, the seeds, the code version,
     what part of a store the results come from (`used`, e.g. '50 of 90 runs of the sweep in
-    DIR') and, with a posterior, its file's SHA-256 and the parameter values of each draw."""
+    DIR') and, with a posterior, its file's SHA-256, the calibration that made it (name and
+    spec hash, when the file records them) and the parameter values of each draw."""
     record = provenance(OmegaConf.to_container(spec.config, resolve=True, enum_to_str=True), list(seeds))
     if used is not None:
         record["results_used"] = used
     if spec.draw_values:
         source = posterior_file(spec.config.posterior)
-        record["posterior"] = {"file": str(source.resolve()), "sha256": file_digest(source)["sha256"],
-                               "draws": spec.draw_values}
+        made_by = {k: v for k, v in (parquet_record(source) or {}).items() if k in ("calibration", "spec_hash")}
+        record["posterior"] = {"file": str(source.resolve()), "sha256": file_digest(source)["sha256"], **made_by,
+                               "allow_mismatch": bool(spec.config.allow_mismatch), "draws": spec.draw_values}
     return write_yaml(record, out / "config.yaml")
 
 
