@@ -71,17 +71,22 @@ def test_work_outside_the_block_is_refused():
         list(executor("local", 1).completed(_late_square, [1]))
 
 
-def test_dask_closes_without_the_slow_worker_exit_warning_and_keeps_others(monkeypatch):
-    monkeypatch.setattr(logging.getLogger("distributed"), "level", logging.WARNING)   # not verbose
+def test_dask_closes_without_the_slow_worker_exit_warning_and_gives_the_log_level_back(monkeypatch):
+    """Not verbose: nothing Dask logs while the executor closes is shown (its slow-exit
+    warning included), and after the block Dask's warnings show again; verbose: they all
+    show, the slow-exit one too (it is a diagnostic then)."""
     nanny, seen = logging.getLogger("distributed.nanny"), []
     handler = logging.Handler(logging.WARNING)
     handler.emit = lambda record: seen.append(record.getMessage())
     nanny.addHandler(handler)
+    slow = "Worker process still alive after 4.0 seconds, killing"
     try:
-        with executor("dask", 1) as engine:
-            engine._resources.callback(nanny.warning, "Worker process still alive after 4.0 seconds, killing")
-            engine._resources.callback(nanny.warning, "another warning")
-        nanny.warning("Worker process still alive after 4.0 seconds, killing")   # outside a close: shown
+        for level in (logging.WARNING, logging.INFO):   # not verbose, verbose
+            monkeypatch.setattr(logging.getLogger("distributed"), "level", level)
+            with executor("dask", 1) as engine:
+                engine._resources.callback(nanny.warning, slow)
+                engine._resources.callback(nanny.warning, "another warning")
+            nanny.warning("after the block")
     finally:
         nanny.removeHandler(handler)
-    assert seen == ["another warning", "Worker process still alive after 4.0 seconds, killing"]
+    assert seen == ["after the block", "another warning", slow, "after the block"]

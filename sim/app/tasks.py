@@ -492,7 +492,7 @@ def discover_task(spec: RunSpec, out: Path) -> pd.DataFrame:
               f"evenly ({options.outcome} {condition} in {int(y.sum())} of them)\n"))
     trajectory, box, step = discover(x, y, options.threshold, options.peel_alpha)
     title = f"{output_label(options.outcome)} {condition} ({int(y.sum())} of {y.size} runs)"
-    print(f"Runs used: {used}")
+    print(wrapped(f"Runs used: {used}"))
     chosen = trajectory.loc[step]
     print(wrapped(f"Scenario discovery (PRIM) for {title}: box at step {step}, coverage {chosen['coverage']:.2f}, "
           f"density {chosen['density']:.2f}, {int(chosen['res_dim'])} restricted parameters\n"))
@@ -632,7 +632,7 @@ def collect_task(spec: RunSpec, results: Path) -> pd.DataFrame:
     table, used = collect(results, bool(spec.config.allow_partial))
     written = [*write_table(table, results / "runs_summary", spec.config.output.format),
                write_yaml({"results_used": used}, results / "collect.yaml")]
-    print(f"Collected {len(table)} runs from {used}")
+    print(wrapped(f"Collected {len(table)} runs from {used}"))
     print("Files:\n" + "\n".join(f"  {shown(path)}" for path in written))
     return table
 
@@ -661,7 +661,7 @@ def plot_task(spec: RunSpec, results: Path) -> list[Path]:
         raise InputError("config", "results", str(results), PLOT_SOURCES)
     if used is not None:
         written.append(write_yaml({"results_used": used}, out / "results_used.yaml"))
-        print(f"Runs used: {used}")
+        print(wrapped(f"Runs used: {used}"))
     print("Figures:\n" + "\n".join(f"  {shown(p)}" for p in written))
     return written
 
