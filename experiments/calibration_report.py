@@ -163,7 +163,7 @@ def report(calibration: Path, split: Path | None, compare: Path, sbc: Path | Non
     spec = manifest["spec"]
     bench = read_json(calibration / "benchmark.json") or {}
     posterior = pd.read_csv(calibration / "posterior.csv")
-    diagnostics = pd.read_csv(calibration / "diagnostics.csv")
+    diagnostics = pd.read_csv(calibration / "diagnostics.csv", keep_default_na=False)
     contrasts = pd.read_parquet(compare / "compare.parquet")
     contrasts = contrasts[["scenario", "institution", "metric", "date", "difference", "ci_low", "ci_high",
                            "posterior_low", "posterior_high", "draws_same_sign"]]

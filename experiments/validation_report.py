@@ -141,7 +141,7 @@ def report(results: Path, ablation_run: Path | None = None, data_run: Path | Non
         "## Targets",
         "`robustness share`: share of all (point, seed) runs meeting the target over "
         f"{options['points']} Latin-hypercube points of +-{options['spread']:.0%} on every behavioural "
-        f"parameter and structural constant, {options['seeds_per_point']} seeds each. `data share`: the "
+        f"parameter (the fixed assumptions of `docs/ODD.md` 7.10 are not perturbed), {options['seeds_per_point']} seeds each. `data share`: the "
         f"same over {data_options['data_points']} casts whose ordinal codings are perturbed by +-0.1 (clipped), "
         f"{data_options['seeds_per_point']} seeds each.",
         markdown(main[["target", "name", "threshold", "value", "share", "result", "robustness share",
