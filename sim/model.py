@@ -219,7 +219,7 @@ class ProtectiveIntegrationModel(mesa.Model):
     @property
     def n_steps(self) -> int:
         """Quarters in the scenario's horizon."""
-        return self.scenario.n_steps
+        return self.engine.scenario.n_steps
 
     @property
     def great_power_codes(self) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -76,7 +77,13 @@ def _step(page, times):
     step = page.get_by_role("button", name="Step")
     for _ in range(times):
         step.click()
-    page.get_by_text(f"Step: {times}").wait_for(timeout=60_000)
+    _shown(page, times).wait_for(timeout=60_000)
+
+
+def _shown(page, quarter):
+    """The explorer's count of the quarters run: SolaraViz shows `Step: 3` (Mesa 3.3,
+    model.steps) or `Time: 3.0` (Mesa 3.5, model.time)."""
+    return page.get_by_text(re.compile(rf"^(Step: {quarter}|Time: {quarter}\.0)$"))
 
 
 def test_explorer_shows_its_plots_in_headless_chromium(server, tmp_path):
@@ -105,8 +112,8 @@ def test_each_browser_session_has_its_own_model_and_slider_values_are_shown(serv
         first = _open(browser, server)
         _step(first, 3)
         second = _open(browser, server)
-        second.get_by_text("Step: 0").wait_for(timeout=60_000)
-        first.get_by_text("Step: 3").wait_for(timeout=60_000)
+        _shown(second, 0).wait_for(timeout=60_000)
+        _shown(first, 3).wait_for(timeout=60_000)
         deference = second.locator(".v-slider__thumb-label", has_text="1.65")
         shown = deference.count() == 1 and deference.is_visible()
         texts = [page.inner_text("body") for page in (first, second)]

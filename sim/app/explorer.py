@@ -79,6 +79,12 @@ class ExplorerModel(ProtectiveIntegrationModel):
                          rally_gain=rally_gain, betrayal_exposure=betrayal_exposure,
                          deference=deference, w_legitimacy=w_legitimacy)
 
+    scenario = property(
+        lambda self: None, ProtectiveIntegrationModel.scenario.fset,
+        doc="""None here: Mesa 3.5's SolaraViz reads a model's `scenario` as Mesa's own record
+        of an experiment (`mesa.experimental.scenarios.Scenario`) and refuses any other, so
+        the explorer's model shows it none; the scenario it runs is `model.engine.scenario`.""")
+
 
 def cohesion_figure(model: ExplorerModel) -> Figure:
     """Cohesion of each institution in the quarters the model's DataCollector has recorded;
@@ -88,7 +94,8 @@ def cohesion_figure(model: ExplorerModel) -> Figure:
     ax = fig.subplots()
     frame = model.datacollector.get_model_vars_dataframe()
     quarters = len(frame)
-    dates = model.scenario.dates[:quarters]
+    scenario = model.engine.scenario
+    dates = scenario.dates[:quarters]
     if quarters:
         for k, code in enumerate(model.institution_codes):
             ax.plot(range(quarters), frame[f"{code}.cohesion"].to_numpy(), color=PALETTE[k], label=code)
@@ -97,8 +104,8 @@ def cohesion_figure(model: ExplorerModel) -> Figure:
     ax.set_ylim(0.6, 1.0)
     ax.set_xlabel("Quarter")
     ax.set_ylabel("Cohesion (0-1)")
-    shown = dates[-1] if quarters else model.scenario.dates[0]
-    ax.set_title(f"Cohesion, {model.scenario.name}, {shown[:7]}")
+    shown = dates[-1] if quarters else scenario.dates[0]
+    ax.set_title(f"Cohesion, {scenario.name}, {shown[:7]}")
     return fig
 
 
