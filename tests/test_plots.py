@@ -206,6 +206,16 @@ def test_comparison_places_every_metric_on_a_time_axis(ensemble):
     assert "95%" in panels[0].get_legend().get_title().get_text()
     assert isinstance(top.xaxis.get_major_formatter(), matplotlib.dates.AutoDateFormatter | matplotlib.dates.ConciseDateFormatter)
     plt.close(fig)
+    assert "compared dates" in [t.get_text() for t in top.get_legend().get_texts()]   # the dashed lines explained
+    assert all(not ax.yaxis.get_major_formatter().get_useOffset() for ax in panels)  # no 1e-5 offset
+    assert all(line.get_linestyle() == "-" for ax in panels for c in ax.containers
+               if c.__class__.__name__ == "ErrorbarContainer" for line in [c.lines[0]])    # dates joined
+    both = plots.comparison_figure({"history": series, "alt": series, "other": series},
+                                   pd.concat([_comparison_table(), _comparison_table().assign(institution="CSTO")]),
+                                   ["SCO", "CSTO"])
+    rows = [both.axes[i:i + 2] for i in range(0, len(both.axes), 2)]
+    assert all(left.get_shared_y_axes().joined(left, right) for left, right in rows)   # one scale per row
+    plt.close(both)
 
 
 def test_heatmap_and_network_say_what_they_show(ensemble):

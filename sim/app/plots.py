@@ -555,19 +555,21 @@ def _sensitivity_panel(ax: Axes, rows: pd.DataFrame) -> None:
 def comparison_figure(series: dict[str, pd.DataFrame], table: pd.DataFrame,
                       institutions: list[str]) -> Figure:
     """Top: the first compared metric of each scenario (median, bands; the first scenario
-    the reference), the compared dates dashed; below, one row per compared metric: each scenario minus the reference,
-    mean paired difference with its 95% bootstrap interval, at the compared dates on the
-    same time axis."""
+    the reference), the compared dates dashed (in the legend); below, one row per compared
+    metric: each scenario minus the reference, mean paired difference with its 95% bootstrap
+    interval, at the compared dates on the same time axis. A row shares its y-scale across
+    institutions, so equal heights are equal differences."""
     metrics = list(dict.fromkeys(table["metric"]))
     fig, axes = new_figure(1 + len(metrics), len(institutions),
-                           size=(6 * len(institutions), 3.8 + 2.4 * len(metrics)), sharex="col")
+                           size=(6 * len(institutions), 3.8 + 2.4 * len(metrics)), sharex="col", sharey="row")
     colours = scenario_colours(list(series))
     reference = next(iter(series))
     for col, inst in enumerate(institutions):
         top = axes[0][col]
         _scenario_lines(top, series, inst, metrics[0])
-        for date in dict.fromkeys(table["date"]):
-            top.axvline(quarter_start(date), color="grey", linewidth=0.8, linestyle="--")
+        for number, date in enumerate(dict.fromkeys(table["date"])):
+            top.axvline(quarter_start(date), color="grey", linewidth=0.8, linestyle="--",
+                        label="compared dates" if number == 0 else None)
         top.set_title(f"{inst} {metrics[0]} ({next(iter(series.values()))['run'].nunique()} runs)")
         top.set_ylabel(f"{metrics[0]} (median, 50%/90% bands)")
         for row, metric in enumerate(metrics, start=1):
@@ -582,17 +584,19 @@ def comparison_figure(series: dict[str, pd.DataFrame], table: pd.DataFrame,
 
 
 def _difference_panel(ax: Axes, rows: pd.DataFrame, colours: dict[str, str]) -> None:
-    """Each scenario's differences at their dates (quarter starts), scenarios a few weeks
-    apart so their intervals do not hide each other."""
+    """Each scenario's differences at their dates (quarter starts), joined by a thin line,
+    scenarios a few weeks apart so their intervals do not hide each other; plain numbers on
+    the axis (no offset)."""
     scenarios = list(dict.fromkeys(rows["scenario"]))
     for i, name in enumerate(scenarios):
         group = rows[rows["scenario"] == name]
         shift = pd.Timedelta(days=40 * (i - (len(scenarios) - 1) / 2))
         x = [quarter_start(date) + shift for date in group["date"]]
         err = [group["difference"] - group["ci_low"], group["ci_high"] - group["difference"]]
-        ax.errorbar(x, group["difference"], yerr=err, fmt="o", color=colours.get(name, PALETTE[0]),
+        ax.errorbar(x, group["difference"], yerr=err, fmt="o-", linewidth=0.8, color=colours.get(name, PALETTE[0]),
                     capsize=4, label=f"{name} - {group['reference'].iloc[0]}")
     ax.axhline(0.0, color="black", linewidth=0.8)
+    ax.ticklabel_format(axis="y", style="plain", useOffset=False)   # differences as they are, no 1e-5 offset
 
 
 def quantiles(values: np.ndarray) -> tuple[float, float, float]:
