@@ -42,8 +42,11 @@ def test_cohesion_figure_has_medians_bands_and_event_markers(spec, ensemble):
     assert len(medians) == 2 and _bands(ax) == 4  # 50% and 90% band per institution
     assert _vertical_lines(ax) == len({date for date, _ in markers}) >= 8
     labels = {t.get_text() for t in strip.texts}
-    assert "maidan / crimea annexation" in labels
+    assert "Maidan / Crimea annexation" in labels and "CSTO revision" in labels   # capitals, codes as codes
     assert ax.get_xlabel() == "Date (quarter)" and "Cohesion" in ax.get_ylabel()
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["SCO", "CSTO", "50% of runs", "90% of runs"]            # the bands explained too
+    assert round(ax.get_ylim()[0], 6) in [round(v, 6) for v in ax.get_yticks()]  # the axis starts at a tick
     plt.close(fig)
 
 
@@ -57,7 +60,7 @@ def test_event_labels_do_not_overlap(spec, ensemble):
     assert len(boxes) >= 8
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
     rows = {text.get_text(): text.get_position()[1] for text in fig.axes[0].texts}
-    assert rows["orange revolution"] != rows["tulip revolution"]
+    assert rows["Orange revolution"] != rows["Tulip revolution"]
     plt.close(fig)
 
 
@@ -87,9 +90,9 @@ def test_each_scenario_marks_only_its_own_events(spec, ensemble):
     fig = plots.trajectories_figure({"history": series, "no_crimea": series}, ["SCO", "CSTO"], events=events)
     labels = {text.get_text() for text in fig.axes[0].texts}
     assert fig.axes[0].get_title() == "SCO cohesion (4 runs)"   # above its event labels
-    assert "crimea annexation (not in no_crimea)" in labels
-    assert "georgia war" in labels and "maidan" in labels
-    assert not any(label.startswith("crimea annexation") and "not in" not in label for label in labels)
+    assert "Crimea annexation (not in no_crimea)" in labels
+    assert "Georgia war" in labels and "Maidan" in labels
+    assert not any(label.startswith("Crimea annexation") and "not in" not in label for label in labels)
     plt.close(fig)
 
 
@@ -98,6 +101,7 @@ def test_components_small_multiples(ensemble):
     fig = plots.components_figure(series, ["SCO", "CSTO"])
     assert len(fig.axes) == 8
     assert {ax.get_ylabel() for ax in fig.axes} == {f"{m} (0-1)" for m in plots.COMPONENTS}
+    assert len({ax.get_ylim() for ax in fig.axes}) == 1 and fig.axes[0].get_ylim()[1] == 1.0   # one scale
     plt.close(fig)
 
 

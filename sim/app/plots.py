@@ -159,9 +159,29 @@ def _bands(ax: Axes, series: pd.DataFrame, entity: str, metric: str, colour: str
 def event_markers(scenario) -> list[Marker]:
     """(date, label) of each event worth marking on a time axis: shocks, revisions and
     accessions (not as an observer), in the scenario's order."""
-    return [(pd.Timestamp(scenario.dates[event.step]), event.key.replace("_", " "))
+    codes = {*scenario.cast.codes, *(spec.code for spec in scenario.institutions)}
+    return [(pd.Timestamp(scenario.dates[event.step]), event_label(event.key, codes))
             for event in scenario.events
             if event.kind in MARKED_KINDS and not getattr(event, "as_observer", False)]
+
+
+def event_label(key: str, codes: set[str]) -> str:
+    """An event's key as a label: words, state and institution codes in capitals, the
+    first word capitalised (`csto_revision` -> `CSTO revision`, `maidan` -> `Maidan`)."""
+    words = [word.upper() if word.upper() in codes else word for word in key.split("_")]
+    return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
+
+
+def axis_floor(low: float, step: float = 0.05) -> float:
+    """The lower end of a 0-1 axis: a little below `low`, on a multiple of `step` (so the
+    axis starts at a labelled tick), never below 0."""
+    return max(0.0, float(np.floor((low - 0.02) / step) * step))
+
+
+def band_handles() -> list[matplotlib.patches.Patch]:
+    """Legend entries for the shaded bands (50% and 90% of runs), beside the median lines."""
+    return [matplotlib.patches.Patch(color="grey", alpha=0.53, label="50% of runs"),
+            matplotlib.patches.Patch(color="grey", alpha=0.18, label="90% of runs")]
 
 
 def scenario_markers(markers: dict[str, list[Marker]]) -> list[EventMark]:
@@ -282,7 +302,7 @@ def trajectories_figure(series: dict[str, pd.DataFrame], institutions: list[str]
     fig, strips, mains = _timeline_figure(len(institutions), (6.5 * len(institutions), 5.2), bool(events))
     runs = next(iter(series.values()))["run"].nunique()
     low = min([_scenario_lines(ax, series, inst, metric) for ax, inst in zip(mains, institutions)] + [1.0])
-    mains[0].set_ylim(max(0.0, low - 0.05), 1.0)
+    mains[0].set_ylim(axis_floor(low), 1.0)
     for ax, top, inst in zip(mains, strips or mains, institutions):
         top.set_title(f"{inst} {metric}{' - ' + title if title else ''} ({runs} runs)")
         ax.set_xlabel("Date (quarter)")
@@ -300,29 +320,33 @@ def cohesion_figure(series: pd.DataFrame, institutions: list[str], title: str = 
     ax = mains[0]
     low = min([_bands(ax, series, code, "cohesion", colour, code)
                for colour, code in zip(PALETTE, institutions)] + [1.0])
-    ax.set_ylim(max(0.0, low - 0.05), 1.0)
+    ax.set_ylim(axis_floor(low), 1.0)
     ax.set_xlabel("Date (quarter)")
     ax.set_ylabel("Cohesion index (0-1)")
     (strips or mains)[0].set_title(f"{title} ({series['run'].nunique()} runs; median, 50% and 90% bands)")
-    ax.legend(loc="upper left", ncols=len(institutions), fontsize=LEGEND_FONT)
+    lines, _ = ax.get_legend_handles_labels()
+    ax.legend(handles=[*lines, *band_handles()], loc="upper left", ncols=len(institutions) + 2, fontsize=LEGEND_FONT)
     if events:
         _mark_events(fig, strips, mains, [(date, label, "", "dimgrey") for date, label in events])
     return fig
 
 
 def components_figure(series: pd.DataFrame, institutions: list[str]) -> Figure:
-    """Small multiples: cohesion and its components (rows) for each institution (columns)."""
+    """Small multiples: cohesion and its components (rows) for each institution (columns),
+    all on one y-scale (from just below the lowest band to 1)."""
     fig, axes = new_figure(len(COMPONENTS), len(institutions),
-                           size=(5.5 * len(institutions), 2.4 * len(COMPONENTS)), sharex=True)
+                           size=(5.5 * len(institutions), 2.4 * len(COMPONENTS)), sharex=True, sharey=True)
+    low = 1.0
     for col, inst in enumerate(institutions):
         for row, metric in enumerate(COMPONENTS):
             ax = axes[row][col]
-            _bands(ax, series, inst, metric, PALETTE[row], metric)
+            low = min(low, _bands(ax, series, inst, metric, PALETTE[row], metric))
             ax.set_ylabel(f"{metric} (0-1)")
             if row == 0:
                 ax.set_title(f"{inst} ({series['run'].nunique()} runs; median, 50% and 90% bands)")
             if row == len(COMPONENTS) - 1:
                 ax.set_xlabel("Date (quarter)")
+    axes[0][0].set_ylim(axis_floor(low), 1.0)   # one scale for all: a small move looks small
     return fig
 
 
