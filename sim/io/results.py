@@ -48,12 +48,16 @@ def timestamped_folder(kind: str, when: datetime | None = None) -> Path:
     return ROOT / KIND_FOLDERS.get(kind, kind) / f"{(when or datetime.now()):%Y-%m-%d_%H-%M-%S}"
 
 
-def mark_latest(kind: str, folder: Path) -> Path:
+def mark_latest(kind: str, folder: Path) -> Path | None:
     """Point `results/<kind>/latest` at `folder` (replaced atomically, relative when the
-    folder is inside it); returns the link."""
+    folder is inside it) and return the link; a folder outside the results root (a
+    `hydra.run.dir` or `sweep.dir` elsewhere) is not linked (None), so that naming a folder
+    of your own never creates a results root beside it."""
     parent = kind_folder(kind)
-    parent.mkdir(parents=True, exist_ok=True)
     target = Path(folder).resolve()
+    if (Path.cwd() / ROOT).resolve() not in target.parents:
+        return None
+    parent.mkdir(parents=True, exist_ok=True)
     try:
         pointed = target.relative_to(parent.resolve())
     except ValueError:
