@@ -300,3 +300,22 @@ def test_the_figure_registry_draws_what_its_inputs_allow_as_the_functions_do(spe
     assert list(plots.draw_figures(plots.FigureInputs(sensitivity=table, method="morris"))) == ["sensitivity"]
     assert plots.draw_figures(plots.FigureInputs(sensitivity=table)) == {}  # no method: not drawn
     plt.close("all")
+
+
+def test_calibration_figures_show_every_parameter_by_name_under_500_kb(tmp_path):
+    from sim.app import calibration_plots
+    rng = np.random.default_rng(0)
+    names = ["rally_gain", "memory", "betrayal_exposure", "deference", "w_legitimacy", "w_functional",
+             "w_security", "w_sovereignty", "w_balance", "trust_gain", "threat_gain", "mandate_cost"]
+    free = {name: (0.0, 10.0) for name in names}
+    posterior = pd.DataFrame({name: rng.uniform(0, 10, 200) for name in names}).assign(weight=rng.random(200))
+    pairs = calibration_plots.pairs_figure(posterior, free)
+    shown = [ax for ax in pairs.axes if ax.get_visible()]
+    assert len(shown) == 12 * 13 // 2                                   # every parameter, lower half
+    assert [ax.get_xlabel() for ax in shown[-12:]] == [plots.parameter_label(n) for n in names]
+    png = calibration_plots.save_figure(pairs, tmp_path / "pairs", colours=calibration_plots.PAIRS_COLOURS)[0]
+    assert png.stat().st_size < 500_000
+    marginals = calibration_plots.marginals_figure(posterior, free, {}, {name: 3.0 for name in names})
+    assert marginals.axes[0].get_title() == "Rally gain"
+    assert "hand-set value" in [t.get_text() for t in marginals.axes[0].get_legend().get_texts()]
+    plt.close(marginals)

@@ -108,14 +108,22 @@ def new_figure(rows: int = 1, cols: int = 1, size: tuple[float, float] = (8, 4.5
     return fig, [list(row) for row in axes]
 
 
-def save_figure(fig: Figure, path: str | Path) -> list[Path]:
-    """Write a figure as PNG and SVG next to each other and close it.
+def save_figure(fig: Figure, path: str | Path, colours: int | None = None) -> list[Path]:
+    """Write a figure as PNG and SVG next to each other and close it; with `colours`, the
+    PNG keeps a palette of that many colours (a figure of thousands of antialiased points
+    is several times smaller so, and looks the same).
 
     The bytes depend on the figure alone (see `render`); a file that already holds them is
     left untouched, any other is replaced atomically.
     """
     base = Path(path).with_suffix("")
-    written = [write_if_changed(base.with_suffix(f".{fmt}"), render(fig, fmt)) for fmt in ("png", "svg")]
+    png = render(fig, "png")
+    if colours is not None:
+        from PIL import Image
+        buffer = io.BytesIO()
+        Image.open(io.BytesIO(png)).convert("RGB").quantize(colours).save(buffer, format="png", optimize=True)
+        png = buffer.getvalue()
+    written = [write_if_changed(base.with_suffix(".png"), png), write_if_changed(base.with_suffix(".svg"), render(fig, "svg"))]
     plt.close(fig)
     return written
 
