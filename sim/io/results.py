@@ -31,9 +31,9 @@ KIND_FOLDERS = {"sweep": "sweeps", "calibrate": "calibrations", "multirun": "mul
 HASH_CHARACTERS = 8
 
 
-def kind_folder(kind: str, cwd: Path | None = None) -> Path:
-    """The folder of a task's (or `multirun`'s) results under the root of `cwd`."""
-    return (cwd or Path.cwd()) / ROOT / KIND_FOLDERS.get(kind, kind)
+def kind_folder(kind: str) -> Path:
+    """The folder of a task's (or `multirun`'s) results under the root in the working directory."""
+    return Path.cwd() / ROOT / KIND_FOLDERS.get(kind, kind)
 
 
 def named_folder(kind: str, name: str, digest: str) -> Path:
