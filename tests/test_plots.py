@@ -40,7 +40,7 @@ def test_cohesion_figure_has_medians_bands_and_event_markers(spec, ensemble):
     strip, ax = _strip_and_main(fig)
     medians = [line for line in ax.get_lines() if line.get_label() in ("SCO", "CSTO")]
     assert len(medians) == 2 and _bands(ax) == 4  # 50% and 90% band per institution
-    assert _vertical_lines(ax) == len({date for date, _ in markers}) >= 8
+    assert _vertical_lines(ax) == len({date for date, *_ in markers}) >= 8
     labels = {t.get_text() for t in strip.texts}
     assert "Maidan / Crimea annexation" in labels and "CSTO revision" in labels   # capitals, codes as codes
     assert ax.get_xlabel() == "Date (quarter)" and "Cohesion" in ax.get_ylabel()
@@ -93,6 +93,9 @@ def test_each_scenario_marks_only_its_own_events(spec, ensemble):
     assert "Crimea annexation (not in no_crimea)" in labels
     assert "Georgia war" in labels and "Maidan" in labels
     assert not any(label.startswith("Crimea annexation") and "not in" not in label for label in labels)
+    csto_labels = {text.get_text() for text in fig.axes[1].texts}         # each panel its own institution's
+    assert "CSTO revision" in csto_labels and "CSTO revision" not in labels
+    assert not any("India accession" in label for label in csto_labels) and any("India accession" in l for l in labels)
     plt.close(fig)
 
 

@@ -57,9 +57,10 @@ INERT_SHARE = 0.01
 #: Edge width of a trust-network edge at the threshold and at full trust.
 EDGE_WIDTHS = (1.0, 7.0)
 
-Marker = tuple[pd.Timestamp, str]
-#: An event as drawn: date, label, a note on which scenarios have it ("" if all), colour.
-EventMark = tuple[pd.Timestamp, str, str, str]
+#: An event to mark: date, label and the institution it concerns ("" for an event of every institution).
+Marker = tuple[pd.Timestamp, str, str]
+#: An event as drawn: date, label, a note on which scenarios have it ("" if all), colour, institution.
+EventMark = tuple[pd.Timestamp, str, str, str, str]
 
 
 def quarter_label(date) -> str:
@@ -165,10 +166,12 @@ def _bands(ax: Axes, series: pd.DataFrame, entity: str, metric: str, colour: str
 
 
 def event_markers(scenario) -> list[Marker]:
-    """(date, label) of each event worth marking on a time axis: shocks, revisions and
-    accessions (not as an observer), in the scenario's order."""
+    """(date, label, institution) of each event worth marking on a time axis: shocks,
+    revisions and accessions (not as an observer), in the scenario's order; the institution
+    is the one an accession or a revision concerns, "" for a shock every panel shows."""
     codes = {*scenario.cast.codes, *(spec.code for spec in scenario.institutions)}
-    return [(pd.Timestamp(scenario.dates[event.step]), event_label(event.key, codes))
+    return [(pd.Timestamp(scenario.dates[event.step]), event_label(event.key, codes),
+             str(getattr(event, "institution", "") or ""))
             for event in scenario.events
             if event.kind in MARKED_KINDS and not getattr(event, "as_observer", False)]
 
@@ -204,11 +207,11 @@ def scenario_markers(markers: dict[str, list[Marker]]) -> list[EventMark]:
         for marker in events:
             owners.setdefault(marker, []).append(name)
     drawn = []
-    for (date, label), have in owners.items():
+    for (date, label, institution), have in owners.items():
         missing = [name for name in names if name not in have]
         note = "" if not missing else (f"(not in {', '.join(missing)})" if names[0] in have
                                        else f"(only in {', '.join(have)})")
-        drawn.append((date, label, note, colours[have[0]] if len(have) == 1 < len(names) else "dimgrey"))
+        drawn.append((date, label, note, colours[have[0]] if len(have) == 1 < len(names) else "dimgrey", institution))
     return drawn
 
 
@@ -259,17 +262,19 @@ def _by_date(events: list[EventMark]) -> list[tuple[float, str, str]]:
     """(x, text, colour) labels: the events of one date with the same note and colour
     joined into one label (x as a matplotlib date number), the note at its end."""
     joined: dict[tuple[pd.Timestamp, str, str], list[str]] = {}
-    for date, label, note, colour in events:
+    for date, label, note, colour, _ in events:
         joined.setdefault((date, note, colour), []).append(label)
     return [(float(matplotlib.dates.date2num(date)), " ".join(filter(None, [" / ".join(labels), note])), colour)
             for (date, note, colour), labels in sorted(joined.items())]
 
 
-def _mark_events(fig: Figure, strips: list[Axes], mains: list[Axes], events: list[EventMark]) -> None:
+def _mark_events(fig: Figure, strips: list[Axes], mains: list[Axes], events: list[EventMark],
+                 institutions: list[str] | None = None) -> None:
     """A dotted line at each event date on every panel, and its label in the strip above,
-    in as many rows as the labels need to stay apart."""
-    labels = _by_date(events)
-    placements = [_label_rows(fig, strip, labels) for strip in strips]
+    in as many rows as the labels need to stay apart; with `institutions` (one per panel),
+    an event of one institution (an accession, a revision) only on that one's panel."""
+    shown = [[e for e in events if not institutions or e[4] in ("", institutions[i])] for i in range(len(strips))]
+    placements = [_label_rows(fig, strip, _by_date(mine)) for strip, mine in zip(strips, shown)]
     rows = max((row + 1 for placed in placements for *_, row, _ in placed), default=1)
     for strip, main, placed in zip(strips, mains, placements):
         for x, text, colour, row, align in placed:
@@ -317,7 +322,7 @@ def trajectories_figure(series: dict[str, pd.DataFrame], institutions: list[str]
         ax.set_ylabel(f"{metric.capitalize()} (0-1; median, 50% and 90% bands)")
     mains[0].legend(loc="upper left", fontsize=LEGEND_FONT)
     if events:
-        _mark_events(fig, strips, mains, scenario_markers(events))
+        _mark_events(fig, strips, mains, scenario_markers(events), institutions)
     return fig
 
 
@@ -335,7 +340,7 @@ def cohesion_figure(series: pd.DataFrame, institutions: list[str], title: str = 
     lines, _ = ax.get_legend_handles_labels()
     ax.legend(handles=[*lines, *band_handles()], loc="upper left", ncols=len(institutions) + 2, fontsize=LEGEND_FONT)
     if events:
-        _mark_events(fig, strips, mains, [(date, label, "", "dimgrey") for date, label in events])
+        _mark_events(fig, strips, mains, [(date, label, "", "dimgrey", inst) for date, label, inst in events])
     return fig
 
 
