@@ -40,10 +40,13 @@ def test_cohesion_figure_has_medians_bands_and_event_markers(spec, ensemble):
     strip, ax = _strip_and_main(fig)
     medians = [line for line in ax.get_lines() if line.get_label() in ("SCO", "CSTO")]
     assert len(medians) == 2 and _bands(ax) == 4  # 50% and 90% band per institution
-    assert _vertical_lines(ax) == len({date for date, _ in markers}) >= 8
+    assert _vertical_lines(ax) == len({date for date, *_ in markers}) >= 8
     labels = {t.get_text() for t in strip.texts}
-    assert "maidan / crimea annexation" in labels
+    assert "Maidan / Crimea annexation" in labels and "CSTO revision" in labels   # capitals, codes as codes
     assert ax.get_xlabel() == "Date (quarter)" and "Cohesion" in ax.get_ylabel()
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["SCO", "CSTO", "50% of runs", "90% of runs"]            # the bands explained too
+    assert round(ax.get_ylim()[0], 6) in [round(v, 6) for v in ax.get_yticks()]  # the axis starts at a tick
     plt.close(fig)
 
 
@@ -57,7 +60,7 @@ def test_event_labels_do_not_overlap(spec, ensemble):
     assert len(boxes) >= 8
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
     rows = {text.get_text(): text.get_position()[1] for text in fig.axes[0].texts}
-    assert rows["orange revolution"] != rows["tulip revolution"]
+    assert rows["Orange revolution"] != rows["Tulip revolution"]
     plt.close(fig)
 
 
@@ -87,9 +90,12 @@ def test_each_scenario_marks_only_its_own_events(spec, ensemble):
     fig = plots.trajectories_figure({"history": series, "no_crimea": series}, ["SCO", "CSTO"], events=events)
     labels = {text.get_text() for text in fig.axes[0].texts}
     assert fig.axes[0].get_title() == "SCO cohesion (4 runs)"   # above its event labels
-    assert "crimea annexation (not in no_crimea)" in labels
-    assert "georgia war" in labels and "maidan" in labels
-    assert not any(label.startswith("crimea annexation") and "not in" not in label for label in labels)
+    assert "Crimea annexation (not in no_crimea)" in labels
+    assert "Georgia war" in labels and "Maidan" in labels
+    assert not any(label.startswith("Crimea annexation") and "not in" not in label for label in labels)
+    csto_labels = {text.get_text() for text in fig.axes[1].texts}         # each panel its own institution's
+    assert "CSTO revision" in csto_labels and "CSTO revision" not in labels
+    assert not any("India accession" in label for label in csto_labels) and any("India accession" in l for l in labels)
     plt.close(fig)
 
 
@@ -98,6 +104,7 @@ def test_components_small_multiples(ensemble):
     fig = plots.components_figure(series, ["SCO", "CSTO"])
     assert len(fig.axes) == 8
     assert {ax.get_ylabel() for ax in fig.axes} == {f"{m} (0-1)" for m in plots.COMPONENTS}
+    assert len({ax.get_ylim() for ax in fig.axes}) == 1 and fig.axes[0].get_ylim()[1] == 1.0   # one scale
     plt.close(fig)
 
 
@@ -206,6 +213,16 @@ def test_comparison_places_every_metric_on_a_time_axis(ensemble):
     assert "95%" in panels[0].get_legend().get_title().get_text()
     assert isinstance(top.xaxis.get_major_formatter(), matplotlib.dates.AutoDateFormatter | matplotlib.dates.ConciseDateFormatter)
     plt.close(fig)
+    assert "compared dates" in [t.get_text() for t in top.get_legend().get_texts()]   # the dashed lines explained
+    assert all(not ax.yaxis.get_major_formatter().get_useOffset() for ax in panels)  # no 1e-5 offset
+    assert all(line.get_linestyle() == "-" for ax in panels for c in ax.containers
+               if c.__class__.__name__ == "ErrorbarContainer" for line in [c.lines[0]])    # dates joined
+    both = plots.comparison_figure({"history": series, "alt": series, "other": series},
+                                   pd.concat([_comparison_table(), _comparison_table().assign(institution="CSTO")]),
+                                   ["SCO", "CSTO"])
+    rows = [both.axes[i:i + 2] for i in range(0, len(both.axes), 2)]
+    assert all(left.get_shared_y_axes().joined(left, right) for left, right in rows)   # one scale per row
+    plt.close(both)
 
 
 def test_heatmap_and_network_say_what_they_show(ensemble):
@@ -286,3 +303,22 @@ def test_the_figure_registry_draws_what_its_inputs_allow_as_the_functions_do(spe
     assert list(plots.draw_figures(plots.FigureInputs(sensitivity=table, method="morris"))) == ["sensitivity"]
     assert plots.draw_figures(plots.FigureInputs(sensitivity=table)) == {}  # no method: not drawn
     plt.close("all")
+
+
+def test_calibration_figures_show_every_parameter_by_name_under_500_kb(tmp_path):
+    from sim.app import calibration_plots
+    rng = np.random.default_rng(0)
+    names = ["rally_gain", "memory", "betrayal_exposure", "deference", "w_legitimacy", "w_functional",
+             "w_security", "w_sovereignty", "w_balance", "trust_gain", "threat_gain", "mandate_cost"]
+    free = {name: (0.0, 10.0) for name in names}
+    posterior = pd.DataFrame({name: rng.uniform(0, 10, 200) for name in names}).assign(weight=rng.random(200))
+    pairs = calibration_plots.pairs_figure(posterior, free)
+    shown = [ax for ax in pairs.axes if ax.get_visible()]
+    assert len(shown) == 12 * 13 // 2                                   # every parameter, lower half
+    assert [ax.get_xlabel() for ax in shown[-12:]] == [plots.parameter_label(n) for n in names]
+    png = calibration_plots.save_figure(pairs, tmp_path / "pairs", colours=calibration_plots.PAIRS_COLOURS)[0]
+    assert png.stat().st_size < 500_000
+    marginals = calibration_plots.marginals_figure(posterior, free, {}, {name: 3.0 for name in names})
+    assert marginals.axes[0].get_title() == "Rally gain"
+    assert "hand-set value" in [t.get_text() for t in marginals.axes[0].get_legend().get_texts()]
+    plt.close(marginals)

@@ -4,6 +4,7 @@ wherever a folder is asked for."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -119,3 +120,15 @@ def test_a_multirun_marks_its_folder_for_collect(tmp_path, monkeypatch, capsys):
     assert run_main(monkeypatch, "task=collect", "results=latest") == 0
     latest = (tmp_path / "results" / "multirun" / "latest").resolve()
     assert len(pd.read_parquet(latest / "runs_summary.parquet")) == 2
+
+
+def test_a_folder_named_outside_the_root_gets_no_link_and_no_root(tmp_path, monkeypatch):
+    work, elsewhere = tmp_path / "work", tmp_path / "elsewhere"
+    work.mkdir()
+    elsewhere.mkdir()
+    monkeypatch.chdir(work)
+    assert mark_latest("run", elsewhere) is None and list(work.iterdir()) == []
+    inside = work / "results" / "run" / "mine"
+    inside.mkdir(parents=True)
+    link = mark_latest("run", inside)
+    assert link == work / "results" / "run" / "latest" and os.readlink(link) == "mine"   # relative

@@ -50,7 +50,7 @@ COMMON_SETTINGS = {
     "seeds=N | seeds=[3,7,11]": "ensemble size (seeds 0..N-1) or explicit seeds",
     "params.NAME=VALUE": "a behavioural parameter (sim/core/params.py, docs/ODD.md)",
     "hydra.run.dir=DIR": "the output folder (default results/<task>/<date>_<time>/)",
-    "results=latest": "the newest results folder (plot, discover, collect; also posterior=latest)",
+    "results=latest": "the newest results folder (plot, discover, collect); posterior=latest",
     "output.format=csv": "tables as parquet (default), csv or both",
     "progress=false": "no progress bar",
     "verbose=true": "also log progress details (sweep chunks, Dask's cluster)",

@@ -57,9 +57,10 @@ INERT_SHARE = 0.01
 #: Edge width of a trust-network edge at the threshold and at full trust.
 EDGE_WIDTHS = (1.0, 7.0)
 
-Marker = tuple[pd.Timestamp, str]
-#: An event as drawn: date, label, a note on which scenarios have it ("" if all), colour.
-EventMark = tuple[pd.Timestamp, str, str, str]
+#: An event to mark: date, label and the institution it concerns ("" for an event of every institution).
+Marker = tuple[pd.Timestamp, str, str]
+#: An event as drawn: date, label, a note on which scenarios have it ("" if all), colour, institution.
+EventMark = tuple[pd.Timestamp, str, str, str, str]
 
 
 def quarter_label(date) -> str:
@@ -108,14 +109,22 @@ def new_figure(rows: int = 1, cols: int = 1, size: tuple[float, float] = (8, 4.5
     return fig, [list(row) for row in axes]
 
 
-def save_figure(fig: Figure, path: str | Path) -> list[Path]:
-    """Write a figure as PNG and SVG next to each other and close it.
+def save_figure(fig: Figure, path: str | Path, colours: int | None = None) -> list[Path]:
+    """Write a figure as PNG and SVG next to each other and close it; with `colours`, the
+    PNG keeps a palette of that many colours (a figure of thousands of antialiased points
+    is several times smaller so, and looks the same).
 
     The bytes depend on the figure alone (see `render`); a file that already holds them is
     left untouched, any other is replaced atomically.
     """
     base = Path(path).with_suffix("")
-    written = [write_if_changed(base.with_suffix(f".{fmt}"), render(fig, fmt)) for fmt in ("png", "svg")]
+    png = render(fig, "png")
+    if colours is not None:
+        from PIL import Image
+        buffer = io.BytesIO()
+        Image.open(io.BytesIO(png)).convert("RGB").quantize(colours).save(buffer, format="png", optimize=True)
+        png = buffer.getvalue()
+    written = [write_if_changed(base.with_suffix(".png"), png), write_if_changed(base.with_suffix(".svg"), render(fig, "svg"))]
     plt.close(fig)
     return written
 
@@ -157,11 +166,33 @@ def _bands(ax: Axes, series: pd.DataFrame, entity: str, metric: str, colour: str
 
 
 def event_markers(scenario) -> list[Marker]:
-    """(date, label) of each event worth marking on a time axis: shocks, revisions and
-    accessions (not as an observer), in the scenario's order."""
-    return [(pd.Timestamp(scenario.dates[event.step]), event.key.replace("_", " "))
+    """(date, label, institution) of each event worth marking on a time axis: shocks,
+    revisions and accessions (not as an observer), in the scenario's order; the institution
+    is the one an accession or a revision concerns, "" for a shock every panel shows."""
+    codes = {*scenario.cast.codes, *(spec.code for spec in scenario.institutions)}
+    return [(pd.Timestamp(scenario.dates[event.step]), event_label(event.key, codes),
+             str(getattr(event, "institution", "") or ""))
             for event in scenario.events
             if event.kind in MARKED_KINDS and not getattr(event, "as_observer", False)]
+
+
+def event_label(key: str, codes: set[str]) -> str:
+    """An event's key as a label: words, state and institution codes in capitals, the
+    first word capitalised (`csto_revision` -> `CSTO revision`, `maidan` -> `Maidan`)."""
+    words = [word.upper() if word.upper() in codes else word for word in key.split("_")]
+    return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
+
+
+def axis_floor(low: float, step: float = 0.05) -> float:
+    """The lower end of a 0-1 axis: a little below `low`, on a multiple of `step` (so the
+    axis starts at a labelled tick), never below 0."""
+    return max(0.0, float(np.floor((low - 0.02) / step) * step))
+
+
+def band_handles() -> list[matplotlib.patches.Patch]:
+    """Legend entries for the shaded bands (50% and 90% of runs), beside the median lines."""
+    return [matplotlib.patches.Patch(color="grey", alpha=0.53, label="50% of runs"),
+            matplotlib.patches.Patch(color="grey", alpha=0.18, label="90% of runs")]
 
 
 def scenario_markers(markers: dict[str, list[Marker]]) -> list[EventMark]:
@@ -176,11 +207,11 @@ def scenario_markers(markers: dict[str, list[Marker]]) -> list[EventMark]:
         for marker in events:
             owners.setdefault(marker, []).append(name)
     drawn = []
-    for (date, label), have in owners.items():
+    for (date, label, institution), have in owners.items():
         missing = [name for name in names if name not in have]
         note = "" if not missing else (f"(not in {', '.join(missing)})" if names[0] in have
                                        else f"(only in {', '.join(have)})")
-        drawn.append((date, label, note, colours[have[0]] if len(have) == 1 < len(names) else "dimgrey"))
+        drawn.append((date, label, note, colours[have[0]] if len(have) == 1 < len(names) else "dimgrey", institution))
     return drawn
 
 
@@ -231,17 +262,19 @@ def _by_date(events: list[EventMark]) -> list[tuple[float, str, str]]:
     """(x, text, colour) labels: the events of one date with the same note and colour
     joined into one label (x as a matplotlib date number), the note at its end."""
     joined: dict[tuple[pd.Timestamp, str, str], list[str]] = {}
-    for date, label, note, colour in events:
+    for date, label, note, colour, _ in events:
         joined.setdefault((date, note, colour), []).append(label)
     return [(float(matplotlib.dates.date2num(date)), " ".join(filter(None, [" / ".join(labels), note])), colour)
             for (date, note, colour), labels in sorted(joined.items())]
 
 
-def _mark_events(fig: Figure, strips: list[Axes], mains: list[Axes], events: list[EventMark]) -> None:
+def _mark_events(fig: Figure, strips: list[Axes], mains: list[Axes], events: list[EventMark],
+                 institutions: list[str] | None = None) -> None:
     """A dotted line at each event date on every panel, and its label in the strip above,
-    in as many rows as the labels need to stay apart."""
-    labels = _by_date(events)
-    placements = [_label_rows(fig, strip, labels) for strip in strips]
+    in as many rows as the labels need to stay apart; with `institutions` (one per panel),
+    an event of one institution (an accession, a revision) only on that one's panel."""
+    shown = [[e for e in events if not institutions or e[4] in ("", institutions[i])] for i in range(len(strips))]
+    placements = [_label_rows(fig, strip, _by_date(mine)) for strip, mine in zip(strips, shown)]
     rows = max((row + 1 for placed in placements for *_, row, _ in placed), default=1)
     for strip, main, placed in zip(strips, mains, placements):
         for x, text, colour, row, align in placed:
@@ -282,14 +315,14 @@ def trajectories_figure(series: dict[str, pd.DataFrame], institutions: list[str]
     fig, strips, mains = _timeline_figure(len(institutions), (6.5 * len(institutions), 5.2), bool(events))
     runs = next(iter(series.values()))["run"].nunique()
     low = min([_scenario_lines(ax, series, inst, metric) for ax, inst in zip(mains, institutions)] + [1.0])
-    mains[0].set_ylim(max(0.0, low - 0.05), 1.0)
+    mains[0].set_ylim(axis_floor(low), 1.0)
     for ax, top, inst in zip(mains, strips or mains, institutions):
         top.set_title(f"{inst} {metric}{' - ' + title if title else ''} ({runs} runs)")
         ax.set_xlabel("Date (quarter)")
         ax.set_ylabel(f"{metric.capitalize()} (0-1; median, 50% and 90% bands)")
     mains[0].legend(loc="upper left", fontsize=LEGEND_FONT)
     if events:
-        _mark_events(fig, strips, mains, scenario_markers(events))
+        _mark_events(fig, strips, mains, scenario_markers(events), institutions)
     return fig
 
 
@@ -300,29 +333,33 @@ def cohesion_figure(series: pd.DataFrame, institutions: list[str], title: str = 
     ax = mains[0]
     low = min([_bands(ax, series, code, "cohesion", colour, code)
                for colour, code in zip(PALETTE, institutions)] + [1.0])
-    ax.set_ylim(max(0.0, low - 0.05), 1.0)
+    ax.set_ylim(axis_floor(low), 1.0)
     ax.set_xlabel("Date (quarter)")
     ax.set_ylabel("Cohesion index (0-1)")
     (strips or mains)[0].set_title(f"{title} ({series['run'].nunique()} runs; median, 50% and 90% bands)")
-    ax.legend(loc="upper left", ncols=len(institutions), fontsize=LEGEND_FONT)
+    lines, _ = ax.get_legend_handles_labels()
+    ax.legend(handles=[*lines, *band_handles()], loc="upper left", ncols=len(institutions) + 2, fontsize=LEGEND_FONT)
     if events:
-        _mark_events(fig, strips, mains, [(date, label, "", "dimgrey") for date, label in events])
+        _mark_events(fig, strips, mains, [(date, label, "", "dimgrey", inst) for date, label, inst in events])
     return fig
 
 
 def components_figure(series: pd.DataFrame, institutions: list[str]) -> Figure:
-    """Small multiples: cohesion and its components (rows) for each institution (columns)."""
+    """Small multiples: cohesion and its components (rows) for each institution (columns),
+    all on one y-scale (from just below the lowest band to 1)."""
     fig, axes = new_figure(len(COMPONENTS), len(institutions),
-                           size=(5.5 * len(institutions), 2.4 * len(COMPONENTS)), sharex=True)
+                           size=(5.5 * len(institutions), 2.4 * len(COMPONENTS)), sharex=True, sharey=True)
+    low = 1.0
     for col, inst in enumerate(institutions):
         for row, metric in enumerate(COMPONENTS):
             ax = axes[row][col]
-            _bands(ax, series, inst, metric, PALETTE[row], metric)
+            low = min(low, _bands(ax, series, inst, metric, PALETTE[row], metric))
             ax.set_ylabel(f"{metric} (0-1)")
             if row == 0:
                 ax.set_title(f"{inst} ({series['run'].nunique()} runs; median, 50% and 90% bands)")
             if row == len(COMPONENTS) - 1:
                 ax.set_xlabel("Date (quarter)")
+    axes[0][0].set_ylim(axis_floor(low), 1.0)   # one scale for all: a small move looks small
     return fig
 
 
@@ -555,19 +592,21 @@ def _sensitivity_panel(ax: Axes, rows: pd.DataFrame) -> None:
 def comparison_figure(series: dict[str, pd.DataFrame], table: pd.DataFrame,
                       institutions: list[str]) -> Figure:
     """Top: the first compared metric of each scenario (median, bands; the first scenario
-    the reference), the compared dates dashed; below, one row per compared metric: each scenario minus the reference,
-    mean paired difference with its 95% bootstrap interval, at the compared dates on the
-    same time axis."""
+    the reference), the compared dates dashed (in the legend); below, one row per compared
+    metric: each scenario minus the reference, mean paired difference with its 95% bootstrap
+    interval, at the compared dates on the same time axis. A row shares its y-scale across
+    institutions, so equal heights are equal differences."""
     metrics = list(dict.fromkeys(table["metric"]))
     fig, axes = new_figure(1 + len(metrics), len(institutions),
-                           size=(6 * len(institutions), 3.8 + 2.4 * len(metrics)), sharex="col")
+                           size=(6 * len(institutions), 3.8 + 2.4 * len(metrics)), sharex="col", sharey="row")
     colours = scenario_colours(list(series))
     reference = next(iter(series))
     for col, inst in enumerate(institutions):
         top = axes[0][col]
         _scenario_lines(top, series, inst, metrics[0])
-        for date in dict.fromkeys(table["date"]):
-            top.axvline(quarter_start(date), color="grey", linewidth=0.8, linestyle="--")
+        for number, date in enumerate(dict.fromkeys(table["date"])):
+            top.axvline(quarter_start(date), color="grey", linewidth=0.8, linestyle="--",
+                        label="compared dates" if number == 0 else None)
         top.set_title(f"{inst} {metrics[0]} ({next(iter(series.values()))['run'].nunique()} runs)")
         top.set_ylabel(f"{metrics[0]} (median, 50%/90% bands)")
         for row, metric in enumerate(metrics, start=1):
@@ -582,17 +621,19 @@ def comparison_figure(series: dict[str, pd.DataFrame], table: pd.DataFrame,
 
 
 def _difference_panel(ax: Axes, rows: pd.DataFrame, colours: dict[str, str]) -> None:
-    """Each scenario's differences at their dates (quarter starts), scenarios a few weeks
-    apart so their intervals do not hide each other."""
+    """Each scenario's differences at their dates (quarter starts), joined by a thin line,
+    scenarios a few weeks apart so their intervals do not hide each other; plain numbers on
+    the axis (no offset)."""
     scenarios = list(dict.fromkeys(rows["scenario"]))
     for i, name in enumerate(scenarios):
         group = rows[rows["scenario"] == name]
         shift = pd.Timedelta(days=40 * (i - (len(scenarios) - 1) / 2))
         x = [quarter_start(date) + shift for date in group["date"]]
         err = [group["difference"] - group["ci_low"], group["ci_high"] - group["difference"]]
-        ax.errorbar(x, group["difference"], yerr=err, fmt="o", color=colours.get(name, PALETTE[0]),
+        ax.errorbar(x, group["difference"], yerr=err, fmt="o-", linewidth=0.8, color=colours.get(name, PALETTE[0]),
                     capsize=4, label=f"{name} - {group['reference'].iloc[0]}")
     ax.axhline(0.0, color="black", linewidth=0.8)
+    ax.ticklabel_format(axis="y", style="plain", useOffset=False)   # differences as they are, no 1e-5 offset
 
 
 def quantiles(values: np.ndarray) -> tuple[float, float, float]:

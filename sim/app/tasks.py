@@ -515,6 +515,11 @@ def _sweep_folder(sweep: SweepSpec, kind: str, name: str, identity: dict[str, An
     return named_folder(kind, name, store_digest(identity, base, scenarios))
 
 
+def _also(link: Path | None) -> str:
+    """` (also LINK)` after "Files" when the folder got a `latest` link, else nothing."""
+    return f" (also {shown(link)})" if link is not None else ""
+
+
 def _computed_line(store: SweepStore, total: int) -> str:
     """What this call of the sweep computed: nothing (all stored), everything, or the rest
     of an interrupted sweep."""
@@ -547,7 +552,7 @@ def sweep_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> SweepStore:
     print(_computed_line(store, len(runs)))
     print(sweep_outcomes(pd.read_parquet(folder / "runs_summary.parquet"), list(sweep.parameters)))
     where = shown(folder)
-    print(f"Files (also {shown(mark_latest('sweep', folder))}):\n  {where / 'manifest.json'}\n  {where / 'runs.parquet'}"
+    print(f"Files{_also(mark_latest('sweep', folder))}:\n  {where / 'manifest.json'}\n  {where / 'runs.parquet'}"
           f"\n  {where / 'runs_summary.parquet'}\n  {where / 'parts'}/")
     return store
 
@@ -621,7 +626,7 @@ def sensitivity_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataF
     written = [write_csv(table, folder / "sensitivity.csv", float_format=CSV_FLOAT_FORMAT),
                _provenance(spec, folder, list(range(options.seeds_per_point))),
                *save_figure(figure, folder / "sensitivity.png")]
-    print(f"\nFiles (also {shown(mark_latest('sensitivity', folder))}):\n"
+    print(f"\nFiles{_also(mark_latest('sensitivity', folder))}:\n"
           + "\n".join(f"  {shown(path)}" for path in written) + f"\n  runs: {shown(folder) / 'parts'}/")
     return table
 

@@ -31,9 +31,9 @@ KIND_FOLDERS = {"sweep": "sweeps", "calibrate": "calibrations", "multirun": "mul
 HASH_CHARACTERS = 8
 
 
-def kind_folder(kind: str, cwd: Path | None = None) -> Path:
-    """The folder of a task's (or `multirun`'s) results under the root of `cwd`."""
-    return (cwd or Path.cwd()) / ROOT / KIND_FOLDERS.get(kind, kind)
+def kind_folder(kind: str) -> Path:
+    """The folder of a task's (or `multirun`'s) results under the root in the working directory."""
+    return Path.cwd() / ROOT / KIND_FOLDERS.get(kind, kind)
 
 
 def named_folder(kind: str, name: str, digest: str) -> Path:
@@ -48,12 +48,16 @@ def timestamped_folder(kind: str, when: datetime | None = None) -> Path:
     return ROOT / KIND_FOLDERS.get(kind, kind) / f"{(when or datetime.now()):%Y-%m-%d_%H-%M-%S}"
 
 
-def mark_latest(kind: str, folder: Path) -> Path:
+def mark_latest(kind: str, folder: Path) -> Path | None:
     """Point `results/<kind>/latest` at `folder` (replaced atomically, relative when the
-    folder is inside it); returns the link."""
+    folder is inside it) and return the link; a folder outside the results root (a
+    `hydra.run.dir` or `sweep.dir` elsewhere) is not linked (None), so that naming a folder
+    of your own never creates a results root beside it."""
     parent = kind_folder(kind)
-    parent.mkdir(parents=True, exist_ok=True)
     target = Path(folder).resolve()
+    if (Path.cwd() / ROOT).resolve() not in target.parents:
+        return None
+    parent.mkdir(parents=True, exist_ok=True)
     try:
         pointed = target.relative_to(parent.resolve())
     except ValueError:
