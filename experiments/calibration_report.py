@@ -26,7 +26,7 @@ import numpy as np
 import sim
 from sim.app.calibration_plots import calibration_figures
 from sim.app.config import resolve
-from sim.experiments.calibration import posterior_draws
+from sim.experiments.calibration import flat_statistics, posterior_draws
 from sim.experiments.functional import channel_ratio
 from sim.experiments.predictive import predictive_share, predictive_table
 from sim.experiments.validation import CHECKS, twin_scenarios
@@ -105,8 +105,7 @@ def predictive_check(calibration: Path) -> tuple[float, float, pd.DataFrame]:
 def dropped_statistics(calibration: Path) -> str:
     """The summary statistics that did not vary over the prior's particles, so the distance
     leaves them out (`calibration.distances`): named, never dropped silently."""
-    first = read_json(calibration / "generations" / "g000.json")
-    flat = [name for name, scale in zip(first["statistics"], first["scales"]) if scale == 0]
+    flat = flat_statistics(calibration)
     if not flat:
         return "Every summary statistic varied over the prior's particles and enters the distance."
     return ("Statistics that did not vary over the prior's particles and so carry no information to the "

@@ -18,7 +18,7 @@ from omegaconf import OmegaConf
 from sim.experiments.ablation import (BUNDLE, data_ensemble, inert, one_at_a_time, one_at_a_time_variants,
                                       robustness_needs)
 from sim.experiments.calibration import (CALIBRATION_FILES, CalibrationSpec, calibrate, calibration_digest,
-                                         parse_calibration, posterior_file)
+                                         flat_statistics, parse_calibration, posterior_file)
 from sim.app.console import COLUMNS, console_table, shown, sweep_outcomes, wrapped
 from sim.app.calibration_plots import calibration_figures
 from sim.scenarios.cast import Cast
@@ -573,7 +573,10 @@ def calibrate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> Path:
     print(wrapped(f"Calibration '{calibration.name}': posterior of {len(calibration.free)} parameters "
           f"(weighted mean and 90% interval):\n"))
     print(console_table(table, float_format=lambda v: f"{v:.3g}"))
-    print(f"\nGenerations:\n{console_table(pd.read_csv(folder / 'diagnostics.csv'), float_format=lambda v: f'{v:.4g}')}")
+    print(f"\nGenerations:\n{console_table(pd.read_csv(folder / 'diagnostics.csv', keep_default_na=False), float_format=lambda v: f'{v:.4g}')}")
+    flat = flat_statistics(folder)
+    if flat:
+        print(wrapped(f"\nNo spread over the prior, so left out of the distance: {', '.join(flat)}"))
     print("\nFiles:\n" + "\n".join(f"  {shown(folder) / name}" for name in CALIBRATION_FILES)
           + "".join(f"\n  {shown(path)}" for path in figures))
     return folder

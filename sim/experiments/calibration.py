@@ -541,7 +541,7 @@ def _first_generation(problem: Problem, bar: tqdm) -> tuple[pd.DataFrame, dict[s
     spread = scales(stats)
     flat = [name for name, scale in zip(problem.statistics, spread) if scale == 0]
     if flat:
-        log.warning("no spread over the prior, left out of the distance: %s", ", ".join(flat))
+        log.info("no spread over the prior, left out of the distance: %s", ", ".join(flat))
     d = distances(stats, problem.observation, spread)
     frame = _frame(spec, 0, 0, values, stats, problem.statistics, np.ones(len(values)), d)
     kept, epsilon = _keep(spec, frame)
@@ -626,6 +626,14 @@ def calibrate(spec: CalibrationSpec, scenarios: dict[str, Scenario], base: Param
 
 
 # -- results ------------------------------------------------------------------------------
+
+def flat_statistics(folder: Path) -> list[str]:
+    """The summary statistics of a calibration that did not vary over its prior's
+    particles, so its distance leaves them out (`distances`): named wherever its results
+    are shown, never dropped silently."""
+    first = read_json(Path(folder) / "generations" / "g000.json")
+    return [name for name, scale in zip(first["statistics"], first["scales"]) if scale == 0]
+
 
 def posterior_file(path: str | Path) -> Path:
     """The posterior sample a `posterior=PATH` names: a calibration folder or its file."""
