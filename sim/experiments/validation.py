@@ -54,7 +54,7 @@ FAMILY_TWINS = tuple(FAMILY)
 UNREST = "xinjiang_unrest"
 UNREST_DATES = ("2003-07", "2004-07", "2006-07", "2007-07", "2010-01")
 UNREST_TWIN = "unrest_family"
-UNREST_PROBES: dict[str, str] = dict(zip(SUBJECTS["unrest_hosts"], UNREST_DATES))
+UNREST_PROBES: dict[str, str] = dict(zip(SUBJECTS["unrest_hosts"], UNREST_DATES, strict=True))  # one date a host
 #: Twin scenarios derived here from the history: name -> (event kinds dropped, event keys dropped).
 DERIVED_TWINS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "calm": (PRESSURE_KINDS, ()),
