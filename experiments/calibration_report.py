@@ -94,8 +94,8 @@ def predictive_check(calibration: Path) -> tuple[float, float, pd.DataFrame]:
     scenarios = twin_scenarios(spec.scenario, lambda name: resolve(sim.compose([f"scenario={name}"])).scenario)
     seeds = list(range(PREDICTIVE_SEEDS))
     draws = posterior_draws(calibration, spec.params, PREDICTIVE_DRAWS)
-    table = predictive_table(scenarios, draws, seeds, spec.scenario.cast)
-    default = predictive_table(scenarios, [spec.params], seeds, spec.scenario.cast)
+    both = predictive_table(scenarios, [*draws, spec.params], seeds)   # the defaults run as the last draw
+    table, default = both.iloc[:-1], both.iloc[-1:]
     per_check = pd.DataFrame([{"check": c.key, "share_of_draws": predictive_share(table, f"check_{c.key}"),
                                "default_point": predictive_share(default, f"check_{c.key}")}
                               for c in CHECKS if c.evidence])

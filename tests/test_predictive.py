@@ -22,8 +22,7 @@ SEEDS = [0, 1, 2]
 @pytest.fixture(scope="module")
 def table(spec):
     scenarios = twin_scenarios(spec.scenario, packaged_scenario)
-    return predictive_table(scenarios, [Params(), replace(Params(), **NULL_MODEL)], SEEDS, spec.scenario.cast,
-                            checks=CHOSEN)
+    return predictive_table(scenarios, [Params(), replace(Params(), **NULL_MODEL)], SEEDS, checks=CHOSEN)
 
 
 def test_the_default_meets_the_chosen_checks_together_and_the_null_model_does_not(table):

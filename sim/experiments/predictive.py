@@ -16,21 +16,17 @@ import numpy as np
 import pandas as pd
 
 from sim.core.params import Params
-from sim.experiments.ensemble import run_view
-from sim.experiments.validation import CHECKS, REQUIRED_SHARE, Views, check_outcomes
-from sim.scenarios.cast import Cast
+from sim.experiments.validation import CHECKS, REQUIRED_SHARE, check_outcomes, run_pair_views
 from sim.scenarios.schema import Scenario
 
 
 def predictive_table(scenarios: dict[str, Scenario], draws: Sequence[Params], seeds: Sequence[int],
-                     cast: Cast, checks: Sequence[str] | None = None) -> pd.DataFrame:
+                     checks: Sequence[str] | None = None) -> pd.DataFrame:
     """One row per draw: `draw` (its position), `all_checks` (share of its seeds meeting
     every check of `checks` at once; default: every evidence check) and, per check, the
     share of its seeds meeting it (`check_<key>`)."""
     runs = [(params, int(seed)) for params in draws for seed in seeds]
-    views = Views(runs={name: run_view(scenario, runs) for name, scenario in scenarios.items()},
-                  params=draws[0], cast=cast)
-    outcomes = check_outcomes(views)
+    outcomes = check_outcomes(run_pair_views(scenarios, runs, draws[0]))
     evidence = list(checks) if checks is not None else [c.key for c in CHECKS if c.evidence]
     met = {key: outcomes[key][0].reshape(len(draws), len(seeds)) for key in evidence}
     every = np.logical_and.reduce([met[key] for key in evidence])

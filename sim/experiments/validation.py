@@ -339,10 +339,16 @@ def _exposed_lose_more(twin_name: str, before: str, after: str) -> Callable[[Vie
     return test
 
 
-def xinjiang_backed(v: Views) -> tuple[np.ndarray, np.ndarray]:
-    rows = v.history.outcomes(event=UNREST, institution="SCO")
-    text = np.full(v.history.runs, np.nan)
+def _sco_text(view: EnsembleView, event: str) -> np.ndarray:
+    """Per run, the score of the SCO's text on `event` (NaN where it adopted none)."""
+    rows = view.outcomes(event=event, institution="SCO")
+    text = np.full(view.runs, np.nan)
     text[rows["run"].to_numpy()] = rows["score"].to_numpy()
+    return text
+
+
+def xinjiang_backed(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    text = _sco_text(v.history, UNREST)
     return text >= 1.0, text
 
 
@@ -354,11 +360,8 @@ def members_backed(v: Views) -> tuple[np.ndarray, np.ndarray]:
     backed, asked = np.zeros(twin.runs), np.zeros(twin.runs)
     for host, date in UNREST_PROBES.items():
         eligible = np.isin(twin.at(host, "status.SCO", date), GOOD_STANDING)
-        rows = twin.outcomes(event=_unrest_key(host), institution="SCO")
-        text = np.full(twin.runs, np.nan)
-        text[rows["run"].to_numpy()] = rows["score"].to_numpy()
         asked += eligible
-        backed += eligible & (text >= 1.0)
+        backed += eligible & (_sco_text(twin, _unrest_key(host)) >= 1.0)
     share = np.divide(backed, asked, out=np.full(backed.shape, np.nan), where=asked > 0)
     return share >= FAMILY_SHARE, share
 
