@@ -192,6 +192,12 @@ def report(results: Path, ablation_run: Path | None = None, data_run: Path | Non
         "quiet future, not tuned to a check. The targets are the article's 2001-2018 patterns; nothing "
         "after 2018 was used. The references say how often a check could have failed, not whether the "
         "article's reading is right.",
+        "Two stronger readings of the article are not checked and the model does not meet them: it has "
+        "Uzbekistan alone refuse an operation in Osh, where the article says Kazakhstan was opposed too "
+        "(`6.sovereign_objectors` checks only that the refusers are the most sovereignty-minded). "
+        "Earlier reports ran the probes of targets 5 and 6 in a quarter read from the month's number "
+        "(the 2011 probes in 2012, after Uzbekistan had left), which let `6.intervention_possible` pass; "
+        "at their stated quarters Uzbekistan's refusal blocks every 2011 probe.",
     ]
     return "\n\n".join(sections) + "\n"
 

@@ -9,7 +9,7 @@ import pytest
 from sim.experiments.ensemble import run_seeds
 from sim.experiments.ensemble_view import EnsembleView
 from sim.core.institutions import ACTIVE, HEDGING
-from sim.experiments.validation import (QUIET_SCENARIO, REQUIRED_SHARE, TARGETS, Views, check_outcomes, evaluate_checks,
+from sim.experiments.validation import (FAMILY_TWINS, PROBE, QUIET_SCENARIO, UNREST_PROBES, UNREST_TWIN, REQUIRED_SHARE, TARGETS, Views, check_outcomes, evaluate_checks,
                                         quiet_future, run_views, twin_scenarios)
 from tests.helpers import packaged_scenario
 
@@ -28,6 +28,8 @@ def views(spec):
 KNOWN_FAILURES = {
     10: "the Belt and Road lowers SCO cohesion 2016-18 by about 0.0015 through the functional channel "
         "(w_functional half of w_legitimacy), short of the 0.01 the validation calls a fall",
+    6: "with the probes at their stated quarters, Uzbekistan (still a member in 2011) refuses every "
+       "2011 probe, so about 14 of the 21 eligible probes (0.67) end in an intervention, short of 0.8",
     11: "Turkmenistan and Mongolia lower SCO cohesion by about 0.017 (engagement and congruence), "
         "a fall by the same size that calls India-Pakistan's a fall; the article reads it as about the same",
 }
@@ -41,6 +43,18 @@ KNOWN_FAILURES = {
 def test_target_passes(views, target):
     ok, _ = target.check(views)
     assert np.mean(ok) >= REQUIRED_SHARE, f"target {target.number}: share {np.mean(ok):.2f}"
+
+
+def test_probes_happen_in_the_quarter_they_are_named_for(spec):
+    """A probe moved to 'YYYY-MM' runs in that month's quarter: every event of the probe
+    twins sits at the step of its own date (a month read as a quarter once put the 2011
+    probes in 2012, after Uzbekistan had left)."""
+    twins = twin_scenarios(spec.scenario, packaged_scenario)
+    probes = [twins[name] for name in (*FAMILY_TWINS, UNREST_TWIN)]
+    assert all(e.step == s.calendar.month_step(str(e.date)[:7]) for s in probes for e in s.events)
+    hosts = {(e.state, s.calendar.dates[e.step][:7]) for s in probes for e in s.events
+             if e.key in (PROBE[1], *(f"unrest_probe_{h}" for h in UNREST_PROBES))}
+    assert {(host, "2011-07") for host in ("KAZ", "KGZ")} <= hosts and ("TJK", "2006-07") in hosts
 
 
 def test_every_check_is_one_named_claim(views):

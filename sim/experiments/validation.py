@@ -370,12 +370,20 @@ def _unrest_key(host: str) -> str:
     return f"unrest_probe_{host}"
 
 
+def _month_step(scenario: Scenario, month: str) -> int:
+    """The step of a 'YYYY-MM' month in `scenario`'s horizon, where a probe is moved to."""
+    step = scenario.calendar.month_step(month)
+    if step is None:
+        raise ValueError(f"probe month {month} is outside the horizon of '{scenario.name}'")
+    return step
+
+
 def unrest_family(history: Scenario) -> Scenario:
     """The history with the Xinjiang unrest repeated for each host of UNREST_PROBES at its
     quarter (the original stays)."""
     unrest = next(e for e in history.events if e.key == UNREST)
     probes = [replace(unrest, key=_unrest_key(host), state=host, date=f"{date}-01",
-                      step=history.calendar.step_of(*map(int, date.split("-"))))
+                      step=_month_step(history, date))
               for host, date in UNREST_PROBES.items()]
     return replace(history, name=UNREST_TWIN, events=sorted([*history.events, *probes], key=lambda e: e.step))
 
@@ -395,6 +403,41 @@ def osh_reasons(v: Views) -> tuple[np.ndarray, np.ndarray]:
     osh = h.outcomes(event="osh_violence", institution="CSTO", kind="intervention")
     reasons = osh["detail"].str.contains("no mandate") & osh["detail"].str.contains("no willing great power")
     return _per_run(np.isin(np.arange(h.runs), osh[reasons]["run"]))
+
+
+def _objection_gap(view: EnsembleView, sovereignty: dict[str, float], event: str) -> np.ndarray:
+    """Per run, how far the members refusing an operation at `event` (the CSTO's
+    `blocked_by`) are more sovereignty-minded than those consenting: the smallest
+    sensitivity among the refusers minus the largest among the consenting members in good
+    standing (neither the host nor the would-be leader). NaN when nobody or everybody refuses."""
+    rows = view.outcomes(event=event, institution="CSTO", kind="intervention").set_index("run")
+    gap = np.full(view.runs, np.nan)
+    for run, row in rows.iterrows():
+        refusers = set(filter(None, row["blocked_by"].split(",")))
+        deciding = {c for c in view.entities("status.CSTO")
+                    if c not in (row["subject"], row["setter"])
+                    and view.values(c, "status.CSTO")[run, row["step"]] in GOOD_STANDING}
+        consenting = deciding - refusers
+        if refusers and consenting:
+            gap[run] = min(sovereignty[c] for c in refusers) - max(sovereignty[c] for c in consenting)
+    return gap
+
+
+def sovereign_objectors(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    """In Osh (June 2010) some members, not all, refuse a CSTO operation, and every refuser
+    is more sovereignty-minded than every member consenting (article 'Responses to
+    intrastate crises': Uzbekistan, and Kazakhstan too, opposed a Russian-led operation)."""
+    gap = _objection_gap(v.history, _attribute(v, "sovereignty_sensitivity"), "osh_violence")
+    return gap > 0, gap  # NaN (nobody or everybody refused) is not > 0
+
+
+def bank_blocked_by_custodian(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    """The SCO development bank is rejected, and the custodian (Russia, fearing China's
+    larger share) is the only member refusing it (article 'Conclusion')."""
+    rows = v.history.outcomes(event="sco_development_bank", kind="proposal").set_index("run")
+    blocked = rows["blocked_by"].reindex(range(v.history.runs)).fillna("")
+    rejected = rows["outcome"].reindex(range(v.history.runs)) == "rejected"
+    return _per_run(rejected.to_numpy() & (blocked.to_numpy() == SUBJECTS["custodian"]))
 
 
 def intervention_possible(v: Views) -> tuple[np.ndarray, np.ndarray]:
@@ -419,7 +462,7 @@ def probe_family(probe: Scenario) -> dict[str, Scenario]:
     family = {}
     for name, (host, date) in FAMILY.items():
         moved = replace(crisis, state=host, date=f"{date}-01",
-                        step=probe.calendar.step_of(*map(int, date.split("-"))))
+                        step=_month_step(probe, date))
         events = sorted([e for e in probe.events if e is not crisis] + [moved], key=lambda e: e.step)
         family[name] = replace(probe, name=name, events=events)
     return family
@@ -620,6 +663,8 @@ TARGETS: tuple[Target, ...] = (
         C("2.staff_rejected", "SCO military staff", "rejected",
           _outcome("sco_military_staff", "proposal", "rejected"), evidence=False),
         C("2.stay_engaged", "lowest mean engagement of the two, 2002/04-2018", "> 0.6", stay_engaged, evidence=False),
+        C("2.bank_blocked_by_custodian", "members refusing the SCO development bank", "Russia alone",
+          bank_blocked_by_custodian),
         C("2.need_engages", "engagement 2004-18, members needing legitimation most - the others (lower of SCO, CSTO)",
           ">= 0.01", need_engages),
     ), period="span"),
@@ -659,6 +704,8 @@ TARGETS: tuple[Target, ...] = (
         C("6.no_intervention_osh", "June violence in Osh, SCO and CSTO", "no intervention (both)",
           _no_intervention("osh_violence"), evidence=False),
         C("6.osh_reasons", "the CSTO's reasons in June", "'no mandate' and 'no willing great power'", osh_reasons, evidence=False),
+        C("6.sovereign_objectors", "members refusing an operation in Osh: the smallest sovereignty "
+          "sensitivity among refusers - the largest among consenting members", "> 0 (some refuse, not all)", sovereign_objectors),
         C("6.intervention_possible", "share of probes (every CSTO host but Russia x 2011-17) in which a "
           "requested intervention happens", ">= 0.8", intervention_possible),
     ), twins=FAMILY_TWINS, period="early"),
