@@ -5,7 +5,8 @@ Each public function takes the `State`, the parameter columns and what it needs 
 (this quarter's meeting calendar, pre-drawn noise) and updates the state in place. Its
 arithmetic is a kernel compiled with numba (`_name` below it) that loops over the runs and
 works on one run at a time, so a run's numbers never depend on the other runs it is
-computed with. Kernels are compiled on first use and cached beside this file.
+computed with. Kernels take the runs' arrays as one record (`Arrays`) and the parameter
+columns as another (`ParamColumns.table`, one row per run). Kernels are compiled on first use and cached beside this file.
 """
 
 from __future__ import annotations
