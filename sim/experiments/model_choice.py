@@ -19,9 +19,10 @@ generation's own tolerance. The common tolerance is the smallest final tolerance
 models' samplers (every particle within it was kept, so the estimate reads stored
 particles only). Posterior model probabilities are the evidences normalised.
 
-The choice repeats `calibrate.repeats` times with sampler seeds `calibrate.seed + r`; the
-mean and standard deviation of each model's probability over the repeats is its Monte
-Carlo error. Pitfall (Robert et al. 2011): ABC model choice is only as good as the
+The choice repeats `calibrate.repeats` times with sampler seeds `calibrate.seed + r` (the
+models of one repeat share it, so their particles meet the same model seeds: common random
+numbers); the mean and standard deviation of each model's probability over the repeats is
+its Monte Carlo error. Pitfall (Robert et al. 2011): ABC model choice is only as good as the
 statistics, which are not sufficient across models, so a probability near 1 says which
 model reproduces the summary statistics better, not the data; the test on data simulated
 from a known variant (tests/test_model_choice.py) checks that the statistics can tell the
