@@ -44,18 +44,34 @@ def _settings(manifest: dict) -> list[str]:
     ]
 
 
-def _verdict(table: pd.DataFrame) -> str:
-    """Which model the record favours and by how much, in words, from the mean probabilities."""
+def _runtime(folder: Path, seeds: int) -> str:
+    """Model runs and seconds of every sampler's generations (the prior sample's included)."""
+    seconds, runs = 0.0, 0
+    for sampler in sorted(folder.glob("repeat*/*/manifest.json")):
+        scenarios = len(read_json(sampler)["scenarios"])
+        for record in sampler.parent.glob("generations/g*.json"):
+            meta = read_json(record)
+            seconds += meta["seconds"]
+            runs += int(meta["simulated"]) * seeds * scenarios
+    return f"- runtime on this project's 2-core machine, shared with other jobs: {runs:,} model runs in " \
+           f"{seconds / 60:.1f} minutes (local backend, 2 workers)"
+
+
+def _verdict(table: pd.DataFrame, rows: pd.DataFrame) -> str:
+    """Which model the record favours and by how much, in words: the mean probabilities,
+    their ratio (the posterior odds) and in how many repeats the favourite was ahead."""
     ordered = table.sort_values("probability", ascending=False).reset_index(drop=True)
     best = ordered.iloc[0]
+    per_repeat = rows.pivot(index="repeat", columns="model", values="probability")
     odds = []
     for _, rival in ordered.iloc[1:].iterrows():
-        ratio = best["probability"] / rival["probability"] if rival["probability"] > 0 else float("inf")
-        odds.append(f"`{rival['model']}` {ratio:.3g} to 1" if ratio != float("inf")
-                    else f"`{rival['model']}` without a particle within the tolerance in any repeat")
+        ahead = int((per_repeat[best["model"]] > per_repeat[rival["model"]]).sum())
+        ratio = (f"{best['probability'] / rival['probability']:.3g} to 1" if rival["probability"] > 0
+                 else "no rival particle within the tolerance in any repeat")
+        odds.append(f"against `{rival['model']}` {ratio}, ahead in {ahead} of {len(per_repeat)} repeats")
     return (f"The record favours **`{best['model']}`**: posterior probability {best['probability']:.3f} "
             f"(sd {best['sd']:.3f} over {int(best['repeats'])} repeats, range {best['min']:.3f}-{best['max']:.3f}). "
-            f"Posterior odds against each rival (with equal prior odds, the Bayes factor): {'; '.join(odds)}.")
+            f"Posterior odds (with equal prior odds, the Bayes factor): {'; '.join(odds)}.")
 
 
 def section(folder: Path) -> str:
@@ -76,12 +92,12 @@ def section(folder: Path) -> str:
         "probability that it comes within a common tolerance of the record, from all the particles it "
         "simulated (`sim/experiments/model_choice.py`). Produced by `python experiments/model_choice_report.py` "
         "(its docstring has the command).",
-        "\n".join(_settings(manifest)),
+        "\n".join([*_settings(manifest), _runtime(folder, manifest["spec"]["seeds_per_particle"])]),
         markdown(variants),
         f"Posterior model probabilities: mean over the repeats, `sd` their standard deviation (the Monte Carlo "
         f"error), `min` and `max` the range; {simulated:,} particles simulated in all.",
         markdown(table.drop(columns="description")),
-        _verdict(table),
+        _verdict(table, rows),
         "Per repeat: `tolerance` is the common tolerance (the smallest final tolerance of the models' samplers), "
         "`evidence` the estimated probability of coming within it, `final_tolerance` and `stopped_by` each "
         "sampler's own end.",
