@@ -10,7 +10,7 @@ import pytest
 
 from sim.errors import InputError
 from sim.experiments import model_choice
-from sim.experiments.calibration import Problem, parse_calibration, simulate, statistic_names
+from sim.experiments.calibration import RESULT_KEYS, Problem, parse_calibration, simulate, statistic_names
 from sim.experiments.executors import executor
 from sim.experiments.model_choice import choose_models, evidence, load_variant
 from sim.experiments.validation import twin_scenarios
@@ -134,3 +134,13 @@ def test_a_variant_file_with_an_unknown_key_is_refused(tmp_path, monkeypatch):
 ])
 def test_bad_model_choice_settings_are_refused_in_one_line(tmp_path, monkeypatch, capsys, override, expected):
     _run_cli(monkeypatch, capsys, ["task=calibrate", override], tmp_path / "out", expected)
+
+
+def test_a_single_model_calibration_keeps_its_identity_and_so_its_folder():
+    """Only a model choice adds its models and repeats to what the hash covers, so a plain
+    calibration's folder and resumption are what they were."""
+    plain = parse_calibration({"free": {"deference": [0.0, 3.3]}})
+    choice = replace(plain, models=("protective",), repeats=2)
+    assert set(plain.identity()) == set(RESULT_KEYS)
+    assert set(choice.identity()) - set(plain.identity()) == {"models", "repeats"}
+    assert choice.budget() == 2 * plain.budget()

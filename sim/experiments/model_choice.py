@@ -258,7 +258,8 @@ def choose_models(spec: CalibrationSpec, scenarios: dict[str, Scenario], base: P
     names = statistic_names(spec.targets, spec.statistics == "shares_and_values")
     observation = np.ones(len(names)) if observation is None else np.asarray(observation, dtype=float)
     rows: list[dict[str, Any]] = []
-    with executor(spec.backend, spec.worker_count, spec.scheduler) as engine, folder_lock(folder, "model choice"):
+    with (executor(spec.backend, spec.worker_count, spec.scheduler) as engine,
+          folder_lock(folder, "model choice", "model_choice.lock")):
         _open(folder, spec, variants, digest, observation)
         with tqdm(total=spec.budget(), unit="particle", desc=f"model choice {spec.name}",
                   disable=not progress) as bar:
