@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.experiments.model_choice import left_out
 from sim.io.store import read_json
 from validation_report import markdown  # the sibling script (experiments/ is on sys.path when run)
 
@@ -98,6 +99,9 @@ def section(folder: Path) -> str:
         f"error), `min` and `max` the range; {simulated:,} particles simulated in all.",
         markdown(table.drop(columns="description")),
         _verdict(table, rows),
+        "Statistics with no spread over the pooled prior predictive, so left out of the distance: " + "; ".join(
+            f"repeat {r}: {', '.join(f'`{n}`' for n in names) or 'none'}" for r, names in
+            left_out(folder, manifest["spec"]["repeats"], manifest["spec"]["models"][0]).items()) + ".",
         "Per repeat: `tolerance` is the common tolerance (the smallest final tolerance of the models' samplers), "
         "`evidence` the estimated probability of coming within it, `final_tolerance` and `stopped_by` each "
         "sampler's own end.",

@@ -48,7 +48,7 @@ import yaml
 from sim.core.params import BEHAVIOURAL, Params
 from sim.errors import InputError, UserError
 from sim.experiments.calibration import (MODELS_DIR, CalibrationSpec, CalibrationStore, Problem, _next_generation,
-                                         _prior, prior_sample, scales, statistic_names, stopping_rule,
+                                         _prior, flat_statistics, prior_sample, scales, statistic_names, stopping_rule,
                                          tqdm, write_results, zeroth_generation)
 from sim.experiments.executors import Executor, executor
 from sim.experiments.sweep import fingerprint, spec_hash
@@ -113,15 +113,16 @@ def load_variant(name: str) -> Variant:
 
 
 def choice_digest(spec: CalibrationSpec, base: Params, scenarios: dict[str, Scenario],
-                  observation: np.ndarray | None = None) -> str:
+                  observation: np.ndarray | None = None, code: bool = True) -> str:
     """The hash of what a model choice's numbers depend on (its spec, the variants' content,
-    the observation, the article's when None, the base parameters, the scenarios and the
-    code): the suffix of its default folder and the check a resumed one must pass."""
+    the observation, the article's when None, the base parameters, the scenarios and, with
+    `code`, the code's source digest): the suffix of its default folder, and without the
+    code the check a resumed one must pass (each sampler's folder checks the code itself,
+    naming it)."""
     used = {name: fingerprint(scenarios[name]) for name in spec.scenario_names()}
     identity = {**spec.identity(), "variants": [load_variant(n).record() for n in spec.models or ()],
-                "observation": None if observation is None else np.asarray(observation, dtype=float).tolist(),
-                "source_digest": source_digest()}
-    return spec_hash(identity, asdict(base), used)
+                "observation": None if observation is None else np.asarray(observation, dtype=float).tolist()}
+    return spec_hash({**identity, "source_digest": source_digest()} if code else identity, asdict(base), used)
 
 
 def evidence(history: list[tuple[pd.DataFrame, dict[str, Any]]], tolerance: float) -> float:
@@ -210,6 +211,13 @@ def _repeat_rows(samplers: list[Sampler], repeat: int) -> list[dict[str, Any]]:
             for s, z in zip(samplers, found)]
 
 
+def left_out(folder: Path, repeats: int, model: str) -> dict[int, list[str]]:
+    """Per repeat, the statistics with no spread over the pooled prior predictive, which
+    the distance leaves out (the same for every model of a repeat): named wherever the
+    results are shown, never dropped silently."""
+    return {r: flat_statistics(Path(folder) / f"repeat{r}" / model) for r in range(repeats)}
+
+
 def probabilities(rows: pd.DataFrame, variants: list[Variant]) -> pd.DataFrame:
     """Per model: its posterior probability's mean, standard deviation, minimum and maximum
     over the repeats (the Monte Carlo error), with the variant's description."""
@@ -254,7 +262,7 @@ def choose_models(spec: CalibrationSpec, scenarios: dict[str, Scenario], base: P
     variants = [load_variant(name) for name in spec.models]
     folder = Path(folder)
     refuse_links(folder, "calibrate.dir", tuple(f"repeat{r}" for r in range(spec.repeats)))
-    digest = choice_digest(spec, base, scenarios, observation)
+    digest = choice_digest(spec, base, scenarios, observation, code=False)
     names = statistic_names(spec.targets, spec.statistics == "shares_and_values")
     observation = np.ones(len(names)) if observation is None else np.asarray(observation, dtype=float)
     rows: list[dict[str, Any]] = []
