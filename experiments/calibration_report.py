@@ -31,7 +31,8 @@ from sim.experiments.functional import channel_ratio
 from sim.experiments.predictive import predictive_share, predictive_table
 from sim.experiments.validation import CHECKS, twin_scenarios
 from sim.io.store import read_json
-from validation_report import markdown  # the sibling script (experiments/ is on sys.path when run)
+from model_choice_report import kept_section  # the sibling scripts (experiments/ is on sys.path when run)
+from validation_report import markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "CALIBRATION.md"
@@ -232,7 +233,8 @@ def report(calibration: Path, split: Path | None, compare: Path, sbc: Path | Non
 def main() -> None:
     if len(sys.argv) not in (4, 5):
         sys.exit("usage: python experiments/calibration_report.py CALIBRATION_DIR SPLIT_DIR|- COMPARE_DIR [SBC_DIR]")
-    OUT.write_text(report(*(None if a == "-" else Path(a) for a in sys.argv[1:])))
+    kept = kept_section()  # the model-choice section, written by model_choice_report.py
+    OUT.write_text(report(*(None if a == "-" else Path(a) for a in sys.argv[1:])) + (f"\n{kept}" if kept else ""))
     print(OUT)
 
 

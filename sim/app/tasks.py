@@ -19,6 +19,7 @@ from sim.experiments.ablation import (BUNDLE, data_ensemble, inert, one_at_a_tim
                                       robustness_needs)
 from sim.experiments.calibration import (CALIBRATION_FILES, CalibrationSpec, calibrate, calibration_digest,
                                          flat_statistics, parse_calibration, posterior_file)
+from sim.experiments.model_choice import CHOICE_FILES, choice_digest, choose_models, left_out
 from sim.app.console import COLUMNS, console_table, shown, sweep_outcomes, wrapped
 from sim.app.calibration_plots import calibration_figures
 from sim.scenarios.cast import Cast
@@ -561,6 +562,8 @@ def calibrate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> Path:
     """Run (or resume) the configured calibration; print the posterior summary and files."""
     calibration = parse_calibration(OmegaConf.to_container(spec.config.calibrate, resolve=True, enum_to_str=True))
     scenarios = twin_scenarios(spec.scenario, load)
+    if calibration.models:
+        return model_choice_task(spec, calibration, scenarios)
     folder = _calibration_folder(calibration, spec.params, scenarios)
     before = _generations(folder)
     calibrate(calibration, scenarios, spec.params, folder, progress=bool(spec.config.progress))
@@ -579,6 +582,27 @@ def calibrate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> Path:
         print(wrapped(f"\nNo spread over the prior, so left out of the distance: {', '.join(flat)}"))
     print("\nFiles:\n" + "\n".join(f"  {shown(folder) / name}" for name in CALIBRATION_FILES)
           + "".join(f"\n  {shown(path)}" for path in figures))
+    return folder
+
+
+def model_choice_task(spec: RunSpec, calibration: CalibrationSpec, scenarios: dict[str, Scenario]) -> Path:
+    """`task=calibrate calibrate.models=[...]`: run (or resume) the ABC model choice and
+    print each model's posterior probability with its Monte Carlo error."""
+    folder = (Path(calibration.dir) if calibration.dir else
+              named_folder("calibrate", f"{calibration.name}_models", choice_digest(calibration, spec.params, scenarios)))
+    before = sorted(folder.glob("repeat*/*/generations/g*.json"))
+    table = choose_models(calibration, scenarios, spec.params, folder, progress=bool(spec.config.progress))
+    if before and before == sorted(folder.glob("repeat*/*/generations/g*.json")):
+        print(f"Nothing to compute: all {len(before)} generations were already in {shown(folder)}\n")
+    _provenance(spec, folder, [])
+    print(wrapped(f"Model choice '{calibration.name}': posterior probability of each model (uniform prior over "
+                  f"{len(table)} models), mean over {calibration.repeats} repeats, with its standard deviation "
+                  "(Monte Carlo error):\n"))
+    print(console_table(table.drop(columns="description"), float_format=lambda v: f"{v:.3g}"))
+    flat = left_out(folder, calibration.repeats, calibration.models[0])
+    print(wrapped("\nNo spread over the pooled prior, so left out of the distance: " + "; ".join(
+        f"repeat {r}: {', '.join(names) or 'none'}" for r, names in flat.items())))
+    print("\nFiles:\n" + "\n".join(f"  {shown(folder) / name}" for name in CHOICE_FILES))
     return folder
 
 

@@ -65,7 +65,10 @@ Statistics = choices("Statistics", STATISTICS, __name__, "A particle's summary s
 #: The inclusive bounds of the integer settings.
 INTEGER_BOUNDS = {"truth_seeds": (1, 10_000), "particles": (4, 1_000_000), "generations": (1, 1000),
                   "seeds_per_particle": (1, 1000), "seed": (0, 2**31 - 1), "workers": (0, 4096),
-                  "chunk": (0, 1_000_000)}
+                  "chunk": (0, 1_000_000), "repeats": (1, 1000)}
+#: The model variants `calibrate.models` may name (`sim.experiments.model_choice`): one
+#: YAML file each, named by its stem.
+MODELS_DIR = Path(__file__).resolve().parents[2] / "configs" / "calibrate" / "models"
 ALPHAS = "a number in (0, 1)"
 ACCEPTANCES = "a number in [0, 1)"
 
@@ -101,6 +104,8 @@ class CalibrateConfig:
     scheduler: Optional[str] = field(default=None, metadata=allowed(SCHEDULERS))
     chunk: int = _integer_field("chunk", 0)
     dir: Optional[str] = None
+    models: Optional[list[str]] = None
+    repeats: int = _integer_field("repeats", 3)
 
 
 #: The keys of a calibrate config.
@@ -138,6 +143,8 @@ class CalibrationSpec:
     scheduler: str | None
     chunk: int
     dir: str | None
+    models: tuple[str, ...] | None = None
+    repeats: int = 3
 
     @property
     def names(self) -> list[str]:
@@ -163,13 +170,17 @@ class CalibrationSpec:
         return list(dict.fromkeys(name for t in self.chosen_targets() for name in t.scenarios()))
 
     def budget(self) -> int:
-        """Particles simulated if every generation runs."""
-        return self.particles + (self.generations - 1) * (self.particles - self.kept)
+        """Particles simulated if every generation runs (of every model and repeat of a
+        model choice)."""
+        samplers = len(self.models) * self.repeats if self.models else 1
+        return samplers * (self.particles + (self.generations - 1) * (self.particles - self.kept))
 
     def identity(self) -> dict[str, Any]:
-        """What determines the numbers (not the backend, workers, chunking or folder)."""
+        """What determines the numbers (not the backend, workers, chunking or folder); a
+        model choice adds its models and repeats."""
         values = asdict(self)
-        return {key: values[key] for key in RESULT_KEYS}
+        chosen = ("models", "repeats") if self.models else ()
+        return {key: list(values[key]) if key == "models" else values[key] for key in (*RESULT_KEYS, *chosen)}
 
 
 def _check(condition: bool, source: str, key: str, value: Any, allowed: str) -> None:
@@ -244,7 +255,28 @@ def parse_calibration(raw: Mapping[str, Any], source: str = "config") -> Calibra
         workers=_integer(raw, source, "workers"), scheduler=raw["scheduler"],
         chunk=_integer(raw, source, "chunk"), dir=raw["dir"])
     _check(spec.kept < spec.particles, source, "alpha", alpha, "a value leaving room for new particles")
-    return spec
+    return replace(spec, models=_models(raw.get("models"), spec, source), repeats=_integer(raw, source, "repeats"))
+
+
+def model_names() -> list[str]:
+    """The model variants `calibrate.models` may name (the files of `MODELS_DIR`)."""
+    return sorted(path.stem for path in MODELS_DIR.glob("*.yaml"))
+
+
+def _models(models: Any, spec: CalibrationSpec, source: str) -> tuple[str, ...] | None:
+    """`calibrate.models`: null (one model's calibration) or a list of distinct variants."""
+    if models is None:
+        return None
+    known = model_names()
+    _check(isinstance(models, (list, tuple)) and len(models) >= 1, source, "models", models,
+           f"null or a non-empty list of model variants from {', '.join(known)}")
+    for name in models:
+        _check(name in known, source, "models", name, f"model variants from {', '.join(known)} "
+               f"({MODELS_DIR.relative_to(MODELS_DIR.parents[2])}/)")
+    _check(len(set(models)) == len(models), source, "models", list(models), "distinct model variants")
+    _check(spec.observed == "article", source, "observed", spec.observed,
+           "article when calibrate.models is set (a model choice on simulated data: sim.experiments.model_choice)")
+    return tuple(str(name) for name in models)
 
 
 # -- summary statistics ---------------------------------------------------------------
@@ -533,20 +565,33 @@ def _intact(meta: Any, part: Path) -> bool:
 
 # -- the run ------------------------------------------------------------------------------
 
-def _first_generation(problem: Problem, bar: tqdm) -> tuple[pd.DataFrame, dict[str, Any]]:
+def prior_sample(problem: Problem, bar: tqdm | None) -> tuple[np.ndarray, np.ndarray]:
+    """Generation 0's particles, drawn from the prior, and their statistics."""
     spec = problem.spec
-    started = time.perf_counter()
     values = _from_prior(spec, np.random.default_rng([spec.seed, 0]), spec.particles)
-    stats = simulate(problem, values, _seeds(spec, 0, spec.particles), bar)
+    return values, simulate(problem, values, _seeds(spec, 0, spec.particles), bar)
+
+
+def _first_generation(problem: Problem, bar: tqdm) -> tuple[pd.DataFrame, dict[str, Any]]:
+    started = time.perf_counter()
+    values, stats = prior_sample(problem, bar)
     spread = scales(stats)
     flat = [name for name, scale in zip(problem.statistics, spread) if scale == 0]
     if flat:
         log.info("no spread over the prior, left out of the distance: %s", ", ".join(flat))
+    return zeroth_generation(problem, values, stats, spread, time.perf_counter() - started)
+
+
+def zeroth_generation(problem: Problem, values: np.ndarray, stats: np.ndarray, spread: np.ndarray,
+                      seconds: float) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Generation 0 from its prior sample: distances on the scales `spread`, the alpha N
+    closest kept, and the record (which holds the observation and the scales)."""
+    spec = problem.spec
     d = distances(stats, problem.observation, spread)
     frame = _frame(spec, 0, 0, values, stats, problem.statistics, np.ones(len(values)), d)
     kept, epsilon = _keep(spec, frame)
     meta = {"generation": 0, "epsilon": epsilon, "acceptance": 1.0, "simulated": spec.particles,
-            "seconds": time.perf_counter() - started, "observation": problem.observation.tolist(),
+            "seconds": seconds, "observation": problem.observation.tolist(),
             "scales": spread.tolist(), "statistics": problem.statistics}
     return kept, meta
 
