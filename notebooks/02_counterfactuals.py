@@ -37,8 +37,9 @@ for name in names:
 # %% [markdown]
 # ## Cohesion trajectories
 #
-# The history is the wide black line; each counterfactual a dashed line over it. An event
-# only some scenarios have is labelled `(not in ...)` or `(only in ...)`.
+# One row per counterfactual against the history (the wide black line, grey bands): the
+# counterfactual is the dashed line on top, its 50% band hatched and its 90% band outlined.
+# An event only one of the two has is named in the panel, saying which.
 
 # %%
 fig = plots.trajectories_figure({n: runs[n][0] for n in names}, ["SCO", "CSTO"], events=events)

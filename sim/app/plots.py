@@ -471,7 +471,9 @@ def cohesion_figure(series: pd.DataFrame, institutions: list[str], title: str = 
     ax.set_ylabel("Cohesion index (0-1)")
     (strips or mains)[0].set_title(f"{title} ({series['run'].nunique()} runs; median, 50% and 90% bands)")
     lines, _ = ax.get_legend_handles_labels()
-    ax.legend(handles=[*lines, *band_handles()], loc="upper left", ncols=len(institutions) + 2, fontsize=LEGEND_FONT)
+    notes = any(" " in line.get_label() for line in lines)
+    ax.legend(handles=[*lines, *band_handles()], loc="upper left", ncols=2 if notes else len(institutions) + 2,
+              fontsize=LEGEND_FONT)
     if events:
         _mark_events(fig, strips, mains, [(date, label, "", "dimgrey", inst) for date, label, inst in events])
     return fig
