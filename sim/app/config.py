@@ -57,7 +57,7 @@ TASKS = {
     "score": "score the ensemble against observed outcomes (observed=FILE)",
     "discover": "PRIM: the parameter region of a sweep where an outcome happens (results=SWEEP_DIR)",
     "collect": "join the runs_summary tables of a multirun's job folders into one (results=DIR)",
-    "list": "print the tasks, scenarios, event kinds and metric names, then exit",
+    "list": "print the tasks, scenarios, event kinds, metric names and parameters, then exit",
 }
 
 #: The tasks that can draw their runs' parameters from a posterior (`posterior=PATH`).

@@ -96,9 +96,15 @@ def metric_label(metric: str) -> str:
 PARAM_FIELDS = {f.name: f for f in dataclass_fields(Params)}
 
 
+#: Parameters whose code name is not the project's word for them (the README's glossary).
+PARAMETER_WORDS = {"w_legitimacy": "legitimation weight"}
+
+
 def parameter_label(name: str) -> str:
-    """A parameter's code name in words: `w_sovereignty` -> `Sovereignty weight`, `trust_gain` -> `Trust gain`."""
+    """A parameter's code name in words: `w_sovereignty` -> `Sovereignty weight`, `trust_gain` -> `Trust gain`,
+    `w_legitimacy` -> `Legitimation weight` (`PARAMETER_WORDS`)."""
     words = (name.removeprefix("w_") + " weight" if name.startswith("w_") else name).replace("_", " ")
+    words = PARAMETER_WORDS.get(name, words)
     return words[:1].upper() + words[1:]
 
 
