@@ -444,3 +444,21 @@ def test_every_docs_figure_is_under_500_kb():
     figures = sorted((Path(__file__).resolve().parent.parent / "docs" / "figures").glob("*.png"))
     assert len(figures) >= 8
     assert {path.name: path.stat().st_size for path in figures if path.stat().st_size >= 500_000} == {}
+
+
+def test_the_mu_sigma_labels_do_not_overlap_and_stay_in_their_panel():
+    """Parameters with nearly the same mu* and sigma get labels moved apart (the words of
+    no two overlap), and a label near the right edge ends at its point."""
+    from matplotlib.text import Text
+    names = ["trust_gain", "memory", "rally_gain", "w_legitimacy", "w_sovereignty", "mandate_cost"]
+    table = pd.DataFrame({"output": ["SCO:cohesion@2018-10"] * 6, "parameter": names, "index": ["mu_star"] * 6,
+                          "value": [0.0100, 0.0101, 0.0102, 0.0099, 0.0100, 0.05], "conf": [0.001] * 6,
+                          "sigma": [0.0010, 0.0011, 0.0010, 0.0012, 0.0011, 0.04], "seed_variance_share": [0.01] * 6})
+    fig = plots.sensitivity_figure(table, "morris")
+    fig.draw_without_rendering()
+    below = fig.axes[1]
+    boxes = [Text.get_window_extent(text) for text in below.texts]
+    assert len(boxes) == 6 and not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    frame = below.get_window_extent()
+    assert all(frame.x0 <= box.x0 and box.x1 <= frame.x1 for box in boxes)
+    plt.close(fig)

@@ -26,6 +26,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.text import Text
 from matplotlib.textpath import TextPath
 from matplotlib.ticker import MaxNLocator
 
@@ -739,12 +740,14 @@ def sensitivity_figure(table: pd.DataFrame, method: str) -> Figure:
         _sensitivity_panel(ax, rows)
         share = rows["seed_variance_share"].iloc[0] if len(rows) else float("nan")
         ax.set_title(f"{output_label(text)}\n(seeds alone: {_share_text(share)} of its variance)")
-        ax.set_xlabel(r"Morris $\mu^*$: mean |elementary effect| (output units)" if morris
+        ax.set_xlabel("Morris $\\mu^*$: mean |elementary effect|\n(output units)" if morris
                       else r"Sobol total-order index $S_T$ (share of variance)")
         ax.set_ylabel("Parameter")
         ax.xaxis.set_major_locator(MaxNLocator(4))
         if morris:
             _mu_sigma_panel(axes[1][column], rows)
+    for ax in (axes[1] if morris else []):
+        _spread_labels(ax)
     fig.suptitle("Bars: index; whiskers: 95% bootstrap interval" +
                  (r"; below: $\sigma$ against $\mu^*$ (high $\sigma$: non-linear or interacting)" if morris else ""))
     return fig
@@ -763,10 +766,14 @@ def _mu_sigma_panel(ax: Axes, rows: pd.DataFrame) -> None:
     """Morris's sigma against mu* for each parameter, the ones that matter named."""
     ax.scatter(rows["value"], rows["sigma"], color=PALETTE[0], s=18)
     top = rows["value"].max()
+    reach = float(np.nanmax([rows["value"].max(), rows["sigma"].max(), 0.0])) * 1.15 or 1.0
     for name, mu, sigma in zip(rows["parameter"], rows["value"], rows["sigma"]):
         if top > 0 and mu >= INERT_SHARE * top:
-            ax.annotate(parameter_label(name), (mu, sigma), fontsize="x-small", xytext=(3, 3), textcoords="offset points")
-    reach = float(np.nanmax([rows["value"].max(), rows["sigma"].max(), 0.0])) * 1.15 or 1.0
+            right = mu > 0.6 * reach   # a label near the right edge ends at its point, inside the panel
+            ax.annotate(parameter_label(name), (mu, sigma), fontsize="x-small", xytext=(-3 if right else 3, 3),
+                        textcoords="offset points", ha="right" if right else "left",
+                        arrowprops={"arrowstyle": "-", "color": "grey", "linewidth": 0.5, "shrinkA": 0, "shrinkB": 2},
+                        in_layout=False)
     ax.plot([0, reach], [0, reach], color="grey", linestyle="--", linewidth=0.8, label=r"$\sigma = \mu^*$")
     ax.set_xlim(0, reach)
     ax.set_ylim(0, reach)
@@ -774,6 +781,22 @@ def _mu_sigma_panel(ax: Axes, rows: pd.DataFrame) -> None:
     ax.legend(loc="upper left", fontsize="small")
     ax.set_xlabel(r"$\mu^*$ (output units)")
     ax.set_ylabel(r"$\sigma$ of the elementary effects")
+
+
+def _spread_labels(ax: Axes) -> None:
+    """Move a panel's point labels up, from the lowest, each just clear of those already
+    placed, so that no two overlap (a thin line joins a moved label to its point)."""
+    fig = ax.get_figure()
+    fig.draw_without_rendering()
+    placed: list = []
+    for text in sorted(ax.texts, key=lambda t: (t.xy[1], t.xy[0])):
+        box = Text.get_window_extent(text)   # the words alone, not the line to the point
+        shift = 0.0
+        while any(box.translated(0, shift).overlaps(other) for other in placed):
+            shift += box.height / 2
+        x, y = text.get_position()
+        text.set_position((x, y + shift * 72 / fig.dpi))
+        placed.append(box.translated(0, shift))
 
 
 def _sensitivity_panel(ax: Axes, rows: pd.DataFrame) -> None:
