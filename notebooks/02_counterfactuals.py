@@ -28,11 +28,13 @@ from sim.experiments.ensemble_view import EnsembleView
 
 SEEDS = range(int(os.environ.get("NOTEBOOK_SEEDS", "5")))
 names = ["history", "no_crimea", "no_georgia_recognition", "sco_enlarge_tm_mn"]
-runs, events = {}, {}
+runs, events, titles = {}, {}, {"history": "the 2001-2018 history"}
 for name in names:
-    spec = resolve(sim.compose([f"scenario={name}"]))
+    config = sim.compose([f"scenario={name}"])
+    spec = resolve(config)
     runs[name] = run_seeds(spec.scenario, spec.params, SEEDS)
     events[name] = plots.event_markers(spec.scenario)
+    titles.setdefault(name, config.scenario.description)
 
 # %% [markdown]
 # ## Cohesion trajectories
@@ -42,7 +44,7 @@ for name in names:
 # An event only one of the two has is named in the panel, saying which.
 
 # %%
-fig = plots.trajectories_figure({n: runs[n][0] for n in names}, ["SCO", "CSTO"], events=events)
+fig = plots.trajectories_figure({n: runs[n][0] for n in names}, ["SCO", "CSTO"], events=events, titles=titles)
 
 # %% [markdown]
 # ## Paired differences from the history
