@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.app import explorer, plots
+from sim.app import plots
 from sim.app.listing import AVOIDED, GLOSSARY, help_text, listing
 from sim.core.observables import OBSERVABLES
 from sim.core.params import Params
@@ -28,11 +28,16 @@ def _figure_labels() -> str:
                       *(plots.metric_label(m) for m in metrics)])
 
 
+def _explorer():
+    """The explorer module (it needs the `viz` extra, which the `test` extra includes)."""
+    return pytest.importorskip("sim.app.explorer")
+
+
 def _texts() -> dict[str, str]:
     """What a user reads, by where it is read."""
     texts = {"README.md": (ROOT / "README.md").read_text(), "docs/ODD.md": (ROOT / "docs" / "ODD.md").read_text(),
              "--help": help_text(), "task=list": listing(), "figure labels": _figure_labels(),
-             "explorer sliders": "\n".join(explorer.SLIDERS.values())}
+             "explorer sliders": "\n".join(_explorer().SLIDERS.values())}
     texts |= {f"notebooks/{path.name}": path.read_text() for path in sorted((ROOT / "notebooks").glob("*.py"))}
     return texts
 
@@ -68,7 +73,7 @@ def test_parameter_labels_use_the_words_of_their_definition():
             word = plots.parameter_label(field.name).removesuffix(" weight").lower()
             assert word in field.metadata["source"].lower(), (field.name, word)
     assert plots.parameter_label("w_legitimacy") == "Legitimation weight"
-    assert explorer.SLIDERS["w_legitimacy"] == plots.parameter_label("w_legitimacy")
+    assert _explorer().SLIDERS["w_legitimacy"] == plots.parameter_label("w_legitimacy")
 
 
 def test_the_glossary_and_readme_name_the_tables_columns_as_the_tables_do():
