@@ -1,4 +1,7 @@
-"""Regenerate docs/figures/counterfactuals.png: history against three counterfactuals, 30 seeds."""
+"""Regenerate docs/figures/counterfactuals.png: history against three counterfactuals, 30 seeds.
+
+Each counterfactual gets a row of panels of its own against the history, named in words by
+its scenario's `description`."""
 
 from __future__ import annotations
 
@@ -18,12 +21,15 @@ OUT = Path(__file__).resolve().parent.parent / "docs" / "figures" / "counterfact
 
 
 def main() -> None:
-    series, markers = {}, {}
+    series, markers, titles = {}, {}, {}
     for name in SCENARIOS:
-        spec = resolve(sim.compose([f"scenario={name}"]))
+        config = sim.compose([f"scenario={name}"])
+        spec = resolve(config)
         series[name] = run_seeds(spec.scenario, spec.params, SEEDS)[0]
         markers[name] = event_markers(spec.scenario)
-    figure = trajectories_figure(series, ["SCO", "CSTO"], events=markers)
+        titles[name] = config.scenario.description
+    titles["history"] = "the 2001-2018 history"
+    figure = trajectories_figure(series, ["SCO", "CSTO"], events=markers, titles=titles)
     print(save_figure(figure, OUT))
 
 

@@ -19,7 +19,7 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "sim", "task=sensitivity", "progress=false",
                         f"sensitivity.dir={folder}/runs", f"hydra.run.dir={folder}/out"],
                        check=True, cwd=ROOT)
-        made = Path(folder) / "out"
+        made = Path(folder) / "runs"   # the task writes its table and figure beside its runs
         for suffix in ("png", "svg"):
             write_if_changed(OUT / f"sensitivity.{suffix}", (made / f"sensitivity.{suffix}").read_bytes())
         write_if_changed(ROOT / "docs" / "sensitivity.csv", (made / "sensitivity.csv").read_bytes())

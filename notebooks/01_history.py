@@ -52,7 +52,7 @@ fig = plots.components_figure(series, ["SCO", "CSTO"])
 # Georgia 2008: the SCO stays silent (China will not endorse, Russia will not be
 # condemned); the CSTO backs the military action but is silent on the recognition.
 # Crimea 2014: silence in both. `score` is the adopted text (-1 condemnation ... +1
-# endorsement), `blocked_by` who rejected the drafter's preferred text.
+# endorsement), `blocked_by` who rejected the agenda setter's preferred text.
 
 # %%
 texts = decisions[decisions["kind"].isin(["declaration", "solidarity", "designation"])]

@@ -28,20 +28,23 @@ from sim.experiments.ensemble_view import EnsembleView
 
 SEEDS = range(int(os.environ.get("NOTEBOOK_SEEDS", "5")))
 names = ["history", "no_crimea", "no_georgia_recognition", "sco_enlarge_tm_mn"]
-runs, events = {}, {}
+runs, events, titles = {}, {}, {"history": "the 2001-2018 history"}
 for name in names:
-    spec = resolve(sim.compose([f"scenario={name}"]))
+    config = sim.compose([f"scenario={name}"])
+    spec = resolve(config)
     runs[name] = run_seeds(spec.scenario, spec.params, SEEDS)
     events[name] = plots.event_markers(spec.scenario)
+    titles.setdefault(name, config.scenario.description)
 
 # %% [markdown]
 # ## Cohesion trajectories
 #
-# The history is the wide black line; each counterfactual a dashed line over it. An event
-# only some scenarios have is labelled `(not in ...)` or `(only in ...)`.
+# One row per counterfactual against the history (the wide black line, grey bands): the
+# counterfactual is the dashed line on top, its 50% band hatched and its 90% band outlined.
+# An event only one of the two has is named in the panel, saying which.
 
 # %%
-fig = plots.trajectories_figure({n: runs[n][0] for n in names}, ["SCO", "CSTO"], events=events)
+fig = plots.trajectories_figure({n: runs[n][0] for n in names}, ["SCO", "CSTO"], events=events, titles=titles)
 
 # %% [markdown]
 # ## Paired differences from the history

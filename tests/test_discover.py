@@ -91,3 +91,56 @@ def test_the_discovery_figures_explain_every_colour():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
         "box: restricted", "box: unrestricted (whole range)", "sampled range"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Rally gain", "Memory"]   # readable names
+
+
+def test_feature_scores_rank_the_parameter_that_drives_the_outcome_first_and_repeat():
+    """The outcome is 3a + 0.3b + noise and c does nothing: a scores highest, c lowest, the
+    scores sum to 1, and a second call gives the same numbers (a fixed forest seed)."""
+    from sim.experiments.discover import feature_scores
+    rng = np.random.default_rng(1)
+    x = pd.DataFrame(rng.random((300, 3)), columns=["a", "b", "c"])
+    values = 3 * x["a"].to_numpy() + 0.3 * x["b"].to_numpy() + rng.normal(0, 0.05, 300)
+    scores = feature_scores(x, values)
+    assert list(scores["parameter"]) == ["a", "b", "c"] and scores["score"].sum() == pytest.approx(1.0)
+    assert scores["score"].iloc[0] > 0.7
+    pd.testing.assert_frame_equal(scores, feature_scores(x, values))
+    with pytest.raises(Exception, match="varies across the sweep's runs"):
+        feature_scores(x, np.ones(300))
+
+
+def test_discover_scores_features_and_draws_an_envelope_on_a_sweep(sweep, tmp_path, monkeypatch, capsys):
+    """`discover.analysis=features` writes each swept parameter's score (summing to 1) and
+    a bar figure; `discover.analysis=envelope` writes the outcome's range, median and 90%
+    band at every date and the Workbench's envelope figure, its lines within 100 columns."""
+    out = tmp_path / "features"
+    assert run_main(monkeypatch, "task=discover", f"results={sweep}", "discover.analysis=features",
+                    f"hydra.run.dir={out}") == 0
+    scores = pd.read_csv(out / "discover_features.csv")
+    assert set(scores["parameter"]) == {"rally_gain", "memory"} and scores["score"].sum() == pytest.approx(1.0)
+    assert (out / "discover_features.png").stat().st_size < 500_000
+    out = tmp_path / "envelope"
+    assert run_main(monkeypatch, "task=discover", f"results={sweep}", "discover.analysis=envelope",
+                    "discover.outcome=UZB:engagement.CSTO@2012-01", f"hydra.run.dir={out}") == 0
+    printed = capsys.readouterr().out
+    assert "Envelope of UZB engagement in CSTO over 18 runs; at 2012Q1: min" in printed
+    assert max(map(len, printed.splitlines())) <= 100
+    bands = pd.read_csv(out / "discover_envelope.csv")
+    assert list(bands.columns) == ["date", "min", "q05", "median", "q95", "max"] and len(bands) == 72
+    assert (bands["min"] <= bands["median"]).all() and (bands["median"] <= bands["max"]).all()
+    assert (out / "discover_envelope.png").stat().st_size < 500_000
+
+
+def test_the_envelope_figure_says_what_it_shows():
+    from sim.app.discover_plots import envelope_figure, features_figure
+    dates = pd.date_range("2001-01-01", periods=8, freq="QS")
+    table = pd.DataFrame(np.linspace(0, 1, 40).reshape(5, 8), columns=dates)
+    fig = envelope_figure(table, "UZB", "engagement.CSTO", dates[4])
+    ax = fig.axes[0]
+    assert ax.get_ylabel() == "UZB engagement in CSTO" and ax.get_xlabel() == "Year"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "range of all 5 runs", "median", "5% and 95% of runs", "the outcome's date"]
+    scores = pd.DataFrame({"parameter": ["w_legitimacy", "memory"], "score": [0.8, 0.2]})
+    bars = features_figure(scores, "t").axes[0]
+    top = max(bars.get_yticklabels(), key=lambda t: t.get_position()[1])
+    assert top.get_text() == "Legitimation weight"                         # the highest score at the top
+    assert {t.get_text() for t in bars.get_yticklabels()} == {"Memory", "Legitimation weight"}

@@ -38,14 +38,15 @@ def test_cohesion_figure_has_medians_bands_and_event_markers(spec, ensemble):
     markers = plots.event_markers(spec.scenario)
     fig = plots.cohesion_figure(series, ["SCO", "CSTO"], "Cohesion", markers)
     strip, ax = _strip_and_main(fig)
-    medians = [line for line in ax.get_lines() if line.get_label() in ("SCO", "CSTO")]
+    medians = [line for line in ax.get_lines() if line.get_label().split(" ")[0] in ("SCO", "CSTO")]
     assert len(medians) == 2 and _bands(ax) == 4  # 50% and 90% band per institution
     assert _vertical_lines(ax) == len({date for date, *_ in markers}) >= 8
     labels = {t.get_text() for t in strip.texts}
     assert "Maidan / Crimea annexation" in labels and "CSTO revision" in labels   # capitals, codes as codes
+    assert "India / Pakistan accession" in labels                               # a shared word once
     assert ax.get_xlabel() == "Date (quarter)" and "Cohesion" in ax.get_ylabel()
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == ["SCO", "CSTO", "50% of runs", "90% of runs"]            # the bands explained too
+    legend = [t.get_text().split(" ")[0] for t in ax.get_legend().get_texts()]
+    assert legend == ["SCO", "CSTO", "50%", "90%"]                            # the bands explained too
     assert round(ax.get_ylim()[0], 6) in [round(v, 6) for v in ax.get_yticks()]  # the axis starts at a tick
     plt.close(fig)
 
@@ -64,38 +65,118 @@ def test_event_labels_do_not_overlap(spec, ensemble):
     plt.close(fig)
 
 
-def test_counterfactual_reference_line_is_not_hidden(ensemble):
-    """The reference (first) scenario is the widest line, solid and black, and every
-    other is narrower and dashed, so where they coincide the reference shows around them."""
+def test_no_event_label_runs_across_another_events_line(spec, ensemble):
+    """Each label is placed above the events whose dates its text spans, so the dotted
+    line of no other event passes through a label (Uzbekistan's CSTO accession spans the
+    Georgia war; India and Pakistan's accession ends near the right edge)."""
     series, _ = ensemble
-    scenarios = {"history": series, "a": series, "b": series.assign(value=series["value"] * 0.9)}
-    fig = plots.trajectories_figure(scenarios, ["SCO", "CSTO"])
-    for ax in fig.axes:
-        lines = {line.get_label(): line for line in ax.get_lines()}
-        reference = lines["history (reference)"]
-        others = [lines["a"], lines["b"]]
-        assert reference.get_color() == "#000000" and reference.get_linestyle() == "-"
-        assert all(o.get_linewidth() < reference.get_linewidth() / 2 for o in others)
-        assert all(o.get_linestyle() != "-" for o in others)
-        assert _bands(ax) == 6 and "cohesion" in ax.get_title()
+    fig = plots.cohesion_figure(series, ["SCO", "CSTO"], "Cohesion", plots.event_markers(spec.scenario))
+    fig.draw_without_rendering()
+    strip = fig.axes[0]
+    stems = [line.get_window_extent(fig.canvas.get_renderer()) for line in strip.get_lines()]
+    texts = strip.texts
+    assert len(stems) == len(texts) >= 8
+    for i, text in enumerate(texts):
+        box = text.get_window_extent()
+        for j, stem in enumerate(stems):
+            if i != j:
+                assert not (box.x0 < stem.x0 < box.x1 and stem.y1 > box.y0), (text.get_text(), texts[j].get_text())
     plt.close(fig)
 
 
-def test_each_scenario_marks_only_its_own_events(spec, ensemble):
-    """An event a scenario lacks is labelled so: Crimea is 'not in no_crimea'; shared
-    events carry no note."""
+def test_the_rows_hold_when_labels_span_each_others_dates():
+    """Two labels that each span the other's date cannot both sit above the other: the
+    rows then only keep the labels apart (and stop)."""
+    assert plots._stacked_rows([(0.0, 5.0), (1.0, 6.0)], [0.0, 3.0]) == [1, 0]      # the first spans 3
+    assert plots._stacked_rows([(0.0, 5.0), (-1.0, 4.0)], [0.0, 4.0]) == [0, 1]     # each spans the other
+    assert plots._stacked_rows([(0.0, 1.0), (2.0, 3.0)], [0.0, 2.0]) == [0, 0]
+
+
+def test_a_band_hidden_under_its_line_is_said_so(ensemble):
+    """Runs that agree within a line's width leave no visible band: the legend says so for
+    that institution only."""
     series, _ = ensemble
-    no_crimea = resolve(sim.compose(["scenario=no_crimea"])).scenario
-    events = {"history": plots.event_markers(spec.scenario), "no_crimea": plots.event_markers(no_crimea)}
-    fig = plots.trajectories_figure({"history": series, "no_crimea": series}, ["SCO", "CSTO"], events=events)
+    spread = series.copy()
+    noise = np.random.default_rng(1).normal(0, 0.05, len(spread))
+    spread["value"] = np.where(spread["entity"] == "CSTO", spread["value"] + noise, spread["value"])
+    fig = plots.cohesion_figure(spread, ["SCO", "CSTO"])
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels[0].startswith("SCO (90% of runs within 0.0") and labels[0].endswith("bands under the line)")
+    assert labels[1] == "CSTO"
+    plt.close(fig)
+
+
+def _counterfactuals(spec, series):
+    """The docs' counterfactual figure on a small ensemble (the same series for each scenario,
+    the second lowered so the two differ), with each scenario's own events and titles."""
+    names = ["history", "no_crimea", "sco_enlarge_tm_mn"]
+    events = {name: plots.event_markers(resolve(sim.compose([f"scenario={name}"])).scenario) for name in names}
+    runs = {"history": series, "no_crimea": series.assign(value=series["value"] * 0.97),
+            "sco_enlarge_tm_mn": series}
+    titles = {"history": "the history", "no_crimea": "History without Crimea",
+              "sco_enlarge_tm_mn": "Turkmenistan and Mongolia join instead"}
+    return plots.trajectories_figure(runs, ["SCO", "CSTO"], events=events, titles=titles), names
+
+
+def test_counterfactual_rows_keep_the_reference_and_each_scenario_apart(spec, ensemble):
+    """One row per counterfactual, one column per institution, one y-scale: each panel holds
+    two ensembles only, the reference (wide black line, grey fills) under the
+    counterfactual (narrower dashed line in its colour on top, hatched 50% band, outlined
+    90% band), so no two translucent fills mix."""
+    series, _ = ensemble
+    fig, names = _counterfactuals(spec, series)
+    assert len(fig.axes) == 4                                             # no label strip
+    assert all(fig.axes[0].get_shared_y_axes().joined(fig.axes[0], ax) for ax in fig.axes)
+    for ax in fig.axes:
+        medians = [line for line in ax.get_lines() if line.get_label() in names]
+        reference, other = medians
+        assert reference.get_label() == "history" and reference.get_color() == "#000000"
+        assert other.get_linestyle() == "--" and other.get_zorder() > reference.get_zorder()
+        assert other.get_linewidth() < reference.get_linewidth() and other.get_color() != "#000000"
+        fills = [c for c in ax.collections if c.__class__.__name__.endswith("PolyCollection")]
+        translucent = [c for c in fills if c.get_facecolor().size and c.get_facecolor()[0][3] > 0]
+        assert len(fills) == 3 and len(translucent) == 2                   # the counterfactual's band: hatched
+        assert all(np.allclose(c.get_facecolor()[0][:3], matplotlib.colors.to_rgb("grey")) for c in translucent)
+        assert [c.get_hatch() for c in fills if c not in translucent] == ["////"]
+    handles = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "counterfactual: 50% of runs" in handles and "the history (reference): median" in handles
+    plt.close(fig)
+
+
+def test_counterfactual_labels_are_words_and_each_panel_marks_its_own_institutions_events(spec, ensemble):
+    """Panels are titled by the scenarios' descriptions; only the events the two scenarios
+    do not share, and that concern the panel's institution, are named, saying which
+    scenario has them; no code identifier appears in any text."""
+    series, _ = ensemble
+    fig, names = _counterfactuals(spec, series)
+    sco_crimea, csto_crimea, sco_enlarged, csto_enlarged = fig.axes
+    assert sco_crimea.get_title() == "SCO: History without Crimea"
+    assert [t.get_text() for t in sco_crimea.texts] == ["Crimea annexation (reference only) "]
+    enlarged = {t.get_text().strip() for t in sco_enlarged.texts}
+    assert enlarged == {"India accession (reference only)", "Pakistan accession (reference only)",
+                        "Mongolia accession (this counterfactual only)",
+                        "Turkmenistan accession (this counterfactual only)"}
+    assert len(csto_enlarged.texts) == 0                            # the SCO's enlargement is not the CSTO's
+    assert [t.get_text().strip() for t in csto_crimea.texts] == ["Crimea annexation (reference only)"]
+    fig.draw_without_rendering()
+    words = [t.get_text() for ax in fig.axes for t in [ax.title, *ax.texts]] + [fig.get_suptitle()]
+    words += [t.get_text() for t in fig.legends[0].get_texts()]
+    assert not any(name in text for text in words for name in names[1:]) and not any("_" in w for w in words)
+    for ax in fig.axes:                                           # every label inside its panel
+        frame = ax.get_window_extent()
+        assert all(frame.x0 <= t.get_window_extent().x0 and t.get_window_extent().x1 <= frame.x1 for t in ax.texts)
+    plt.close(fig)
+
+
+def test_a_single_scenario_keeps_its_event_strip(spec, ensemble):
+    series, _ = ensemble
+    fig = plots.trajectories_figure({"history": series}, ["SCO", "CSTO"],
+                                    events={"history": plots.event_markers(spec.scenario)})
+    assert fig.axes[0].get_title() == "SCO cohesion (4 runs)"
     labels = {text.get_text() for text in fig.axes[0].texts}
-    assert fig.axes[0].get_title() == "SCO cohesion (4 runs)"   # above its event labels
-    assert "Crimea annexation (not in no_crimea)" in labels
-    assert "Georgia war" in labels and "Maidan" in labels
-    assert not any(label.startswith("Crimea annexation") and "not in" not in label for label in labels)
-    csto_labels = {text.get_text() for text in fig.axes[1].texts}         # each panel its own institution's
+    csto_labels = {text.get_text() for text in fig.axes[1].texts}
     assert "CSTO revision" in csto_labels and "CSTO revision" not in labels
-    assert not any("India accession" in label for label in csto_labels) and any("India accession" in l for l in labels)
+    assert "India / Pakistan accession" in labels and not any("India" in label for label in csto_labels)
     plt.close(fig)
 
 
@@ -120,22 +201,57 @@ def test_trust_heatmap_shows_members_at_each_date(ensemble):
     plt.close(fig)
 
 
-def test_trust_network_draws_members_and_edges(ensemble):
+def test_trust_network_keeps_places_draws_every_edge_and_keeps_labels_inside(ensemble):
+    """Each state sits in one place at every date (a non-member hollow and grey); every two
+    members are joined, wider and more opaque with more trust, grey below the threshold;
+    the codes stay inside their panel."""
     series, _ = ensemble
-    fig = plots.trust_network(series, "CSTO", ["2007-10"], threshold=0.6)
-    ax = fig.axes[0]
-    assert {t.get_text() for t in ax.texts} == {"ARM", "BLR", "KAZ", "KGZ", "RUS", "TJK", "UZB"}
-    assert len(ax.get_lines()) >= 6
+    fig = plots.trust_network(series, "SCO", ["2007-10", "2018-10"], threshold=0.6)
+    fig.draw_without_rendering()
+    places = []
+    for ax, members in zip(fig.axes, (6, 8)):
+        nodes = {t.get_text(): t.get_position() for t in ax.texts}
+        assert set(nodes) == {"CHN", "IND", "KAZ", "KGZ", "PAK", "RUS", "TJK", "UZB"}
+        places.append(nodes)
+        edges = ax.get_lines()
+        assert len(edges) == members * (members - 1) // 2
+        by_width = sorted(edges, key=lambda line: line.get_linewidth())
+        assert by_width[0].get_alpha() < by_width[-1].get_alpha()
+        assert {line.get_color() for line in edges} <= {plots.PALETTE[0], "grey"}
+        frame = ax.get_window_extent()
+        for text in ax.texts:
+            box = text.get_window_extent()
+            assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+    assert places[0] == places[1]
+    greys = [t.get_text() for t in fig.axes[0].texts if t.get_color() == "grey"]
+    assert greys == ["IND", "PAK"]                                          # not members in 2007
     plt.close(fig)
 
 
-def test_membership_timeline_has_one_strip_per_member(ensemble):
+def test_membership_strips_show_the_share_of_runs_in_each_status(ensemble):
+    """A quarter where runs differ is split by the share of runs in each status; the title
+    says it is a share of all runs, not one run."""
     series, _ = ensemble
-    fig = plots.membership_timeline(series, ["SCO", "CSTO"])
+    mixed = series.copy()
+    csto_uzb = (mixed["metric"] == "status.CSTO") & (mixed["entity"] == "UZB") & (mixed["run"] == 0)
+    mixed.loc[csto_uzb, "value"] = 4.0                                       # run 0: withdrawn throughout
+    shares = plots.status_shares(mixed, "CSTO")
+    last = shares.loc["UZB"].iloc[-1]
+    assert last[4] == 1.0 or (last[4] >= 0.25 and abs(last.sum() - 1) < 1e-12)
+    first = shares.loc["UZB"].iloc[0]
+    assert first[4] == 0.25 and first[0] == 0.75                             # 1 of 4 runs withdrawn
+    assert "ARM" in shares.index.get_level_values("entity") and "CHN" not in shares.index.get_level_values("entity")
+    fig = plots.membership_timeline(mixed, ["SCO", "CSTO"])
     sco, csto = fig.axes[0], fig.axes[1]
-    assert sco.images[0].get_array().shape[0] == 10  # six members and four observers over time
+    assert len(sco.get_yticklabels()) == 10  # six members and four observers over time
     assert {t.get_text() for t in csto.get_yticklabels()} >= {"UZB", "KAZ", "ARM"}
+    assert "share of the 4 runs in each status" in csto.get_title() and "one run" not in csto.get_title()
     assert "suspended" in {t.get_text() for t in fig.legends[0].get_texts()}
+    withdrawn = [c for c in csto.collections
+                 if np.allclose(c.get_facecolor()[0][:3], matplotlib.colors.to_rgb(plots.STATUS_COLOURS[4]))]
+    vertices = withdrawn[0].get_paths()[0].vertices
+    first_quarter = vertices[vertices[:, 0] == vertices[:, 0].min(), 1]
+    assert np.isclose(np.ptp(first_quarter), 0.9 * 0.25)                    # a quarter of the row's height
     plt.close(fig)
 
 
@@ -233,15 +349,13 @@ def test_heatmap_and_network_say_what_they_show(ensemble):
     network = plots.trust_network(series, "SCO", ["2007-10", "2018-10"], threshold=0.6)
     network.draw_without_rendering()
     page = network.bbox
-    for ax in network.axes:   # every circle of members fits, every title is inside the figure
-        (left, right), (bottom, top) = ax.get_xlim(), ax.get_ylim()
-        assert left <= -1.15 and right >= 1.15 and bottom <= -1.1 and top >= 1.1
+    for ax in network.axes:   # every title is inside the figure
         title = ax.title.get_window_extent()
         assert page.x0 <= title.x0 and title.x1 <= page.x1 and page.y0 <= title.y0 and title.y1 <= page.y1
     legend = network.legends[0]
-    assert legend.get_title().get_text().startswith("Edge width: mutual trust, mean over 4 runs")
-    assert [t.get_text() for t in legend.get_texts()] == ["0.60", "0.80", "1.00"]
-    widths = [line.get_linewidth() for line in legend.get_lines()]
+    assert legend.get_title().get_text().startswith("Edge: mutual trust, mean over 4 runs")
+    assert [t.get_text() for t in legend.get_texts()][:4] == ["0.20 (grey: below 0.60)", "0.60", "0.80", "1.00"]
+    widths = [line.get_linewidth() for line in legend.get_lines()[:4]]
     assert widths == sorted(widths) and widths[0] < widths[-1]
     plt.close(heat)
     plt.close(network)
@@ -322,3 +436,29 @@ def test_calibration_figures_show_every_parameter_by_name_under_500_kb(tmp_path)
     assert marginals.axes[0].get_title() == "Rally gain"
     assert "hand-set value" in [t.get_text() for t in marginals.axes[0].get_legend().get_texts()]
     plt.close(marginals)
+
+
+def test_every_docs_figure_is_under_500_kb():
+    """The figures the README and docs show stay small enough for a repository and a journal."""
+    from pathlib import Path
+    figures = sorted((Path(__file__).resolve().parent.parent / "docs" / "figures").glob("*.png"))
+    assert len(figures) >= 8
+    assert {path.name: path.stat().st_size for path in figures if path.stat().st_size >= 500_000} == {}
+
+
+def test_the_mu_sigma_labels_do_not_overlap_and_stay_in_their_panel():
+    """Parameters with nearly the same mu* and sigma get labels moved apart (the words of
+    no two overlap), and a label near the right edge ends at its point."""
+    from matplotlib.text import Text
+    names = ["trust_gain", "memory", "rally_gain", "w_legitimacy", "w_sovereignty", "mandate_cost"]
+    table = pd.DataFrame({"output": ["SCO:cohesion@2018-10"] * 6, "parameter": names, "index": ["mu_star"] * 6,
+                          "value": [0.0100, 0.0101, 0.0102, 0.0099, 0.0100, 0.05], "conf": [0.001] * 6,
+                          "sigma": [0.0010, 0.0011, 0.0010, 0.0012, 0.0011, 0.04], "seed_variance_share": [0.01] * 6})
+    fig = plots.sensitivity_figure(table, "morris")
+    fig.draw_without_rendering()
+    below = fig.axes[1]
+    boxes = [Text.get_window_extent(text) for text in below.texts]
+    assert len(boxes) == 6 and not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    frame = below.get_window_extent()
+    assert all(frame.x0 <= box.x0 and box.x1 <= frame.x1 for box in boxes)
+    plt.close(fig)

@@ -29,7 +29,7 @@ from sim.experiments.calibration import CalibrateConfig, parse_calibration, post
 from sim.scenarios.cast import DEFAULT_RELATIONS, DEFAULT_STATES, Cast, load_cast
 from sim.checks import allowed, choices, refuse_interpolations
 from sim.core.observables import COMPARE_METRICS
-from sim.experiments.discover import OPERATORS as DISCOVER_WHEN
+from sim.experiments.discover import ANALYSES as DISCOVER_ANALYSES, OPERATORS as DISCOVER_WHEN
 from sim.errors import InputError
 from sim.app.job_size import check_size
 from sim.experiments.observed import Observed, load_observed
@@ -57,7 +57,7 @@ TASKS = {
     "score": "score the ensemble against observed outcomes (observed=FILE)",
     "discover": "PRIM: the parameter region of a sweep where an outcome happens (results=SWEEP_DIR)",
     "collect": "join the runs_summary tables of a multirun's job folders into one (results=DIR)",
-    "list": "print the tasks, scenarios, event kinds and metric names, then exit",
+    "list": "print the tasks, scenarios, event kinds, metric names and parameters, then exit",
 }
 
 #: The tasks that can draw their runs' parameters from a posterior (`posterior=PATH`).
@@ -69,6 +69,7 @@ Split = choices("Split", ("time",), __name__, "How `task=validate` splits the ta
 CompareMetric = choices("CompareMetric", COMPARE_METRICS, __name__, "An institution metric `task=compare` compares.")
 Method = choices("Method", METHODS, __name__, "A sensitivity method (`sensitivity.method`).")
 When = choices("When", DISCOVER_WHEN, __name__, "How `task=discover` compares the outcome with its level.")
+Analysis = choices("Analysis", DISCOVER_ANALYSES, __name__, "What `task=discover` computes (`discover.analysis`).")
 OutputFormat = choices("OutputFormat", OUTPUT_FORMATS, __name__, "The files tables are written as (`output.format`).")
 
 
@@ -131,8 +132,10 @@ class PlotConfig:
 
 @dataclass
 class DiscoverConfig:
-    """Options of `task=discover results=SWEEP_DIR`: the outcome and PRIM's settings."""
+    """Options of `task=discover results=SWEEP_DIR`: the analysis (PRIM, feature scores or
+    an envelope), the outcome and PRIM's settings."""
 
+    analysis: Analysis = Analysis.prim
     outcome: str = "SCO:cohesion@2018-10"
     when: When = When.below
     level: Optional[float] = field(default=None, metadata=allowed("a number, or null (the level that splits the "

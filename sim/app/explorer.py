@@ -49,7 +49,7 @@ SHOCKS = {"georgia_magnitude": "georgia_war", "crimea_magnitude": "crimea_annexa
 #: The behavioural parameters the sliders move, with their labels; each slider starts at the
 #: parameter's default and spans its documented range (`Params` field metadata).
 SLIDERS = {"rally_gain": "Rally gain", "betrayal_exposure": "Betrayal x exposure",
-           "deference": "Deference to the drafter", "w_legitimacy": "Weight of legitimation"}
+           "deference": "Deference to the agenda setter", "w_legitimacy": "Legitimation weight"}
 #: Steps of a slider over its parameter's documented range (fine enough that the defaults sit on a step).
 SLIDER_STEPS = 200
 #: The statuses of a member in good standing, by name (what a state agent's `status` reads).

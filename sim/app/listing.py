@@ -33,15 +33,25 @@ GLOSSARY = {
     "trust": "0-1, what a state expects of another, from remembered good and bad experience",
     "engagement": "0-1, how fully a member takes part in an organisation",
     "active": "a member in good standing taking full part (engagement at or above the hedging threshold, 0.7)",
-    "hedging": "a member in good standing that takes part less (engagement below the hedge"
+    "hedging": "a member in good standing that takes part less (engagement below the hedging"
                " threshold) but keeps its seat",
     "suspended": "a member that has stopped taking part; it may return or withdraw",
     "withdrawn": "a state that has left the organisation",
     "observer": "attends meetings, has no vote and no veto",
     "endorse / neutral / oppose": "a state's stance on a collective text or in a vote; neutral is"
                                   " silence (neither endorsement nor condemnation) or abstention",
+    "veto holder": "a member in good standing where a text needs consensus: its opposition stops the text",
     "blocker": "a veto holder whose opposition stopped a text under consensus",
+    "agenda setter": "the member that puts a text or an intervention to the others (the decision"
+                     " log's `setter`); members defer to its stance by hierarchy and dependence",
+    "legitimacy": "0-1, the standing a state's regime draws from the clubs it belongs to",
+    "legitimation": "what a member gains from a club's backing of its regime: a term of its utility,"
+                    " weighted by the legitimation weight (params.w_legitimacy)",
 }
+#: Words the project does not use, each with the term it uses instead (tests/test_vocabulary.py).
+AVOIDED = {"drafter": "agenda setter", "hedge threshold": "hedging threshold",
+           "legitimacy weight": "legitimation weight", "weight of legitimation": "legitimation weight",
+           "legitimacy benefit": "legitimation benefit", "veto player": "veto holder"}
 #: Width of the glossary in `--help`.
 HELP_COLUMNS = 100
 #: Settings most runs change, for `--help`.
@@ -51,7 +61,7 @@ COMMON_SETTINGS = {
     "params.NAME=VALUE": "a behavioural parameter (sim/core/params.py, docs/ODD.md)",
     "hydra.run.dir=DIR": "the output folder (default results/<task>/<date>_<time>/)",
     "results=latest": "the newest results folder (plot, discover, collect); posterior=latest",
-    "output.format=csv": "tables as parquet (default), csv or both",
+    "output.format=csv": "tables as parquet (default), csv, both or wide",
     "progress=false": "no progress bar",
     "verbose=true": "also log progress details (sweep chunks, Dask's cluster)",
 }
@@ -66,7 +76,7 @@ def help_text() -> str:
         "Tasks (task=NAME):", *_rows(TASKS), "",
         "Common settings:", *_rows(COMMON_SETTINGS), "",
         "Glossary:", *_rows(GLOSSARY, HELP_COLUMNS), "",
-        "More: task=list (scenarios, event kinds, metric names); README.md; --cfg job (the whole",
+        "More: task=list (scenarios, event kinds, metrics, parameters); README.md; --cfg job (the whole",
         "config); --hydra-help (Hydra's own options).",
     ])
 

@@ -26,6 +26,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.text import Text
 from matplotlib.textpath import TextPath
 from matplotlib.ticker import MaxNLocator
 
@@ -54,7 +55,9 @@ DASHES = ("--", "-.", ":", (0, (6, 2, 1, 2)), (0, (1, 1)), (0, (8, 3)))
 REFERENCE_WIDTH = 3.5
 #: A parameter whose index (with its interval) stays below this share of the largest is inert.
 INERT_SHARE = 0.01
-#: Edge width of a trust-network edge at the threshold and at full trust.
+#: A band narrower than this share of its axis' range hides under its median line.
+HIDDEN_BAND = 0.012
+#: Edge width of a trust-network edge at no trust and at full trust.
 EDGE_WIDTHS = (1.0, 7.0)
 
 #: An event to mark: date, label and the institution it concerns ("" for an event of every institution).
@@ -94,9 +97,15 @@ def metric_label(metric: str) -> str:
 PARAM_FIELDS = {f.name: f for f in dataclass_fields(Params)}
 
 
+#: Parameters whose code name is not the project's word for them (the README's glossary).
+PARAMETER_WORDS = {"w_legitimacy": "legitimation weight"}
+
+
 def parameter_label(name: str) -> str:
-    """A parameter's code name in words: `w_sovereignty` -> `Sovereignty weight`, `trust_gain` -> `Trust gain`."""
+    """A parameter's code name in words: `w_sovereignty` -> `Sovereignty weight`, `trust_gain` -> `Trust gain`,
+    `w_legitimacy` -> `Legitimation weight` (`PARAMETER_WORDS`)."""
     words = (name.removeprefix("w_") + " weight" if name.startswith("w_") else name).replace("_", " ")
+    words = PARAMETER_WORDS.get(name, words)
     return words[:1].upper() + words[1:]
 
 
@@ -150,18 +159,27 @@ def ensemble_band(series: pd.DataFrame, entity: str, metric: str,
 
 
 def _bands(ax: Axes, series: pd.DataFrame, entity: str, metric: str, colour: str, label: str,
-           **line) -> float:
+           outline: bool = False, line_colour: str | None = None, **line) -> float:
     """Median line with 50% and 90% bands from the first date with a value (an
-    institution's founding); `line` styles the median; returns the lowest plotted value."""
+    institution's founding): translucent fills, or with `outline` a hatched 50% band and
+    an outlined 90% band (so they stay apart from another ensemble's fills beneath);
+    `line_colour` (default `colour`) and `line` style the median. Returns the lowest
+    plotted value."""
     wide = ensemble_band(series, entity, metric)
     inner = ensemble_band(series, entity, metric, (0.25, 0.75))
     keep = wide["median"].notna()
     wide, inner = wide[keep], inner[keep]
     if wide.empty:
         return 1.0
-    ax.fill_between(wide.index, wide["low"], wide["high"], color=colour, alpha=0.18, linewidth=0)
-    ax.fill_between(inner.index, inner["low"], inner["high"], color=colour, alpha=0.35, linewidth=0)
-    ax.plot(wide.index, wide["median"], color=colour, label=label, **{"linewidth": 2, **line})
+    if outline:
+        ax.fill_between(inner.index, inner["low"], inner["high"], facecolor="none", edgecolor=colour,
+                        hatch="////", linewidth=0, zorder=2.7)
+        for edge in ("low", "high"):
+            ax.plot(wide.index, wide[edge], color=colour, linewidth=0.7, zorder=2.7)
+    else:
+        ax.fill_between(wide.index, wide["low"], wide["high"], color=colour, alpha=0.18, linewidth=0)
+        ax.fill_between(inner.index, inner["low"], inner["high"], color=colour, alpha=0.35, linewidth=0)
+    ax.plot(wide.index, wide["median"], color=line_colour or colour, label=label, **{"linewidth": 2, **line})
     return float(wide["low"].min())
 
 
@@ -241,31 +259,81 @@ def _label_width(text: str) -> float:
 
 
 def _label_rows(fig: Figure, strip: Axes, labels: list[tuple[float, str, str]]) -> list[tuple[float, str, str, int, str]]:
-    """Place labels (x, text, colour) in rows: each starts at its date (ends there when it
-    would run past the axis), and a row holds labels that do not overlap."""
+    """Place labels (x, text, colour) in rows: each starts at its date, or ends there when
+    it would run past the axis or across the date of a label that ends there; no two in a
+    row overlap, and a label sits above every other event whose date its text spans, so
+    no label runs across another event's line."""
     fig.draw_without_rendering()
     left, right = strip.get_xlim()
     per_point = (right - left) / (strip.get_window_extent().width * 72 / fig.dpi)
-    ends: list[float] = []
-    placed = []
-    for x, text, colour in sorted(labels):
-        width = _label_width(text) * per_point
-        align = "right" if x + width > right else "left"
-        start = x - width if align == "right" else x
-        row = next((i for i, end in enumerate(ends) if end < start), len(ends))
-        ends[row:row + 1] = [start + width + EVENT_FONT * per_point]
-        placed.append((x, text, colour, row, align))
-    return placed
+    pad = EVENT_FONT * per_point / 2
+    ordered = sorted(labels)
+    anchors = [x for x, _, _ in ordered]
+    widths = [_label_width(text) * per_point for _, text, _ in ordered]
+    ending = [x + width > right for x, width in zip(anchors, widths)]
+    spans = _spans(anchors, widths, ending, pad)
+    for i in range(len(ordered) - 1, -1, -1):   # from the right: a flip can make one to its left flip too
+        crosses = any(ending[j] and spans[i][0] < anchors[j] <= spans[i][1] for j in range(len(ordered)))
+        if not ending[i] and crosses and anchors[i] - widths[i] >= left:
+            ending[i] = True
+            spans = _spans(anchors, widths, ending, pad)
+    rows = _stacked_rows(spans, anchors)
+    return [(x, text, colour, row, "right" if end else "left")
+            for (x, text, colour), row, end in zip(ordered, rows, ending)]
+
+
+def _spans(anchors: list[float], widths: list[float], ending: list[bool], pad: float) -> list[tuple[float, float]]:
+    """The x-range of each label, with `pad` either side: ending at its anchor or starting there."""
+    return [(x - width - pad, x + pad) if end else (x - pad, x + width + pad)
+            for x, width, end in zip(anchors, widths, ending)]
+
+
+def _stacked_rows(spans: list[tuple[float, float]], anchors: list[float]) -> list[int]:
+    """Rows of labels: each label's row is above the row of every other label whose anchor
+    lies within its span, and labels sharing a row do not overlap; repeated until nothing
+    moves. If two labels span each other's anchors (which cannot both hold), the rows only
+    keep the labels apart."""
+    rows = [0] * len(spans)
+    for _ in range(len(spans) + 1):
+        moved = False
+        for i, (start, end) in enumerate(spans):
+            under = [rows[j] for j, x in enumerate(anchors) if j != i and start <= x <= end]
+            row = _free_row(spans, rows, i, 1 + max(under, default=-1))
+            moved |= row != rows[i]
+            rows[i] = row
+        if not moved:
+            return rows
+    rows = [-1] * len(spans)
+    for i in range(len(spans)):
+        rows[i] = _free_row(spans, rows, i, 0)
+    return rows
+
+
+def _free_row(spans: list[tuple[float, float]], rows: list[int], i: int, row: int) -> int:
+    """The lowest row from `row` up in which label `i` overlaps no other label."""
+    start, end = spans[i]
+    while any(rows[j] == row and spans[j][0] < end and start < spans[j][1] for j in range(len(spans)) if j != i):
+        row += 1
+    return row
 
 
 def _by_date(events: list[EventMark]) -> list[tuple[float, str, str]]:
     """(x, text, colour) labels: the events of one date with the same note and colour
-    joined into one label (x as a matplotlib date number), the note at its end."""
+    joined into one label (`joined_labels`) (x as a matplotlib date number), the note at its end."""
     joined: dict[tuple[pd.Timestamp, str, str], list[str]] = {}
     for date, label, note, colour, _ in events:
         joined.setdefault((date, note, colour), []).append(label)
-    return [(float(matplotlib.dates.date2num(date)), " ".join(filter(None, [" / ".join(labels), note])), colour)
+    return [(float(matplotlib.dates.date2num(date)), " ".join(filter(None, [joined_labels(labels), note])), colour)
             for (date, note, colour), labels in sorted(joined.items())]
+
+
+def joined_labels(labels: list[str]) -> str:
+    """Labels of one date as one: `India accession`, `Pakistan accession` ->
+    `India / Pakistan accession` (a shared last word once), else joined with ` / `."""
+    tails = {label.rpartition(" ")[2] for label in labels}
+    if len(labels) > 1 and len(tails) == 1 and all(" " in label for label in labels):
+        return " / ".join(label.rpartition(" ")[0] for label in labels) + " " + tails.pop()
+    return " / ".join(labels)
 
 
 def _mark_events(fig: Figure, strips: list[Axes], mains: list[Axes], events: list[EventMark],
@@ -308,10 +376,15 @@ def _scenario_lines(ax: Axes, series: dict[str, pd.DataFrame], entity: str, metr
 
 def trajectories_figure(series: dict[str, pd.DataFrame], institutions: list[str],
                         metric: str = "cohesion", title: str = "",
-                        events: dict[str, list[Marker]] | None = None) -> Figure:
-    """One panel per institution: each scenario's median with 50% and 90% bands, the first
-    scenario the reference; `events` holds each scenario's own markers (`event_markers`),
-    so an event one scenario lacks is labelled as such."""
+                        events: dict[str, list[Marker]] | None = None,
+                        titles: dict[str, str] | None = None) -> Figure:
+    """A scenario's metric, one panel per institution (median with 50% and 90% bands,
+    events in a strip above); with several scenarios the first is the reference and each
+    other gets a row of panels of its own against it (`counterfactual_rows`). `events`
+    holds each scenario's own markers (`event_markers`); `titles` names the scenarios in
+    words (default: their names)."""
+    if len(series) > 1:
+        return counterfactual_rows(series, institutions, metric, events or {}, titles or {})
     fig, strips, mains = _timeline_figure(len(institutions), (6.5 * len(institutions), 5.2), bool(events))
     runs = next(iter(series.values()))["run"].nunique()
     low = min([_scenario_lines(ax, series, inst, metric) for ax, inst in zip(mains, institutions)] + [1.0])
@@ -326,22 +399,99 @@ def trajectories_figure(series: dict[str, pd.DataFrame], institutions: list[str]
     return fig
 
 
+def counterfactual_rows(series: dict[str, pd.DataFrame], institutions: list[str], metric: str,
+                        events: dict[str, list[Marker]], titles: dict[str, str]) -> Figure:
+    """One row per counterfactual, one column per institution, all on one y-scale. Each
+    panel holds two ensembles only: the reference (black median, grey bands) under the
+    counterfactual (its row's colour: a dashed median on top, the 50% band hatched, the
+    90% band outlined), so bands never mix into one colour. The events the two do not
+    share and that concern the panel's institution are marked and named in the panel; the
+    shared ones are faint unnamed lines (the history figure names them)."""
+    names = list(series)
+    reference, others = names[0], names[1:]
+    colours = scenario_colours(names)
+    fig, axes = new_figure(len(others), len(institutions), size=(6.5 * len(institutions), 0.9 + 3.1 * len(others)),
+                           sharex=True, sharey=True)
+    low = 1.0
+    for row, name in enumerate(others):
+        for col, inst in enumerate(institutions):
+            ax = axes[row][col]
+            low = min(low, _bands(ax, series[reference], inst, metric, "grey", reference,
+                                  line_colour="#000000", linewidth=REFERENCE_WIDTH - 1, zorder=2.5),
+                      _bands(ax, series[name], inst, metric, colours[name], name, outline=True,
+                             linewidth=1.6, linestyle="--", zorder=3))
+            ax.set_title(f"{inst}: {titles.get(name, name)}", fontsize="medium", wrap=True)
+            _pair_events(ax, events.get(reference, []), events.get(name, []), inst, colours[name])
+        axes[row][0].set_ylabel(f"{metric.capitalize()} (0-1)")
+    for ax in axes[-1]:
+        ax.set_xlabel("Date (quarter)")
+    axes[0][0].set_ylim(axis_floor(low), 1.0)
+    runs = series[reference]["run"].nunique()
+    fig.suptitle(f"{metric.capitalize()}: each counterfactual against {titles.get(reference, reference)} "
+                 f"({runs} runs each)", fontsize="large")
+    fig.legend(handles=_pair_handles(titles.get(reference, reference)), loc="outside lower center", ncols=3,
+               fontsize=LEGEND_FONT)
+    return fig
+
+
+def _pair_handles(reference: str) -> list:
+    """Legend entries of `counterfactual_rows`: the reference's line and bands, and the
+    counterfactual's (drawn in dark grey; each row uses its own colour)."""
+    dark = "#444444"
+    return [Line2D([], [], color="#000000", linewidth=REFERENCE_WIDTH - 1, label=f"{reference} (reference): median"),
+            matplotlib.patches.Patch(color="grey", alpha=0.53, label="reference: 50% of runs"),
+            matplotlib.patches.Patch(color="grey", alpha=0.18, label="reference: 90% of runs"),
+            Line2D([], [], color=dark, linewidth=1.6, linestyle="--", label="counterfactual (row colour): median"),
+            matplotlib.patches.Patch(facecolor="none", edgecolor=dark, hatch="////", label="counterfactual: 50% of runs"),
+            matplotlib.patches.Patch(facecolor="none", edgecolor=dark, label="counterfactual: 90% of runs")]
+
+
+def _pair_events(ax: Axes, reference: list[Marker], other: list[Marker], institution: str, colour: str) -> None:
+    """Events of the panel's institution (or of all): a faint line where both scenarios
+    have one, a line and a label where only one does, the label saying which."""
+    mine = [set(m for m in markers if m[2] in ("", institution)) for markers in (reference, other)]
+    for date in sorted({m[0] for m in mine[0] & mine[1]}):
+        ax.axvline(date, color="lightgrey", linewidth=0.8, linestyle=":", zorder=1)
+    only = [(m, "reference only", "#000000") for m in sorted(mine[0] - mine[1])]
+    only += [(m, "this counterfactual only", colour) for m in sorted(mine[1] - mine[0])]
+    for line, ((date, label, _), note, tint) in enumerate(only):
+        ax.axvline(date, color=tint, linewidth=1.0, linestyle=":", zorder=1)
+        right = matplotlib.dates.date2num(date) > np.mean(ax.get_xlim())
+        ax.text(date, 0.96 - 0.09 * line, f"{label} ({note}) ", transform=ax.get_xaxis_transform(),
+                ha="right" if right else "left", va="top", fontsize=EVENT_FONT + 0.5, color=tint,
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 0.5})
+
+
 def cohesion_figure(series: pd.DataFrame, institutions: list[str], title: str = "Cohesion",
                     events: list[Marker] | None = None) -> Figure:
-    """The main job's figure: all institutions' cohesion in one panel, events marked."""
+    """The main job's figure: all institutions' cohesion in one panel, events marked; an
+    institution whose runs agree so closely that its bands hide under its line says so in
+    the legend (`hidden_band_note`)."""
     fig, strips, mains = _timeline_figure(1, (9, 5.6), bool(events))
     ax = mains[0]
     low = min([_bands(ax, series, code, "cohesion", colour, code)
                for colour, code in zip(PALETTE, institutions)] + [1.0])
     ax.set_ylim(axis_floor(low), 1.0)
+    for line, code in zip(ax.get_lines(), institutions):
+        line.set_label(code + hidden_band_note(series, code, "cohesion", 1.0 - axis_floor(low)))
     ax.set_xlabel("Date (quarter)")
     ax.set_ylabel("Cohesion index (0-1)")
     (strips or mains)[0].set_title(f"{title} ({series['run'].nunique()} runs; median, 50% and 90% bands)")
     lines, _ = ax.get_legend_handles_labels()
-    ax.legend(handles=[*lines, *band_handles()], loc="upper left", ncols=len(institutions) + 2, fontsize=LEGEND_FONT)
+    notes = any(" " in line.get_label() for line in lines)
+    ax.legend(handles=[*lines, *band_handles()], loc="upper left", ncols=2 if notes else len(institutions) + 2,
+              fontsize=LEGEND_FONT)
     if events:
         _mark_events(fig, strips, mains, [(date, label, "", "dimgrey", inst) for date, label, inst in events])
     return fig
+
+
+def hidden_band_note(series: pd.DataFrame, entity: str, metric: str, span: float) -> str:
+    """` (all runs within 0.002: bands under the line)` when the 90% band is never wider
+    than `HIDDEN_BAND` of the axis' `span` (about a median line's width), else ``."""
+    band = ensemble_band(series, entity, metric)
+    width = float((band["high"] - band["low"]).max())
+    return f" (90% of runs within {width:.3f}: bands under the line)" if width < HIDDEN_BAND * span else ""
 
 
 def components_figure(series: pd.DataFrame, institutions: list[str]) -> Figure:
@@ -400,70 +550,124 @@ def trust_heatmap(series: pd.DataFrame, institution: str, dates: list[str]) -> F
     return fig
 
 
-def _edge_width(mutual: float, threshold: float) -> float:
+def _edge_width(mutual: float) -> float:
     thin, thick = EDGE_WIDTHS
-    return thin + (thick - thin) * (mutual - threshold) / (1 - threshold)
+    return thin + (thick - thin) * mutual
+
+
+def _edge_alpha(mutual: float) -> float:
+    return 0.25 + 0.65 * mutual
+
+
+def _circle(states: list[str]) -> dict[str, tuple[float, float]]:
+    """Fixed places of states on the unit circle, in the given order from the top, clockwise."""
+    angle = np.pi / 2 - np.linspace(0, 2 * np.pi, len(states), endpoint=False)
+    return {state: (float(np.cos(a)), float(np.sin(a))) for state, a in zip(states, angle)}
 
 
 def trust_network(series: pd.DataFrame, institution: str, dates: list[str], threshold: float = 0.6) -> Figure:
-    """Members on a circle; an edge where mutual trust (mean of both directions, mean over
-    runs) >= threshold, wider with more trust (legend)."""
-    fig, axes = new_figure(1, len(dates), size=(4.6 * len(dates), 5.2))
-    for ax, text in zip(axes[0], dates):
-        date = quarter_start(text)
-        members = _members(series, institution, date)
-        matrix = _trust_matrix(series, members, date)
-        angle = np.linspace(0, 2 * np.pi, len(members), endpoint=False)
-        x, y = np.cos(angle), np.sin(angle)
-        for i in range(len(members)):
-            for j in range(i + 1, len(members)):
-                mutual = (matrix[i, j] + matrix[j, i]) / 2
-                if mutual >= threshold:
-                    ax.plot([x[i], x[j]], [y[i], y[j]], color=PALETTE[0],
-                            linewidth=_edge_width(mutual, threshold), alpha=0.7)
-        ax.scatter(x, y, s=400, color=PALETTE[4], zorder=3)
-        for xi, yi, code in zip(x, y, members):
-            ax.annotate(code, (xi, yi), ha="center", va="center", fontsize=8, zorder=4)
+    """Members on a circle, each state in the same place at every date (a state that is not
+    a member in good standing at a date is a hollow grey node); an edge between every two
+    members, its width and opacity growing with their mutual trust (mean of both
+    directions, mean over runs), blue at or above `threshold` and grey below (legend)."""
+    fig, axes = new_figure(1, len(dates), size=(4.6 * len(dates), 5.4))
+    days = [quarter_start(text) for text in dates]
+    members = [_members(series, institution, date) for date in days]
+    places = _circle(sorted(set().union(*members)))
+    for ax, date, present in zip(axes[0], days, members):
+        matrix = _trust_matrix(series, present, date)
+        for i, a in enumerate(present):
+            for j in range(i + 1, len(present)):
+                mutual = float(np.nanmean([matrix[i, j], matrix[j, i]]))
+                (x0, y0), (x1, y1) = places[a], places[present[j]]
+                ax.plot([x0, x1], [y0, y1], color=PALETTE[0] if mutual >= threshold else "grey",
+                        linewidth=_edge_width(mutual), alpha=_edge_alpha(mutual), solid_capstyle="round")
+        _network_nodes(ax, places, set(present))
         ax.set_title(f"{institution} trust network, {quarter_label(date)}")
         ax.set_axis_off()
-        ax.margins(0.12)
-        ax.set_aspect("equal", adjustable="datalim")
-    levels = (threshold, (threshold + 1) / 2, 1.0)
-    handles = [Line2D([], [], color=PALETTE[0], alpha=0.7, linewidth=_edge_width(v, threshold), label=f"{v:.2f}")
-               for v in levels]
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=LEGEND_FONT,
+        ax.set_xlim(-1.5, 1.5)
+        ax.set_ylim(-1.45, 1.45)
+        ax.set_aspect("equal")
+    fig.legend(handles=_network_handles(threshold), loc="outside lower center", ncols=3, fontsize=LEGEND_FONT,
                title_fontsize=LEGEND_FONT,
-               title=f"Edge width: mutual trust, mean over {series['run'].nunique()} runs "
-                     f"(no edge: below {threshold:.2f})")
+               title=f"Edge: mutual trust, mean over {series['run'].nunique()} runs (wider and darker: more trust)")
     return fig
 
 
-def membership_timeline(series: pd.DataFrame, institutions: list[str], run: int = 0) -> Figure:
-    """Membership status of every state over time, one strip chart per institution (one run)."""
-    fig, axes = new_figure(len(institutions), 1, size=(10, 3.2 * len(institutions)), sharex=True)
-    cmap = ListedColormap(STATUS_COLOURS)
-    norm = BoundaryNorm(np.arange(-0.5, len(STATUS_NAMES) + 0.5), cmap.N)
-    one = series[series["run"] == run]
+def _network_nodes(ax: Axes, places: dict[str, tuple[float, float]], present: set[str]) -> None:
+    """Every state's node in its fixed place (filled if a member at the panel's date, hollow
+    and grey if not) and its code just outside the circle."""
+    for state, (x, y) in places.items():
+        member = state in present
+        ax.scatter([x], [y], s=110, zorder=3, facecolor=PALETTE[4] if member else "white",
+                   edgecolor="black" if member else "grey", linewidth=0.8)
+        ax.text(1.2 * x, 1.2 * y, state, ha="center", va="center", fontsize=8, zorder=4,
+                color="black" if member else "grey")
+
+
+def _network_handles(threshold: float) -> list:
+    """Legend entries: edges at a few trust levels, and the nodes."""
+    levels = [0.2, threshold, 0.8, 1.0] if threshold > 0.2 else [threshold, 0.6, 1.0]
+    return [*(Line2D([], [], color=PALETTE[0] if v >= threshold else "grey", alpha=_edge_alpha(v),
+                     linewidth=_edge_width(v), label=f"{v:.2f}" + (f" (grey: below {threshold:.2f})" if v < threshold else ""))
+              for v in levels),
+            Line2D([], [], linestyle="none", marker="o", markerfacecolor=PALETTE[4], markeredgecolor="black",
+                   label="member in good standing"),
+            Line2D([], [], linestyle="none", marker="o", markerfacecolor="white", markeredgecolor="grey",
+                   label="not a member at this date")]
+
+
+def status_shares(series: pd.DataFrame, institution: str) -> pd.DataFrame:
+    """The share of runs in each membership status (columns: the status codes, in
+    `STATUS_NAMES` order), by state and date (rows); states never anything but `none`
+    in any run are left out."""
+    rows = series[series["metric"] == f"status.{institution}"]
+    counts = (rows.assign(value=rows["value"].astype(int))
+              .groupby(["entity", "date", "value"], observed=True).size().unstack("value", fill_value=0)
+              .reindex(columns=range(len(STATUS_NAMES)), fill_value=0))
+    shares = counts.div(counts.sum(axis=1), axis=0)
+    ever = shares.drop(columns=0).sum(axis=1).groupby(level="entity", observed=True).sum()
+    return shares[shares.index.get_level_values("entity").isin(ever[ever > 0].index)]
+
+
+def membership_timeline(series: pd.DataFrame, institutions: list[str]) -> Figure:
+    """Membership status of every state over time, one strip chart per institution: each
+    state's row is split, quarter by quarter, in proportion to the share of runs in each
+    status (a row of one colour: every run agrees)."""
+    fig, axes = new_figure(len(institutions), 1, size=(10, 3.4 * len(institutions)), sharex=True)
     runs = series["run"].nunique()
     for ax, inst in zip([row[0] for row in axes], institutions):
-        rows = one[one["metric"] == f"status.{inst}"]
-        table = rows.pivot_table(index="entity", columns="date", values="value", observed=True)
-        table = table[(table > 0).any(axis=1)]
-        days = matplotlib.dates.date2num(table.columns)
-        half = (days[-1] - days[0]) / max(len(days) - 1, 1) / 2
-        ax.imshow(table.to_numpy(), aspect="auto", cmap=cmap, norm=norm, interpolation="nearest",
-                  extent=(days[0] - half, days[-1] + half, len(table) - 0.5, -0.5))
-        ax.xaxis_date()
-        ax.set_yticks(range(len(table)), table.index)
+        shares = status_shares(series, inst)
+        states = sorted(shares.index.get_level_values("entity").unique())
+        for row, state in enumerate(states):
+            _share_row(ax, shares.loc[state], row)
+        ax.set_yticks(range(len(states)), states)
+        ax.set_ylim(len(states) - 0.5, -0.5)
         ax.set_ylabel("State")
-        ax.set_title(f"{inst} membership status, one run (run {run} of {runs}; others differ)")
+        ax.set_title(f"{inst} membership status: share of the {runs} runs in each status, by state and quarter")
         ax.grid(False)
+        ax.xaxis_date()
     axes[-1][0].set_xlabel("Date (quarter)")
     handles = [matplotlib.patches.Patch(facecolor=c, edgecolor="grey" if i == 0 else c,
                                         label="not a member" if i == 0 else n)
                for i, (c, n) in enumerate(zip(STATUS_COLOURS, STATUS_NAMES))]
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=LEGEND_FONT)
     return fig
+
+
+def _share_row(ax: Axes, shares: pd.DataFrame, row: int) -> None:
+    """One state's row: per quarter, a stack of the statuses' shares of runs (0.9 high in
+    all), each status in its colour; `none` left white."""
+    days = matplotlib.dates.date2num(shares.index)
+    step = float(np.median(np.diff(days))) if len(days) > 1 else 91.0
+    edges = np.append(days, days[-1] + step) - step / 2
+    bottom = np.full(len(days), row - 0.45)
+    for code in range(1, len(STATUS_NAMES)):
+        top = bottom + 0.9 * shares[code].to_numpy()
+        if shares[code].any():
+            ax.fill_between(edges, np.append(bottom, bottom[-1]), np.append(top, top[-1]), step="post",
+                            color=STATUS_COLOURS[code], linewidth=0)
+        bottom = top
 
 
 def _number(value: float) -> str:
@@ -536,12 +740,14 @@ def sensitivity_figure(table: pd.DataFrame, method: str) -> Figure:
         _sensitivity_panel(ax, rows)
         share = rows["seed_variance_share"].iloc[0] if len(rows) else float("nan")
         ax.set_title(f"{output_label(text)}\n(seeds alone: {_share_text(share)} of its variance)")
-        ax.set_xlabel(r"Morris $\mu^*$: mean |elementary effect| (output units)" if morris
+        ax.set_xlabel("Morris $\\mu^*$: mean |elementary effect|\n(output units)" if morris
                       else r"Sobol total-order index $S_T$ (share of variance)")
         ax.set_ylabel("Parameter")
         ax.xaxis.set_major_locator(MaxNLocator(4))
         if morris:
             _mu_sigma_panel(axes[1][column], rows)
+    for ax in (axes[1] if morris else []):
+        _spread_labels(ax)
     fig.suptitle("Bars: index; whiskers: 95% bootstrap interval" +
                  (r"; below: $\sigma$ against $\mu^*$ (high $\sigma$: non-linear or interacting)" if morris else ""))
     return fig
@@ -560,10 +766,14 @@ def _mu_sigma_panel(ax: Axes, rows: pd.DataFrame) -> None:
     """Morris's sigma against mu* for each parameter, the ones that matter named."""
     ax.scatter(rows["value"], rows["sigma"], color=PALETTE[0], s=18)
     top = rows["value"].max()
+    reach = float(np.nanmax([rows["value"].max(), rows["sigma"].max(), 0.0])) * 1.15 or 1.0
     for name, mu, sigma in zip(rows["parameter"], rows["value"], rows["sigma"]):
         if top > 0 and mu >= INERT_SHARE * top:
-            ax.annotate(parameter_label(name), (mu, sigma), fontsize="x-small", xytext=(3, 3), textcoords="offset points")
-    reach = float(np.nanmax([rows["value"].max(), rows["sigma"].max(), 0.0])) * 1.15 or 1.0
+            right = mu > 0.6 * reach   # a label near the right edge ends at its point, inside the panel
+            ax.annotate(parameter_label(name), (mu, sigma), fontsize="x-small", xytext=(-3 if right else 3, 3),
+                        textcoords="offset points", ha="right" if right else "left",
+                        arrowprops={"arrowstyle": "-", "color": "grey", "linewidth": 0.5, "shrinkA": 0, "shrinkB": 2},
+                        in_layout=False)
     ax.plot([0, reach], [0, reach], color="grey", linestyle="--", linewidth=0.8, label=r"$\sigma = \mu^*$")
     ax.set_xlim(0, reach)
     ax.set_ylim(0, reach)
@@ -571,6 +781,22 @@ def _mu_sigma_panel(ax: Axes, rows: pd.DataFrame) -> None:
     ax.legend(loc="upper left", fontsize="small")
     ax.set_xlabel(r"$\mu^*$ (output units)")
     ax.set_ylabel(r"$\sigma$ of the elementary effects")
+
+
+def _spread_labels(ax: Axes) -> None:
+    """Move a panel's point labels up, from the lowest, each just clear of those already
+    placed, so that no two overlap (a thin line joins a moved label to its point)."""
+    fig = ax.get_figure()
+    fig.draw_without_rendering()
+    placed: list = []
+    for text in sorted(ax.texts, key=lambda t: (t.xy[1], t.xy[0])):
+        box = Text.get_window_extent(text)   # the words alone, not the line to the point
+        shift = 0.0
+        while any(box.translated(0, shift).overlaps(other) for other in placed):
+            shift += box.height / 2
+        x, y = text.get_position()
+        text.set_position((x, y + shift * 72 / fig.dpi))
+        placed.append(box.translated(0, shift))
 
 
 def _sensitivity_panel(ax: Axes, rows: pd.DataFrame) -> None:

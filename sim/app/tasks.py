@@ -26,14 +26,14 @@ from sim.scenarios.cast import Cast
 from sim.experiments.collect import collect
 from sim.experiments.compare import differences
 from sim.app.config import RunSpec, cast_files
-from sim.experiments.discover import Condition, cases, default_level, discover
-from sim.app.discover_plots import box_figure, tradeoff_figure
+from sim.experiments.discover import Condition, cases, default_level, discover, envelope, feature_scores
+from sim.app.discover_plots import box_figure, envelope_figure, features_figure, tradeoff_figure
 from sim.experiments.ensemble import run_pairs, run_view
 from sim.errors import DataError, InputError
 from sim.app.listing import listing
 from sim.core.params import BEHAVIOURAL, Params, spread_bounds
 from sim.app.plots import (FigureInputs, comparison_figure, draw_figures, event_markers, quantiles, quarter_label,
-                       output_label, save_figure, sensitivity_figure)
+                       metric_label, output_label, parameter_label, quarter_start, save_figure, sensitivity_figure)
 from sim.io.records import TIMESERIES_COLUMNS, check_metrics, summary_frame, wide_frame
 from sim.scenarios.schema import Scenario, load_scenario
 from sim.experiments.score import confusion, report, score_records, score_summary
@@ -458,12 +458,11 @@ def score_task(spec: RunSpec, out: Path) -> pd.DataFrame:
     return summary
 
 
-def _discovery_cases(spec: RunSpec) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, Condition, str]:
-    """The finished runs of the sweep in `results`: their varied parameters, whether the
-    outcome's condition holds, the runs table, the condition (`discover.level`, or, when
-    null, `default_level` of the outcome's values) and how many of the planned runs they
-    are; refuses an incomplete sweep unless `allow_partial`, an outcome the sweep did not
-    record and a condition that holds in all runs or none."""
+def _sweep_outcome(spec: RunSpec) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, str]:
+    """The finished runs of the sweep in `results`, its time series, the runs with the
+    outcome's value (a column named as `discover.outcome`) and how many of the planned runs
+    they are; refuses an incomplete sweep unless `allow_partial` and an outcome the sweep
+    did not record."""
     options = spec.config.discover
     with reading(Path(spec.config.results) / "parts"):
         runs, series, used = SweepStore(Path(spec.config.results)).finished(bool(spec.config.allow_partial))
@@ -471,7 +470,25 @@ def _discovery_cases(spec: RunSpec) -> tuple[pd.DataFrame, np.ndarray, pd.DataFr
         values = output_values(series, [options.outcome])
     except InputError as error:
         raise InputError("config", "discover.outcome", options.outcome, error.allowed) from None
-    merged = runs.merge(values, on=["run", "point"])
+    return runs, series, runs.merge(values, on=["run", "point"]), used
+
+
+def _discovery_check(spec: RunSpec) -> None:
+    """What `task=discover` refuses before it writes anything, for its `discover.analysis`."""
+    if str(spec.config.discover.analysis) == "prim":
+        _discovery_cases(spec)
+    else:
+        runs, _, merged, _ = _sweep_outcome(spec)
+        cases(runs, merged[spec.config.discover.outcome], Condition("below", 0.0))
+
+
+def _discovery_cases(spec: RunSpec) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, Condition, str]:
+    """The finished runs of the sweep in `results` (`_sweep_outcome`): their varied
+    parameters, whether the outcome's condition holds, the runs table, the condition
+    (`discover.level`, or, when null, `default_level` of the outcome's values) and how many
+    of the planned runs they are; refuses a condition that holds in all runs or none."""
+    options = spec.config.discover
+    runs, _, merged, used = _sweep_outcome(spec)
     outcome = merged[options.outcome].to_numpy(dtype=float)
     level = options.level if options.level is not None else default_level(outcome, str(options.when))
     condition = Condition(str(options.when), float(level))
@@ -485,6 +502,53 @@ def _discovery_cases(spec: RunSpec) -> tuple[pd.DataFrame, np.ndarray, pd.DataFr
 
 
 def discover_task(spec: RunSpec, out: Path) -> pd.DataFrame:
+    """Scenario discovery on a sweep folder, by `discover.analysis`: PRIM's box, the
+    parameters' feature scores or the outcome's envelope."""
+    analysis = str(spec.config.discover.analysis)
+    return {"prim": _prim_task, "features": _features_task, "envelope": _envelope_task}[analysis](spec, out)
+
+
+def _features_task(spec: RunSpec, out: Path) -> pd.DataFrame:
+    """The EMA Workbench's extra-trees feature scores: which swept parameters drive the
+    outcome's value across the sweep's runs."""
+    options = spec.config.discover
+    runs, _, merged, used = _sweep_outcome(spec)
+    x, _ = cases(merged.drop(columns=options.outcome), merged[options.outcome], Condition("below", 0.0))
+    scores = feature_scores(x, merged[options.outcome].to_numpy(dtype=float))
+    title = f"{output_label(options.outcome)} ({len(x)} runs)"
+    print(wrapped(f"Runs used: {used}"))
+    print(wrapped(f"Feature scores (extra trees) of {title}: the share of the forest's fit each parameter "
+                  "carries (they sum to 1)\n"))
+    print(console_table(scores.assign(label=[parameter_label(n) for n in scores["parameter"]]),
+                        float_format=lambda v: f"{v:.3f}"))
+    written = [write_csv(scores, out / "discover_features.csv"),
+               _provenance(spec, out, sorted(runs["seed"].unique().tolist()), used),
+               *save_figure(features_figure(scores, title), out / "discover_features")]
+    print("\nFiles:\n" + "\n".join(f"  {shown(path)}" for path in written))
+    return scores
+
+
+def _envelope_task(spec: RunSpec, out: Path) -> pd.DataFrame:
+    """The outcome's series over time in every run of the sweep: its envelope (range), its
+    median and 90% band, the outcome's date marked, drawn by the EMA Workbench."""
+    options = spec.config.discover
+    runs, series, _, used = _sweep_outcome(spec)
+    entity, metric, month = parse_output(options.outcome)
+    table = envelope(series, entity, metric)
+    bands = pd.DataFrame({"min": table.min(), "q05": table.quantile(0.05), "median": table.median(),
+                          "q95": table.quantile(0.95), "max": table.max()}).rename_axis("date").reset_index()
+    print(wrapped(f"Runs used: {used}"))
+    at = bands[bands["date"] == quarter_start(month)]
+    print(wrapped(f"Envelope of {entity} {metric_label(metric)} over {len(table)} runs; at {quarter_label(quarter_start(month))}: "
+                  + ", ".join(f"{name} {at[name].iloc[0]:.3f}" for name in ("min", "median", "max"))))
+    written = [write_csv(bands, out / "discover_envelope.csv"),
+               _provenance(spec, out, sorted(runs["seed"].unique().tolist()), used),
+               *save_figure(envelope_figure(table, entity, metric, quarter_start(month)), out / "discover_envelope")]
+    print("\nFiles:\n" + "\n".join(f"  {shown(path)}" for path in written))
+    return bands
+
+
+def _prim_task(spec: RunSpec, out: Path) -> pd.DataFrame:
     """PRIM on a sweep folder: the parameter box in which the outcome's condition holds."""
     options = spec.config.discover
     x, y, runs, condition, used = _discovery_cases(spec)
@@ -770,7 +834,7 @@ TASK_TABLE: dict[str, TaskEntry] = {
     "sensitivity": TaskEntry(sensitivity_task, lambda spec, load: _check_output_dates(spec)),
     "plot": TaskEntry(lambda spec, out, load: plot_task(spec, Path(spec.config.results)), _check_plot),
     "score": TaskEntry(lambda spec, out, load: score_task(spec, out)),
-    "discover": TaskEntry(lambda spec, out, load: discover_task(spec, out), lambda spec, load: _discovery_cases(spec)),
+    "discover": TaskEntry(lambda spec, out, load: discover_task(spec, out), lambda spec, load: _discovery_check(spec)),
     "collect": TaskEntry(lambda spec, out, load: collect_task(spec, Path(spec.config.results))),
     "list": TaskEntry(lambda spec, out, load: print(listing())),
 }

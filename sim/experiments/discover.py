@@ -102,3 +102,37 @@ def discover(x: pd.DataFrame, y: np.ndarray, threshold: float, peel_alpha: float
     table = table.sort_values("restricted", ascending=False, kind="stable").reset_index(drop=True)
     columns = [c for c in ("coverage", "density", "mass", "res_dim", "n", "k") if c in trajectory]
     return trajectory[columns], table, step
+
+
+#: What `task=discover` computes from a sweep (`discover.analysis`): PRIM's box, the
+#: parameters' feature scores, or the outcome's envelope over time.
+ANALYSES = ("prim", "features", "envelope")
+#: Seed of the extra-trees forest behind the feature scores: the same sweep gives the same scores.
+FOREST_SEED = 0
+
+
+def feature_scores(x: pd.DataFrame, values: np.ndarray, trees: int = 100) -> pd.DataFrame:
+    """How much each varied parameter drives an outcome: the EMA Workbench's extra-trees
+    feature scores (the impurity-based importances of a forest of `trees` extremely
+    randomised trees regressing the outcome's values on the parameters; they sum to 1),
+    highest first. An outcome that does not vary across the runs is refused."""
+    finite = np.isfinite(values)
+    if finite.sum() < 2 or np.nanmin(values) == np.nanmax(values):
+        raise InputError("config", "discover.outcome", "the same value in every run",
+                         "an outcome that varies across the sweep's runs (feature scores rank what moves it)")
+    logging.getLogger("EMA").setLevel(logging.WARNING)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the Workbench's own warnings (optional evaluators, pandas deprecations)
+        from ema_workbench.analysis import feature_scoring
+        scores, _ = feature_scoring.get_ex_feature_scores(
+            x[finite].reset_index(drop=True), values[finite], mode=feature_scoring.RuleInductionType.REGRESSION,
+            nr_trees=trees, random_state=FOREST_SEED)
+    table = scores.iloc[:, 0].rename("score").rename_axis("parameter").reset_index()
+    return table.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def envelope(series: pd.DataFrame, entity: str, metric: str) -> pd.DataFrame:
+    """An outcome's values over time in every run of a sweep: one row per run, one column
+    per date (runs in order; NaN where the series has no value, e.g. before a founding)."""
+    rows = series[(series["entity"] == entity) & (series["metric"] == metric)]
+    return rows.pivot_table(index="run", columns="date", values="value", observed=True, dropna=False).sort_index()
