@@ -270,9 +270,10 @@ def _ablation_report(scenarios: dict[str, Scenario], quiet: tuple[Scenario, str]
         table = robustness_needs(table, robust, scenarios, spec.params, options.points, options.seeds_per_point,
                                  options.spread, mechanisms=one_at_a_time_variants(), runner=runner)
     print(f"\nAblation, one field at a time, over {len(seeds)} seeds: each field alone at its neutral value.\n"
-          f"pass: targets met by >= {REQUIRED_SHARE:.0%} of seeds; needed_by: checks (quiet: the quiet future) that\n"
-          f"pass in the full model and fail in the variant; robust_by: targets holding in >= {ROBUST_SHARE:.0%} of\n"
-          f"the robustness ensemble only with it. Per-target and quiet-future shares: ablation.csv.\n")
+          f"pass: targets met by >= {REQUIRED_SHARE:.0%} of seeds; needed_by: evidence checks (quiet: the quiet\n"
+          f"future) met by >= {REQUIRED_SHARE:.0%} of seeds in the full model, not in the variant; robust_by:\n"
+          f"targets holding in >= {ROBUST_SHARE:.0%} of the robustness ensemble only with it. Per-target and\n"
+          f"quiet-future shares: ablation.csv.\n")
     print(_ablation_text(table[table["kind"] != BUNDLE], ["variant", "default", "neutral"]))
     print("\nBundles (fields switched off together):\n")
     print(_ablation_text(table[table["kind"] == BUNDLE], ["variant"]))
@@ -283,15 +284,15 @@ def _ablation_report(scenarios: dict[str, Scenario], quiet: tuple[Scenario, str]
 
 
 def _ablation_text(table: pd.DataFrame, head: list[str]) -> str:
-    """An ablation table without the shares, its check lists compact (1,7,quiet), in about
-    100 columns."""
+    """An ablation table without the shares, its lists of checks and targets compact
+    (`needed_by` wrapped last), in about 100 columns."""
     names = {"passing": "pass", "robust_needed_by": "robust_by"}
     lists = [c for c in ("needed_by", "robust_needed_by") if c in table]
     compact = table[head + ["passing"] + lists + ["verdict"]].rename(columns=names)
     for column in lists:
-        compact[names.get(column, column)] = [",".join(map(str, checks)) or "-" for checks in table[column]]
+        compact[names.get(column, column)] = [", ".join(map(str, checks)) or "-" for checks in table[column]]
     formatters = {c: (lambda v: "" if pd.isna(v) else f"{v:g}") for c in ("default", "neutral") if c in compact}
-    return console_table(compact, formatters=formatters, na_rep="")
+    return console_table(compact, formatters=formatters, na_rep="", wrap="needed_by")
 
 
 def _split_report(spec: RunSpec, scenarios: dict[str, Scenario], out: Path) -> None:

@@ -3,8 +3,9 @@
 `one_at_a_time` re-runs the validation with each behavioural `Params` field alone at its
 neutral value (the value that switches its own effect off, declared in its metadata),
 with each bundle of `MECHANISMS` (fields that carry one mechanism together) and with the
-`NULL_MODEL`: a check that passes in the full model but fails in a variant needs it, and a
-field no check needs at the default point or over the robustness ensemble
+`NULL_MODEL`: an evidence check (`sim.experiments.validation`) that passes in the full
+model but fails in a variant needs it (checks, not targets, are the unit: a field a
+failing target's passing check needs is still needed), and a field no check needs at the default point or over the robustness ensemble
 (`robustness_needs`) is inert. Noise scales are reported but never counted as inert.
 `ablation` is the general table behind it (any mapping of variants to values).
 `data_ensemble` re-runs the targets on casts whose ordinal codings (the values the states
@@ -27,9 +28,11 @@ from sim.scenarios.cast import (DEFAULT_RELATIONS, DEFAULT_STATES, NORM_ATTRIBUT
 from sim.core.params import MECHANISMS, NEUTRAL, NOISE_SCALES, NULL_MODEL, Params
 from sim.scenarios.schema import Scenario
 from sim.experiments.robustness import PointRunner, robustness, summarise_points
-from sim.experiments.validation import QUIET_SHARE, REQUIRED_SHARE, ROBUST_SHARE, CastLoader, scenarios_on
+from sim.experiments.validation import CHECKS, QUIET_SHARE, REQUIRED_SHARE, ROBUST_SHARE, CastLoader, scenarios_on
 
 FULL_MODEL = "full model"
+#: The checks an ablation variant can be needed by, in the validation's order.
+EVIDENCE = tuple(c.key for c in CHECKS if c.evidence)
 NULL_MODEL_NAME = "null model"
 ORDINAL_SOURCE = "Ordinal coding"
 #: The `kind` of an ablation row: the two references, a field at its neutral value, a
@@ -51,10 +54,10 @@ def ablation(scenarios: dict[str, Scenario], params: Params, seeds: list[int], p
     """One row per variant: the full model, each entry of `mechanisms` switched off, the null model.
 
     Each row has the share of seeds meeting every target (`target_<n>`), the number of
-    targets passing, and `needed_by`: the targets that pass in the full model but fail
-    in this variant (empty for a mechanism no target needs). With `quiet` (the quiet
-    future scenario and the last date of the history) each row also has `quiet_future`,
-    the smaller share of the stability check (`quiet_future`), and `needed_by` lists
+    targets passing, and `needed_by`: the evidence checks met by REQUIRED_SHARE of the
+    seeds in the full model but not in this variant (empty for a mechanism no check
+    needs). With `quiet` (the quiet future scenario and the last date of the history)
+    each row also has `quiet_future`, the smaller share of the stability check, and `needed_by` lists
     "quiet" when the check passes in the full model and fails in the variant.
     `mechanisms` maps a variant's name to the values it sets. The variants run as points
     on `runner` (default: in this process, nothing kept).
@@ -67,15 +70,16 @@ def ablation(scenarios: dict[str, Scenario], params: Params, seeds: list[int], p
     full = rows[0]["passed"]
     for row in rows:
         needed = full - row.pop("passed")
-        row["needed_by"] = sorted(n for n in needed if isinstance(n, int)) + sorted(n for n in needed if isinstance(n, str))
+        row["needed_by"] = [key for key in (*EVIDENCE, "quiet") if key in needed]
     return pd.DataFrame(rows)
 
 
 def _variant_row(name: str, overrides: Mapping[str, float], shares: Mapping[str, float]) -> dict:
-    """A variant's row from its point's shares, with the set of checks it passes."""
+    """A variant's row from its point's shares, with the set of evidence checks it passes."""
     targets = {key: value for key, value in shares.items() if key.startswith("target_")}
-    passed: set = {int(key.removeprefix("target_")) for key, value in targets.items() if value >= REQUIRED_SHARE}
-    row = {"variant": name, "switched_off": _switched_off(overrides), **targets, "passing": len(passed)}
+    passing = sum(value >= REQUIRED_SHARE for value in targets.values())
+    passed = {key for key in EVIDENCE if shares[f"check_{key}"] >= REQUIRED_SHARE}
+    row = {"variant": name, "switched_off": _switched_off(overrides), **targets, "passing": passing}
     if "quiet_future" in shares:
         row["quiet_future"] = shares["quiet_future"]
         if shares["quiet_future"] >= QUIET_SHARE:
