@@ -14,7 +14,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.scenarios.cast import NORMS
 from sim.core import decisions
 from sim.core.decisions import Motion
 from sim.core.processes import refresh_trust, welcome
@@ -335,7 +334,7 @@ class Operations:
     def set_norms(self, i: int, values: dict[str, float]) -> None:
         """New norm positions for state i in every run."""
         for name, value in values.items():
-            self.s.norms[:, i, NORMS.index(name)] = value
+            self.s.norms[:, i, self.world.norm_names.index(name)] = value
 
     def set_rivalry(self, i: int, values: dict[str, int | float]) -> None:
         """New rivalry levels between state i and others (symmetric) in every run."""

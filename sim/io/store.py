@@ -20,8 +20,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-import sim
 from sim.errors import DataError, UserError
+from sim.version import __version__
 
 try:
     import fcntl
@@ -243,7 +243,7 @@ def source_digest() -> str:
     """SHA-256 (16 hex digits) of the package's own files (code and packaged data), by path
     and content: the identity of the code behind a result, the same in any clone or
     install of the same source, whether or not it is committed."""
-    package = Path(sim.__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
     for path in sorted(p for p in package.rglob("*") if p.suffix in SOURCE_SUFFIXES and "__pycache__" not in p.parts):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
@@ -254,7 +254,7 @@ def code_version() -> dict[str, Any]:
     """Package version, the digest of its source, the Python and library versions and,
     inside a git checkout, the commit and whether it is dirty."""
     root = Path(__file__).resolve().parents[2]
-    info: dict[str, Any] = {"package": sim.__version__, "source_digest": source_digest(),
+    info: dict[str, Any] = {"package": __version__, "source_digest": source_digest(),
                             "python": platform.python_version(), "libraries": library_versions()}
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
