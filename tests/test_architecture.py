@@ -136,13 +136,24 @@ def test_the_engine_imports_no_framework():
     assert not offences, offences
 
 
-def test_event_kinds_reach_the_state_only_through_operations():
-    """No event kind imports numpy or reads an attribute of `ops` other than its methods
+def test_effects_reach_the_state_only_through_operations():
+    """No effect imports numpy or reads an attribute of `ops` other than its methods
     (its arrays, `ops.s`, the generators, the parameters stay behind the operations)."""
     from sim.core.operations import Operations
-    tree = ast.parse((SIM / "scenarios" / "events.py").read_text())
-    assert "numpy" not in _imports(SIM / "scenarios" / "events.py")
+    path = SIM / "core" / "effects.py"
+    assert "numpy" not in _imports(path)
     methods = {name for name in vars(Operations) if not name.startswith("_")}
-    used = {node.attr for node in ast.walk(tree)
+    used = {node.attr for node in ast.walk(ast.parse(path.read_text()))
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "ops"}
     assert used and used <= methods, used - methods
+
+
+def test_event_kinds_are_declarations_that_hold_no_behaviour():
+    """Event kinds name an effect and never call the operations, build a draft or compute
+    on arrays: every kind's effect exists, and events.py reaches no operation."""
+    from sim.core.effects import EFFECTS
+    from sim.scenarios.events import REGISTRY
+    path = SIM / "scenarios" / "events.py"
+    assert not {"numpy", "sim.core.operations", "sim.core.decisions"} & _imports(path)
+    assert "ops" not in {node.id for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Name)}
+    assert REGISTRY and all(cls.effect in EFFECTS for cls in REGISTRY.values())

@@ -64,10 +64,10 @@ class Scenario:
         quarter of the year, and each quarter's events as (key, operations) pairs (computed
         once; a scenario is not changed after loading)."""
         if self._plan is None:
-            steps = range(self.n_steps)
+            steps, codes = range(self.n_steps), [spec.code for spec in self.institutions]
+            actions = tuple(tuple((e.key, e.action(self.cast.codes, codes)) for e in self.events_at(t)) for t in steps)
             self._plan = Plan(self.cast, tuple(self.institutions), tuple(self.dates),
-                              tuple(self.calendar.quarter_of(t) for t in steps),
-                              tuple(tuple((e.key, e.apply) for e in self.events_at(t)) for t in steps))
+                              tuple(self.calendar.quarter_of(t) for t in steps), actions)
         return self._plan
 
     def founding_step(self, institution: str) -> int | None:
