@@ -26,12 +26,11 @@ import pandas as pd
 from sim.extras import progress_bar
 from sim.core.params import BEHAVIOURAL, Params, spread_bounds
 from sim.experiments.executors import executor
-from sim.experiments.sweep import fingerprint
 from sim.experiments.sampling import latin_hypercube
 from sim.experiments.ensemble import run_view
 from sim.experiments.validation import (CHECKS, REQUIRED_SHARE, TARGETS, check_outcomes, check_shares, evaluate,
                                         quiet_future, quiet_shares, run_views, target_shares)
-from sim.io.store import folder_lock, read_json, source_digest, write_json
+from sim.io.store import fingerprint, folder_lock, read_json, source_digest, write_json
 from sim.version import __version__
 from sim.scenarios.schema import Scenario
 
