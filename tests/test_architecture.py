@@ -8,21 +8,18 @@ import ast
 from pathlib import Path
 
 SIM = Path(__file__).resolve().parent.parent / "sim"
-#: Each layer and the layers (besides itself and the shared leaves) it may import, from the
-#: bottom up: the engine (`core`), what scenarios compile to it (`scenarios`), the Mesa
-#: adapter (`model`), records and storage (`io`), the analyses (`experiments`), the command
-#: line and its configuration (`app`), the Python API's facade (`api`), the lazy package
-#: root (`sim`), which names the API, and `python -m sim` (`__main__`).
-LAYERS = {"core": set(), "scenarios": {"core"}, "model": {"core", "scenarios"},
-          "io": {"core", "scenarios"}, "experiments": {"core", "scenarios", "model", "io"},
-          "app": {"core", "scenarios", "model", "io", "experiments"},
-          "api": {"core", "scenarios", "model", "io", "experiments", "app"},
-          "sim": {"core", "scenarios", "model", "io", "experiments", "app", "api"},
-          "__main__": {"app"}}
+#: The layers from the bottom up; each may import the layers below it (and the shared
+#: leaves), never one above: the engine (`core`), what scenarios compile to it
+#: (`scenarios`), the Mesa adapter (`model`), records and storage (`io`), the analyses
+#: (`experiments`), the command line and its configuration (`app`), the Python API's facade
+#: (`api`), the lazy package root (`sim`), which names the API, and `python -m sim`
+#: (`__main__`).
+ORDER = ("core", "scenarios", "model", "io", "experiments", "app", "api", "sim", "__main__")
+LAYERS = {layer: set(ORDER[:rank]) for rank, layer in enumerate(ORDER)}
 #: Shared leaves: the version, faults, checks, limits and extras (they import no layer).
 LEAVES = {"sim.version", "sim.errors", "sim.checks", "sim.limits", "sim.extras"}
 #: What the engine may never import, at any depth of a file.
-NOT_IN_CORE = {"sim.scenarios", "sim.io", "sim.experiments", "sim.app", "sim.model", "sim.api"}
+NOT_IN_CORE = {f"sim.{layer}" for layer in ORDER[1:ORDER.index("sim")]}
 #: Libraries the engine does without (it is numpy and the standard library).
 NOT_IN_CORE_LIBRARIES = {"mesa", "hydra", "omegaconf", "pandas", "matplotlib", "dask", "scipy", "yaml"}
 
