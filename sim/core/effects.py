@@ -100,7 +100,8 @@ def protest(ops: "Operations", state: int, magnitude: float, regime_change: bool
 
 @effect
 def promote_democracy(ops: "Operations", source: int, magnitude: float, targets: list[int]) -> None:
-    """Normative pressure on the targets (every state when none is named)."""
+    """Normative pressure on the targets (every state when none is named); the source
+    is the event's record of who exerts it and changes nothing by itself."""
     ops.pressure(magnitude, targets=targets)
 
 

@@ -137,7 +137,6 @@ class Founding(Event):
         members.observers[self.institution] = set(self.observers)
 
 
-
 @register("accession", "accede")
 @dataclass(kw_only=True)
 class Accession(Event):
@@ -159,7 +158,6 @@ class Accession(Event):
             current.add(self.state)
 
 
-
 @register("suspension", "suspend")
 @dataclass(kw_only=True)
 class Suspension(Event):
@@ -170,7 +168,6 @@ class Suspension(Event):
 
     def check_membership(self, members: MembershipLedger, source: str) -> None:
         members.require_member(source, self, "state", self.institution, self.state)
-
 
 
 @register("return", "readmit")
@@ -185,7 +182,6 @@ class Return(Event):
         members.require_member(source, self, "state", self.institution, self.state)
 
 
-
 # -- pressure, protest and regime change -------------------------------------------------
 @register("colour_revolution", "protest")
 @dataclass(kw_only=True)
@@ -198,7 +194,6 @@ class ColourRevolution(Event):
     attributes: dict[str, float] = _f("attributes", "New attribute values of the new government", default={})
 
 
-
 @register("normative_pressure", "promote_democracy")
 @dataclass(kw_only=True)
 class NormativePressure(Event):
@@ -207,7 +202,6 @@ class NormativePressure(Event):
     source: str = _f("state", "Who exerts the pressure")
     magnitude: float = _f("unit", "Strength, 0-1")
     targets: list[str] = _f("states", "States targeted (empty: every state)", default=[])
-
 
 
 @register("crackdown", "crack_down")
@@ -223,7 +217,6 @@ class Crackdown(Event):
         return {"declaration": (DRAFTS["crackdown"].topic,)}
 
 
-
 @register("separatist_unrest", "face_separatists")
 @dataclass(kw_only=True)
 class SeparatistUnrest(Event):
@@ -234,7 +227,6 @@ class SeparatistUnrest(Event):
 
     def decisions(self) -> dict[str, tuple[str, ...]]:
         return {"declaration": (DRAFTS["separatist_unrest"].topic,)}
-
 
 
 @register("separatism_support", "back_separatists")
@@ -260,7 +252,6 @@ class SeparatismSupport(Event):
         return {"declaration": (DRAFTS["separatism_action"].topic, DRAFTS["recognition"].topic), "recognition": ()}
 
 
-
 # -- crises, clashes and attacks ---------------------------------------------------------
 @register("intrastate_crisis", "crisis")
 @dataclass(kw_only=True)
@@ -279,7 +270,6 @@ class IntrastateCrisis(Event):
         return {"intervention": ()}
 
 
-
 @register("armed_clash", "clash")
 @dataclass(kw_only=True)
 class ArmedClash(Event):
@@ -288,7 +278,6 @@ class ArmedClash(Event):
     state: str = _f("state", "One side")
     other: str = _f("state", "Other side")
     magnitude: float = _f("unit", "Severity, 0-1")
-
 
 
 @register("external_attack", "attack")
@@ -303,7 +292,6 @@ class ExternalAttack(Event):
 
     def decisions(self) -> dict[str, tuple[str, ...]]:
         return {"intervention": ()}
-
 
 
 # -- institutional change and great-power initiatives -------------------------------------
@@ -321,7 +309,6 @@ class CharterRevision(Event):
         members.require_founded(source, self, self.institution)
 
 
-
 @register("proposal", "propose")
 @dataclass(kw_only=True)
 class Proposal(Event):
@@ -335,7 +322,6 @@ class Proposal(Event):
 
     def check_membership(self, members: MembershipLedger, source: str) -> None:
         members.require_member(source, self, "proposer", self.institution, self.proposer)
-
 
 
 @register("solidarity_request", "request_solidarity")
@@ -357,7 +343,6 @@ class SolidarityRequest(Event):
         members.require_member(source, self, "requester", self.institution, self.requester)
 
 
-
 @register("outside_channel", "open_channel")
 @dataclass(kw_only=True)
 class OutsideChannel(Event):
@@ -365,7 +350,6 @@ class OutsideChannel(Event):
 
     actor: str = _f("state", "State opening the channel")
     magnitude: float = _f("unit", "Value of the outside option, 0-1")
-
 
 
 @register("leadership_change", "change_leadership")
@@ -377,7 +361,6 @@ class LeadershipChange(Event):
     attributes: dict[str, float] = _f("attributes", "New attribute values", default={})
     norms: dict[str, float] = _f("norms", "New norm positions", default={})
     rivalry: dict[str, float] = _f("rivalry", "New rivalry levels with other states", default={})
-
 
 
 # -- statements and votes ----------------------------------------------------------------
@@ -400,7 +383,6 @@ class Statement(Event):
             members.require_member(source, self, "proposer", self.institution, self.proposer)
 
 
-
 @register("designation", "designate")
 @dataclass(kw_only=True)
 class Designation(Event):
@@ -418,7 +400,6 @@ class Designation(Event):
         members.require_member(source, self, "proposer", self.institution, self.proposer)
 
 
-
 @register("vote", "vote")
 @dataclass(kw_only=True)
 class Vote(Event):
@@ -430,7 +411,6 @@ class Vote(Event):
 
     def decisions(self) -> dict[str, tuple[str, ...]]:
         return {"vote": ()}
-
 
 
 # -- parsing -----------------------------------------------------------------------------
