@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from sim.app.config import compose, resolve
     from sim.model import ProtectiveIntegrationModel
 
-__all__ = ["compose", "build_model", "run_ensemble", "ProtectiveIntegrationModel"]
-__version__ = "0.1.0"
+from sim.version import __version__
+
+__all__ = ["compose", "build_model", "run_ensemble", "ProtectiveIntegrationModel", "__version__"]
 
 #: The module each lazily loaded name comes from (`resolve`: the validation the README names).
 _LAZY = {"compose": "sim.app.config", "resolve": "sim.app.config", "build_model": "sim.api",

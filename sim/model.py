@@ -27,7 +27,6 @@ from sim.core.observables import INSTITUTION_METRICS
 from sim.core.state import State
 from sim.core.institutions import DECISION_RULES, STATUS_NAMES, standing
 from sim.core.params import PARAM_NAMES, Params, check_params
-from sim.scenarios.cast import NORMS
 from sim.scenarios.schema import Scenario
 
 
@@ -79,7 +78,8 @@ class StateAgent(mesa.Agent):
         elif over == "institution":
             entry = array[self.model.institution_codes.index(key), self.index]
         else:
-            entry = array[self.index, (self.model.codes if over == "state" else NORMS).index(key)]
+            keys = self.model.codes if over == "state" else self.model.engine.world.norm_names
+            entry = array[self.index, keys.index(key)]
         return STATUS_NAMES[entry] if quantity == "status" else entry.item()
 
 
@@ -87,7 +87,7 @@ def _keys(model: "ProtectiveIntegrationModel", quantity: str) -> list[str]:
     """Every key of a quantity in a model: all the states' codes, the institutions' codes
     or the norms; empty for a number."""
     over = _KEYED_BY[_SHAPES[quantity]]
-    return {"": [], "state": model.codes, "institution": model.institution_codes, "norm": list(NORMS)}[over]
+    return {"": [], "state": model.codes, "institution": model.institution_codes, "norm": list(model.engine.world.norm_names)}[over]
 
 
 def _agent_property(name: str, doc: str) -> property:

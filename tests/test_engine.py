@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 
 import numpy as np
 
@@ -54,3 +54,26 @@ def test_the_state_declares_every_array_with_runs_leading(spec):
         array = getattr(engine.state, f.name)
         assert array.shape == (4, *(sizes[s] for s in f.metadata["shape"])), f.name
         assert array.dtype == np.dtype(f.metadata["dtype"]), f.name
+
+
+def test_the_engine_runs_what_a_scenario_compiles_to(spec):
+    """A `Plan` alone (no scenario object) gives the scenario's numbers; the same plan
+    without its dated effects gives other numbers and no decision."""
+    plan = spec.scenario.compile()
+    assert spec.scenario.compile() is plan
+    direct = run_engine(spec.scenario, [(spec.params, 3)])[0]
+    compiled = run_engine(plan, [(spec.params, 3)])[0]
+    for group, values in direct.observations().items():
+        np.testing.assert_array_equal(values, compiled.observations()[group])
+    assert compiled.rows == direct.rows and compiled.scenario is plan
+    quiet = run_engine(replace(plan, actions=tuple(() for _ in plan.actions)), [(spec.params, 3)])[0]
+    assert quiet.rows == [] and not np.array_equal(quiet.observations()["states"], direct.observations()["states"])
+
+
+def test_an_event_compiles_to_its_effect_with_states_and_institutions_as_positions(spec):
+    crackdown = next(e for e in spec.scenario.events if e.kind == "crackdown")
+    action = crackdown.action(spec.scenario.cast.codes, [s.code for s in spec.scenario.institutions])
+    assert action.func.__name__ == crackdown.effect == "crack_down"
+    assert action.keywords["state"] == spec.scenario.cast.index(crackdown.state)
+    assert action.keywords["magnitude"] == crackdown.magnitude
+    assert "date" not in action.keywords and "ref" not in action.keywords

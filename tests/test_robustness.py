@@ -73,7 +73,7 @@ def test_the_source_digest_follows_the_package_s_content(tmp_path, monkeypatch):
     (package / "core").mkdir(parents=True)
     (package / "__init__.py").write_text("")
     (package / "core" / "engine.py").write_text("x = 1\n")
-    monkeypatch.setattr(store.sim, "__file__", str(package / "__init__.py"))
+    monkeypatch.setattr(store, "PACKAGE", package)
     digests = []
     for content in ("x = 1\n", "x = 1\n", "x = 2\n"):
         (package / "core" / "engine.py").write_text(content)

@@ -17,7 +17,8 @@ import pytest
 
 from sim.errors import UserError
 from sim.io.store import file_digest
-from sim.experiments.sweep import SweepStore, parse_spec, run_sweep
+from sim.experiments.sweep import parse_spec, run_sweep
+from sim.io.sweep_store import SweepStore
 from tests.test_sweep import SMALL, _sweep
 
 CLI_SWEEP = ["task=sweep", "sweep.backend=serial", "~sweep.parameters.memory",

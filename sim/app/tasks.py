@@ -40,8 +40,8 @@ from sim.experiments.score import confusion, report, score_records, score_summar
 from sim.experiments.sensitivity import CSV_FLOAT_FORMAT, analyse, output_values, parse_output
 from sim.io.store import (file_digest, parquet_record, provenance, read_json, read_table, reading, table_columns,
                           write_csv, write_table, write_yaml)
-from sim.experiments.sweep import (SweepSpec, SweepStore, design_points, parse_spec, problem, run_sweep,
-                                   store_digest, sweep_identity)
+from sim.experiments.sweep import SweepSpec, design_points, parse_spec, problem, run_sweep, sweep_identity
+from sim.io.sweep_store import SweepStore, store_digest
 from sim.io.results import mark_latest, named_folder
 from sim.experiments.time_split import time_split
 from sim.experiments.robustness import PointRunner, robustness, summarise_checks

@@ -25,11 +25,11 @@ import numpy as np
 from sim.core import processes
 from sim.core.observables import GROUPS, record, record_layout
 from sim.core.operations import DECISION_FIELDS, DecisionLog, Operations
+from sim.core.plan import Compiles, Plan, plan_of
 from sim.core.state import ParamColumns, World, initial_state
 
 if TYPE_CHECKING:
     from sim.core.params import Params
-    from sim.scenarios.schema import Scenario
 
 
 class Engine:
@@ -38,29 +38,31 @@ class Engine:
     and records (`records`: group -> (R, quarters, entities, metrics), filled up to
     quarter `t`)."""
 
-    def __init__(self, scenario: "Scenario", params: Sequence["Params"], seeds: Sequence[int | None],
+    def __init__(self, scenario: Plan | Compiles, params: Sequence["Params"], seeds: Sequence[int | None],
                  rngs: Sequence[np.random.Generator] | None = None, groups: Sequence[str] = GROUPS,
                  decisions: bool = True) -> None:
-        """`rngs`: the runs' generators (default: one seeded with each run's seed), e.g. a
+        """`scenario`: a `Plan` or what compiles to one (kept as `scenario`, its plan as
+        `plan`); `rngs`: the runs' generators (default: one seeded with each run's seed), e.g. a
         Mesa model's `model.rng`; `groups`: the observables to record (default all; a sweep
         that keeps a few metrics records only their groups, `observables.groups_for`);
         `decisions`: whether to keep the decision log (a sweep does not)."""
         if len(params) != len(seeds) or not params:
             raise ValueError("an engine needs one parameter set per seed, and at least one run")
         self.scenario = scenario
-        self.world = World.of(scenario)
+        self.plan = plan = plan_of(scenario)
+        self.world = World.of(plan)
         self.params = list(params)
         self.seeds = list(seeds)
         self.columns = ParamColumns(self.params)
         self.rngs = list(rngs) if rngs is not None else [np.random.default_rng(seed) for seed in self.seeds]
-        self.state = initial_state(scenario, self.columns)
+        self.state = initial_state(plan, self.columns)
         processes.refresh_trust(self.state)
         processes.refresh_distance(self.state, self.world)
         self.log = DecisionLog(len(self.params), enabled=decisions)
         self.ops = Operations(self.state, self.world, self.columns, self.rngs, self.log)
-        self.experience, self.draws = draw_noise(self.rngs, self.columns, scenario.n_steps, self.world)
+        self.experience, self.draws = draw_noise(self.rngs, self.columns, plan.n_steps, self.world)
         self.t = 0
-        self.records = {group: np.full((self.runs, scenario.n_steps, *shape), np.nan)
+        self.records = {group: np.full((self.runs, plan.n_steps, *shape), np.nan)
                         for group, shape in record_layout(self.world, groups).items()}
 
     @property
@@ -71,7 +73,7 @@ class Engine:
     @property
     def done(self) -> bool:
         """Whether the runs have reached the end of the scenario's horizon."""
-        return self.t >= self.scenario.n_steps
+        return self.t >= self.plan.n_steps
 
     def step(self) -> None:
         """Advance every run one quarter."""
@@ -89,17 +91,17 @@ class Engine:
         return self
 
     def apply_events(self) -> None:
-        """Process 1 of the schedule: the events dated in this quarter, in file order."""
-        self.log.step, self.log.date = self.t, self.scenario.dates[self.t]
-        for event in self.scenario.events_at(self.t):
-            self.log.event = event.key
-            event.apply(self.ops)
+        """Process 1 of the schedule: the operations dated in this quarter, in order."""
+        self.log.step, self.log.date = self.t, self.plan.dates[self.t]
+        for key, action in self.plan.actions[self.t]:
+            self.log.event = key
+            action(self.ops)
         self.log.event = ""
 
     def advance(self) -> None:
         """Processes 2-6 for every run (the dynamics between events)."""
         s, world, P = self.state, self.world, self.columns
-        processes.socialise(s, world, P, self.scenario.calendar.quarter_of(self.t), self.experience[:, self.t])
+        processes.socialise(s, world, P, self.plan.quarters[self.t], self.experience[:, self.t])
         processes.refresh_distance(s, world)
         processes.update_insecurity_and_threat(s, P)
         processes.update_clubs(s, world, P)
@@ -116,7 +118,7 @@ class Engine:
         for name, values in self.records.items():
             observations[name] = view = values[r, :self.t]
             view.flags.writeable = False
-        return RunResult(self.scenario, self.params[r], self.seeds[r], observations, self.log.rows[r])
+        return RunResult(self.scenario, self.plan, self.params[r], self.seeds[r], observations, self.log.rows[r])
 
     def results(self) -> list["RunResult"]:
         """Every run's records, in run order."""
@@ -148,10 +150,11 @@ def draw_noise(rngs: Sequence[np.random.Generator], columns: ParamColumns, quart
 @dataclass
 class RunResult:
     """What one finished run leaves: its observations (group -> (quarters, entities,
-    metrics)) and its decisions (rows in DECISION_FIELDS order), with its scenario,
-    parameters and seed."""
+    metrics)) and its decisions (rows in DECISION_FIELDS order), with its scenario (as
+    given to the engine), plan, parameters and seed."""
 
-    scenario: "Scenario"
+    scenario: Plan | Compiles
+    plan: Plan
     params: "Params"
     seed: int | None
     series: dict[str, np.ndarray]
@@ -160,17 +163,17 @@ class RunResult:
     @property
     def codes(self) -> list[str]:
         """The cast's state codes."""
-        return self.scenario.cast.codes
+        return self.plan.cast.codes
 
     @property
     def institution_codes(self) -> list[str]:
         """The scenario's institution codes."""
-        return [spec.code for spec in self.scenario.institutions]
+        return [spec.code for spec in self.plan.institutions]
 
     @property
     def great_power_codes(self) -> list[str]:
         """The codes of the cast's great powers."""
-        return [self.codes[g] for g in np.flatnonzero(self.scenario.cast.great_power)]
+        return [self.codes[g] for g in np.flatnonzero(self.plan.cast.great_power)]
 
     def observations(self) -> dict[str, np.ndarray]:
         """group -> (quarters, entities, metrics) arrays (sim.core.observables.GROUPS)."""
@@ -182,7 +185,7 @@ class RunResult:
         return [dict(zip(DECISION_FIELDS, row)) for row in self.rows]
 
 
-def run_engine(scenario: "Scenario", runs: Sequence[tuple["Params", int | None]],
+def run_engine(scenario: Plan | Compiles, runs: Sequence[tuple["Params", int | None]],
                groups: Sequence[str] = GROUPS, decisions: bool = True) -> list[RunResult]:
     """Run (parameters, seed) pairs of one scenario together; their results (recording the
     given observable groups, and the decisions unless `decisions` is false), in order."""

@@ -1,7 +1,8 @@
 """The operations events may call: the one way an event changes the state of the runs.
 
-An event kind (sim.scenarios.events) turns its parameters into calls on `Operations`: admit a state,
-put a draft to a club, ask for an operation, back separatists, hold a vote ... Each call
+An effect (`sim.core.effects`, triggered by an event kind) turns an event's fields into
+calls on `Operations`: admit a state, put a draft to a club, ask for an operation, back
+separatists, hold a vote ... Each call
 acts on every run at once (or on the runs it is given), lets the state agents decide
 through `sim.core.decisions`, changes the state and records each decision in the runs'
 decision logs. Events never touch the arrays themselves.
@@ -14,7 +15,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.scenarios.cast import NORMS
 from sim.core import decisions
 from sim.core.decisions import Motion
 from sim.core.processes import refresh_trust, welcome
@@ -67,6 +67,10 @@ class Operations:
     def institution(self, code: str) -> int:
         """Position of an institution code in the scenario."""
         return self.world.institutions.index(code)
+
+    def norm(self, name: str) -> int:
+        """Position of a norm in the cast's norm dimensions."""
+        return self.world.norm_names.index(name)
 
     def in_good_standing(self, k: int, i: int) -> np.ndarray:
         """(R,) whether state i is active or hedging in institution k."""
@@ -335,7 +339,7 @@ class Operations:
     def set_norms(self, i: int, values: dict[str, float]) -> None:
         """New norm positions for state i in every run."""
         for name, value in values.items():
-            self.s.norms[:, i, NORMS.index(name)] = value
+            self.s.norms[:, i, self.norm(name)] = value
 
     def set_rivalry(self, i: int, values: dict[str, int | float]) -> None:
         """New rivalry levels between state i and others (symmetric) in every run."""

@@ -13,11 +13,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.scenarios.cast import NORMS
 from sim.core.institutions import DECISION_RULES
 
 if TYPE_CHECKING:
-    from sim.scenarios.schema import Scenario
+    from sim.core.plan import Plan
 
 
 def _array(shape: str, dtype: type = float, doc: str = "") -> np.ndarray:
@@ -63,9 +62,10 @@ class State:
     rule: np.ndarray = _array("K", np.int8, doc="decision rule, index into DECISION_RULES")
 
     @classmethod
-    def zeros(cls, runs: int, n: int, k: int) -> "State":
-        """A state of `runs` runs, every array zero (False) with its declared shape."""
-        sizes = {"N": n, "K": k, "D": len(NORMS)}
+    def zeros(cls, runs: int, n: int, k: int, d: int) -> "State":
+        """A state of `runs` runs (N = n states, K = k institutions, D = d norms), every
+        array zero (False) with its declared shape."""
+        sizes = {"N": n, "K": k, "D": d}
         return cls(**{f.name: np.zeros((runs, *(sizes[s] for s in f.metadata["shape"])),
                                        dtype=f.metadata["dtype"]) for f in fields(cls)})
 
@@ -94,6 +94,7 @@ class World:
     ministerials: np.ndarray
     institutions: tuple[str, ...]
     off_diagonal: np.ndarray
+    norm_names: tuple[str, ...]
     territorial_integrity: int
 
     @property
@@ -102,9 +103,9 @@ class World:
         return len(self.codes)
 
     @classmethod
-    def of(cls, scenario: "Scenario") -> "World":
-        """The shared data of a scenario's cast and institutions."""
-        cast, specs = scenario.cast, scenario.institutions
+    def of(cls, plan: "Plan") -> "World":
+        """The shared data of a compiled scenario's cast and institutions."""
+        cast, specs = plan.cast, plan.institutions
         n = cast.size
         setters = np.zeros((len(specs), n), dtype=bool)
         for row, spec in enumerate(specs):
@@ -124,14 +125,14 @@ class World:
             ministerials=np.array([[q in s.ministerial_quarters for s in specs] for q in quarters],
                                   dtype=float),
             institutions=tuple(s.code for s in specs), off_diagonal=1.0 - np.eye(n),
-            territorial_integrity=NORMS.index("territorial_integrity"))
+            norm_names=cast.norm_names, territorial_integrity=cast.norm_names.index("territorial_integrity"))
 
 
-def initial_state(scenario: "Scenario", columns: "ParamColumns") -> State:
+def initial_state(plan: "Plan", columns: "ParamColumns") -> State:
     """Every run at the scenario's start: the cast's data, experience from the relations
     table (at its steady state under the run's memory), institutions not yet founded."""
-    cast, specs = scenario.cast, scenario.institutions
-    s = State.zeros(columns.runs, cast.size, len(specs))
+    cast, specs = plan.cast, plan.institutions
+    s = State.zeros(columns.runs, cast.size, len(specs), len(cast.norm_names))
     rel = cast.relations
     for name, attribute in (("power", "power"), ("illiberalism", "illiberalism"),
                             ("base_insecurity", "insecurity"), ("sovereignty", "sovereignty_sensitivity"),

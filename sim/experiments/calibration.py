@@ -51,7 +51,8 @@ from sim.scenarios.schema import Scenario
 from sim.io.outdir import check_folder_name, refuse_links
 from sim.io.store import (code_version, file_digest, folder_lock, parquet_record, read_json, source_digest,
                           write_csv, write_json, write_parquet, write_yaml)
-from sim.experiments.sweep import SCHEDULERS, fingerprint, spec_hash
+from sim.experiments.sweep import SCHEDULERS
+from sim.io.store import fingerprint, spec_hash
 from sim.experiments.validation import TARGETS, Target, run_pair_views
 from sim.extras import require_dask
 

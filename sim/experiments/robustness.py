@@ -23,16 +23,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-import sim
 from sim.extras import progress_bar
 from sim.core.params import BEHAVIOURAL, Params, spread_bounds
 from sim.experiments.executors import executor
-from sim.experiments.sweep import fingerprint
 from sim.experiments.sampling import latin_hypercube
 from sim.experiments.ensemble import run_view
 from sim.experiments.validation import (CHECKS, REQUIRED_SHARE, TARGETS, check_outcomes, check_shares, evaluate,
                                         quiet_future, quiet_shares, run_views, target_shares)
-from sim.io.store import folder_lock, read_json, source_digest, write_json
+from sim.io.store import fingerprint, folder_lock, read_json, source_digest, write_json
+from sim.version import __version__
 from sim.scenarios.schema import Scenario
 
 
@@ -127,7 +126,7 @@ def _version() -> str:
     """The code version a kept point must match: the package version and the digest of its
     source (`store.source_digest`), so a point is reused only by the very code that
     computed it, committed or not."""
-    return f"{sim.__version__}:{source_digest()}"
+    return f"{__version__}:{source_digest()}"
 
 
 def perturbed_params(base: Params, points: int, spread: float, seed: int = 0,

@@ -11,17 +11,21 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-import sim
 from sim.errors import DataError, UserError
+from sim.version import __version__
+
+if TYPE_CHECKING:
+    from sim.scenarios.schema import Scenario
 
 try:
     import fcntl
@@ -236,6 +240,8 @@ def library_versions() -> dict[str, str]:
 
 
 SOURCE_SUFFIXES = (".py", ".csv", ".yaml", ".md")
+#: The package's folder (sim/), whose files `source_digest` reads.
+PACKAGE = Path(__file__).resolve().parents[1]
 
 
 @lru_cache(maxsize=1)
@@ -243,7 +249,7 @@ def source_digest() -> str:
     """SHA-256 (16 hex digits) of the package's own files (code and packaged data), by path
     and content: the identity of the code behind a result, the same in any clone or
     install of the same source, whether or not it is committed."""
-    package = Path(sim.__file__).resolve().parent
+    package = PACKAGE
     digest = hashlib.sha256()
     for path in sorted(p for p in package.rglob("*") if p.suffix in SOURCE_SUFFIXES and "__pycache__" not in p.parts):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
@@ -254,7 +260,7 @@ def code_version() -> dict[str, Any]:
     """Package version, the digest of its source, the Python and library versions and,
     inside a git checkout, the commit and whether it is dirty."""
     root = Path(__file__).resolve().parents[2]
-    info: dict[str, Any] = {"package": sim.__version__, "source_digest": source_digest(),
+    info: dict[str, Any] = {"package": __version__, "source_digest": source_digest(),
                             "python": platform.python_version(), "libraries": library_versions()}
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
@@ -334,3 +340,20 @@ def held_locks() -> set[int]:
     """The descriptors of the folder locks this process holds (a forked worker closes the
     ones it inherits: the coordinating process alone holds them)."""
     return _HELD_LOCKS
+
+
+def fingerprint(scenario: "Scenario") -> dict[str, Any]:
+    """A plain description of a scenario's content (horizon, institutions, events, cast)."""
+    return {"name": scenario.name, "start": scenario.start, "steps": scenario.n_steps,
+            "institutions": [{**asdict(spec), "charter": spec.charter.tolist()} for spec in scenario.institutions],
+            "events": [{"kind": e.kind, **asdict(e)} for e in scenario.events],
+            "cast": {"codes": scenario.cast.codes, "norms": scenario.cast.norms.tolist(),
+                     "attributes": {k: v.tolist() for k, v in scenario.cast.attributes.items()},
+                     "relations": {k: v.tolist() for k, v in scenario.cast.relations.items()}}}
+
+
+def spec_hash(identity: dict[str, Any], base: dict[str, Any], scenarios: dict[str, Any]) -> str:
+    """A short hash of everything that determines a stored result's numbers (a sweep's or
+    a calibration's spec, the base parameters, the scenarios' fingerprints)."""
+    text = json.dumps({"spec": identity, "base": base, "scenarios": scenarios}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,4 +1,5 @@
-"""The cast of states: loading and validating the states and relations tables.
+"""The cast of states: loading and validating the states and relations tables into the
+engine's `sim.core.plan.Cast` (which carries this module's norm names as data).
 
 States differ only by these data. Each value carries a source and a justification in the
 CSV files (see `sim/data/README.md`); the model reads numbers, never names.
@@ -7,12 +8,12 @@ CSV files (see `sim/data/README.md`); the model reads numbers, never names.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from sim.checks import is_finite_number
+from sim.core.plan import Cast
 from sim.errors import DataError, InputError
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -42,29 +43,6 @@ KINDS = ("state", "external")
 RELATION_KINDS = ("rivalry", "partnership", "security_dependence", "economic_dependence",
                   "compatriot_exposure")
 SYMMETRIC_RELATIONS = ("rivalry", "partnership")
-
-
-@dataclass
-class Cast:
-    """All states of a run as arrays indexed by position in `codes`."""
-
-    codes: list[str]
-    names: list[str]
-    kinds: list[str]
-    regions: list[str]
-    great_power: np.ndarray
-    attributes: dict[str, np.ndarray]
-    norms: np.ndarray
-    relations: dict[str, np.ndarray] = field(default_factory=dict)
-
-    @property
-    def size(self) -> int:
-        """Number of states in the cast."""
-        return len(self.codes)
-
-    def index(self, code: str) -> int:
-        """Position of a state code (the caller validates codes first)."""
-        return self.codes.index(code)
 
 
 def _number(path: Path, where: str, raw: str) -> float:
@@ -199,5 +177,6 @@ def load_cast(states_file: str | Path = DEFAULT_STATES,
         great_power=np.array([numbers[c]["great_power"] > 0 for c in codes]),
         attributes={a: np.array([numbers[c][a] for c in codes]) for a in NUMERIC_ATTRIBUTES},
         norms=np.array([[numbers[c][f"norm_{n}"] for n in NORMS] for c in codes]),
+        norm_names=NORMS,
         relations=_relations(rpath, codes),
     )

@@ -1,12 +1,13 @@
 """The event catalogue: typed, validated, reusable kinds of exogenous shock.
 
-A scenario is a dated set of events. Each kind is a dataclass registered by name; a
-scenario file names a kind and gives its parameters, and is never allowed to name code.
-Loading checks every field (required, type, range, that states and institutions exist)
-and refuses unknown ones. `apply` turns the parameters into model operations; what
-follows (stances, recognitions, votes, interventions, suspensions) is computed by the
-model's mechanisms, never written here: `apply` reaches the state only through the
-operations of `sim.core.operations`.
+A scenario is a dated set of events. Each kind is a declaration: a dataclass registered
+by name with the engine's effect it triggers (`sim.core.effects`), its fields and their
+roles. A scenario file names a kind and gives its parameters, and is never allowed to
+name code. Loading checks every field (required, type, range, that states and
+institutions exist) and refuses unknown ones. `Event.action` compiles an event into its
+effect bound to its fields (states and institutions as positions); what the effect does,
+and what follows (stances, recognitions, votes, interventions, suspensions), is the
+engine's, never written here. Adding a kind over an existing effect is one class here.
 """
 
 from __future__ import annotations
@@ -14,25 +15,29 @@ from __future__ import annotations
 import math
 import types
 import typing
+from collections.abc import Sequence
 from dataclasses import MISSING, dataclass, field, fields
-from typing import TYPE_CHECKING, Any, ClassVar
+from functools import partial
+from typing import Any, ClassVar
 
 from sim.scenarios.cast import NORMS, NUMERIC_ATTRIBUTES
 from sim.checks import is_finite_number
 from sim.errors import InputError
-from sim.core.decisions import Motion
-from sim.core.institutions import ACTIVE, DECISION_RULES, SUSPENDED, WITHDRAWN
-
-if TYPE_CHECKING:
-    from sim.core.operations import Operations
+from sim.core.effects import DRAFTS, EFFECTS
+from sim.core.institutions import DECISION_RULES
+from sim.core.plan import Action
 
 REGISTRY: dict[str, type["Event"]] = {}
 
 
-def register(kind: str):
-    """Class decorator: make an event kind available to scenario files by name."""
+def register(kind: str, effect: str):
+    """Class decorator: make an event kind available to scenario files by name, triggering
+    the engine's effect of that name (`sim.core.effects.EFFECTS`)."""
+    if effect not in EFFECTS:
+        raise KeyError(f"event kind '{kind}': no effect '{effect}' in sim.core.effects")
+
     def wrap(cls: type[Event]) -> type[Event]:
-        cls.kind = kind
+        cls.kind, cls.effect = kind, effect
         REGISTRY[kind] = cls
         return cls
     return wrap
@@ -52,6 +57,7 @@ class Event:
     """Fields shared by every kind: when it happens and where the claim comes from."""
 
     kind: ClassVar[str] = ""
+    effect: ClassVar[str] = ""
     date: str = _f("date", "Date of the event, YYYY-MM-DD or YYYY-MM")
     ref: str = _f("text", "Source: article section or public record", default="")
     key: str = field(default="", metadata={"internal": True})
@@ -67,9 +73,27 @@ class Event:
         scenario before any run."""
         return {}
 
-    def apply(self, ops: "Operations") -> None:
-        """Turn the event into operations on every run."""
-        raise NotImplementedError
+    def action(self, states: Sequence[str], institutions: Sequence[str]) -> Action:
+        """The event compiled: its effect bound to its fields, a state as its position in
+        `states` (None when not given), an institution as its position in `institutions`."""
+        arguments = {spec.name: _position(spec.metadata["role"], getattr(self, spec.name), states, institutions)
+                     for spec in event_fields(type(self)) if spec.name not in COMMON}
+        return partial(EFFECTS[self.effect], **arguments)
+
+
+#: The fields every kind shares (when and whence), which no effect reads.
+COMMON = ("date", "ref")
+
+
+def _position(role: str, value: Any, states: Sequence[str], institutions: Sequence[str]) -> Any:
+    """A field's value as an effect takes it: codes of states and institutions as positions."""
+    if role == "state":
+        return states.index(value) if value else None
+    if role == "states":
+        return [states.index(code) for code in value]
+    if role == "institution":
+        return institutions.index(value)
+    return value
 
 
 class MembershipLedger:
@@ -95,7 +119,7 @@ class MembershipLedger:
 
 
 # -- membership -------------------------------------------------------------------------
-@register("founding")
+@register("founding", "found")
 @dataclass(kw_only=True)
 class Founding(Event):
     """An institution is founded (normally generated from the institution's config block)."""
@@ -112,12 +136,8 @@ class Founding(Event):
         members.members[self.institution] = set(self.members)
         members.observers[self.institution] = set(self.observers)
 
-    def apply(self, ops: "Operations") -> None:
-        ops.found(ops.institution(self.institution), [ops.index(s) for s in self.members],
-                  [ops.index(s) for s in self.observers])
 
-
-@register("accession")
+@register("accession", "accede")
 @dataclass(kw_only=True)
 class Accession(Event):
     """A state joins an institution as a member, or as an observer."""
@@ -137,14 +157,8 @@ class Accession(Event):
         else:
             current.add(self.state)
 
-    def apply(self, ops: "Operations") -> None:
-        k, i = ops.institution(self.institution), ops.index(self.state)
-        member = ops.is_member(k, i)
-        ops.not_applicable(k, i, member, "accession of a state already a member")
-        ops.admit(k, i, self.as_observer, ~member)
 
-
-@register("suspension")
+@register("suspension", "suspend")
 @dataclass(kw_only=True)
 class Suspension(Event):
     """A member requests suspension for reasons outside the model (scenario-imposed)."""
@@ -155,12 +169,8 @@ class Suspension(Event):
     def check_membership(self, members: MembershipLedger, source: str) -> None:
         members.require_member(source, self, "state", self.institution, self.state)
 
-    def apply(self, ops: "Operations") -> None:
-        k, i = ops.institution(self.institution), ops.index(self.state)
-        ops.set_status(k, i, SUSPENDED, "scenario suspension", ops.in_good_standing(k, i))
 
-
-@register("return")
+@register("return", "readmit")
 @dataclass(kw_only=True)
 class Return(Event):
     """A suspended member returns for reasons outside the model (scenario-imposed)."""
@@ -171,13 +181,9 @@ class Return(Event):
     def check_membership(self, members: MembershipLedger, source: str) -> None:
         members.require_member(source, self, "state", self.institution, self.state)
 
-    def apply(self, ops: "Operations") -> None:
-        k, i = ops.institution(self.institution), ops.index(self.state)
-        ops.set_status(k, i, ACTIVE, "scenario return", ops.has_status(k, i, (SUSPENDED, WITHDRAWN)))
-
 
 # -- pressure, protest and regime change -------------------------------------------------
-@register("colour_revolution")
+@register("colour_revolution", "protest")
 @dataclass(kw_only=True)
 class ColourRevolution(Event):
     """Mass protest (possibly toppling the government) in a member or a neighbour."""
@@ -187,14 +193,8 @@ class ColourRevolution(Event):
     regime_change: bool = _f("flag", "Whether the government falls", default=False)
     attributes: dict[str, float] = _f("attributes", "New attribute values of the new government", default={})
 
-    def apply(self, ops: "Operations") -> None:
-        i = ops.index(self.state)
-        ops.pressure(self.magnitude, centre=i)
-        if self.regime_change:
-            ops.set_attributes(i, self.attributes)
 
-
-@register("normative_pressure")
+@register("normative_pressure", "promote_democracy")
 @dataclass(kw_only=True)
 class NormativePressure(Event):
     """External democracy promotion or a wave of uprisings (e.g. the Arab Spring)."""
@@ -203,11 +203,8 @@ class NormativePressure(Event):
     magnitude: float = _f("unit", "Strength, 0-1")
     targets: list[str] = _f("states", "States targeted (empty: every state)", default=[])
 
-    def apply(self, ops: "Operations") -> None:
-        ops.pressure(self.magnitude, targets=[ops.index(s) for s in self.targets])
 
-
-@register("crackdown")
+@register("crackdown", "crack_down")
 @dataclass(kw_only=True)
 class Crackdown(Event):
     """A domestic crackdown criticised abroad; the state's clubs are asked to back it."""
@@ -215,43 +212,24 @@ class Crackdown(Event):
     state: str = _f("state", "Government cracking down")
     magnitude: float = _f("unit", "Severity and salience, 0-1")
     criticised_by: str | None = _f("state", "Critic (e.g. WEST)", default=None)
-    TOPIC: ClassVar[str] = "backing a member's crackdown"
 
     def decisions(self) -> dict[str, tuple[str, ...]]:
-        return {"declaration": (self.TOPIC,)}
-
-    def apply(self, ops: "Operations") -> None:
-        i = ops.index(self.state)
-        critic = ops.index(self.criticised_by) if self.criticised_by else None
-        ops.regime_pressure(i, self.magnitude)
-        motion = Motion(self.TOPIC, _content(non_interference=1.0, constitutional_order=1.0),
-                        self.magnitude, favoured=i, disfavoured=critic)
-        for k, runs in ops.clubs_of(i):
-            ops.declare(k, motion, proposer=i, runs=runs)
+        return {"declaration": (DRAFTS["crackdown"].topic,)}
 
 
-@register("separatist_unrest")
+@register("separatist_unrest", "face_separatists")
 @dataclass(kw_only=True)
 class SeparatistUnrest(Event):
     """Separatist violence inside a state; its clubs are asked to back its response."""
 
     state: str = _f("state", "State facing the unrest")
     magnitude: float = _f("unit", "Severity, 0-1")
-    TOPIC: ClassVar[str] = "backing a member against separatism"
 
     def decisions(self) -> dict[str, tuple[str, ...]]:
-        return {"declaration": (self.TOPIC,)}
-
-    def apply(self, ops: "Operations") -> None:
-        i = ops.index(self.state)
-        ops.regime_pressure(i, self.magnitude)
-        motion = Motion(self.TOPIC, _content(territorial_integrity=1.0, anti_extremism=0.5),
-                        self.magnitude, favoured=i)
-        for k, runs in ops.clubs_of(i):
-            ops.declare(k, motion, proposer=i, runs=runs)
+        return {"declaration": (DRAFTS["separatist_unrest"].topic,)}
 
 
-@register("separatism_support")
+@register("separatism_support", "back_separatists")
 @dataclass(kw_only=True)
 class SeparatismSupport(Event):
     """A state backs separatists in another state, possibly recognising or annexing."""
@@ -262,8 +240,6 @@ class SeparatismSupport(Event):
     recognition: bool = _f("flag", "Actor recognises the breakaway entities", default=False)
     annexation: bool = _f("flag", "Actor annexes territory", default=False)
     compatriot_claim: bool = _f("flag", "Actor justifies it by protecting its compatriots", default=False)
-    ACTION: ClassVar[str] = "support for the action"
-    RECOGNITION: ClassVar[str] = "endorsing recognition"
 
     @property
     def formal(self) -> bool:
@@ -272,28 +248,12 @@ class SeparatismSupport(Event):
 
     def decisions(self) -> dict[str, tuple[str, ...]]:
         if not self.formal:
-            return {"declaration": (self.ACTION,)}
-        return {"declaration": (self.ACTION, self.RECOGNITION), "recognition": ()}
-
-    def apply(self, ops: "Operations") -> None:
-        a, b = ops.index(self.actor), ops.index(self.target)
-        formal = self.formal
-        ops.betray(a, b, self.magnitude, formal, self.compatriot_claim)
-        recognition = Motion(self.RECOGNITION, _content(territorial_integrity=-1.0), 1.0,
-                             favoured=a, disfavoured=b)
-        for k, runs in ops.clubs_of(a):
-            for breach, group in ops.split_by_parameter(runs, None if self.annexation else "action_breach"):
-                action = Motion(self.ACTION, _content(territorial_integrity=-breach),
-                                self.magnitude, favoured=a, disfavoured=b)
-                ops.declare(k, action, proposer=a, runs=group)
-            if formal:
-                ops.declare(k, recognition, proposer=a, runs=runs)
-        if formal:
-            ops.recognitions(a, b, "annexation" if self.annexation else "recognition")
+            return {"declaration": (DRAFTS["separatism_action"].topic,)}
+        return {"declaration": (DRAFTS["separatism_action"].topic, DRAFTS["recognition"].topic), "recognition": ()}
 
 
 # -- crises, clashes and attacks ---------------------------------------------------------
-@register("intrastate_crisis")
+@register("intrastate_crisis", "crisis")
 @dataclass(kw_only=True)
 class IntrastateCrisis(Event):
     """A coup, ethnic violence or insurgency inside a state; help may be requested."""
@@ -309,15 +269,8 @@ class IntrastateCrisis(Event):
     def decisions(self) -> dict[str, tuple[str, ...]]:
         return {"intervention": ()}
 
-    def apply(self, ops: "Operations") -> None:
-        i = ops.index(self.state)
-        ops.pressure(self.magnitude, centre=i, scale="domestic_pressure")
-        ops.set_attributes(i, self.attributes)
-        for k, runs in ops.clubs_of(i):
-            ops.intervene(k, i, self.magnitude, self.request_help, self.crisis, self.regime_threat, runs=runs)
 
-
-@register("armed_clash")
+@register("armed_clash", "clash")
 @dataclass(kw_only=True)
 class ArmedClash(Event):
     """An armed clash between two states (e.g. members on a disputed border)."""
@@ -326,11 +279,8 @@ class ArmedClash(Event):
     other: str = _f("state", "Other side")
     magnitude: float = _f("unit", "Severity, 0-1")
 
-    def apply(self, ops: "Operations") -> None:
-        ops.clash(ops.index(self.state), ops.index(self.other), self.magnitude)
 
-
-@register("external_attack")
+@register("external_attack", "attack")
 @dataclass(kw_only=True)
 class ExternalAttack(Event):
     """A non-member attacks a member, which may invoke collective defence."""
@@ -343,16 +293,9 @@ class ExternalAttack(Event):
     def decisions(self) -> dict[str, tuple[str, ...]]:
         return {"intervention": ()}
 
-    def apply(self, ops: "Operations") -> None:
-        a, b = ops.index(self.attacker), ops.index(self.target)
-        ops.clash(a, b, self.magnitude)
-        for k, runs in ops.clubs_of(b):
-            ops.intervene(k, b, self.magnitude, self.request_defence, "external attack",
-                          regime_threat=1.0, needs="collective_defence", runs=runs)
-
 
 # -- institutional change and great-power initiatives -------------------------------------
-@register("charter_revision")
+@register("charter_revision", "revise_charter")
 @dataclass(kw_only=True)
 class CharterRevision(Event):
     """A revision of an institution's mandate or decision rule (adopted as given)."""
@@ -365,13 +308,8 @@ class CharterRevision(Event):
     def check_membership(self, members: MembershipLedger, source: str) -> None:
         members.require_founded(source, self, self.institution)
 
-    def apply(self, ops: "Operations") -> None:
-        changes = {name: getattr(self, name) for name in ("intrastate_mandate", "collective_defence",
-                                                          "decision_rule") if getattr(self, name) is not None}
-        ops.revise_charter(ops.institution(self.institution), changes)
 
-
-@register("proposal")
+@register("proposal", "propose")
 @dataclass(kw_only=True)
 class Proposal(Event):
     """A great-power proposal to deepen a club (a development bank, a military staff)."""
@@ -385,12 +323,8 @@ class Proposal(Event):
     def check_membership(self, members: MembershipLedger, source: str) -> None:
         members.require_member(source, self, "proposer", self.institution, self.proposer)
 
-    def apply(self, ops: "Operations") -> None:
-        k, i = ops.institution(self.institution), ops.index(self.proposer)
-        ops.propose(k, i, self.topic, self.magnitude, self.pooling, runs=ops.in_good_standing(k, i))
 
-
-@register("solidarity_request")
+@register("solidarity_request", "request_solidarity")
 @dataclass(kw_only=True)
 class SolidarityRequest(Event):
     """A member asks its club to side with it against a third party."""
@@ -400,7 +334,7 @@ class SolidarityRequest(Event):
     target: str | None = _f("state", "Party the statement would condemn", default=None)
     magnitude: float = _f("unit", "Strength of the requested statement, 0-1")
     out_of_area: bool = _f("flag", "The dispute lies outside the club's zone", default=True)
-    topic: str = _f("text", "Subject of the request", default="out-of-area solidarity")
+    topic: str = _f("text", "Subject of the request", default=DRAFTS["solidarity"].topic)
 
     def decisions(self) -> dict[str, tuple[str, ...]]:
         return {"solidarity": (self.topic,)}
@@ -408,15 +342,8 @@ class SolidarityRequest(Event):
     def check_membership(self, members: MembershipLedger, source: str) -> None:
         members.require_member(source, self, "requester", self.institution, self.requester)
 
-    def apply(self, ops: "Operations") -> None:
-        k, i = ops.institution(self.institution), ops.index(self.requester)
-        target = ops.index(self.target) if self.target else None
-        motion = Motion(self.topic, _content(multipolarity=0.5), self.magnitude, favoured=i,
-                        disfavoured=target, out_of_area=self.out_of_area)
-        ops.declare(k, motion, proposer=i, kind="solidarity", runs=ops.in_good_standing(k, i))
 
-
-@register("outside_channel")
+@register("outside_channel", "open_channel")
 @dataclass(kw_only=True)
 class OutsideChannel(Event):
     """A great power opens a bilateral channel outside its clubs (e.g. the Belt and Road)."""
@@ -424,11 +351,8 @@ class OutsideChannel(Event):
     actor: str = _f("state", "State opening the channel")
     magnitude: float = _f("unit", "Value of the outside option, 0-1")
 
-    def apply(self, ops: "Operations") -> None:
-        ops.open_channel(ops.index(self.actor), self.magnitude)
 
-
-@register("leadership_change")
+@register("leadership_change", "change_leadership")
 @dataclass(kw_only=True)
 class LeadershipChange(Event):
     """A new leadership: new attribute values, norm positions or rivalries from this date."""
@@ -438,15 +362,9 @@ class LeadershipChange(Event):
     norms: dict[str, float] = _f("norms", "New norm positions", default={})
     rivalry: dict[str, float] = _f("rivalry", "New rivalry levels with other states", default={})
 
-    def apply(self, ops: "Operations") -> None:
-        i = ops.index(self.state)
-        ops.set_attributes(i, self.attributes)
-        ops.set_norms(i, self.norms)
-        ops.set_rivalry(i, self.rivalry)
-
 
 # -- statements and votes ----------------------------------------------------------------
-@register("statement")
+@register("statement", "state_theme")
 @dataclass(kw_only=True)
 class Statement(Event):
     """A joint statement on a shared theme (a norm of the charter)."""
@@ -464,13 +382,8 @@ class Statement(Event):
         if self.proposer:
             members.require_member(source, self, "proposer", self.institution, self.proposer)
 
-    def apply(self, ops: "Operations") -> None:
-        proposer = ops.index(self.proposer) if self.proposer else None
-        ops.declare(ops.institution(self.institution), Motion(self.theme, _content(**{self.theme: 1.0}), self.magnitude),
-                      proposer=proposer, kind="statement")
 
-
-@register("designation")
+@register("designation", "designate")
 @dataclass(kw_only=True)
 class Designation(Event):
     """A member asks its club to list groups based in another state as terrorist."""
@@ -479,22 +392,15 @@ class Designation(Event):
     institution: str = _f("institution", "Institution")
     target: str = _f("state", "State where the listed groups are based")
     magnitude: float = _f("unit", "Salience, 0-1", default=1.0)
-    TOPIC: ClassVar[str] = "terrorist designation"
 
     def decisions(self) -> dict[str, tuple[str, ...]]:
-        return {"designation": (self.TOPIC,)}
+        return {"designation": (DRAFTS["designation"].topic,)}
 
     def check_membership(self, members: MembershipLedger, source: str) -> None:
         members.require_member(source, self, "proposer", self.institution, self.proposer)
 
-    def apply(self, ops: "Operations") -> None:
-        k, i = ops.institution(self.institution), ops.index(self.proposer)
-        motion = Motion(self.TOPIC, _content(anti_extremism=1.0), self.magnitude,
-                        favoured=i, disfavoured=ops.index(self.target))
-        ops.declare(k, motion, proposer=i, kind="designation", runs=ops.in_good_standing(k, i))
 
-
-@register("vote")
+@register("vote", "vote")
 @dataclass(kw_only=True)
 class Vote(Event):
     """A vote (e.g. in the UN General Assembly) on a state's territorial integrity."""
@@ -505,15 +411,6 @@ class Vote(Event):
 
     def decisions(self) -> dict[str, tuple[str, ...]]:
         return {"vote": ()}
-
-    def apply(self, ops: "Operations") -> None:
-        index = {name: ops.index(code) if code else None
-                 for name, code in (("violator", self.violator), ("sponsor", self.sponsor))}
-        ops.vote(ops.index(self.subject), index["violator"], index["sponsor"])
-
-
-def _content(**weights: float) -> dict[int, float]:
-    return {NORMS.index(name): weight for name, weight in weights.items()}
 
 
 # -- parsing -----------------------------------------------------------------------------

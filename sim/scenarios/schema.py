@@ -20,6 +20,7 @@ from sim.scenarios.calendar import DATE, Calendar, quarter_of_date
 from sim.errors import InputError
 from sim.scenarios.events import Event, Founding, LoadContext, MembershipLedger, parse_event
 from sim.core.institutions import DECISION_RULES, InstitutionSpec
+from sim.core.plan import Plan
 from sim.limits import check_horizon
 
 SCENARIO_KEYS = ("name", "description", "start", "end", "institutions", "events")
@@ -41,6 +42,7 @@ class Scenario:
     events: list[Event]
     calendar: Calendar = field(init=False)
     _by_step: dict[int, list[Event]] = field(init=False, repr=False)
+    _plan: Plan | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
         self.calendar = Calendar(*self.start, self.n_steps)
@@ -56,6 +58,17 @@ class Scenario:
     def events_at(self, step: int) -> list[Event]:
         """Events dated in quarter `step`, in file order."""
         return self._by_step.get(step, [])
+
+    def compile(self) -> Plan:
+        """What the engine runs: the cast, the institutions, each quarter's date and
+        quarter of the year, and each quarter's events as (key, operations) pairs (computed
+        once; a scenario is not changed after loading)."""
+        if self._plan is None:
+            steps, codes = range(self.n_steps), [spec.code for spec in self.institutions]
+            actions = tuple(tuple((e.key, e.action(self.cast.codes, codes)) for e in self.events_at(t)) for t in steps)
+            self._plan = Plan(self.cast, tuple(self.institutions), tuple(self.dates),
+                              tuple(self.calendar.quarter_of(t) for t in steps), actions)
+        return self._plan
 
     def founding_step(self, institution: str) -> int | None:
         """Step of the quarter in which `institution` is founded (its metrics exist from
