@@ -81,7 +81,8 @@ def test_compare_task_writes_paired_differences(tmp_path, monkeypatch, capsys):
     late = table[table["date"] == "2018-10"]
     assert (late["ci_low"] > 0).all()                # and diverge after
     printed = capsys.readouterr().out
-    assert "bootstrap 95% CI" in printed and "not founded" in printed
+    assert "bootstrap 95% interval" in printed and "not founded" in printed
+    assert "over 20 posterior draws x 3 seeds, paired" in printed    # the default: over the posterior
 
 
 def _categories_as_strings(frame: pd.DataFrame) -> pd.DataFrame:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import asdict
+from fnmatch import fnmatch
 from pathlib import Path
 
 import numpy as np
@@ -183,3 +185,12 @@ def test_compare_pairs_each_draw_and_seed_across_scenarios(tmp_path, monkeypatch
     before = table.xs("2012-01", level="date")
     assert (before[["difference", "ci_low", "ci_high", "posterior_low", "posterior_high"]] == 0).all().all()
     assert (table.xs("2018-10", level="date")["posterior_high"] > table.xs("2018-10", level="date")["posterior_low"]).all()
+
+
+def test_the_packaged_posterior_is_package_data():
+    """An installed (not editable) package holds the file only if a package-data pattern
+    names it."""
+    project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    patterns = project["tool"]["setuptools"]["package-data"]["sim"]
+    assert PACKAGED_POSTERIOR.is_file()
+    assert any(fnmatch(PACKAGED_POSTERIOR.relative_to(PACKAGED_POSTERIOR.parents[1]).as_posix(), p) for p in patterns)
