@@ -194,3 +194,21 @@ def test_the_packaged_posterior_is_package_data():
     patterns = project["tool"]["setuptools"]["package-data"]["sim"]
     assert PACKAGED_POSTERIOR.is_file()
     assert any(fnmatch(PACKAGED_POSTERIOR.relative_to(PACKAGED_POSTERIOR.parents[1]).as_posix(), p) for p in patterns)
+
+
+def test_a_sweep_over_the_packaged_posterior_resumes_a_lost_chunk_to_identical_tables(tmp_path, monkeypatch):
+    """A chunk lost to a kill is run again on resume, with the same draws: the tables end
+    as an uninterrupted sweep's."""
+    folder = tmp_path / "sweep"
+    args = ["task=sweep", "sweep.backend=serial", "sweep.seeds_per_point=1", "sweep.chunk_size=2",
+            "~sweep.parameters.memory", "sweep.parameters.rally_gain.values=[1.0,2.0]", "posterior=packaged",
+            "posterior_draws=2", f"sweep.dir={folder}"]
+    assert run_main(monkeypatch, *args) == 0
+    whole = pd.read_parquet(folder / "parts").sort_values(["run", "step", "entity", "metric"], ignore_index=True)
+    parts = sorted((folder / "parts").glob("part-*.parquet"))
+    assert len(parts) == 2
+    parts[-1].unlink()
+    assert run_main(monkeypatch, *args) == 0
+    again = pd.read_parquet(folder / "parts").sort_values(["run", "step", "entity", "metric"], ignore_index=True)
+    pd.testing.assert_frame_equal(whole, again)
+    assert pd.read_parquet(folder / "runs.parquet")["deference"].nunique() == 2

@@ -380,30 +380,36 @@ def compare_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame
     institutions = [s.code for s in spec.scenario.institutions]
     table = differences(names[0], views, institutions, list(options.dates), list(options.metrics),
                         options.resamples, draws=len(spec.draws))
-    printed = table.assign(ci=table.apply(_interval_text, axis=1)).rename(columns={"institution": "inst"})
-    columns = ["scenario", "inst", "metric", "date", "difference", "ci"]
-    if spec.draws:
-        printed = printed.assign(mean=table["difference"], posterior=table.apply(_posterior_text, axis=1),
-                                 same_sign=table["draws_same_sign"])
-        columns = [*columns[:4], "mean", "ci", "posterior", "same_sign"]
-        print(wrapped(f"Differences from '{names[0]}' over {ensemble_text(spec)}, paired (each draw and seed in "
-                      "every scenario): mean, the mean difference over all runs; ci, its bootstrap 95% interval "
-                      "(how precisely the runs pin the mean down); posterior, the 90% interval of the draws' mean "
-                      "differences (what the parameters leave open); same_sign, the share of draws whose mean "
-                      "difference has the sign of the overall one; not founded: the institution does not exist "
-                      "yet.\n"))
-    else:
-        print(wrapped(f"Differences from '{names[0]}' over {len(spec.seeds)} paired seeds at fixed parameters "
-                      "(posterior=none: seed uncertainty only; mean, bootstrap 95% CI; not founded: the "
-                      "institution does not exist yet):\n"))
-    print(console_table(printed[columns], float_format=lambda v: f"{v:+.4f}",
-                        formatters={"same_sign": "{:.2f}".format}))
+    print(_compare_text(table, spec, names[0]))
     drawn = [(inst, options.metrics[0]) for inst in institutions]
     figure = comparison_figure({name: view.series_table(drawn) for name, view in views.items()}, table, institutions)
     written = [*write_table(table, out / "compare", spec.config.output.format), _provenance(spec, out, spec.seeds),
                *save_figure(figure, out / "compare.png")]
     print("\nFiles:\n" + "\n".join(f"  {shown(path)}" for path in written))
     return table
+
+
+def _compare_text(table: pd.DataFrame, spec: RunSpec, reference: str) -> str:
+    """The printed comparison: a header saying how to read it, then the table within 100
+    columns (with a posterior, its 90% interval over the draws and the share of draws with
+    the overall sign)."""
+    printed = table.assign(ci=table.apply(_interval_text, axis=1)).rename(columns={"institution": "inst"})
+    columns = ["scenario", "inst", "metric", "date", "difference", "ci"]
+    if spec.draws:
+        printed = printed.assign(mean=table["difference"], posterior=table.apply(_posterior_text, axis=1),
+                                 same_sign=table["draws_same_sign"])
+        columns = [*columns[:4], "mean", "ci", "posterior", "same_sign"]
+        header = (f"Differences from '{reference}' over {ensemble_text(spec)}, paired (each draw and seed in every "
+                  "scenario): mean, the mean difference over all runs; ci, its bootstrap 95% interval (how precisely "
+                  "the runs pin the mean down); posterior, the 90% interval of the draws' mean differences (what the "
+                  "parameters leave open); same_sign, the share of draws whose mean difference has the sign of the "
+                  "overall one; not founded: the institution does not exist yet.")
+    else:
+        header = (f"Differences from '{reference}' over {len(spec.seeds)} paired seeds at fixed parameters "
+                  "(posterior=none: seed uncertainty only; mean, bootstrap 95% CI; not founded: the institution does "
+                  "not exist yet):")
+    return wrapped(header + "\n") + "\n" + console_table(printed[columns], float_format=lambda v: f"{v:+.4f}",
+                                                         formatters={"same_sign": "{:.2f}".format})
 
 
 def _posterior_text(row: pd.Series) -> str:
