@@ -124,6 +124,14 @@ def test_the_defaults_draw_from_the_packaged_posterior_for_run_compare_and_score
     assert resolve(sim.compose(["task=sweep", "posterior=packaged"])).config.posterior == str(PACKAGED_POSTERIOR)
 
 
+def test_parameters_set_by_hand_make_the_default_ensemble_seed_only():
+    """The packaged posterior was made at the default parameters: a run at other values
+    asks what the model does there (a default value given explicitly changes nothing)."""
+    by_hand = resolve(sim.compose(["params.rally_gain=3.0"]))
+    assert not by_hand.draws and by_hand.runs()[0][0].rally_gain == 3.0 and len(by_hand.seeds) == 20
+    assert len(resolve(sim.compose([f"params.rally_gain={Params().rally_gain}"])).draws) == 20
+
+
 def test_the_main_job_runs_the_packaged_posterior_by_default(tmp_path, monkeypatch, capsys):
     out = tmp_path / "run"
     assert run_main(monkeypatch, "posterior_draws=3", "seeds=2", f"hydra.run.dir={out}") == 0
@@ -149,7 +157,7 @@ def test_the_seed_only_option_reproduces_the_default_point_exactly(spec, tmp_pat
     assert "draw" not in pd.read_parquet(out / "runs_summary.parquet").columns
     assert "posterior" not in yaml.safe_load((out / "config.yaml").read_text())
     text = capsys.readouterr().out
-    assert "over 3 seeds, posterior=none: seed uncertainty only" in text and "Variance split: none" in text
+    assert "over 3 seeds at fixed parameters: seed uncertainty only" in text and "Variance split: none" in text
 
 
 def test_a_posterior_of_one_repeated_draw_leaves_the_parameters_no_share(posterior, tmp_path, monkeypatch, capsys):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, Optional
 
@@ -333,17 +333,25 @@ def resolve_latest(cfg: DictConfig) -> None:
 def resolve_posterior(cfg: DictConfig) -> None:
     """Set `posterior` to the file or folder the runs draw from ('' for none) and a null
     `seeds` to its default (`DEFAULT_SEEDS`), in place: `default` is the packaged posterior
-    for the tasks of `DEFAULT_POSTERIOR_TASKS` and none for the others, `packaged` the
-    packaged one, `none` (or empty) none, `latest` the newest calibration."""
+    for the tasks of `DEFAULT_POSTERIOR_TASKS` at the default parameters and none otherwise
+    (parameters set by hand ask what the model does at them; the packaged posterior was
+    made at the defaults), `packaged` the packaged one, `none` (or empty) none, `latest`
+    the newest calibration."""
     name = str(cfg.posterior or "none")
     if name == "default":
-        name = "packaged" if cfg.task in DEFAULT_POSTERIOR_TASKS else "none"
+        name = "packaged" if cfg.task in DEFAULT_POSTERIOR_TASKS and _default_params(cfg) else "none"
     if name == "packaged":
         name = str(PACKAGED_POSTERIOR)
     cfg.posterior = "" if name == "none" else resolve_folder(name, ("calibrate",), "posterior",
                                                               "a calibration folder")
     if cfg.seeds is None:
         cfg.seeds = DEFAULT_SEEDS["posterior" if cfg.posterior else "none"]
+
+
+def _default_params(cfg: DictConfig) -> bool:
+    """Whether the config's parameters are the defaults (`Params()`), none set by hand."""
+    given = OmegaConf.to_container(cfg.params, resolve=True) if cfg.get("params") is not None else {}
+    return all(given.get(name, value) == value for name, value in asdict(Params()).items())
 
 
 def _check_options(cfg: DictConfig) -> None:

@@ -132,7 +132,7 @@ def uncertainty_text(spec: RunSpec) -> str:
     """Which uncertainty an ensemble's spread holds, said next to its bands and intervals."""
     if spec.draws:
         return f"over {ensemble_text(spec)}: parameter and seed uncertainty"
-    return f"over {len(spec.seeds)} seeds, posterior=none: seed uncertainty only"
+    return f"over {len(spec.seeds)} seeds at fixed parameters: seed uncertainty only"
 
 
 def summary(series: pd.DataFrame, decisions: pd.DataFrame, institutions: list[str],
@@ -174,7 +174,7 @@ def _split_lines(final: dict[str, np.ndarray], draws: int) -> list[str]:
     parameters and how much from the seeds (`variance_split` over `draws` draws), or, for
     a seed-only ensemble (`draws` 0), that it has no parameter share to report."""
     if not draws:
-        return ["Variance split: none (posterior=none: the parameters are fixed, so all of the spread is the seeds')."]
+        return ["Variance split: none (no posterior: the parameters are fixed, so all of the spread is the seeds')."]
     lines = [f"Variance of final cohesion from parameters / seeds (law of total variance over the {draws} draws):"]
     for code, values in final.items():
         share = variance_split(values, draws)
@@ -406,7 +406,7 @@ def _compare_text(table: pd.DataFrame, spec: RunSpec, reference: str) -> str:
                   "overall one; not founded: the institution does not exist yet.")
     else:
         header = (f"Differences from '{reference}' over {len(spec.seeds)} paired seeds at fixed parameters "
-                  "(posterior=none: seed uncertainty only; mean, bootstrap 95% CI; not founded: the institution does "
+                  "(no posterior: seed uncertainty only; mean, bootstrap 95% CI; not founded: the institution does "
                   "not exist yet):")
     return wrapped(header + "\n") + "\n" + console_table(printed[columns], float_format=lambda v: f"{v:+.4f}",
                                                          formatters={"same_sign": "{:.2f}".format})
