@@ -511,7 +511,7 @@ def score_task(spec: RunSpec, out: Path) -> pd.DataFrame:
     paths = [write_csv(records, out / "score_records.csv"), write_csv(summary, out / "score_summary.csv"),
              write_csv(confusion(spec.observed, outcomes), out / "score_confusion.csv"),
              _provenance(spec, out, spec.seeds)]
-    print(wrapped(f"Runs: {ensemble_text(spec)} (match shares count every run)\n"))
+    print(wrapped(f"Runs: {ensemble_text(spec)}; a match share counts every run\n"))
     print(wrapped(report(spec.observed, records, summary, spec.scenario.name)))
     print("\nFiles:\n" + "\n".join(f"  {shown(path)}" for path in paths))
     return summary
