@@ -11,7 +11,7 @@
   profile_top: where a batch's time goes (cProfile, own time per run);
 - run_ensemble_ms_per_run: `sim.run_ensemble` of 50 seeds, the full long table included;
 - main_job_seconds: `python -m sim` (the main job on its default config: 20 draws from the
-  packaged posterior x 3 seeds, 60 runs) from start to finish, imports, reading the
+  packaged posterior x 2 seeds, 40 runs) from start to finish, imports, reading the
   posterior and the figure included (best of three; the goal is at most 5 s), and
   main_job_seed_only_seconds: the same with `posterior=none` (20 seeds at the defaults), and
   import_errors_seconds: `python -c "import sim.errors"` (a leaf import; best of five);

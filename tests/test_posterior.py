@@ -117,7 +117,7 @@ def test_the_defaults_draw_from_the_packaged_posterior_for_run_compare_and_score
              for task in ("run", "compare", "score", "sweep")}
     for task in DEFAULT_POSTERIOR_TASKS:
         assert specs[task].config.posterior == str(PACKAGED_POSTERIOR)
-        assert len(specs[task].draws) == 20 and specs[task].seeds == [0, 1, 2]
+        assert len(specs[task].draws) == 20 and specs[task].seeds == [0, 1]
     assert specs["sweep"].config.posterior == "" and not specs["sweep"].draws
     none = resolve(sim.compose(["posterior=none"]))
     assert not none.draws and none.seeds == list(range(20)) and none.runs() == [(Params(), s) for s in range(20)]
