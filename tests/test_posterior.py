@@ -220,3 +220,14 @@ def test_a_sweep_over_the_packaged_posterior_resumes_a_lost_chunk_to_identical_t
     again = pd.read_parquet(folder / "parts").sort_values(["run", "step", "entity", "metric"], ignore_index=True)
     pd.testing.assert_frame_equal(whole, again)
     assert pd.read_parquet(folder / "runs.parquet")["deference"].nunique() == 2
+
+
+def test_every_job_of_a_multirun_over_a_parameter_is_seed_only(tmp_path, monkeypatch):
+    """A parameter set on the command line, even to its default value (rally_gain 1.5),
+    turns the default posterior off, so the jobs of a multirun compare like with like."""
+    folder = tmp_path / "multi"
+    assert run_main(monkeypatch, "-m", "seeds=1", f"params.rally_gain=0.5,{Params().rally_gain}",
+                    f"hydra.sweep.dir={folder}") == 0
+    for job, gain in (("0", 0.5), ("1", Params().rally_gain)):
+        runs = pd.read_parquet(folder / job / "runs_summary.parquet")
+        assert "draw" not in runs and list(runs["rally_gain"]) == [gain]

@@ -350,6 +350,16 @@ def resolve_posterior(cfg: DictConfig) -> None:
         cfg.seeds = DEFAULT_SEEDS["posterior" if cfg.posterior else "none"]
 
 
+def seed_only_when_params_given(cfg: DictConfig, overrides: list[str]) -> None:
+    """Turn the default posterior off (`posterior=none`, in place) when the command line sets
+    parameters (`params.NAME=...`, `params=NAME`), even to their default values: such a run,
+    or a multirun's job, asks what the model does at the values given, and every job of a
+    multirun over a parameter is then the same kind of ensemble (`resolve_posterior` sees
+    only values)."""
+    if str(cfg.get("posterior")) == "default" and any(o.lstrip("+~").startswith("params") for o in overrides):
+        cfg.posterior = "none"
+
+
 def _default_params(cfg: DictConfig) -> bool:
     """Whether the config's parameters are the defaults (`Params()`), none set by hand."""
     given = OmegaConf.to_container(cfg.params, resolve=True) if cfg.get("params") is not None else {}
