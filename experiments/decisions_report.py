@@ -85,8 +85,9 @@ def moves_section(moves: pd.DataFrame) -> str:
 
 
 def report(seeds: int) -> str:
-    """The document, from one ensemble of the default history."""
-    spec = resolve(sim.compose([f"seeds={seeds}"]))
+    """The document, from one seed ensemble of the default history at the default parameters
+    (`posterior=none`: the shares are over seeds, not over the posterior's draws)."""
+    spec = resolve(sim.compose([f"seeds={seeds}", "posterior=none"]))
     view = run_view(spec.scenario, spec.runs())
     shares = decision_shares(view, CONSTANTS["text_grain"].value)
     decisions = shares.drop_duplicates(["date", "event", "institution", "state", "kind", "topic", "who"])

@@ -13,5 +13,7 @@ matplotlib.use("Agg")
 
 @pytest.fixture(scope="session")
 def spec() -> RunSpec:
-    """The default (history) run specification."""
-    return resolve(sim.compose([]))
+    """The default (history) run specification at the default parameters, seed-only
+    (`posterior=none`: the tests that use it are about the model at one parameter set;
+    tests/test_posterior.py covers the posterior default)."""
+    return resolve(sim.compose(["posterior=none"]))

@@ -25,7 +25,7 @@ from tests.helpers import run_main
 def run_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("main") / "run"
     with pytest.MonkeyPatch.context() as patch:
-        assert run_main(patch, "seeds=[4,9]", f"hydra.run.dir={folder}") == 0
+        assert run_main(patch, "seeds=[4,9]", "posterior_draws=2", f"hydra.run.dir={folder}") == 0
     return folder
 
 
@@ -47,9 +47,11 @@ def test_runs_summary_has_one_row_per_run_with_the_final_quarter(run_folder):
     summary = pd.read_parquet(run_folder / "runs_summary.parquet")
     series = pd.read_parquet(run_folder / "timeseries.parquet")
     saved = yaml.safe_load((run_folder / "config.yaml").read_text())
-    assert list(summary["run"]) == [0, 1] and list(summary["seed"]) == [4, 9]
-    params = saved["config"]["params"]
-    assert all(summary[name].tolist() == [value, value] for name, value in params.items())
+    assert list(summary["run"]) == [0, 1, 2, 3] and list(summary["seed"]) == [4, 9, 4, 9]
+    assert list(summary["draw"]) == [0, 0, 1, 1]           # the default: each posterior draw on each seed
+    draws = saved["posterior"]["draws"]
+    for name, value in saved["config"]["params"].items():  # a drawn value where the posterior has one
+        assert summary[name].tolist() == [d.get(name, value) for d in draws for _ in (4, 9)], name
     last = series[series["step"] == series["step"].max()]
     reporters = ["SCO.cohesion", "CSTO.trust", "SCO.congruence", "CSTO.engagement", "SCO.functional_output",
                  "CSTO.n_active", "CSTO.n_suspended", "SCO.n_observer", "UZB.engagement.CSTO", "KAZ.engagement.SCO"]
@@ -81,7 +83,8 @@ def test_compare_task_writes_paired_differences(tmp_path, monkeypatch, capsys):
     late = table[table["date"] == "2018-10"]
     assert (late["ci_low"] > 0).all()                # and diverge after
     printed = capsys.readouterr().out
-    assert "bootstrap 95% CI" in printed and "not founded" in printed
+    assert "bootstrap 95% interval" in printed and "not founded" in printed
+    assert "over 20 posterior draws x 3 seeds, paired" in printed    # the default: over the posterior
 
 
 def _categories_as_strings(frame: pd.DataFrame) -> pd.DataFrame:

@@ -41,8 +41,8 @@ def test_a_scenario_name_reads_back_from_the_run_tables(name, tmp_path, monkeypa
     quoted = name.replace('"', '\\"')
     (root / "scenario" / "odd.yaml").write_text(f'defaults:\n  - history\n  - _self_\nname: "{quoted}"\n')
     out = tmp_path / "run"
-    assert run_main(monkeypatch, f"hydra.searchpath=[file://{root}]", "scenario=odd", "seeds=1", "output.format=both",
-                    f"hydra.run.dir={out}") == 0
+    assert run_main(monkeypatch, f"hydra.searchpath=[file://{root}]", "scenario=odd", "seeds=1", "posterior=none",
+                    "output.format=both", f"hydra.run.dir={out}") == 0
     assert read_table(out / "runs_summary.csv")["scenario"].tolist() == [name]
     assert pd.read_parquet(out / "runs_summary.parquet")["scenario"].tolist() == [name]
     assert not (out / "runs_summary.csv").read_text().splitlines()[1].split(",")[1].startswith(("=", '"='))

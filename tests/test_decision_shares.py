@@ -20,8 +20,8 @@ SEEDS = 6
 
 
 def table(*overrides: str) -> pd.DataFrame:
-    """The decision table of the history on SEEDS seeds."""
-    spec = resolve(sim.compose([f"seeds={SEEDS}", *overrides]))
+    """The decision table of the history on SEEDS seeds at one parameter set (seed-only)."""
+    spec = resolve(sim.compose([f"seeds={SEEDS}", "posterior=none", *overrides]))
     return decision_shares(run_view(spec.scenario, spec.runs()), CONSTANTS["text_grain"].value)
 
 

@@ -216,7 +216,8 @@ def test_a_bug_keeps_its_traceback(tmp_path, monkeypatch):
 
 def test_a_real_ctrl_c_stops_the_process_in_one_line(tmp_path):
     out = tmp_path / "out"
-    process = subprocess.Popen([sys.executable, "-m", "sim", "progress=false", "seeds=1000", f"hydra.run.dir={out}"],
+    process = subprocess.Popen([sys.executable, "-m", "sim", "progress=false", "seeds=1000", "posterior=none",
+                                f"hydra.run.dir={out}"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sim.app.cli import main
-from sim.app.config import compose
+from sim.app.config import compose, resolve_posterior
 from sim.app.job_size import check_size
 from tests.test_bad_input import HISTORY, _run_cli, _scenario_case
 
@@ -31,21 +31,31 @@ def test_over_the_limits_is_one_line(case, tmp_path, monkeypatch, capsys):
     _run_cli(monkeypatch, capsys, args, tmp_path / "out", expected)
 
 
+def _resolved(overrides: list[str]):
+    """A composed config with its posterior resolved, as `resolve` hands it to `check_size`."""
+    cfg = compose(overrides)
+    resolve_posterior(cfg)
+    return cfg
+
+
 def test_allow_large_passes_the_check():
-    cfg = compose(["seeds=1000000000"])
+    cfg = _resolved(["seeds=1000000000", "posterior=none"])
     with pytest.raises(Exception, match="allow_large=true"):
         check_size(cfg, 72)
-    size = check_size(compose(["seeds=1000000000", "allow_large=true"]), 72)
+    size = check_size(_resolved(["seeds=1000000000", "allow_large=true", "posterior=none"]), 72)
     assert size.too_large() and size.run_quarters == 72 * 10**9
+    over_draws = check_size(_resolved(["seeds=1000000000", "allow_large=true", "posterior_draws=20"]), 72)
+    assert over_draws.run_quarters == 20 * 72 * 10**9
 
 
 def test_compare_is_sized_by_the_series_it_keeps():
     """A comparison keeps the institutions' series as arrays, not the long tables: 40,000
-    runs fit where a run of 20,000 seeds (its long tables) is refused."""
-    size = check_size(compose(["task=compare", "scenarios=[history,no_crimea]", "seeds=20000"]), 72)
+    runs fit where a run of 20,000 seeds (its long tables) is refused (seed-only: a posterior
+    multiplies both by its draws)."""
+    size = check_size(_resolved(["task=compare", "scenarios=[history,no_crimea]", "seeds=20000", "posterior=none"]), 72)
     assert size.run_quarters == 2 * 20000 * 72 and 1e9 < size.bytes < 4e9
     with pytest.raises(Exception, match="allow_large=true"):
-        check_size(compose(["seeds=20000"]), 72)
+        check_size(_resolved(["seeds=20000", "posterior=none"]), 72)
 
 
 def test_scenario_alias_bomb_is_one_line(tmp_path, monkeypatch, capsys):

@@ -76,7 +76,8 @@ def test_a_finished_run_leaves_no_lock_file(tmp_path, monkeypatch):
 
 
 def _start(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "sim", "progress=false", *args], stdout=subprocess.DEVNULL,
+    return subprocess.Popen([sys.executable, "-m", "sim", "progress=false", "posterior=none", *args],
+                            stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 

@@ -91,7 +91,8 @@ def multirun(tmp_path) -> Path:
     """A finished three-job multirun."""
     folder = tmp_path / "multi"
     with pytest.MonkeyPatch.context() as patch:
-        assert run_main(patch, "-m", "seeds=1", "params.rally_gain=0.5,1.5,3.0", f"hydra.sweep.dir={folder}") == 0
+        assert run_main(patch, "-m", "seeds=1", "posterior=none", "params.rally_gain=0.5,1.5,3.0",
+                        f"hydra.sweep.dir={folder}") == 0
     return folder
 
 

@@ -23,9 +23,9 @@ SMALL = {"seeds": "2", "validate.seeds": "2", "validate.points": "2", "validate.
          "calibrate.particles": "8", "calibrate.generations": "2", "calibrate.seeds_per_particle": "1",
          "posterior_draws": "2"}
 #: Keys each task reads (the others would not change what it runs).
-TASK_KEYS = {"run": ("seeds", "posterior_draws"), "validate": ("validate.",), "compare": ("seeds", "compare."),
-             "sweep": ("sweep.",), "sensitivity": ("sensitivity.",), "score": ("seeds",),
-             "calibrate": ("calibrate.",)}
+TASK_KEYS = {"run": ("seeds", "posterior_draws"), "validate": ("validate.",),
+             "compare": ("seeds", "compare.", "posterior_draws"), "sweep": ("sweep.",), "sensitivity": ("sensitivity.",),
+             "score": ("seeds", "posterior_draws"), "calibrate": ("calibrate.",)}
 
 
 def everyday_commands() -> list[str]:
@@ -46,7 +46,7 @@ def smaller(arguments: list[str]) -> list[str]:
     task = given.get("task", "run")
     keys = [k for k in SMALL if any(k == p or k.startswith(p) for p in TASK_KEYS.get(task, ()))]
     if "-m" in arguments:
-        keys = ["seeds"]
+        keys = ["seeds", "posterior_draws"]
     if task == "validate" and "validate.data_points" in given:
         given["validate.data_points"] = "1"
     if task == "validate" and given.get("validate.ablation") == "true":

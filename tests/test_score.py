@@ -144,7 +144,8 @@ def test_score_task_writes_records_summary_confusion_and_config(spec, tmp_path, 
     assert summary.iloc[-1]["kind"] == "overall"
     assert summary.iloc[-1]["match_share"] == pytest.approx(records["match_share"].mean())
     assert (out / "score_confusion.csv").exists() and (out / "config.yaml").exists()
-    assert "Match share" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "Match share" in printed and "Runs: 20 posterior draws x 3 seeds" in printed and ", 60 runs" in printed
 
 
 @pytest.mark.parametrize("args, field", [(["task=score"], "observed"),

@@ -37,7 +37,8 @@ from omegaconf.errors import OmegaConfBaseException
 from sim.app import tasks
 from sim.app.console import compile_kernels
 from sim.scenarios.cast import Cast
-from sim.app.config import CONFIG_DIR, compose, explain_schema_error, register_configs, resolve, scenario_from
+from sim.app.config import (CONFIG_DIR, compose, explain_schema_error, register_configs, resolve, scenario_from,
+                             seed_only_when_params_given)
 from sim.errors import DataError, InputError, UserError, fault_report
 from sim.extras import check_extras
 from sim.limits import refuse_aliases
@@ -183,6 +184,7 @@ def prevalidate(argv: list[str]) -> None:
     try:
         cfg = compose(overrides, with_hydra=True)
         check_extras(cfg)
+        seed_only_when_params_given(cfg, overrides)
         spec = resolve(cfg)
         tasks.check_inputs(spec, _scenario_loader(overrides))
     except (HydraException, OmegaConfBaseException, yaml.YAMLError) as error:
@@ -315,8 +317,9 @@ def _dispatch(cfg: DictConfig, out: Path) -> None:
     """Run the task `cfg.task` into `out`; the optional-extras check is repeated here for a
     multirun's jobs, which `prevalidate` does not see."""
     check_extras(cfg)
-    spec = resolve(cfg, HydraConfig.get().runtime)
     given = HydraConfig.get().overrides
+    seed_only_when_params_given(cfg, list(given.task))
+    spec = resolve(cfg, HydraConfig.get().runtime)
     load = _scenario_loader(list(given.task) + list(given.hydra))
     if cfg.task in MODEL_TASKS:
         compile_kernels(spec.scenario, spec.params)

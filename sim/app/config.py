@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, Optional
 
@@ -26,7 +26,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, ValidationError
 
 from sim.experiments.calibration import CalibrateConfig, parse_calibration, posterior_values
-from sim.scenarios.cast import DEFAULT_RELATIONS, DEFAULT_STATES, Cast, load_cast
+from sim.scenarios.cast import DATA_DIR, DEFAULT_RELATIONS, DEFAULT_STATES, Cast, load_cast
 from sim.checks import allowed, choices, refuse_interpolations
 from sim.core.observables import COMPARE_METRICS
 from sim.experiments.discover import ANALYSES as DISCOVER_ANALYSES, OPERATORS as DISCOVER_WHEN
@@ -62,6 +62,15 @@ TASKS = {
 
 #: The tasks that can draw their runs' parameters from a posterior (`posterior=PATH`).
 POSTERIOR_TASKS = ("run", "compare", "score", "sweep")
+#: The tasks that draw from the packaged posterior unless told otherwise (`posterior=default`;
+#: `task=plot` draws whatever the folder it reads holds).
+DEFAULT_POSTERIOR_TASKS = ("run", "compare", "score")
+#: The posterior the package ships (written by experiments/package_posterior.py).
+PACKAGED_POSTERIOR = DATA_DIR / "posterior.parquet"
+#: The ensemble size when `seeds` is null: seeds per posterior draw (20 draws x 2 seeds keep the
+#: main job within 5 s; the parameters carry almost all of the spread), and seeds of a
+#: seed-only ensemble.
+DEFAULT_SEEDS = {"posterior": 2, "none": 20}
 #: The institution metrics `task=compare` accepts in `compare.metrics`.
 
 Task = choices("Task", TASKS, __name__, "A command-line task (`task=NAME`).")
@@ -156,7 +165,7 @@ class RunConfig:
     """Schema of the top-level config."""
 
     task: Task = Task.run
-    seeds: Any = 20
+    seeds: Any = None
     states_file: str = ""
     relations_file: str = ""
     progress: bool = True
@@ -170,7 +179,7 @@ class RunConfig:
     output: OutputConfig = field(default_factory=OutputConfig)
     results: str = ""
     observed: str = ""
-    posterior: str = ""
+    posterior: str = "default"
     posterior_draws: int = 20
     allow_mismatch: bool = False
     allow_partial: bool = False
@@ -318,13 +327,46 @@ RESULTS_ALLOWED = {"plot": "the folder of a run, sweep or sensitivity", "discove
 
 def resolve_latest(cfg: DictConfig) -> None:
     """Replace `results=latest` (by the task's newest results folder, `LATEST_RESULTS`) and
-    `posterior=latest` (by the newest calibration) with the folders' paths, in place, so
-    the tasks and the provenance see the real folder."""
+    the posterior's names (`resolve_posterior`) with the paths they stand for, in place, so
+    the tasks and the provenance see the real folder or file."""
     if cfg.results and cfg.task in LATEST_RESULTS:
         cfg.results = resolve_folder(str(cfg.results), LATEST_RESULTS[cfg.task], "results",
                                      RESULTS_ALLOWED[cfg.task])
-    if cfg.posterior:
-        cfg.posterior = resolve_folder(str(cfg.posterior), ("calibrate",), "posterior", "a calibration folder")
+    resolve_posterior(cfg)
+
+
+def resolve_posterior(cfg: DictConfig) -> None:
+    """Set `posterior` to the file or folder the runs draw from ('' for none) and a null
+    `seeds` to its default (`DEFAULT_SEEDS`), in place: `default` is the packaged posterior
+    for the tasks of `DEFAULT_POSTERIOR_TASKS` at the default parameters and none otherwise
+    (parameters set by hand ask what the model does at them; the packaged posterior was
+    made at the defaults), `packaged` the packaged one, `none` (or empty) none, `latest`
+    the newest calibration."""
+    name = str(cfg.posterior or "none")
+    if name == "default":
+        name = "packaged" if cfg.task in DEFAULT_POSTERIOR_TASKS and _default_params(cfg) else "none"
+    if name == "packaged":
+        name = str(PACKAGED_POSTERIOR)
+    cfg.posterior = "" if name == "none" else resolve_folder(name, ("calibrate",), "posterior",
+                                                              "a calibration folder")
+    if cfg.seeds is None:
+        cfg.seeds = DEFAULT_SEEDS["posterior" if cfg.posterior else "none"]
+
+
+def seed_only_when_params_given(cfg: DictConfig, overrides: list[str]) -> None:
+    """Turn the default posterior off (`posterior=none`, in place) when the command line sets
+    parameters (`params.NAME=...`, `params=NAME`), even to their default values: such a run,
+    or a multirun's job, asks what the model does at the values given, and every job of a
+    multirun over a parameter is then the same kind of ensemble (`resolve_posterior` sees
+    only values)."""
+    if str(cfg.get("posterior")) == "default" and any(o.lstrip("+~").startswith("params") for o in overrides):
+        cfg.posterior = "none"
+
+
+def _default_params(cfg: DictConfig) -> bool:
+    """Whether the config's parameters are the defaults (`Params()`), none set by hand."""
+    given = OmegaConf.to_container(cfg.params, resolve=True) if cfg.get("params") is not None else {}
+    return all(given.get(name, value) == value for name, value in asdict(Params()).items())
 
 
 def _check_options(cfg: DictConfig) -> None:

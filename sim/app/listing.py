@@ -57,7 +57,8 @@ HELP_COLUMNS = 100
 #: Settings most runs change, for `--help`.
 COMMON_SETTINGS = {
     "scenario=NAME": "a scenario of configs/scenario/ (task=list shows them with descriptions)",
-    "seeds=N | seeds=[3,7,11]": "ensemble size (seeds 0..N-1) or explicit seeds",
+    "seeds=N | seeds=[3,7,11]": "seeds 0..N-1 or a list, per posterior draw (default 2; 20 seed-only)",
+    "posterior=none": "seed-only, at params (default: 20 draws of the packaged posterior)",
     "params.NAME=VALUE": "a behavioural parameter (sim/core/params.py, docs/ODD.md)",
     "hydra.run.dir=DIR": "the output folder (default results/<task>/<date>_<time>/)",
     "results=latest": "the newest results folder (plot, discover, collect); posterior=latest",

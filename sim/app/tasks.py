@@ -28,7 +28,7 @@ from sim.experiments.compare import differences
 from sim.app.config import RunSpec, cast_files
 from sim.experiments.discover import Condition, cases, default_level, discover, envelope, feature_scores
 from sim.app.discover_plots import box_figure, envelope_figure, features_figure, tradeoff_figure
-from sim.experiments.ensemble import run_pairs, run_view
+from sim.experiments.ensemble import run_pairs, run_view, variance_split
 from sim.errors import DataError, InputError
 from sim.app.listing import listing
 from sim.core.params import BEHAVIOURAL, Params, spread_bounds
@@ -68,13 +68,15 @@ def _provenance(spec: RunSpec, out: Path, seeds: list[int], used: str | None = N
     """config.yaml next to a task's results: the resolved config, the seeds, the code version,
     what part of a store the results come from (`used`, e.g. '50 of 90 runs of the sweep in
     DIR') and, with a posterior, its file's SHA-256, the calibration that made it (name and
-    spec hash, when the file records them) and the parameter values of each draw."""
+    spec hash, and for the packaged posterior the command and commit that made it, when the
+    file records them) and the parameter values of each draw."""
     record = provenance(OmegaConf.to_container(spec.config, resolve=True, enum_to_str=True), list(seeds))
     if used is not None:
         record["results_used"] = used
     if spec.draw_values:
         source = posterior_file(spec.config.posterior)
-        made_by = {k: v for k, v in (parquet_record(source) or {}).items() if k in ("calibration", "spec_hash")}
+        made_by = {k: v for k, v in (parquet_record(source) or {}).items()
+                   if k in ("calibration", "spec_hash", "command", "commit")}
         record["posterior"] = {"file": str(source.resolve()), "sha256": file_digest(source)["sha256"], **made_by,
                                "allow_mismatch": bool(spec.config.allow_mismatch), "draws": spec.draw_values}
     return write_yaml(record, out / "config.yaml")
@@ -87,6 +89,8 @@ def run_task(spec: RunSpec, out: Path) -> dict[str, list[Path]]:
     institutions = [s.code for s in spec.scenario.institutions]
     figure = draw_figures(FigureInputs(series, spec.scenario.name, institutions, event_markers(spec.scenario)),
                           ["cohesion"])["cohesion"]
+    for legend in (ax.get_legend() for ax in figure.axes if ax.get_legend()):
+        legend.set_title(f"Bands {uncertainty_text(spec)}", prop={"size": 8})
     fmt = spec.config.output.format
     paths = {
         "timeseries": write_table(series, out / "timeseries", fmt),
@@ -118,13 +122,31 @@ SUMMARY_LEGEND = ("Legend: cohesion 0-1 (mean trust, norm congruence and engagem
                   "  stances endorse / neutral (silence) / oppose; statuses active / hedging / suspended / withdrawn.")
 
 
+def ensemble_text(spec: RunSpec) -> str:
+    """What a task's runs are: '20 posterior draws x 3 seeds' or '20 seeds at fixed parameters'."""
+    if spec.draws:
+        return f"{len(spec.draws)} posterior draws x {len(spec.seeds)} seeds"
+    return f"{len(spec.seeds)} seeds at fixed parameters"
+
+
+def uncertainty_text(spec: RunSpec) -> str:
+    """Which uncertainty an ensemble's spread holds, said next to its bands and intervals."""
+    if spec.draws:
+        return f"over {ensemble_text(spec)}: parameter and seed uncertainty"
+    return f"over {len(spec.seeds)} seeds at fixed parameters: seed uncertainty only"
+
+
 def summary(series: pd.DataFrame, decisions: pd.DataFrame, institutions: list[str],
             spec: RunSpec) -> str:
-    """A short text summary: final cohesion, key decisions, membership changes, a legend."""
+    """A short text summary: final cohesion with the share of its variance from the
+    parameters, key decisions, membership changes, a legend."""
     runs = series["run"].nunique()
     dates = spec.scenario.dates
-    lines = [f"Scenario '{spec.scenario.name}', {runs} runs, {quarter_label(dates[0])} to {quarter_label(dates[-1])}",
-             *SUMMARY_LEGEND, "", "Final cohesion (median [5%, 95%]):", *_cohesion_lines(series, institutions),
+    final = _final_cohesion(series, institutions)
+    lines = [f"Scenario '{spec.scenario.name}', {runs} runs ({ensemble_text(spec)}), "
+             f"{quarter_label(dates[0])} to {quarter_label(dates[-1])}",
+             *SUMMARY_LEGEND, "", f"Final cohesion (median [5%, 95%] {uncertainty_text(spec)}):",
+             *_cohesion_lines(final), *_split_lines(final, len(spec.draws)),
              "", "Key decisions (most common outcome, share of runs; most common blocker, share of runs):",
              *_decision_lines(decisions, runs),
              "", "Membership changes (from -> to; median first quarter; share of runs in which they happen):",
@@ -133,14 +155,32 @@ def summary(series: pd.DataFrame, decisions: pd.DataFrame, institutions: list[st
                      for piece in (textwrap.wrap(line, COLUMNS, subsequent_indent=" " * 10) or [""]))
 
 
-def _cohesion_lines(series: pd.DataFrame, institutions: list[str]) -> list[str]:
-    """Each institution's cohesion in the last quarter: median and 90% range over runs."""
-    final = series[series["step"] == series["step"].max()]
+def _final_cohesion(series: pd.DataFrame, institutions: list[str]) -> dict[str, np.ndarray]:
+    """Each institution's cohesion in the last quarter, one value per run in run order."""
+    final = series[(series["step"] == series["step"].max()) & (series["metric"] == "cohesion")].sort_values("run")
+    return {code: final[final["entity"] == code]["value"].to_numpy(dtype=float) for code in institutions}
+
+
+def _cohesion_lines(final: dict[str, np.ndarray]) -> list[str]:
+    """Each institution's final cohesion: median and 90% range over runs."""
     lines = []
-    for code in institutions:
-        values = final[(final["entity"] == code) & (final["metric"] == "cohesion")]["value"].to_numpy()
+    for code, values in final.items():
         low, mid, high = quantiles(values)
         lines.append(f"  {code:6s} " + ("not founded" if pd.isna(mid) else f"{mid:.3f} [{low:.3f}, {high:.3f}]"))
+    return lines
+
+
+def _split_lines(final: dict[str, np.ndarray], draws: int) -> list[str]:
+    """How much of the variance of each institution's final cohesion comes from the
+    parameters and how much from the seeds (`variance_split` over `draws` draws), or, for
+    a seed-only ensemble (`draws` 0), that it has no parameter share to report."""
+    if not draws:
+        return ["Variance split: none (no posterior: the parameters are fixed, so all of the spread is the seeds')."]
+    lines = [f"Variance of final cohesion from parameters / seeds (law of total variance over the {draws} draws):"]
+    for code, values in final.items():
+        share = variance_split(values, draws)
+        lines.append(f"  {code:6s} " + ("no spread or not founded" if np.isnan(share) else
+                                        f"parameters {share:.1%} / seeds {1 - share:.1%}"))
     return lines
 
 
@@ -342,24 +382,43 @@ def compare_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> pd.DataFrame
     institutions = [s.code for s in spec.scenario.institutions]
     table = differences(names[0], views, institutions, list(options.dates), list(options.metrics),
                         options.resamples, draws=len(spec.draws))
-    printed = table.assign(ci=table.apply(_interval_text, axis=1))
-    columns = ["scenario", "institution", "metric", "date", "difference", "ci"]
-    if spec.draws:
-        columns += ["posterior_low", "posterior_high", "draws_same_sign"]
-        print(wrapped(f"Differences from '{names[0]}' over {len(spec.draws)} posterior draws x {len(spec.seeds)} seeds, "
-              "paired (mean, bootstrap 95% CI of the mean; 90% interval of the per-draw mean over the posterior; "
-              "share of draws whose mean has the overall sign; NaN: not yet founded):\n"))
-    else:
-        print(wrapped(f"Differences from '{names[0]}' over {len(spec.seeds)} paired seeds (mean, bootstrap 95% CI; "
-              f"NaN: the institution is not yet founded):\n"))
-    print(console_table(printed[columns], float_format=lambda v: f"{v:+.4f}",
-                        formatters={"draws_same_sign": "{:.2f}".format}))
+    print(_compare_text(table, spec, names[0]))
     drawn = [(inst, options.metrics[0]) for inst in institutions]
     figure = comparison_figure({name: view.series_table(drawn) for name, view in views.items()}, table, institutions)
     written = [*write_table(table, out / "compare", spec.config.output.format), _provenance(spec, out, spec.seeds),
                *save_figure(figure, out / "compare.png")]
     print("\nFiles:\n" + "\n".join(f"  {shown(path)}" for path in written))
     return table
+
+
+def _compare_text(table: pd.DataFrame, spec: RunSpec, reference: str) -> str:
+    """The printed comparison: a header saying how to read it, then the table within 100
+    columns (with a posterior, its 90% interval over the draws and the share of draws with
+    the overall sign)."""
+    printed = table.assign(ci=table.apply(_interval_text, axis=1)).rename(columns={"institution": "inst"})
+    columns = ["scenario", "inst", "metric", "date", "difference", "ci"]
+    if spec.draws:
+        printed = printed.assign(mean=table["difference"], posterior=table.apply(_posterior_text, axis=1),
+                                 same_sign=table["draws_same_sign"])
+        columns = [*columns[:4], "mean", "ci", "posterior", "same_sign"]
+        header = (f"Differences from '{reference}' over {ensemble_text(spec)}, paired (each draw and seed in every "
+                  "scenario): mean, the mean difference over all runs; ci, its bootstrap 95% interval (how precisely "
+                  "the runs pin the mean down); posterior, the 90% interval of the draws' mean differences (what the "
+                  "parameters leave open); same_sign, the share of draws whose mean difference has the sign of the "
+                  "overall one; not founded: the institution does not exist yet.")
+    else:
+        header = (f"Differences from '{reference}' over {len(spec.seeds)} paired seeds at fixed parameters "
+                  "(no posterior: seed uncertainty only; mean, bootstrap 95% CI; not founded: the institution does "
+                  "not exist yet):")
+    return wrapped(header + "\n") + "\n" + console_table(printed[columns], float_format=lambda v: f"{v:+.4f}",
+                                                         formatters={"same_sign": "{:.2f}".format})
+
+
+def _posterior_text(row: pd.Series) -> str:
+    """A comparison row's 90% interval over the posterior draws as text ('' where missing)."""
+    if pd.isna(row["posterior_low"]):
+        return ""
+    return f"[{row['posterior_low']:+.3f}, {row['posterior_high']:+.3f}]"
 
 
 def _interval_text(row: pd.Series) -> str:
@@ -454,6 +513,7 @@ def score_task(spec: RunSpec, out: Path) -> pd.DataFrame:
     paths = [write_csv(records, out / "score_records.csv"), write_csv(summary, out / "score_summary.csv"),
              write_csv(confusion(spec.observed, outcomes), out / "score_confusion.csv"),
              _provenance(spec, out, spec.seeds)]
+    print(wrapped(f"Runs: {ensemble_text(spec)}; a match share counts every run\n"))
     print(wrapped(report(spec.observed, records, summary, spec.scenario.name)))
     print("\nFiles:\n" + "\n".join(f"  {shown(path)}" for path in paths))
     return summary

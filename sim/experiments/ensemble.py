@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
+import numpy as np
 import pandas as pd
 
 from sim.extras import progress_bar
@@ -80,6 +81,18 @@ def run_view(scenario: Scenario, runs: Sequence[tuple[Params, int]], progress: b
             views.append(EnsembleView.from_models(results))
             bar.update(len(results))
     return EnsembleView.concat(views)
+
+
+def variance_split(values: np.ndarray, draws: int) -> float:
+    """The share of the variance of `values` (one per run, in `draws` equal blocks of seeds,
+    draw-major as `RunSpec.runs` orders them) that comes from the parameters. By the law of
+    total variance, the variance over all runs is the mean of the variances within the
+    draws (the seeds') plus the variance of the draws' means (the parameters'); the share
+    is the second over the whole. NaN when the values do not vary or one is missing."""
+    total = float(np.var(values))
+    if not np.isfinite(total) or total == 0.0:
+        return float("nan")
+    return float(np.var(values.reshape(draws, -1).mean(axis=1)) / total)
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

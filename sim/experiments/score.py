@@ -80,7 +80,7 @@ def report(observed: Observed, records: pd.DataFrame, summary: pd.DataFrame, sce
     modal outcome and match share), and the shares by kind."""
     seeds = int(records["seeds"].iloc[0])
     lines = [f"Observed outcomes '{observed.name}' ({observed.source}) against scenario '{scenario}', "
-             f"{seeds} seeds", "", "Records (observed -> the model's most common outcome; share of seeds matching):"]
+             f"{seeds} runs", "", "Records (observed -> the model's most common outcome; share of runs matching):"]
     for row in records.itertuples():   # two lines a record, so that it fits 100 columns
         lines += [f"  {row.id} ({row.kind}): {row.names}", f"      {row.observed} -> {row.model}  {row.match_share:.2f}"]
     lines += ["", "Match share (mean over records):"]
