@@ -51,7 +51,7 @@ from sim.experiments.calibration import (MODELS_DIR, CalibrationSpec, Calibratio
                                          _prior, flat_statistics, prior_sample, scales, statistic_names, stopping_rule,
                                          tqdm, write_results, zeroth_generation)
 from sim.experiments.executors import Executor, executor
-from sim.experiments.sweep import fingerprint, spec_hash
+from sim.io.store import fingerprint, spec_hash
 from sim.io.outdir import refuse_links
 from sim.io.store import code_version, folder_lock, read_json, source_digest, write_csv, write_json
 from sim.scenarios.schema import Scenario
