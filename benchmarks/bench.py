@@ -55,9 +55,9 @@ import numpy as np
 import sim
 from sim.app.config import resolve
 from sim.core.engine import run_engine
-from sim.experiments.ensemble import BATCH_SIZE, run_batch
+from sim.runs.ensemble import BATCH_SIZE, run_batch
 from sim.model import ProtectiveIntegrationModel, batch_run_arguments
-from sim.experiments.sweep import parse_spec, run_sweep
+from sim.runs.sweep import parse_spec, run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 GRID = {"rally_gain": [0.5, 1.0, 1.5, 2.0, 2.5], "memory": [6.0, 8.0, 10.0, 12.0]}
@@ -213,7 +213,7 @@ import json, resource, sys, time
 from dataclasses import asdict
 import sim
 from sim.app.config import resolve
-from sim.experiments.sweep import ChunkTask, parse_spec, plan, run_chunk, run_sweep
+from sim.runs.sweep import ChunkTask, parse_spec, plan, run_chunk, run_sweep
 spec = resolve(sim.compose([]))
 lhs = json.loads(sys.argv[1])
 

@@ -23,10 +23,10 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 import sim
-from sim.experiments.calibration import calibrate, parse_calibration
+from sim.analysis.calibration import calibrate, parse_calibration
 from sim.app.config import resolve
 from sim.io.store import write_json
-from sim.experiments.validation import twin_scenarios
+from sim.analysis.validation import twin_scenarios
 
 
 def main() -> None:

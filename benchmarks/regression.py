@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from sim.app.config import compose, resolve
-from sim.experiments.ensemble import run_pairs
+from sim.runs.ensemble import run_pairs
 from sim.core.params import BEHAVIOURAL, Params, check_params, spread_bounds
 
 SCENARIOS = ("history", "no_crimea", "no_sco_enlargement", "quiet_future", "csto_requested_crisis",

@@ -26,10 +26,10 @@ import numpy as np
 import sim
 from sim.app.calibration_plots import calibration_figures
 from sim.app.config import resolve
-from sim.experiments.calibration import flat_statistics, posterior_draws
-from sim.experiments.functional import channel_ratio
-from sim.experiments.predictive import predictive_share, predictive_table
-from sim.experiments.validation import CHECKS, twin_scenarios
+from sim.analysis.calibration import flat_statistics, posterior_draws
+from sim.analysis.functional import channel_ratio
+from sim.analysis.predictive import predictive_share, predictive_table
+from sim.analysis.validation import CHECKS, twin_scenarios
 from sim.io.store import read_json
 from model_choice_report import kept_section  # the sibling scripts (experiments/ is on sys.path when run)
 from validation_report import markdown
@@ -55,7 +55,7 @@ RATIO_DRAWS, RATIO_SEEDS = 200, 3
 
 
 def channel_table(calibration: Path) -> tuple[pd.DataFrame, int]:
-    """Per institution, the legitimation/functional ratio (`sim.experiments.functional`)
+    """Per institution, the legitimation/functional ratio (`sim.analysis.functional`)
     over RATIO_DRAWS posterior draws x RATIO_SEEDS seeds on the history: its median and
     90% interval over the draws and the share of draws in which legitimation weighs more
     (the article's claim); and the number of draws."""
@@ -130,7 +130,7 @@ def sbc_section(folder: Path) -> list[str]:
         f"targets {settings['targets']}; {settings['particles']} particles; stopping rules: acceptance "
         f"{settings['min_acceptance']:g}, tolerance improvement {settings['min_improvement']:g}), each "
         "calibrated against the model's own statistics simulated at it (Talts et al. 2018; "
-        "`sim/experiments/sbc.py`, `experiments/sbc_study.py`). The 90% intervals cover the truth in "
+        "`sim/analysis/sbc.py`, `experiments/sbc_study.py`). The 90% intervals cover the truth in "
         f"**{summary['coverage']:.0%}** of the (truth, parameter) pairs (pass: {low:.0%}-{high:.0%}; "
         f"{'passes' if summary['coverage_holds'] else 'FAILS'}). A calibrated method gives ranks uniform on "
         "[0, 1] (mean 0.5, a flat histogram); ranks piled at the ends mean overconfident posteriors, in the "
@@ -175,7 +175,7 @@ def report(calibration: Path, split: Path | None, compare: Path, sbc: Path | Non
         "Produced by `python experiments/calibration_report.py` (its docstring lists the commands) from one "
         f"calibration at commit `{manifest['code_version'].get('git_commit', 'unknown')[:10]}`. The method, "
         "adaptive population Monte Carlo ABC (Lenormand, Jabot and Deffuant 2013), is described in "
-        "`sim/experiments/calibration.py` and the README (*Calibration*).",
+        "`sim/analysis/calibration.py` and the README (*Calibration*).",
         "## Settings",
         "- free parameters and uniform priors: "
         + ", ".join(f"`{name}` [{low:g}, {high:g}]" for name, (low, high) in spec["free"].items()),
@@ -204,7 +204,7 @@ def report(calibration: Path, split: Path | None, compare: Path, sbc: Path | Non
         *_figures(calibration),
         "## Posterior predictive check",
         f"Over {PREDICTIVE_DRAWS} posterior draws x {PREDICTIVE_SEEDS} seeds of the history and its twins "
-        "(`sim/experiments/predictive.py`): the share of draws that meet every evidence check of the "
+        "(`sim/analysis/predictive.py`): the share of draws that meet every evidence check of the "
         f"validation at once in at least 90% of their seeds is **{predictive:.2f}** (goal: at least 0.8; the "
         f"hand-set defaults: {predictive_default:.0f}). Per check, the share of draws meeting it in at least "
         "90% of their seeds:",
@@ -216,7 +216,7 @@ def report(calibration: Path, split: Path | None, compare: Path, sbc: Path | Non
         f"than for what they deliver. Over {ratio_draws} posterior draws x {RATIO_SEEDS} seeds of the history: "
         "the mean legitimation term of a member's utility (w_legitimacy x benefit) over its mean functional "
         "term (w_functional x functional benefit), members in good standing, 2002-2018 "
-        "(`sim/experiments/functional.py`); `share_of_draws_above_1`: how often the claim holds. Both weights "
+        "(`sim/analysis/functional.py`); `share_of_draws_above_1`: how often the claim holds. Both weights "
         "are free, so the ratio could have come out below 1.",
         markdown(ratios),
         *split_section(split),

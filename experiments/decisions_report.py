@@ -4,7 +4,7 @@
     python experiments/decisions_report.py --seeds 20
 
 The validation reads a few of the model's decisions; this document lists all of them
-(`sim/experiments/decision_shares.py`), with the targets that read each, so a reader can
+(`sim/analysis/decision_shares.py`), with the targets that read each, so a reader can
 judge the ones no check reads. Every number comes from one run of the code, whose commit
 the header records.
 """
@@ -20,8 +20,8 @@ import pandas as pd
 import sim
 from sim.app.config import resolve
 from sim.core.params import CONSTANTS
-from sim.experiments.decision_shares import decision_shares, membership_moves
-from sim.experiments.ensemble import run_view
+from sim.analysis.decision_shares import decision_shares, membership_moves
+from sim.runs.ensemble import run_view
 from sim.io.store import code_version
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "DECISIONS.md"
@@ -100,7 +100,7 @@ def report(seeds: int) -> str:
         f"(scenario `{spec.scenario.name}`, commit `{commit}`, seeds 0-{seeds - 1}). It lists every decision "
         "the model makes in the 2001-2018 history, with the share of seeds giving each outcome, so that "
         "a reader can judge the decisions no validation check reads. The table behind it is "
-        "`sim.experiments.decision_shares.decision_shares`."),
+        "`sim.analysis.decision_shares.decision_shares`."),
         "## How to read it",
         prose("- One section per event, in date order (the quarter the model puts it in); in it, one table "
         "per kind and topic of decision.\n"
@@ -113,8 +113,8 @@ def report(seeds: int) -> str:
         "decision did not arise (e.g. the state was not a member then); each decision's shares sum to 1.\n"
         "- `blocked by`: the share of seeds in which each member refused a higher text, the proposal or "
         "the operation.\n"
-        f"- `read by`: the validation targets (`sim/experiments/validation.py`, `docs/VALIDATION.md`) "
-        f"that read the decision, as declared in `sim.experiments.decision_shares.READS`; `{EMPTY}`: no "
+        f"- `read by`: the validation targets (`sim/analysis/validation.py`, `docs/VALIDATION.md`) "
+        f"that read the decision, as declared in `sim.analysis.decision_shares.READS`; `{EMPTY}`: no "
         f"check reads it. {read} of the {len(decisions)} decisions below are read by some check."),
         "## Decisions by event",
         *[event_section(event, rows) for event, rows in shares.groupby("event", sort=False)],

@@ -8,7 +8,7 @@ import matplotlib
 
 import sim
 from sim.app.config import resolve
-from sim.experiments.ensemble import run_seeds
+from sim.runs.ensemble import run_seeds
 from sim.app.plots import cohesion_figure, event_markers, save_figure
 
 matplotlib.use("Agg")

@@ -9,7 +9,7 @@ import matplotlib
 
 import sim
 from sim.app.config import resolve
-from sim.experiments.ensemble import run_seeds
+from sim.runs.ensemble import run_seeds
 from sim.app.plots import membership_timeline, save_figure, trust_heatmap, trust_network
 
 matplotlib.use("Agg")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.experiments.model_choice import left_out
+from sim.analysis.model_choice import left_out
 from sim.io.store import read_json
 from validation_report import markdown  # the sibling script (experiments/ is on sys.path when run)
 
@@ -91,7 +91,7 @@ def section(folder: Path) -> str:
         "(mechanism switches and priors); ABC model choice (Toni et al. 2009; Grelaud et al. 2009) runs the "
         "calibration's sampler for each on the same statistics and estimates each model's evidence, the "
         "probability that it comes within a common tolerance of the record, from all the particles it "
-        "simulated (`sim/experiments/model_choice.py`). Produced by `python experiments/model_choice_report.py` "
+        "simulated (`sim/analysis/model_choice.py`). Produced by `python experiments/model_choice_report.py` "
         "(its docstring has the command).",
         "\n".join([*_settings(manifest), _runtime(folder, manifest["spec"]["seeds_per_particle"])]),
         markdown(variants),

@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.app.config import PACKAGED_POSTERIOR
-from sim.experiments.calibration import posterior_file
+from sim.analysis.calibration import posterior_file
 from sim.io.store import parquet_record, read_json, write_parquet
 
 #: The command that made the calibration the package ships (see the docstring).

@@ -1,4 +1,4 @@
-"""Simulation-based calibration of the calibration method (`sim/experiments/sbc.py`).
+"""Simulation-based calibration of the calibration method (`sim/analysis/sbc.py`).
 
     python experiments/sbc_study.py OUT calibrate=sbc [TRUTHS]
 
@@ -24,9 +24,9 @@ from omegaconf import OmegaConf  # noqa: E402
 
 import sim  # noqa: E402
 from sim.app.config import resolve  # noqa: E402
-from sim.experiments.calibration import parse_calibration  # noqa: E402
-from sim.experiments.sbc import COVERAGE_BOUNDS, coverage, coverage_holds, sbc  # noqa: E402
-from sim.experiments.validation import twin_scenarios  # noqa: E402
+from sim.analysis.calibration import parse_calibration  # noqa: E402
+from sim.analysis.sbc import COVERAGE_BOUNDS, coverage, coverage_holds, sbc  # noqa: E402
+from sim.analysis.validation import twin_scenarios  # noqa: E402
 from sim.io.store import code_version, write_csv, write_json  # noqa: E402
 
 #: Bins of the rank histogram: with 20 truths, 5 bins of about 4 truths each when uniform.

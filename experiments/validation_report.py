@@ -137,7 +137,7 @@ def report(results: Path, ablation_run: Path | None = None, data_run: Path | Non
         + f", on the default configuration ({options['seeds']} seeds). A target passes when at least 90% "
         "of seeds meet its evidence checks. Each target "
         "is an exact class or a contrast, on the same seed, against a twin of the history without "
-        "the shock (sizes in `sim/experiments/validation.py`); `docs/ODD.md` (7.9) describes them.",
+        "the shock (sizes in `sim/analysis/validation.py`); `docs/ODD.md` (7.9) describes them.",
         "## Targets",
         "`robustness share`: share of all (point, seed) runs meeting the target over "
         f"{options['points']} Latin-hypercube points of +-{options['spread']:.0%} on every behavioural "

@@ -23,7 +23,7 @@ import os
 import sim
 from sim.app import plots
 from sim.app.config import resolve
-from sim.experiments.ensemble import run_seeds
+from sim.runs.ensemble import run_seeds
 
 SEEDS = int(os.environ.get("NOTEBOOK_SEEDS", "5"))
 spec = resolve(sim.compose([]))

@@ -21,10 +21,10 @@ import os
 
 import sim
 from sim.app import plots
-from sim.experiments.compare import differences
+from sim.analysis.compare import differences
 from sim.app.config import resolve
-from sim.experiments.ensemble import run_seeds
-from sim.experiments.ensemble_view import EnsembleView
+from sim.runs.ensemble import run_seeds
+from sim.runs.ensemble_view import EnsembleView
 
 SEEDS = range(int(os.environ.get("NOTEBOOK_SEEDS", "5")))
 names = ["history", "no_crimea", "no_georgia_recognition", "sco_enlarge_tm_mn"]

@@ -24,8 +24,8 @@ from pathlib import Path
 import sim
 from sim.app import plots
 from sim.app.config import resolve
-from sim.experiments.sensitivity import analyse, output_values
-from sim.experiments.sweep import design_points, parse_spec, problem, run_sweep
+from sim.analysis.sensitivity import analyse, output_values
+from sim.runs.sweep import design_points, parse_spec, problem, run_sweep
 
 SEEDS = int(os.environ.get("NOTEBOOK_SEEDS", "3"))
 spec = resolve(sim.compose([]))

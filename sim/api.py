@@ -12,7 +12,7 @@ import pandas as pd
 from omegaconf import DictConfig
 
 from sim.app.config import resolve
-from sim.experiments.ensemble import run_seeds
+from sim.runs.ensemble import run_seeds
 from sim.model import ProtectiveIntegrationModel
 
 

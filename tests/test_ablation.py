@@ -8,15 +8,15 @@ import pytest
 from omegaconf import OmegaConf
 
 import sim
-from sim.experiments.ablation import (BUNDLE, EVIDENCE, FIELD, FULL_MODEL, INERT, NEEDED, NOISE_SCALE, NOISE_VERDICT,
+from sim.analysis.ablation import (BUNDLE, EVIDENCE, FIELD, FULL_MODEL, INERT, NEEDED, NOISE_SCALE, NOISE_VERDICT,
                                       NULL_MODEL_NAME, ORDINAL_SOURCE, REFERENCE, ROBUST_ONLY, ablation,
                                       data_ensemble, inert, one_at_a_time, perturbed_casts, robustness_needs,
                                       verdicts)
 from sim.scenarios.cast import DEFAULT_RELATIONS, DEFAULT_STATES, RELATION_KINDS, UNIT_INTERVAL
 from sim.app.config import scenario_from
 from sim.core.params import BEHAVIOURAL, MECHANISMS, NEUTRAL
-from sim.experiments.robustness import robustness
-from sim.experiments.validation import LOADED_TWINS, QUIET_SCENARIO, TARGETS, twin_scenarios
+from sim.analysis.robustness import robustness
+from sim.analysis.validation import LOADED_TWINS, QUIET_SCENARIO, TARGETS, twin_scenarios
 from tests.helpers import packaged_scenario
 
 SEEDS = list(range(5))

@@ -10,11 +10,11 @@ from pathlib import Path
 SIM = Path(__file__).resolve().parent.parent / "sim"
 #: The layers from the bottom up; each may import the layers below it (and the shared
 #: leaves), never one above: the engine (`core`), what scenarios compile to it
-#: (`scenarios`), the Mesa adapter (`model`), records and storage (`io`), the analyses
-#: (`experiments`), the command line and its configuration (`app`), the Python API's facade
+#: (`scenarios`), the Mesa adapter (`model`), records and storage (`io`), running many
+#: runs (`runs`: ensembles, sweeps, executors), the analyses (`analysis`), the command line and its configuration (`app`), the Python API's facade
 #: (`api`), the lazy package root (`sim`), which names the API, and `python -m sim`
 #: (`__main__`).
-ORDER = ("core", "scenarios", "model", "io", "experiments", "app", "api", "sim", "__main__")
+ORDER = ("core", "scenarios", "model", "io", "runs", "analysis", "app", "api", "sim", "__main__")
 LAYERS = {layer: set(ORDER[:rank]) for rank, layer in enumerate(ORDER)}
 #: Shared leaves: the version, faults, checks, limits and extras (they import no layer).
 LEAVES = {"sim.version", "sim.errors", "sim.checks", "sim.limits", "sim.extras"}

@@ -10,10 +10,10 @@ import pytest
 
 import sim
 from sim.app import plots
-from sim.experiments.compare import differences
+from sim.analysis.compare import differences
 from sim.app.config import resolve
-from sim.experiments.ensemble import run_seeds
-from sim.experiments.ensemble_view import EnsembleView
+from sim.runs.ensemble import run_seeds
+from sim.runs.ensemble_view import EnsembleView
 from sim.errors import InputError
 from sim.core.observables import INSTITUTION_METRICS
 from sim.app.tasks import check_inputs

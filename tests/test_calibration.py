@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.experiments import calibration
-from sim.io import store
-from sim.experiments.calibration import (CalibrationSpec, calibrate, parse_calibration, stopping_rule,
+from sim.analysis import calibration
+from sim.io import calibration_store, store
+from sim.analysis.calibration import (CalibrationSpec, calibrate, parse_calibration, stopping_rule,
                                          weighted_quantiles)
 from sim.errors import InputError
-from sim.experiments.time_split import period_targets, time_split
-from sim.experiments.validation import TARGETS, twin_scenarios
+from sim.analysis.time_split import period_targets, time_split
+from sim.analysis.validation import TARGETS, twin_scenarios
 from tests.helpers import packaged_scenario
 from tests.test_bad_input import _run_cli
 
@@ -85,11 +85,11 @@ def test_a_different_calibration_in_the_same_folder_is_refused(tmp_path, scenari
 def test_a_calibration_made_by_other_code_is_not_resumed(tmp_path, scenarios, spec, monkeypatch):
     """Resuming would mix generations of two versions of the model in one posterior."""
     small = _spec(targets=[12], particles=8, generations=1, seeds_per_particle=1, truth_seeds=2)
-    for module in (calibration, store):
+    for module in (calibration, store, calibration_store):
         monkeypatch.setattr(module, "source_digest", lambda: "before")
     calibrate(small, scenarios, spec.params, tmp_path / "c", progress=False)
     assert calibrate(small, scenarios, spec.params, tmp_path / "c", progress=False) == tmp_path / "c"
-    for module in (calibration, store):
+    for module in (calibration, store, calibration_store):
         monkeypatch.setattr(module, "source_digest", lambda: "after")
     with pytest.raises(InputError, match=r"source_digest = 'before'.*\(source after\)"):
         calibrate(small, scenarios, spec.params, tmp_path / "c", progress=False)

@@ -17,7 +17,7 @@ from sim.core.observables import INSTITUTION_METRICS
 from sim.core.params import MECHANISMS, NEUTRAL, Params
 from sim.io.store import read_table
 from sim.app.tasks import TASK_TABLE, TaskEntry
-from sim.experiments.validation import TARGETS
+from sim.analysis.validation import TARGETS
 from tests.helpers import run_main
 
 

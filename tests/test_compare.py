@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.experiments.compare import bootstrap_interval, paired_difference
+from sim.analysis.compare import bootstrap_interval, paired_difference
 
 
 def test_the_same_values_and_seed_give_the_same_interval():

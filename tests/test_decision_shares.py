@@ -11,9 +11,9 @@ import pytest
 
 import sim
 from sim.app.config import resolve
-from sim.experiments import validation
-from sim.experiments.decision_shares import KEY, READS, decision_shares, membership_moves
-from sim.experiments.ensemble import run_view
+from sim.analysis import validation
+from sim.analysis.decision_shares import KEY, READS, decision_shares, membership_moves
+from sim.runs.ensemble import run_view
 from sim.core.params import CONSTANTS
 
 SEEDS = 6

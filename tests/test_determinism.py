@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from sim.core.engine import Engine
-from sim.experiments.ensemble import run_batch, run_one, run_seeds
+from sim.runs.ensemble import run_batch, run_one, run_seeds
 from sim.model import ProtectiveIntegrationModel
 from sim.io.records import decisions_frame, timeseries_frame
 

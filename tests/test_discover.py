@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.experiments.discover import Condition, cases, default_level, discover
+from sim.analysis.discover import Condition, cases, default_level, discover
 from tests.helpers import run_main
 from tests.test_bad_input import _run_cli
 
@@ -96,7 +96,7 @@ def test_the_discovery_figures_explain_every_colour():
 def test_feature_scores_rank_the_parameter_that_drives_the_outcome_first_and_repeat():
     """The outcome is 3a + 0.3b + noise and c does nothing: a scores highest, c lowest, the
     scores sum to 1, and a second call gives the same numbers (a fixed forest seed)."""
-    from sim.experiments.discover import feature_scores
+    from sim.analysis.discover import feature_scores
     rng = np.random.default_rng(1)
     x = pd.DataFrame(rng.random((300, 3)), columns=["a", "b", "c"])
     values = 3 * x["a"].to_numpy() + 0.3 * x["b"].to_numpy() + rng.normal(0, 0.05, 300)

@@ -11,7 +11,7 @@ import time
 import pytest
 from distributed.core import Status
 
-from sim.experiments.executors import BACKENDS, EXECUTORS, DaskExecutor, LocalExecutor, SerialExecutor, executor
+from sim.runs.executors import BACKENDS, EXECUTORS, DaskExecutor, LocalExecutor, SerialExecutor, executor
 
 
 def _late_square(value: int) -> int:

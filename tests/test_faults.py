@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 import sim.io.outdir
-import sim.experiments.executors
+import sim.runs.executors
 import sim.app.tasks
 from sim.app.cli import main
 from sim.errors import EXIT_STATUS
@@ -263,7 +263,7 @@ def _closed_port() -> int:
 
 
 def test_an_unreachable_scheduler_fails_fast_in_one_line(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(sim.experiments.executors, "SCHEDULER_TIMEOUT", 1)
+    monkeypatch.setattr(sim.runs.executors, "SCHEDULER_TIMEOUT", 1)
     address = f"tcp://127.0.0.1:{_closed_port()}"
     started = time.perf_counter()
     err = _fails(monkeypatch, capsys, ["task=sweep", "sweep.backend=dask", f"sweep.scheduler={address}",

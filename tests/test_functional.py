@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from sim.core.params import Params
-from sim.experiments.ensemble import run_view
-from sim.experiments.functional import channel_ratio
+from sim.runs.ensemble import run_view
+from sim.analysis.functional import channel_ratio
 from tests.helpers import club, ensemble, packaged_scenario, scenario, share
 
 SEEDS = 20

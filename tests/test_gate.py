@@ -18,8 +18,9 @@ import sim
 from sim.app.config import resolve
 from sim.core.params import Params
 from sim.errors import InputError
-from sim.experiments.calibration import CalibrationStore, parse_calibration
-from sim.experiments.gate import checked
+from sim.analysis.calibration import parse_calibration
+from sim.io.calibration_store import CalibrationStore
+from sim.runs.gate import checked
 from tests.test_faults import _fails
 from tests.test_posterior import write_posterior
 
@@ -127,7 +128,7 @@ def test_the_gate_names_where_a_parameter_set_came_from():
 
 
 def test_a_calibration_particle_outside_the_ranges_never_reaches_the_model(tmp_path):
-    from sim.experiments.calibration import Problem, simulate
+    from sim.analysis.calibration import Problem, simulate
     spec = parse_calibration({"name": "x", "free": {"rally_gain": None}, "particles": 4})
     problem = Problem(spec, {}, Params(), np.zeros(1), ["share_1"], engine=None)
     with pytest.raises(InputError, match=r"calibration 'x' particle 1: params.rally_gain = 11.0"):

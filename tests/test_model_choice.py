@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from sim.errors import InputError
-from sim.experiments import model_choice
-from sim.experiments.calibration import RESULT_KEYS, Problem, parse_calibration, simulate, statistic_names
-from sim.experiments.executors import executor
-from sim.experiments.model_choice import choose_models, evidence, load_variant
-from sim.experiments.validation import twin_scenarios
+from sim.analysis import model_choice
+from sim.analysis.calibration import RESULT_KEYS, Problem, parse_calibration, simulate, statistic_names
+from sim.runs.executors import executor
+from sim.analysis.model_choice import choose_models, evidence, load_variant
+from sim.analysis.validation import twin_scenarios
 from tests.helpers import packaged_scenario
 from tests.test_bad_input import _run_cli
 

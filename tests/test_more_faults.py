@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from distributed.comm.core import CommClosedError
 
-import sim.experiments.sweep
+import sim.runs.sweep
 from sim.errors import EXIT_STATUS, NetworkError, WorkerLost, fault_report
-from sim.experiments.executors import DaskExecutor, LocalExecutor
-from sim.experiments.observed import MAX_OBSERVED_BYTES
+from sim.runs.executors import DaskExecutor, LocalExecutor
+from sim.analysis.observed import MAX_OBSERVED_BYTES
 from tests.test_faults import _fails
 
 OBSERVED = Path(__file__).resolve().parents[1] / "observed" / "history_2001_2018.yaml"
@@ -64,7 +64,7 @@ def _dying_chunk(task: object) -> None:
 
 
 def test_a_sweep_whose_worker_dies_stops_in_one_line(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(sim.experiments.sweep, "run_and_store_chunk", _dying_chunk)
+    monkeypatch.setattr(sim.runs.sweep, "run_and_store_chunk", _dying_chunk)
     line = _fails(monkeypatch, capsys, ["task=sweep", "sweep.backend=local", "sweep.workers=1",
                                         f"sweep.dir={tmp_path / 'sweep'}", "sweep.seeds_per_point=1",
                                         f"hydra.run.dir={tmp_path / 'out'}"], 71)

@@ -8,7 +8,7 @@ import pytest
 from sim.core.observables import groups_for
 from sim.core.outcomes import Outcome
 from sim.errors import InputError
-from sim.experiments.sensitivity import parse_output
+from sim.analysis.sensitivity import parse_output
 from sim.io.records import check_metrics
 
 CASES = {

@@ -12,7 +12,7 @@ import pytest
 import sim
 from sim.app import plots
 from sim.app.config import resolve
-from sim.experiments.ensemble import run_seeds
+from sim.runs.ensemble import run_seeds
 
 
 @pytest.fixture(scope="module")

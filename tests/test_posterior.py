@@ -16,10 +16,10 @@ import yaml
 import sim
 from sim.app.config import DEFAULT_POSTERIOR_TASKS, PACKAGED_POSTERIOR, resolve
 from sim.core.params import Params
-from sim.experiments.calibration import posterior_draws, posterior_values
-from sim.experiments.ensemble import run_pairs, variance_split
+from sim.analysis.calibration import posterior_draws, posterior_values
+from sim.runs.ensemble import run_pairs, variance_split
 from sim.io.store import parquet_record, write_parquet
-from sim.experiments.compare import over_draws
+from sim.analysis.compare import over_draws
 from tests.helpers import run_main
 from tests.test_bad_input import _run_cli
 

@@ -1,4 +1,4 @@
-"""The posterior predictive check (sim/experiments/predictive.py): per parameter draw, the
+"""The posterior predictive check (sim/analysis/predictive.py): per parameter draw, the
 share of seeds meeting every chosen check at once; a draw counts when that share reaches
 the validation's 90%."""
 
@@ -9,8 +9,8 @@ from dataclasses import replace
 import pytest
 
 from sim.core.params import NULL_MODEL, Params
-from sim.experiments.predictive import predictive_share, predictive_table
-from sim.experiments.validation import twin_scenarios
+from sim.analysis.predictive import predictive_share, predictive_table
+from sim.analysis.validation import twin_scenarios
 from tests.helpers import packaged_scenario
 
 #: Checks the default point meets in every seed and the null model fails in most

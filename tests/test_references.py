@@ -7,10 +7,10 @@ import pytest
 from omegaconf import OmegaConf
 
 from sim.core.params import Params
-from sim.experiments.calibration import parse_calibration
-from sim.experiments.references import (REFERENCES, REGIME_ATTRIBUTES, flat_cast, informativeness, prior_draws,
+from sim.analysis.calibration import parse_calibration
+from sim.analysis.references import (REFERENCES, REGIME_ATTRIBUTES, flat_cast, informativeness, prior_draws,
                                         references, run_references, uninformative)
-from sim.experiments.validation import CHECKS, check_outcomes, evaluate_checks, run_views, twin_scenarios
+from sim.analysis.validation import CHECKS, check_outcomes, evaluate_checks, run_views, twin_scenarios
 from tests.helpers import packaged_scenario
 
 PRIORS = {"trust_gain": (0.0, 0.6), "deference": (0.0, 3.3), "grievance_memory": (1.0, 40.0)}

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-import sim.experiments.robustness as robustness_module
-from sim.experiments.robustness import PointRunner, evaluate_point, perturbed_params, robustness
-from sim.experiments.validation import QUIET_SCENARIO, twin_scenarios
+import sim.analysis.robustness as robustness_module
+from sim.analysis.robustness import PointRunner, evaluate_point, perturbed_params, robustness
+from sim.analysis.validation import QUIET_SCENARIO, twin_scenarios
 from tests.helpers import packaged_scenario
 
 POINTS, SEEDS, SPREAD = 3, 1, 0.2

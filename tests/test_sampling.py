@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core.params import BEHAVIOURAL, Params, spread_bounds
-from sim.experiments.sampling import latin_hypercube
-from sim.experiments.robustness import perturbed_params
+from sim.runs.sampling import latin_hypercube
+from sim.analysis.robustness import perturbed_params
 
 BOUNDS = [(0.0, 1.0), (10.0, 20.0), (-2.0, -1.5)]
 

@@ -1,4 +1,4 @@
-"""Simulation-based calibration (sim/experiments/sbc.py): the coverage check tells a
+"""Simulation-based calibration (sim/analysis/sbc.py): the coverage check tells a
 calibrated method from an overconfident one, and a CI-sized study of the real sampler runs,
 resumes and reports a rank per truth and parameter."""
 
@@ -9,10 +9,10 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from sim.experiments import calibration
-from sim.experiments.calibration import parse_calibration
-from sim.experiments.sbc import coverage, coverage_holds, rank_rows, sbc, sbc_truths
-from sim.experiments.validation import twin_scenarios
+from sim.analysis import calibration
+from sim.analysis.calibration import parse_calibration
+from sim.analysis.sbc import coverage, coverage_holds, rank_rows, sbc, sbc_truths
+from sim.analysis.validation import twin_scenarios
 from tests.helpers import packaged_scenario
 
 SMALL = {"name": "sbc", "free": {"rally_gain": [0.0, 3.0], "deference": [0.0, 3.3]}, "targets": [3, 12],

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.experiments.ensemble import run_seeds
-from sim.experiments.ensemble_view import EnsembleView
+from sim.runs.ensemble import run_seeds
+from sim.runs.ensemble_view import EnsembleView
 from sim.errors import InputError
-from sim.experiments.observed import load_observed, parse_observed
-from sim.experiments.score import NONE, confusion, score_records, score_summary
+from sim.analysis.observed import load_observed, parse_observed
+from sim.analysis.score import NONE, confusion, score_records, score_summary
 from tests.helpers import run_main
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "observed" / "history_2001_2018.yaml"

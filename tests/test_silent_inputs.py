@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from sim.scenarios.cast import DEFAULT_RELATIONS, DEFAULT_STATES, load_cast
-from sim.experiments.ensemble_view import EnsembleView
+from sim.runs.ensemble_view import EnsembleView
 from tests.test_bad_input import _run_cli
 
 HORIZON = "2001-01 to 2018-12"

@@ -75,7 +75,7 @@ def test_a_multirun_job_without_dask_is_refused_the_same_way(tmp_path):
 
 def test_the_python_api_refuses_a_dask_sweep_without_dask_in_one_line():
     done = _python("import sys; sys.modules['dask'] = sys.modules['distributed'] = None\n"
-                   "from sim.errors import InputError\nfrom sim.experiments.sweep import parse_spec\n"
+                   "from sim.errors import InputError\nfrom sim.runs.sweep import parse_spec\n"
                    "try:\n    parse_spec({'name': 'x', 'backend': 'dask', 'parameters': {}})\n"
                    "except InputError as error:\n    print(error)")
     assert done.returncode == 0, done.stderr

@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 
-from sim.experiments.ensemble import run_seeds
+from sim.runs.ensemble import run_seeds
 from sim.app.tasks import SUMMARY_LEGEND, quarter_label, summary
 
 

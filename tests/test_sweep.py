@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from sim.errors import InputError
-from sim.experiments.sweep import parse_spec, run_sweep
+from sim.runs.sweep import parse_spec, run_sweep
 
 SMALL = {"name": "small", "scenarios": ["history"], "design": "grid",
          "parameters": {"rally_gain": {"values": [0.5, 2.0]}, "memory": {"values": [8.0, 12.0]}},
@@ -79,8 +79,8 @@ def test_a_sweep_summarises_each_run_from_its_parts(spec, tmp_path):
 
 
 def test_automatic_chunks_give_each_worker_several_and_at_most_one_batch():
-    from sim.experiments.ensemble import BATCH_SIZE
-    from sim.experiments.sweep import auto_chunk_size
+    from sim.runs.ensemble import BATCH_SIZE
+    from sim.runs.sweep import auto_chunk_size
     assert auto_chunk_size(200, 2) == 25
     assert auto_chunk_size(10_000, 2) == BATCH_SIZE
     assert auto_chunk_size(3, 8) == 1
@@ -90,8 +90,8 @@ KILLABLE = """
 import sys, time
 import sim
 from sim.app.config import resolve
-from sim.experiments.sweep import parse_spec, run_sweep
-import sim.experiments.sweep as engine
+from sim.runs.sweep import parse_spec, run_sweep
+import sim.runs.sweep as engine
 spec = resolve(sim.compose([]))
 original = engine.run_and_store_chunk
 def slow(task):

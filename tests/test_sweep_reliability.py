@@ -17,7 +17,7 @@ import pytest
 
 from sim.errors import UserError
 from sim.io.store import file_digest
-from sim.experiments.sweep import parse_spec, run_sweep
+from sim.runs.sweep import parse_spec, run_sweep
 from sim.io.sweep_store import SweepStore
 from tests.test_sweep import SMALL, _sweep
 
@@ -29,7 +29,7 @@ CLI_SWEEP = ["task=sweep", "sweep.backend=serial", "~sweep.parameters.memory",
 # RELEASE, so whichever process takes the folder's lock keeps it until the test lets go.
 CONTENDER = """
 import pathlib, sys, time
-import sim.experiments.sweep as engine
+import sim.runs.sweep as engine
 from sim.app.cli import main
 go, release = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 original = engine.run_and_store_chunk
@@ -51,8 +51,8 @@ POOL_PARENT = """
 import os, pathlib, sys, time
 import sim
 from sim.app.config import resolve
-from sim.experiments.sweep import parse_spec, run_sweep
-import sim.experiments.sweep as engine
+from sim.runs.sweep import parse_spec, run_sweep
+import sim.runs.sweep as engine
 pids = pathlib.Path(sys.argv[2])
 def stuck(task):
     (pids / str(os.getpid())).touch()
@@ -141,7 +141,7 @@ def test_a_truncated_or_corrupt_part_is_reported_rerun_and_the_table_is_exact(sp
     data = bytearray(corrupt.read_bytes())
     data[len(data) // 2] ^= 0xFF
     corrupt.write_bytes(bytes(data))
-    with caplog.at_level(logging.WARNING, logger="sim.experiments.sweep"):
+    with caplog.at_level(logging.WARNING, logger="sim.runs.sweep"):
         resumed = _sweep(spec, tmp_path, "damaged", backend="serial")
     warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warned) == 2 and all("\n" not in line for line in warned), warned

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.experiments.ensemble import run_seeds
-from sim.experiments.ensemble_view import EnsembleView
+from sim.runs.ensemble import run_seeds
+from sim.runs.ensemble_view import EnsembleView
 from sim.core.institutions import ACTIVE, HEDGING
-from sim.experiments.validation import (FAMILY_TWINS, PROBE, QUIET_SCENARIO, UNREST_PROBES, UNREST_TWIN, REQUIRED_SHARE, TARGETS, Views, check_outcomes, evaluate_checks,
+from sim.analysis.validation import (FAMILY_TWINS, PROBE, QUIET_SCENARIO, UNREST_PROBES, UNREST_TWIN, REQUIRED_SHARE, TARGETS, Views, check_outcomes, evaluate_checks,
                                         quiet_future, run_views, twin_scenarios)
 from tests.helpers import packaged_scenario
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.experiments.ensemble import run_seeds, run_view
-from sim.experiments.ensemble_view import EnsembleView
+from sim.runs.ensemble import run_seeds, run_view
+from sim.runs.ensemble_view import EnsembleView
 from tests.helpers import packaged_scenario
 
 

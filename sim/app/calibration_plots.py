@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.experiments.calibration import weighted_quantiles
+from sim.analysis.calibration import weighted_quantiles
 from sim.app.plots import parameter_label, save_figure
 from sim.io.store import read_json
 

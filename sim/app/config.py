@@ -25,22 +25,22 @@ from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, ValidationError
 
-from sim.experiments.calibration import CalibrateConfig, parse_calibration, posterior_values
+from sim.analysis.calibration import CalibrateConfig, parse_calibration, posterior_values
 from sim.scenarios.cast import DATA_DIR, DEFAULT_RELATIONS, DEFAULT_STATES, Cast, load_cast
 from sim.checks import allowed, choices, refuse_interpolations
 from sim.core.observables import COMPARE_METRICS
-from sim.experiments.discover import ANALYSES as DISCOVER_ANALYSES, OPERATORS as DISCOVER_WHEN
+from sim.analysis.discover import ANALYSES as DISCOVER_ANALYSES, OPERATORS as DISCOVER_WHEN
 from sim.errors import InputError
 from sim.app.job_size import check_size
-from sim.experiments.observed import Observed, load_observed
+from sim.analysis.observed import Observed, load_observed
 from sim.core.params import Params, check_params
 from sim.scenarios.schema import Scenario, load_scenario
 from sim.io.results import resolve_folder
 from sim.io.store import OUTPUT_FORMATS
 from sim.scenarios.calendar import MONTH
-from sim.experiments.sensitivity import METHODS
-from sim.experiments.executors import Backend
-from sim.experiments.sweep import SCHEDULERS, WORKER_COUNTS, SweepConfig, parse_spec, point_count, run_count
+from sim.analysis.sensitivity import METHODS
+from sim.runs.executors import Backend
+from sim.runs.sweep import SCHEDULERS, WORKER_COUNTS, SweepConfig, parse_spec, point_count, run_count
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 #: The largest seed a run may have (its tables store seeds as 64-bit integers).

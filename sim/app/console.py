@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from sim.core.params import Params
-from sim.experiments.ensemble import run_one
+from sim.runs.ensemble import run_one
 from sim.scenarios.schema import Scenario
 
 #: Width of everything the tasks print.

@@ -9,7 +9,7 @@ reads what each task runs, so it lives beside the tasks (`sim.limits` keeps the 
 on a scenario's inputs, which the scenarios check and which know no task).
 
 How the constants were measured (the history scenario, 72 quarters, 20 seeds, one core,
-`sim.experiments.ensemble.run_seeds`; see `measure()`): 0.11-0.25 ms per run-quarter; 582 rows of
+`sim.runs.ensemble.run_seeds`; see `measure()`): 0.11-0.25 ms per run-quarter; 582 rows of
 `timeseries` per run and quarter at 42 bytes a row (`DataFrame.memory_usage(deep=True)`),
 plus the decisions table (about 1.3 rows of 194 bytes per run-quarter, i.e. under one
 byte per time-series row). Rows per quarter grow with the cast (about states squared).
@@ -101,7 +101,7 @@ def _validate_estimate(options: Any, quarters: int, split_runs: int = 0) -> Esti
     """`task=validate`: the history, its twins and the quiet future on `validate.seeds`, held
     in memory together, plus the robustness and data ensembles and the time split's
     calibrations (`split_runs`; not the ablation)."""
-    from sim.experiments.validation import DERIVED_TWINS, LOADED_TWINS  # pandas and the checks: only when a validation is sized
+    from sim.analysis.validation import DERIVED_TWINS, LOADED_TWINS  # pandas and the checks: only when a validation is sized
     scenarios = 1 + len(LOADED_TWINS) + len(DERIVED_TWINS)
     held = options.seeds * (scenarios + 1)
     extra = scenarios * options.seeds_per_point * (options.points * options.robustness + options.data_points)
@@ -119,7 +119,7 @@ def check_size(cfg: Any, quarters: int, sweep_runs: int = 0) -> Estimate:
 def measure(scenario: Scenario, params: Params, seeds: Iterable[int] = range(20)) -> dict[str, float]:
     """Re-measure the constants above on a scenario (run by hand, not in tests):
     `measure(resolve(compose([])).scenario, Params())` for the history."""
-    from sim.experiments.ensemble import run_seeds  # the engine and pandas: only when measuring
+    from sim.runs.ensemble import run_seeds  # the engine and pandas: only when measuring
     seeds = list(seeds)
     start = time.perf_counter()
     series, decisions = run_seeds(scenario, params, seeds)

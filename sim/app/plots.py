@@ -31,7 +31,7 @@ from matplotlib.textpath import TextPath
 from matplotlib.ticker import MaxNLocator
 
 from sim.core.institutions import GOOD_STANDING, STATUS_NAMES
-from sim.experiments.sensitivity import output_values, parse_output
+from sim.analysis.sensitivity import output_values, parse_output
 from sim.io.store import write_if_changed
 from sim.core.observables import COMPONENTS
 from sim.core.params import Params

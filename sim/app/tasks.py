@@ -15,20 +15,20 @@ import yaml
 from hydra.errors import MissingConfigException
 from omegaconf import OmegaConf
 
-from sim.experiments.ablation import (BUNDLE, data_ensemble, inert, one_at_a_time, one_at_a_time_variants,
+from sim.analysis.ablation import (BUNDLE, data_ensemble, inert, one_at_a_time, one_at_a_time_variants,
                                       robustness_needs)
-from sim.experiments.calibration import (CALIBRATION_FILES, CalibrationSpec, calibrate, calibration_digest,
+from sim.analysis.calibration import (CALIBRATION_FILES, CalibrationSpec, calibrate, calibration_digest,
                                          flat_statistics, parse_calibration, posterior_file)
-from sim.experiments.model_choice import CHOICE_FILES, choice_digest, choose_models, left_out
+from sim.analysis.model_choice import CHOICE_FILES, choice_digest, choose_models, left_out
 from sim.app.console import COLUMNS, console_table, shown, sweep_outcomes, wrapped
 from sim.app.calibration_plots import calibration_figures
 from sim.scenarios.cast import Cast
-from sim.experiments.collect import collect
-from sim.experiments.compare import differences
+from sim.runs.collect import collect
+from sim.analysis.compare import differences
 from sim.app.config import RunSpec, cast_files
-from sim.experiments.discover import Condition, cases, default_level, discover, envelope, feature_scores
+from sim.analysis.discover import Condition, cases, default_level, discover, envelope, feature_scores
 from sim.app.discover_plots import box_figure, envelope_figure, features_figure, tradeoff_figure
-from sim.experiments.ensemble import run_pairs, run_view, variance_split
+from sim.runs.ensemble import run_pairs, run_view, variance_split
 from sim.errors import DataError, InputError
 from sim.app.listing import listing
 from sim.core.params import BEHAVIOURAL, Params, spread_bounds
@@ -36,17 +36,17 @@ from sim.app.plots import (FigureInputs, comparison_figure, draw_figures, event_
                        metric_label, output_label, parameter_label, quarter_start, save_figure, sensitivity_figure)
 from sim.io.records import TIMESERIES_COLUMNS, check_metrics, summary_frame, wide_frame
 from sim.scenarios.schema import Scenario, load_scenario
-from sim.experiments.score import confusion, report, score_records, score_summary
-from sim.experiments.sensitivity import CSV_FLOAT_FORMAT, analyse, output_values, parse_output
+from sim.analysis.score import confusion, report, score_records, score_summary
+from sim.analysis.sensitivity import CSV_FLOAT_FORMAT, analyse, output_values, parse_output
 from sim.io.store import (file_digest, parquet_record, provenance, read_json, read_table, reading, table_columns,
                           write_csv, write_table, write_yaml)
-from sim.experiments.sweep import SweepSpec, design_points, parse_spec, problem, run_sweep, sweep_identity
+from sim.runs.sweep import SweepSpec, design_points, parse_spec, problem, run_sweep, sweep_identity
 from sim.io.sweep_store import SweepStore, store_digest
 from sim.io.results import mark_latest, named_folder
-from sim.experiments.time_split import time_split
-from sim.experiments.robustness import PointRunner, robustness, summarise_checks
-from sim.experiments.references import informativeness, references, run_references
-from sim.experiments.validation import (QUIET_SCENARIO, REQUIRED_SHARE, ROBUST_SHARE, TARGET_WINDOW, check_outcomes,
+from sim.analysis.time_split import time_split
+from sim.analysis.robustness import PointRunner, robustness, summarise_checks
+from sim.analysis.references import informativeness, references, run_references
+from sim.analysis.validation import (QUIET_SCENARIO, REQUIRED_SHARE, ROBUST_SHARE, TARGET_WINDOW, check_outcomes,
                                         evaluate, evaluate_checks, quiet_future, run_views, twin_scenarios)
 
 
@@ -266,7 +266,7 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
 
 def _references_report(spec: RunSpec, load: ScenarioLoader, checks: pd.DataFrame, out: Path) -> pd.DataFrame:
     """Every check's pass rate under the prior predictive, the null model and the flat-data
-    null (`sim.experiments.references`) added to `checks`, printed and returned; writes
+    null (`sim.analysis.references`) added to `checks`, printed and returned; writes
     reference_targets.csv: which targets pass under each."""
     options = spec.config.validate
     calibration = parse_calibration(OmegaConf.to_container(spec.config.calibrate, resolve=True, enum_to_str=True))

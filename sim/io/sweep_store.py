@@ -1,6 +1,6 @@
 """A sweep's folder on disk: its manifest, run plan, parts and their ledger.
 
-A sweep (`sim.experiments.sweep`) writes each chunk's tidy table as one Parquet part and
+A sweep (`sim.runs.sweep`) writes each chunk's tidy table as one Parquet part and
 records its size and SHA-256 in a ledger; the store checks a resumed sweep against the
 manifest's spec hash, keeps the parts that match their record and removes the others (so
 their chunks run again), and reads the finished runs back for the analyses.

@@ -69,7 +69,7 @@ class Event:
     def decisions(self) -> dict[str, tuple[str, ...]]:
         """The decisions this event asks for: decision kind (the `kind` column of the
         decisions table) -> the topics of its texts (empty for votes, recognitions and
-        interventions). Lets observed outcomes (`sim.experiments.observed`) be checked against a
+        interventions). Lets observed outcomes (`sim.analysis.observed`) be checked against a
         scenario before any run."""
         return {}
 

@@ -27,17 +27,17 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from sim.extras import progress_bar
 from sim.checks import allowed, choices, is_finite_number
 from sim.core.observables import groups_for
-from sim.experiments.ensemble import BATCH_SIZE, run_batch
+from sim.runs.ensemble import BATCH_SIZE, run_batch
 from sim.errors import InputError
-from sim.experiments.executors import BACKENDS, SCHEDULER_ADDRESS, Backend, Executor, executor
+from sim.runs.executors import BACKENDS, SCHEDULER_ADDRESS, Backend, Executor, executor
 from sim.core.params import PARAM_NAMES, Params
-from sim.experiments.gate import checked
+from sim.runs.gate import checked
 from sim.io.outdir import check_folder_name, refuse_links
 from sim.io.records import selected_frame
 from sim.scenarios.schema import Scenario
 from sim.io.store import file_digest, write_parquet
 from sim.io.sweep_store import PartRecord, SweepStore
-from sim.experiments.sampling import latin_hypercube
+from sim.runs.sampling import latin_hypercube
 from sim.extras import require_dask
 
 #: The progress bar class (`sim.extras.progress_bar`: no widget warning in a notebook).
@@ -270,7 +270,7 @@ def run_chunk(task: ChunkTask) -> tuple[int, pd.DataFrame]:
 
 def _params(base: dict[str, Any], row: dict[str, Any], names: list[str], source: str = "sweep") -> Params:
     """A run's parameters: the base values with the run's design-point values, through the
-    parameter gate (`sim.experiments.gate`)."""
+    parameter gate (`sim.runs.gate`)."""
     return checked(Params(**base), {name: _plain(row[name]) for name in names}, source)
 
 

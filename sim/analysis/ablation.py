@@ -3,14 +3,14 @@
 `one_at_a_time` re-runs the validation with each behavioural `Params` field alone at its
 neutral value (the value that switches its own effect off, declared in its metadata),
 with each bundle of `MECHANISMS` (fields that carry one mechanism together) and with the
-`NULL_MODEL`: an evidence check (`sim.experiments.validation`) that passes in the full
+`NULL_MODEL`: an evidence check (`sim.analysis.validation`) that passes in the full
 model but fails in a variant needs it (checks, not targets, are the unit: a field a
 failing target's passing check needs is still needed), and a field no check needs at the default point or over the robustness ensemble
 (`robustness_needs`) is inert. Noise scales are reported but never counted as inert.
 `ablation` is the general table behind it (any mapping of variants to values).
 `data_ensemble` re-runs the targets on casts whose ordinal codings (the values the states
 and relations tables source as "Ordinal coding from the article") are perturbed, the data
-counterpart of the parameter robustness check in `sim.experiments.robustness`.
+counterpart of the parameter robustness check in `sim.analysis.robustness`.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from sim.scenarios.cast import (DEFAULT_RELATIONS, DEFAULT_STATES, NORM_ATTRIBUT
                       load_cast)
 from sim.core.params import MECHANISMS, NEUTRAL, NOISE_SCALES, NULL_MODEL, Params
 from sim.scenarios.schema import Scenario
-from sim.experiments.robustness import PointRunner, robustness, summarise_points
-from sim.experiments.validation import CHECKS, QUIET_SHARE, REQUIRED_SHARE, ROBUST_SHARE, CastLoader, scenarios_on
+from sim.analysis.robustness import PointRunner, robustness, summarise_points
+from sim.analysis.validation import CHECKS, QUIET_SHARE, REQUIRED_SHARE, ROBUST_SHARE, CastLoader, scenarios_on
 
 FULL_MODEL = "full model"
 #: The checks an ablation variant can be needed by, in the validation's order.
@@ -150,7 +150,7 @@ def robustness_needs(table: pd.DataFrame, full: pd.DataFrame, scenarios: dict[st
                      runner: PointRunner | None = None) -> pd.DataFrame:
     """Add `robust_needed_by` to an ablation table: for each variant of `mechanisms` no check
     needs at the default point, the targets whose share over the robustness ensemble (`full`,
-    from `sim.experiments.validation.robustness` on the same points) is at least ROBUST_SHARE
+    from `sim.analysis.validation.robustness` on the same points) is at least ROBUST_SHARE
     with the mechanism and below it without (the second level of the acceptance). The
     switched-off values are held at every point (`robustness`, `fixed`). Variants already
     needed at the default point are not re-run (empty). The points run on `runner`

@@ -18,7 +18,7 @@ import pandas as pd
 from sim.core.engine import Engine
 from sim.core.institutions import standing
 from sim.core.params import Params
-from sim.experiments.ensemble import BATCH_SIZE
+from sim.runs.ensemble import BATCH_SIZE
 from sim.scenarios.schema import Scenario
 
 #: The quarters the ratio reads by default: the history after the SCO's first full year.

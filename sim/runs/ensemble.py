@@ -15,7 +15,7 @@ import pandas as pd
 from sim.extras import progress_bar
 from sim.core.engine import RunResult, run_engine
 from sim.core.observables import GROUPS
-from sim.experiments.ensemble_view import EnsembleView
+from sim.runs.ensemble_view import EnsembleView
 from sim.model import ProtectiveIntegrationModel
 from sim.core.params import Params
 from sim.io.records import decisions_table, timeseries_table

@@ -12,7 +12,7 @@ and redrawn until inside the prior's support, weights them by prior / proposal d
 (the kernel mixture over its mass inside the support, so that old and new particles
 weigh alike), and keeps the alpha N closest of old and new.
 
-A particle's summary statistics are, per target of `sim.experiments.validation`, the share of its
+A particle's summary statistics are, per target of `sim.analysis.validation`, the share of its
 seeds meeting the target (a class turned into a share) and, optionally, the mean of the
 target's statistic. Each is scaled by its spread over generation 0 (the prior predictive);
 a statistic that does not vary there carries no information and is left out. The
@@ -27,8 +27,6 @@ stopped and ends with the same posterior as an uninterrupted one, on any backend
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import math
 import os
@@ -44,16 +42,17 @@ import pandas as pd
 from sim.extras import progress_bar
 from sim.checks import allowed, choices, is_finite_number
 from sim.errors import DataError, InputError, UserError
-from sim.experiments.gate import checked
-from sim.experiments.executors import BACKENDS, SCHEDULER_ADDRESS, Backend, Executor, executor
+from sim.runs.gate import checked
+from sim.runs.executors import BACKENDS, SCHEDULER_ADDRESS, Backend, Executor, executor
 from sim.core.params import BEHAVIOURAL, Params
 from sim.scenarios.schema import Scenario
 from sim.io.outdir import check_folder_name, refuse_links
-from sim.io.store import (code_version, file_digest, folder_lock, parquet_record, read_json, source_digest,
-                          write_csv, write_json, write_parquet, write_yaml)
-from sim.experiments.sweep import SCHEDULERS
+from sim.io.store import (folder_lock, parquet_record, read_json, source_digest, write_csv, write_parquet,
+                          write_yaml)
+from sim.runs.sweep import SCHEDULERS
 from sim.io.store import fingerprint, spec_hash
-from sim.experiments.validation import TARGETS, Target, run_pair_views
+from sim.io.calibration_store import CalibrationStore
+from sim.analysis.validation import TARGETS, Target, run_pair_views
 from sim.extras import require_dask
 
 #: The progress bar class (`sim.extras.progress_bar`: no widget warning in a notebook).
@@ -67,7 +66,7 @@ Statistics = choices("Statistics", STATISTICS, __name__, "A particle's summary s
 INTEGER_BOUNDS = {"truth_seeds": (1, 10_000), "particles": (4, 1_000_000), "generations": (1, 1000),
                   "seeds_per_particle": (1, 1000), "seed": (0, 2**31 - 1), "workers": (0, 4096),
                   "chunk": (0, 1_000_000), "repeats": (1, 1000)}
-#: The model variants `calibrate.models` may name (`sim.experiments.model_choice`): one
+#: The model variants `calibrate.models` may name (`sim.analysis.model_choice`): one
 #: YAML file each, named by its stem.
 MODELS_DIR = Path(__file__).resolve().parents[2] / "configs" / "calibrate" / "models"
 ALPHAS = "a number in (0, 1)"
@@ -276,7 +275,7 @@ def _models(models: Any, spec: CalibrationSpec, source: str) -> tuple[str, ...] 
                f"({MODELS_DIR.relative_to(MODELS_DIR.parents[2])}/)")
     _check(len(set(models)) == len(models), source, "models", list(models), "distinct model variants")
     _check(spec.observed == "article", source, "observed", spec.observed,
-           "article when calibrate.models is set (a model choice on simulated data: sim.experiments.model_choice)")
+           "article when calibrate.models is set (a model choice on simulated data: sim.analysis.model_choice)")
     return tuple(str(name) for name in models)
 
 
@@ -422,7 +421,7 @@ def _tasks(problem: Problem, values: np.ndarray, seeds: np.ndarray) -> list[Part
 def simulate(problem: Problem, values: np.ndarray, seeds: np.ndarray, bar: tqdm | None = None) -> np.ndarray:
     """Statistics of particles (rows of `values`), on the problem's executor, in the rows'
     order; the result does not depend on the backend, the worker count or the order tasks
-    finish in. Every particle passes the parameter gate (`sim.experiments.gate`) first."""
+    finish in. Every particle passes the parameter gate (`sim.runs.gate`) first."""
     spec = problem.spec
     for number, row in enumerate(values.tolist()):
         checked(problem.base, dict(zip(spec.names, row)), f"calibration '{spec.name}' particle {number}")
@@ -483,85 +482,6 @@ def _keep(spec: CalibrationSpec, candidates: pd.DataFrame) -> tuple[pd.DataFrame
     ordered = candidates.sort_values(["distance", "generation", "particle"], kind="stable")
     epsilon = float(ordered["distance"].iloc[spec.kept - 1])
     return ordered[ordered["distance"] <= epsilon].reset_index(drop=True), epsilon
-
-
-# -- storage and resumption ----------------------------------------------------------
-
-class CalibrationStore:
-    """A calibration folder: manifest.json (spec, base parameters, scenarios' hash, code
-    version; a calibration resumes only under the same spec and the same code, by the
-    digest of its source), generations/gNNN.parquet (the kept population after generation NNN) with
-    gNNN.json (tolerance, acceptance, timing and the part's size and SHA-256), and, once
-    finished, the posterior files (`write_results`). The lock (calibration.lock) is held by
-    the calibration writing there."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = Path(folder)
-        self.generations = self.folder / "generations"
-        self.manifest = self.folder / "manifest.json"
-
-    def open(self, spec: CalibrationSpec, base: Params, scenarios: dict[str, Scenario]) -> None:
-        """Create the folder for this calibration, or check that it holds the same one."""
-        digest = spec_hash(spec.identity(), asdict(base), {n: fingerprint(s) for n, s in scenarios.items()})
-        self.spec_hash = digest
-        if self.manifest.exists():
-            held = read_json(self.manifest)
-            if held is None or held.get("spec_hash") != digest:
-                raise InputError(str(self.manifest), "spec_hash", (held or {}).get("spec_hash"),
-                                 f"the same calibration as the one run there ({digest} now): "
-                                 "leave calibrate.dir empty (each calibration gets its own folder) or use a new one")
-            code = (held.get("code_version") or {}).get("source_digest")
-            if code != source_digest():
-                raise InputError(str(self.manifest), "code_version.source_digest", code,
-                                 f"generations computed by this code (source {source_digest()}): use a new "
-                                 "calibrate.dir, or delete the folder to recompute them")
-            return
-        if any(self.generations.glob("g*.parquet")):
-            raise UserError(f"{self.folder} holds generations but no manifest.json, so they cannot be "
-                            "checked against this calibration: use a new calibrate.dir, or delete the folder")
-        self.generations.mkdir(parents=True, exist_ok=True)
-        write_json({"spec": spec.identity(), "base_params": asdict(base), "spec_hash": digest,
-                    "scenarios": list(scenarios), "code_version": code_version(),
-                    "created": time.strftime("%Y-%m-%dT%H:%M:%S")}, self.manifest)
-
-    def save(self, population: pd.DataFrame, meta: dict[str, Any]) -> None:
-        """Write a generation's kept population, then its record (which makes it count): the
-        generation's meta data, the part's size and SHA-256 and the record's own SHA-256."""
-        t = int(meta["generation"])
-        part = write_parquet(population, self.generations / f"g{t:03d}.parquet")
-        record = {**meta, "part": file_digest(part)}
-        write_json({**record, "sha256": _record_digest(record)}, self.generations / f"g{t:03d}.json")
-
-    def load(self) -> list[tuple[pd.DataFrame, dict[str, Any]]]:
-        """The complete generations in order; the first incomplete, corrupt or edited one
-        (its part or its record not matching the record's digests) and all after it are
-        removed (reported in one warning line each), so they run again."""
-        done = []
-        for t in range(len(list(self.generations.glob("g*.json"))) + 1):
-            part, record = self.generations / f"g{t:03d}.parquet", self.generations / f"g{t:03d}.json"
-            meta = read_json(record)
-            if not _intact(meta, part):
-                break
-            done.append((pd.read_parquet(part), {k: v for k, v in meta.items() if k != "sha256"}))
-        for stale in sorted(self.generations.glob("g*.*")):
-            if int(stale.stem[1:]) >= len(done):
-                log.warning("%s: incomplete, corrupt or edited generation, removed; it runs again", stale)
-                stale.unlink()
-        return done
-
-
-def _record_digest(record: dict[str, Any]) -> str:
-    """SHA-256 of a generation record's content (canonical JSON, keys sorted)."""
-    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
-
-
-def _intact(meta: Any, part: Path) -> bool:
-    """Whether a generation's record is unedited (its own digest) and its part is the one
-    it records (size and SHA-256)."""
-    if not isinstance(meta, dict) or not part.exists():
-        return False
-    record = {k: v for k, v in meta.items() if k != "sha256"}
-    return meta.get("sha256") == _record_digest(record) and file_digest(part) == record.get("part")
 
 
 # -- the run ------------------------------------------------------------------------------
@@ -650,7 +570,7 @@ def calibrate(spec: CalibrationSpec, scenarios: dict[str, Scenario], base: Param
     refuse_links(Path(folder), "calibrate.dir", ("generations",))
     with executor(spec.backend, spec.worker_count, spec.scheduler) as engine, folder_lock(folder, "calibration"):
         store = CalibrationStore(folder)
-        store.open(spec, base, scenarios)
+        store.open(spec.identity(), base, scenarios)
         history = store.load()
         names = statistic_names(spec.targets, spec.statistics == "shares_and_values")
         problem = Problem(spec, scenarios, base, np.zeros(len(names)), names, engine)
@@ -706,7 +626,7 @@ def posterior_values(path: str | Path, count: int, base: Params, seed: int = 0,
     The sample must be a calibration's posterior (not its populations, which hold every
     generation) made under the base parameters `base` has outside the free ones, unless
     `allow_mismatch`; every row, on top of `base`, must pass the parameter gate
-    (`sim.experiments.gate`), so one bad row refuses the file, named with its row and column."""
+    (`sim.runs.gate`), so one bad row refuses the file, named with its row and column."""
     source = posterior_file(path)
     try:
         sample = pd.read_parquet(source)

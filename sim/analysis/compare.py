@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.experiments.ensemble_view import EnsembleView
+from sim.runs.ensemble_view import EnsembleView
 
 
 def bootstrap_interval(values: np.ndarray, resamples: int, seed: int = 0) -> tuple[float, float]:

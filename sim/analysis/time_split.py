@@ -1,6 +1,6 @@
 """Out-of-sample validation by time: calibrate on one period's targets, predict the other's.
 
-Each target of `sim.experiments.validation` says when the events it reads happened (`Target.period`):
+Each target of `sim.analysis.validation` says when the events it reads happened (`Target.period`):
 "early" (2001-2010) or "late" (2011-2018); targets spanning both sit on neither side.
 `time_split` calibrates on the early targets alone and predicts the late ones, then the
 reverse. A prediction is the share of runs meeting each held-out target, with parameters
@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.experiments.calibration import CalibrationSpec, calibrate, posterior_draws
+from sim.analysis.calibration import CalibrationSpec, calibrate, posterior_draws
 from sim.core.params import Params
 from sim.scenarios.schema import Scenario
-from sim.experiments.validation import REQUIRED_SHARE, TARGETS, run_pair_views
+from sim.analysis.validation import REQUIRED_SHARE, TARGETS, run_pair_views
 
 PERIODS = ("early", "late")
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sim.core.params import Params
-from sim.experiments.calibration import QUANTILES, CalibrationSpec, calibrate, weighted_quantiles
+from sim.analysis.calibration import QUANTILES, CalibrationSpec, calibrate, weighted_quantiles
 from sim.scenarios.schema import Scenario
 
 #: The share of (truth, parameter) pairs a 90% interval must cover for the method to pass

@@ -1,6 +1,6 @@
 """Every decision of an ensemble with the share of seeds giving each outcome.
 
-The validation (`sim.experiments.validation`) reads a few decisions of the history; the
+The validation (`sim.analysis.validation`) reads a few decisions of the history; the
 model makes many more (every state's vote and recognition, every organisation's texts,
 every veto holder's ideal text, proposals, operations, membership moves). This module
 puts all of them in one tidy table, so a reader can judge the decisions no check reads
@@ -20,7 +20,7 @@ have no fixed date: their quarter is part of the outcome, so `membership_moves` 
 per organisation, state and move, the share of seeds in which it happens and its quarters.
 
 `READS` declares which validation target reads which decision. It mirrors the checks of
-`sim/experiments/validation.py` by hand (a test compares the events it names with the
+`sim/analysis/validation.py` by hand (a test compares the events it names with the
 string literals of that file, so a check that starts or stops reading an event shows).
 """
 
@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 
 from sim.core.institutions import STANCE_NAMES, stance_of, text_scale
-from sim.experiments.ensemble_view import EnsembleView
-from sim.experiments.validation import SUBJECTS, TEXT_KINDS
+from sim.runs.ensemble_view import EnsembleView
+from sim.analysis.validation import SUBJECTS, TEXT_KINDS
 
 #: The columns that name one decision in `decision_shares`.
 KEY = ("date", "event", "institution", "state", "kind", "topic", "who")
@@ -67,7 +67,7 @@ class Read:
 
 #: A read of an organisation's own outcome, not of its members' ideal texts.
 COLLECTIVE = ("collective",)
-#: What each target of `sim/experiments/validation.py` reads from the history's decision
+#: What each target of `sim/analysis/validation.py` reads from the history's decision
 #: log (target 10 reads only series; the twins' decisions, e.g. target 6's probe, are not
 #: the history's). Target 1 reads every suspension and withdrawal; target 7 the revision
 #: leaver's CSTO status (its status series: leaving good standing and returning; hedging

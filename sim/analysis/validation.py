@@ -6,7 +6,7 @@ when the share of runs meeting it is at least `REQUIRED_SHARE`. A claim is eithe
 class (the SCO's text on Georgia is *neutral*, not "not endorse") or a contrast, on the
 same seed, against a twin of the history without the shock (`twin_scenarios`), with a
 size stated next to it (the size constants below). Which checks are evidence and which
-only consistency is declared here and measured by `sim.experiments.references`.
+only consistency is declared here and measured by `sim.analysis.references`.
 Pattern-oriented modelling (Grimm et al. 2005): all patterns at once. `quiet_future`
 checks that nothing drifts without shocks.
 """
@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.experiments.ensemble import run_view
-from sim.experiments.ensemble_view import EnsembleView
+from sim.runs.ensemble import run_view
+from sim.runs.ensemble_view import EnsembleView
 from sim.core.institutions import GOOD_STANDING
 from sim.scenarios.cast import DATA_DIR, Cast
 from sim.core.params import Params
@@ -96,7 +96,7 @@ class Check:
 
     `test` returns, per run, whether the claim holds and the statistic it reads (NaN
     where there is none). `evidence=False` declares a consistency check: a claim the
-    references (`sim.experiments.references`) meet as often as the model does, so it
+    references (`sim.analysis.references`) meet as often as the model does, so it
     counts toward no target; the references report says whether each declaration holds.
     """
 

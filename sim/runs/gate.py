@@ -1,7 +1,7 @@
 """The one gate every parameter value passes before it reaches the model.
 
 Parameters arrive from configs and overrides (`sim.app.config.resolve`), posterior draws
-(`sim.experiments.calibration.posterior_values`), sweep designs (`run_sweep`) and
+(`sim.analysis.calibration.posterior_values`), sweep designs (`run_sweep`) and
 calibration particles (`simulate`). Each set is checked here, whole, by the same rules
 (`sim.core.params.check_params`: known names, finite numbers,
 each value inside its documented range, cohesion weights summing to 1), so a value that a

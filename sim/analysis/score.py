@@ -1,4 +1,4 @@
-"""Scoring a seed ensemble against observed outcomes (`sim.experiments.observed`).
+"""Scoring a seed ensemble against observed outcomes (`sim.analysis.observed`).
 
 For every record, the model's outcome in each seed is read from the ensemble's tables
 (`EnsembleView`); a record's match share is the share of seeds whose outcome equals the
@@ -14,9 +14,9 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from sim.experiments.ensemble_view import EnsembleView
+from sim.runs.ensemble_view import EnsembleView
 from sim.core.institutions import STATUS_NAMES
-from sim.experiments.observed import OUTCOMES, WITHIN, Observed, Record
+from sim.analysis.observed import OUTCOMES, WITHIN, Observed, Record
 
 #: The model's outcome where a record's decision did not happen in a seed.
 NONE = "(none)"

@@ -8,7 +8,7 @@ added to, or replacing, the calibration's), on top of the calibration's `free` p
 
 Method: ABC model choice with a uniform prior over the models (Toni et al. 2009; Grelaud
 et al. 2009). For each model, the adaptive population Monte Carlo sampler of
-`sim.experiments.calibration` runs on the same observation and the same distance: the
+`sim.analysis.calibration` runs on the same observation and the same distance: the
 statistics are scaled by their spread over the pooled prior predictive of all models
 (generation 0 of every model), so a distance means the same thing in every model. Each
 model's evidence at a common tolerance epsilon, P(distance <= epsilon | model), is
@@ -47,10 +47,9 @@ import yaml
 
 from sim.core.params import BEHAVIOURAL, Params
 from sim.errors import InputError, UserError
-from sim.experiments.calibration import (MODELS_DIR, CalibrationSpec, CalibrationStore, Problem, _next_generation,
-                                         _prior, flat_statistics, prior_sample, scales, statistic_names, stopping_rule,
-                                         tqdm, write_results, zeroth_generation)
-from sim.experiments.executors import Executor, executor
+from sim.analysis.calibration import MODELS_DIR, CalibrationSpec, Problem, _next_generation, _prior, flat_statistics, prior_sample, scales, statistic_names, stopping_rule, tqdm, write_results, zeroth_generation
+from sim.io.calibration_store import CalibrationStore
+from sim.runs.executors import Executor, executor
 from sim.io.store import fingerprint, spec_hash
 from sim.io.outdir import refuse_links
 from sim.io.store import code_version, folder_lock, read_json, source_digest, write_csv, write_json

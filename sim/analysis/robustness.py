@@ -3,7 +3,7 @@
 The robustness checks of `task=validate` evaluate the targets at many points: parameter
 sets of a Latin hypercube (`robustness`), the same with a mechanism switched off
 (`ablation.robustness_needs`), or perturbed data casts (`ablation.data_ensemble`).
-Each point is one task for an executor (`sim.experiments.executors`), so points run on the
+Each point is one task for an executor (`sim.runs.executors`), so points run on the
 serial, local-process or Dask backend with the same numbers; a finished point can be kept
 in a folder under a key that hashes everything its numbers depend on (its parameters,
 seeds and scenarios, and the code version), so an interrupted validation resumes where it
@@ -25,10 +25,10 @@ import pandas as pd
 
 from sim.extras import progress_bar
 from sim.core.params import BEHAVIOURAL, Params, spread_bounds
-from sim.experiments.executors import executor
-from sim.experiments.sampling import latin_hypercube
-from sim.experiments.ensemble import run_view
-from sim.experiments.validation import (CHECKS, REQUIRED_SHARE, TARGETS, check_outcomes, check_shares, evaluate,
+from sim.runs.executors import executor
+from sim.runs.sampling import latin_hypercube
+from sim.runs.ensemble import run_view
+from sim.analysis.validation import (CHECKS, REQUIRED_SHARE, TARGETS, check_outcomes, check_shares, evaluate,
                                         quiet_future, quiet_shares, run_views, target_shares)
 from sim.io.store import fingerprint, folder_lock, read_json, source_digest, write_json
 from sim.version import __version__

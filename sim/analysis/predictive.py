@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.core.params import Params
-from sim.experiments.validation import CHECKS, REQUIRED_SHARE, check_outcomes, run_pair_views
+from sim.analysis.validation import CHECKS, REQUIRED_SHARE, check_outcomes, run_pair_views
 from sim.scenarios.schema import Scenario
 
 

@@ -1,7 +1,7 @@
 """How much each validation check could have failed: its pass rate under three references.
 
 A check is evidence for the model only if something could have failed it. Each check of
-`sim.experiments.validation` is run under three references, on the same twins:
+`sim.analysis.validation` is run under three references, on the same twins:
 
 - the **prior predictive**: parameter sets drawn uniformly from the calibration's prior
   (`configs/calibrate`, the free weights between 0 and twice their default), a few seeds
@@ -29,8 +29,8 @@ import pandas as pd
 
 from sim.extras import progress_bar
 from sim.core.params import NULL_MODEL, Params
-from sim.experiments.ensemble import run_view
-from sim.experiments.validation import (REQUIRED_SHARE, TARGETS, CastLoader, Outcomes, Views, check_outcomes,
+from sim.runs.ensemble import run_view
+from sim.analysis.validation import (REQUIRED_SHARE, TARGETS, CastLoader, Outcomes, Views, check_outcomes,
                                         check_shares, scenarios_on)
 from sim.scenarios.cast import Cast
 from sim.scenarios.schema import Scenario

@@ -1,2 +1,0 @@
-"""Experiments over the engine: seed ensembles, sweeps and their executors, sensitivity,
-validation, ablation, calibration, comparisons and scores."""
