@@ -44,7 +44,7 @@ def test_rows_before_founding_are_kept(spec, history):
 
 def test_cohesion_lines_start_at_founding(spec, history):
     fig = plots.cohesion_figure(history[0], ["SCO", "CSTO"])
-    line = next(line for line in fig.axes[0].get_lines() if line.get_label() == "CSTO")
+    line = next(line for line in fig.axes[0].get_lines() if line.get_label().partition(" ")[0] == "CSTO")  # + band note
     first = pd.Timestamp(np.asarray(line.get_xdata())[0])
     assert first == pd.Timestamp(spec.scenario.dates[spec.scenario.founding_step("CSTO")])
     assert np.isfinite(np.asarray(line.get_ydata(), dtype=float)).all()

@@ -37,7 +37,7 @@ def test_verbose_logs_each_chunk_on_its_own_line_above_the_bar(tmp_path):
     assert done.returncode == 0, done.stderr
     pieces = [piece for piece in re.split(r"[\r\n]", done.stderr) if "done (" in piece]
     assert len(pieces) == 2
-    assert all(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ sim\.experiments\.sweep: chunk \d done", p) for p in pieces)
+    assert all(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ sim\.runs\.sweep: chunk \d done", p) for p in pieces)
     assert "100%" in done.stderr                   # the bar is still drawn
 
 

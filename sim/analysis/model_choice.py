@@ -154,7 +154,7 @@ def _samplers(spec: CalibrationSpec, variants: list[Variant], repeat: int, scena
     for variant in variants:
         own, own_base = variant.spec(spec, repeat), variant.base(base)
         store = CalibrationStore(folder / f"repeat{repeat}" / variant.name)
-        store.open(own, own_base, scenarios)
+        store.open(own.identity(), own_base, scenarios)
         problem = Problem(own, scenarios, own_base, observation, names, engine)
         samplers.append(Sampler(variant, problem, store, store.load()))
     return samplers
