@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from sim.core.processes import arrays
 from sim.core.state import ParamColumns, State, World
 from sim.core.institutions import DECISION_RULES, in_good_standing, standing, text_scale
 
@@ -137,8 +136,9 @@ def stance_scores(s: State, world: World, P: ParamColumns, rs: np.ndarray, motio
     disfavoured one, less fear of the favoured party."""
     norms = np.array(list(motion.content), dtype=np.int64)
     weights = np.array(list(motion.content.values()), dtype=float)
-    return _stances(arrays(s), P.table, rs, norms, weights, world.territorial_integrity, motion.magnitude,
-                    _party(motion.favoured), _party(motion.disfavoured))
+    return _stances(s.norms, s.separatism, s.trust, s.threat, s.baseline_threat, rs, norms, weights,
+                    world.territorial_integrity, motion.magnitude, _party(motion.favoured),
+                    _party(motion.disfavoured), P.values["content_weight"], P.values["loyalty"])
 
 
 def _party(index: int | None) -> int:
@@ -146,24 +146,24 @@ def _party(index: int | None) -> int:
 
 
 @njit(cache=True, nogil=True)
-def _stances(a, params, rs, content, weights, ti, magnitude, favoured, disfavoured):
-    n = a.norms.shape[1]
+def _stances(norms, separatism, trust, threat, baseline, rs, content, weights, ti, magnitude, favoured,
+             disfavoured, content_weight, loyalty):
+    n = norms.shape[1]
     out = np.empty((rs.shape[0], n))
     for j in range(rs.shape[0]):
         r = rs[j]
-        p = params[r]
         for i in range(n):
             total = 0.0
             for c in range(content.shape[0]):
-                salience = 1.0 + a.separatism[r, i] if content[c] == ti else 1.0
-                total = total + weights[c] * (2.0 * a.norms[r, i, content[c]] - 1.0) * salience
+                salience = 1.0 + separatism[r, i] if content[c] == ti else 1.0
+                total = total + weights[c] * (2.0 * norms[r, i, content[c]] - 1.0) * salience
             loyal = 0.0
             if favoured >= 0:
-                loyal = loyal + (a.trust[r, i, favoured] - 0.5)
-                loyal = loyal - (a.threat[r, i, favoured] - a.baseline_threat[r, i, favoured])
+                loyal = loyal + (trust[r, i, favoured] - 0.5)
+                loyal = loyal - (threat[r, i, favoured] - baseline[r, i, favoured])
             if disfavoured >= 0:
-                loyal = loyal - (a.trust[r, i, disfavoured] - 0.5)
-            out[j, i] = p.content_weight * (magnitude * total) + p.loyalty * loyal
+                loyal = loyal - (trust[r, i, disfavoured] - 0.5)
+            out[j, i] = content_weight[r] * (magnitude * total) + loyalty[r] * loyal
     return out
 
 
@@ -339,23 +339,24 @@ def consents(s: State, world: World, P: ParamColumns, rngs: Sequence[np.random.G
     j = np.arange(len(rs))
     deciding[j[leader >= 0], leader[leader >= 0]] = False
     noise = normals(rngs, values["stance_noise"], rs, [np.flatnonzero(row) for row in deciding], n)
-    score = _consent_scores(arrays(s), P.table, rs, host, leader, club_shares(s, k, rs), deference_pull(s, P, k, rs))
+    score = _consent_scores(s.trust, s.sovereignty, s.rivalry, rs, host, leader, club_shares(s, k, rs),
+                            deference_pull(s, P, k, rs),
+                            values["intervention_solidarity"], values["loyalty"], values["intervention_sovereignty"])
     return np.where(deciding, score + noise > 0.0, good)
 
 
 @njit(cache=True, nogil=True)
-def _consent_scores(a, params, rs, host, leader, shares, pull):
+def _consent_scores(trust, sovereignty, rivalry, rs, host, leader, shares, pull, solidarity, loyalty, cost):
     """`consents`' scores before noise, (len(rs), N)."""
     out = np.empty(shares.shape)
     pulled = np.empty(shares.shape[1])
     for j in range(rs.shape[0]):
         r, lead = rs[j], leader[j]
-        p = params[r]
         _deference(shares[j], lead, pull[j], pulled)
         for i in range(shares.shape[1]):
-            distrust = 1.0 - a.trust[r, i, lead] if lead >= 0 else 0.0
-            out[j, i] = (p.intervention_solidarity + 2.0 * p.loyalty * (a.trust[r, i, host] - 0.5) + pulled[i]
-                         - p.intervention_sovereignty * a.sovereignty[r, i] * (1.0 + a.rivalry[r, i, host] + distrust))
+            distrust = 1.0 - trust[r, i, lead] if lead >= 0 else 0.0
+            out[j, i] = (solidarity[r] + 2.0 * loyalty[r] * (trust[r, i, host] - 0.5) + pulled[i]
+                         - cost[r] * sovereignty[r, i] * (1.0 + rivalry[r, i, host] + distrust))
     return out
 
 

@@ -5,14 +5,10 @@ Each public function takes the `State`, the parameter columns and what it needs 
 (this quarter's meeting calendar, pre-drawn noise) and updates the state in place. Its
 arithmetic is a kernel compiled with numba (`_name` below it) that loops over the runs and
 works on one run at a time, so a run's numbers never depend on the other runs it is
-computed with. Kernels take the runs' arrays as one record (`Arrays`) and the parameter
-columns as another (`ParamColumns.table`, one row per run). Kernels are compiled on first use and cached beside this file.
+computed with. Kernels are compiled on first use and cached beside this file.
 """
 
 from __future__ import annotations
-
-from collections import namedtuple
-from dataclasses import fields
 
 import numpy as np
 from numba import njit
@@ -22,23 +18,6 @@ from sim.core.metrics import closeness, distances_of
 from sim.core.state import ParamColumns, State, World
 
 kernel = njit(cache=True, error_model="numpy", nogil=True)
-
-#: The runs' arrays as one record a kernel takes (numba compiles a namedtuple of arrays
-#: like a struct): a kernel reads `a.trust[r, i, j]`, so a new term in a mechanism is one
-#: edit in its kernel, not a new argument threaded through the kernel and its wrapper.
-Arrays = namedtuple("Arrays", [f.name for f in fields(State)])
-#: What the kernels read of the `World`, the data every run shares, as one record.
-Shared = namedtuple("Shared", ["great_powers", "setters", "security_dependence", "economic_dependence"])
-
-
-def arrays(s: State) -> Arrays:
-    """The state's arrays as the kernels' record (views, not copies: kernels write to them)."""
-    return Arrays(*(getattr(s, f.name) for f in fields(State)))
-
-
-def shared(world: World) -> Shared:
-    """The world's data the kernels read, as their record."""
-    return Shared(world.great_powers, world.setters, world.security_dependence, world.economic_dependence)
 
 #: The status moves `engagement_moves` returns, by code (1, 2, ...): (new status, reason).
 MOVES: tuple[tuple[int, str], ...] = ((ACTIVE, "return"), (WITHDRAWN, "withdraw"), (SUSPENDED, "suspend"),
@@ -94,22 +73,24 @@ def socialise(s: State, world: World, P: ParamColumns, quarter: int, noise: np.n
     `noise`: (R, N, N) log-normal experience noise with mean 1.
     """
     summit, ministerial = world.summits[quarter - 1], world.ministerials[quarter - 1]
-    _socialise(arrays(s), P.table, summit, ministerial, noise)
+    _socialise(s.status, s.engagement, s.founded, s.distance, s.positive, s.negative, s.trust, s.rivalry,
+               s.norms, s.illiberalism, s.insecurity, P.table, summit, ministerial, noise)
 
 
 @kernel
-def _socialise(a, params, summit, ministerial, noise):
-    runs, k_count, n = a.status.shape
+def _socialise(status, engagement, founded, distance, positive, negative, trust, rivalry, norms,
+               illiberalism, insecurity, params, summit, ministerial, noise):
+    runs, k_count, n = status.shape
     for r in range(runs):
         p = params[r]
         weights = np.zeros(k_count)
         part = np.zeros((k_count, n))
         for k in range(k_count):
-            if a.founded[r, k]:
+            if founded[r, k]:
                 weights[k] = summit[k] + p.ministerial_weight * ministerial[k]
             if weights[k] > 0:
                 for i in range(n):
-                    part[k, i] = _participation(a.status[r, k, i], a.engagement[r, k, i], p)
+                    part[k, i] = _participation(status[r, k, i], engagement[r, k, i], p)
         links = np.zeros((n, n))
         rate = np.zeros(n)
         for i in range(n):
@@ -123,17 +104,16 @@ def _socialise(a, params, summit, ministerial, noise):
                 contact = 0.0
                 for k in range(k_count):
                     if part[k, i] > 0 and part[k, j] > 0 and i != j:
-                        close = closeness(a.distance[r, k, i, j], p.confidence_bound)
+                        close = closeness(distance[r, k, i, j], p.confidence_bound)
                         contact += weights[k] * part[k, i] * part[k, j] * close
                         if close > 0:
                             links[i, j] += weights[k] * part[k, j]
                 if contact > 0:
-                    rally = 1.0 + p.rally_gain * np.sqrt(a.illiberalism[r, i] * a.insecurity[r, i]
-                                                         * a.illiberalism[r, j] * a.insecurity[r, j])
-                    a.positive[r, i, j] += (p.trust_gain * contact * rally * noise[r, i, j]
-                                            * (1.0 - a.rivalry[r, i, j]))
-        _converge(a.norms[r], a.trust[r], links, rate)
-        _trust(a.positive[r], a.negative[r], a.trust[r])
+                    rally = 1.0 + p.rally_gain * np.sqrt(illiberalism[r, i] * insecurity[r, i]
+                                                         * illiberalism[r, j] * insecurity[r, j])
+                    positive[r, i, j] += p.trust_gain * contact * rally * noise[r, i, j] * (1.0 - rivalry[r, i, j])
+        _converge(norms[r], trust[r], links, rate)
+        _trust(positive[r], negative[r], trust[r])
 
 
 @kernel
@@ -171,20 +151,21 @@ def _converge(norms, trust, links, rate):
 def update_insecurity_and_threat(s: State, P: ParamColumns) -> None:
     """Processes 2-3: pressure decays; insecurity is base plus the pressure the regime's
     legitimacy does not absorb; threat relaxes toward its rivalry baseline."""
-    _insecurity_and_threat(arrays(s), P.table)
+    _insecurity_and_threat(s.pressure, s.legitimacy, s.base_insecurity, s.insecurity, s.threat,
+                           s.baseline_threat, P.table)
 
 
 @kernel
-def _insecurity_and_threat(a, params):
-    runs, n = a.pressure.shape
+def _insecurity_and_threat(pressure, legitimacy, base_insecurity, insecurity, threat, baseline_threat, params):
+    runs, n = pressure.shape
     for r in range(runs):
         p = params[r]
         for i in range(n):
-            a.pressure[r, i] *= 1.0 - p.pressure_decay
-            shield = max(1.0 - p.regime_protection * a.legitimacy[r, i], 0.0)
-            a.insecurity[r, i] = min(max(a.base_insecurity[r, i] + a.pressure[r, i] * shield, 0.0), 1.0)
+            pressure[r, i] *= 1.0 - p.pressure_decay
+            shield = max(1.0 - p.regime_protection * legitimacy[r, i], 0.0)
+            insecurity[r, i] = min(max(base_insecurity[r, i] + pressure[r, i] * shield, 0.0), 1.0)
             for j in range(n):
-                a.threat[r, i, j] += p.threat_decay * (a.baseline_threat[r, i, j] - a.threat[r, i, j])
+                threat[r, i, j] += p.threat_decay * (baseline_threat[r, i, j] - threat[r, i, j])
 
 
 def update_clubs(s: State, world: World, P: ParamColumns) -> None:
@@ -210,40 +191,48 @@ def update_clubs(s: State, world: World, P: ParamColumns) -> None:
     setter who would lead an operation plus its rivalry with the fellow members an
     operation could prop up (article 'Responses to intrastate crises').
     """
-    _clubs(arrays(s), shared(world), P.table)
+    _clubs(s.status, s.founded, s.power, s.illiberalism, s.insecurity, s.sovereignty, s.outside, s.engagement,
+           s.distance, s.trust, s.threat, s.rivalry, s.intrastate_mandate, s.rule, s.shares, s.hierarchy,
+           s.benefit, s.legitimacy, s.investment, s.projects, s.functional, s.functional_benefit, s.utility,
+           P.table, world.setters, world.great_powers, world.security_dependence, world.economic_dependence)
 
 
 @kernel
-def _clubs(a, w, params):
-    runs, k_count, n = a.status.shape
+def _clubs(status, founded, power, illiberalism, insecurity, sovereignty, outside, engagement, distance, trust,
+           threat, rivalry, mandate, rule, shares, hierarchy, benefit, legitimacy, investment, projects,
+           functional, functional_benefit, utility, params, setters, great_powers, security_dependence,
+           economic_dependence):
+    runs, k_count, n = status.shape
     for r in range(runs):
         p = params[r]
         good = np.zeros((k_count, n), dtype=np.bool_)
         for k in range(k_count):
             for i in range(n):
-                good[k, i] = in_good_standing(a.status[r, k, i])
-            a.hierarchy[r, k] = _hierarchy(a.power[r], good[k], a.founded[r, k], a.shares[r, k])
-            _legitimation(a.distance[r, k], a.trust[r], a.illiberalism[r], a.insecurity[r], good[k],
-                          a.status[r, k], a.founded[r, k], a.benefit[r, k])
+                good[k, i] = in_good_standing(status[r, k, i])
+            hierarchy[r, k] = _hierarchy(power[r], good[k], founded[r, k], shares[r, k])
+            _legitimation(distance[r, k], trust[r], illiberalism[r], insecurity[r], good[k], status[r, k],
+                          founded[r, k], benefit[r, k])
         for i in range(n):
             delivered = 0.0
             for k in range(k_count):
                 if good[k, i]:
-                    delivered += a.benefit[r, k, i] * a.engagement[r, k, i]
-            a.legitimacy[r, i] += p.legitimacy_rate * (min(delivered, 1.0) - a.legitimacy[r, i])
+                    delivered += benefit[r, k, i] * engagement[r, k, i]
+            legitimacy[r, i] += p.legitimacy_rate * (min(delivered, 1.0) - legitimacy[r, i])
         for k in range(k_count):
-            _invest(a.benefit[r, k], a.outside[r], good[k], w.great_powers, p.investment_rate, a.investment[r, k])
-            a.projects[r, k] *= 1.0 - p.project_decay
+            _invest(benefit[r, k], outside[r], good[k], great_powers, p.investment_rate, investment[r, k])
+            projects[r, k] *= 1.0 - p.project_decay
             strictest, output = 0.0, 0.0
             for i in range(n):
                 if good[k, i]:
-                    strictest = max(strictest, a.sovereignty[r, i])
-                output += a.investment[r, k, i] * a.shares[r, k, i]
+                    strictest = max(strictest, sovereignty[r, i])
+                output += investment[r, k, i] * shares[r, k, i]
             output *= 1.0 - strictest
-            a.functional[r, k] = min(output + a.projects[r, k], 1.0) * a.founded[r, k]
-            _functional_benefit(good[k], w.great_powers, w.economic_dependence, a.investment[r, k], a.shares[r, k],
-                                a.projects[r, k], a.functional_benefit[r, k])
-            _utility(a, w, r, k, good[k], p)
+            functional[r, k] = min(output + projects[r, k], 1.0) * founded[r, k]
+            _functional_benefit(good[k], great_powers, economic_dependence, investment[r, k], shares[r, k],
+                                projects[r, k], functional_benefit[r, k])
+            _utility(good[k], setters[k], security_dependence, threat[r], trust[r], rivalry[r],
+                     sovereignty[r], benefit[r, k], functional_benefit[r, k], shares[r, k], hierarchy[r, k],
+                     mandate[r, k], rule[r, k], p, utility[r, k])
 
 
 @kernel
@@ -309,26 +298,24 @@ def _functional_benefit(good, great_powers, economic_dependence, investment, sha
 
 
 @kernel
-def _utility(a, w, r, k, good, p):
-    """Members' utility of staying engaged in institution k of run r (`update_clubs`)."""
+def _utility(good, setters, security_dependence, threat, trust, rivalry, sovereignty, benefit, functional_benefit,
+             shares, h, mandate, rule, p, utility):
     n = good.shape[0]
-    h, shares = a.hierarchy[r, k], a.shares[r, k]
     for i in range(n):
         dependence, fear, distrust, rivals = 0.0, 0.0, 0.0, 0.0
         for j in range(n):
             if j == i or not good[j]:
                 continue
-            rivals = max(rivals, a.rivalry[r, i, j])
-            if w.setters[k, j]:
-                dependence = max(dependence, w.security_dependence[i, j])
-                fear = max(fear, a.threat[r, i, j])
-                distrust = max(distrust, 1.0 - a.trust[r, i, j])
-        cost = (h * (1.0 - shares[i]) + p.mandate_cost * a.intrastate_mandate[r, k] * (distrust + rivals)
-                + p.rule_cost * (a.rule[r, k] != 0))
+            rivals = max(rivals, rivalry[i, j])
+            if setters[j]:
+                dependence = max(dependence, security_dependence[i, j])
+                fear = max(fear, threat[i, j])
+                distrust = max(distrust, 1.0 - trust[i, j])
+        cost = h * (1.0 - shares[i]) + p.mandate_cost * mandate * (distrust + rivals) + p.rule_cost * (rule != 0)
         room = (1.0 - h) * (1.0 - shares[i])
-        a.utility[r, k, i] = (p.w_legitimacy * a.benefit[r, k, i] + p.w_functional * a.functional_benefit[r, k, i]
-                              + p.w_security * dependence + p.w_balance * room
-                              - p.w_sovereignty * a.sovereignty[r, i] * cost - p.w_threat * fear + p.engagement_bias)
+        utility[i] = (p.w_legitimacy * benefit[i] + p.w_functional * functional_benefit[i]
+                      + p.w_security * dependence + p.w_balance * room
+                      - p.w_sovereignty * sovereignty[i] * cost - p.w_threat * fear + p.engagement_bias)
 
 
 def engagement_moves(s: State, P: ParamColumns, draws: np.ndarray) -> np.ndarray:
@@ -343,29 +330,29 @@ def engagement_moves(s: State, P: ParamColumns, draws: np.ndarray) -> np.ndarray
     uniform numbers, one per member and quarter.
     """
     moves = np.zeros(s.status.shape, dtype=np.int8)
-    _engagement(arrays(s), P.table, draws, moves)
+    _engagement(s.status, s.engagement, s.suspended_for, s.utility, P.table, draws, moves)
     return moves
 
 
 @kernel
-def _engagement(a, params, draws, moves):
-    runs, k_count, n = a.status.shape
+def _engagement(status, engagement, suspended_for, utility, params, draws, moves):
+    runs, k_count, n = status.shape
     for r in range(runs):
         p = params[r]
         for k in range(k_count):
             for i in range(n):
-                st = a.status[r, k, i]
+                st = status[r, k, i]
                 engaged = in_good_standing(st)
-                target = 1.0 / (1.0 + np.exp(-a.utility[r, k, i]))
+                target = 1.0 / (1.0 + np.exp(-utility[r, k, i]))
                 if engaged or st == SUSPENDED:
-                    a.engagement[r, k, i] += p.engagement_rate * (target - a.engagement[r, k, i])
-                e, draw = a.engagement[r, k, i], draws[r, k, i]
+                    engagement[r, k, i] += p.engagement_rate * (target - engagement[r, k, i])
+                e, draw = engagement[r, k, i], draws[r, k, i]
                 leaving = engaged and e < p.suspend_threshold and draw < p.suspend_hazard
                 if st == SUSPENDED:
-                    a.suspended_for[r, k, i] += 1
+                    suspended_for[r, k, i] += 1
                     if target > p.return_threshold and draw < p.return_hazard:
                         moves[r, k, i] = 1
-                    elif a.suspended_for[r, k, i] >= p.withdraw_after and e < p.withdraw_threshold:
+                    elif suspended_for[r, k, i] >= p.withdraw_after and e < p.withdraw_threshold:
                         moves[r, k, i] = 2
                 elif leaving:
                     moves[r, k, i] = 3
@@ -380,24 +367,24 @@ def welcome(s: State, P: ParamColumns, k: int, newcomer: int, rs: np.ndarray) ->
     institution k gain trust_gain x accession_welcome x closeness x (1 - rivalry) of
     positive experience of each other (admission by consensus bonds the new member with
     the members close to it in norms); their trust is refreshed."""
-    _welcome(arrays(s), P.table, k, rs, newcomer)
+    _welcome(s.status[:, k], s.distance[:, k], s.rivalry, s.positive, s.negative, s.trust, P.table, rs, newcomer)
 
 
 @kernel
-def _welcome(a, params, k, rs, newcomer):
+def _welcome(status, distance, rivalry, positive, negative, trust, params, rs, newcomer):
     for r in rs:
         p = params[r]
         bonded = False
-        for m in range(a.status.shape[2]):
-            if m == newcomer or not in_good_standing(a.status[r, k, m]):
+        for m in range(status.shape[1]):
+            if m == newcomer or not in_good_standing(status[r, m]):
                 continue
-            close = closeness(a.distance[r, k, newcomer, m], p.confidence_bound) * (1.0 - a.rivalry[r, newcomer, m])
+            close = closeness(distance[r, newcomer, m], p.confidence_bound) * (1.0 - rivalry[r, newcomer, m])
             gain = p.trust_gain * p.accession_welcome * close
-            a.positive[r, newcomer, m] += gain
-            a.positive[r, m, newcomer] += gain
+            positive[r, newcomer, m] += gain
+            positive[r, m, newcomer] += gain
             bonded = True
         if bonded:
-            _trust(a.positive[r], a.negative[r], a.trust[r])
+            _trust(positive[r], negative[r], trust[r])
 
 
 def forget(s: State, P: ParamColumns) -> None:
@@ -407,20 +394,19 @@ def forget(s: State, P: ParamColumns) -> None:
     experience that records breaches (`grievance`: support for separatism, armed
     clashes) keeps 0.5^(1/grievance_memory), so a betrayal is remembered longer than
     everyday friction (the asymmetry of trust, Slovic 1993)."""
-    _forget(arrays(s), P.table)
+    _forget(s.positive, s.negative, s.grievance, s.rivalry, s.trust, P.table)
 
 
 @kernel
-def _forget(a, params):
-    runs, n = a.positive.shape[:2]
+def _forget(positive, negative, grievance, rivalry, trust, params):
+    runs, n = positive.shape[:2]
     for r in range(runs):
         p = params[r]
         kept = 0.5 ** (1.0 / p.grievance_memory)
         for i in range(n):
             for j in range(n):
-                a.positive[r, i, j] *= p.retention
-                everyday = ((a.negative[r, i, j] - a.grievance[r, i, j]) * p.retention
-                            + p.rivalry_friction * a.rivalry[r, i, j])
-                a.grievance[r, i, j] *= kept
-                a.negative[r, i, j] = everyday + a.grievance[r, i, j]
-        _trust(a.positive[r], a.negative[r], a.trust[r])
+                positive[r, i, j] *= p.retention
+                everyday = (negative[r, i, j] - grievance[r, i, j]) * p.retention + p.rivalry_friction * rivalry[r, i, j]
+                grievance[r, i, j] *= kept
+                negative[r, i, j] = everyday + grievance[r, i, j]
+        _trust(positive[r], negative[r], trust[r])
