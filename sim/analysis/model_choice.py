@@ -47,12 +47,14 @@ import yaml
 
 from sim.core.params import BEHAVIOURAL, Params
 from sim.errors import InputError, UserError
-from sim.analysis.calibration import MODELS_DIR, CalibrationSpec, Problem, _next_generation, _prior, flat_statistics, prior_sample, scales, statistic_names, stopping_rule, tqdm, write_results, zeroth_generation
+from sim.analysis.calibration import (MODELS_DIR, CalibrationSpec, Problem, _next_generation, _prior, flat_statistics,
+                                     prior_sample, scales, statistic_names, stopping_rule, tqdm, write_results,
+                                     zeroth_generation)
 from sim.io.calibration_store import CalibrationStore
 from sim.runs.executors import Executor, executor
-from sim.io.store import fingerprint, spec_hash
 from sim.io.outdir import refuse_links
-from sim.io.store import code_version, folder_lock, read_json, source_digest, write_csv, write_json
+from sim.io.store import (code_version, fingerprint, folder_lock, read_json, source_digest, spec_hash, write_csv,
+                          write_json)
 from sim.scenarios.schema import Scenario
 
 #: The keys of a model variant file.

@@ -411,12 +411,12 @@ def _objection_gap(view: EnsembleView, sovereignty: dict[str, float], event: str
     sensitivity among the refusers minus the largest among the consenting members in good
     standing (neither the host nor the would-be leader). NaN when nobody or everybody refuses."""
     rows = view.outcomes(event=event, institution="CSTO", kind="intervention").set_index("run")
+    status = {c: view.values(c, "status.CSTO") for c in view.entities("status.CSTO")}
     gap = np.full(view.runs, np.nan)
     for run, row in rows.iterrows():
         refusers = set(filter(None, row["blocked_by"].split(",")))
-        deciding = {c for c in view.entities("status.CSTO")
-                    if c not in (row["subject"], row["setter"])
-                    and view.values(c, "status.CSTO")[run, row["step"]] in GOOD_STANDING}
+        deciding = {c for c, values in status.items()
+                    if c not in (row["subject"], row["setter"]) and values[run, row["step"]] in GOOD_STANDING}
         consenting = deciding - refusers
         if refusers and consenting:
             gap[run] = min(sovereignty[c] for c in refusers) - max(sovereignty[c] for c in consenting)
@@ -434,10 +434,9 @@ def sovereign_objectors(v: Views) -> tuple[np.ndarray, np.ndarray]:
 def bank_blocked_by_custodian(v: Views) -> tuple[np.ndarray, np.ndarray]:
     """The SCO development bank is rejected, and the custodian (Russia, fearing China's
     larger share) is the only member refusing it (article 'Conclusion')."""
-    rows = v.history.outcomes(event="sco_development_bank", kind="proposal").set_index("run")
-    blocked = rows["blocked_by"].reindex(range(v.history.runs)).fillna("")
-    rejected = rows["outcome"].reindex(range(v.history.runs)) == "rejected"
-    return _per_run(rejected.to_numpy() & (blocked.to_numpy() == SUBJECTS["custodian"]))
+    rows = v.history.outcomes(event="sco_development_bank", kind="proposal")
+    alone = rows[(rows["outcome"] == "rejected") & (rows["blocked_by"] == SUBJECTS["custodian"])]
+    return _per_run(np.isin(np.arange(v.history.runs), alone["run"]))
 
 
 def intervention_possible(v: Views) -> tuple[np.ndarray, np.ndarray]:
