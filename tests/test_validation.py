@@ -25,14 +25,7 @@ def views(spec):
 
 #: Targets the model fails today, with the reason; each is expected to fail (strict), so a
 #: model that starts meeting one is noticed. docs/VALIDATION.md reports them.
-KNOWN_FAILURES = {
-    10: "the Belt and Road lowers SCO cohesion 2016-18 by about 0.0015 through the functional channel "
-        "(w_functional half of w_legitimacy), short of the 0.01 the validation calls a fall",
-    6: "with the probes at their stated quarters, Uzbekistan (still a member in 2011) refuses every "
-       "2011 probe, so about 14 of the 21 eligible probes (0.67) end in an intervention, short of 0.8",
-    11: "Turkmenistan and Mongolia lower SCO cohesion by about 0.017 (engagement and congruence), "
-        "a fall by the same size that calls India-Pakistan's a fall; the article reads it as about the same",
-}
+KNOWN_FAILURES: dict[int, str] = {}
 
 
 @pytest.mark.parametrize("target", [

@@ -569,14 +569,44 @@ def output_stagnates(v: Views) -> tuple[np.ndarray, np.ndarray]:
     return gap > 0, gap
 
 
+BRI_WINDOW = ("2016-01", "2018-10")
+
+
+def _bri_fall(v: Views, entity: str, metric: str) -> np.ndarray:
+    """Per run, `entity`'s mean `metric` over BRI_WINDOW, twin without the Belt and Road -
+    history."""
+    return (v["no_bri"].mean_between(entity, metric, *BRI_WINDOW)
+            - v.history.mean_between(entity, metric, *BRI_WINDOW))
+
+
+def turns_away_but_stays(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    """The power with the outside channel turns away from the club it bypasses but stays in
+    it: its SCO engagement over 2016-18 falls by CLEAR_FALL against the twin without the
+    Belt and Road, and it is in good standing in 2018Q4 ('Conclusion': declining interest,
+    a bypass, not an exit)."""
+    power = SUBJECTS["outside_channel_power"]
+    fall = _bri_fall(v, power, "engagement.SCO")
+    stays = np.isin(v.history.at(power, "status.SCO", BRI_WINDOW[1]), GOOD_STANDING)
+    return (fall >= CLEAR_FALL) & stays, fall
+
+
+def bypass_weakens_sco(v: Views) -> tuple[np.ndarray, np.ndarray]:
+    """The club weakens through the power that bypasses it, not through its smaller members:
+    SCO cohesion over 2016-18 falls by COHESION_FALL against the twin without the Belt and
+    Road while the mean SCO engagement of the members that are not great powers (members in
+    2016Q1) falls by less than DIFFERENCE ('Conclusion': China relies on bilateral channels;
+    the smaller regimes keep their reasons for the club)."""
+    great = dict(zip(v.cast.codes, v.cast.great_power))
+    smaller = [m for m in _members(v.history, "SCO", BRI_WINDOW[0]) if not great[m]]
+    cohesion = _bri_fall(v, "SCO", "cohesion")
+    members = np.mean([_bri_fall(v, m, "engagement.SCO") for m in smaller], axis=0)
+    return (cohesion >= COHESION_FALL) & (members < DIFFERENCE), cohesion
+
+
 def bri_weakens_sco(v: Views) -> tuple[np.ndarray, np.ndarray]:
-    """The outside channel weakens the club it bypasses: SCO cohesion 2016-18, twin without
-    the Belt and Road - history (through what members draw from the club's functional
-    side, not through the investment rule read back)."""
-    h, twin = v.history, v["no_bri"]
-    gap = (twin.mean_between("SCO", "cohesion", "2016-01", "2018-10")
-           - h.mean_between("SCO", "cohesion", "2016-01", "2018-10"))
-    return gap >= COHESION_FALL, gap
+    """SCO cohesion 2016-18, twin without the Belt and Road - history."""
+    fall = _bri_fall(v, "SCO", "cohesion")
+    return fall >= COHESION_FALL, fall
 
 
 def _enlargement_effect(metric: str) -> Callable[[Views], tuple[np.ndarray, np.ndarray]]:
@@ -752,7 +782,11 @@ TARGETS: tuple[Target, ...] = (
         C("10.output_stagnates", "SCO output 2016-18, twin without the Belt and Road - history", "> 0",
           output_stagnates, evidence=False),
         C("10.bri_weakens_sco", "SCO cohesion 2016-18, twin without the Belt and Road - history", ">= 0.01",
-          bri_weakens_sco),
+          bri_weakens_sco, evidence=False),
+        C("10.turns_away_but_stays", "CHN's SCO engagement 2016-18, twin without the Belt and Road - history; "
+          "CHN in good standing 2018Q4", ">= 0.05 and stays", turns_away_but_stays),
+        C("10.bypass_weakens_sco", "SCO cohesion 2016-18 (twin - history); the smaller members' SCO engagement "
+          "(twin - history)", ">= 0.01; < 0.01", bypass_weakens_sco),
     ), twins=("no_bri",), period="late"),
     Target(11, "India-Pakistan accession lowers congruence and cohesion and blocks designations; TM+MN would not", (
         C("11.congruence_falls", "SCO congruence 2018Q4, twin without enlargement - history", ">= 0.01",

@@ -183,7 +183,9 @@ def update_clubs(s: State, world: World, P: ParamColumns) -> None:
 
     Utility (process 4): legitimation, functional benefit (`_functional_benefit`: the other
     great powers' investment in the club by their share of it and the member's economic
-    dependence on them, plus adopted projects), security dependence on the setters, room for
+    dependence on them, plus adopted projects) less the value of the member's own outside
+    channel (an opportunity cost: article 'Conclusion', the Belt and Road serving China's
+    aims better than the SCO), security dependence on the setters, room for
     manoeuvre ((1 - hierarchy) x (1 - share)), less sovereignty costs and threat from the
     setters, plus `engagement_bias`. Economic and security dependence, threat and distrust
     of the setters are each the largest over the setters in good standing other than the
@@ -231,7 +233,7 @@ def _clubs(status, founded, power, illiberalism, insecurity, sovereignty, outsid
             _functional_benefit(good[k], great_powers, economic_dependence, investment[r, k], shares[r, k],
                                 projects[r, k], functional_benefit[r, k])
             _utility(good[k], setters[k], security_dependence, threat[r], trust[r], rivalry[r],
-                     sovereignty[r], benefit[r, k], functional_benefit[r, k], shares[r, k], hierarchy[r, k],
+                     sovereignty[r], outside[r], benefit[r, k], functional_benefit[r, k], shares[r, k], hierarchy[r, k],
                      mandate[r, k], rule[r, k], p, utility[r, k])
 
 
@@ -298,7 +300,7 @@ def _functional_benefit(good, great_powers, economic_dependence, investment, sha
 
 
 @kernel
-def _utility(good, setters, security_dependence, threat, trust, rivalry, sovereignty, benefit, functional_benefit,
+def _utility(good, setters, security_dependence, threat, trust, rivalry, sovereignty, outside, benefit, functional_benefit,
              shares, h, mandate, rule, p, utility):
     n = good.shape[0]
     for i in range(n):
@@ -313,7 +315,7 @@ def _utility(good, setters, security_dependence, threat, trust, rivalry, soverei
                 distrust = max(distrust, 1.0 - trust[i, j])
         cost = h * (1.0 - shares[i]) + p.mandate_cost * mandate * (distrust + rivals) + p.rule_cost * (rule != 0)
         room = (1.0 - h) * (1.0 - shares[i])
-        utility[i] = (p.w_legitimacy * benefit[i] + p.w_functional * functional_benefit[i]
+        utility[i] = (p.w_legitimacy * benefit[i] + p.w_functional * (functional_benefit[i] - outside[i])
                       + p.w_security * dependence + p.w_balance * room
                       - p.w_sovereignty * sovereignty[i] * cost - p.w_threat * fear + p.engagement_bias)
 
