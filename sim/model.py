@@ -156,6 +156,11 @@ class InstitutionView:
         """The decision rule in force."""
         return DECISION_RULES[int(self.model.rule[self.index])]
 
+    @property
+    def operation_rule(self) -> str:
+        """The quota in force for collective operations."""
+        return DECISION_RULES[int(self.model.operation_rule[self.index])]
+
 
 class ProtectiveIntegrationModel(mesa.Model):
     """Agent-based model of protective integration in Eurasian regional organisations.

@@ -172,10 +172,11 @@ def attack(ops: "Operations", attacker: int, target: int, magnitude: float, requ
 # -- institutional change and great-power initiatives -------------------------------------
 @effect
 def revise_charter(ops: "Operations", institution: int, intrastate_mandate: bool | None,
-                   collective_defence: bool | None, decision_rule: str | None) -> None:
-    """The given mandates and decision rule replace the institution's."""
+                   collective_defence: bool | None, decision_rule: str | None,
+                   operation_rule: str | None) -> None:
+    """The given mandates and rules replace the institution's."""
     changes = {"intrastate_mandate": intrastate_mandate, "collective_defence": collective_defence,
-               "decision_rule": decision_rule}
+               "decision_rule": decision_rule, "operation_rule": operation_rule}
     ops.revise_charter(institution, {name: value for name, value in changes.items() if value is not None})
 
 

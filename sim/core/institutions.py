@@ -52,6 +52,7 @@ class InstitutionSpec:
     name: str
     charter: np.ndarray
     decision_rule: str
+    operation_rule: str
     agenda_setters: list[int]
     summit_quarters: tuple[int, ...]
     ministerial_quarters: tuple[int, ...]

@@ -140,10 +140,10 @@ class Operations:
             welcome(self.s, self.P, k, i, rs)
 
     def revise_charter(self, k: int, changes: dict[str, object]) -> None:
-        """Set institution k's mandates or decision rule (in every run), recording it."""
+        """Set institution k's mandates or rules (in every run), recording it."""
         for name, value in changes.items():
             array = getattr(self.s, "rule" if name == "decision_rule" else name)
-            array[:, k] = DECISION_RULES.index(value) if name == "decision_rule" else value
+            array[:, k] = DECISION_RULES.index(value) if name.endswith("_rule") else value
         detail = ", ".join(f"{name}={value}" for name, value in changes.items())
         for r in self.all_runs:
             self.log.add(int(r), self.world.institutions[k], "", "charter_revision", "adopted", detail=detail)
@@ -187,14 +187,16 @@ class Operations:
     def _codes(self, mask: np.ndarray) -> str:
         return ",".join(self.world.codes[i] for i in np.flatnonzero(mask))
 
-    def _passes(self, k: int, rs: np.ndarray, answers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _passes(self, k: int, rs: np.ndarray, answers: np.ndarray,
+                rule: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Whether yes/no answers of the members in good standing carry the decision under
-        each run's rule, and who said no."""
+        each run's `rule` (default: the institution's decision rule), and who said no."""
         good = standing(self.s.status[rs, k])[0]
         refusers = good & ~answers
         holders = good.sum(axis=1)
         share = 1 - refusers.sum(axis=1) / np.maximum(holders, 1)
-        return decisions.meets_quota(self.s.rule[rs, k], share) & (holders > 0), refusers
+        rule = self.s.rule[rs, k] if rule is None else rule
+        return decisions.meets_quota(rule, share) & (holders > 0), refusers
 
     def intervene(self, k: int, host: int, magnitude: float, consent: bool, crisis: str,
                   regime_threat: float, needs: str = "intrastate", runs: np.ndarray | None = None) -> None:
@@ -210,7 +212,7 @@ class Operations:
                                                 magnitude, regime_threat)
         leader = np.array([max(c, key=lambda g: willing[j, g]) if c else -1 for j, c in enumerate(candidates)])
         answers = decisions.consents(s, world, self.P, self.rngs, k, rs, host, leader)
-        passed, refusers = self._passes(k, rs, answers)
+        passed, refusers = self._passes(k, rs, answers, s.operation_rule[rs, k])
         mandate = (s.intrastate_mandate if needs == "intrastate" else s.collective_defence)[rs, k]
         for j, r in enumerate(rs):
             reasons = [reason for reason, failed in (

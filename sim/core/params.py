@@ -110,7 +110,7 @@ CONSTANTS: dict[str, Constant] = {
     "threat_decay": Constant(0.03, "Quarterly decay of perceived threat toward its rivalry baseline"),
     "w_security": Constant(2.0, "Weight of security dependence on the institution's dominant powers"),
     "w_threat": Constant(0.5, "Weight of threat from a dominant power"),
-    "rule_cost": Constant(0.4, "Sovereignty cost of a non-consensus decision rule; article 'Responses to intrastate crises'"),
+    "rule_cost": Constant(0.4, "Sovereignty cost of a non-consensus decision rule or quota for operations; article 'Responses to intrastate crises'"),
     "engagement_bias": Constant(0.4, "Utility offset of staying engaged (status-quo habit); calibrated"),
     "joining_engagement": Constant(0.8, "Engagement of a state on joining or returning as a member; assumption"),
     "hedging_participation": Constant(0.5, "Weight of a hedging member's participation in meetings relative to an active one; assumption"),

@@ -194,7 +194,8 @@ def update_clubs(s: State, world: World, P: ParamColumns) -> None:
     operation could prop up (article 'Responses to intrastate crises').
     """
     _clubs(s.status, s.founded, s.power, s.illiberalism, s.insecurity, s.sovereignty, s.outside, s.engagement,
-           s.distance, s.trust, s.threat, s.rivalry, s.intrastate_mandate, s.rule, s.shares, s.hierarchy,
+           s.distance, s.trust, s.threat, s.rivalry, s.intrastate_mandate, np.maximum(s.rule, s.operation_rule),
+           s.shares, s.hierarchy,
            s.benefit, s.legitimacy, s.investment, s.projects, s.functional, s.functional_benefit, s.utility,
            P.table, world.setters, world.great_powers, world.security_dependence, world.economic_dependence)
 

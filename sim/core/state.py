@@ -60,6 +60,7 @@ class State:
     intrastate_mandate: np.ndarray = _array("K", bool, doc="mandate for intrastate crises")
     collective_defence: np.ndarray = _array("K", bool, doc="mandate for collective defence")
     rule: np.ndarray = _array("K", np.int8, doc="decision rule, index into DECISION_RULES")
+    operation_rule: np.ndarray = _array("K", np.int8, doc="quota for collective operations, index into DECISION_RULES")
 
     @classmethod
     def zeros(cls, runs: int, n: int, k: int, d: int) -> "State":
@@ -149,6 +150,7 @@ def initial_state(plan: "Plan", columns: "ParamColumns") -> State:
     s.intrastate_mandate[:] = [spec.intrastate_mandate for spec in specs]
     s.collective_defence[:] = [spec.collective_defence for spec in specs]
     s.rule[:] = [DECISION_RULES.index(spec.decision_rule) for spec in specs]
+    s.operation_rule[:] = [DECISION_RULES.index(spec.operation_rule) for spec in specs]
     return s
 
 

@@ -298,12 +298,15 @@ class ExternalAttack(Event):
 @register("charter_revision", "revise_charter")
 @dataclass(kw_only=True)
 class CharterRevision(Event):
-    """A revision of an institution's mandate or decision rule (adopted as given)."""
+    """A revision of an institution's mandates, decision rule or quota for collective
+    operations (adopted as given)."""
 
     institution: str = _f("institution", "Institution revised")
     intrastate_mandate: bool | None = _f("flag", "New intrastate-crisis mandate", default=None)
     collective_defence: bool | None = _f("flag", "New collective-defence mandate", default=None)
     decision_rule: str | None = _f("choice", "New decision rule", default=None, choices=DECISION_RULES)
+    operation_rule: str | None = _f("choice", "New quota for collective operations (interventions)", default=None,
+                                    choices=DECISION_RULES)
 
     def check_membership(self, members: MembershipLedger, source: str) -> None:
         members.require_founded(source, self, self.institution)

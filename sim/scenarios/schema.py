@@ -24,7 +24,7 @@ from sim.core.plan import Plan
 from sim.limits import check_horizon
 
 SCENARIO_KEYS = ("name", "description", "start", "end", "institutions", "events")
-INSTITUTION_KEYS = ("name", "charter", "decision_rule", "agenda_setters", "summit_quarters",
+INSTITUTION_KEYS = ("name", "charter", "decision_rule", "operation_rule", "agenda_setters", "summit_quarters",
                     "ministerial_quarters", "collective_defence", "intrastate_mandate",
                     "founded", "founding_members", "observers", "ref")
 
@@ -121,8 +121,10 @@ def _institution(source: str, code: str, raw: Mapping, cast: Cast) -> Institutio
     if weights.sum() <= 0:
         raise InputError(source, f"{where}.charter", dict(charter), "at least one positive weight")
     rule = raw.get("decision_rule", "consensus")
-    if rule not in DECISION_RULES:
-        raise InputError(source, f"{where}.decision_rule", rule, ", ".join(DECISION_RULES))
+    operation_rule = raw.get("operation_rule", rule)
+    for name, value in (("decision_rule", rule), ("operation_rule", operation_rule)):
+        if value not in DECISION_RULES:
+            raise InputError(source, f"{where}.{name}", value, ", ".join(DECISION_RULES))
     setters = raw["agenda_setters"]
     if not isinstance(setters, list) or any(s not in cast.codes for s in setters):
         raise InputError(source, f"{where}.agenda_setters", setters, "a list of state codes of the cast")
@@ -133,6 +135,7 @@ def _institution(source: str, code: str, raw: Mapping, cast: Cast) -> Institutio
             raise InputError(source, f"{where}.{name}", flags[name], "true or false")
     return InstitutionSpec(
         code=code, name=str(raw.get("name", code)), charter=weights, decision_rule=rule,
+        operation_rule=operation_rule,
         agenda_setters=[cast.index(s) for s in setters],
         summit_quarters=_quarters(source, f"{where}.summit_quarters", raw.get("summit_quarters", [2])),
         ministerial_quarters=_quarters(source, f"{where}.ministerial_quarters",
