@@ -70,9 +70,9 @@ def test_a_known_identity_is_reported_uninformative(reference_table):
 
 
 def test_a_check_the_flat_data_fails_is_informative(reference_table):
-    """Who refuses an operation in Osh follows sovereignty sensitivity: with every regime
-    alike, the refusers are no more sovereignty-minded than the members who consent."""
+    """Russia's support for separatism costs it trust by the members' separatism exposure:
+    with every regime alike, the trust lost over Crimea no longer follows the codings."""
     table, passes = reference_table
-    row = table.set_index("check").loc["6.sovereign_objectors"]
+    row = table.set_index("check").loc["8.exposed_lose_more"]
     assert row["share"] == 1.0 and row["flat_data"] == 0.0 and row["informative"]
-    assert not passes.set_index("target").loc[6, "flat_data"]
+    assert not passes.set_index("target").loc[8, "flat_data"]
