@@ -1,6 +1,8 @@
 """Configuration: Hydra structured configs, composition, and full validation.
 
-The `configs/` tree has the groups `scenario/`, `params/`, `sweep/` and `calibrate/`.
+The configs are package data, `sim/configs/` (the repository's top-level `configs/` is a link
+to it), so a wheel or any other non-editable install composes the same configs as a clone. The
+tree has the groups `scenario/`, `params/`, `sweep/` and `calibrate/`.
 `RunConfig` is the schema of the top level (registered with Hydra's ConfigStore), with
 `Params`, `SweepConfig` and `CalibrateConfig` the schemas of the groups inside it and
 Enums for every closed choice (task, backend, design, ...), so Hydra refuses an unknown
@@ -42,7 +44,9 @@ from sim.analysis.sensitivity import METHODS
 from sim.runs.executors import Backend
 from sim.runs.sweep import SCHEDULERS, WORKER_COUNTS, SweepConfig, parse_spec, point_count, run_count
 
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
+#: The packaged config tree, found beside the code (as `sim.scenarios.cast.DATA_DIR` is) and not
+#: through the repository root, which an installed wheel does not have; Hydra reads it as a folder.
+CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
 #: The largest seed a run may have (its tables store seeds as 64-bit integers).
 MAX_SEED = 2**63 - 1
 #: The command-line tasks (`task=NAME`), each with a one-line description.
