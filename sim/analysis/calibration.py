@@ -68,7 +68,7 @@ INTEGER_BOUNDS = {"truth_seeds": (1, 10_000), "particles": (4, 1_000_000), "gene
                   "chunk": (0, 1_000_000), "repeats": (1, 1000)}
 #: The model variants `calibrate.models` may name (`sim.analysis.model_choice`): one
 #: YAML file each, named by its stem.
-MODELS_DIR = Path(__file__).resolve().parents[2] / "configs" / "calibrate" / "models"
+MODELS_DIR = Path(__file__).resolve().parents[1] / "configs" / "calibrate" / "models"
 ALPHAS = "a number in (0, 1)"
 ACCEPTANCES = "a number in [0, 1)"
 
