@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -351,3 +352,24 @@ def test_checks_need_a_target_with_an_evidence_check(monkeypatch):
     with pytest.raises(InputError, match=r"calibrate.targets .* evidence check when statistics=checks"):
         _spec(**ARTICLE_CHECKS)
     assert _spec(**{**ARTICLE_CHECKS, "statistics": "shares"}).statistics == "shares"
+
+
+def test_the_report_names_floored_statistics_as_such_and_left_out_ones_as_before(tmp_path, monkeypatch):
+    """docs/CALIBRATION.md's generator (experiments/calibration_report.py), on the record
+    of generation 0 of a checks and of a shares calibration."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "experiments"))
+    from calibration_report import dropped_statistics
+
+    records = {"checks": {"statistics": ["joint", "check_5.a", "check_5.b"], "scales": [0.25, 0.3, 0.25],
+                          "floored": ["joint", "check_5.b"]},
+               "shares": {"statistics": ["share_3", "share_5"], "scales": [0.3, 0.0], "floored": []},
+               "even": {"statistics": ["joint", "check_5.a"], "scales": [0.3, 0.3], "floored": []}}
+    for name, record in records.items():
+        (tmp_path / name / "generations").mkdir(parents=True)
+        (tmp_path / name / "generations" / "g000.json").write_text(json.dumps(record))
+    checks = dropped_statistics(tmp_path / "checks")
+    assert "floor scale" in checks and "scale 0.25" in checks and "`joint`, `check_5.b`." in checks
+    assert "no information" not in checks and "check_5.a" not in checks
+    shares = dropped_statistics(tmp_path / "shares")
+    assert "carry no information" in shares and "`share_5`." in shares and "floor" not in shares
+    assert "Every summary statistic varied" in dropped_statistics(tmp_path / "even")
