@@ -22,7 +22,7 @@ the mean of the target's statistic too. Each statistic is scaled by its spread o
 generation 0 (the prior predictive). Under `checks` a statistic that does not vary there
 keeps a floor scale (`floor_scale`) and the first generation's record names it, so no check
 is dropped; under the older choices it is left out, as it always was. The article reports
-each pattern as having happened, so its observation is 1 for every statistic but a value;
+each pattern as having happened, so its observation is 1 for every share;
 `observed=simulated` instead takes the statistics of the model itself at known parameter
 values, to check that a calibration recovers them.
 
@@ -510,9 +510,9 @@ def floor_scale(spec: CalibrationSpec) -> float:
     """The scale a statistic keeps when it does not vary over generation 0: under `checks`,
     the standard deviation of a share of `seeds_per_particle` seeds at p = 0.5,
     0.5/sqrt(seeds), the largest seed-to-seed noise such a share can have, so a check every
-    prior particle scores alike still rewards the later particles that meet it, by no more
-    than that noise would; 0 (left out of the distance) under shares and shares_and_values,
-    as before."""
+    prior particle scores alike still counts, on the scale of that noise, and rewards the
+    later particles that meet it; 0 (left out of the distance) under shares and
+    shares_and_values, as before."""
     return 0.5 / math.sqrt(spec.seeds_per_particle) if spec.statistics == "checks" else 0.0
 
 
@@ -569,6 +569,17 @@ def _first_generation(problem: Problem, bar: tqdm) -> tuple[pd.DataFrame, dict[s
     return zeroth_generation(problem, values, stats, scales(stats), time.perf_counter() - started)
 
 
+def _floored(spec: CalibrationSpec, names: list[str], spread: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """The scales the distance uses, a statistic without spread at `floor_scale` (0 under
+    shares: left out), and the names of those at the floor; both kinds are logged."""
+    floor = floor_scale(spec)
+    flat = [name for name, scale in zip(names, spread) if scale == 0]
+    if flat:
+        log.info("no spread over the prior, %s: %s", f"at the floor scale {floor:.3g}" if floor > 0 else
+                 "left out of the distance", ", ".join(flat))
+    return np.where(spread > 0, spread, floor), flat if floor > 0 else []
+
+
 def zeroth_generation(problem: Problem, values: np.ndarray, stats: np.ndarray, spread: np.ndarray,
                       seconds: float) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Generation 0 from its prior sample: distances on the scales `spread` (a statistic
@@ -576,14 +587,7 @@ def zeroth_generation(problem: Problem, values: np.ndarray, stats: np.ndarray, s
     record: the observation, the scales, the weights and the statistics at the floor
     (`floored`)."""
     spec = problem.spec
-    floor = floor_scale(spec)
-    floored = [name for name, scale in zip(problem.statistics, spread) if scale == 0 and floor > 0]
-    left_out = [name for name, scale in zip(problem.statistics, spread) if scale == 0 and floor == 0]
-    if floored or left_out:
-        log.info("no spread over the prior: %s", "; ".join(
-            f"{what}: {', '.join(names)}" for what, names in (("at the floor scale", floored),
-                                                              ("left out of the distance", left_out)) if names))
-    spread = np.where(spread > 0, spread, floor)
+    spread, floored = _floored(spec, problem.statistics, spread)
     weights = problem.weights
     d = distances(stats, problem.observation, spread, weights)
     frame = _frame(spec, 0, 0, values, stats, problem.statistics, np.ones(len(values)), d)
