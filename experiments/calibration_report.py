@@ -26,7 +26,7 @@ import numpy as np
 import sim
 from sim.app.calibration_plots import calibration_figures
 from sim.app.config import resolve
-from sim.analysis.calibration import flat_statistics, posterior_draws
+from sim.analysis.calibration import flat_statistics, floored_statistics, posterior_draws
 from sim.analysis.functional import channel_ratio
 from sim.analysis.predictive import predictive_share, predictive_table
 from sim.analysis.validation import CHECKS, twin_scenarios
@@ -103,14 +103,39 @@ def predictive_check(calibration: Path) -> tuple[float, float, pd.DataFrame]:
     return predictive_share(table), predictive_share(default), per_check
 
 
+#: What each `calibrate.statistics` choice summarises a particle by, in words.
+STATISTICS_WORDS = {
+    "checks": "per particle, the share of its seeds meeting every evidence check at once (`joint`, weighing "
+              "as much as the per-check shares together) and the share meeting each evidence check "
+              "(`check_<key>`)",
+    "shares": "per target, the share of a particle's seeds meeting it",
+    "shares_and_values": "per target, the share of a particle's seeds meeting it and the mean of its statistic",
+}
+
+
+def _named(names: list[str]) -> str:
+    return ", ".join(f"`{n}`" for n in names)
+
+
 def dropped_statistics(calibration: Path) -> str:
-    """The summary statistics that did not vary over the prior's particles, so the distance
-    leaves them out (`calibration.distances`): named, never dropped silently."""
-    flat = flat_statistics(calibration)
-    if not flat:
-        return "Every summary statistic varied over the prior's particles and enters the distance."
-    return ("Statistics that did not vary over the prior's particles and so carry no information to the "
-            f"distance (every particle scored the same): {', '.join(f'`{n}`' for n in flat)}.")
+    """The summary statistics that did not vary over the prior's particles, named, never
+    dropped silently: under `checks` they enter the distance at the floor scale
+    (`calibration.floor_scale`, as generation 0 recorded it); under the older choices the
+    distance leaves them out."""
+    floored, flat = floored_statistics(calibration), flat_statistics(calibration)
+    if not floored and not flat:
+        return "Every summary statistic varied over the prior's particles and enters the distance on its spread."
+    lines = []
+    if floored:
+        first = read_json(calibration / "generations" / "g000.json")
+        floor = first["scales"][first["statistics"].index(floored[0])]
+        lines.append("Statistics at the floor scale (every prior particle scored the same, so they enter the "
+                     f"distance on the scale {floor:.3g}, the spread of a share of a particle's seeds at "
+                     f"p = 0.5, and reward later particles that meet them): {_named(floored)}.")
+    if flat:
+        lines.append("Statistics that did not vary over the prior's particles and so carry no information to the "
+                     f"distance (every particle scored the same): {_named(flat)}.")
+    return "\n\n".join(lines)
 
 
 def sbc_section(folder: Path) -> list[str]:
@@ -179,8 +204,8 @@ def report(calibration: Path, split: Path | None, compare: Path, sbc: Path | Non
         "## Settings",
         "- free parameters and uniform priors: "
         + ", ".join(f"`{name}` [{low:g}, {high:g}]" for name, (low, high) in spec["free"].items()),
-        f"- targets: {spec['targets']}; observation: `{spec['observed']}` (each target met: a share of 1); "
-        f"statistics: `{spec['statistics']}` (per target, the share of a particle's seeds meeting it)",
+        f"- targets: {spec['targets']}; observation: `{spec['observed']}` (every pattern met: 1 for each "
+        f"statistic); statistics: `{spec['statistics']}` ({STATISTICS_WORDS[spec['statistics']]})",
         f"- {spec['particles']} particles per generation, alpha = {spec['alpha']} kept; stop when fewer than "
         f"{spec['min_acceptance']:.0%} of new particles beat the last tolerance or the tolerance falls by less "
         f"than {spec.get('min_improvement', 0.0):.0%} of itself in a generation (a cap of {spec['generations']} "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -37,7 +38,7 @@ def _simulated(spec, scenarios, base, model: str, truth: dict[str, float], seeds
     """The statistics of a variant at known values over `seeds` seeds: an observation."""
     variant = load_variant(model)
     own = variant.spec(spec, 0)
-    names = statistic_names(own.targets, own.statistics == "shares_and_values")
+    names = statistic_names(own.targets, own.statistics)
     values = np.array([[truth[n] for n in own.names]])
     with executor("serial", 1, None) as engine:
         problem = Problem(own, {n: scenarios[n] for n in own.scenario_names()}, variant.base(base),
@@ -70,6 +71,25 @@ def test_probabilities_sum_to_one_and_repeats_give_the_monte_carlo_error(tmp_pat
     assert table["probability"].sum() == pytest.approx(1.0)
     assert table["sd"].notna().all() and (table["repeats"] == 2).all()
     assert (tmp_path / "sum" / "repeat1" / "functional" / "posterior.parquet").exists()
+
+
+def test_a_model_choice_on_the_checks_statistics_floors_the_same_statistics_in_every_model(tmp_path, scenarios,
+                                                                                           spec):
+    """statistics=checks: every model's sampler reads the joint share and the evidence
+    checks, on the pooled prior's scales, a statistic without pooled spread at the floor."""
+    choice = _spec(models=["protective", "balancing"], particles=8, generations=1, seeds_per_particle=1,
+                   targets=[3, 12], statistics="checks")
+    table = choose_models(choice, scenarios, spec.params, tmp_path / "checks", progress=False)
+    assert table["probability"].sum() == pytest.approx(1.0)
+    firsts = [json.loads((tmp_path / "checks" / "repeat0" / m / "generations" / "g000.json").read_text())
+              for m in ("protective", "balancing")]
+    assert firsts[0]["statistics"] == statistic_names((3, 12), "checks") == firsts[1]["statistics"]
+    assert firsts[0]["scales"] == firsts[1]["scales"] and firsts[0]["floored"] == firsts[1]["floored"]
+    priors = pd.concat([pd.read_parquet(tmp_path / "checks" / "repeat0" / m / "prior" / "generations" / "g000.parquet")
+                        for m in ("protective", "balancing")])
+    flat = [n for n in firsts[0]["statistics"] if priors[n].nunique() == 1]
+    assert firsts[0]["floored"] == flat
+    assert all(scale == 0.5 for n, scale in zip(firsts[0]["statistics"], firsts[0]["scales"]) if n in flat)
 
 
 def test_a_killed_model_choice_resumes_to_the_same_numbers_on_any_backend(tmp_path, scenarios, spec, monkeypatch):

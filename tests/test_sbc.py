@@ -11,7 +11,7 @@ import pandas as pd
 
 from sim.analysis import calibration
 from sim.analysis.calibration import parse_calibration
-from sim.analysis.sbc import coverage, coverage_holds, rank_rows, sbc, sbc_truths
+from sim.analysis.sbc import coverage, coverage_holds, rank_rows, sbc, sbc_truths, truth_spec
 from sim.analysis.validation import twin_scenarios
 from tests.helpers import packaged_scenario
 
@@ -52,6 +52,15 @@ def test_truths_are_drawn_from_the_prior_reproducibly():
     for name, (low, high) in spec.free.items():
         values = np.array([t[name] for t in first])
         assert values.min() >= low and values.max() <= high and values.std() > 0.15 * (high - low)
+
+
+def test_each_truth_is_calibrated_on_the_study_s_statistics():
+    """Shares gain the targets' values (simulated data have them); checks stay checks."""
+    spec = parse_calibration(SMALL)
+    truth = sbc_truths(spec, 1, seed=0)[0]
+    assert spec.statistics == "checks" and truth_spec(spec, truth, 0).statistics == "checks"
+    assert truth_spec(replace(spec, statistics="shares"), truth, 0).statistics == "shares_and_values"
+    assert truth_spec(spec, truth, 3).observed == "simulated" and truth_spec(spec, truth, 3).seed == spec.seed + 3
 
 
 def test_a_small_study_of_the_real_sampler_ranks_every_truth_and_resumes(tmp_path, spec, monkeypatch):

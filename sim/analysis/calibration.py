@@ -12,13 +12,19 @@ and redrawn until inside the prior's support, weights them by prior / proposal d
 (the kernel mixture over its mass inside the support, so that old and new particles
 weigh alike), and keeps the alpha N closest of old and new.
 
-A particle's summary statistics are, per target of `sim.analysis.validation`, the share of its
-seeds meeting the target (a class turned into a share) and, optionally, the mean of the
-target's statistic. Each is scaled by its spread over generation 0 (the prior predictive);
-a statistic that does not vary there carries no information and is left out. The
-article reports each pattern as having happened, so its observation is a share of 1 for
-every target; `observed=simulated` instead takes the statistics of the model itself at
-known parameter values, to check that a calibration recovers them.
+A particle's summary statistics (`calibrate.statistics`) are, by default (`checks`), the
+share of its seeds meeting every evidence check of the chosen targets at once (`joint`, what
+the posterior predictive check of `sim.analysis.predictive` asks of a draw) and, per evidence
+check, the share of its seeds meeting it (`check_<key>`); the checks are read from
+`sim.analysis.validation.CHECKS` when the calibration runs. The older choices are per
+target: the share of seeds meeting the target (`shares`) and, with `shares_and_values`,
+the mean of the target's statistic too. Each statistic is scaled by its spread over
+generation 0 (the prior predictive). Under `checks` a statistic that does not vary there
+keeps a floor scale (`floor_scale`) and the first generation's record names it, so no check
+is dropped; under the older choices it is left out, as it always was. The article reports
+each pattern as having happened, so its observation is 1 for every share;
+`observed=simulated` instead takes the statistics of the model itself at known parameter
+values, to check that a calibration recovers them.
 
 Every generation is written atomically before the next starts and every random draw
 depends only on (seed, generation, particle), so a killed calibration resumes where it
@@ -52,14 +58,14 @@ from sim.io.store import (folder_lock, parquet_record, read_json, source_digest,
 from sim.runs.sweep import SCHEDULERS
 from sim.io.store import fingerprint, spec_hash
 from sim.io.calibration_store import CalibrationStore
-from sim.analysis.validation import TARGETS, Target, run_pair_views
+from sim.analysis.validation import CHECKS, TARGETS, Check, Target, Views, run_pair_views
 from sim.extras import require_dask
 
 #: The progress bar class (`sim.extras.progress_bar`: no widget warning in a notebook).
 tqdm = progress_bar()
 log = logging.getLogger(__name__)
 OBSERVATIONS = ("article", "simulated")
-STATISTICS = ("shares", "shares_and_values")
+STATISTICS = ("checks", "shares", "shares_and_values")
 Observation = choices("Observation", OBSERVATIONS, __name__, "What a calibration fits (`calibrate.observed`).")
 Statistics = choices("Statistics", STATISTICS, __name__, "A particle's summary statistics (`calibrate.statistics`).")
 #: The inclusive bounds of the integer settings.
@@ -91,7 +97,7 @@ class CalibrateConfig:
     observed: Observation = Observation.article
     truth: dict[str, float] = field(default_factory=dict)
     truth_seeds: int = _integer_field("truth_seeds", 20)
-    statistics: Statistics = Statistics.shares
+    statistics: Statistics = Statistics.checks
     particles: int = _integer_field("particles", 500)
     alpha: float = field(default=0.5, metadata=allowed(ALPHAS))
     generations: int = _integer_field("generations", 40)
@@ -225,8 +231,10 @@ def parse_calibration(raw: Mapping[str, Any], source: str = "config") -> Calibra
            f"a list of distinct target numbers from {numbers[0]} to {numbers[-1]}")
     _check(raw["observed"] in OBSERVATIONS, source, "observed", raw["observed"], ", ".join(OBSERVATIONS))
     _check(raw["statistics"] in STATISTICS, source, "statistics", raw["statistics"], ", ".join(STATISTICS))
-    _check(raw["observed"] == "simulated" or raw["statistics"] == "shares", source, "statistics",
-           raw["statistics"], "shares when observed=article (the article reports classes, not values)")
+    _check(raw["observed"] == "simulated" or raw["statistics"] != "shares_and_values", source, "statistics",
+           raw["statistics"], "checks or shares when observed=article (the article reports classes, not values)")
+    _check(raw["statistics"] != "checks" or bool(evidence_checks(targets)), source, "targets", targets,
+           "targets with at least one evidence check when statistics=checks")
     truth = dict(raw["truth"] or {})
     _check(raw["observed"] == "article" or set(truth) == set(priors), source, "truth", truth,
            "a value for every free parameter when observed=simulated")
@@ -292,13 +300,53 @@ class ParticleTask:
     base: dict[str, Any]
     scenarios: dict[str, Scenario]
     targets: tuple[int, ...]
-    with_values: bool
+    statistics: str
 
 
-def statistic_names(targets: tuple[int, ...], with_values: bool) -> list[str]:
-    """Names of a particle's summary statistics: `share_<n>` then, optionally, `value_<n>`."""
+#: The statistic of `statistics=checks` that asks for every evidence check at once.
+JOINT = "joint"
+
+
+def evidence_checks(targets: Sequence[int]) -> list[Check]:
+    """The evidence checks of the chosen targets, in the order of CHECKS (read when called,
+    so the statistics follow the validation's checks as they are)."""
+    chosen = {c.key for t in TARGETS if t.number in targets for c in t.checks}
+    return [c for c in CHECKS if c.evidence and c.key in chosen]
+
+
+def statistic_names(targets: Sequence[int], statistics: str) -> list[str]:
+    """Names of a particle's summary statistics under `statistics` (`calibrate.statistics`):
+    `joint` then `check_<key>` per evidence check (checks); `share_<n>` per target
+    (shares), then `value_<n>` per target (shares_and_values)."""
+    if statistics == "checks":
+        return [JOINT, *(f"check_{c.key}" for c in evidence_checks(targets))]
     names = [f"share_{n}" for n in targets]
-    return names + [f"value_{n}" for n in targets] if with_values else names
+    return names + [f"value_{n}" for n in targets] if statistics == "shares_and_values" else names
+
+
+def statistic_weights(statistics: str, count: int) -> np.ndarray | None:
+    """The weights of the `count` statistics in the distance, or None when all weigh alike
+    (shares, shares_and_values: the distance as it always was).
+
+    Under `checks`, `joint` weighs as much as all the per-check statistics together (the
+    number of them, each weighing 1), so it holds half of the squared distance: the
+    posterior predictive check asks a draw to meet every check at once, and a particle
+    that meets each check in most seeds but rarely all of them together stays far, while
+    among particles meeting all checks the per-check shares still tell near from far."""
+    if statistics != "checks":
+        return None
+    weights = np.ones(count)
+    weights[0] = count - 1
+    return weights
+
+
+def check_statistics(views: Views, targets: Sequence[int], count: int, per: int) -> np.ndarray:
+    """The `checks` statistics of `count` particles of `per` seeds each (run i of `views` is
+    seed i % per of particle i // per): per particle, the share of its seeds meeting every
+    evidence check at once, then the share meeting each."""
+    met = [np.asarray(c.test(views)[0], dtype=bool).reshape(count, per) for c in evidence_checks(targets)]
+    joint = np.logical_and.reduce(met)
+    return np.column_stack([joint.mean(axis=1), *(m.mean(axis=1) for m in met)])
 
 
 def simulate_particles(task: ParticleTask) -> tuple[int, np.ndarray]:
@@ -310,6 +358,8 @@ def simulate_particles(task: ParticleTask) -> tuple[int, np.ndarray]:
         point = Params(**{**task.base, **dict(zip(task.names, row.tolist()))})
         runs += [(point, int(seed)) for seed in seeds]
     views = run_pair_views(task.scenarios, runs, Params(**task.base))
+    if task.statistics == "checks":
+        return task.index, check_statistics(views, task.targets, count, per)
     shares, values = [], []
     for target in [t for t in TARGETS if t.number in task.targets]:
         ok, value = target.check(views)
@@ -317,7 +367,7 @@ def simulate_particles(task: ParticleTask) -> tuple[int, np.ndarray]:
         finite = np.where(np.isfinite(value), value, np.nan).reshape(count, per)
         counted = np.isfinite(finite).sum(axis=1)
         values.append(np.divide(np.nansum(finite, axis=1), counted, out=np.full(count, np.nan), where=counted > 0))
-    return task.index, np.column_stack(shares + values if task.with_values else shares)
+    return task.index, np.column_stack(shares + values if task.statistics == "shares_and_values" else shares)
 
 
 # -- the sampler --------------------------------------------------------------------
@@ -408,13 +458,17 @@ class Problem:
     statistics: list[str]
     engine: Executor
 
+    @property
+    def weights(self) -> np.ndarray | None:
+        """The statistics' weights in the distance (`statistic_weights`)."""
+        return statistic_weights(self.spec.statistics, len(self.statistics))
+
 
 def _tasks(problem: Problem, values: np.ndarray, seeds: np.ndarray) -> list[ParticleTask]:
     spec = problem.spec
     size = spec.chunk or max(1, 50 // spec.seeds_per_particle)
-    with_values = spec.statistics == "shares_and_values"
     return [ParticleTask(i, values[start:start + size], seeds[start:start + size], spec.names,
-                         asdict(problem.base), problem.scenarios, spec.targets, with_values)
+                         asdict(problem.base), problem.scenarios, spec.targets, spec.statistics)
             for i, start in enumerate(range(0, len(values), size))]
 
 
@@ -434,8 +488,9 @@ def simulate(problem: Problem, values: np.ndarray, seeds: np.ndarray, bar: tqdm 
 
 
 def observe(problem: Problem) -> np.ndarray:
-    """The observation the distance compares with: a share of 1 per target (the article
-    reports each pattern), or the model's own statistics at `truth` (`observed=simulated`)."""
+    """The observation the distance compares with: 1 for every statistic (the article
+    reports each pattern, so each check, as met), or the model's own statistics at `truth`
+    (`observed=simulated`)."""
     spec = problem.spec
     if spec.observed == "article":
         return np.ones(len(problem.statistics))
@@ -445,21 +500,36 @@ def observe(problem: Problem) -> np.ndarray:
 
 
 def scales(stats: np.ndarray) -> np.ndarray:
-    """Per statistic, its standard deviation over generation 0 (0: uninformative)."""
+    """Per statistic, its standard deviation over generation 0 (0: no spread)."""
     finite = np.where(np.isfinite(stats), stats, np.nan)
     spread = np.nanstd(finite, axis=0)
     return np.where(np.isfinite(spread), spread, 0.0)
 
 
-def distances(stats: np.ndarray, observation: np.ndarray, spread: np.ndarray) -> np.ndarray:
-    """Root mean square of the scaled differences over the informative statistics; a
-    particle with a missing informative statistic is infinitely far."""
+def floor_scale(spec: CalibrationSpec) -> float:
+    """The scale a statistic keeps when it does not vary over generation 0: under `checks`,
+    the standard deviation of a share of `seeds_per_particle` seeds at p = 0.5,
+    0.5/sqrt(seeds), the largest seed-to-seed noise such a share can have, so a check every
+    prior particle scores alike still counts, on the scale of that noise, and rewards the
+    later particles that meet it; 0 (left out of the distance) under shares and
+    shares_and_values, as before."""
+    return 0.5 / math.sqrt(spec.seeds_per_particle) if spec.statistics == "checks" else 0.0
+
+
+def distances(stats: np.ndarray, observation: np.ndarray, spread: np.ndarray,
+              weights: np.ndarray | None = None) -> np.ndarray:
+    """Root mean square of the scaled differences over the statistics with a positive
+    scale, weighted by `weights` when given (`statistic_weights`); a particle with a missing
+    statistic among them is infinitely far."""
     used = spread > 0
     if not used.any():
         raise UserError("no summary statistic varies across the first generation's particles: "
                         "widen the priors or free other parameters")
     scaled = (stats[:, used] - observation[used]) / spread[used]
-    d = np.sqrt(np.mean(scaled ** 2, axis=1))
+    if weights is None:
+        d = np.sqrt(np.mean(scaled ** 2, axis=1))
+    else:
+        d = np.sqrt(scaled ** 2 @ weights[used] / weights[used].sum())
     return np.where(np.isfinite(d), d, np.inf)
 
 
@@ -496,24 +566,36 @@ def prior_sample(problem: Problem, bar: tqdm | None) -> tuple[np.ndarray, np.nda
 def _first_generation(problem: Problem, bar: tqdm) -> tuple[pd.DataFrame, dict[str, Any]]:
     started = time.perf_counter()
     values, stats = prior_sample(problem, bar)
-    spread = scales(stats)
-    flat = [name for name, scale in zip(problem.statistics, spread) if scale == 0]
+    return zeroth_generation(problem, values, stats, scales(stats), time.perf_counter() - started)
+
+
+def _floored(spec: CalibrationSpec, names: list[str], spread: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """The scales the distance uses, a statistic without spread at `floor_scale` (0 under
+    shares: left out), and the names of those at the floor; both kinds are logged."""
+    floor = floor_scale(spec)
+    flat = [name for name, scale in zip(names, spread) if scale == 0]
     if flat:
-        log.info("no spread over the prior, left out of the distance: %s", ", ".join(flat))
-    return zeroth_generation(problem, values, stats, spread, time.perf_counter() - started)
+        log.info("no spread over the prior, %s: %s", f"at the floor scale {floor:.3g}" if floor > 0 else
+                 "left out of the distance", ", ".join(flat))
+    return np.where(spread > 0, spread, floor), flat if floor > 0 else []
 
 
 def zeroth_generation(problem: Problem, values: np.ndarray, stats: np.ndarray, spread: np.ndarray,
                       seconds: float) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Generation 0 from its prior sample: distances on the scales `spread`, the alpha N
-    closest kept, and the record (which holds the observation and the scales)."""
+    """Generation 0 from its prior sample: distances on the scales `spread` (a statistic
+    without spread at the floor scale, `floor_scale`), the alpha N closest kept, and the
+    record: the observation, the scales, the weights and the statistics at the floor
+    (`floored`)."""
     spec = problem.spec
-    d = distances(stats, problem.observation, spread)
+    spread, floored = _floored(spec, problem.statistics, spread)
+    weights = problem.weights
+    d = distances(stats, problem.observation, spread, weights)
     frame = _frame(spec, 0, 0, values, stats, problem.statistics, np.ones(len(values)), d)
     kept, epsilon = _keep(spec, frame)
     meta = {"generation": 0, "epsilon": epsilon, "acceptance": 1.0, "simulated": spec.particles,
             "seconds": seconds, "observation": problem.observation.tolist(),
-            "scales": spread.tolist(), "statistics": problem.statistics}
+            "scales": spread.tolist(), "statistics": problem.statistics, "floored": floored,
+            "weights": None if weights is None else weights.tolist()}
     return kept, meta
 
 
@@ -526,7 +608,7 @@ def _next_generation(problem: Problem, previous: pd.DataFrame, first_meta: dict[
     values = _perturbed(spec, np.random.default_rng([spec.seed, t]), previous, count)
     weights = _new_weights(spec, previous, values, np.random.default_rng([spec.seed, t, 1]))
     stats = simulate(problem, values, _seeds(spec, t, count), bar)
-    d = distances(stats, problem.observation, np.asarray(first_meta["scales"]))
+    d = distances(stats, problem.observation, np.asarray(first_meta["scales"]), problem.weights)
     first = spec.particles + (t - 1) * count
     new = _frame(spec, t, first, values, stats, problem.statistics, weights, d)
     kept, epsilon = _keep(spec, pd.concat([previous, new], ignore_index=True))
@@ -572,7 +654,7 @@ def calibrate(spec: CalibrationSpec, scenarios: dict[str, Scenario], base: Param
         store = CalibrationStore(folder)
         store.open(spec.identity(), base, scenarios)
         history = store.load()
-        names = statistic_names(spec.targets, spec.statistics == "shares_and_values")
+        names = statistic_names(spec.targets, spec.statistics)
         problem = Problem(spec, scenarios, base, np.zeros(len(names)), names, engine)
         simulated = sum(meta["simulated"] for _, meta in history)
         with tqdm(total=spec.budget(), initial=simulated, unit="particle", desc=f"calibrate {spec.name}",
@@ -595,10 +677,17 @@ def calibrate(spec: CalibrationSpec, scenarios: dict[str, Scenario], base: Param
 
 def flat_statistics(folder: Path) -> list[str]:
     """The summary statistics of a calibration that did not vary over its prior's
-    particles, so its distance leaves them out (`distances`): named wherever its results
-    are shown, never dropped silently."""
+    particles, so its distance leaves them out (`distances`; shares and shares_and_values
+    only): named wherever its results are shown, never dropped silently."""
     first = read_json(Path(folder) / "generations" / "g000.json")
     return [name for name, scale in zip(first["statistics"], first["scales"]) if scale == 0]
+
+
+def floored_statistics(folder: Path) -> list[str]:
+    """The summary statistics of a calibration that did not vary over its prior's
+    particles and so entered its distance at the floor scale (`floor_scale`; checks only),
+    as its first generation recorded them (none for a calibration made before the record)."""
+    return list(read_json(Path(folder) / "generations" / "g000.json").get("floored", []))
 
 
 def posterior_file(path: str | Path) -> Path:

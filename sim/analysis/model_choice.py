@@ -10,7 +10,9 @@ Method: ABC model choice with a uniform prior over the models (Toni et al. 2009;
 et al. 2009). For each model, the adaptive population Monte Carlo sampler of
 `sim.analysis.calibration` runs on the same observation and the same distance: the
 statistics are scaled by their spread over the pooled prior predictive of all models
-(generation 0 of every model), so a distance means the same thing in every model. Each
+(generation 0 of every model; under `statistics=checks` one without spread there at the
+floor scale of `calibration.floor_scale`), so a distance means the same thing in every
+model. Each
 model's evidence at a common tolerance epsilon, P(distance <= epsilon | model), is
 estimated by importance sampling from every particle its sampler simulated: the sum of the
 weights (prior over proposal density; 1 in generation 0) of the particles within epsilon
@@ -151,7 +153,7 @@ class Sampler:
 
 def _samplers(spec: CalibrationSpec, variants: list[Variant], repeat: int, scenarios: dict[str, Scenario],
               base: Params, observation: np.ndarray, folder: Path, engine: Executor) -> list[Sampler]:
-    names = statistic_names(spec.targets, spec.statistics == "shares_and_values")
+    names = statistic_names(spec.targets, spec.statistics)
     samplers = []
     for variant in variants:
         own, own_base = variant.spec(spec, repeat), variant.base(base)
@@ -255,7 +257,7 @@ def choose_models(spec: CalibrationSpec, scenarios: dict[str, Scenario], base: P
     `folder`, holding its lock; write model_choice.csv (per repeat and model) and
     model_probabilities.csv (per model, over the repeats), and return the latter.
 
-    `observation` replaces the article's (a share of 1 per target): e.g. a variant's own
+    `observation` replaces the article's (1 for every statistic): e.g. a variant's own
     statistics at known parameters, to check that the choice recovers that variant."""
     if not spec.models:
         raise InputError("config", "calibrate.models", spec.models, "a non-empty list of model variants")
@@ -264,7 +266,7 @@ def choose_models(spec: CalibrationSpec, scenarios: dict[str, Scenario], base: P
     folder = Path(folder)
     refuse_links(folder, "calibrate.dir", tuple(f"repeat{r}" for r in range(spec.repeats)))
     digest = choice_digest(spec, base, scenarios, observation, code=False)
-    names = statistic_names(spec.targets, spec.statistics == "shares_and_values")
+    names = statistic_names(spec.targets, spec.statistics)
     observation = np.ones(len(names)) if observation is None else np.asarray(observation, dtype=float)
     rows: list[dict[str, Any]] = []
     with (executor(spec.backend, spec.worker_count, spec.scheduler) as engine,

@@ -37,9 +37,12 @@ def sbc_truths(spec: CalibrationSpec, truths: int, seed: int) -> list[dict[str, 
 
 def truth_spec(spec: CalibrationSpec, truth: dict[str, float], number: int) -> CalibrationSpec:
     """The calibration of one truth: the same settings against the model's statistics at
-    `truth`, with its own sampler seed so the truths' calibrations are independent."""
+    `truth`, with its own sampler seed so the truths' calibrations are independent. Under
+    `shares` the targets' values join the statistics (`shares_and_values`: simulated data
+    have them, the article not); `checks` and `shares_and_values` stay as they are."""
+    statistics = "shares_and_values" if spec.statistics == "shares" else spec.statistics
     return replace(spec, name=f"{spec.name}_truth_{number:03d}", observed="simulated", truth=truth,
-                   statistics="shares_and_values", seed=spec.seed + number, dir=None)
+                   statistics=statistics, seed=spec.seed + number, dir=None)
 
 
 def rank_rows(spec: CalibrationSpec, posterior: pd.DataFrame, number: int) -> list[dict[str, float]]:
