@@ -4,12 +4,13 @@ counterfactual contrasts hold over seeds."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim.runs.ensemble import run_seeds
 from sim.runs.ensemble_view import EnsembleView
 from sim.core.institutions import ACTIVE, HEDGING
-from sim.analysis.validation import (FAMILY_TWINS, PROBE, QUIET_SCENARIO, UNREST_PROBES, UNREST_TWIN, REQUIRED_SHARE, TARGETS, Views, check_outcomes, evaluate_checks,
+from sim.analysis.validation import (_ideals, FAMILY_TWINS, PROBE, QUIET_SCENARIO, UNREST_PROBES, UNREST_TWIN, REQUIRED_SHARE, TARGETS, Views, check_outcomes, evaluate_checks,
                                         quiet_future, run_views, twin_scenarios)
 from tests.helpers import packaged_scenario
 
@@ -117,3 +118,11 @@ def test_quiet_future_is_stable(spec):
     table = quiet_future(view, spec.scenario.dates[-1][:7])
     assert set(table["institution"]) == {"SCO", "CSTO"}
     assert (table["result"] == "PASS").all(), table.to_string()
+
+
+def test_ideal_texts_keep_one_row_per_decision():
+    """A decision whose detail lists no ideal (seen under a prior draw) keeps its row, as
+    NaN, so the ideals stay aligned with their decisions."""
+    ideals = _ideals(pd.Series(["RUS:+0.50;KAZ:-0.25", "", "RUS:+1.00"], index=[3, 5, 9]))
+    assert list(ideals.index) == [3, 5, 9] and ideals.loc[5].isna().all()
+    assert ideals.loc[3, "KAZ"] == -0.25 and ideals.loc[9, "RUS"] == 1.0 and np.isnan(ideals.loc[9, "KAZ"])

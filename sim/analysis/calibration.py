@@ -394,13 +394,21 @@ def _from_prior(spec: CalibrationSpec, rng: np.random.Generator, count: int) -> 
 MASS_DRAWS = 20_000
 
 
-def _kernel(population: pd.DataFrame, names: list[str]) -> np.ndarray:
-    """Twice the weighted covariance of the kept particles (Beaumont et al. 2009), made
-    positive definite when particles coincide."""
-    values = population[names].to_numpy()
+#: The kernel's smallest standard deviation in any parameter, as a share of its prior's width.
+KERNEL_FLOOR = 1e-3
+
+
+def _kernel(spec: CalibrationSpec, population: pd.DataFrame) -> np.ndarray:
+    """Twice the weighted covariance of the kept particles (Beaumont et al. 2009), plus a
+    floor of KERNEL_FLOOR x the prior's width on each parameter's variance. Without it, a
+    population whose effective size falls below the number of free parameters gives a
+    singular kernel: the proposal density is then zero off its subspace and new particles
+    get infinite weights."""
+    values = population[spec.names].to_numpy()
     weights = population["weight"].to_numpy()
+    low, high = _bounds(spec)
     cov = np.atleast_2d(np.cov(values, rowvar=False, aweights=weights, ddof=0)) * 2.0
-    return cov + np.eye(len(names)) * 1e-12 * max(1.0, float(np.trace(cov)))
+    return cov + np.diag((KERNEL_FLOOR * (high - low)) ** 2)
 
 
 def _perturbed(spec: CalibrationSpec, rng: np.random.Generator, population: pd.DataFrame,
@@ -410,7 +418,7 @@ def _perturbed(spec: CalibrationSpec, rng: np.random.Generator, population: pd.D
     low, high = _bounds(spec)
     values = population[spec.names].to_numpy()
     weights = population["weight"].to_numpy() / population["weight"].sum()
-    cov = _kernel(population, spec.names)
+    cov = _kernel(spec, population)
     result = np.empty((count, len(spec.names)))
     todo = np.arange(count)
     while todo.size:
@@ -436,7 +444,7 @@ def _new_weights(spec: CalibrationSpec, population: pd.DataFrame, values: np.nda
 
     low, high = _bounds(spec)
     weights = population["weight"].to_numpy() / population["weight"].sum()
-    cov = _kernel(population, spec.names)
+    cov = _kernel(spec, population)
     density = multivariate_normal(cov=cov, allow_singular=True)
     previous = population[spec.names].to_numpy()
     mixture = sum(w * np.atleast_1d(density.pdf(values - p)) for w, p in zip(weights, previous))
@@ -625,13 +633,14 @@ def stopping_rule(spec: CalibrationSpec, metas: Sequence[Mapping[str, Any]]) -> 
     """The rule that stops the sampler after the last of `metas` (the generations so far),
     or None to go on. Convergence: too few new particles beat the previous tolerance
     (`min_acceptance`, APMC's rule, Lenormand et al. 2013), or the tolerance fell by less
-    than `min_improvement` of itself in the last generation (it no longer falls); the
+    than `min_improvement` of itself in the last generation (it no longer falls; with
+    `min_improvement` 0 only a rise stops it, since tied distances can leave it in place); the
     generation cap only guards against a sampler that never converges, and the report
     says when it is what stopped one."""
     meta = metas[-1]
     if meta["generation"] > 0 and meta["acceptance"] <= spec.min_acceptance:
         return ACCEPTANCE_RULE
-    if meta["generation"] > 0 and meta["epsilon"] >= (1.0 - spec.min_improvement) * metas[-2]["epsilon"]:
+    if meta["generation"] > 0 and metas[-2]["epsilon"] - meta["epsilon"] < spec.min_improvement * metas[-2]["epsilon"]:
         return TOLERANCE_RULE
     return CAP_RULE if int(meta["generation"]) + 1 >= spec.generations else None
 

@@ -420,7 +420,8 @@ def _objection_gap(view: EnsembleView, sovereignty: dict[str, float], event: str
                     if c not in (row["subject"], row["setter"]) and values[run, row["step"]] in GOOD_STANDING}
         consenting = deciding - refusers
         if refusers and consenting:
-            gap[run] = np.mean([sovereignty[c] for c in refusers]) - np.mean([sovereignty[c] for c in consenting])
+            mean = lambda group: np.mean([sovereignty[c] for c in sorted(group)])  # noqa: E731 (sorted: a fixed sum order)
+            gap[run] = mean(refusers) - mean(consenting)
     return gap
 
 
@@ -628,9 +629,12 @@ def other_enlargement_neutral(v: Views) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _ideals(detail: pd.Series) -> pd.DataFrame:
-    """Members' ideal texts from decision details ('CODE:+0.50;...'), one column per state."""
-    return detail.str.extractall(r"(?P<state>\w+):(?P<ideal>[-+][\d.]+)").reset_index().pivot(
-        index="level_0", columns="state", values="ideal").astype(float)
+    """Members' ideal texts from decision details ('CODE:+0.50;...'), one column per state,
+    one row per row of `detail` (all NaN where a decision lists no ideal)."""
+    found = detail.str.extractall(r"(?P<state>\w+):(?P<ideal>[-+][\d.]+)")
+    wide = found.reset_index(level="match", drop=True).reset_index(names="row").pivot(
+        index="row", columns="state", values="ideal").astype(float)
+    return wide.reindex(detail.index)
 
 
 def tracking_gap(v: Views) -> tuple[np.ndarray, np.ndarray]:
@@ -639,7 +643,7 @@ def tracking_gap(v: Views) -> tuple[np.ndarray, np.ndarray]:
     custodian's ideal|, SCO minus CSTO (the same states on the same drafts)."""
     h, custodian = v.history, SUBJECTS["custodian"]
     rows = h.decisions[h.decisions["kind"].isin(TEXT_KINDS) & h.decisions["institution"].isin(["SCO", "CSTO"])]
-    ideals = _ideals(rows["detail"]).set_index(rows.index)
+    ideals = _ideals(rows["detail"])
     distance = ideals.sub(ideals[custodian], axis=0).abs().drop(columns=custodian)
     keyed = pd.concat([rows[["run", "event", "topic", "institution"]], distance], axis=1)
     wide = keyed.pivot_table(index=["run", "event", "topic"], columns="institution")
@@ -657,7 +661,7 @@ def outcomes_track_custodian(v: Views) -> tuple[np.ndarray, np.ndarray]:
     CSTO (the adopted texts come out of the veto bargaining, not from a formula)."""
     h, custodian = v.history, SUBJECTS["custodian"]
     rows = h.decisions[h.decisions["kind"].isin(TEXT_KINDS) & h.decisions["institution"].isin(["SCO", "CSTO"])]
-    ideal = _ideals(rows["detail"]).set_index(rows.index)[custodian]
+    ideal = _ideals(rows["detail"])[custodian]
     keyed = rows[["run", "event", "topic", "institution"]].assign(distance=(rows["score"] - ideal).abs())
     wide = keyed.pivot_table(index=["run", "event", "topic"], columns="institution", values="distance").dropna()
     gap = (wide["SCO"] - wide["CSTO"]).groupby(level="run").mean().reindex(range(h.runs)).to_numpy()
