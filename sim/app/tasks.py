@@ -18,7 +18,8 @@ from omegaconf import OmegaConf
 from sim.analysis.ablation import (BUNDLE, data_ensemble, inert, one_at_a_time, one_at_a_time_variants,
                                       robustness_needs)
 from sim.analysis.calibration import (CALIBRATION_FILES, CalibrationSpec, calibrate, calibration_digest,
-                                         flat_statistics, parse_calibration, posterior_file)
+                                         flat_statistics, floored_statistics, parse_calibration,
+                                         posterior_file)
 from sim.analysis.model_choice import CHOICE_FILES, choice_digest, choose_models, left_out
 from sim.app.console import COLUMNS, console_table, shown, sweep_outcomes, wrapped
 from sim.app.calibration_plots import calibration_figures
@@ -705,6 +706,9 @@ def calibrate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> Path:
     flat = flat_statistics(folder)
     if flat:
         print(wrapped(f"\nNo spread over the prior, so left out of the distance: {', '.join(flat)}"))
+    floored = floored_statistics(folder)
+    if floored:
+        print(wrapped(f"\nNo spread over the prior, so scaled at the floor: {', '.join(floored)}"))
     print("\nFiles:\n" + "\n".join(f"  {shown(folder) / name}" for name in CALIBRATION_FILES)
           + "".join(f"\n  {shown(path)}" for path in figures))
     return folder
