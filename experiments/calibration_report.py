@@ -50,6 +50,10 @@ def _figures(calibration: Path) -> list[str]:
     return lines
 
 
+#: A parameter whose 90% posterior interval spans at least this share of its prior is
+#: reported as unidentified.
+UNIDENTIFIED = 0.9
+
 #: Posterior draws and seeds per draw of the legitimation/functional ratio.
 RATIO_DRAWS, RATIO_SEEDS = 200, 3
 
@@ -218,8 +222,11 @@ def report(calibration: Path, split: Path | None, compare: Path, sbc: Path | Non
          if bench else "- runtime: no benchmark.json in the folder"),
         "## Posterior",
         "Weighted mean, median and 90% interval per parameter; `interval_share_of_prior` is the "
-        "interval's width over the prior's (1: the targets say nothing about the parameter).",
-        markdown(posterior),
+        "interval's width over the prior's (1: the targets say nothing about the parameter); `identified`: "
+        f"no when the interval still spans at least {UNIDENTIFIED:.0%} of the prior (the issue's rule for the "
+        "noise scales: the record does not decide how contingent outcomes are).",
+        markdown(posterior.assign(identified=np.where(posterior["interval_share_of_prior"] >= UNIDENTIFIED,
+                                                      "no", "yes"))),
         "## Generations",
         "`epsilon`: the tolerance (largest kept distance); `acceptance`: share of a generation's new "
         "particles within the previous tolerance; `ess`: effective sample size of the kept particles; "
