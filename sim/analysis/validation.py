@@ -688,7 +688,7 @@ TEXT_KINDS = ("declaration", "statement", "solidarity", "designation")
 C = Check
 TARGETS: tuple[Target, ...] = (
     Target(1, "Both persist; no SCO member leaves; Uzbekistan the only CSTO leaver; summits continue", (
-        C("1.no_sco_leaver", "SCO members who suspend or withdraw", "none", _nobody_leaves("SCO"), evidence=False),
+        C("1.no_sco_leaver", "SCO members who suspend or withdraw", "none", _nobody_leaves("SCO")),
         C("1.one_csto_leaver", "CSTO members other than UZB who suspend or withdraw", "none",
           _nobody_leaves("CSTO", "revision_leaver")),
         C("1.summits_continue", "lowest share of members in good standing", ">= 2/3", summits_continue),
@@ -698,7 +698,7 @@ TARGETS: tuple[Target, ...] = (
           _outcome("sco_development_bank", "proposal", "rejected"), evidence=False),
         C("2.staff_rejected", "SCO military staff", "rejected",
           _outcome("sco_military_staff", "proposal", "rejected"), evidence=False),
-        C("2.stay_engaged", "lowest mean engagement of the two, 2002/04-2018", "> 0.6", stay_engaged, evidence=False),
+        C("2.stay_engaged", "lowest mean engagement of the two, 2002/04-2018", "> 0.6", stay_engaged),
         C("2.bank_blocked_by_custodian", "members refusing the SCO development bank", "Russia alone",
           bank_blocked_by_custodian),
         C("2.need_engages", "engagement 2004-18, members needing legitimation most - the others (lower of SCO, CSTO)",
