@@ -132,7 +132,7 @@ def test_time_split_fits_one_period_and_predicts_only_the_other(tmp_path, scenar
         assert set(rows["target"]) == set(predicted)
         assert sorted(rows["draws_from"].unique()) == ["posterior", "prior"]
         first = json.loads((tmp_path / f"fit_{fit}" / "generations" / "g000.json").read_text())
-        assert first["statistics"] == [f"share_{n}" for n in (early if fit == "early" else late)]
+        assert first["statistics"] == statistic_names(tuple(early if fit == "early" else late), "checks")
     assert table[["share_of_runs", "share_of_draws_passing"]].stack().between(0, 1).all()
 
 

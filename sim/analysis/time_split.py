@@ -57,11 +57,13 @@ def time_split(spec: CalibrationSpec, scenarios: dict[str, Scenario], base: Para
                draws: int, seeds: list[int], progress: bool = False) -> pd.DataFrame:
     """Calibrate on each period's targets (into `folder/fit_<period>`, resumable) and
     predict the other period's from `draws` posterior and `draws` prior parameter sets on
-    `seeds`; one row per (fitted period, predicted target, source of the draws)."""
+    `seeds`; one row per (fitted period, predicted target, source of the draws). Each fit
+    uses the spec's statistics (`checks`, or `shares` when the spec's need a simulated
+    observation)."""
     tables = []
     for fit, predict in (PERIODS, PERIODS[::-1]):
         fitted = replace(spec, name=f"{spec.name}_fit_{fit}", targets=period_targets(fit), observed="article",
-                         statistics="shares", truth={})
+                         statistics="checks" if spec.statistics == "checks" else "shares", truth={})
         calibrate(fitted, scenarios, base, folder / f"fit_{fit}", progress=progress)
         sources = {"posterior": posterior_draws(folder / f"fit_{fit}", base, draws, seed=spec.seed),
                    "prior": prior_draws(spec, base, draws)}
