@@ -3,13 +3,13 @@
     python experiments/package_posterior.py CAL_DIR
 
 The shipped posterior comes from the calibration reported in docs/CALIBRATION.md, made
-at commit 4f32ee7904 by
+at commit 2632245729 by
 
-    python benchmarks/calibration.py calibrate.particles=200 calibrate.dir=CAL_DIR
+    python benchmarks/calibration.py calibrate.dir=CAL_DIR
 
-(the engine of `python -m sim task=calibrate calibrate.particles=200 calibrate.dir=CAL_DIR`,
-timed: the default `calibrate` config, 12 free parameters, all 12 targets, 5 seeds per
-particle). The file keeps the weighted sample only (the free parameters, weight and
+(the engine of `python -m sim task=calibrate calibrate.dir=CAL_DIR`, timed: the default
+`calibrate` config, 200 particles a generation, 12 free parameters, all 12 targets, the
+`checks` statistics, 5 seeds per particle). The file keeps the weighted sample only (the free parameters, weight and
 distance; not the summary statistics), so the package stays small, and its record holds
 what made it: the calibration's name, spec hash, base parameters and free parameters, the
 command above, the commit and code version, the settings and the folder's creation time
@@ -30,7 +30,7 @@ from sim.analysis.calibration import posterior_file
 from sim.io.store import parquet_record, read_json, write_parquet
 
 #: The command that made the calibration the package ships (see the docstring).
-COMMAND = "python benchmarks/calibration.py calibrate.particles=200 calibrate.dir=CAL_DIR"
+COMMAND = "python benchmarks/calibration.py calibrate.dir=CAL_DIR"
 #: The name of the calibrate config that command used (a posterior.parquet written before
 #: the file carried its record does not say).
 CALIBRATION = "article_patterns"
