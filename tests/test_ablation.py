@@ -14,20 +14,22 @@ from sim.analysis.ablation import (BUNDLE, EVIDENCE, FIELD, FULL_MODEL, INERT, N
                                       verdicts)
 from sim.scenarios.cast import DEFAULT_RELATIONS, DEFAULT_STATES, RELATION_KINDS, UNIT_INTERVAL
 from sim.app.config import scenario_from
-from sim.core.params import BEHAVIOURAL, MECHANISMS, NEUTRAL
+from sim.core.params import BEHAVIOURAL, NEUTRAL
 from sim.analysis.robustness import robustness
 from sim.analysis.validation import LOADED_TWINS, QUIET_SCENARIO, TARGETS, twin_scenarios
 from tests.helpers import packaged_scenario
 
 SEEDS = list(range(5))
 SPREAD = 0.1
+#: A mechanism to switch off as a bundle: the betrayal penalty's exposure term.
+BETRAYAL = {"betrayal_exposure": 0.0}
 
 
 @pytest.fixture(scope="module")
 def table(spec):
     """Full model, betrayal penalty off, a no-op 'mechanism' (a parameter set to its own value), null model."""
     first = BEHAVIOURAL[0]
-    subset = {"betrayal penalty": MECHANISMS["betrayal penalty"], "no-op": {first: getattr(spec.params, first)}}
+    subset = {"betrayal penalty": BETRAYAL, "no-op": {first: getattr(spec.params, first)}}
     scenarios = twin_scenarios(spec.scenario, packaged_scenario)
     return ablation(scenarios, spec.params, SEEDS, mechanisms=subset).set_index("variant")
 
@@ -38,7 +40,7 @@ def test_ablation_has_one_row_per_variant_and_a_share_per_target(table):
     assert ((shares >= 0) & (shares <= 1)).all().all()
     assert table.loc[FULL_MODEL, "needed_by"] == []
     assert table.loc["betrayal penalty", "switched_off"] == ", ".join(
-        f"{k}={v}" for k, v in MECHANISMS["betrayal penalty"].items())
+        f"{k}={v}" for k, v in BETRAYAL.items())
 
 
 def test_switching_off_the_betrayal_penalty_fails_the_crimea_target(table):
@@ -67,7 +69,7 @@ def test_the_robustness_level_finds_what_a_mechanism_keeps_robust(table, spec):
                          {"variant": "betrayal penalty", "needed_by": [8]}])
     first = BEHAVIOURAL[0]
     mechanisms = {"rally effect": {"rally_gain": 0.0}, "no-op": {first: getattr(spec.params, first)},
-                  "betrayal penalty": MECHANISMS["betrayal penalty"]}
+                  "betrayal penalty": BETRAYAL}
     result = robustness_needs(rows, full, scenarios, spec.params, 2, 2, 0.2, mechanisms=mechanisms)
     rally, no_op, betrayal = result["robust_needed_by"]
     assert 3 in rally and no_op == [] and betrayal == []
@@ -87,7 +89,7 @@ def fields_table(spec):
     neutral = {"w_legitimacy": NEUTRAL["w_legitimacy"], no_op: getattr(spec.params, no_op), "stance_noise": 0.0}
     quiet = (packaged_scenario(QUIET_SCENARIO), spec.scenario.dates[-1][:7])
     table = one_at_a_time(scenarios, spec.params, SEEDS, neutral=neutral,
-                          bundles={"betrayal penalty": MECHANISMS["betrayal penalty"]}, quiet=quiet)
+                          bundles={"betrayal penalty": BETRAYAL}, quiet=quiet)
     return table.set_index("variant"), no_op
 
 

@@ -30,7 +30,7 @@ def _p(default: float, low: float, high: float, source: str, neutral: float | No
     ablation sets it to: 0 for a weight, gain, cost, hazard or rate (a rate's clause then
     does nothing); for a threshold that gates a move (suspend), the value at which the move
     never fires; for a relative weight whose identity is 1 (`recognition_factor`) or a
-    scale (`confidence_bound`), the value at which the clause changes nothing; for a decay
+    scale, the value at which the clause changes nothing; for a decay
     or forgetting rate the range excludes, the end of its range nearest no decay (`memory`
     200 quarters, `pressure_decay` 0.01; `grievance_memory` 10, everyday memory's).
     docs/ODD.md (7.10) gives the reason for each value that is not 0.
@@ -49,14 +49,12 @@ class Params:
     memory: float = _p(10.0, 1.0, 200.0, "Half-life of remembered experience in quarters (beta-reputation forgetting factor 0.5^(1/memory)); assumption: a few years", neutral=200.0)
     grievance_memory: float = _p(20.0, 1.0, 400.0, "Half-life in quarters of the memory of a breach (support for separatism, an armed clash), longer than `memory`: trust is destroyed faster than it is rebuilt (Slovic 1993); article 'The separatist challenge' (Crimea a lasting fraying, the reverberations of 2008); assumption: five years, the span from the Georgia war to Crimea", neutral=10.0)
     rivalry_friction: float = _p(0.20, 0.0, 2.0, "Negative experience per quarter per unit of rivalry; article 'Conclusion'", neutral=0.0)
-    confidence_bound: float = _p(0.30, 0.01, 1.0, "Bounded-confidence radius on the charter-weighted norm distance (Deffuant-Weisbuch)", neutral=1.0)
     norm_rate: float = _p(0.01, 0.0, 0.5, "Norm convergence rate per meeting (weighted Hegselmann-Krause)", neutral=0.0)
     experience_noise: float = _p(0.2, 0.0, 2.0, "Log-normal spread of each meeting's experience; assumption", neutral=0.0, kind=NOISE)
     rally_gain: float = _p(1.5, 0.0, 10.0, "Extra bonding per unit of shared regime insecurity; article 'Protective integration' (rally effect)", neutral=0.0)
     # Regime legitimation and pressure (ODD processes 2-3)
     pressure_decay: float = _p(0.12, 0.01, 1.0, "Quarterly decay of external pressure on regime insecurity; assumption", neutral=0.01)
     # Separatism, threat and trust penalties (article 'The separatist challenge')
-    betrayal_base: float = _p(1.0, 0.0, 20.0, "Negative experience for every observer of support for separatism", neutral=0.0)
     betrayal_exposure: float = _p(5.0, 0.0, 50.0, "Extra negative experience per unit of the observer's separatism exposure", neutral=0.0)
     recognition_factor: float = _p(1.5, 1.0, 5.0, "Multiplier when the support includes recognition or annexation", neutral=1.0)
     # Engagement decisions (ODD process 4; Axelrod-Bennett style utility)
@@ -98,6 +96,8 @@ class Constant:
 #: move would only widen intervals with noise. The mechanisms still run with these values
 #: (docs/ODD.md, 7.10 lists them); the compiled processes read them beside the parameters.
 CONSTANTS: dict[str, Constant] = {
+    "confidence_bound": Constant(0.30, "Bounded-confidence radius on the charter-weighted norm distance (Deffuant-Weisbuch); fixed: no check needs it one at a time"),
+    "betrayal_base": Constant(1.0, "Negative experience for every observer of support for separatism (the exposure term, a parameter, carries the differences between observers); fixed: no check needs it one at a time"),
     "observer_weight": Constant(0.5, "Weight of observers' participation in meetings; article 'Implications of enlargement'"),
     "accession_welcome": Constant(3.0, "Summit-equivalents of bonding between a newcomer and the members who admitted it by consensus; assumption"),
     "region_spillover": Constant(0.35, "Share of a protest's pressure felt outside its region; assumption"),
@@ -183,12 +183,11 @@ def check_params(values: dict[str, Any], source: str = "params") -> Params:
 
 #: Mechanisms carried by more than one field, switched off together by the one-at-a-time
 #: ablation (`task=validate validate.ablation=true`) besides each field alone: fields that
-#: may substitute for each other (the betrayal penalty's base and exposure terms) can each
-#: look inert alone and still be needed together. A mechanism of one field is that field's
-#: own row.
-MECHANISMS: dict[str, dict[str, float]] = {
-    "betrayal penalty": {"betrayal_base": 0.0, "betrayal_exposure": 0.0},
-}
+#: may substitute for each other can each look inert alone and still be needed together.
+#: A mechanism of one field is that field's own row. None today: the betrayal penalty's
+#: base term, once bundled with its exposure term, became a fixed assumption when no check
+#: needed it alone.
+MECHANISMS: dict[str, dict[str, float]] = {}
 
 #: The null model of the ablation report: no socialisation, no legitimation, stances
 #: that ignore norms, loyalties and hierarchy (noise only).
