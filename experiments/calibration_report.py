@@ -31,7 +31,7 @@ from sim.analysis.functional import channel_ratio
 from sim.analysis.predictive import predictive_share, predictive_table
 from sim.analysis.validation import CHECKS, twin_scenarios
 from sim.io.store import read_json
-from model_choice_report import kept_section  # the sibling scripts (experiments/ is on sys.path when run)
+from model_choice_report import kept_section, tolerance_rule  # the sibling scripts (experiments/ is on sys.path when run)
 from validation_report import markdown
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -211,8 +211,8 @@ def report(calibration: Path, split: Path | None, compare: Path, sbc: Path | Non
         f"- targets: {spec['targets']}; observation: `{spec['observed']}` (every pattern met: 1 for each "
         f"statistic); statistics: `{spec['statistics']}` ({STATISTICS_WORDS[spec['statistics']]})",
         f"- {spec['particles']} particles per generation, alpha = {spec['alpha']} kept; stop when fewer than "
-        f"{spec['min_acceptance']:.0%} of new particles beat the last tolerance or the tolerance falls by less "
-        f"than {spec.get('min_improvement', 0.0):.0%} of itself in a generation (a cap of {spec['generations']} "
+        f"{spec['min_acceptance']:.0%} of new particles beat the last tolerance{tolerance_rule(spec)} (a cap of "
+        f"{spec['generations']} "
         f"generations guards against a sampler that never converges); {spec['seeds_per_particle']} seeds per "
         f"particle; sampler seed {spec['seed']}",
         f"- stopped by: **{_stopped_by(diagnostics)}**",

@@ -25,6 +25,15 @@ OUT = ROOT / "docs" / "CALIBRATION.md"
 HEADING = "## Theories compared on the record"
 
 
+def tolerance_rule(spec: dict) -> str:
+    """The tolerance rule in words: ', or the tolerance falls by less than X% ...', or
+    that it is off (`min_improvement` 0: only a rising tolerance would stop the sampler)."""
+    share = spec.get("min_improvement", 0.0)
+    if share == 0:
+        return " (the tolerance rule is off: min_improvement 0)"
+    return f" or the tolerance falls by less than {share:.0%} of itself in a generation"
+
+
 def _settings(manifest: dict) -> list[str]:
     """The settings the numbers depend on, and the code that made them."""
     spec, code = manifest["spec"], manifest["code_version"]
@@ -38,7 +47,7 @@ def _settings(manifest: dict) -> list[str]:
         "scaled by their spread over the pooled prior predictive of all models",
         f"- per model: {spec['particles']} particles per generation, alpha = {spec['alpha']:g}, at most "
         f"{spec['generations']} generations (stop earlier when fewer than {spec['min_acceptance']:.0%} of new "
-        f"particles beat the last tolerance or it falls by less than {spec['min_improvement']:.0%}); "
+        f"particles beat the last tolerance{tolerance_rule(spec)}); "
         f"{spec['seeds_per_particle']} seeds per particle",
         f"- repeats: {spec['repeats']}, sampler seeds {spec['seed']} to {spec['seed'] + spec['repeats'] - 1}",
         f"- code: commit `{str(code.get('git_commit'))[:10]}`{dirty}, source digest `{code['source_digest'][:12]}`",
