@@ -56,8 +56,10 @@ def test_a_small_calibration_recovers_the_parameters_that_simulated_the_data(tmp
     assert "params_schema" in point and all(name in point for name in TRUTH)
 
 
-def test_a_killed_calibration_resumes_to_the_same_posterior_on_any_backend(tmp_path, scenarios, spec, monkeypatch):
-    small = _spec(targets=[12], particles=12, seeds_per_particle=1, truth_seeds=4)
+def _killed_in_second_generation(small: CalibrationSpec, scenarios, spec, tmp_path, monkeypatch):
+    """Calibrate `small` whole on the local backend into tmp_path/a, then serially into
+    tmp_path/b with a KeyboardInterrupt as the second generation starts; returns the whole
+    run's folder and the function to restore (the caller resumes b)."""
     whole = calibrate(replace(small, backend="local", workers=2), scenarios, spec.params, tmp_path / "a",
                       progress=False)
     original = calibration._next_generation
@@ -72,6 +74,12 @@ def test_a_killed_calibration_resumes_to_the_same_posterior_on_any_backend(tmp_p
     monkeypatch.setattr(calibration, "_next_generation", dies_in_second_generation)
     with pytest.raises(KeyboardInterrupt):
         calibrate(small, scenarios, spec.params, tmp_path / "b", progress=False)
+    return whole, original
+
+
+def test_a_killed_calibration_resumes_to_the_same_posterior_on_any_backend(tmp_path, scenarios, spec, monkeypatch):
+    small = _spec(targets=[12], particles=12, seeds_per_particle=1, truth_seeds=4)
+    whole, original = _killed_in_second_generation(small, scenarios, spec, tmp_path, monkeypatch)
     assert sorted(p.name for p in (tmp_path / "b" / "generations").glob("*.parquet")) == ["g000.parquet",
                                                                                          "g001.parquet"]
     monkeypatch.setattr(calibration, "_next_generation", original)
@@ -306,20 +314,7 @@ def test_a_killed_checks_calibration_resumes_to_the_same_posterior_and_records_i
         tmp_path, scenarios, spec, monkeypatch):
     """Targets with checks the prior meets only sometimes, so the sampler runs all three generations."""
     small = _spec(**ARTICLE_CHECKS, targets=[2, 8, 9], particles=12, seeds_per_particle=1)
-    whole = calibrate(replace(small, backend="local", workers=2), scenarios, spec.params, tmp_path / "a",
-                      progress=False)
-    original = calibration._next_generation
-    calls = {"n": 0}
-
-    def dies_in_second_generation(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(calibration, "_next_generation", dies_in_second_generation)
-    with pytest.raises(KeyboardInterrupt):
-        calibrate(small, scenarios, spec.params, tmp_path / "b", progress=False)
+    whole, original = _killed_in_second_generation(small, scenarios, spec, tmp_path, monkeypatch)
     monkeypatch.setattr(calibration, "_next_generation", original)
     resumed = calibrate(small, scenarios, spec.params, tmp_path / "b", progress=False)
     posterior = pd.read_parquet(resumed / "posterior.parquet")
