@@ -406,6 +406,12 @@ def osh_reasons(v: Views) -> tuple[np.ndarray, np.ndarray]:
     return _per_run(np.isin(np.arange(h.runs), osh[reasons]["run"]))
 
 
+def _group_mean(values: dict[str, float], group: set[str]) -> float:
+    """The mean of `values` over `group`, summed in sorted order (a set's order, and so the
+    last digits of its sum, would change with PYTHONHASHSEED)."""
+    return float(np.mean([values[c] for c in sorted(group)]))
+
+
 def _objection_gap(view: EnsembleView, sovereignty: dict[str, float], event: str) -> np.ndarray:
     """Per run, how far the members refusing an operation at `event` (the CSTO's
     `blocked_by`) are more sovereignty-minded than those consenting: the refusers' mean
@@ -420,8 +426,7 @@ def _objection_gap(view: EnsembleView, sovereignty: dict[str, float], event: str
                     if c not in (row["subject"], row["setter"]) and values[run, row["step"]] in GOOD_STANDING}
         consenting = deciding - refusers
         if refusers and consenting:
-            mean = lambda group: np.mean([sovereignty[c] for c in sorted(group)])  # noqa: E731 (sorted: a fixed sum order)
-            gap[run] = mean(refusers) - mean(consenting)
+            gap[run] = _group_mean(sovereignty, refusers) - _group_mean(sovereignty, consenting)
     return gap
 
 
