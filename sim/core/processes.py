@@ -194,7 +194,7 @@ def update_clubs(s: State, world: World, P: ParamColumns) -> None:
     operation could prop up (article 'Responses to intrastate crises').
     """
     _clubs(s.status, s.founded, s.power, s.illiberalism, s.insecurity, s.sovereignty, s.outside, s.engagement,
-           s.distance, s.trust, s.threat, s.rivalry, s.intrastate_mandate, np.maximum(s.rule, s.operation_rule),
+           s.distance, s.trust, s.threat, s.rivalry, s.intrastate_mandate, s.rule, s.operation_rule,
            s.shares, s.hierarchy,
            s.benefit, s.legitimacy, s.investment, s.projects, s.functional, s.functional_benefit, s.utility,
            P.table, world.setters, world.great_powers, world.security_dependence, world.economic_dependence)
@@ -202,7 +202,7 @@ def update_clubs(s: State, world: World, P: ParamColumns) -> None:
 
 @kernel
 def _clubs(status, founded, power, illiberalism, insecurity, sovereignty, outside, engagement, distance, trust,
-           threat, rivalry, mandate, rule, shares, hierarchy, benefit, legitimacy, investment, projects,
+           threat, rivalry, mandate, rule, operation_rule, shares, hierarchy, benefit, legitimacy, investment, projects,
            functional, functional_benefit, utility, params, setters, great_powers, security_dependence,
            economic_dependence):
     runs, k_count, n = status.shape
@@ -235,7 +235,7 @@ def _clubs(status, founded, power, illiberalism, insecurity, sovereignty, outsid
                                 projects[r, k], functional_benefit[r, k])
             _utility(good[k], setters[k], security_dependence, threat[r], trust[r], rivalry[r],
                      sovereignty[r], outside[r], benefit[r, k], functional_benefit[r, k], shares[r, k], hierarchy[r, k],
-                     mandate[r, k], rule[r, k], p, utility[r, k])
+                     mandate[r, k], rule[r, k] != 0 or operation_rule[r, k] != 0, p, utility[r, k])
 
 
 @kernel
@@ -302,7 +302,7 @@ def _functional_benefit(good, great_powers, economic_dependence, investment, sha
 
 @kernel
 def _utility(good, setters, security_dependence, threat, trust, rivalry, sovereignty, outside, benefit, functional_benefit,
-             shares, h, mandate, rule, p, utility):
+             shares, h, mandate, off_consensus, p, utility):
     n = good.shape[0]
     for i in range(n):
         dependence, fear, distrust, rivals = 0.0, 0.0, 0.0, 0.0
@@ -314,7 +314,7 @@ def _utility(good, setters, security_dependence, threat, trust, rivalry, soverei
                 dependence = max(dependence, security_dependence[i, j])
                 fear = max(fear, threat[i, j])
                 distrust = max(distrust, 1.0 - trust[i, j])
-        cost = h * (1.0 - shares[i]) + p.mandate_cost * mandate * (distrust + rivals) + p.rule_cost * (rule != 0)
+        cost = h * (1.0 - shares[i]) + p.mandate_cost * mandate * (distrust + rivals) + p.rule_cost * off_consensus
         room = (1.0 - h) * (1.0 - shares[i])
         utility[i] = (p.w_legitimacy * benefit[i] + p.w_functional * (functional_benefit[i] - outside[i])
                       + p.w_security * dependence + p.w_balance * room
