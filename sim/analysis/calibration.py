@@ -58,7 +58,7 @@ from sim.io.store import (folder_lock, parquet_record, read_json, source_digest,
 from sim.runs.sweep import SCHEDULERS
 from sim.io.store import fingerprint, spec_hash
 from sim.io.calibration_store import CalibrationStore
-from sim.analysis.validation import CHECKS, TARGETS, Check, Target, Views, run_pair_views
+from sim.analysis.validation import CHECKS, TARGETS, Check, Target, Views, met_shares, run_pair_views
 from sim.extras import require_dask
 
 #: The progress bar class (`sim.extras.progress_bar`: no widget warning in a notebook).
@@ -344,9 +344,7 @@ def check_statistics(views: Views, targets: Sequence[int], count: int, per: int)
     """The `checks` statistics of `count` particles of `per` seeds each (run i of `views` is
     seed i % per of particle i // per): per particle, the share of its seeds meeting every
     evidence check at once, then the share meeting each."""
-    met = [np.asarray(c.test(views)[0], dtype=bool).reshape(count, per) for c in evidence_checks(targets)]
-    joint = np.logical_and.reduce(met)
-    return np.column_stack([joint.mean(axis=1), *(m.mean(axis=1) for m in met)])
+    return met_shares(views, [c.key for c in evidence_checks(targets)], count, per)
 
 
 def simulate_particles(task: ParticleTask) -> tuple[int, np.ndarray]:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.core.params import Params
-from sim.analysis.validation import CHECKS, REQUIRED_SHARE, check_outcomes, run_pair_views
+from sim.analysis.validation import CHECKS, REQUIRED_SHARE, met_shares, run_pair_views
 from sim.scenarios.schema import Scenario
 
 
@@ -26,12 +26,10 @@ def predictive_table(scenarios: dict[str, Scenario], draws: Sequence[Params], se
     every check of `checks` at once; default: every evidence check) and, per check, the
     share of its seeds meeting it (`check_<key>`)."""
     runs = [(params, int(seed)) for params in draws for seed in seeds]
-    outcomes = check_outcomes(run_pair_views(scenarios, runs, draws[0]))
     evidence = list(checks) if checks is not None else [c.key for c in CHECKS if c.evidence]
-    met = {key: outcomes[key][0].reshape(len(draws), len(seeds)) for key in evidence}
-    every = np.logical_and.reduce([met[key] for key in evidence])
-    return pd.DataFrame({"draw": np.arange(len(draws)), "all_checks": every.mean(axis=1),
-                         **{f"check_{key}": met[key].mean(axis=1) for key in evidence}})
+    shares = met_shares(run_pair_views(scenarios, runs, draws[0]), evidence, len(draws), len(seeds))
+    return pd.DataFrame({"draw": np.arange(len(draws)), "all_checks": shares[:, 0],
+                         **{f"check_{key}": shares[:, i + 1] for i, key in enumerate(evidence)}})
 
 
 def predictive_share(table: pd.DataFrame, column: str = "all_checks") -> float:

@@ -13,7 +13,7 @@ checks that nothing drifts without shocks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -888,6 +888,16 @@ def run_pair_views(scenarios: dict[str, Scenario], runs: list[tuple[Params, int]
     """Run the same (parameters, seed) pairs in each scenario: run i of every view is pair i."""
     views = {name: run_view(s, runs, progress) for name, s in scenarios.items()}
     return Views(runs=views, params=base, cast=scenarios["history"].cast)
+
+
+def met_shares(views: Views, keys: Sequence[str], points: int, per: int) -> np.ndarray:
+    """(points, 1 + len(keys)): for each point (runs i*per .. i*per + per - 1 of `views`),
+    the share of its runs meeting every check of `keys` at once, then the share meeting
+    each (the calibration's `checks` statistics and the posterior predictive check)."""
+    by_key = {c.key: c for c in CHECKS}
+    met = [np.asarray(by_key[key].test(views)[0], dtype=bool).reshape(points, per) for key in keys]
+    every = np.logical_and.reduce(met)
+    return np.column_stack([every.mean(axis=1), *(m.mean(axis=1) for m in met)])
 
 
 def check_outcomes(views: Views) -> Outcomes:
