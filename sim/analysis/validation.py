@@ -795,8 +795,9 @@ TARGETS: tuple[Target, ...] = (
           output_stagnates, evidence=False),
         C("10.bri_weakens_sco", "SCO cohesion 2016-18, twin without the Belt and Road - history", ">= 0.01",
           bri_weakens_sco, evidence=False),
-        C("10.turns_away_but_stays", "CHN's SCO engagement 2016-18, twin without the Belt and Road - history; "
-          "CHN in good standing 2018Q4", ">= 0.05 and stays", turns_away_but_stays),
+        C("10.turns_away_but_stays", f"{SUBJECTS['outside_channel_power']}'s SCO engagement 2016-18, twin without "
+          f"the Belt and Road - history; {SUBJECTS['outside_channel_power']} in good standing 2018Q4",
+          ">= 0.05 and stays", turns_away_but_stays),
         C("10.bypass_weakens_sco", "SCO cohesion 2016-18 (twin - history); the smaller members' SCO engagement "
           "(twin - history)", ">= 0.01; < 0.01", bypass_weakens_sco),
     ), twins=("no_bri",), period="late"),
