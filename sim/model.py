@@ -266,6 +266,13 @@ class ProtectiveIntegrationModel(mesa.Model):
         return self.engine.log.rows[0]
 
 
+def run_one(scenario: Scenario, params: Params, seed: int) -> ProtectiveIntegrationModel:
+    """Build and run one model to the end of its scenario."""
+    model = ProtectiveIntegrationModel(scenario, params, seed=seed)
+    model.run_model()
+    return model
+
+
 def batch_run_arguments(parameters: Mapping[str, Any], seeds: Sequence[int]) -> dict[str, Any]:
     """Keyword arguments of `mesa.batch_run` for one run per seed at every point of
     `parameters`, on any Mesa 3.x: Mesa >= 3.5 seeds runs through its own `rng` argument

@@ -15,7 +15,7 @@ import sim
 from sim.app.cli import main
 from sim.scenarios.cast import NORMS, Cast, load_cast
 from sim.app.config import resolve, scenario_from
-from sim.runs.ensemble import run_one
+from sim.model import run_one
 from sim.core.params import CONSTANTS, Constant, Params
 from sim.scenarios.schema import Scenario, load_scenario
 

@@ -10,7 +10,7 @@ from packaging.version import Version
 import sim
 from sim.core.engine import run_engine
 from sim.core.observables import INSTITUTION_METRICS
-from sim.runs.ensemble import run_one
+from sim.model import run_one
 from sim.io.records import TIMESERIES_COLUMNS
 from sim.model import batch_run_arguments
 

@@ -53,7 +53,7 @@ def test_a_kernel_counts_as_uncompiled_until_its_cache_is_written(tmp_path, monk
 def test_the_notice_is_one_line_before_the_kernels_compile(tmp_path, monkeypatch, capsys):
     compiled = []
     monkeypatch.setattr(console, "uncompiled_kernels", lambda: ["sim.core.metrics.club_metrics"])
-    monkeypatch.setattr(console, "run_one", lambda scenario, params, seed: compiled.append(scenario.name))
+    monkeypatch.setattr(console, "run_batch", lambda scenario, runs: compiled.append(scenario.name))
     assert run_main(monkeypatch, "seeds=1", f"hydra.run.dir={tmp_path / 'out'}") == 0
     assert capsys.readouterr().err.splitlines() == [COMPILE_NOTICE]
     assert compiled == ["history"]

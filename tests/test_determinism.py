@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from sim.core.engine import Engine
-from sim.runs.ensemble import run_batch, run_one, run_seeds
+from sim.model import run_one
+from sim.runs.ensemble import run_batch, run_seeds
 from sim.model import ProtectiveIntegrationModel
 from sim.io.records import decisions_frame, timeseries_frame
 

@@ -105,7 +105,7 @@ def assert_every_veto_holder_accepts_the_text(models) -> int:
 
 
 def test_no_history_text_is_one_a_veto_holder_likes_less_than_silence(spec):
-    from sim.runs.ensemble import run_one
+    from sim.model import run_one
     models = [run_one(spec.scenario, spec.params, seed) for seed in range(SEEDS)]
     assert assert_every_veto_holder_accepts_the_text(models) > 10 * SEEDS
 
@@ -144,7 +144,7 @@ def test_no_intervention_without_host_consent(tmp_path, spec):
     without = outcomes(False)
     assert share(o == "intervene" for o in with_consent) >= TOLERANCE  # the case is favourable
     assert not any(o == "intervene" for o in without)
-    from sim.runs.ensemble import run_one
+    from sim.model import run_one
     for seed in range(5):
         model = run_one(spec.scenario, spec.params, seed)
         for row in model.decisions:

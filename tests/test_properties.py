@@ -11,7 +11,7 @@ from omegaconf import OmegaConf
 import sim
 from sim.scenarios.cast import NORMS
 from sim.errors import InputError
-from sim.runs.ensemble import run_one
+from sim.model import run_one
 from sim.core.decisions import adopt_texts, meets_quota
 from sim.core.institutions import DECISION_RULES, STATUS_NAMES, VALID_TRANSITIONS, text_scale
 from sim.core.params import Params

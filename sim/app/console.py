@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from sim.core.params import Params
-from sim.runs.ensemble import run_one
+from sim.runs.ensemble import run_batch
 from sim.scenarios.schema import Scenario
 
 #: Width of everything the tasks print.
@@ -142,7 +142,7 @@ def compile_kernels(scenario: Scenario, params: Params) -> None:
     if not uncompiled_kernels():
         return
     print(COMPILE_NOTICE, file=sys.stderr, flush=True)
-    run_one(scenario, params, 0)
+    run_batch(scenario, [(params, 0)])
 
 
 def wrapped(text: str, width: int = COLUMNS) -> str:

@@ -16,7 +16,6 @@ from sim.extras import progress_bar
 from sim.core.engine import RunResult, run_engine
 from sim.core.observables import GROUPS
 from sim.runs.ensemble_view import EnsembleView
-from sim.model import ProtectiveIntegrationModel
 from sim.core.params import Params
 from sim.io.records import decisions_table, timeseries_table
 from sim.scenarios.schema import Scenario
@@ -26,13 +25,6 @@ tqdm = progress_bar()
 #: Runs advanced together at most: past a few dozen, a quarter's arrays outgrow the CPU
 #: caches and a run gets no cheaper (benchmarks/bench.py).
 BATCH_SIZE = 50
-
-
-def run_one(scenario: Scenario, params: Params, seed: int) -> ProtectiveIntegrationModel:
-    """Build and run one model (the Mesa adapter) to the end of its scenario."""
-    model = ProtectiveIntegrationModel(scenario, params, seed=seed)
-    model.run_model()
-    return model
 
 
 def iter_batches(scenario: Scenario, runs: Sequence[tuple[Params, int]], groups: Sequence[str] = GROUPS,
