@@ -158,10 +158,37 @@ def _per_run(ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ok, ok.astype(float)
 
 
-def _members(view: EnsembleView, inst: str, date: str) -> list[str]:
-    codes = view.entities(f"status.{inst}")
-    return [c for c in codes
-            if np.isin(view.at(c, f"status.{inst}", date), GOOD_STANDING).any()]
+#: Per state, a boolean per run: whether the state belongs to a group in that run. Every
+#: group a check forms is formed run by run, so a run's result never depends on the other
+#: runs in its view (a calibration's batch mixes particles).
+Membership = dict[str, np.ndarray]
+
+
+def _members(view: EnsembleView, inst: str, date: str) -> Membership:
+    """Per state, the runs in which it is in good standing in `inst` at `date`."""
+    return {c: np.isin(view.at(c, f"status.{inst}", date), GOOD_STANDING) for c in view.entities(f"status.{inst}")}
+
+
+def _either(*groups: Membership) -> Membership:
+    """Per state, the runs in which it belongs to any of `groups`."""
+    states = sorted(set().union(*groups))
+    return {s: np.logical_or.reduce([g[s] for g in groups if s in g]) for s in states}
+
+
+def _only(values: Mapping[str, np.ndarray], members: Membership) -> dict[str, np.ndarray]:
+    """`values` of the states in `members`, NaN in the runs where a state is not a member."""
+    return {s: np.where(runs, values[s], np.nan) for s, runs in members.items()}
+
+
+def _row_mean(values: Sequence[np.ndarray], runs: int) -> np.ndarray:
+    """Per run, the mean of the finite entries of `values` (one array per state, summed in
+    the given order); NaN in a run where none is finite."""
+    if not values:
+        return np.full(runs, np.nan)
+    stack = np.array(values, dtype=float)
+    count = np.isfinite(stack).sum(axis=0)
+    total = np.where(np.isfinite(stack), stack, 0.0).sum(axis=0)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 def _attribute(v: Views, name: str) -> dict[str, float]:
@@ -169,31 +196,32 @@ def _attribute(v: Views, name: str) -> dict[str, float]:
     return dict(zip(v.cast.codes, v.cast.attributes[name]))
 
 
-def _usual_members(view: EnsembleView, inst: str, start: str, end: str) -> list[str]:
-    """States in good standing in `inst` in most quarters between `start` and `end` in most runs."""
+def _usual_members(view: EnsembleView, inst: str, start: str, end: str) -> Membership:
+    """Per state, the runs in which it is in good standing in `inst` in most quarters
+    between `start` and `end`."""
     first, last = view.step(start), view.step(end) + 1
-    return [c for c in view.entities(f"status.{inst}")
-            if np.isin(view.values(c, f"status.{inst}")[:, first:last], GOOD_STANDING).mean() > 0.5]
+    return {c: np.isin(view.values(c, f"status.{inst}")[:, first:last], GOOD_STANDING).mean(axis=1) > 0.5
+            for c in view.entities(f"status.{inst}")}
 
 
-def _gap(values: dict[str, np.ndarray], high: list[str], low: list[str]) -> np.ndarray:
-    """Per run, the mean of `values` over the `high` states minus that over the `low` ones
-    (NaN when a group is empty)."""
-    if not high or not low:
-        return np.full(len(next(iter(values.values()))), np.nan)
-    return np.mean([values[s] for s in high], axis=0) - np.mean([values[s] for s in low], axis=0)
+#: Fewest states a rank correlation is computed over.
+RANK_STATES = 3
 
 
 def _rank_correlation(x: dict[str, float], y: dict[str, np.ndarray]) -> np.ndarray:
-    """Per run, Spearman's rank correlation across states between an attribute `x` and a
-    per-run statistic `y` (NaN when either does not vary)."""
+    """Per run, Spearman's rank correlation across the states with a finite `y` in that
+    run (NaN: not in the group) between an attribute `x` and the per-run statistic `y`;
+    NaN when fewer than RANK_STATES states have one or either side does not vary."""
     from scipy.stats import spearmanr  # SciPy's stats only when a check runs (not for the main job)
     states = sorted(y)
     xs = np.array([x[s] for s in states])
-    ys = np.array([y[s] for s in states])
-    if np.ptp(xs) == 0:
-        return np.full(ys.shape[1], np.nan)
-    return np.array([spearmanr(xs, column).statistic if np.ptp(column) > 0 else np.nan for column in ys.T])
+    ys = np.array([y[s] for s in states], dtype=float)
+    rho = np.full(ys.shape[1], np.nan)
+    for run, column in enumerate(ys.T):
+        here = np.isfinite(column)
+        if here.sum() >= RANK_STATES and np.ptp(xs[here]) > 0 and np.ptp(column[here]) > 0:
+            rho[run] = spearmanr(xs[here], column[here]).statistic
+    return rho
 
 
 def _stance_is(view: EnsembleView, event: str, inst: str, topic: str, allowed: tuple[str, ...]) -> np.ndarray:
@@ -283,12 +311,12 @@ def _rally(date: str) -> Callable[[Views], tuple[np.ndarray, np.ndarray]]:
     return test
 
 
-def _exposed(v: Views, date: str) -> list[str]:
-    """Members of either organisation (not the custodian) exposed to separatism."""
-    h = v.history
-    members = set(_members(h, "SCO", date)) | set(_members(h, "CSTO", date))
-    return sorted(s for s in members - {SUBJECTS["custodian"]}
-                  if s in v.states_where("separatism_exposure", EXPOSED_MIN))
+def _exposed(v: Views, date: str) -> Membership:
+    """Per state exposed to separatism (not the custodian), the runs in which it is a member
+    of either organisation at `date`."""
+    members = _either(_members(v.history, "SCO", date), _members(v.history, "CSTO", date))
+    exposed = v.states_where("separatism_exposure", EXPOSED_MIN) - {SUBJECTS["custodian"]}
+    return {s: runs for s, runs in members.items() if s in exposed}
 
 
 def _exposed_trust_drop(date: str) -> Callable[[Views], tuple[np.ndarray, np.ndarray]]:
@@ -297,9 +325,9 @@ def _exposed_trust_drop(date: str) -> Callable[[Views], tuple[np.ndarray, np.nda
     def test(v: Views) -> tuple[np.ndarray, np.ndarray]:
         h, twin = v.history, v["no_georgia_war"]
         trust_in = f"trust_in.{SUBJECTS['custodian']}"
-        states = _exposed(v, "2008-07")
-        drop = (np.mean([twin.at(s, trust_in, date) - h.at(s, trust_in, date) for s in states], axis=0)
-                if states else np.full(h.runs, np.nan))
+        exposed = _exposed(v, "2008-07")
+        drop = _only({s: twin.at(s, trust_in, date) - h.at(s, trust_in, date) for s in exposed}, exposed)
+        drop = _row_mean(list(drop.values()), h.runs)
         return drop >= CLEAR_FALL, drop
     return test
 
@@ -313,13 +341,23 @@ def need_engages(v: Views) -> tuple[np.ndarray, np.ndarray]:
     gaps = []
     for inst in ("SCO", "CSTO"):
         members = _usual_members(h, inst, "2004-01", "2018-10")
-        need = {m: illiberal[m] * insecure[m] for m in members}
-        middle = np.median(list(need.values()))
-        engagement = {m: h.mean_between(m, f"engagement.{inst}", "2004-01", "2018-10") for m in members}
-        gaps.append(_gap(engagement, [m for m in members if need[m] > middle],
-                         [m for m in members if need[m] <= middle]))
+        states = sorted(members)
+        need = np.array([illiberal[m] * insecure[m] for m in states])
+        engagement = np.array([h.mean_between(m, f"engagement.{inst}", "2004-01", "2018-10") for m in states])
+        within = np.array([members[m] for m in states])
+        gaps.append(np.array([_split_gap(need[here], engagement[here, run])
+                              for run, here in enumerate(within.T)]))
     smallest = np.min(gaps, axis=0)
     return smallest >= DIFFERENCE, smallest
+
+
+def _split_gap(key: np.ndarray, values: np.ndarray) -> float:
+    """The mean of `values` over the states whose `key` is above the median key, minus the
+    mean over the rest (NaN when either group is empty)."""
+    high = key > np.median(key) if key.size else key.astype(bool)
+    if not high.any() or high.all():
+        return float("nan")
+    return float(values[high].mean() - values[~high].mean())
 
 
 def _exposed_lose_more(twin_name: str, before: str, after: str) -> Callable[[Views], tuple[np.ndarray, np.ndarray]]:
@@ -332,10 +370,11 @@ def _exposed_lose_more(twin_name: str, before: str, after: str) -> Callable[[Vie
     def test(v: Views) -> tuple[np.ndarray, np.ndarray]:
         h, twin = v.history, v[twin_name]
         custodian = SUBJECTS["custodian"]
-        members = (set(_members(h, "SCO", before)) | set(_members(h, "CSTO", before))) - {custodian}
+        members = _either(_members(h, "SCO", before), _members(h, "CSTO", before))
+        members.pop(custodian, None)
         drop = {s: twin.at(s, f"trust_in.{custodian}", after) - h.at(s, f"trust_in.{custodian}", after)
                 for s in members}
-        rho = _rank_correlation(_attribute(v, "separatism_exposure"), drop)
+        rho = _rank_correlation(_attribute(v, "separatism_exposure"), _only(drop, members))
         return rho >= SCALES_WITH, rho
     return test
 
@@ -506,10 +545,11 @@ def revision_cost_follows_sovereignty(v: Views) -> tuple[np.ndarray, np.ndarray]
     correlation across members (not the custodian) between sovereignty sensitivity and
     the fall in CSTO engagement 2011-12 (twin without the revision - history)."""
     h, twin = v.history, v["no_csto_revision"]
-    members = [m for m in _usual_members(twin, "CSTO", "2011-01", "2012-10") if m != SUBJECTS["custodian"]]
+    members = _usual_members(twin, "CSTO", "2011-01", "2012-10")
+    members.pop(SUBJECTS["custodian"], None)
     fall = {m: twin.mean_between(m, "engagement.CSTO", "2011-01", "2012-10")
             - h.mean_between(m, "engagement.CSTO", "2011-01", "2012-10") for m in members}
-    rho = _rank_correlation(_attribute(v, "sovereignty_sensitivity"), fall)
+    rho = _rank_correlation(_attribute(v, "sovereignty_sensitivity"), _only(fall, members))
     return rho >= SCALES_WITH, rho
 
 
@@ -606,9 +646,10 @@ def bypass_weakens_sco(v: Views) -> tuple[np.ndarray, np.ndarray]:
     2016Q1) falls by less than DIFFERENCE ('Conclusion': China relies on bilateral channels;
     the smaller regimes keep their reasons for the club)."""
     great = dict(zip(v.cast.codes, v.cast.great_power))
-    smaller = [m for m in _members(v.history, "SCO", BRI_WINDOW[0]) if not great[m]]
+    smaller = {m: runs for m, runs in _members(v.history, "SCO", BRI_WINDOW[0]).items() if not great[m]}
     cohesion = _bri_fall(v, "SCO", "cohesion")
-    members = np.mean([_bri_fall(v, m, "engagement.SCO") for m in smaller], axis=0)
+    falls = _only({m: _bri_fall(v, m, "engagement.SCO") for m in smaller}, smaller)
+    members = _row_mean(list(falls.values()), v.history.runs)
     return (cohesion >= COHESION_FALL) & (members < DIFFERENCE), cohesion
 
 
