@@ -246,3 +246,20 @@ def test_regime_protection_lowers_insecurity_and_delays_re_engagement(tmp_path):
 
     assert share(re_engages(m) for m in exposed) >= TOLERANCE
     assert share(quarters_hedging(p) > quarters_hedging(e) for p, e in zip(protected, exposed)) >= TOLERANCE
+
+
+def test_deference_stops_at_the_treaty_area_as_far_as_sovereignty_demands():
+    """Under strong deference every member writes the drafter's text inside the club's
+    zone; beyond it (an out-of-area request) a member's pull toward the drafter shrinks with
+    its sovereignty sensitivity, so the members' texts stay ordered by it rather than all at
+    full endorsement (article 'Foreign policy coordination': the line drawn at Russia's
+    conflicts beyond the CSTO space)."""
+    from sim.core.decisions import _ideals
+    sovereignty = np.array([[0.0, 0.5, 0.6, 0.7, 0.8]])
+    base, noise = np.zeros((1, 5)), np.zeros((1, 5))
+    good, setter = np.ones((1, 5), dtype=np.bool_), np.array([0])
+    shares, pull = np.array([[0.6, 0.1, 0.1, 0.1, 0.1]]), np.array([3.0])
+    inside, _ = _ideals(base, noise, good, setter, shares, pull, np.zeros((0, 0)), np.zeros((0, 0)), 0, -1)
+    beyond, _ = _ideals(base, noise, good, setter, shares, pull, np.zeros((1, 5)), 1.0 - sovereignty, 0, -1)
+    assert (inside[0, 1:] == 1.0).all()
+    assert (np.diff(beyond[0, 1:]) < 0).all() and beyond[0, 4] < 1.0

@@ -175,8 +175,10 @@ def ideal_texts(s: State, world: World, P: ParamColumns, rngs: Sequence[np.rando
     (len(rs), N), NaN for non-members; the drafter's ideal (len(rs),), 0 with no drafter).
 
     A member's ideal is its stance score plus deference to the drafter's ideal, less the
-    cost of an out-of-area commitment, plus noise; the favoured party wants full
-    endorsement, the disfavoured one full condemnation. Hierarchy sets the agenda through
+    cost of an out-of-area commitment, plus noise; on an out-of-area motion the deference
+    is scaled by one minus the member's sovereignty sensitivity (article 'Foreign policy
+    coordination': a line drawn at the custodian's conflicts beyond the club's zone). The
+    favoured party wants full endorsement, the disfavoured one full condemnation. Hierarchy sets the agenda through
     deference; it never removes the veto.
     """
     good = standing(s.status[rs, k])[0]
@@ -186,13 +188,16 @@ def ideal_texts(s: State, world: World, P: ParamColumns, rngs: Sequence[np.rando
               for row, st in zip(good.tolist(), setter.tolist())]
     noise = normals(rngs, P.values["stance_noise"], rs, orders, world.n)
     base = stance_scores(s, world, P, rs, motion)
-    cost = P.values["out_of_area_cost"][rs, None] * s.sovereignty[rs] if motion.out_of_area else np.zeros((0, 0))
-    return _ideals(base, noise, good, setter, club_shares(s, k, rs), deference_pull(s, P, k, rs), cost,
+    if motion.out_of_area:
+        cost, reach = P.values["out_of_area_cost"][rs, None] * s.sovereignty[rs], 1.0 - s.sovereignty[rs]
+    else:
+        cost = reach = np.zeros((0, 0))
+    return _ideals(base, noise, good, setter, club_shares(s, k, rs), deference_pull(s, P, k, rs), cost, reach,
                    _party(motion.favoured), _party(motion.disfavoured))
 
 
 @njit(cache=True, nogil=True)
-def _ideals(base, noise, good, setter, shares, pull, cost, favoured, disfavoured):
+def _ideals(base, noise, good, setter, shares, pull, cost, reach, favoured, disfavoured):
     runs, n = base.shape
     ideals = np.empty((runs, n))
     setter_ideal = np.zeros(runs)
@@ -209,9 +214,10 @@ def _ideals(base, noise, good, setter, shares, pull, cost, favoured, disfavoured
             elif i == st:
                 ideals[j, i] = setter_ideal[j]
             else:
-                score = base[j, i] + pulled[i] * setter_ideal[j]
                 if cost.size:
-                    score = score - cost[j, i]
+                    score = base[j, i] + pulled[i] * reach[j, i] * setter_ideal[j] - cost[j, i]
+                else:
+                    score = base[j, i] + pulled[i] * setter_ideal[j]
                 ideals[j, i] = _party_ideal(i, min(max(score + noise[j, i], -1.0), 1.0), favoured, disfavoured)
     return ideals, setter_ideal
 
