@@ -71,7 +71,6 @@ class Params:
     stance_noise: float = _p(0.08, 0.0, 2.0, "Standard deviation of idiosyncratic noise in a member's stance score", neutral=0.0, kind=NOISE)
     loyalty: float = _p(1.2, 0.0, 10.0, "Weight of trust in the favoured party in a stance score", neutral=0.0)
     deference: float = _p(1.65, 0.0, 10.0, "Pull toward the agenda setter's stance per unit hierarchy x dependence", neutral=0.0)
-    out_of_area_cost: float = _p(2.0, 0.0, 10.0, "Aversion to solidarity beyond the organisation's zone per unit sovereignty sensitivity; article 'Foreign policy coordination'", neutral=0.0)
     intervention_solidarity: float = _p(0.5, -5.0, 5.0, "Baseline support for helping a fellow member's government, net of the cut-point a consent score must pass (a member consents when its score is above 0; a separate cut-point would only shift this value); article 'Responses to intrastate crises'", neutral=0.0)
     # Great-power balance and outside options (ODD process 6)
     investment_rate: float = _p(0.15, 0.0, 1.0, "Quarterly adjustment of a great power's investment in a club", neutral=0.0)
@@ -97,6 +96,7 @@ class Constant:
 #: (docs/ODD.md, 7.10 lists them); the compiled processes read them beside the parameters.
 CONSTANTS: dict[str, Constant] = {
     "confidence_bound": Constant(0.30, "Bounded-confidence radius on the charter-weighted norm distance (Deffuant-Weisbuch); fixed: no check needs it one at a time"),
+    "out_of_area_cost": Constant(2.0, "Aversion to solidarity beyond the organisation's zone per unit sovereignty sensitivity; article 'Foreign policy coordination'; fixed: no check needs it one at a time (the line members draw at out-of-area deference orders their objections, docs/ODD.md 7.5)"),
     "betrayal_base": Constant(1.0, "Negative experience for every observer of support for separatism (the exposure term, a parameter, carries the differences between observers); fixed: no check needs it one at a time"),
     "observer_weight": Constant(0.5, "Weight of observers' participation in meetings; article 'Implications of enlargement'"),
     "accession_welcome": Constant(3.0, "Summit-equivalents of bonding between a newcomer and the members who admitted it by consensus; assumption"),
