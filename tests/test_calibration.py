@@ -207,23 +207,23 @@ def test_a_calibration_whose_tolerance_stalls_stops_before_its_cap(tmp_path, sce
 ARTICLE_CHECKS = {"observed": "article", "truth": {}, "statistics": "checks"}
 
 
-def test_checks_statistics_are_the_joint_share_then_one_per_evidence_check():
-    """Read from the validation's CHECKS: every evidence check of the chosen targets, none
-    of the consistency checks, the joint share first."""
-    evidence = [c.key for c in CHECKS if c.evidence]
+def test_checks_statistics_are_the_joint_share_then_one_per_check():
+    """Read from the validation's CHECKS: every check of the chosen targets, consistency
+    checks included (the article reports those patterns too), the joint share first."""
     every = statistic_names(tuple(t.number for t in TARGETS), "checks")
-    assert every == ["joint", *(f"check_{key}" for key in evidence)]
-    assert len(every) == 1 + len(evidence) and len(evidence) < len(CHECKS)
-    some = statistic_names((3, 12), "checks")
-    assert some[1:] == [f"check_{c.key}" for t in TARGETS if t.number in (3, 12) for c in t.checks if c.evidence]
+    assert every == ["joint", *(f"check_{c.key}" for c in CHECKS)]
+    assert any(not c.evidence for c in CHECKS)
+    some = statistic_names((4, 12), "checks")
+    assert some[1:] == [f"check_{c.key}" for t in TARGETS if t.number in (4, 12) for c in t.checks]
+    assert "check_4.csto_recognition_neutral" in some
     assert statistic_names((3, 12), "shares") == ["share_3", "share_12"]
     assert statistic_names((3, 12), "shares_and_values") == ["share_3", "share_12", "value_3", "value_12"]
 
 
 def test_checks_statistics_agree_with_the_posterior_predictive_check(scenarios, spec):
-    """Two particles on the same two seeds: `joint` is the predictive check's `all_checks`
-    for the same draws (computed by other code), each `check_<key>` its share; and joint
-    is at most the smallest per-check share."""
+    """Two particles on the same two seeds: `joint` is the predictive check's `every_check`
+    over the same checks and draws (computed by other code), each `check_<key>` its share;
+    and joint is at most the smallest per-check share."""
     cal = _spec(**ARTICLE_CHECKS, targets=[t.number for t in TARGETS], seeds_per_particle=2)
     values = np.array([[0.5, 2.0, 0.3], [2.5, 8.0, 3.0]])
     names = statistic_names(cal.targets, cal.statistics)
@@ -231,8 +231,8 @@ def test_checks_statistics_agree_with_the_posterior_predictive_check(scenarios, 
         problem = Problem(cal, scenarios, spec.params, np.ones(len(names)), names, engine)
         stats = simulate(problem, values, np.array([[11, 12], [11, 12]]))
     draws = [replace(spec.params, **dict(zip(cal.names, row))) for row in values.tolist()]
-    table = predictive_table(scenarios, draws, [11, 12])
-    expected = table[["all_checks", *(c for c in table.columns if c.startswith("check_"))]].to_numpy()
+    table = predictive_table(scenarios, draws, [11, 12], [c.key for c in CHECKS])
+    expected = table[["every_check", *(c for c in table.columns if c.startswith("check_"))]].to_numpy()
     np.testing.assert_array_equal(stats, expected)
     assert (stats[:, 0] <= stats[:, 1:].min(axis=1)).all()
 
@@ -340,13 +340,6 @@ def test_checks_fit_the_models_own_statistics_when_observed_is_simulated(tmp_pat
     assert len(observation) == len(statistic_names(small.targets, "checks"))
     assert observation[0] <= observation[1:].min() and ((observation * 4) % 1 == 0).all()   # shares of 4 seeds
     assert "covered" in pd.read_csv(folder / "posterior.csv")
-
-
-def test_checks_need_a_target_with_an_evidence_check(monkeypatch):
-    monkeypatch.setattr(calibration, "CHECKS", tuple(replace(c, evidence=False) for c in CHECKS))
-    with pytest.raises(InputError, match=r"calibrate.targets .* evidence check when statistics=checks"):
-        _spec(**ARTICLE_CHECKS)
-    assert _spec(**{**ARTICLE_CHECKS, "statistics": "shares"}).statistics == "shares"
 
 
 def test_the_report_names_floored_statistics_as_such_and_left_out_ones_as_before(tmp_path, monkeypatch):

@@ -34,4 +34,15 @@ def test_the_default_meets_the_chosen_checks_together_and_the_null_model_does_no
 def test_meeting_every_check_at_once_is_rarer_than_meeting_each(table):
     for column in (f"check_{key}" for key in CHOSEN):
         assert (table["all_checks"] <= table[column]).all()
-    assert list(table.columns) == ["draw", "all_checks", *(f"check_{key}" for key in CHOSEN)]
+    assert list(table.columns) == ["draw", "all_checks", "every_check", *(f"check_{key}" for key in CHOSEN)]
+
+
+def test_all_checks_asks_for_the_evidence_checks_and_every_check_for_the_consistency_ones_too(spec, table):
+    """Adding a consistency check leaves `all_checks` (the evidence checks at once, the
+    issue's predictive share) as it was and can only lower `every_check`."""
+    scenarios = twin_scenarios(spec.scenario, packaged_scenario)
+    draws = [Params(), replace(Params(), **NULL_MODEL)]
+    wider = predictive_table(scenarios, draws, SEEDS, checks=[*CHOSEN, "4.csto_recognition_neutral"])
+    assert wider["all_checks"].tolist() == table["all_checks"].tolist()
+    assert (wider["every_check"] <= wider["all_checks"]).all()
+    assert (wider["every_check"] <= wider["check_4.csto_recognition_neutral"]).all()

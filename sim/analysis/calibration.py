@@ -13,10 +13,15 @@ and redrawn until inside the prior's support, weights them by prior / proposal d
 weigh alike), and keeps the alpha N closest of old and new.
 
 A particle's summary statistics (`calibrate.statistics`) are, by default (`checks`), the
-share of its seeds meeting every evidence check of the chosen targets at once (`joint`, what
-the posterior predictive check of `sim.analysis.predictive` asks of a draw) and, per evidence
+share of its seeds meeting every check of the chosen targets at once (`joint`) and, per
 check, the share of its seeds meeting it (`check_<key>`); the checks are read from
-`sim.analysis.validation.CHECKS` when the calibration runs. The older choices are per
+`sim.analysis.validation.CHECKS` when the calibration runs. Consistency checks count here as
+much as evidence checks: the article reports those patterns too (the CSTO's silence on the
+recognitions, for one), and a posterior that broke them would contradict the record even
+though every reference meets them; what the validation's informativeness decides is which
+checks earn the model credit, not which observations the parameters must respect. The
+posterior predictive check of `sim.analysis.predictive` asks a draw for every evidence check
+at once (the calibration's joint share is at most that). The older choices are per
 target: the share of seeds meeting the target (`shares`) and, with `shares_and_values`,
 the mean of the target's statistic too. Each statistic is scaled by its spread over
 generation 0 (the prior predictive). Under `checks` a statistic that does not vary there
@@ -233,8 +238,6 @@ def parse_calibration(raw: Mapping[str, Any], source: str = "config") -> Calibra
     _check(raw["statistics"] in STATISTICS, source, "statistics", raw["statistics"], ", ".join(STATISTICS))
     _check(raw["observed"] == "simulated" or raw["statistics"] != "shares_and_values", source, "statistics",
            raw["statistics"], "checks or shares when observed=article (the article reports classes, not values)")
-    _check(raw["statistics"] != "checks" or bool(evidence_checks(targets)), source, "targets", targets,
-           "targets with at least one evidence check when statistics=checks")
     truth = dict(raw["truth"] or {})
     _check(raw["observed"] == "article" or set(truth) == set(priors), source, "truth", truth,
            "a value for every free parameter when observed=simulated")
@@ -303,23 +306,23 @@ class ParticleTask:
     statistics: str
 
 
-#: The statistic of `statistics=checks` that asks for every evidence check at once.
+#: The statistic of `statistics=checks` that asks for every check at once.
 JOINT = "joint"
 
 
-def evidence_checks(targets: Sequence[int]) -> list[Check]:
-    """The evidence checks of the chosen targets, in the order of CHECKS (read when called,
-    so the statistics follow the validation's checks as they are)."""
+def calibrated_checks(targets: Sequence[int]) -> list[Check]:
+    """Every check of the chosen targets, evidence and consistency alike, in the order of
+    CHECKS (read when called, so the statistics follow the validation's checks as they are)."""
     chosen = {c.key for t in TARGETS if t.number in targets for c in t.checks}
-    return [c for c in CHECKS if c.evidence and c.key in chosen]
+    return [c for c in CHECKS if c.key in chosen]
 
 
 def statistic_names(targets: Sequence[int], statistics: str) -> list[str]:
     """Names of a particle's summary statistics under `statistics` (`calibrate.statistics`):
-    `joint` then `check_<key>` per evidence check (checks); `share_<n>` per target
+    `joint` then `check_<key>` per check (checks); `share_<n>` per target
     (shares), then `value_<n>` per target (shares_and_values)."""
     if statistics == "checks":
-        return [JOINT, *(f"check_{c.key}" for c in evidence_checks(targets))]
+        return [JOINT, *(f"check_{c.key}" for c in calibrated_checks(targets))]
     names = [f"share_{n}" for n in targets]
     return names + [f"value_{n}" for n in targets] if statistics == "shares_and_values" else names
 
@@ -330,7 +333,7 @@ def statistic_weights(statistics: str, count: int) -> np.ndarray | None:
 
     Under `checks`, `joint` weighs as much as all the per-check statistics together (the
     number of them, each weighing 1), so it holds half of the squared distance: the
-    posterior predictive check asks a draw to meet every check at once, and a particle
+    record has every pattern at once, and a particle
     that meets each check in most seeds but rarely all of them together stays far, while
     among particles meeting all checks the per-check shares still tell near from far."""
     if statistics != "checks":
@@ -343,8 +346,8 @@ def statistic_weights(statistics: str, count: int) -> np.ndarray | None:
 def check_statistics(views: Views, targets: Sequence[int], count: int, per: int) -> np.ndarray:
     """The `checks` statistics of `count` particles of `per` seeds each (run i of `views` is
     seed i % per of particle i // per): per particle, the share of its seeds meeting every
-    evidence check at once, then the share meeting each."""
-    return met_shares(views, [c.key for c in evidence_checks(targets)], count, per)
+    check at once, then the share meeting each."""
+    return met_shares(views, [c.key for c in calibrated_checks(targets)], count, per)
 
 
 def simulate_particles(task: ParticleTask) -> tuple[int, np.ndarray]:

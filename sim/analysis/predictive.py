@@ -23,13 +23,17 @@ from sim.scenarios.schema import Scenario
 def predictive_table(scenarios: dict[str, Scenario], draws: Sequence[Params], seeds: Sequence[int],
                      checks: Sequence[str] | None = None) -> pd.DataFrame:
     """One row per draw: `draw` (its position), `all_checks` (share of its seeds meeting
-    every check of `checks` at once; default: every evidence check) and, per check, the
-    share of its seeds meeting it (`check_<key>`)."""
+    every evidence check among `checks` at once), `every_check` (every check of `checks` at
+    once, consistency checks included) and, per check, the share of its seeds meeting it
+    (`check_<key>`). `checks` default to every evidence check."""
     runs = [(params, int(seed)) for params in draws for seed in seeds]
-    evidence = list(checks) if checks is not None else [c.key for c in CHECKS if c.evidence]
-    shares = met_shares(run_pair_views(scenarios, runs, draws[0]), evidence, len(draws), len(seeds))
-    return pd.DataFrame({"draw": np.arange(len(draws)), "all_checks": shares[:, 0],
-                         **{f"check_{key}": shares[:, i + 1] for i, key in enumerate(evidence)}})
+    keys = list(checks) if checks is not None else [c.key for c in CHECKS if c.evidence]
+    views = run_pair_views(scenarios, runs, draws[0])
+    shares = met_shares(views, keys, len(draws), len(seeds))
+    evidence = {c.key for c in CHECKS if c.evidence}
+    joint = met_shares(views, [k for k in keys if k in evidence], len(draws), len(seeds))[:, 0]
+    return pd.DataFrame({"draw": np.arange(len(draws)), "all_checks": joint, "every_check": shares[:, 0],
+                         **{f"check_{key}": shares[:, i + 1] for i, key in enumerate(keys)}})
 
 
 def predictive_share(table: pd.DataFrame, column: str = "all_checks") -> float:
