@@ -13,7 +13,7 @@ from sim.analysis.references import (REFERENCES, REGIME_ATTRIBUTES, flat_cast, i
 from sim.analysis.validation import CHECKS, check_outcomes, evaluate_checks, run_views, twin_scenarios
 from tests.helpers import packaged_scenario
 
-PRIORS = {"trust_gain": (0.0, 0.6), "deference": (0.0, 3.3), "grievance_memory": (1.0, 40.0)}
+PRIORS = {"trust_gain": (0.0, 0.6), "deference": (0.0, 3.3), "loyalty": (0.0, 2.4)}
 
 
 def test_prior_draws_are_reproducible_and_inside_the_prior():

@@ -125,7 +125,7 @@ class SensitivityConfig:
     method: Method = Method.morris
     parameters: list[str] = field(default_factory=lambda: [
         "trust_gain", "memory", "rally_gain", "betrayal_exposure", "w_legitimacy",
-        "w_sovereignty", "mandate_cost", "deference", "w_functional", "grievance_memory"])
+        "w_sovereignty", "mandate_cost", "deference", "w_functional", "loyalty"])
     spread: float = 0.2
     samples: int = 10
     seeds_per_point: int = 3

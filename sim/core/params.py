@@ -32,7 +32,7 @@ def _p(default: float, low: float, high: float, source: str, neutral: float | No
     never fires; for a relative weight whose identity is 1 (`recognition_factor`) or a
     scale, the value at which the clause changes nothing; for a decay
     or forgetting rate the range excludes, the end of its range nearest no decay (`memory`
-    200 quarters, `pressure_decay` 0.01; `grievance_memory` 10, everyday memory's).
+    200 quarters, `pressure_decay` 0.01).
     docs/ODD.md (7.10) gives the reason for each value that is not 0.
     """
     return field(default=default, metadata={"range": (low, high), "source": source, "neutral": neutral,
@@ -47,7 +47,6 @@ class Params:
     trust_gain: float = _p(0.30, 0.0, 5.0, "Positive experience per summit between close members; assumption", neutral=0.0)
     ministerial_weight: float = _p(0.25, 0.0, 1.0, "Weight of a ministerial meeting relative to a summit; assumption", neutral=0.0)
     memory: float = _p(10.0, 1.0, 200.0, "Half-life of remembered experience in quarters (beta-reputation forgetting factor 0.5^(1/memory)); assumption: a few years", neutral=200.0)
-    grievance_memory: float = _p(20.0, 1.0, 400.0, "Half-life in quarters of the memory of a breach (support for separatism, an armed clash), longer than `memory`: trust is destroyed faster than it is rebuilt (Slovic 1993); article 'The separatist challenge' (Crimea a lasting fraying, the reverberations of 2008); assumption: five years, the span from the Georgia war to Crimea", neutral=10.0)
     rivalry_friction: float = _p(0.20, 0.0, 2.0, "Negative experience per quarter per unit of rivalry; article 'Conclusion'", neutral=0.0)
     norm_rate: float = _p(0.01, 0.0, 0.5, "Norm convergence rate per meeting (weighted Hegselmann-Krause)", neutral=0.0)
     experience_noise: float = _p(0.2, 0.0, 2.0, "Log-normal spread of each meeting's experience; assumption", neutral=0.0, kind=NOISE)
@@ -96,6 +95,7 @@ class Constant:
 #: (docs/ODD.md, 7.10 lists them); the compiled processes read them beside the parameters.
 CONSTANTS: dict[str, Constant] = {
     "confidence_bound": Constant(0.30, "Bounded-confidence radius on the charter-weighted norm distance (Deffuant-Weisbuch); fixed: no check needs it one at a time"),
+    "grievance_memory": Constant(20.0, "Half-life in quarters of the memory of a breach (support for separatism, an armed clash), longer than `memory`: trust is destroyed faster than it is rebuilt (Slovic 1993); article 'The separatist challenge' (Crimea a lasting fraying, the reverberations of 2008); assumption: five years, the span from the Georgia war to Crimea; fixed: no check needs it one at a time (at its neutral value, everyday memory's 10 quarters, the fraying still lasts)"),
     "out_of_area_cost": Constant(2.0, "Aversion to solidarity beyond the organisation's zone per unit sovereignty sensitivity; article 'Foreign policy coordination'; fixed: no check needs it one at a time (the line members draw at out-of-area deference orders their objections, docs/ODD.md 7.5)"),
     "betrayal_base": Constant(1.0, "Negative experience for every observer of support for separatism (the exposure term, a parameter, carries the differences between observers); fixed: no check needs it one at a time"),
     "observer_weight": Constant(0.5, "Weight of observers' participation in meetings; article 'Implications of enlargement'"),
