@@ -49,7 +49,7 @@ def test_switching_off_the_betrayal_penalty_fails_the_crimea_target(table):
     assert table.loc["betrayal penalty", "target_8"] < table.loc[FULL_MODEL, "target_8"]
     assert table.loc["betrayal penalty", "passing"] < table.loc[FULL_MODEL, "passing"]
     needed = table.loc["betrayal penalty", "needed_by"]
-    assert "8.fraying_lasts" in needed and set(needed) <= set(EVIDENCE)
+    assert "8.exposed_lose_more" in needed and set(needed) <= set(EVIDENCE)
     assert needed == [key for key in EVIDENCE if key in needed]   # in the validation's order
 
 

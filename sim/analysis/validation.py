@@ -816,7 +816,7 @@ TARGETS: tuple[Target, ...] = (
         C("8.exposed_lose_more", "rank correlation: separatism exposure vs fall in trust in Russia 2014Q2 (twin - history)",
           ">= 0.5", _exposed_lose_more("no_crimea", "2014-01", "2014-04")),
         C("8.fraying_lasts", "cohesion 2018Q4, twin without the annexation - history (lower of SCO, CSTO)",
-          ">= 0.01", crimea_fraying_lasts),
+          ">= 0.01", crimea_fraying_lasts, evidence=False),
         C("8.cohesion_falls", "cohesion 2015Q1, twin without the annexation - history (lower of SCO, CSTO)",
           ">= 0.01", crimea_cohesion_falls, evidence=False),
     ), twins=("no_crimea",), period="late"),
