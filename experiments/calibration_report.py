@@ -182,9 +182,15 @@ def split_section(split: Path | None) -> list[str]:
     wide = time_split.pivot_table(index=["fitted_on", "predicted", "target"], columns="draws_from",
                                   values=["share_of_runs", "share_of_draws_passing"]).reset_index()
     wide.columns = [" ".join(c).strip().replace("share_of_", "") for c in wide.columns]
+    config = yaml.safe_load((split / "config.yaml").read_text())
+    cal, val = config["config"]["calibrate"], config["config"]["validate"]
+    commit = str(config.get("code_version", {}).get("git_commit", "unknown"))[:10]
     return [title,
             "Calibrated on the early targets (2001-2010 events) alone, the late ones (2011-2018) predicted, and "
-            "the reverse, with the same settings. `runs`: share of (draw, seed) runs meeting the held-out "
+            f"the reverse (commit `{commit}`; each fit: the `calibrate` settings with {cal['particles']} particles "
+            f"per generation and {cal['seeds_per_particle']} seeds per particle, statistics `{cal['statistics']}`; "
+            f"{val['split_draws']} posterior and {val['split_draws']} prior draws x {val['seeds_per_point']} seeds "
+            "predict the held-out period). `runs`: share of (draw, seed) runs meeting the held-out "
             "target; `draws_passing`: share of parameter draws meeting it in at least 90% of their seeds; "
             "`posterior` against `prior` draws shows what the fit to one period carries to the other.",
             markdown(wide)]
