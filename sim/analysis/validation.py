@@ -354,7 +354,9 @@ def need_engages(v: Views) -> tuple[np.ndarray, np.ndarray]:
 def _split_gap(key: np.ndarray, values: np.ndarray) -> float:
     """The mean of `values` over the states whose `key` is above the median key, minus the
     mean over the rest (NaN when either group is empty)."""
-    high = key > np.median(key) if key.size else key.astype(bool)
+    if key.size == 0:
+        return float("nan")
+    high = key > np.median(key)
     if not high.any() or high.all():
         return float("nan")
     return float(values[high].mean() - values[~high].mean())

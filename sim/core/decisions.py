@@ -178,8 +178,8 @@ def ideal_texts(s: State, world: World, P: ParamColumns, rngs: Sequence[np.rando
     cost of an out-of-area commitment, plus noise; on an out-of-area motion the deference
     is scaled by one minus the member's sovereignty sensitivity (article 'Foreign policy
     coordination': a line drawn at the custodian's conflicts beyond the club's zone). The
-    favoured party wants full endorsement, the disfavoured one full condemnation. Hierarchy sets the agenda through
-    deference; it never removes the veto.
+    favoured party wants full endorsement, the disfavoured one full condemnation.
+    Hierarchy sets the agenda through deference; it never removes the veto.
     """
     good = standing(s.status[rs, k])[0]
     parties = {p for p in (motion.favoured, motion.disfavoured) if p is not None}
