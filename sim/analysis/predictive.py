@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.core.params import Params
-from sim.analysis.validation import CHECKS, REQUIRED_SHARE, met_shares, run_pair_views
+from sim.analysis.validation import CHECKS, REQUIRED_SHARE, met_per_point, run_pair_views
 from sim.scenarios.schema import Scenario
 
 
@@ -28,12 +28,13 @@ def predictive_table(scenarios: dict[str, Scenario], draws: Sequence[Params], se
     (`check_<key>`). `checks` default to every evidence check."""
     runs = [(params, int(seed)) for params in draws for seed in seeds]
     keys = list(checks) if checks is not None else [c.key for c in CHECKS if c.evidence]
-    views = run_pair_views(scenarios, runs, draws[0])
-    shares = met_shares(views, keys, len(draws), len(seeds))
+    met = met_per_point(run_pair_views(scenarios, runs, draws[0]), keys, len(draws), len(seeds))
     evidence = {c.key for c in CHECKS if c.evidence}
-    joint = met_shares(views, [k for k in keys if k in evidence], len(draws), len(seeds))[:, 0]
-    return pd.DataFrame({"draw": np.arange(len(draws)), "all_checks": joint, "every_check": shares[:, 0],
-                         **{f"check_{key}": shares[:, i + 1] for i, key in enumerate(keys)}})
+    joint = np.logical_and.reduce([m for key, m in met.items() if key in evidence])
+    every = np.logical_and.reduce(list(met.values()))
+    return pd.DataFrame({"draw": np.arange(len(draws)), "all_checks": joint.mean(axis=1),
+                         "every_check": every.mean(axis=1),
+                         **{f"check_{key}": m.mean(axis=1) for key, m in met.items()}})
 
 
 def predictive_share(table: pd.DataFrame, column: str = "all_checks") -> float:

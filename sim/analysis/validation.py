@@ -934,12 +934,18 @@ def run_pair_views(scenarios: dict[str, Scenario], runs: list[tuple[Params, int]
     return Views(runs=views, params=base, cast=scenarios["history"].cast)
 
 
+def met_per_point(views: Views, keys: Sequence[str], points: int, per: int) -> dict[str, np.ndarray]:
+    """Per check of `keys` (each run once), whether each run meets it, as (points, per):
+    point i holds runs i*per .. i*per + per - 1 of `views`."""
+    by_key = {c.key: c for c in CHECKS}
+    return {key: np.asarray(by_key[key].test(views)[0], dtype=bool).reshape(points, per) for key in keys}
+
+
 def met_shares(views: Views, keys: Sequence[str], points: int, per: int) -> np.ndarray:
     """(points, 1 + len(keys)): for each point (runs i*per .. i*per + per - 1 of `views`),
     the share of its runs meeting every check of `keys` at once, then the share meeting
-    each (the calibration's `checks` statistics and the posterior predictive check)."""
-    by_key = {c.key: c for c in CHECKS}
-    met = [np.asarray(by_key[key].test(views)[0], dtype=bool).reshape(points, per) for key in keys]
+    each (the calibration's `checks` statistics)."""
+    met = list(met_per_point(views, keys, points, per).values())
     every = np.logical_and.reduce(met)
     return np.column_stack([every.mean(axis=1), *(m.mean(axis=1) for m in met)])
 
