@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from types import SimpleNamespace
+from types import FrameType, SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -20,7 +20,7 @@ import pytest
 import sim.io.outdir
 import sim.runs.executors
 import sim.app.tasks
-from sim.app.cli import main
+from sim.app.cli import INTERRUPT_RETRY, interrupt, main
 from sim.errors import EXIT_STATUS
 from sim.io.records import TIMESERIES_COLUMNS
 from tests.test_bad_input import HISTORY, _run_cli, _scenario_case
@@ -215,10 +215,8 @@ def test_a_bug_keeps_its_traceback(tmp_path, monkeypatch):
 
 
 def test_a_real_ctrl_c_stops_the_process_in_one_line(tmp_path):
-    """A Ctrl-C while the model runs. A first, complete run compiles any kernel not yet in
-    numba's cache: a Ctrl-C that lands inside llvmlite's cache callback while a kernel
-    compiles is swallowed there (llvmlite prints "Exception ignored ..."), which is
-    llvmlite's behaviour, not this project's handling of the interrupt."""
+    """A Ctrl-C while the model runs (a first, complete run fills numba's cache, so the
+    interrupt meets the model, not a compilation)."""
     warm = subprocess.run([sys.executable, "-m", "sim", "progress=false", "seeds=1", "posterior=none",
                            f"hydra.run.dir={tmp_path / 'warm'}"], capture_output=True, text=True)
     assert warm.returncode == 0, warm.stderr
@@ -238,6 +236,29 @@ def test_a_real_ctrl_c_stops_the_process_in_one_line(tmp_path):
     assert process.returncode == INTERRUPTED, err
     assert len(err.splitlines()) == 1 and "interrupted" in err and "Traceback" not in err
     assert not out.exists()
+
+
+def _frame_in(filename: str) -> FrameType:
+    """A live frame of code whose file is `filename`."""
+    scope: dict = {}
+    exec(compile("import sys\nframe = sys._getframe()", filename, "exec"), scope)
+    return scope["frame"]
+
+
+def test_a_ctrl_c_inside_llvmlite_is_sent_again_and_not_lost():
+    """llvmlite's ctypes callbacks (numba compiling or loading a kernel) print and swallow
+    an exception raised inside them; a Ctrl-C arriving there is deferred, not raised, and
+    arrives again a moment later; anywhere else it is Python's KeyboardInterrupt."""
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        inside = _frame_in(str(Path("site-packages", "llvmlite", "binding", "executionengine.py")))
+        assert interrupt(signal.SIGINT, inside) is None
+        with pytest.raises(KeyboardInterrupt):
+            time.sleep(5 * INTERRUPT_RETRY + 1)
+        with pytest.raises(KeyboardInterrupt):
+            interrupt(signal.SIGINT, _frame_in(__file__))
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_ctrl_c_on_a_dask_sweep_is_one_line(tmp_path):

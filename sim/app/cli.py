@@ -16,12 +16,15 @@ import atexit
 import logging
 import os
 import re
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from dataclasses import fields
 from pathlib import Path
+from types import FrameType
 
 import hydra
 import matplotlib
@@ -56,6 +59,8 @@ matplotlib.use("Agg")
 TRUE = ("true", "yes", "1", "on")
 #: The tasks that run the model (and so need its compiled kernels).
 MODEL_TASKS = ("run", "validate", "calibrate", "compare", "sweep", "sensitivity", "score")
+#: Seconds after which a Ctrl-C that arrived inside llvmlite is sent again (`interrupt`).
+INTERRUPT_RETRY = 0.05
 #: Loggers quiet unless `verbose=true`: this project's progress details and Dask's cluster.
 CHATTY_LOGGERS = ("sim", "distributed", "MESA")
 
@@ -378,6 +383,7 @@ def main() -> None:
         print(help_text())
         return
     configure_logging(_value_of("verbose", sys.argv[1:]).lower() in TRUE)
+    previous = signal.signal(signal.SIGINT, interrupt)
     try:
         if (error := _failure(lambda: _start(sys.argv[1:]))) is not None:
             _report(error)
@@ -386,7 +392,21 @@ def main() -> None:
                 remove_if_empty(Path(_CREATED[0]), Path.cwd())
             _report(error)
     finally:
+        signal.signal(signal.SIGINT, previous)
         release_folders()
+
+
+def interrupt(signum: int, frame: FrameType | None) -> None:
+    """Ctrl-C as Python's own handler takes it (KeyboardInterrupt), except while llvmlite's
+    code runs: numba compiles or loads a kernel through llvmlite's ctypes callbacks, which
+    print an exception raised inside them and carry on, so the run would go on to its end.
+    There the signal is sent again INTERRUPT_RETRY seconds later, once the callback is left."""
+    while frame is not None:
+        if "llvmlite" in Path(frame.f_code.co_filename).parts:
+            threading.Timer(INTERRUPT_RETRY, os.kill, (os.getpid(), signum)).start()
+            return
+        frame = frame.f_back
+    raise KeyboardInterrupt
 
 
 @atexit.register
