@@ -88,6 +88,7 @@ READS: tuple[Read, ...] = (
     Read(8, "crimea_annexation", "recognition"),
     Read(8, "crimea_annexation", "declaration", who=COLLECTIVE),
     Read(8, "unga_68_262", "vote", states=tuple(SUBJECTS["hedgers"])),
+    Read(8, "csto_foreign_policy_plan", "proposal", institutions=("CSTO",)),
     Read(9, "csto_terrorism_statement", "statement", who=COLLECTIVE),
     Read(9, "su24_turkey", "solidarity"),          # the outcome and, for 9.sovereign_members_object,
     Read(9, "syria_peacekeepers", "solidarity"),   # the members' ideal texts

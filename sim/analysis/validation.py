@@ -802,7 +802,8 @@ TARGETS: tuple[Target, ...] = (
         C("7.cost_follows_sovereignty", "rank correlation: sovereignty sensitivity vs fall in CSTO engagement "
           "2011-12 (twin - history)", ">= 0.5", revision_cost_follows_sovereignty),
     ), twins=("no_csto_revision",), period="late"),
-    Target(8, "Crimea 2014: silence in both, no recognitions, Kazakhstan and Kyrgyzstan hedge, Kazakh threat up, cohesion down", (
+    Target(8, "Crimea 2014: silence in both, no recognitions, Kazakhstan and Kyrgyzstan hedge, Kazakh threat up, cohesion down; "
+           "the CSTO still adopts Russia's coordination plan", (
         C("8.sco_action_neutral", "SCO text on the action", "neutral",
           _stance("crimea_annexation", "SCO", "support for the action", "neutral"), evidence=False),
         C("8.sco_recognition_neutral", "SCO text on recognition", "neutral",
@@ -821,6 +822,8 @@ TARGETS: tuple[Target, ...] = (
           ">= 0.01", crimea_fraying_lasts, evidence=False),
         C("8.cohesion_falls", "cohesion 2015Q1, twin without the annexation - history (lower of SCO, CSTO)",
           ">= 0.01", crimea_cohesion_falls, evidence=False),
+        C("8.coordination_goes_on", "CSTO on Russia's plan of foreign-policy consultations, 2014Q2", "adopted",
+          _outcome("csto_foreign_policy_plan", "proposal", "adopted", institution="CSTO")),
     ), twins=("no_crimea",), period="late"),
     Target(9, "CSTO: terrorism statement yes, out-of-area solidarity met with silence", (
         C("9.terrorism_statement", "stance on the 2015 terrorism statement", "endorse",
