@@ -222,6 +222,13 @@ def report(results: Path, ablation_run: Path | None = None, data_run: Path | Non
         "trusts Russia less before Crimea (0.46 against 0.71 for Kazakhstan), and a beta-reputation trust "
         "loses less, in absolute terms, from a lower level, so China's fall ties with the Central Asian "
         "members' and the rank correlation turns on small differences.",
+        "Neither shortfall is the statistic's doing; two alternatives were tried and set aside. A rank "
+        "correlation of need with engagement, in place of the split at the median need, holds (>= 0.5 in "
+        "both organisations) in 2 of 24 perturbed casts, and at the defaults it is 0.71 in the SCO but 0.37 "
+        "in the CSTO: across members, engagement follows security dependence, great-power status and "
+        "sovereignty costs more than need. Measuring the fall in trust as a share of the level it falls "
+        "from holds in every robustness point, but the null model meets it in every run (the betrayal's "
+        "exposure term read back), so it would be a consistency check, not evidence.",
     ]
     return "\n\n".join(sections) + "\n"
 
