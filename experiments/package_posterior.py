@@ -2,14 +2,13 @@
 
     python experiments/package_posterior.py CAL_DIR
 
-The shipped posterior comes from the calibration reported in docs/CALIBRATION.md, made
-at commit 2632245729 by
+The shipped posterior comes from the calibration reported in docs/CALIBRATION.md (which
+lists its settings), made at the commit its record names by
 
     python benchmarks/calibration.py calibrate.dir=CAL_DIR
 
-(the engine of `python -m sim task=calibrate calibrate.dir=CAL_DIR`, timed: the default
-`calibrate` config, 200 particles a generation, 12 free parameters, all 12 targets, the
-`checks` statistics, 5 seeds per particle). The file keeps the weighted sample only (the free parameters, weight and
+(the engine of `python -m sim task=calibrate calibrate.dir=CAL_DIR`, timed, on the default
+`calibrate` config). The file keeps the weighted sample only (the free parameters, weight and
 distance; not the summary statistics), so the package stays small, and its record holds
 what made it: the calibration's name, spec hash, base parameters and free parameters, the
 command above, the commit and code version, the settings and the folder's creation time
