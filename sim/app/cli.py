@@ -383,7 +383,8 @@ def main() -> None:
         print(help_text())
         return
     configure_logging(_value_of("verbose", sys.argv[1:]).lower() in TRUE)
-    previous = signal.signal(signal.SIGINT, interrupt)
+    on_main_thread = threading.current_thread() is threading.main_thread()  # signal handlers live there only
+    previous = signal.signal(signal.SIGINT, interrupt) if on_main_thread else None
     try:
         if (error := _failure(lambda: _start(sys.argv[1:]))) is not None:
             _report(error)
@@ -392,7 +393,8 @@ def main() -> None:
                 remove_if_empty(Path(_CREATED[0]), Path.cwd())
             _report(error)
     finally:
-        signal.signal(signal.SIGINT, previous)
+        if on_main_thread:
+            signal.signal(signal.SIGINT, previous)
         release_folders()
 
 
