@@ -20,7 +20,8 @@ import pytest
 import sim.io.outdir
 import sim.runs.executors
 import sim.app.tasks
-from sim.app.cli import INTERRUPT_RETRY, interrupt, main
+from sim.app.cli import main
+from sim.app.interrupts import INTERRUPT_RETRY, interrupt
 from sim.errors import EXIT_STATUS
 from sim.io.records import TIMESERIES_COLUMNS
 from tests.test_bad_input import HISTORY, _run_cli, _scenario_case
@@ -200,6 +201,23 @@ def test_ctrl_c_is_one_line_with_status_130_and_leaves_no_folder(tmp_path, monke
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
     monkeypatch.setattr(sim.app.tasks, "run_pairs", interrupted)
+    err = _fails(monkeypatch, capsys, ["seeds=1", f"hydra.run.dir={tmp_path / 'out'}"], INTERRUPTED)
+    assert "interrupted" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_ctrl_c_a_library_swallowed_still_ends_the_job(tmp_path, monkeypatch, capsys):
+    """Code that catches the KeyboardInterrupt and carries on (as C code that clears errors
+    does) does not save the job: it ends as interrupted, with no folder left."""
+    from sim.runs.ensemble import run_pairs
+
+    def swallowing(*args, **kwargs):
+        try:
+            interrupt(signal.SIGINT, sys._getframe())
+        except KeyboardInterrupt:
+            pass
+        return run_pairs(*args, **kwargs)
+    monkeypatch.setattr(sim.app.tasks, "run_pairs", swallowing)
     err = _fails(monkeypatch, capsys, ["seeds=1", f"hydra.run.dir={tmp_path / 'out'}"], INTERRUPTED)
     assert "interrupted" in err
     assert list(tmp_path.iterdir()) == []

@@ -16,15 +16,12 @@ import atexit
 import logging
 import os
 import re
-import signal
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from dataclasses import fields
 from pathlib import Path
-from types import FrameType
 
 import hydra
 import matplotlib
@@ -36,7 +33,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.app import tasks
+from sim.app import interrupts, tasks
 from sim.app.console import compile_kernels
 from sim.scenarios.cast import Cast
 from sim.app.config import (CONFIG_DIR, compose, explain_schema_error, register_configs, resolve, scenario_from,
@@ -59,8 +56,6 @@ matplotlib.use("Agg")
 TRUE = ("true", "yes", "1", "on")
 #: The tasks that run the model (and so need its compiled kernels).
 MODEL_TASKS = ("run", "validate", "calibrate", "compare", "sweep", "sensitivity", "score")
-#: Seconds after which a Ctrl-C that arrived inside llvmlite is sent again (`interrupt`).
-INTERRUPT_RETRY = 0.05
 #: Loggers quiet unless `verbose=true`: this project's progress details and Dask's cluster.
 CHATTY_LOGGERS = ("sim", "distributed", "MESA")
 
@@ -291,6 +286,7 @@ def _run_owned(cfg: DictConfig, out: Path, writing: bool) -> None:
     task that ends with its own exit status, e.g. a failed validation, keeps them)."""
     try:
         _dispatch(cfg, out)
+        interrupts.raise_if_interrupted()
     except (Exception, KeyboardInterrupt):
         created = [Path(p) for p in _CREATED] if _CREATED and _CREATED[0] == str(out) else []
         discard(out, created, writing)
@@ -383,32 +379,17 @@ def main() -> None:
         print(help_text())
         return
     configure_logging(_value_of("verbose", sys.argv[1:]).lower() in TRUE)
-    on_main_thread = threading.current_thread() is threading.main_thread()  # signal handlers live there only
-    previous = signal.signal(signal.SIGINT, interrupt) if on_main_thread else None
+    restore_handler = interrupts.install()
     try:
-        if (error := _failure(lambda: _start(sys.argv[1:]))) is not None:
+        if (error := _failure(lambda: (_start(sys.argv[1:]), interrupts.raise_if_interrupted()))) is not None:
             _report(error)
         if (error := _failure(_run_app)) is not None:
             if _CREATED and Path(_CREATED[0]).is_dir():
                 remove_if_empty(Path(_CREATED[0]), Path.cwd())
             _report(error)
     finally:
-        if on_main_thread:
-            signal.signal(signal.SIGINT, previous)
+        restore_handler()
         release_folders()
-
-
-def interrupt(signum: int, frame: FrameType | None) -> None:
-    """Ctrl-C as Python's own handler takes it (KeyboardInterrupt), except while llvmlite's
-    code runs: numba compiles or loads a kernel through llvmlite's ctypes callbacks, which
-    print an exception raised inside them and carry on, so the run would go on to its end.
-    There the signal is sent again INTERRUPT_RETRY seconds later, once the callback is left."""
-    while frame is not None:
-        if "llvmlite" in Path(frame.f_code.co_filename).parts:
-            threading.Timer(INTERRUPT_RETRY, os.kill, (os.getpid(), signum)).start()
-            return
-        frame = frame.f_back
-    raise KeyboardInterrupt
 
 
 @atexit.register
