@@ -7,13 +7,15 @@ non-zero without a traceback. Other problems the user must resolve (a sweep fold
 another sweep, or one that is not a sweep store) are a `UserError`, printed the same way.
 
 `fault_report` is the one place that turns an expected fault into that line and an exit
-status of its class (see `EXIT_STATUS`); anything else is a bug and keeps its traceback.
+status of its class (see `EXIT_STATUS`), and `exit_for` prints it and exits; anything else
+is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
 
 import errno
-from typing import Any
+import sys
+from typing import Any, NoReturn
 
 #: Exit status of each fault class (the non-zero ones follow BSD sysexits and the shell).
 EXIT_STATUS = {
@@ -99,3 +101,13 @@ def fault_report(error: BaseException) -> tuple[str, int] | None:
     if isinstance(error, OSError):
         return _io_line(error), EXIT_STATUS["io"]
     return None
+
+
+def exit_for(error: BaseException) -> NoReturn:
+    """Exit with an expected fault's one line on stderr and its status (`fault_report`);
+    re-raise anything else, so a bug keeps its traceback."""
+    report = fault_report(error)
+    if report is None:
+        raise error
+    print(f"error: {report[0]}", file=sys.stderr)
+    raise SystemExit(report[1]) from None

@@ -209,7 +209,7 @@ def test_ctrl_c_is_one_line_with_status_130_and_leaves_no_folder(tmp_path, monke
 def test_a_ctrl_c_a_library_swallowed_still_ends_the_job(tmp_path, monkeypatch, capsys):
     """Code that catches the KeyboardInterrupt and carries on (as C code that clears errors
     does) does not save the job: it ends as interrupted, with no folder left."""
-    from sim.runs.ensemble import run_pairs
+    run_pairs = sim.app.tasks.run_pairs
 
     def swallowing(*args, **kwargs):
         try:

@@ -38,7 +38,7 @@ from sim.app.console import compile_kernels
 from sim.scenarios.cast import Cast
 from sim.app.config import (CONFIG_DIR, compose, explain_schema_error, register_configs, resolve, scenario_from,
                              seed_only_when_params_given)
-from sim.errors import DataError, InputError, UserError, fault_report
+from sim.errors import DataError, InputError, UserError, exit_for
 from sim.extras import check_extras
 from sim.limits import refuse_aliases
 from sim.app.listing import help_text, listing
@@ -382,11 +382,11 @@ def main() -> None:
     restore_handler = interrupts.install()
     try:
         if (error := _failure(lambda: (_start(sys.argv[1:]), interrupts.raise_if_interrupted()))) is not None:
-            _report(error)
+            exit_for(error)
         if (error := _failure(_run_app)) is not None:
             if _CREATED and Path(_CREATED[0]).is_dir():
                 remove_if_empty(Path(_CREATED[0]), Path.cwd())
-            _report(error)
+            exit_for(error)
     finally:
         restore_handler()
         release_folders()
@@ -431,14 +431,3 @@ def _failure(step: Callable[[], None]) -> BaseException | None:
     except (Exception, KeyboardInterrupt, JobFailed) as error:
         return error.__cause__ if isinstance(error, JobFailed) else error
     return None
-
-
-def _report(error: BaseException) -> None:
-    """Exit with an expected fault's line and status (what the failed job wrote is already
-    removed, by the job itself); re-raise anything else."""
-    report = fault_report(error)
-    if report is None:
-        raise error
-    print(f"error: {report[0]}", file=sys.stderr)
-    raise SystemExit(report[1]) from None
-
