@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.core.engine import Engine
-from sim.core.institutions import standing
+from sim.core.observables import INSTITUTION_METRICS
 from sim.core.params import Params
 from sim.runs.ensemble import BATCH_SIZE
 from sim.scenarios.schema import Scenario
@@ -39,23 +39,28 @@ def channel_sums(scenario: Scenario, runs: Sequence[tuple[Params, int]], start: 
                  end: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per run and institution, summed over the quarters `start`..`end` and the members in
     good standing: w_legitimacy x legitimation benefit, w_functional x functional benefit,
-    and the number of member-quarters; three (R, K) arrays."""
+    and the number of member-quarters; three (R, K) arrays. Read off the observables
+    `legitimation_term` and `functional_term`, which validation's check 2.legitimation_outweighs
+    reads too."""
     first, last = _steps(scenario, start, end)
-    engine = Engine(scenario, [p for p, _ in runs], [seed for _, seed in runs], groups=(), decisions=False)
-    w_legitimacy = engine.columns.values["w_legitimacy"][:, None, None]
-    w_functional = engine.columns.values["w_functional"][:, None, None]
-    shape = (engine.runs, len(engine.world.institutions))
-    legitimation, functional, count = np.zeros(shape), np.zeros(shape), np.zeros(shape)
-    while engine.t <= last:
-        engine.step()
-        if engine.t - 1 < first:
-            continue
-        s = engine.state
-        good = standing(s.status)[0] & s.founded[:, :, None]
-        legitimation += (w_legitimacy * s.benefit * good).sum(axis=2)
-        functional += (w_functional * s.functional_benefit * good).sum(axis=2)
-        count += good.sum(axis=2)
-    return legitimation, functional, count
+    engine = Engine(scenario, [p for p, _ in runs], [seed for _, seed in runs], groups=("institutions",),
+                    decisions=False).run()
+    block = engine.records["institutions"][:, first:last + 1]
+    legitimation, functional, members = (block[..., INSTITUTION_METRICS.index(name)]
+                                         for name in ("legitimation_term", "functional_term", "n_active"))
+    members = members + block[..., INSTITUTION_METRICS.index("n_hedging")]
+    return term_sums(legitimation, functional, members)
+
+
+def term_sums(legitimation: np.ndarray, functional: np.ndarray,
+              members: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The two terms' per-quarter means over the members in good standing (`legitimation`,
+    `functional`; NaN before a club is founded) times the members (`members`), summed over
+    the quarters (axis 1), and the member-quarters: the pooled sums `channel_ratio` divides."""
+    founded = ~np.isnan(legitimation)
+    weight = np.where(founded, members, 0.0)
+    return (np.nansum(legitimation * weight, axis=1), np.nansum(functional * weight, axis=1),
+            weight.sum(axis=1))
 
 
 def channel_ratio(scenario: Scenario, points: Sequence[Params], seeds: Sequence[int],

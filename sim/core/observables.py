@@ -48,6 +48,11 @@ class Snapshot:
         """(R, K) mean legitimation the members in good standing would draw."""
         return good_mean(self.s.status, self.s.benefit)
 
+    def utility_term(self, weight: str, benefit: np.ndarray) -> np.ndarray:
+        """(R, K) mean over the members in good standing of a benefit times its weight in
+        the engagement utility (`weight`, a Params field): the term as the members weigh it."""
+        return good_mean(self.s.status, self.P.values[weight][:, None, None] * benefit)
+
 
 @dataclass(frozen=True)
 class Observable:
@@ -84,6 +89,12 @@ OBSERVABLES: tuple[Observable, ...] = (
                lambda snap: snap.s.functional, compare=True),
     Observable("legitimacy_delivered", "institution", "mean legitimation members in good standing draw",
                Snapshot.delivered, compare=True),
+    Observable("legitimation_term", "institution", "mean over members in good standing of w_legitimacy x the "
+               "legitimation benefit: its term in their engagement utility",
+               lambda snap: snap.utility_term("w_legitimacy", snap.s.benefit)),
+    Observable("functional_term", "institution", "mean over members in good standing of w_functional x the "
+               "functional benefit: its term in their engagement utility",
+               lambda snap: snap.utility_term("w_functional", snap.s.functional_benefit)),
     Observable("hierarchy", "institution", "power lead of the strongest member in good standing",
                lambda snap: snap.s.hierarchy),
     Observable("n_active", "institution", "active members", lambda snap: snap.count(ACTIVE)),
