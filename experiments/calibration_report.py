@@ -87,14 +87,16 @@ def _stopped_by(diagnostics: pd.DataFrame) -> str:
             "cap": "the generation cap: NOT converged"}.get(rule, "not recorded (an older calibration)")
 
 
-#: Posterior draws and seeds per draw of the posterior predictive check.
-PREDICTIVE_DRAWS, PREDICTIVE_SEEDS = 50, 5
+#: Posterior draws and seeds per draw of the posterior predictive check. 200 draws: a share
+#: near 0.8 then has a standard error of about 0.03 (over 50 draws two calibrations read
+#: 0.80 and 0.70 where 200 draws read 0.81 and 0.76).
+PREDICTIVE_DRAWS, PREDICTIVE_SEEDS = 200, 5
 
 
 def predictive_check(calibration: Path) -> tuple[float, float, float, pd.DataFrame]:
     """Over PREDICTIVE_DRAWS posterior draws x PREDICTIVE_SEEDS seeds: the share of draws
     meeting every evidence check at once in >= 90% of their seeds, the same share at the
-    hand-set defaults (0 or 1), the share meeting every check (consistency ones too), and
+    defaults (0 or 1), the share meeting every check (consistency ones too), and
     per check (evidence first) the share of draws meeting it."""
     spec = resolve(sim.compose([]))
     scenarios = twin_scenarios(spec.scenario, lambda name: resolve(sim.compose([f"scenario={name}"])).scenario)
@@ -248,7 +250,7 @@ def report(calibration: Path, split: Path | None, compare: Path, sbc: Path | Non
         f"Over {PREDICTIVE_DRAWS} posterior draws x {PREDICTIVE_SEEDS} seeds of the history and its twins "
         "(`sim/analysis/predictive.py`): the share of draws that meet every evidence check of the "
         f"validation at once in at least 90% of their seeds is **{predictive:.2f}** (goal: at least 0.8; the "
-        f"hand-set defaults: {predictive_default:.0f}); the share meeting every check, the consistency checks "
+        f"defaults, the posterior medians: {predictive_default:.0f}); the share meeting every check, the consistency checks "
         f"too (the calibration's joint statistic asks for all of them), is **{every_check:.2f}**. Per check, "
         "the share of draws meeting it in at least 90% of their seeds:",
         markdown(per_check),

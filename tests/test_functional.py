@@ -16,6 +16,7 @@ import pytest
 from sim.core.params import Params
 from sim.runs.ensemble import run_view
 from sim.analysis.functional import channel_ratio
+from sim.analysis.validation import Views, legitimation_outweighs
 from tests.helpers import club, ensemble, packaged_scenario, scenario, share
 
 SEEDS = 20
@@ -79,3 +80,25 @@ def test_a_member_tied_to_the_investing_power_draws_more_and_engages_more(tmp_pa
     assert share(m.engagement[0, tied] > m.engagement[0, loose] for m in models) >= TOLERANCE
     flat = ensemble(scn, SEEDS, w_functional=0.0)
     assert share(abs(m.utility[0, tied] - m.utility[0, loose]) < 0.05 for m in flat) >= TOLERANCE
+
+
+def test_the_check_of_target_2_reads_the_ratio_channel_ratio_reports(bri_twins):
+    """2.legitimation_outweighs and `channel_ratio` share one definition: per seed, the
+    check's statistic is the smaller of the two clubs' pooled ratios."""
+    history, _ = bri_twins
+    seeds = range(3)
+    view = run_view(history, [(Params(), seed) for seed in seeds])
+    _, statistic = legitimation_outweighs(Views({"history": view}, Params(), history.cast))
+    for seed in seeds:
+        ratio = channel_ratio(history, [Params()], [seed])["ratio"].min()
+        assert statistic[seed] == pytest.approx(ratio, rel=1e-9)
+
+
+def test_the_check_of_target_2_fails_when_legitimation_weighs_little(bri_twins):
+    """The claim could fail: with a tenth of the legitimation weight the functional term
+    outweighs it in both clubs, in every seed; at the defaults it holds in every seed."""
+    history, _ = bri_twins
+    for weight, expected in ((Params().w_legitimacy, True), (0.1 * Params().w_legitimacy, False)):
+        runs = [(replace(Params(), w_legitimacy=weight), seed) for seed in range(5)]
+        met, _ = legitimation_outweighs(Views({"history": run_view(history, runs)}, Params(), history.cast))
+        assert np.all(met == expected)

@@ -434,7 +434,7 @@ def test_calibration_figures_show_every_parameter_by_name_under_500_kb(tmp_path)
     assert png.stat().st_size < 500_000
     marginals = calibration_plots.marginals_figure(posterior, free, {}, {name: 3.0 for name in names})
     assert marginals.axes[0].get_title() == "Rally gain"
-    assert "hand-set value" in [t.get_text() for t in marginals.axes[0].get_legend().get_texts()]
+    assert "default when run" in [t.get_text() for t in marginals.axes[0].get_legend().get_texts()]
     plt.close(marginals)
 
 

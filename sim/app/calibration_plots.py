@@ -24,12 +24,12 @@ def _free(folder: Path) -> dict[str, tuple[float, float]]:
 
 
 def marginals_figure(posterior: pd.DataFrame, free: dict[str, tuple[float, float]],
-                     truth: dict[str, float], hand_set: dict[str, float] | None = None) -> Figure:
+                     truth: dict[str, float], base: dict[str, float] | None = None) -> Figure:
     """One panel per free parameter (named in words): the weighted posterior histogram over
-    the whole prior range (the x-axis), its 90% interval shaded, the hand-set value the
-    calibration started from (`hand_set`, the base parameters) and the true value when known."""
+    the whole prior range (the x-axis), its 90% interval shaded, the default the
+    calibration started from (`base`, its params group's value) and the true value when known."""
     names = list(free)
-    hand_set = hand_set or {}
+    base = base or {}
     cols = min(4, len(names))
     rows = -(-len(names) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), squeeze=False)
@@ -39,8 +39,8 @@ def marginals_figure(posterior: pd.DataFrame, free: dict[str, tuple[float, float
         ax.hist(posterior[name], bins=np.linspace(low, high, 21), weights=weights / weights.sum(), color="tab:blue")
         q05, q95 = weighted_quantiles(posterior[name].to_numpy(), weights, (0.05, 0.95))
         ax.axvspan(q05, q95, color="tab:blue", alpha=0.15, label="90% interval")
-        if name in hand_set:
-            ax.axvline(hand_set[name], color="tab:orange", linestyle=":", linewidth=1.5, label="hand-set value")
+        if name in base:
+            ax.axvline(base[name], color="tab:orange", linestyle=":", linewidth=1.5, label="default when run")
         if name in truth:
             ax.axvline(truth[name], color="black", linestyle="--", label="true value")
         ax.set_xlim(low, high)
@@ -107,9 +107,9 @@ def calibration_figures(folder: Path) -> list[Path]:
     free = _free(folder)
     manifest = read_json(folder / "manifest.json")
     truth = manifest["spec"].get("truth") or {}
-    hand_set = {name: manifest["base_params"][name] for name in free if name in manifest.get("base_params", {})}
+    base = {name: manifest["base_params"][name] for name in free if name in manifest.get("base_params", {})}
     out = folder / "figures"
-    written = save_figure(marginals_figure(posterior, free, truth, hand_set), out / "posterior_marginals")
+    written = save_figure(marginals_figure(posterior, free, truth, base), out / "posterior_marginals")
     written += save_figure(pairs_figure(posterior, free), out / "posterior_pairs", colours=PAIRS_COLOURS)
     written += save_figure(progress_figure(pd.read_csv(folder / "diagnostics.csv")), out / "generations")
     return written
