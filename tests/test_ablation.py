@@ -14,7 +14,7 @@ from sim.analysis.ablation import (BUNDLE, EVIDENCE, FIELD, FULL_MODEL, INERT, N
                                       verdicts)
 from sim.scenarios.cast import DEFAULT_RELATIONS, DEFAULT_STATES, RELATION_KINDS, UNIT_INTERVAL
 from sim.app.config import scenario_from
-from sim.core.params import BEHAVIOURAL, NEUTRAL
+from sim.core.params import BEHAVIOURAL, NEUTRAL, Params
 from sim.analysis.robustness import robustness
 from sim.analysis.validation import LOADED_TWINS, QUIET_SCENARIO, TARGETS, twin_scenarios
 from tests.helpers import packaged_scenario
@@ -98,7 +98,7 @@ def test_one_at_a_time_has_a_row_per_field_and_bundle_between_the_references(fie
     assert list(table.index) == [FULL_MODEL, "w_legitimacy", no_op, "stance_noise", "betrayal penalty",
                                  NULL_MODEL_NAME]
     assert list(table["kind"]) == [REFERENCE, FIELD, FIELD, NOISE_SCALE, BUNDLE, REFERENCE]
-    assert table.loc["w_legitimacy", ["default", "neutral"]].tolist() == [6.0, 0.0]
+    assert table.loc["w_legitimacy", ["default", "neutral"]].tolist() == [Params().w_legitimacy, 0.0]
     assert table.loc["betrayal penalty", "neutral"] != table.loc["betrayal penalty", "neutral"]   # NaN
     assert ((table["quiet_future"] >= 0) & (table["quiet_future"] <= 1)).all()
 
