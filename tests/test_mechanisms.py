@@ -192,17 +192,23 @@ def _votes(models) -> list[dict[str, str]]:
             for m in models]
 
 
+#: The weight of ties in the vote case: TORN's ties to VIOL then outweigh its attachment to
+#: the norm. At the calibrated default (about 0.77) the two pull almost equally, and a state
+#: pulled hardly at all abstains by another clause (vote_indifference).
+CASE_LOYALTY = 1.2
+
+
 def test_one_vote_has_yes_no_and_cross_pressured_abstention(tmp_path):
     """All three outcomes of a vote are reachable in one event: attachment to the norm
     without countervailing ties votes yes, ties to the violator without attachment vote
     no, and both at once abstain (cross-pressure); with cross_pressure = 0 the
     cross-pressured state votes instead (no, as its ties outweigh its attachment)."""
     scn = _vote_case(tmp_path)
-    votes = _votes(ensemble(scn, SEEDS))
+    votes = _votes(ensemble(scn, SEEDS, loyalty=CASE_LOYALTY))
     assert share(v["LOYAL"] == "yes" for v in votes) >= TOLERANCE
     assert share(v["CLIENT"] == "no" for v in votes) >= TOLERANCE
     assert share(v["TORN"] == "abstain" for v in votes) >= TOLERANCE
-    without = _votes(ensemble(scn, SEEDS, cross_pressure=0.0))
+    without = _votes(ensemble(scn, SEEDS, cross_pressure=0.0, loyalty=CASE_LOYALTY))
     assert not any(v["TORN"] == "abstain" for v in without)
     assert share(v["TORN"] == "no" for v in without) >= TOLERANCE
 

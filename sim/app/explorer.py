@@ -50,8 +50,9 @@ SHOCKS = {"georgia_magnitude": "georgia_war", "crimea_magnitude": "crimea_annexa
 #: parameter's default and spans its documented range (`Params` field metadata).
 SLIDERS = {"rally_gain": "Rally gain", "betrayal_exposure": "Betrayal x exposure",
            "deference": "Deference to the agenda setter", "w_legitimacy": "Legitimation weight"}
-#: Steps of a slider over its parameter's documented range (fine enough that the defaults sit on a step).
-SLIDER_STEPS = 200
+#: Steps of a slider over its parameter's documented range: fine enough that the defaults (posterior
+#: medians to three significant digits) sit on a step.
+SLIDER_STEPS = 5000
 #: The statuses of a member in good standing, by name (what a state agent's `status` reads).
 GOOD_STANDING_NAMES = tuple(STATUS_NAMES[code] for code in GOOD_STANDING)
 #: The parameters' defaults, where the sliders and the model's arguments start.
