@@ -10,7 +10,7 @@ functional term, over members in good standing and quarters.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -44,23 +44,22 @@ def channel_sums(scenario: Scenario, runs: Sequence[tuple[Params, int]], start: 
     reads too."""
     first, last = _steps(scenario, start, end)
     engine = Engine(scenario, [p for p, _ in runs], [seed for _, seed in runs], groups=("institutions",),
-                    decisions=False).run()
+                    decisions=False)
+    while engine.t <= last:
+        engine.step()
     block = engine.records["institutions"][:, first:last + 1]
-    legitimation, functional, members = (block[..., INSTITUTION_METRICS.index(name)]
-                                         for name in ("legitimation_term", "functional_term", "n_active"))
-    members = members + block[..., INSTITUTION_METRICS.index("n_hedging")]
-    return term_sums(legitimation, functional, members)
+    return term_sums(lambda metric: block[..., INSTITUTION_METRICS.index(metric)])
 
 
-def term_sums(legitimation: np.ndarray, functional: np.ndarray,
-              members: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The two terms' per-quarter means over the members in good standing (`legitimation`,
-    `functional`; NaN before a club is founded) times the members (`members`), summed over
-    the quarters (axis 1), and the member-quarters: the pooled sums `channel_ratio` divides."""
-    founded = ~np.isnan(legitimation)
-    weight = np.where(founded, members, 0.0)
-    return (np.nansum(legitimation * weight, axis=1), np.nansum(functional * weight, axis=1),
-            weight.sum(axis=1))
+def term_sums(series: Callable[[str], np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pooled sums `channel_ratio` divides, from `series` (an institution metric's name
+    -> its values over the chosen quarters, quarters on axis 1, NaN before a club is
+    founded): the per-quarter means `legitimation_term` and `functional_term` times the
+    members in good standing, summed over the quarters, and the member-quarters."""
+    legitimation = series("legitimation_term")
+    members = np.where(np.isnan(legitimation), 0.0, series("n_active") + series("n_hedging"))
+    return (np.nansum(legitimation * members, axis=1), np.nansum(series("functional_term") * members, axis=1),
+            members.sum(axis=1))
 
 
 def channel_ratio(scenario: Scenario, points: Sequence[Params], seeds: Sequence[int],

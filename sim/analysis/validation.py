@@ -343,11 +343,9 @@ def legitimation_outweighs(v: Views) -> tuple[np.ndarray, np.ndarray]:
     window = slice(h.step(RATIO_WINDOW[0]), h.step(RATIO_WINDOW[1]) + 1)
     ratios = []
     for inst in ("SCO", "CSTO"):
-        legitimation, functional, members = (h.values(inst, metric)[:, window] for metric in
-                                             ("legitimation_term", "functional_term", "n_active"))
-        sums = term_sums(legitimation, functional, members + h.values(inst, "n_hedging")[:, window])
+        legitimation, functional, _ = term_sums(lambda metric: h.values(inst, metric)[:, window])
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratios.append(sums[0] / sums[1])
+            ratios.append(legitimation / functional)
     smallest = np.min(ratios, axis=0)
     return smallest > OUTWEIGHS, smallest
 

@@ -20,6 +20,9 @@ from sim.errors import InputError
 #: calibration, not the ablation, judges it); an observation weight (the cohesion index,
 #: which defines what is measured, not what happens; excluded from the ablation).
 MECHANISM, NOISE, OBSERVATION = "mechanism", "noise", "observation"
+#: What the source of a field the calibration fits ends with: its default is the shipped
+#: posterior's median (docs/CALIBRATION.md; the free fields of configs/calibrate/default.yaml).
+CALIBRATED = "default: the calibration's posterior median"
 
 
 def _p(default: float, low: float, high: float, source: str, neutral: float | None = None,
@@ -44,32 +47,32 @@ class Params:
     """Behavioural parameters (one quarter per step)."""
 
     # Socialisation (ODD process 1; article: 'Protective integration', talking clubs)
-    trust_gain: float = _p(0.404, 0.0, 5.0, "Positive experience per summit between close members; assumption; default: the calibration's posterior median", neutral=0.0)
+    trust_gain: float = _p(0.404, 0.0, 5.0, "Positive experience per summit between close members; assumption; " + CALIBRATED, neutral=0.0)
     ministerial_weight: float = _p(0.25, 0.0, 1.0, "Weight of a ministerial meeting relative to a summit; assumption", neutral=0.0)
     memory: float = _p(10.0, 1.0, 200.0, "Half-life of remembered experience in quarters (beta-reputation forgetting factor 0.5^(1/memory)); assumption: a few years", neutral=200.0)
     rivalry_friction: float = _p(0.20, 0.0, 2.0, "Negative experience per quarter per unit of rivalry; article 'Conclusion'", neutral=0.0)
     norm_rate: float = _p(0.01, 0.0, 0.5, "Norm convergence rate per meeting (weighted Hegselmann-Krause)", neutral=0.0)
-    experience_noise: float = _p(0.211, 0.0, 2.0, "Log-normal spread of each meeting's experience; assumption; default: the calibration's posterior median", neutral=0.0, kind=NOISE)
-    rally_gain: float = _p(1.72, 0.0, 10.0, "Extra bonding per unit of shared regime insecurity; article 'Protective integration' (rally effect); default: the calibration's posterior median", neutral=0.0)
+    experience_noise: float = _p(0.211, 0.0, 2.0, "Log-normal spread of each meeting's experience; assumption; " + CALIBRATED, neutral=0.0, kind=NOISE)
+    rally_gain: float = _p(1.72, 0.0, 10.0, "Extra bonding per unit of shared regime insecurity; article 'Protective integration' (rally effect); " + CALIBRATED, neutral=0.0)
     # Regime legitimation and pressure (ODD processes 2-3)
     pressure_decay: float = _p(0.12, 0.01, 1.0, "Quarterly decay of external pressure on regime insecurity; assumption", neutral=0.01)
     # Separatism, threat and trust penalties (article 'The separatist challenge')
-    betrayal_exposure: float = _p(3.8, 0.0, 50.0, "Extra negative experience per unit of the observer's separatism exposure; default: the calibration's posterior median", neutral=0.0)
+    betrayal_exposure: float = _p(3.8, 0.0, 50.0, "Extra negative experience per unit of the observer's separatism exposure; " + CALIBRATED, neutral=0.0)
     recognition_factor: float = _p(1.5, 1.0, 5.0, "Multiplier when the support includes recognition or annexation", neutral=1.0)
     # Engagement decisions (ODD process 4; Axelrod-Bennett style utility)
-    w_legitimacy: float = _p(6.61, 0.0, 50.0, "Weight of the legitimation benefit; article 'Protective integration'; default: the calibration's posterior median", neutral=0.0)
-    w_functional: float = _p(2.73, 0.0, 50.0, "Weight of the functional benefit: the great powers' investment in the club reaching a member through its economic dependence on them, plus adopted projects, less the value of the member's own outside channel (an opportunity cost); article 'Literature review' (functionalist account), 'Protective integration' and 'Conclusion' (it weighs less than legitimation); assumption, fitted by calibration; default: the calibration's posterior median", neutral=0.0)
-    w_sovereignty: float = _p(3.32, 0.0, 50.0, "Weight of sovereignty costs (hierarchy, mandates); article 'Conclusion'; default: the calibration's posterior median", neutral=0.0)
+    w_legitimacy: float = _p(6.61, 0.0, 50.0, "Weight of the legitimation benefit; article 'Protective integration'; " + CALIBRATED, neutral=0.0)
+    w_functional: float = _p(2.73, 0.0, 50.0, "Weight of the functional benefit: the great powers' investment in the club reaching a member through its economic dependence on them, plus adopted projects, less the value of the member's own outside channel (an opportunity cost); article 'Literature review' (functionalist account), 'Protective integration' and 'Conclusion' (it weighs less than legitimation); assumption, fitted by calibration; " + CALIBRATED, neutral=0.0)
+    w_sovereignty: float = _p(3.32, 0.0, 50.0, "Weight of sovereignty costs (hierarchy, mandates); article 'Conclusion'; " + CALIBRATED, neutral=0.0)
     w_balance: float = _p(1.0, 0.0, 50.0, "Weight of the room for manoeuvre a balanced club gives smaller members (1 - hierarchy) x (1 - share); article 'Literature review'", neutral=0.0)
-    mandate_cost: float = _p(1.83, 0.0, 10.0, "Sovereignty cost of an intrastate-crisis mandate per unit of distrust of the agenda setter who would lead it plus rivalry with the fellow members it could prop up; article 'Responses to intrastate crises'; default: the calibration's posterior median", neutral=0.0)
+    mandate_cost: float = _p(1.83, 0.0, 10.0, "Sovereignty cost of an intrastate-crisis mandate per unit of distrust of the agenda setter who would lead it plus rivalry with the fellow members it could prop up; article 'Responses to intrastate crises'; " + CALIBRATED, neutral=0.0)
     engagement_rate: float = _p(0.25, 0.0, 1.0, "Quarterly adjustment of engagement toward its target", neutral=0.0)
     suspend_threshold: float = _p(0.30, 0.0, 1.0, "Engagement below which a member may suspend", neutral=0.0)
     suspend_hazard: float = _p(0.5, 0.0, 1.0, "Quarterly probability of suspending while below the threshold", neutral=0.0)
     # Institutional responses (ODD process 5)
     content_weight: float = _p(1.0, 0.0, 5.0, "Weight of a text's agreement with a member's norm positions in its ideal text; 1 sets the scale of the text space; assumption", neutral=0.0)
-    stance_noise: float = _p(0.0553, 0.0, 2.0, "Standard deviation of idiosyncratic noise in a member's stance score; default: the calibration's posterior median", neutral=0.0, kind=NOISE)
-    loyalty: float = _p(0.773, 0.0, 10.0, "Weight of trust in the favoured party in a stance score; default: the calibration's posterior median", neutral=0.0)
-    deference: float = _p(1.65, 0.0, 10.0, "Pull toward the agenda setter's stance per unit hierarchy x dependence; default: the calibration's posterior median", neutral=0.0)
+    stance_noise: float = _p(0.0553, 0.0, 2.0, "Standard deviation of idiosyncratic noise in a member's stance score; " + CALIBRATED, neutral=0.0, kind=NOISE)
+    loyalty: float = _p(0.773, 0.0, 10.0, "Weight of trust in the favoured party in a stance score; " + CALIBRATED, neutral=0.0)
+    deference: float = _p(1.65, 0.0, 10.0, "Pull toward the agenda setter's stance per unit hierarchy x dependence; " + CALIBRATED, neutral=0.0)
     intervention_solidarity: float = _p(0.5, -5.0, 5.0, "Baseline support for helping a fellow member's government, net of the cut-point a consent score must pass (a member consents when its score is above 0; a separate cut-point would only shift this value); article 'Responses to intrastate crises'", neutral=0.0)
     # Great-power balance and outside options (ODD process 6)
     investment_rate: float = _p(0.15, 0.0, 1.0, "Quarterly adjustment of a great power's investment in a club", neutral=0.0)
