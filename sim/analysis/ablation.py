@@ -27,7 +27,7 @@ from sim.scenarios.cast import (DEFAULT_RELATIONS, DEFAULT_STATES, NORM_ATTRIBUT
                       load_cast)
 from sim.core.params import MECHANISMS, NEUTRAL, NOISE_SCALES, NULL_MODEL, Params
 from sim.scenarios.schema import Scenario
-from sim.analysis.robustness import PointRunner, robustness, summarise_points
+from sim.analysis.robustness import Centres, PointRunner, centre_list, robustness, summarise_points
 from sim.analysis.validation import CHECKS, QUIET_SHARE, REQUIRED_SHARE, ROBUST_SHARE, CastLoader, scenarios_on
 
 FULL_MODEL = "full model"
@@ -144,7 +144,7 @@ def inert(table: pd.DataFrame) -> list[str]:
     return list(table.loc[(table["kind"] == FIELD) & (table["verdict"] == INERT), "variant"])
 
 
-def robustness_needs(table: pd.DataFrame, full: pd.DataFrame, scenarios: dict[str, Scenario], params: Params,
+def robustness_needs(table: pd.DataFrame, full: pd.DataFrame, scenarios: dict[str, Scenario], params: Centres,
                      points: int, seeds_per_point: int, spread: float, progress: bool = False,
                      mechanisms: Mapping[str, Mapping[str, float]] = MECHANISMS,
                      runner: PointRunner | None = None) -> pd.DataFrame:
@@ -152,7 +152,8 @@ def robustness_needs(table: pd.DataFrame, full: pd.DataFrame, scenarios: dict[st
     needs at the default point, the targets whose share over the robustness ensemble (`full`,
     from `sim.analysis.validation.robustness` on the same points) is at least ROBUST_SHARE
     with the mechanism and below it without (the second level of the acceptance). The
-    switched-off values are held at every point (`robustness`, `fixed`). Variants already
+    switched-off values are held at every point (`robustness`, `fixed`) around the same
+    centres (`params`). Variants already
     needed at the default point are not re-run (empty). The points run on `runner`
     (default: in this process). A table with `kind` gets its verdicts anew (`verdicts`)."""
     table = table.copy()
@@ -162,7 +163,8 @@ def robustness_needs(table: pd.DataFrame, full: pd.DataFrame, scenarios: dict[st
         if row["needed_by"] or row["variant"] not in mechanisms:
             continue
         overrides = mechanisms[row["variant"]]
-        summary, _ = robustness(scenarios, replace(params, **overrides), points, seeds_per_point, spread,
+        centres = [replace(centre, **overrides) for centre in centre_list(params)]
+        summary, _ = robustness(scenarios, centres, points, seeds_per_point, spread,
                                 progress=progress, runner=runner, fixed=overrides)
         still = set(summary.loc[summary["share"] >= ROBUST_SHARE, "target"].astype(int))
         table.at[index, "robust_needed_by"] = sorted(robust - still)
@@ -225,7 +227,7 @@ def _coded_values(table: pd.DataFrame, *keys: str) -> dict[str, float]:
     return dict(zip(labels, coded["value"].astype(float)))
 
 
-def data_ensemble(history_raw: Mapping, load: CastLoader, params: Params, points: int, seeds_per_point: int,
+def data_ensemble(history_raw: Mapping, load: CastLoader, params: Centres, points: int, seeds_per_point: int,
                   spread: float = 0.1, seed: int = 0, states_file: Path = DEFAULT_STATES,
                   relations_file: Path = DEFAULT_RELATIONS, progress: bool = False,
                   runner: PointRunner | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -233,13 +235,16 @@ def data_ensemble(history_raw: Mapping, load: CastLoader, params: Params, points
 
     On each cast of `perturbed_casts`, the history (`history_raw`, a scenario config) and
     its twins (`load(name, cast)`) are loaded anew and validated on seeds
-    0..seeds_per_point-1. Returns the per-target summary (as `robustness` does) and the
+    0..seeds_per_point-1, cast i at centre i of `params` (one point or posterior draws,
+    cycled). Returns the per-target summary (as `robustness` does) and the
     per-point table: the perturbed values and the share of that point's seeds meeting
     each target. The points run on `runner` (default: in this process).
     """
     runner = runner or PointRunner(progress=progress)
     casts = perturbed_casts(points, spread, seed, states_file, relations_file)
-    tasks = runner.tasks([(scenarios_on(cast, history_raw, load), params) for cast, _ in casts],
+    centres = centre_list(params)
+    tasks = runner.tasks([(scenarios_on(cast, history_raw, load), centres[number % len(centres)])
+                          for number, (cast, _) in enumerate(casts)],
                          range(seeds_per_point))
     shares = runner.run(tasks, "data ensemble")
     per_point = pd.DataFrame([{"point": number, **values, **met}

@@ -30,6 +30,7 @@ import pandas as pd
 from sim.extras import progress_bar
 from sim.core.params import NULL_MODEL, Params
 from sim.runs.ensemble import run_view
+from sim.analysis.robustness import Centres, centre_list
 from sim.analysis.validation import (REQUIRED_SHARE, TARGETS, CastLoader, Outcomes, Views, check_outcomes,
                                         check_shares, scenarios_on)
 from sim.scenarios.cast import Cast
@@ -83,15 +84,19 @@ class Reference:
 
 def references(history_raw: Mapping, load: CastLoader, cast: Cast, params: Params,
                priors: Mapping[str, tuple[float, float]], draws: int, prior_seeds: Sequence[int],
-               null_seeds: Sequence[int], null: Mapping[str, float] = NULL_MODEL) -> list[Reference]:
+               null_seeds: Sequence[int], null: Mapping[str, float] = NULL_MODEL,
+               centres: Centres | None = None) -> list[Reference]:
     """The three references of the module docstring: the prior's on every draw x
-    `prior_seeds`, the two nulls (one parameter set each) on `null_seeds`."""
+    `prior_seeds` (the fields it does not draw at `params`), the two nulls on `null_seeds`,
+    run i at centre i of `centres` (default: `params`; posterior draws, cycled, judge the
+    nulls where the model's results come from)."""
     scenarios = scenarios_on(cast, history_raw, load)
-    nulled = replace(params, **null)
+    listed = centre_list(params if centres is None else centres)
+    at = [(listed[number % len(listed)], seed) for number, seed in enumerate(null_seeds)]
     return [
         Reference("prior", scenarios, [(p, s) for p in prior_draws(priors, params, draws) for s in prior_seeds]),
-        Reference("null", scenarios, [(nulled, s) for s in null_seeds]),
-        Reference("flat_data", scenarios_on(flat_cast(cast), history_raw, load), [(params, s) for s in null_seeds]),
+        Reference("null", scenarios, [(replace(centre, **null), seed) for centre, seed in at]),
+        Reference("flat_data", scenarios_on(flat_cast(cast), history_raw, load), at),
     ]
 
 

@@ -129,36 +129,52 @@ def _version() -> str:
     return f"{__version__}:{source_digest()}"
 
 
-def perturbed_params(base: Params, points: int, spread: float, seed: int = 0,
+#: What an ensemble is centred on: one parameter set (the default point), or several (posterior
+#: draws), point i of the ensemble around centre i (cycling when there are fewer centres).
+Centres = Params | Sequence[Params]
+
+
+def centre_list(centres: Centres) -> list[Params]:
+    """The centres of an ensemble as a non-empty list."""
+    listed = [centres] if isinstance(centres, Params) else list(centres)
+    if not listed:
+        raise ValueError("an ensemble needs at least one centre")
+    return listed
+
+
+def perturbed_params(centres: Centres, points: int, spread: float, seed: int = 0,
                      fixed: Mapping[str, float] | None = None) -> list[Params]:
     """Latin-hypercube perturbations of every behavioural parameter by +-`spread`.
 
-    Each value is scaled by a factor in [1 - spread, 1 + spread] and clipped to the
-    parameter's documented range (integers are rounded). The parameters in `fixed` keep
-    the given values at every point (a switched-off mechanism stays off); the others take
-    the same values as without them, so the points pair with the unfixed design.
+    Point i scales each value of centre i (`Centres`) by a factor in [1 - spread,
+    1 + spread] and clips it to the parameter's documented range (integers are rounded);
+    the factors are the same whatever the centres. The parameters in `fixed` keep the given
+    values at every point (a switched-off mechanism stays off); the others take the same
+    values as without them, so the points pair with the unfixed design.
     """
-    names = list(BEHAVIOURAL)
-    bounds = {name: spread_bounds(base, name, spread) for name in names}
+    names, listed = list(BEHAVIOURAL), centre_list(centres)
     unit_points = latin_hypercube([(0.0, 1.0)] * len(names), points, seed)
     result = []
-    for row in unit_points:
+    for number, row in enumerate(unit_points):
+        base = listed[number % len(listed)]
         values = dict(base.__dict__)
         for name, u in zip(names, row):
-            values[name] = float(np.clip(getattr(base, name) * (1.0 - spread + 2.0 * spread * u), *bounds[name]))
+            values[name] = float(np.clip(getattr(base, name) * (1.0 - spread + 2.0 * spread * u),
+                                         *spread_bounds(base, name, spread)))
         result.append(Params(**{**values, **(fixed or {})}))
     return result
 
 
-def robustness(scenarios: dict[str, Scenario], params: Params, points: int, seeds_per_point: int, spread: float,
+def robustness(scenarios: dict[str, Scenario], params: Centres, points: int, seeds_per_point: int, spread: float,
                progress: bool = False, runner: PointRunner | None = None,
                fixed: Mapping[str, float] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Share of (point, seed) runs meeting each target over a Latin hypercube of parameters.
 
     Returns the per-target summary and the per-point table (parameter values and the
     share of that point's seeds meeting each target), for finding sensitive parameters.
-    The points run on `runner` (default: in this process, nothing kept); the parameters
-    in `fixed` are held at the given values (`perturbed_params`).
+    The points are centred on `params` (one point or posterior draws, `perturbed_params`)
+    and run on `runner` (default: in this process, nothing kept); the parameters in
+    `fixed` are held at the given values.
     """
     runner = runner or PointRunner(progress=progress)
     design = perturbed_params(params, points, spread, fixed=fixed)

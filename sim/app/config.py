@@ -65,10 +65,11 @@ TASKS = {
 }
 
 #: The tasks that can draw their runs' parameters from a posterior (`posterior=PATH`).
-POSTERIOR_TASKS = ("run", "compare", "score", "sweep")
+#: `task=validate` centres its references and ensembles on the draws, not its target table.
+POSTERIOR_TASKS = ("run", "compare", "score", "sweep", "validate")
 #: The tasks that draw from the packaged posterior unless told otherwise (`posterior=default`;
 #: `task=plot` draws whatever the folder it reads holds).
-DEFAULT_POSTERIOR_TASKS = ("run", "compare", "score")
+DEFAULT_POSTERIOR_TASKS = ("run", "compare", "score", "validate")
 #: The posterior the package ships (written by experiments/package_posterior.py).
 PACKAGED_POSTERIOR = DATA_DIR / "posterior.parquet"
 #: The ensemble size when `seeds` is null: seeds per posterior draw (20 draws x 2 seeds keep the

@@ -45,7 +45,7 @@ from sim.runs.sweep import SweepSpec, design_points, parse_spec, problem, run_sw
 from sim.io.sweep_store import SweepStore, store_digest
 from sim.io.results import mark_latest, named_folder
 from sim.analysis.time_split import time_split
-from sim.analysis.robustness import PointRunner, robustness, summarise_checks
+from sim.analysis.robustness import Centres, PointRunner, robustness, summarise_checks
 from sim.analysis.references import informativeness, references, run_references
 from sim.analysis.validation import (QUIET_SCENARIO, REQUIRED_SHARE, ROBUST_SHARE, TARGET_WINDOW, check_outcomes,
                                         evaluate, evaluate_checks, quiet_future, run_views, twin_scenarios)
@@ -248,10 +248,11 @@ def validate_task(spec: RunSpec, out: Path, load: ScenarioLoader) -> bool:
         checks = _references_report(spec, load, checks, out)
     write_csv(checks, out / "checks.csv")
     if options.robustness:
-        robust, points = robustness(scenarios, spec.params, options.points, options.seeds_per_point,
+        robust, points = robustness(scenarios, centres(spec), options.points, options.seeds_per_point,
                                     options.spread, runner=point_runner(spec))
         _ensemble_report(f"Robustness: {options.points} Latin-hypercube points (+-{options.spread:.0%} on "
-                         f"{len(robust.attrs['parameters'])} behavioural parameters) x {options.seeds_per_point} seeds",
+                         f"{len(robust.attrs['parameters'])} behavioural parameters {centred(spec)}) x "
+                         f"{options.seeds_per_point} seeds",
                          robust, points, out / "robustness")
     if options.ablation:
         _ablation_report(scenarios, (quiet_scenario, history_end), spec, seeds, out,
@@ -273,18 +274,30 @@ def _references_report(spec: RunSpec, load: ScenarioLoader, checks: pd.DataFrame
     calibration = parse_calibration(OmegaConf.to_container(spec.config.calibrate, resolve=True, enum_to_str=True))
     history_raw = OmegaConf.to_container(spec.config.scenario, resolve=True)
     refs = references(history_raw, load, spec.scenario.cast, spec.params, calibration.free, options.prior_draws,
-                      list(range(options.reference_seeds)), list(range(options.seeds)))
+                      list(range(options.reference_seeds)), list(range(options.seeds)), centres=centres(spec))
     shares, passes = run_references(refs, spec.scenario.cast, spec.params, progress=bool(spec.config.progress))
     table = informativeness(checks, shares)
     write_csv(passes, out / "reference_targets.csv")
     print(wrapped(f"\nChecks under the references ({options.prior_draws} prior draws x {options.reference_seeds} seeds; "
-          f"null model and flat data x {options.seeds} seeds); informative: some reference "
+          f"null model and flat data x {options.seeds} seeds, {centred(spec)}); informative: some reference "
           f"meets it in <= 50% of runs:\n"))
     print(console_table(table[["check", "kind", "share", "prior", "null", "flat_data", "informative"]],
                         float_format=lambda v: f"{v:.2f}"))
     counts = ", ".join(f"{name} {int(passes[name].sum())}" for name in passes.columns if name != "target")
     print(f"\nTargets passing under each reference (of {len(passes)}): {counts}")
     return table
+
+
+def centres(spec: RunSpec) -> Centres:
+    """What the validation's references and ensembles are centred on: the posterior draws
+    when the run has a posterior (`posterior=default` gives the packaged one), else the
+    parameters (`posterior=none`). The targets' own table stays at the parameters."""
+    return spec.draws or spec.params
+
+
+def centred(spec: RunSpec) -> str:
+    """`centres` in words, for the printed titles."""
+    return f"around {len(spec.draws)} posterior draws" if spec.draws else "around the parameters"
 
 
 def point_runner(spec: RunSpec) -> PointRunner:
@@ -308,7 +321,7 @@ def _ablation_report(scenarios: dict[str, Scenario], quiet: tuple[Scenario, str]
     table = one_at_a_time(scenarios, spec.params, seeds, quiet=quiet, runner=runner)
     if robust is not None:
         options = spec.config.validate
-        table = robustness_needs(table, robust, scenarios, spec.params, options.points, options.seeds_per_point,
+        table = robustness_needs(table, robust, scenarios, centres(spec), options.points, options.seeds_per_point,
                                  options.spread, mechanisms=one_at_a_time_variants(), runner=runner)
     print(f"\nAblation, one field at a time, over {len(seeds)} seeds: each field alone at its neutral value.\n"
           f"pass: targets met by >= {REQUIRED_SHARE:.0%} of seeds; needed_by: evidence checks (quiet: the quiet\n"
@@ -356,11 +369,11 @@ def _data_report(spec: RunSpec, load: ScenarioLoader, out: Path) -> None:
     options = spec.config.validate
     history_raw = OmegaConf.to_container(spec.config.scenario, resolve=True)
     states_file, relations_file = cast_files(spec.config)
-    summary, points = data_ensemble(history_raw, load, spec.params, options.data_points, options.seeds_per_point,
+    summary, points = data_ensemble(history_raw, load, centres(spec), options.data_points, options.seeds_per_point,
                                     states_file=states_file, relations_file=relations_file,
                                     runner=point_runner(spec))
     _ensemble_report(f"Data robustness: {options.data_points} casts (ordinal codings +-{summary.attrs['spread']:.2f}) "
-                     f"x {options.seeds_per_point} seeds", summary, points, out / "data_robustness")
+                     f"{centred(spec)} x {options.seeds_per_point} seeds", summary, points, out / "data_robustness")
 
 
 def _ensemble_report(title: str, summary: pd.DataFrame, points: pd.DataFrame, stem: Path) -> None:
