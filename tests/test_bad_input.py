@@ -106,6 +106,7 @@ OVERRIDE_CASES = {
     "bad seeds": (["seeds=0"], ["seeds", "0", "positive integer"]),
     "negative data points": (["task=validate", "validate.data_points=-1"],
                              ["validate.data_points", "-1", "[0, 100000]"]),
+    "no null runs": (["task=validate", "validate.null_runs=0"], ["validate.null_runs", "0", "[1, 100000]"]),
     "unknown task": (["task=dance"], ["task", "'dance'", "run, validate, calibrate, compare"]),
     "unknown backend": (["sweep.backend=gpu"], ["command line: sweep.backend", "'gpu'", "serial, local, dask"]),
     "unknown sweep key": (["sweep.colour=red"], ["sweep.colour", "'red'", "keys of sweep", "seeds_per_point"]),

@@ -77,11 +77,25 @@ def test_compare_with_a_posterior_adds_the_posterior_columns(posterior, tmp_path
 
 @pytest.mark.parametrize("args, expected", [
     (["posterior=/nonexistent/posterior.parquet"], ["posterior", "/nonexistent", "calibration folder"]),
-    (["task=validate", "posterior=/tmp"], ["posterior", "task=validate", "run, compare, score, sweep"]),
+    (["task=sensitivity", "posterior=/tmp"], ["posterior", "task=sensitivity", "run, compare, score, sweep, validate"]),
     (["posterior_draws=0"], ["posterior_draws", "[1, 10000]"]),
 ])
 def test_bad_posterior_settings_are_refused_in_one_line(tmp_path, monkeypatch, capsys, args, expected):
     _run_cli(monkeypatch, capsys, args, tmp_path / "out", expected)
+
+
+@pytest.mark.parametrize("posterior, centred", [("default", "around 2 posterior draws"),
+                                                ("none", "around the parameters")])
+def test_validate_centres_its_ensembles_on_the_packaged_posterior_unless_told_not_to(
+        tmp_path, monkeypatch, capsys, posterior, centred):
+    """The target table is read at the parameters either way; the ensembles say what they
+    are centred on, and the run's config.yaml records the posterior they drew from."""
+    out = tmp_path / "validate"
+    run_main(monkeypatch, "task=validate", f"posterior={posterior}", "posterior_draws=2", "validate.seeds=1",
+             "validate.data_points=1", "validate.seeds_per_point=1", f"hydra.run.dir={out}")
+    assert f"Data robustness: 1 casts (ordinal codings +-0.10) {centred} x 1 seeds" in capsys.readouterr().out
+    record = yaml.safe_load((out / "config.yaml").read_text())
+    assert ("posterior" in record) == (posterior == "default")
 
 
 def test_a_sweep_with_a_posterior_runs_each_point_with_each_draw(posterior, tmp_path, monkeypatch):
@@ -112,9 +126,9 @@ def test_the_packaged_posterior_records_what_made_it_and_matches_the_default_par
     assert len({tuple(d.values()) for d in draws}) > 10 and set(draws[0]) == set(record["free"])
 
 
-def test_the_defaults_draw_from_the_packaged_posterior_for_run_compare_and_score_only():
+def test_the_defaults_draw_from_the_packaged_posterior_for_run_compare_score_and_validate_only():
     specs = {task: resolve(sim.compose([f"task={task}", "observed=observed/history_2001_2018.yaml"]))
-             for task in ("run", "compare", "score", "sweep")}
+             for task in ("run", "compare", "score", "validate", "sweep")}
     for task in DEFAULT_POSTERIOR_TASKS:
         assert specs[task].config.posterior == str(PACKAGED_POSTERIOR)
         assert len(specs[task].draws) == 20 and specs[task].seeds == [0, 1]

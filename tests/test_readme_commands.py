@@ -17,7 +17,7 @@ from tests.helpers import run_main
 README = Path(__file__).resolve().parent.parent / "README.md"
 #: Smaller sizes for every command (a key the command sets takes this value instead).
 SMALL = {"seeds": "2", "validate.seeds": "2", "validate.points": "2", "validate.seeds_per_point": "1",
-         "validate.prior_draws": "2", "validate.reference_seeds": "1", "compare.resamples": "100",
+         "validate.prior_draws": "2", "validate.reference_seeds": "1", "validate.null_runs": "2", "compare.resamples": "100",
          "sweep.seeds_per_point": "2", "sweep.samples": "4", "sweep.workers": "1",
          "sensitivity.samples": "2", "sensitivity.seeds_per_point": "1", "sensitivity.parameters": "[memory,rally_gain]",
          "calibrate.particles": "8", "calibrate.generations": "2", "calibrate.seeds_per_particle": "1",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from omegaconf import OmegaConf
 
-from sim.core.params import Params
+from sim.core.params import NULL_MODEL, Params
 from sim.analysis.calibration import parse_calibration
 from sim.analysis.references import (REFERENCES, REGIME_ATTRIBUTES, flat_cast, informativeness, prior_draws,
                                         references, run_references, uninformative)
@@ -76,3 +78,18 @@ def test_a_check_the_flat_data_fails_is_informative(reference_table):
     row = table.set_index("check").loc["8.exposed_lose_more"]
     assert row["share"] == 1.0 and row["flat_data"] == 0.0 and row["informative"]
     assert not passes.set_index("target").loc[8, "flat_data"]
+
+
+def test_the_nulls_run_at_the_parameter_sets_they_are_centred_on(spec):
+    """Centred on posterior draws, run i of each null is at draw i (cycling; the null model
+    with its switches applied to the draw); the prior keeps drawing around the parameters."""
+    calibration = parse_calibration(OmegaConf.to_container(spec.config.calibrate, resolve=True, enum_to_str=True))
+    history_raw = OmegaConf.to_container(spec.config.scenario, resolve=True)
+    draws = [replace(spec.params, w_legitimacy=2.0), replace(spec.params, w_legitimacy=8.0)]
+    prior, null, flat = references(history_raw, packaged_scenario, spec.scenario.cast, spec.params,
+                                   calibration.free, draws=2, prior_seeds=[0], null_seeds=[0, 1, 2], centres=draws)
+    assert flat.runs == [(draws[0], 0), (draws[1], 1), (draws[0], 2)]
+    assert null.runs == [(replace(draw, **NULL_MODEL), seed) for draw, seed in flat.runs]
+    assert [p.memory for p, _ in prior.runs] == [spec.params.memory] * 2
+    assert references(history_raw, packaged_scenario, spec.scenario.cast, spec.params, calibration.free,
+                      draws=1, prior_seeds=[0], null_seeds=[0, 1])[2].runs == [(spec.params, 0), (spec.params, 1)]

@@ -3,6 +3,8 @@ interrupted validation resume."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
@@ -105,3 +107,20 @@ def test_fixed_parameters_stay_put_and_the_others_pair_with_the_free_design(spec
         assert {k: v for k, v in a.__dict__.items() if k not in ("memory", "rally_gain")} == \
             {k: v for k, v in b.__dict__.items() if k not in ("memory", "rally_gain")}
     assert len({p.memory for p in free}) == 4
+
+
+def test_points_around_posterior_draws_scale_each_draw_by_the_factors_of_its_point(spec):
+    """Centred on several parameter sets, point i perturbs set i (cycling), by the same
+    Latin-hypercube factors as around one point: the ensemble spreads over the posterior."""
+    low = replace(spec.params, w_legitimacy=2.0, trust_gain=0.2)
+    high = replace(spec.params, w_legitimacy=8.0, trust_gain=0.6)
+    around_one = perturbed_params(spec.params, 4, SPREAD)
+    around_two = perturbed_params([low, high], 4, SPREAD)
+    for number, (single, several) in enumerate(zip(around_one, around_two)):
+        centre = (low, high)[number % 2]
+        for name in ("w_legitimacy", "trust_gain"):
+            factor = getattr(single, name) / getattr(spec.params, name)
+            assert getattr(several, name) == pytest.approx(getattr(centre, name) * factor)
+        assert several.memory == single.memory
+    with pytest.raises(ValueError, match="at least one centre"):
+        perturbed_params([], 2, SPREAD)

@@ -100,6 +100,7 @@ class ValidateConfig:
     references: bool = False
     prior_draws: int = 200
     reference_seeds: int = 3
+    null_runs: int = 200
     data_points: int = 0
     split: Optional[Split] = field(default=None, metadata=allowed("null (none) or time"))
     split_draws: int = 50
@@ -380,6 +381,7 @@ def _check_options(cfg: DictConfig) -> None:
               ("validate.data_points", cfg.validate.data_points, 0, 100_000),
               ("validate.prior_draws", cfg.validate.prior_draws, 1, 100_000),
               ("validate.reference_seeds", cfg.validate.reference_seeds, 1, 1000),
+              ("validate.null_runs", cfg.validate.null_runs, 1, 100_000),
               ("compare.resamples", cfg.compare.resamples, 100, 1_000_000)]
     for name, value, low, high in checks:
         if not low <= value <= high:

@@ -99,12 +99,13 @@ def estimate(cfg: Any, quarters: int, sweep_runs: int = 0) -> Estimate:
 
 def _validate_estimate(options: Any, quarters: int, split_runs: int = 0) -> Estimate:
     """`task=validate`: the history, its twins and the quiet future on `validate.seeds`, held
-    in memory together, plus the robustness and data ensembles and the time split's
-    calibrations (`split_runs`; not the ablation)."""
+    in memory together, plus the references, the robustness and data ensembles and the
+    time split's calibrations (`split_runs`; not the ablation)."""
     from sim.analysis.validation import DERIVED_TWINS, LOADED_TWINS  # pandas and the checks: only when a validation is sized
     scenarios = 1 + len(LOADED_TWINS) + len(DERIVED_TWINS)
     held = options.seeds * (scenarios + 1)
     extra = scenarios * options.seeds_per_point * (options.points * options.robustness + options.data_points)
+    extra += scenarios * (options.prior_draws * options.reference_seeds + 2 * options.null_runs) * options.references
     return Estimate("validate.seeds", options.seeds, (held + extra + split_runs) * quarters, held * quarters)
 
 

@@ -274,12 +274,12 @@ def _references_report(spec: RunSpec, load: ScenarioLoader, checks: pd.DataFrame
     calibration = parse_calibration(OmegaConf.to_container(spec.config.calibrate, resolve=True, enum_to_str=True))
     history_raw = OmegaConf.to_container(spec.config.scenario, resolve=True)
     refs = references(history_raw, load, spec.scenario.cast, spec.params, calibration.free, options.prior_draws,
-                      list(range(options.reference_seeds)), list(range(options.seeds)), centres=centres(spec))
+                      list(range(options.reference_seeds)), list(range(options.null_runs)), centres=centres(spec))
     shares, passes = run_references(refs, spec.scenario.cast, spec.params, progress=bool(spec.config.progress))
     table = informativeness(checks, shares)
     write_csv(passes, out / "reference_targets.csv")
     print(wrapped(f"\nChecks under the references ({options.prior_draws} prior draws x {options.reference_seeds} seeds; "
-          f"null model and flat data x {options.seeds} seeds, {centred(spec)}); informative: some reference "
+          f"null model and flat data: {options.null_runs} runs {centred(spec)}); informative: some reference "
           f"meets it in <= 50% of runs:\n"))
     print(console_table(table[["check", "kind", "share", "prior", "null", "flat_data", "informative"]],
                         float_format=lambda v: f"{v:.2f}"))
