@@ -787,7 +787,7 @@ TARGETS: tuple[Target, ...] = (
           "2011Q1-2013Q4", suspends_after_revision),
         C("7.stays_out", "status after leaving, to 2018", "out to the end", stays_out, evidence=False),
         C("7.stays_without_revision", "status in 2013Q4 in the twin without the revision", "in good standing",
-          stays_without_revision),
+          stays_without_revision, evidence=False),
         C("7.cost_follows_sovereignty", "rank correlation: sovereignty sensitivity vs fall in CSTO engagement "
           "2011-12 (twin - history)", ">= 0.5", revision_cost_follows_sovereignty),
     ), twins=("no_csto_revision",), period="late"),
@@ -801,7 +801,8 @@ TARGETS: tuple[Target, ...] = (
           _stance("crimea_annexation", "CSTO", "support for the action", "neutral"), evidence=False),
         C("8.csto_recognition_neutral", "CSTO text on recognition", "neutral",
           _stance("crimea_annexation", "CSTO", "endorsing recognition", "neutral"), evidence=False),
-        C("8.only_russia_recognises", "recognitions", "Russia only", _only_actor_recognises("crimea_annexation")),
+        C("8.only_russia_recognises", "recognitions", "Russia only", _only_actor_recognises("crimea_annexation"),
+          evidence=False),
         C("8.hedgers_abstain", "KAZ and KGZ on the UN vote", "abstain (both)", hedgers_abstain, evidence=False),
         C("8.compatriot_threat_rises", "KAZ threat from Russia 2014Q2, history - twin without the annexation",
           ">= +0.05", compatriot_threat_rises, evidence=False),
@@ -812,7 +813,7 @@ TARGETS: tuple[Target, ...] = (
         C("8.cohesion_falls", "cohesion 2015Q1, twin without the annexation - history (lower of SCO, CSTO)",
           ">= 0.01", crimea_cohesion_falls, evidence=False),
         C("8.coordination_goes_on", "CSTO on Russia's plan of foreign-policy consultations, 2014Q2", "adopted",
-          _outcome("csto_foreign_policy_plan", "proposal", "adopted", institution="CSTO"), evidence=False),
+          _outcome("csto_foreign_policy_plan", "proposal", "adopted", institution="CSTO")),
     ), twins=("no_crimea",), period="late"),
     Target(9, "CSTO: terrorism statement yes, out-of-area solidarity met with silence", (
         C("9.terrorism_statement", "stance on the 2015 terrorism statement", "endorse",
@@ -827,7 +828,7 @@ TARGETS: tuple[Target, ...] = (
         C("10.investment_falls", "China's mean SCO investment 2016-18, twin without the Belt and Road - history",
           ">= 0.05", investment_falls, evidence=False),
         C("10.output_stagnates", "SCO output 2016-18, twin without the Belt and Road - history", "> 0",
-          output_stagnates),
+          output_stagnates, evidence=False),
         C("10.bri_weakens_sco", "SCO cohesion 2016-18, twin without the Belt and Road - history", ">= 0.01",
           bri_weakens_sco, evidence=False),
         C("10.turns_away_but_stays", f"{SUBJECTS['outside_channel_power']}'s SCO engagement 2016-18, twin without "
@@ -850,7 +851,7 @@ TARGETS: tuple[Target, ...] = (
         C("12.tracking_gap", "on drafts put to both: mean |member's ideal text - Russia's|, SCO minus CSTO",
           ">= 0.1", tracking_gap),
         C("12.outcomes_track_russia", "on drafts put to both: mean |adopted text - Russia's ideal|, SCO minus CSTO",
-          ">= 0.1", outcomes_track_custodian, evidence=False),
+          ">= 0.1", outcomes_track_custodian),
     ), period="span"),
 )
 CHECKS: tuple[Check, ...] = tuple(c for t in TARGETS for c in t.checks)
