@@ -8,6 +8,10 @@
     python experiments/sbc_study.py SBC calibrate=sbc 20
     python experiments/calibration_report.py CAL SPLIT COMPARE SBC
 
+After a change of the checks' kinds only, `--predictive sim/data/posterior.parquet` re-runs
+the posterior predictive section alone (its draws from the packaged posterior) and keeps
+the rest.
+
 Every number in the document comes from these folders; the text around them says how to
 read them, not what they are.
 """
@@ -30,7 +34,7 @@ from sim.analysis.calibration import flat_statistics, floored_statistics, poster
 from sim.analysis.functional import channel_ratio
 from sim.analysis.predictive import predictive_share, predictive_table
 from sim.analysis.validation import CHECKS, twin_scenarios
-from sim.io.store import read_json
+from sim.io.store import code_version, read_json
 from model_choice_report import kept_section, tolerance_rule  # the sibling scripts (experiments/ is on sys.path when run)
 from validation_report import markdown
 
@@ -111,6 +115,39 @@ def predictive_check(calibration: Path) -> tuple[float, float, float, pd.DataFra
                                "default_point": predictive_share(default, f"check_{c.key}")} for c in ordered])
     return (predictive_share(table), predictive_share(default), predictive_share(table, "every_check"),
             per_check)
+
+
+PREDICTIVE_HEADING = "## Posterior predictive check"
+
+
+def predictive_section(predictive: float, predictive_default: float, every_check: float,
+                       per_check: pd.DataFrame, source: str = "") -> list[str]:
+    """The posterior predictive section from `predictive_check`'s results (`source`: where
+    its draws came from, when not the calibration folder of the report)."""
+    return [
+        PREDICTIVE_HEADING,
+        f"Over {PREDICTIVE_DRAWS} posterior draws x {PREDICTIVE_SEEDS} seeds of the history and its twins "
+        f"(`sim/analysis/predictive.py`{source}): the share of draws that meet every evidence check of the "
+        f"validation at once in at least 90% of their seeds is **{predictive:.2f}** (goal: at least 0.8; the "
+        f"defaults, the posterior medians: {predictive_default:.0f}); the share meeting every check, the consistency "
+        f"checks too (the calibration's joint statistic asks for all of them), is **{every_check:.2f}**. Per check, "
+        "the share of draws meeting it in at least 90% of their seeds:",
+        markdown(per_check),
+    ]
+
+
+def refresh_predictive(posterior: Path) -> str:
+    """docs/CALIBRATION.md with its posterior predictive section run anew from `posterior`
+    (the packaged posterior.parquet) against the checks as the code declares them now,
+    the rest of the document kept: for a change of the checks' kinds, which moves no
+    calibration number but this section's."""
+    text = OUT.read_text()
+    start = text.index(PREDICTIVE_HEADING)
+    end = text.index("\n## ", start + len(PREDICTIVE_HEADING))
+    commit = code_version().get("git_commit", "unknown")[:10]
+    section = predictive_section(*predictive_check(posterior), source=f"; re-run at commit `{commit}` from "
+                                 f"`{posterior.name}`, the same posterior, after the checks' kinds changed")
+    return text[:start] + "\n\n".join(section) + text[end:]
 
 
 #: What each `calibrate.statistics` choice summarises a particle by, in words.
@@ -246,14 +283,7 @@ def report(calibration: Path, split: Path | None, compare: Path, sbc: Path | Non
         markdown(diagnostics),
         dropped_statistics(calibration),
         *_figures(calibration),
-        "## Posterior predictive check",
-        f"Over {PREDICTIVE_DRAWS} posterior draws x {PREDICTIVE_SEEDS} seeds of the history and its twins "
-        "(`sim/analysis/predictive.py`): the share of draws that meet every evidence check of the "
-        f"validation at once in at least 90% of their seeds is **{predictive:.2f}** (goal: at least 0.8; the "
-        f"defaults, the posterior medians: {predictive_default:.0f}); the share meeting every check, the consistency checks "
-        f"too (the calibration's joint statistic asks for all of them), is **{every_check:.2f}**. Per check, "
-        "the share of draws meeting it in at least 90% of their seeds:",
-        markdown(per_check),
+        *predictive_section(predictive, predictive_default, every_check, per_check),
         *(sbc_section(sbc) if sbc else ["## Simulation-based calibration of the method",
                                          "Not run for this report (`experiments/sbc_study.py`)."]),
         "## Legitimation against functional benefit",
@@ -279,8 +309,13 @@ def report(calibration: Path, split: Path | None, compare: Path, sbc: Path | Non
 
 
 def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--predictive":
+        OUT.write_text(refresh_predictive(Path(sys.argv[2])))
+        print(OUT)
+        return
     if len(sys.argv) not in (4, 5):
-        sys.exit("usage: python experiments/calibration_report.py CALIBRATION_DIR SPLIT_DIR|- COMPARE_DIR [SBC_DIR]")
+        sys.exit("usage: python experiments/calibration_report.py CALIBRATION_DIR SPLIT_DIR|- COMPARE_DIR [SBC_DIR]\n"
+                 "       python experiments/calibration_report.py --predictive POSTERIOR_PARQUET")
     kept = kept_section()  # the model-choice section, written by model_choice_report.py
     OUT.write_text(report(*(None if a == "-" else Path(a) for a in sys.argv[1:])) + (f"\n{kept}" if kept else ""))
     print(OUT)
