@@ -147,7 +147,7 @@ def refresh_predictive(posterior: Path) -> str:
     commit = code_version().get("git_commit", "unknown")[:10]
     section = predictive_section(*predictive_check(posterior), source=f"; re-run at commit `{commit}` from "
                                  f"`{posterior.name}`, the same posterior, after the checks' kinds changed")
-    return text[:start] + "\n\n".join(section) + text[end:]
+    return text[:start] + "\n\n".join(section) + "\n" + text[end:]
 
 
 #: What each `calibrate.statistics` choice summarises a particle by, in words.

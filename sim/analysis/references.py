@@ -12,6 +12,9 @@ A check is evidence for the model only if something could have failed it. Each c
   positions set to their mean over the cast's states: what the model gives when states
   differ only by power and relations, not by how insecure or illiberal their regimes are.
 
+The two nulls run at the parameter sets the model's results come from: the posterior
+draws when the validation has a posterior (`centres`), else its parameters.
+
 A check is *informative* when at least one reference meets it in at most
 `INFORMATIVE_SHARE` of its runs; one all references meet as often is a consistency check
 and counts toward nothing (`Check.evidence` declares which, and the table says whether the
