@@ -18,7 +18,7 @@ from sim.app.config import DEFAULT_POSTERIOR_TASKS, PACKAGED_POSTERIOR, resolve
 from sim.core.params import Params
 from sim.analysis.calibration import posterior_draws, posterior_values
 from sim.runs.ensemble import run_pairs, variance_split
-from sim.io.store import parquet_record, write_parquet
+from sim.io.store import parquet_record, write_parquet, write_yaml
 from sim.analysis.compare import over_draws
 from tests.helpers import run_main
 from tests.test_bad_input import _run_cli
@@ -96,6 +96,14 @@ def test_validate_centres_its_ensembles_on_the_packaged_posterior_unless_told_no
     assert f"Data robustness: 1 casts (ordinal codings +-0.10) {centred} x 1 seeds" in capsys.readouterr().out
     record = yaml.safe_load((out / "config.yaml").read_text())
     assert ("posterior" in record) == (posterior == "default")
+
+
+def test_a_draw_picked_twice_is_written_out_in_full_in_the_record(tmp_path):
+    """Draws by weight repeat particles: each repeat is spelled out in config.yaml, not an
+    anchor and alias (`&id001`, `*id001`) a reader would have to look up."""
+    draw = {"rally_gain": 2.8, "deference": 1.7}
+    text = write_yaml({"draws": [draw, draw]}, tmp_path / "config.yaml").read_text()
+    assert "&id" not in text and "*id" not in text and text.count("rally_gain: 2.8") == 2
 
 
 def test_a_sweep_with_a_posterior_runs_each_point_with_each_draw(posterior, tmp_path, monkeypatch):

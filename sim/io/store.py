@@ -216,10 +216,18 @@ def write_json(data: Any, path: Path) -> Path:
     return write_atomic(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2), encoding="utf-8"))
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """A safe dumper that writes a value given twice (a posterior draw picked twice) out
+    in full each time, not as an anchor and an alias a reader must look up."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def write_yaml(data: Any, path: Path) -> Path:
     """Atomically write plain data as YAML."""
     def dump(tmp: Path) -> None:
-        tmp.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        tmp.write_text(yaml.dump(data, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return write_atomic(path, dump)
 
 
