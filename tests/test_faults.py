@@ -21,7 +21,7 @@ import sim.io.outdir
 import sim.runs.executors
 import sim.app.tasks
 from sim.app.cli import main
-from sim.app.interrupts import INTERRUPT_RETRY, interrupt
+from sim.app.interrupts import INTERRUPT_RETRY, install, interrupt, raise_if_interrupted
 from sim.errors import EXIT_STATUS
 from sim.io.records import TIMESERIES_COLUMNS
 from tests.test_bad_input import HISTORY, _run_cli, _scenario_case
@@ -277,6 +277,23 @@ def test_a_ctrl_c_inside_llvmlite_is_sent_again_and_not_lost():
             interrupt(signal.SIGINT, _frame_in(__file__))
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_a_deferred_ctrl_c_raised_at_a_checkpoint_is_not_sent_again(monkeypatch):
+    """A Ctrl-C deferred inside llvmlite and then raised at a checkpoint has been handled:
+    its pending re-send is dropped, so it cannot fire after the job restored the default
+    handler and kill the process by the signal instead of its exit status 130."""
+    sent = []
+    monkeypatch.setattr(os, "kill", lambda pid, signum: sent.append(signum))
+    restore = install()
+    try:
+        interrupt(signal.SIGINT, _frame_in(str(Path("site-packages", "llvmlite", "binding", "ffi.py"))))
+        with pytest.raises(KeyboardInterrupt):
+            raise_if_interrupted()
+    finally:
+        restore()
+    time.sleep(4 * INTERRUPT_RETRY)
+    assert sent == []
 
 
 def test_ctrl_c_on_a_dask_sweep_is_one_line(tmp_path):

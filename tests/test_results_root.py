@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from sim.io.results import mark_latest
+from sim.io.results import mark_latest, timestamped_folder
 from tests.helpers import run_main
 
 #: A two-point, one-seed sweep of the default sweep file, run in-process.
@@ -132,3 +133,16 @@ def test_a_folder_named_outside_the_root_gets_no_link_and_no_root(tmp_path, monk
     inside.mkdir(parents=True)
     link = mark_latest("run", inside)
     assert link == work / "results" / "run" / "latest" and os.readlink(link) == "mine"   # relative
+
+
+def test_two_runs_in_the_same_second_get_folders_of_their_own(tmp_path, monkeypatch):
+    """The default folder is named to the second: a second run within it takes `_2`, a
+    third `_3`, instead of being refused for the first one's results."""
+    monkeypatch.chdir(tmp_path)
+    when = datetime(2026, 12, 7, 7, 46, 7)
+    names = []
+    for _ in range(3):
+        folder = timestamped_folder("discover", when)
+        folder.mkdir(parents=True)
+        names.append(folder.name)
+    assert names == ["2026-12-07_07-46-07", "2026-12-07_07-46-07_2", "2026-12-07_07-46-07_3"]

@@ -23,6 +23,8 @@ from types import FrameType
 INTERRUPT_RETRY = 0.05
 #: Set by `interrupt` at every Ctrl-C of this job; cleared when `install` starts a new one.
 _INTERRUPTED = threading.Event()
+#: The re-sends of a Ctrl-C that arrived inside llvmlite, not yet fired.
+_RETRIES: list[threading.Timer] = []
 
 
 def interrupt(signum: int, frame: FrameType | None) -> None:
@@ -32,10 +34,22 @@ def interrupt(signum: int, frame: FrameType | None) -> None:
     _INTERRUPTED.set()
     while frame is not None:
         if "llvmlite" in Path(frame.f_code.co_filename).parts:
-            threading.Timer(INTERRUPT_RETRY, os.kill, (os.getpid(), signum)).start()
+            retry = threading.Timer(INTERRUPT_RETRY, os.kill, (os.getpid(), signum))
+            retry.daemon = True
+            _RETRIES.append(retry)
+            retry.start()
             return
         frame = frame.f_back
+    _cancel_retries()
     raise KeyboardInterrupt
+
+
+def _cancel_retries() -> None:
+    """Drop the pending re-sends: the Ctrl-C they carry has been raised (else one would
+    fire once the job has put the default handler back, and kill it by the signal instead
+    of letting it exit with its one line and status 130)."""
+    while _RETRIES:
+        _RETRIES.pop().cancel()
 
 
 def install() -> Callable[[], None]:
@@ -48,11 +62,16 @@ def install() -> Callable[[], None]:
     if signal.getsignal(signal.SIGINT) is not interrupt:
         _INTERRUPTED.clear()
     previous = signal.signal(signal.SIGINT, interrupt)
-    return lambda: signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
+
+    def restore() -> None:
+        _cancel_retries()
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
+    return restore
 
 
 def raise_if_interrupted() -> None:
     """Raise KeyboardInterrupt if a Ctrl-C arrived in this job, though some library swallowed
     the one `interrupt` raised."""
     if _INTERRUPTED.is_set():
+        _cancel_retries()
         raise KeyboardInterrupt

@@ -44,8 +44,15 @@ def named_folder(kind: str, name: str, digest: str) -> Path:
 
 
 def timestamped_folder(kind: str, when: datetime | None = None) -> Path:
-    """A task's folder for one run, `results/<kind>/<YYYY-MM-DD_HH-MM-SS>` (relative)."""
-    return ROOT / KIND_FOLDERS.get(kind, kind) / f"{(when or datetime.now()):%Y-%m-%d_%H-%M-%S}"
+    """A task's folder for one run, `results/<kind>/<YYYY-MM-DD_HH-MM-SS>` (relative), with
+    `_2`, `_3`, ... when a run of the same second already has it (two commands in one
+    second each get their own folder; two at once are kept apart by the folder's lock)."""
+    first = ROOT / KIND_FOLDERS.get(kind, kind) / f"{(when or datetime.now()):%Y-%m-%d_%H-%M-%S}"
+    folder, number = first, 1
+    while folder.exists():
+        number += 1
+        folder = first.with_name(f"{first.name}_{number}")
+    return folder
 
 
 def mark_latest(kind: str, folder: Path) -> Path | None:
