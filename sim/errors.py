@@ -110,4 +110,14 @@ def exit_for(error: BaseException) -> NoReturn:
     if report is None:
         raise error
     print(f"error: {report[0]}", file=sys.stderr)
+    _forget_escaped_interrupt()
     raise SystemExit(report[1]) from None
+
+
+def _forget_escaped_interrupt() -> None:
+    """Keep the exit status the one the fault names. CPython marks a KeyboardInterrupt
+    that escaped source text run by `exec` (numba execs generated source while it loads
+    the model's kernels, so a Ctrl-C often lands there) and, once the interpreter has
+    finished, kills the process by SIGINT instead of returning its status (a caller then
+    sees -2, not 130); running any source text clears that mark."""
+    exec("")
