@@ -381,7 +381,7 @@ def main() -> None:
     configure_logging(_value_of("verbose", sys.argv[1:]).lower() in TRUE)
     restore_handler = interrupts.install()
     try:
-        if (error := _failure(lambda: (_start(sys.argv[1:]), interrupts.raise_if_interrupted()))) is not None:
+        if (error := _failure(_start_job)) is not None:
             exit_for(error)
         if (error := _failure(_run_app)) is not None:
             if _CREATED and Path(_CREATED[0]).is_dir():
@@ -416,6 +416,12 @@ def _start(argv: list[str]) -> None:
         _CREATED[:] = [str(path) for path in missing_folders(Path(run_dir))]
     elif multirun(argv) and "${" not in (sweep_dir := hydra_value(argv, "hydra.sweep.dir")):
         hold_multirun(Path(os.path.abspath(sweep_dir)), _value_of("overwrite", argv).lower() in TRUE)
+
+
+def _start_job() -> None:
+    """`_start` on the command line, then a Ctrl-C that a library swallowed meanwhile."""
+    _start(sys.argv[1:])
+    interrupts.raise_if_interrupted()
 
 
 def _run_app() -> None:
