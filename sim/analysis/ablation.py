@@ -27,7 +27,7 @@ from sim.scenarios.cast import (DEFAULT_RELATIONS, DEFAULT_STATES, NORM_ATTRIBUT
                       load_cast)
 from sim.core.params import MECHANISMS, NEUTRAL, NOISE_SCALES, NULL_MODEL, Params
 from sim.scenarios.schema import Scenario
-from sim.analysis.robustness import Centres, PointRunner, centre_list, robustness, summarise_points
+from sim.analysis.robustness import Centres, PointRunner, cycled, robustness, summarise_points
 from sim.analysis.validation import CHECKS, QUIET_SHARE, REQUIRED_SHARE, ROBUST_SHARE, CastLoader, scenarios_on
 
 FULL_MODEL = "full model"
@@ -163,7 +163,7 @@ def robustness_needs(table: pd.DataFrame, full: pd.DataFrame, scenarios: dict[st
         if row["needed_by"] or row["variant"] not in mechanisms:
             continue
         overrides = mechanisms[row["variant"]]
-        centres = [replace(centre, **overrides) for centre in centre_list(params)]
+        centres = [replace(centre, **overrides) for centre in cycled(params, points)]
         summary, _ = robustness(scenarios, centres, points, seeds_per_point, spread,
                                 progress=progress, runner=runner, fixed=overrides)
         still = set(summary.loc[summary["share"] >= ROBUST_SHARE, "target"].astype(int))
@@ -242,9 +242,8 @@ def data_ensemble(history_raw: Mapping, load: CastLoader, params: Centres, point
     """
     runner = runner or PointRunner(progress=progress)
     casts = perturbed_casts(points, spread, seed, states_file, relations_file)
-    centres = centre_list(params)
-    tasks = runner.tasks([(scenarios_on(cast, history_raw, load), centres[number % len(centres)])
-                          for number, (cast, _) in enumerate(casts)],
+    tasks = runner.tasks([(scenarios_on(cast, history_raw, load), centre)
+                          for (cast, _), centre in zip(casts, cycled(params, len(casts)))],
                          range(seeds_per_point))
     shares = runner.run(tasks, "data ensemble")
     per_point = pd.DataFrame([{"point": number, **values, **met}

@@ -33,7 +33,7 @@ import pandas as pd
 from sim.extras import progress_bar
 from sim.core.params import NULL_MODEL, Params
 from sim.runs.ensemble import run_view
-from sim.analysis.robustness import Centres, centre_list
+from sim.analysis.robustness import Centres, cycled
 from sim.analysis.validation import (REQUIRED_SHARE, TARGETS, CastLoader, Outcomes, Views, check_outcomes,
                                         check_shares, scenarios_on)
 from sim.scenarios.cast import Cast
@@ -94,8 +94,7 @@ def references(history_raw: Mapping, load: CastLoader, cast: Cast, params: Param
     run i at centre i of `centres` (default: `params`; posterior draws, cycled, judge the
     nulls where the model's results come from)."""
     scenarios = scenarios_on(cast, history_raw, load)
-    listed = centre_list(params if centres is None else centres)
-    at = [(listed[number % len(listed)], seed) for number, seed in enumerate(null_seeds)]
+    at = list(zip(cycled(params if centres is None else centres, len(null_seeds)), null_seeds))
     return [
         Reference("prior", scenarios, [(p, s) for p in prior_draws(priors, params, draws) for s in prior_seeds]),
         Reference("null", scenarios, [(replace(centre, **null), seed) for centre, seed in at]),

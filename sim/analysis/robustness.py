@@ -134,12 +134,12 @@ def _version() -> str:
 Centres = Params | Sequence[Params]
 
 
-def centre_list(centres: Centres) -> list[Params]:
-    """The centres of an ensemble as a non-empty list."""
+def cycled(centres: Centres, count: int) -> list[Params]:
+    """The centre of each of `count` points or runs: point i at centre i, cycling."""
     listed = [centres] if isinstance(centres, Params) else list(centres)
     if not listed:
         raise ValueError("an ensemble needs at least one centre")
-    return listed
+    return [listed[number % len(listed)] for number in range(count)]
 
 
 def perturbed_params(centres: Centres, points: int, spread: float, seed: int = 0,
@@ -152,11 +152,10 @@ def perturbed_params(centres: Centres, points: int, spread: float, seed: int = 0
     values at every point (a switched-off mechanism stays off); the others take the same
     values as without them, so the points pair with the unfixed design.
     """
-    names, listed = list(BEHAVIOURAL), centre_list(centres)
+    names = list(BEHAVIOURAL)
     unit_points = latin_hypercube([(0.0, 1.0)] * len(names), points, seed)
     result = []
-    for number, row in enumerate(unit_points):
-        base = listed[number % len(listed)]
+    for base, row in zip(cycled(centres, points), unit_points):
         values = dict(base.__dict__)
         for name, u in zip(names, row):
             values[name] = float(np.clip(getattr(base, name) * (1.0 - spread + 2.0 * spread * u),
