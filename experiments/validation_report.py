@@ -95,12 +95,12 @@ def _reference_passes(results: Path) -> str:
     return ", ".join(f"{name} {int(passes[name].sum())}" for name in ("prior", "null", "flat_data"))
 
 
-def check_tables(results: Path, data_run: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """The informative and the consistency checks of a run (checks.csv with the robustness
-    and data ensembles' shares per check), and the findings the acceptance asks for, one
-    line each: targets with fewer than two informative checks, informative checks that
-    fall short at any level, and how many targets each reference passes."""
-    checks = _checks(results, data_run)
+def check_tables(checks: pd.DataFrame, results: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """The informative and the consistency checks of a run (`_checks`: checks.csv with the
+    robustness and data ensembles' shares per check), and the findings the acceptance asks
+    for, one line each: targets with fewer than two informative checks, informative checks
+    that fall short at any level, and how many targets each reference passes (read from
+    `results`)."""
     columns = ["check", "kind", "value", "share", "robustness", "data", "prior", "null", "flat_data", "as_declared"]
     findings = [
         f"Targets with fewer than two informative checks: {_thin_targets(checks)}.",
@@ -124,11 +124,11 @@ def centres_text(record: dict) -> str:
             f"`{str(posterior.get('commit', '?'))[:7]}`), point or run i at draw i")
 
 
-def point_section(results: Path, data_run: Path, point: Path) -> list[str]:
-    """The references and ensembles of the main run beside those of a run centred on the
-    default point (`posterior=none`): every check informative in either, and the
-    acceptance's findings there."""
-    main, at = _checks(results, data_run), _checks(point, point)
+def point_section(main: pd.DataFrame, point: Path) -> list[str]:
+    """The references and ensembles of the main run (`main`, from `_checks`) beside those of
+    a run centred on the default point (`posterior=none`): every check informative in
+    either, and the acceptance's findings there."""
+    at = _checks(point, point)
     keep = main["informative"] | main["check"].map(at.set_index("check")["informative"])
     columns = ["null", "flat_data", "robustness", "data"]
     table = main.loc[keep, ["check", "kind", *columns]].merge(at[["check", *columns]], on="check",
@@ -181,7 +181,8 @@ def report(results: Path, ablation_run: Path | None = None, data_run: Path | Non
     bundles = ablation[ablation["kind"] == "bundle"].drop(columns=["kind", "default", "neutral"])
     inert = per_field.loc[(per_field["kind"] == "field") & (per_field["verdict"] == "inert"), "variant"]
     quiet = pd.read_csv(results / "quiet_future.csv")
-    informative, consistency, findings = check_tables(results, data_run)
+    checks = _checks(results, data_run)
+    informative, consistency, findings = check_tables(checks, results)
     main_parts = {"targets", "checks", "references", "robustness"}
     used = {results: main_parts | ({"ablation"} if ablation_run == results else set())
             | ({"data ensemble"} if data_run == results else set())}
@@ -314,7 +315,7 @@ def report(results: Path, ablation_run: Path | None = None, data_run: Path | Non
     ]
     if point is not None:
         at = sections.index("## Stability without shocks (`quiet_future`: the history, then no events to 2030)")
-        sections[at:at] = point_section(results, data_run, point)
+        sections[at:at] = point_section(checks, point)
     return "\n\n".join(sections) + "\n"
 
 
